@@ -1,0 +1,29 @@
+# nfrec -- PGXS build.
+#
+# The install script nfrec--$(EXTVERSION).sql is assembled from the
+# feature files in src/sql/ (one per feature, in file-name order), so the
+# SQL surface reads like a manual grouped by feature.  Upgrade scripts
+# (nfrec--A--B.sql) live at the top level and are installed as they are.
+
+EXTENSION  = nfrec
+EXTVERSION = 0.1.0
+
+MODULE_big = nfrec
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+
+REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=$(EXTENSION) --inputdir=.
+
+SHLIB_LINK += -lopenblas -lm -lpthread
+PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -O3 -fno-math-errno -fopenmp-simd
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
