@@ -1,0 +1,112 @@
+/*
+ * alsmodel.h -- the on-disk layout of an ALS model value (SQL type
+ * nfrec.als_model), shared by training (als_agg.c) and serving (model.c).
+ *
+ * One varlena, no pointers, so it can be stored in a table, dumped,
+ * restored and memory-mapped straight from a detoasted datum:
+ *
+ *   AlsModelHeader
+ *   char     options[options_len]     JSON text of the effective options,
+ *                                     NUL-terminated, padded to 8 bytes
+ *   int64    user_ids[nusers]         ascending: binary search gives the row
+ *   int64    item_ids[nitems]         ascending
+ *   int64    user_ptr[nusers + 1]     CSR row pointers of training events
+ *   int32    ev_item[nevents]         item row of each training event
+ *   float4   ev_weight[nevents]       summed weight of each (user, item)
+ *   float4   item_count[nitems]       training events per item (popularity)
+ *   float4   user_factors[nusers * factors]   row-major
+ *   float4   item_factors[nitems * factors]   row-major
+ *
+ * Arrays are padded so each begins on an 8-byte boundary.  Accessors below
+ * compute the offsets; nobody else should do pointer arithmetic on it.
+ * Models larger than 1 GB cannot be a single varlena: als_train reports a
+ * clear error in that case.
+ */
+#ifndef NFREC_ALSMODEL_H
+#define NFREC_ALSMODEL_H
+
+#include "c.h"
+
+#define ALS_MODEL_MAGIC		0x4E465231	/* "NFR1" */
+#define ALS_MODEL_VERSION	1
+
+typedef struct AlsModelHeader
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint32		magic;
+	int32		version;
+	int32		factors;
+	int32		nusers;
+	int32		nitems;
+	int64		nevents;		/* distinct (user, item) pairs */
+	int32		iterations;		/* iterations actually run */
+	int32		options_len;	/* bytes, including NUL and padding */
+	float8		loss;			/* final training loss (objective) */
+	float8		train_seconds;
+	float8		alpha;
+	float8		regularization;
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+} AlsModelHeader;
+
+#define ALS_ALIGN8(x)	(((x) + 7) & ~((Size) 7))
+
+static inline Size
+als_off_user_ids(const AlsModelHeader *m)
+{
+	return ALS_ALIGN8((Size) m->options_len);
+}
+static inline Size
+als_off_item_ids(const AlsModelHeader *m)
+{
+	return als_off_user_ids(m) + sizeof(int64) * (Size) m->nusers;
+}
+static inline Size
+als_off_user_ptr(const AlsModelHeader *m)
+{
+	return als_off_item_ids(m) + sizeof(int64) * (Size) m->nitems;
+}
+static inline Size
+als_off_ev_item(const AlsModelHeader *m)
+{
+	return als_off_user_ptr(m) + sizeof(int64) * ((Size) m->nusers + 1);
+}
+static inline Size
+als_off_ev_weight(const AlsModelHeader *m)
+{
+	return als_off_ev_item(m) + ALS_ALIGN8(sizeof(int32) * (Size) m->nevents);
+}
+static inline Size
+als_off_item_count(const AlsModelHeader *m)
+{
+	return als_off_ev_weight(m) + ALS_ALIGN8(sizeof(float4) * (Size) m->nevents);
+}
+static inline Size
+als_off_user_factors(const AlsModelHeader *m)
+{
+	return als_off_item_count(m) + ALS_ALIGN8(sizeof(float4) * (Size) m->nitems);
+}
+static inline Size
+als_off_item_factors(const AlsModelHeader *m)
+{
+	return als_off_user_factors(m) +
+		sizeof(float4) * (Size) m->nusers * (Size) m->factors;
+}
+/* Bytes of payload after the header for the given shape. */
+static inline Size
+als_data_size(const AlsModelHeader *m)
+{
+	return als_off_item_factors(m) +
+		sizeof(float4) * (Size) m->nitems * (Size) m->factors;
+}
+
+#define ALS_OPTIONS(m)		((const char *) (m)->data)
+#define ALS_USER_IDS(m)		((int64 *) ((m)->data + als_off_user_ids(m)))
+#define ALS_ITEM_IDS(m)		((int64 *) ((m)->data + als_off_item_ids(m)))
+#define ALS_USER_PTR(m)		((int64 *) ((m)->data + als_off_user_ptr(m)))
+#define ALS_EV_ITEM(m)		((int32 *) ((m)->data + als_off_ev_item(m)))
+#define ALS_EV_WEIGHT(m)	((float4 *) ((m)->data + als_off_ev_weight(m)))
+#define ALS_ITEM_COUNT(m)	((float4 *) ((m)->data + als_off_item_count(m)))
+#define ALS_USER_FACTORS(m)	((float4 *) ((m)->data + als_off_user_factors(m)))
+#define ALS_ITEM_FACTORS(m)	((float4 *) ((m)->data + als_off_item_factors(m)))
+
+#endif
