@@ -109,4 +109,15 @@ als_data_size(const AlsModelHeader *m)
 #define ALS_USER_FACTORS(m)	((float4 *) ((m)->data + als_off_user_factors(m)))
 #define ALS_ITEM_FACTORS(m)	((float4 *) ((m)->data + als_off_item_factors(m)))
 
+/*
+ * Check that a buffer of 'size' bytes (including the varlena header) holds
+ * a well-formed model: magic, version, shape, sizes, sorted ids, CSR
+ * pointers and event item indexes in range.  Returns NULL when valid,
+ * otherwise a static string saying what is wrong.  Pure C.
+ */
+extern const char *als_model_check(const AlsModelHeader *m, Size size);
+
+/* Row of an id in a sorted id array, or -1. */
+extern int32 als_find_id(const int64 *ids, int32 n, int64 id);
+
 #endif
