@@ -107,14 +107,14 @@ static const double hour_profile[DEMO_N_DEVICES][2][24] = {
 
 #define ZIPF_S				0.9		/* popularity ~ 1 / rank^s */
 #define BACK_CATALOG_SHARE	0.55
-#define SESSIONS_PER_DAY	0.16	/* at activity 1, fully engaged */
+#define SESSIONS_PER_DAY	0.20	/* at activity 1, fully engaged */
 #define EXPLORE_SHARE		0.12	/* picks outside the user's communities */
 #define RECENT_SHARE		0.25	/* picks among the community's new launches */
 #define RECENT_DAYS			45
 #define PROMO_DAYS			45		/* hits and flops are on the home page */
 #define HIT_PICK_DAYS		60
 #define DECLINE_MEAN_START	130.0	/* mean days to a churn-prone user's decline */
-#define RANDOM_CHURN_MEAN	3000.0	/* mean days to a random cancellation */
+#define RANDOM_CHURN_MEAN	6000.0	/* mean days to a random cancellation */
 #define NOON_USEC			(INT64CONST(12) * 3600 * DEMO_USEC_PER_SEC)
 #define TEN_USEC			(INT64CONST(10) * 3600 * DEMO_USEC_PER_SEC)
 
@@ -518,17 +518,13 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
 	 */
 	if (T >= 20)
 	{
-		int32		n = T / 100;
+		int32		n = 3;
 		double		max_cost = 0;
 		double	   *costs = alloc(sizeof(double) * T);
 		int			ncost = 0;
 		double		cost_p90;
-		int32		order[2 * 6];
+		int32		order[2 * 3];
 
-		if (n < 3)
-			n = 3;
-		if (n > 6)
-			n = 6;
 		for (int t = 0; t < T; t++)
 			if (cat->title[t].cost >= 0)
 			{
@@ -572,7 +568,7 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
 			bool		hit = i < n;
 			int			k = hit ? i : i - n;
 			DemoTitle  *ti = &cat->title[order[i]];
-			double		pos = (hit ? 0.25 : 0.27) + 0.40 * k / (n - 1);
+			double		pos = (hit ? 0.20 : 0.30) + 0.25 * k;
 			const DemoArchetype *a = &dw_archetypes[cat->comm[ti->community].archetype];
 
 			ti->planted = hit ? DEMO_PLANTED_HIT : DEMO_PLANTED_FLOP;
@@ -1034,7 +1030,7 @@ Play(Sim *sm, int32 t, int64 now, int device, bool weekend, int32 *last_title, d
 		sm->day >= sm->onset && !sm->rescued_this_decline)
 	{
 		sm->rescued_this_decline = true;
-		if (U01(&sm->r) < 0.85)
+		if (U01(&sm->r) < 0.9)
 		{
 			if (sm->u->rescued_by < 0)
 				sm->u->rescued_by = t;
@@ -1069,7 +1065,7 @@ Session(Sim *sm, int64 now, int device, bool weekend, int32 forced)
 	{
 		int32		p = k < cat->nhits ? cat->hits[k] : cat->flops[k - cat->nhits];
 
-		if (InWindow(sm, p, PROMO_DAYS) && Available(sm, p, now) && U01(&sm->r) < 0.3)
+		if (InWindow(sm, p, PROMO_DAYS) && Available(sm, p, now) && U01(&sm->r) < 0.12)
 		{
 			Emit(sm, now, DEMO_EV_IMPRESSION, p, -1, -1, device);
 			now = Step(sm, now, 3, 20);
@@ -1253,7 +1249,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 			}
 	}
 
-	act = exp(0.9 * Normal(&sm.r) - 0.405);
+	act = exp(0.75 * Normal(&sm.r) - 0.28);
 	if (u->plan == 2)
 		act *= 1.15;
 	else if (u->plan == 0)
@@ -1299,7 +1295,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 
 	/* cancellation schedule */
 	random_cancel = start + (int32) Min(Expo(&sm.r, RANDOM_CHURN_MEAN), 1e6);
-	if (u->signup_day >= 0 && U01(&sm.r) < 0.04)
+	if (u->signup_day >= 0 && U01(&sm.r) < 0.02)
 	{
 		random_cancel = u->signup_day + 3 + UInt(&sm.r, 28);
 		trial = true;
@@ -1350,7 +1346,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 		{
 			if (u->decline_day == PG_INT32_MIN)
 				u->decline_day = sm.onset;
-			sm.engagement = 1.0 - 0.9 * Clamp((double) (d - sm.onset) / sm.length, 0, 1);
+			sm.engagement = 0.1 + 0.6 * exp(-3.0 * (d - sm.onset) / sm.length);
 		}
 		else
 			sm.engagement = 1.0;
