@@ -705,6 +705,7 @@ typedef struct Sim
 	int			n;
 	Rng			r;
 	double		devcum[DEMO_N_DEVICES];
+	double		habit[7];		/* weekly rhythm: relative rate by weekday */
 	int			chrono;			/* hours added to the device profile */
 	int64		lo_usec;		/* events allowed in [lo_usec, hi_usec) */
 	int64		hi_usec;
@@ -1267,6 +1268,22 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 	}
 	sm.chrono = (int) floor(Normal(&sm.r) + 0.5);
 
+	/*
+	 * Habits: people watch on some weekdays much more than on others, so
+	 * a user's weekly count varies less than a Poisson count would.
+	 */
+	{
+		double		sum = 0;
+
+		for (int i = 0; i < 7; i++)
+		{
+			sm.habit[i] = pow(Expo(&sm.r, 1.0), 1.5) * ((i == 0 || i == 6) ? 1.5 : 1.0);
+			sum += sm.habit[i];
+		}
+		for (int i = 0; i < 7; i++)
+			sm.habit[i] *= 7.0 / sum;
+	}
+
 	u->churn_prone = U01(&sm.r) < plan_churn_prone[u->plan];
 
 	/* signup: existing subscribers, launch-driven signups, the rest */
@@ -1311,6 +1328,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 	for (int32 d = start; d < D; d++)
 	{
 		bool		weekend;
+		int			dow;
 		double		lambda;
 		int			nsess;
 		int64		times[64];
@@ -1346,15 +1364,17 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 		{
 			if (u->decline_day == PG_INT32_MIN)
 				u->decline_day = sm.onset;
-			sm.engagement = 0.1 + 0.6 * exp(-3.0 * (d - sm.onset) / sm.length);
+			sm.engagement = 0.1 + 0.5 * exp(-3.0 * (d - sm.onset) / sm.length);
 		}
 		else
 			sm.engagement = 1.0;
 
-		weekend = ((p->dow0 + d) % 7 == 0) || ((p->dow0 + d) % 7 == 6);
+		dow = (p->dow0 + d) % 7;
+		weekend = dow == 0 || dow == 6;
 		lambda = SESSIONS_PER_DAY * p->activity * act * sm.engagement *
-			(weekend ? 1.3 : 1.0) * (d - u->signup_day < 14 ? 1.6 : 1.0);
-		nsess = Poisson(&sm.r, lambda);
+			sm.habit[dow] * (d - u->signup_day < 14 ? 1.6 : 1.0);
+		/* an active day (probability as for a Poisson count > 0), then more sessions */
+		nsess = U01(&sm.r) < 1.0 - exp(-lambda) ? 1 + Poisson(&sm.r, 0.3 * lambda) : 0;
 
 		/* a new launch-driven subscriber starts with the launch */
 		if (forced_hit >= 0 && d == u->signup_day)
