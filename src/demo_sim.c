@@ -597,7 +597,7 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
 			}
 			else
 			{
-				ti->pop = (float) (pop_median * (0.5 + U01(&r)));
+				ti->pop = (float) (pop_median * (0.1 + 0.2 * U01(&r)));
 				ti->quality = (float) (-2.2 - 0.3 * U01(&r));
 				ti->cost = floor(max_cost * (1.2 + 0.5 * U01(&r)) / 1000) * 1000;
 				cat->flops[k] = order[i];
@@ -870,7 +870,7 @@ PickNew(Sim *sm, int64 now)
 		int32		f = cat->flops[i];
 
 		if (sm->s->state[f] == ST_UNSEEN && InWindow(sm, f, PROMO_DAYS) &&
-			Available(sm, f, now) && U01(&sm->r) < 0.02)
+			Available(sm, f, now) && U01(&sm->r) < 0.01)
 			return f;
 	}
 	for (int tries = 0; tries < 10; tries++)
