@@ -104,6 +104,13 @@ SELECT (SELECT count(*) FROM viewing_events e
        (SELECT count(*) FROM subscriptions WHERE cancel_date < signup_date) AS cancel_before_signup,
        (SELECT count(*) FROM subscriptions WHERE signup_date > '2025-06-30' OR cancel_date > '2025-06-30') AS after_end,
        (SELECT count(DISTINCT event_id) = count(*) FROM viewing_events) AS event_ids_unique;
+-- a user's events are numbered in time order and plays never overlap
+SELECT count(*) AS out_of_order
+FROM (SELECT started_at,
+             lag(started_at + coalesce(watch_seconds, 0) * interval '1 second')
+               OVER (PARTITION BY user_id ORDER BY event_id) AS prev_end
+      FROM viewing_events) x
+WHERE started_at < prev_end;
 SELECT event_type, device FROM viewing_events GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT content_type, count(*) > 0 AS present,
        bool_and(CASE content_type WHEN 'series' THEN episodes BETWEEN 6 AND 24 ELSE episodes IS NULL END) AS episodes_ok,

@@ -1185,6 +1185,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 	int32		random_cancel;
 	int32		forced_hit = -1;
 	bool		trial = false;
+	int64		cursor;
 
 	/* clean the scratch left by the previous user */
 	for (int i = 0; i < s->ntouched; i++)
@@ -1325,6 +1326,8 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 	sm.hi_usec = (int64) D * DEMO_USEC_PER_DAY;
 	sm.engagement = 1.0;
 
+	/* end of the previous session: sessions never overlap, even across days */
+	cursor = PG_INT64_MIN;
 	for (int32 d = start; d < D; d++)
 	{
 		bool		weekend;
@@ -1333,7 +1336,6 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 		int			nsess;
 		int64		times[64];
 		int			devs[64];
-		int64		cursor;
 		bool		cancel_today = false;
 		bool		extra = false;
 
@@ -1427,7 +1429,6 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 			devs[j] = dev;
 		}
 
-		cursor = PG_INT64_MIN;
 		for (int i = 0; i < nsess; i++)
 		{
 			int64		now = (int64) d * DEMO_USEC_PER_DAY + times[i] * DEMO_USEC_PER_SEC;
