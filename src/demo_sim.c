@@ -6,28 +6,28 @@
  *
  * Catalog.  K taste communities, each an archetype ("nordic noir") with a
  * language, genres and vocabulary.  Titles belong to one community; their
- * popularity is Zipf over a random global rank.  A bit more than half the
- * titles are back catalog (launched before the period), the rest launch on
- * days spread over the period.  A few "hits" (popular, high quality,
- * promoted, and able to pull disengaging subscribers back) and "flops"
- * (the most expensive launches, low appeal and completion) are planted in
+ * popularity is Zipf over a random global rank.  About 55% of the titles
+ * are back catalog (launched before the period), the rest launch on days
+ * spread over the period.  Three "hits" (popular, high quality, promoted,
+ * and able to pull disengaging subscribers back) and three "flops" (the
+ * most expensive launches, little appeal, low completion) are planted in
  * the middle of the period.
  *
  * Users.  A country (with a language and a UTC offset), 1-3 communities
- * drawn with regional tastes, a lognormal activity level, device
- * preferences, a plan, a signup day.  Every day the user has a Poisson
- * number of sessions (time of day by device, local time -> UTC); a session
- * browses (impressions, searches) and usually plays something: the next
- * episodes of a series in progress (binge), or a new title drawn from the
- * user's communities by popularity.  Completion depends on how well the
- * title matches the user's tastes and on the title's quality.
+ * drawn with regional tastes, a lognormal activity level, a weekly rhythm,
+ * device preferences, a plan, a signup day.  On each day the user may have
+ * sessions (time of day by device, local time -> UTC); a session browses
+ * (impressions, searches) and usually plays something: the next episodes
+ * of a series in progress (binge), or a new title drawn from the user's
+ * communities by popularity.  Completion depends on how well the title
+ * matches the user's tastes and on the title's quality.
  *
  * Churn.  Churn-prone users at some point start to disengage: for 3-8
- * weeks their session rate falls linearly to 10%, they abandon more and
- * browse without playing more, and then they cancel (15% recover
- * instead).  Watching a planted hit while disengaging stops the decline
- * (85%).  Everybody also has a small random cancellation hazard, and a few
- * new subscribers cancel in their first month, which keeps churn
+ * weeks their session rate drops (to 60% at once, then towards 10%), they
+ * abandon more and browse without playing more, and then they cancel (15%
+ * recover instead).  Watching a planted hit while disengaging stops the
+ * decline (90%).  Everybody also has a small random cancellation hazard,
+ * and a few new subscribers cancel in their first month, which keeps churn
  * learnable but not trivially so.
  */
 #include "demo_sim.h"

@@ -196,7 +196,9 @@ BEGIN
         ALTER TABLE %1$I.demo_title_truth ADD PRIMARY KEY (title_id);
         ALTER TABLE %1$I.demo_user_truth ADD PRIMARY KEY (user_id);
         CREATE VIEW %1$I.interactions AS
-            SELECT user_id, title_id, sum(least(watch_pct, 100)::float8) / 100 AS weight
+            -- watch_pct has one decimal, so the weight is exact to 3 decimals
+            SELECT user_id, title_id,
+                   round((sum(least(watch_pct, 100)::float8) / 100)::numeric, 3)::float8 AS weight
             FROM %1$I.viewing_events
             WHERE event_type = 'play'
             GROUP BY user_id, title_id;
