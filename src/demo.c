@@ -39,6 +39,12 @@ DemoPalloc(size_t size)
 	return palloc(size);
 }
 
+static void
+DemoCheckInterrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* limits of end_date: far from the edges of date and timestamptz */
 #define DEMO_MIN_YEAR 1900
 #define DEMO_MAX_YEAR 9000
@@ -107,7 +113,7 @@ SetupCatalog(FunctionCallInfo fcinfo, bool with_users, DemoCatalog *cat)
 	p.communities = communities;
 	p.activity = activity;
 	p.dow0 = j2day(day0 + POSTGRES_EPOCH_JDATE);
-	demo_build_catalog(cat, &p, DemoPalloc);
+	demo_build_catalog(cat, &p, DemoPalloc, DemoCheckInterrupts);
 	return day0;
 }
 

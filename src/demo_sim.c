@@ -384,7 +384,8 @@ TitleCost(Rng *r, const DemoTitle *t, const DemoArchetype *a, double pop_median)
 }
 
 void
-demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
+demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc,
+				   DemoCheckFn check)
 {
 	Rng			r;
 	int32		T = p->titles;
@@ -461,6 +462,9 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
 		const DemoCommunity *cm = &cat->comm[ti->community];
 		const DemoArchetype *a = &dw_archetypes[cm->archetype];
 
+		if (check && (t & 0xFFFF) == 0)
+			check();
+
 		ti->pop = (float) pow((double) rank[t] + 1.0, -ZIPF_S);
 		ti->quality = (float) Normal(&r);
 		if (U01(&r) < a->series_share)
@@ -501,6 +505,8 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
 		pops[t] = cat->title[t].pop;
 	qsort(pops, T, sizeof(double), CmpDouble);
 	pop_median = pops[T / 2];
+	if (check)
+		check();
 	for (int t = 0; t < T; t++)
 	{
 		DemoTitle  *ti = &cat->title[t];
@@ -610,22 +616,30 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc)
 	for (int c = 0; c < K; c++)
 	{
 		DemoCommunity *cm = &cat->comm[c];
-		int			n = 0;
-		double		acc;
 
-		cm->ntitles = count[c];
+		cm->ntitles = 0;
 		cm->by_pop = alloc(sizeof(int32) * count[c]);
 		cm->by_launch = alloc(sizeof(int32) * count[c]);
 		cm->launch_sorted = alloc(sizeof(int32) * count[c]);
 		cm->cum_pop = alloc(sizeof(double) * count[c]);
 		cm->cum_launch = alloc(sizeof(double) * count[c]);
-		for (int t = 0; t < T; t++)
-			if (cat->title[t].community == c)
-			{
-				cm->by_pop[n] = t;
-				cm->by_launch[n] = t;
-				n++;
-			}
+	}
+	for (int t = 0; t < T; t++)
+	{
+		DemoCommunity *cm = &cat->comm[cat->title[t].community];
+
+		cm->by_pop[cm->ntitles] = t;
+		cm->by_launch[cm->ntitles] = t;
+		cm->ntitles++;
+	}
+	for (int c = 0; c < K; c++)
+	{
+		DemoCommunity *cm = &cat->comm[c];
+		int			n = cm->ntitles;
+		double		acc;
+
+		if (check)
+			check();
 		qsort_arg(cm->by_pop, n, sizeof(int32), CmpByPop, &sc);
 		qsort_arg(cm->by_launch, n, sizeof(int32), CmpByLaunch, &sc);
 		acc = 0;

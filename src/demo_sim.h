@@ -109,6 +109,12 @@ typedef struct DemoCommunity
 /* Allocation hook: the glue passes palloc; memory is never freed here. */
 typedef void *(*DemoAllocFn) (size_t size);
 
+/*
+ * Interrupt hook, called now and then while the catalog is built (may
+ * longjmp out: the catalog holds nothing but memory from DemoAllocFn).
+ */
+typedef void (*DemoCheckFn) (void);
+
 typedef struct DemoCatalog
 {
 	DemoParams	p;
@@ -161,7 +167,8 @@ typedef struct DemoScratch
 } DemoScratch;
 
 extern int32 demo_auto_communities(int32 titles);
-extern void demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc);
+extern void demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc,
+							   DemoCheckFn check);
 extern void demo_init_scratch(DemoScratch *s, const DemoCatalog *cat, DemoAllocFn alloc);
 
 /*

@@ -39,7 +39,7 @@ Run(int64 users, int32 titles, int32 days, int64 seed, int32 comm, double activi
 	long		total = 0;
 	int			bad = 0;
 
-	demo_build_catalog(&cat, &p, Alloc);
+	demo_build_catalog(&cat, &p, Alloc, NULL);
 	demo_init_scratch(&s, &cat, Alloc);
 	for (int32 t = 0; t < titles; t++)
 	{
