@@ -284,8 +284,8 @@ demo_users(PG_FUNCTION_ARGS)
 		memset(nul, 0, sizeof(nul));
 		v[i++] = Int64GetDatum(uid);
 		v[i++] = DateADTGetDatum(day0 + u.signup_day);
-		v[i] = DateADTGetDatum(day0 + u.cancel_day);
-		nul[i++] = u.cancel_reason == DEMO_CANCEL_NONE;
+		nul[i] = u.cancel_reason == DEMO_CANCEL_NONE;
+		v[i++] = DateADTGetDatum(day0 + u.cancel_day);
 		v[i++] = CStringGetTextDatum(demo_plan_names[u.plan]);
 		v[i++] = plan_price[u.plan];
 		v[i++] = CStringGetTextDatum(demo_country_codes[u.country]);
@@ -295,8 +295,9 @@ demo_users(PG_FUNCTION_ARGS)
 		v[i++] = PointerGetDatum(nf_float4_array(u.weight, u.ncomm));
 		v[i++] = Float4GetDatum(u.activity);
 		v[i++] = BoolGetDatum(u.churn_prone);
-		v[i] = DateADTGetDatum(day0 + u.decline_day);
-		nul[i++] = u.decline_day == PG_INT32_MIN;
+		nul[i] = u.decline_day == PG_INT32_MIN;
+		v[i] = nul[i] ? (Datum) 0 : DateADTGetDatum(day0 + u.decline_day);
+		i++;
 		v[i] = Int64GetDatum((int64) u.rescued_by + 1);
 		nul[i++] = u.rescued_by < 0;
 		v[i] = Int64GetDatum((int64) u.attributed_to + 1);
