@@ -726,7 +726,7 @@ typedef struct Sim
 	int32		inprog[MAX_INPROG];
 	int			ninprog;
 	/* disengagement state */
-	int32		onset;			/* PG_INT32_MAX = none scheduled */
+	int32		onset;			/* PG_INT32_MAX / 2 = none scheduled */
 	int32		length;
 	bool		recover;
 	bool		rescued_this_decline;
