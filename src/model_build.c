@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -93,7 +94,7 @@ IdArray(ArrayType *a, const char *what, bool allow_empty, const int64 **ids)
  * *factors is set from the matrix when it is 0 on entry, checked otherwise.
  */
 static const float *
-FactorMatrix(ArrayType *a, const char *what, int rows, int *factors)
+FactorMatrix(ArrayType *a, const char *what, const char *idwhat, int rows, int *factors)
 {
 	const float *v;
 	Size		n;
@@ -114,7 +115,8 @@ FactorMatrix(ArrayType *a, const char *what, int rows, int *factors)
 	if (ARR_DIMS(a)[0] != rows)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s has %d rows but there are %d ids", what, ARR_DIMS(a)[0], rows)));
+				 errmsg("%s has %d rows but %s has %d elements",
+						what, ARR_DIMS(a)[0], idwhat, rows)));
 	if (*factors == 0)
 		*factors = ARR_DIMS(a)[1];
 	else if (ARR_DIMS(a)[1] != *factors)
@@ -287,9 +289,9 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	lambda = CheckedParam(fcinfo, 8, "regularization");
 
 	nitems = IdArray(PG_GETARG_ARRAYTYPE_P(2), "title_ids", false, &iids);
-	Y = FactorMatrix(PG_GETARG_ARRAYTYPE_P(3), "title_factors", nitems, &f);
+	Y = FactorMatrix(PG_GETARG_ARRAYTYPE_P(3), "title_factors", "title_ids", nitems, &f);
 	nusers = IdArray(PG_GETARG_ARRAYTYPE_P(0), "user_ids", true, &uids);
-	X = FactorMatrix(PG_GETARG_ARRAYTYPE_P(1), "user_factors", nusers, &f);
+	X = FactorMatrix(PG_GETARG_ARRAYTYPE_P(1), "user_factors", "user_ids", nusers, &f);
 	us = SortedIds(uids, nusers, "user_ids");
 	is = SortedIds(iids, nitems, "title_ids");
 
@@ -365,8 +367,10 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 						 errmsg("summed event weight is out of range for type real")));
 	}
 
-	options = psprintf("{\"source\": \"factors\", \"factors\": %d, \"alpha\": %.17g, \"regularization\": %.17g}",
-					   f, alpha, lambda);
+	/* shortest exact decimal form, as float8 output prints them */
+	options = psprintf("{\"source\": \"factors\", \"factors\": %d, \"alpha\": %s, \"regularization\": %s}",
+					   f, double_to_shortest_decimal(alpha),
+					   double_to_shortest_decimal(lambda));
 	optlen = ALS_ALIGN8(strlen(options) + 1);
 
 	memset(&hdr, 0, sizeof(hdr));
