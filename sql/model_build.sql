@@ -37,6 +37,8 @@ SELECT nfrec.als_model_from_factors('{1}', '{{1,2}}', '{7,8}', '{{1,0},{0,1}}'):
 -- Options carry alpha and regularization (used by fold-in).
 SELECT nfrec.model_info(nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}',
     alpha => 5, regularization => 0.5))->'options' AS options;
+SELECT nfrec.model_info(nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}',
+    regularization_scaling => 'frequency'))->'options'->'regularization_scaling' AS scaling;
 
 \set VERBOSITY sqlstate
 -- NULL and empty arguments
@@ -66,6 +68,8 @@ SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', '{1}', '{7}'
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', '{1,1}', '{7,7}', '{3e38,3e38}');
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', alpha => -1);
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularization => 'NaN');
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularization_scaling => 'users');
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularization_scaling => NULL);
 \set VERBOSITY default
 -- messages
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7,8}', '{{1}}');

@@ -129,6 +129,13 @@ SELECT nfrec.deploy('serve_f2', nfrec.als_model_from_factors(
     (SELECT array_agg(title_id ORDER BY title_id) FROM f2_titles),
     (SELECT array_agg(f ORDER BY title_id) FROM f2_titles),
     '{50}', '{201}', '{1}', alpha => 3, regularization => 0.25), 'f2_events') > 0 AS deployed;
+-- the same model with ALS-WR scaling (lambda times the user's positive events)
+SELECT nfrec.deploy('serve_f2w', nfrec.als_model_from_factors(
+    '{50}', '{{1,0.5}}',
+    (SELECT array_agg(title_id ORDER BY title_id) FROM f2_titles),
+    (SELECT array_agg(f ORDER BY title_id) FROM f2_titles),
+    '{50}', '{201}', '{1}', alpha => 3, regularization => 0.25,
+    regularization_scaling => 'frequency'), 'f2_events') > 0 AS deployed;
 
 -- x = (Y'Y + sum alpha w y y' + lambda I)^-1 sum (1 + alpha w) y over the
 -- user's positive events, solved by Cramer's rule in plain SQL
@@ -160,6 +167,10 @@ SELECT v.source, round(v.factors[1]::numeric, 4) AS x1, round(v.factors[2]::nume
        round((168.5 / 282.6875)::numeric, 4) AS hand_x1, round((107.5 / 282.6875)::numeric, 4) AS hand_x2,
        abs(v.factors[1] - r[1]) < 1e-6 AND abs(v.factors[2] - r[2]) < 1e-6 AS matches_sql_solve
   FROM nfrec.user_vector(50, 'serve_f2') v, pg_temp.foldin2(50, 3, 0.25) r;
+-- with ALS-WR scaling: 2 positive events, so lambda = 0.5
+SELECT v.source, abs(v.factors[1] - r[1]) < 1e-6 AND abs(v.factors[2] - r[2]) < 1e-6 AS matches_sql_solve,
+       abs(v.factors[1] - w[1]) > 1e-4 AS differs_from_unscaled
+  FROM nfrec.user_vector(50, 'serve_f2w') v, pg_temp.foldin2(50, 3, 0.5) r, pg_temp.foldin2(50, 3, 0.25) w;
 -- only unseen titles 205, 206, 207 remain: 206 (.5x1+.5x2), 205 (-x1+2x2), 207 (0)
 SELECT rank, title_id, round(score::numeric, 5) AS score FROM nfrec.recommend_for(50, 10, 'serve_f2');
 -- a new subscriber with one play: folded in from scratch
@@ -222,6 +233,6 @@ SELECT * FROM nfrec.recommend_for(1, 0, 'serve_a');
 SELECT * FROM nfrec.recommend_for(1, 5, 'no_such_model');
 SELECT * FROM nfrec.recommend_for(70, 5, 'serve_f2');
 
-SELECT nfrec.drop_model('serve_a'), nfrec.drop_model('serve_f2');
+SELECT nfrec.drop_model('serve_a'), nfrec.drop_model('serve_f2'), nfrec.drop_model('serve_f2w');
 DROP VIEW s_ref;
 DROP TABLE s_titles, s_users, s_train, s_events, f2_titles, f2_events;

@@ -31,6 +31,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -427,6 +428,25 @@ nf_model_acquire(const char *name)
 	return sm;
 }
 
+/* Does the options JSON say "regularization_scaling": "frequency"? */
+static bool
+OptionsScaleByFrequency(const char *options)
+{
+	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(options)));
+	JsonbValue	key;
+	JsonbValue *v;
+
+	if (!JB_ROOT_IS_OBJECT(j))
+		return false;
+	key.type = jbvString;
+	key.val.string.val = "regularization_scaling";
+	key.val.string.len = strlen(key.val.string.val);
+	v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &key);
+	return v != NULL && v->type == jbvString &&
+		v->val.string.len == strlen("frequency") &&
+		strncmp(v->val.string.val, "frequency", v->val.string.len) == 0;
+}
+
 ServeModel *
 nf_model_from_value(const AlsModelHeader *m)
 {
@@ -444,7 +464,7 @@ nf_model_from_value(const AlsModelHeader *m)
 	sm->counts = ALS_ITEM_COUNT(m);
 	sm->alpha = m->alpha;
 	sm->lambda = m->regularization;
-	sm->lambda_per_event = strstr(ALS_OPTIONS(m), "\"regularization_scaling\": \"frequency\"") != NULL;
+	sm->lambda_per_event = OptionsScaleByFrequency(ALS_OPTIONS(m));
 	sm->mcxt = CurrentMemoryContext;
 	FinishServeModel(sm);
 	return sm;

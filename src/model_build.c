@@ -278,6 +278,7 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	AlsModelHeader hdr;
 	AlsModelHeader *m;
 	char	   *options;
+	char	   *scaling;
 	Size		optlen,
 				total;
 
@@ -287,6 +288,12 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	NotNull(fcinfo, 3, "title_factors");
 	alpha = CheckedParam(fcinfo, 7, "alpha");
 	lambda = CheckedParam(fcinfo, 8, "regularization");
+	NotNull(fcinfo, 9, "regularization_scaling");
+	scaling = text_to_cstring(PG_GETARG_TEXT_PP(9));
+	if (strcmp(scaling, "none") != 0 && strcmp(scaling, "frequency") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("regularization_scaling must be \"none\" or \"frequency\", not \"%s\"", scaling)));
 
 	nitems = IdArray(PG_GETARG_ARRAYTYPE_P(2), "title_ids", false, &iids);
 	Y = FactorMatrix(PG_GETARG_ARRAYTYPE_P(3), "title_factors", "title_ids", nitems, &f);
@@ -350,6 +357,8 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 			ev[e].u = u;
 			ev[e].i = i;
 			ev[e].w = ev_w[e];
+			if ((e & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 		qsort(ev, nev_in, sizeof(EventRec), CmpEvent);
 		/* sum duplicate (user, title) pairs */
@@ -368,9 +377,9 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	}
 
 	/* shortest exact decimal form, as float8 output prints them */
-	options = psprintf("{\"source\": \"factors\", \"factors\": %d, \"alpha\": %s, \"regularization\": %s}",
+	options = psprintf("{\"source\": \"factors\", \"factors\": %d, \"alpha\": %s, \"regularization\": %s, \"regularization_scaling\": \"%s\"}",
 					   f, double_to_shortest_decimal(alpha),
-					   double_to_shortest_decimal(lambda));
+					   double_to_shortest_decimal(lambda), scaling);
 	optlen = ALS_ALIGN8(strlen(options) + 1);
 
 	memset(&hdr, 0, sizeof(hdr));
