@@ -4,6 +4,8 @@
  */
 #include "metrics.h"
 
+#include "alsmodel.h"		/* als_find_id: binary search in sorted ids */
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -39,26 +41,6 @@ metrics_sort_unique(int64 *ids, int n)
 	return m;
 }
 
-static int
-FindSorted(const int64 *ids, int n, int64 id)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else if (ids[mid] > id)
-			hi = mid - 1;
-		else
-			return mid;
-	}
-	return -1;
-}
-
 void
 rank_metrics(const int64 *rec, int nrec, const int64 *rel, int nrel,
 			 int k, bool *credited, RankMetrics *out)
@@ -73,7 +55,7 @@ rank_metrics(const int64 *rec, int nrec, const int64 *rel, int nrel,
 	memset(credited, 0, sizeof(bool) * nrel);
 	for (int r = 1; r <= depth; r++)
 	{
-		int			pos = FindSorted(rel, nrel, rec[r - 1]);
+		int			pos = als_find_id(rel, nrel, rec[r - 1]);
 
 		if (pos < 0 || credited[pos])
 			continue;

@@ -798,10 +798,13 @@ ModelArg(FunctionCallInfo fcinfo, int argno)
 	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-/* Emit (rank, title_id, score) rows. */
+/*
+ * Emit (rank, title_id, score) rows.  Called after SPI_finish: item_ids
+ * belong to a cached model, which outlives the SPI connection.
+ */
 static void
-EmitRanking(Tuplestorestate *ts, TupleDesc tupdesc, const int64 *ids,
-			const float *scores, int n)
+EmitRanking(Tuplestorestate *ts, TupleDesc tupdesc, const int64 *item_ids,
+			const int32 *rows, const float *scores, int n)
 {
 	for (int j = 0; j < n; j++)
 	{
@@ -809,7 +812,7 @@ EmitRanking(Tuplestorestate *ts, TupleDesc tupdesc, const int64 *ids,
 		bool		nulls[3] = {0};
 
 		values[0] = Int32GetDatum(j + 1);
-		values[1] = Int64GetDatum(ids[j]);
+		values[1] = Int64GetDatum(item_ids[rows[j]]);
 		values[2] = Float4GetDatum(scores[j]);
 		tuplestore_putvalues(ts, tupdesc, values, nulls);
 	}
@@ -825,10 +828,10 @@ recommend_for(PG_FUNCTION_ARGS)
 	int			n;
 	int64		user_id;
 	MemoryContext outer = CurrentMemoryContext;
-	int32	   *rows = NULL;
-	float	   *scores = NULL;
-	int64	   *ids = NULL;
-	int			got = 0;
+	ServeModel *sm;
+	int32	   *rows;
+	float	   *scores;
+	int			got;
 
 	n = nf_check_n(fcinfo, 1, "n");
 	mname = ModelArg(fcinfo, 2);
@@ -838,27 +841,24 @@ recommend_for(PG_FUNCTION_ARGS)
 	user_id = PG_GETARG_INT64(0);
 
 	SPI_connect();
+	sm = nf_model_acquire(mname);
 	{
-		ServeModel *sm = nf_model_acquire(mname);
 		float	   *x = palloc(sizeof(float) * sm->factors);
 		UserSource src = ResolveUser(sm, user_id, x);
 		int			k = Min(n, sm->nitems);
 
 		rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 		scores = MemoryContextAlloc(outer, sizeof(float) * k);
-		ids = MemoryContextAlloc(outer, sizeof(int64) * k);
 		if (src == USER_COLD)
 			got = nf_rank_popular(sm, k, rows, scores);
 		else
 			got = nf_rank_by_vector(sm, x, k, rows, scores);
-		for (int j = 0; j < got; j++)
-			ids[j] = sm->item_ids[rows[j]];
 		elog(DEBUG1, "nfrec: user " INT64_FORMAT " served by model \"%s\" version " INT64_FORMAT " (%s)",
 			 user_id, sm->name, sm->version, user_source_names[src]);
 	}
 	SPI_finish();
 
-	EmitRanking(ts, tupdesc, ids, scores, got);
+	EmitRanking(ts, tupdesc, sm->item_ids, rows, scores, got);
 	return (Datum) 0;
 }
 
@@ -872,9 +872,9 @@ similar_titles(PG_FUNCTION_ARGS)
 	int			n;
 	int64		title_id;
 	MemoryContext outer = CurrentMemoryContext;
+	ServeModel *sm;
 	int32	   *rows = NULL;
 	float	   *scores = NULL;
-	int64	   *ids = NULL;
 	int			got = 0;
 
 	n = nf_check_n(fcinfo, 1, "n");
@@ -885,8 +885,8 @@ similar_titles(PG_FUNCTION_ARGS)
 	title_id = PG_GETARG_INT64(0);
 
 	SPI_connect();
+	sm = nf_model_acquire(mname);
 	{
-		ServeModel *sm = nf_model_acquire(mname);
 		int32		t = als_find_id(sm->item_ids, sm->nitems, title_id);
 		int			k = Min(n, sm->nitems);
 
@@ -898,7 +898,6 @@ similar_titles(PG_FUNCTION_ARGS)
 
 			rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 			scores = MemoryContextAlloc(outer, sizeof(float) * k);
-			ids = MemoryContextAlloc(outer, sizeof(int64) * k);
 			cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
 						1.0f, sm->Y, sm->factors, y, 1, 0.0f, sm->scores, 1);
 			for (int i = 0; i < sm->nitems; i++)
@@ -911,15 +910,12 @@ similar_titles(PG_FUNCTION_ARGS)
 			sm->seen[t] = 1;
 			got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
 			for (int j = 0; j < got; j++)
-			{
-				ids[j] = sm->item_ids[rows[j]];
 				scores[j] = sm->scores[rows[j]];
-			}
 		}
 	}
 	SPI_finish();
 
-	EmitRanking(ts, tupdesc, ids, scores, got);
+	EmitRanking(ts, tupdesc, sm->item_ids, rows, scores, got);
 	return (Datum) 0;
 }
 
