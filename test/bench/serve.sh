@@ -2,6 +2,7 @@
 # test/bench/serve.sh -- recommend_for latency with pgbench.
 #
 #   bash test/bench/serve.sh            # as root; same knobs as test/run.sh
+#   bash test/bench/run.sh serve        # the same, from the benchmark runner
 #
 # Builds a 15,000-title x 64-factor model with random factors for 100,000
 # users with ~40 training events each (als_model_from_factors), deploys it
@@ -26,9 +27,13 @@ TITLES=${BENCH_TITLES:-15000}
 FACTORS=${BENCH_FACTORS:-64}
 EVENTS=${BENCH_EVENTS:-40}
 
-nf_install_deps
-nf_build_install
-nf_start_cluster
+if [ -n "${NFREC_PGBIN:-}" ] && "$NFREC_PGBIN/pg_isready" -q 2>/dev/null; then
+	:	# started by test/bench/run.sh: use its cluster
+else
+	nf_install_deps
+	nf_build_install
+	nf_start_cluster
+fi
 PSQL=("$NFREC_PGBIN/psql" -X -At -v ON_ERROR_STOP=1)
 db=nfrec_bench_serve
 dir="$NFREC_WORK/bench-serve"
