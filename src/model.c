@@ -275,7 +275,13 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 		CorruptModel("bad shape");
 	ids = StoredArray(GetCol(6, &isnull), INT8OID, n, 1);
 	counts = StoredArray(GetCol(7, &isnull), FLOAT4OID, n, 1);
-	Y = StoredArray(GetCol(8, &isnull), FLOAT4OID, (Size) n * f, 2);
+	{
+		ArrayType  *ya = DatumGetArrayTypeP(GetCol(8, &isnull));
+
+		if (ARR_NDIM(ya) != 2 || ARR_DIMS(ya)[0] != n || ARR_DIMS(ya)[1] != f)
+			CorruptModel("title factors do not have one row per title");
+		Y = StoredArray(PointerGetDatum(ya), FLOAT4OID, (Size) n * f, 2);
+	}
 	for (int i = 1; i < n; i++)
 		if (ids[i - 1] >= ids[i])
 			CorruptModel("title ids are not ascending");
