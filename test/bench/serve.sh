@@ -61,14 +61,22 @@ SELECT (SELECT array_agg(u::bigint ORDER BY u) FROM generate_series(1, $USERS) u
        (SELECT array_agg(f ORDER BY t) FROM (
             SELECT t, ARRAY(SELECT ((random() - 0.5) * 0.5 + 0 * t)::real FROM generate_series(1, $FACTORS)) AS f
               FROM generate_series(1, $TITLES) t) s) AS tf;
-SELECT nfrec.deploy('bench', nfrec.als_model_from_factors(
+SQL
+t_data=$(date +%s.%N)
+"${PSQL[@]}" -d $db >/dev/null <<SQL
+CREATE TABLE bench_model AS
+SELECT nfrec.als_model_from_factors(
            uids, uf, tids, tf,
            (SELECT array_agg(user_id) FROM bench_events),
            (SELECT array_agg(title_id) FROM bench_events),
-           (SELECT array_agg(weight) FROM bench_events)),
-       'bench_events')
+           (SELECT array_agg(weight) FROM bench_events)) AS m
   FROM bench_factors;
-DROP TABLE bench_factors;
+SQL
+t_built=$(date +%s.%N)
+"${PSQL[@]}" -d $db -c "SELECT nfrec.deploy('bench', m, 'bench_events') FROM bench_model" >/dev/null
+t_deployed=$(date +%s.%N)
+"${PSQL[@]}" -d $db >/dev/null <<SQL
+DROP TABLE bench_factors, bench_model;
 -- events after training
 INSERT INTO bench_events
 SELECT u, 1 + ((u * 7 + k * 131) % $TITLES), 3 FROM generate_series(10, $USERS, 10) u, generate_series(1, 3) k;
@@ -83,7 +91,10 @@ t1=$(date +%s.%N)
 "${PSQL[@]}" -d $db -c "SELECT 'model: ' || users || ' users, ' || titles || ' titles, ' || factors || ' factors, '
                                || events || ' training events; bound events rows: '
                                || (SELECT count(*) FROM bench_events) FROM nfrec.models"
-awk -v a="$t0" -v b="$t1" 'BEGIN { printf "set-up took %.1f s\n", b - a }'
+awk -v a="$t0" -v b="$t_data" -v c="$t_built" -v d="$t_deployed" -v e="$t1" 'BEGIN {
+	printf "set-up: data %.1f s, als_model_from_factors %.1f s, deploy %.1f s, the rest %.1f s\n", b - a, c - b, d - c, e - d }'
+"${PSQL[@]}" -d $db -c "SELECT 'registry size: ' || pg_size_pretty(pg_total_relation_size('nfrec.model_store')
+                               + pg_total_relation_size('nfrec.model_users'))"
 
 # sanity: every kind of user is served the way the script names say
 "${PSQL[@]}" -d $db -c "SELECT string_agg(source, ' ' ORDER BY u) FROM (VALUES (11), (20), ($USERS + 5), (9999999)) v(u),
