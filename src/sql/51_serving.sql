@@ -45,7 +45,7 @@ COMMENT ON FUNCTION model_version(text) IS
 
 CREATE FUNCTION user_factors(model text DEFAULT NULL)
 RETURNS TABLE(user_id bigint, factors real[])
-LANGUAGE sql STABLE PARALLEL SAFE ROWS 100000
+LANGUAGE sql STABLE PARALLEL SAFE COST 1000 ROWS 100000
 AS $$
     SELECT u.user_id, u.factors
       FROM nfrec.model_users u

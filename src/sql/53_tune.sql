@@ -12,7 +12,7 @@ CREATE FUNCTION als_tune(
     metric text DEFAULT 'ndcg')
 RETURNS TABLE(options jsonb, "precision" float8, recall float8, ndcg float8, map float8,
               coverage float8, train_seconds float8, is_best bool)
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE COST 1000000 ROWS 12
 AS $$
 #variable_conflict use_column
 DECLARE
