@@ -57,7 +57,7 @@ LogregStateNew(MemoryContext cxt)
 	stats_rows_init(&st->rows, cxt, true);
 	st->opt[OPT_L2].f = 0.0;
 	st->opt[OPT_MAX_ITER].f = 25;
-	st->opt[OPT_TOL].f = 1e-8;
+	st->opt[OPT_TOL].f = 1e-10;
 	return st;
 }
 
@@ -411,6 +411,8 @@ logreg_predict(PG_FUNCTION_ARGS)
 	if (n != c->ncoef - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("model has %d features but %d were given", c->ncoef - 1, n)));
+				 errmsg_plural("model has %d feature but %d were given",
+							   "model has %d features but %d were given",
+							   c->ncoef - 1, c->ncoef - 1, n)));
 	PG_RETURN_FLOAT8(logreg_probability(c->coef, x, n));
 }

@@ -161,7 +161,7 @@ CREATE AGGREGATE logreg_train(label bool, features float8[], options jsonb) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE logreg_train(bool, float8[], jsonb) IS
-    'logistic regression with options {"l2": ridge penalty on the slopes, not the intercept (default 0), "max_iter": Newton steps (25), "tol": relative change of the log-likelihood that stops (1e-8)}; with l2 > 0 std_err come from the penalized information';
+    'logistic regression with options {"l2": ridge penalty on the slopes, not the intercept (default 0), "max_iter": Newton steps (25), "tol": stop when the log-likelihood changes by less than tol relative, |l_k - l_{k-1}| / (|l_k| + 0.05) (1e-10)}; with l2 > 0 std_err come from the penalized information';
 
 CREATE FUNCTION logreg_predict(model jsonb, features float8[]) RETURNS float8
     AS 'MODULE_PATHNAME', 'logreg_predict'
