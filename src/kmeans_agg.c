@@ -303,7 +303,8 @@ closest_centroid(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("centroids must be a two-dimensional array"),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(c)),
+				 errdetail_plural("The array has %d dimension.", "The array has %d dimensions.",
+								  ARR_NDIM(c), ARR_NDIM(c)),
 				 errhint("Pass the k x d array returned by nfrec.kmeans.")));
 	if (ARR_HASNULL(c) && array_contains_nulls(c))
 		ereport(ERROR,
