@@ -12,7 +12,6 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -554,6 +553,8 @@ auc_final(PG_FUNCTION_ARGS)
 	st = (AucState *) PG_GETARG_POINTER(0);
 	if (st->pos.n == 0 || st->neg.n == 0)
 		PG_RETURN_NULL();
-	CHECK_FOR_INTERRUPTS();
-	PG_RETURN_FLOAT8(stats_auc(st->pos.x, st->pos.n, st->neg.x, st->neg.n));
+	PG_RETURN_FLOAT8(stats_auc(st->pos.x, st->pos.n, st->neg.x, st->neg.n,
+							   MemoryContextAllocHuge(CurrentMemoryContext,
+													  sizeof(double) * Max(st->pos.n, st->neg.n)),
+							   stats_check_interrupts));
 }

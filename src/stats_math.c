@@ -666,17 +666,50 @@ stats_sample_size(double baseline, double mde, double alpha, double power)
 	return s * s / (mde * mde);
 }
 
-static int
-CompareDouble(const void *a, const void *b)
+/*
+ * Bottom-up merge sort of doubles (no NaNs), with a scratch buffer of n
+ * doubles; check is called between runs so that huge sorts stay
+ * interruptible.
+ */
+static void
+SortDoubles(double *v, int64 n, double *tmp, void (*check) (void))
 {
-	double		x = *(const double *) a,
-				y = *(const double *) b;
+	double	   *src = v,
+			   *dst = tmp;
 
-	return (x > y) - (x < y);
+	for (int64 width = 1; width < n; width *= 2)
+	{
+		for (int64 lo = 0; lo < n; lo += 2 * width)
+		{
+			int64		mid = Min(lo + width, n),
+						hi = Min(lo + 2 * width, n),
+						a = lo,
+						b = mid,
+						o = lo;
+
+			if (check && ((lo / (2 * width)) & 0xFFF) == 0)
+				check();
+			while (a < mid && b < hi)
+				dst[o++] = (src[b] < src[a]) ? src[b++] : src[a++];
+			while (a < mid)
+				dst[o++] = src[a++];
+			while (b < hi)
+				dst[o++] = src[b++];
+		}
+		{
+			double	   *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != v)
+		memcpy(v, src, sizeof(double) * n);
 }
 
 double
-stats_auc(double *pos, int64 npos, double *neg, int64 nneg)
+stats_auc(double *pos, int64 npos, double *neg, int64 nneg, double *tmp,
+		  void (*check) (void))
 {
 	int64		lt = 0,
 				le = 0;
@@ -684,9 +717,8 @@ stats_auc(double *pos, int64 npos, double *neg, int64 nneg)
 
 	if (npos == 0 || nneg == 0)
 		return NAN;
-	qsort(pos, npos, sizeof(double), CompareDouble);
-	qsort(neg, nneg, sizeof(double), CompareDouble);
-
+	SortDoubles(pos, npos, tmp, check);
+	SortDoubles(neg, nneg, tmp, check);
 	/*
 	 * For each positive score s: lt = #negatives below s, le = #negatives at
 	 * or below s; the pair count is lt + (le - lt) / 2, doubled to stay

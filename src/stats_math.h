@@ -118,8 +118,11 @@ extern double stats_sample_size(double baseline, double mde, double alpha, doubl
 
 /*
  * Area under the ROC curve = Mann-Whitney U / (npos * nneg), tied pairs
- * counting one half.  Sorts both arrays in place.  NaN when a class is empty.
+ * counting one half.  Sorts both arrays in place (tmp: scratch for
+ * max(npos, nneg) doubles; check, if not NULL, is called now and then and
+ * may longjmp out).  NaN when a class is empty.
  */
-extern double stats_auc(double *pos, int64 npos, double *neg, int64 nneg);
+extern double stats_auc(double *pos, int64 npos, double *neg, int64 nneg,
+						double *tmp, void (*check) (void));
 
 #endif
