@@ -43,9 +43,7 @@ typedef struct KmeansState
 {
 	StatsRows	rows;
 	int32		k;				/* 0 until the first row */
-	bool		opts_seen;
-	Jsonb	   *opts;
-	StatsOptionValue opt[NUM_KMEANS_OPTS];
+	StatsAggOptions opts;
 } KmeansState;
 
 static KmeansState *
@@ -54,19 +52,11 @@ KmeansStateNew(MemoryContext cxt)
 	KmeansState *st = MemoryContextAllocZero(cxt, sizeof(KmeansState));
 
 	stats_rows_init(&st->rows, cxt, false);
-	st->opt[OPT_SEED].i = 0;
-	st->opt[OPT_MAX_ITER].f = 300;
-	st->opt[OPT_TOL].f = 1e-4;
-	st->opt[OPT_N_INIT].f = 1;
+	st->opts.v[OPT_SEED].i = 0;
+	st->opts.v[OPT_MAX_ITER].f = 300;
+	st->opts.v[OPT_TOL].f = 1e-4;
+	st->opts.v[OPT_N_INIT].f = 1;
 	return st;
-}
-
-static void
-SameEverywhere(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s of kmeans must be the same in every row", what)));
 }
 
 static void
@@ -80,7 +70,9 @@ CheckK(KmeansState *st, int32 k)
 	if (st->k == 0)
 		st->k = k;
 	else if (st->k != k)
-		SameEverywhere("k");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k of kmeans must be the same in every row")));
 }
 
 PG_FUNCTION_INFO_V1(kmeans_accum);
@@ -103,24 +95,8 @@ kmeans_accum(PG_FUNCTION_ARGS)
 	CheckK(st, PG_GETARG_INT32(2));
 
 	if (PG_NARGS() > 3)
-	{
-		Jsonb	   *opts = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-
-		if (!st->opts_seen)
-		{
-			if (opts)
-			{
-				stats_parse_options(opts, "kmeans", kmeans_opts, NUM_KMEANS_OPTS, st->opt);
-				st->opts = MemoryContextAlloc(aggcxt, VARSIZE(opts));
-				memcpy(st->opts, opts, VARSIZE(opts));
-			}
-			st->opts_seen = true;
-		}
-		else if ((opts == NULL) != (st->opts == NULL) ||
-				 (opts && (VARSIZE(opts) != VARSIZE(st->opts) ||
-						   memcmp(opts, st->opts, VARSIZE(opts)) != 0)))
-			SameEverywhere("options");
-	}
+		stats_agg_options_row(&st->opts, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3),
+							  aggcxt, "kmeans", kmeans_opts, NUM_KMEANS_OPTS);
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
@@ -148,42 +124,27 @@ kmeans_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
-	{
-		a = KmeansStateNew(aggcxt);
-		a->opts_seen = b->opts_seen;
-		memcpy(a->opt, b->opt, sizeof(a->opt));
-	}
-	else if (a->opts_seen && b->opts_seen &&
-			 memcmp(a->opt, b->opt, sizeof(a->opt)) != 0)
-		SameEverywhere("options");
-	else if (b->opts_seen && !a->opts_seen)
-	{
-		a->opts_seen = true;
-		memcpy(a->opt, b->opt, sizeof(a->opt));
-	}
+		a = KmeansStateNew(aggcxt); /* b is copied into the aggregate's context */
+	stats_agg_options_merge(&a->opts, &b->opts, "kmeans");
 	if (b->k != 0)
 		CheckK(a, b->k);
 	stats_rows_append_rows(&a->rows, &b->rows, "vector");
 	PG_RETURN_POINTER(a);
 }
 
-/* layout: int32 k, int32 opts_seen, options, rows */
+/* layout: int32 k, options, rows */
 PG_FUNCTION_INFO_V1(kmeans_serial);
 Datum
 kmeans_serial(PG_FUNCTION_ARGS)
 {
 	KmeansState *st = (KmeansState *) PG_GETARG_POINTER(0);
-	int32		seen = st->opts_seen ? 1 : 0;
-	Size		size = 2 * sizeof(int32) + sizeof(st->opt) + stats_rows_serial_size(&st->rows);
+	Size		size = sizeof(int32) + STATS_AGG_OPTIONS_SERIAL_SIZE +
+		stats_rows_serial_size(&st->rows);
 	bytea	   *b = stats_alloc_serial(size, "kmeans");
 	char	   *p = VARDATA(b);
 
 	memcpy(p, &st->k, sizeof(int32));
-	p += sizeof(int32);
-	memcpy(p, &seen, sizeof(int32));
-	p += sizeof(int32);
-	memcpy(p, st->opt, sizeof(st->opt));
-	p += sizeof(st->opt);
+	p = stats_agg_options_write(&st->opts, p + sizeof(int32));
 	p = stats_rows_write(&st->rows, p);
 	Assert(p == (char *) b + VARSIZE(b));
 	PG_RETURN_BYTEA_P(b);
@@ -197,17 +158,11 @@ kmeans_deserial(PG_FUNCTION_ARGS)
 	const char *p = VARDATA_ANY(b);
 	const char *end = p + VARSIZE_ANY_EXHDR(b);
 	KmeansState *st = KmeansStateNew(CurrentMemoryContext);
-	int32		seen;
 
-	if (end - p < (ptrdiff_t) (2 * sizeof(int32) + sizeof(st->opt)))
+	if (end - p < (ptrdiff_t) sizeof(int32))
 		elog(ERROR, "serialized kmeans state is truncated");
 	memcpy(&st->k, p, sizeof(int32));
-	p += sizeof(int32);
-	memcpy(&seen, p, sizeof(int32));
-	p += sizeof(int32);
-	st->opts_seen = (seen != 0);
-	memcpy(st->opt, p, sizeof(st->opt));
-	p += sizeof(st->opt);
+	p = stats_agg_options_read(&st->opts, p + sizeof(int32), end);
 	p = stats_rows_read(&st->rows, p, end);
 	if (p != end || st->k < 0)
 		elog(ERROR, "serialized kmeans state is corrupt");
@@ -275,10 +230,10 @@ kmeans_final(PG_FUNCTION_ARGS)
 	pr.n = n;
 	pr.d = d;
 	pr.k = st->k;
-	pr.seed = (uint64) st->opt[OPT_SEED].i;
-	pr.max_iter = (int) st->opt[OPT_MAX_ITER].f;
-	pr.tol = st->opt[OPT_TOL].f;
-	pr.n_init = (int) st->opt[OPT_N_INIT].f;
+	pr.seed = (uint64) st->opts.v[OPT_SEED].i;
+	pr.max_iter = (int) st->opts.v[OPT_MAX_ITER].f;
+	pr.tol = st->opts.v[OPT_TOL].f;
+	pr.n_init = (int) st->opts.v[OPT_N_INIT].f;
 	res.centroids = palloc(sizeof(double) * pr.k * d);
 	kmeans_fit(&pr, &res,
 			   MemoryContextAllocHuge(CurrentMemoryContext,

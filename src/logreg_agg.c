@@ -44,9 +44,7 @@ typedef struct LogregState
 {
 	StatsRows	rows;
 	int64		skipped;		/* rows with a NULL label or feature array */
-	bool		opts_seen;		/* options were read (from the first row) */
-	Jsonb	   *opts;			/* those options (NULL: none), for comparison */
-	StatsOptionValue opt[NUM_LOGREG_OPTS];
+	StatsAggOptions opts;
 } LogregState;
 
 static LogregState *
@@ -55,18 +53,10 @@ LogregStateNew(MemoryContext cxt)
 	LogregState *st = MemoryContextAllocZero(cxt, sizeof(LogregState));
 
 	stats_rows_init(&st->rows, cxt, true);
-	st->opt[OPT_L2].f = 0.0;
-	st->opt[OPT_MAX_ITER].f = 25;
-	st->opt[OPT_TOL].f = 1e-10;
+	st->opts.v[OPT_L2].f = 0.0;
+	st->opts.v[OPT_MAX_ITER].f = 25;
+	st->opts.v[OPT_TOL].f = 1e-10;
 	return st;
-}
-
-static void
-OptionsMismatch(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("options of logreg_train must be the same in every row")));
 }
 
 PG_FUNCTION_INFO_V1(logreg_train_accum);
@@ -83,25 +73,8 @@ logreg_train_accum(PG_FUNCTION_ARGS)
 	st = PG_ARGISNULL(0) ? LogregStateNew(aggcxt) : (LogregState *) PG_GETARG_POINTER(0);
 
 	if (PG_NARGS() > 3)
-	{
-		Jsonb	   *opts = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-
-		if (!st->opts_seen)
-		{
-			if (opts)
-			{
-				stats_parse_options(opts, "logreg_train", logreg_opts,
-									NUM_LOGREG_OPTS, st->opt);
-				st->opts = MemoryContextAlloc(aggcxt, VARSIZE(opts));
-				memcpy(st->opts, opts, VARSIZE(opts));
-			}
-			st->opts_seen = true;
-		}
-		else if ((opts == NULL) != (st->opts == NULL) ||
-				 (opts && (VARSIZE(opts) != VARSIZE(st->opts) ||
-						   memcmp(opts, st->opts, VARSIZE(opts)) != 0)))
-			OptionsMismatch();
-	}
+		stats_agg_options_row(&st->opts, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3),
+							  aggcxt, "logreg_train", logreg_opts, NUM_LOGREG_OPTS);
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
@@ -132,43 +105,26 @@ logreg_train_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
-	{
-		/* copy b into the aggregate's context */
-		a = LogregStateNew(aggcxt);
-		a->opts_seen = b->opts_seen;
-		memcpy(a->opt, b->opt, sizeof(a->opt));
-	}
-	else if (a->opts_seen && b->opts_seen &&
-			 memcmp(a->opt, b->opt, sizeof(a->opt)) != 0)
-		OptionsMismatch();
-	else if (b->opts_seen && !a->opts_seen)
-	{
-		a->opts_seen = true;
-		memcpy(a->opt, b->opt, sizeof(a->opt));
-	}
+		a = LogregStateNew(aggcxt); /* b is copied into the aggregate's context */
+	stats_agg_options_merge(&a->opts, &b->opts, "logreg_train");
 	a->skipped += b->skipped;
 	stats_rows_append_rows(&a->rows, &b->rows, "feature vector");
 	PG_RETURN_POINTER(a);
 }
 
-/* layout: int64 skipped, int32 opts_seen, options (3 x StatsOptionValue), rows */
+/* layout: int64 skipped, options, rows */
 PG_FUNCTION_INFO_V1(logreg_train_serial);
 Datum
 logreg_train_serial(PG_FUNCTION_ARGS)
 {
 	LogregState *st = (LogregState *) PG_GETARG_POINTER(0);
-	int32		seen = st->opts_seen ? 1 : 0;
-	Size		size = sizeof(int64) + sizeof(int32) + sizeof(st->opt) +
+	Size		size = sizeof(int64) + STATS_AGG_OPTIONS_SERIAL_SIZE +
 		stats_rows_serial_size(&st->rows);
 	bytea	   *b = stats_alloc_serial(size, "logreg_train");
 	char	   *p = VARDATA(b);
 
 	memcpy(p, &st->skipped, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(p, &seen, sizeof(int32));
-	p += sizeof(int32);
-	memcpy(p, st->opt, sizeof(st->opt));
-	p += sizeof(st->opt);
+	p = stats_agg_options_write(&st->opts, p + sizeof(int64));
 	p = stats_rows_write(&st->rows, p);
 	Assert(p == (char *) b + VARSIZE(b));
 	PG_RETURN_BYTEA_P(b);
@@ -182,17 +138,11 @@ logreg_train_deserial(PG_FUNCTION_ARGS)
 	const char *p = VARDATA_ANY(b);
 	const char *end = p + VARSIZE_ANY_EXHDR(b);
 	LogregState *st = LogregStateNew(CurrentMemoryContext);
-	int32		seen;
 
-	if (end - p < (ptrdiff_t) (sizeof(int64) + sizeof(int32) + sizeof(st->opt)))
+	if (end - p < (ptrdiff_t) sizeof(int64))
 		elog(ERROR, "serialized logreg_train state is truncated");
 	memcpy(&st->skipped, p, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(&seen, p, sizeof(int32));
-	p += sizeof(int32);
-	st->opts_seen = (seen != 0);
-	memcpy(st->opt, p, sizeof(st->opt));
-	p += sizeof(st->opt);
+	p = stats_agg_options_read(&st->opts, p + sizeof(int64), end);
 	p = stats_rows_read(&st->rows, p, end);
 	if (p != end)
 		elog(ERROR, "serialized logreg_train state has trailing bytes");
@@ -223,9 +173,9 @@ logreg_train_final(PG_FUNCTION_ARGS)
 	pr.y = st->rows.y;
 	pr.n = st->rows.n;
 	pr.nfeat = st->rows.dim;
-	pr.l2 = st->opt[OPT_L2].f;
-	pr.max_iter = (int) st->opt[OPT_MAX_ITER].f;
-	pr.tol = st->opt[OPT_TOL].f;
+	pr.l2 = st->opts.v[OPT_L2].f;
+	pr.max_iter = (int) st->opts.v[OPT_MAX_ITER].f;
+	pr.tol = st->opts.v[OPT_TOL].f;
 	p = pr.nfeat + 1;
 
 	res.coef = palloc(sizeof(double) * p);

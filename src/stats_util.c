@@ -312,6 +312,73 @@ stats_parse_options(Jsonb *opts, const char *funcname,
 	}
 }
 
+static void
+OptionsDiffer(const char *funcname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("options of %s must be the same in every row", funcname)));
+}
+
+void
+stats_agg_options_row(StatsAggOptions *o, Jsonb *opts, MemoryContext cxt,
+					  const char *funcname, const StatsOptionSpec *specs, int nspecs)
+{
+	Assert(nspecs <= STATS_MAX_OPTIONS);
+	if (!o->seen)
+	{
+		if (opts)
+		{
+			stats_parse_options(opts, funcname, specs, nspecs, o->v);
+			o->json = MemoryContextAlloc(cxt, VARSIZE(opts));
+			memcpy(o->json, opts, VARSIZE(opts));
+		}
+		o->seen = true;
+	}
+	else if ((opts == NULL) != (o->json == NULL) ||
+			 (opts && (VARSIZE(opts) != VARSIZE(o->json) ||
+					   memcmp(opts, o->json, VARSIZE(opts)) != 0)))
+		OptionsDiffer(funcname);
+}
+
+void
+stats_agg_options_merge(StatsAggOptions *a, const StatsAggOptions *b, const char *funcname)
+{
+	if (!b->seen)
+		return;
+	if (!a->seen)
+	{
+		a->seen = true;
+		memcpy(a->v, b->v, sizeof(a->v));
+	}
+	else if (memcmp(a->v, b->v, sizeof(a->v)) != 0)
+		OptionsDiffer(funcname);
+}
+
+char *
+stats_agg_options_write(const StatsAggOptions *o, char *dst)
+{
+	int32		seen = o->seen ? 1 : 0;
+
+	memcpy(dst, &seen, sizeof(int32));
+	memcpy(dst + sizeof(int32), o->v, sizeof(o->v));
+	return dst + STATS_AGG_OPTIONS_SERIAL_SIZE;
+}
+
+const char *
+stats_agg_options_read(StatsAggOptions *o, const char *src, const char *end)
+{
+	int32		seen;
+
+	if ((Size) (end - src) < STATS_AGG_OPTIONS_SERIAL_SIZE)
+		elog(ERROR, "serialized aggregate options are truncated");
+	memcpy(&seen, src, sizeof(int32));
+	o->seen = (seen != 0);
+	o->json = NULL;
+	memcpy(o->v, src + sizeof(int32), sizeof(o->v));
+	return src + STATS_AGG_OPTIONS_SERIAL_SIZE;
+}
+
 /* ---------------------------------------------------------------------
  * jsonb results
  * --------------------------------------------------------------------- */

@@ -83,6 +83,30 @@ extern void stats_parse_options(Jsonb *opts, const char *funcname,
 								const StatsOptionSpec *specs, int nspecs,
 								StatsOptionValue *values);
 
+/*
+ * The options argument of an aggregate: parsed from the first row, and
+ * required to be the same in every later row and partial state.
+ */
+#define STATS_MAX_OPTIONS 4
+
+typedef struct StatsAggOptions
+{
+	bool		seen;			/* a row has been read */
+	Jsonb	   *json;			/* that row's options (NULL: none), to compare */
+	StatsOptionValue v[STATS_MAX_OPTIONS];	/* parsed values (defaults set by
+											 * the caller) */
+} StatsAggOptions;
+
+extern void stats_agg_options_row(StatsAggOptions *o, Jsonb *opts, MemoryContext cxt,
+								  const char *funcname,
+								  const StatsOptionSpec *specs, int nspecs);
+extern void stats_agg_options_merge(StatsAggOptions *a, const StatsAggOptions *b,
+									const char *funcname);
+/* serialized form: int32 seen, then the values */
+#define STATS_AGG_OPTIONS_SERIAL_SIZE (sizeof(int32) + sizeof(StatsOptionValue) * STATS_MAX_OPTIONS)
+extern char *stats_agg_options_write(const StatsAggOptions *o, char *dst);
+extern const char *stats_agg_options_read(StatsAggOptions *o, const char *src, const char *end);
+
 /* ---- jsonb results --------------------------------------------------- */
 
 typedef struct StatsJson
