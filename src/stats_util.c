@@ -252,6 +252,7 @@ stats_parse_options(Jsonb *opts, const char *funcname,
 		const StatsOptionSpec *spec = NULL;
 		int			idx = -1;
 		double		f;
+		bool		bad;
 
 		if (tok != WJB_KEY)
 			continue;
@@ -279,36 +280,21 @@ stats_parse_options(Jsonb *opts, const char *funcname,
 
 		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 											   NumericGetDatum(v.val.numeric)));
-		switch (spec->kind)
-		{
-			case STATS_OPT_FLOAT:
-				if (isnan(f) || f < spec->min || f > spec->max ||
-					(spec->min_exclusive && f <= spec->min))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("option \"%s\" of %s must be %s", key, funcname,
-									spec->range_text)));
-				values[idx].f = f;
-				break;
-			case STATS_OPT_INT:
-				if (isnan(f) || f != floor(f) || f < spec->min || f > spec->max)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("option \"%s\" of %s must be %s", key, funcname,
-									spec->range_text)));
-				values[idx].f = f;
-				break;
-			case STATS_OPT_INT64:
-				if (isnan(f) || f != floor(f) || f < -9.2233720368547758e18 ||
-					f >= 9.2233720368547758e18)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("option \"%s\" of %s must be %s", key, funcname,
-									spec->range_text)));
-				values[idx].i = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-																  NumericGetDatum(v.val.numeric)));
-				break;
-		}
+		/* range: [min, max] (min excluded if so marked); integers, integral */
+		if (spec->kind == STATS_OPT_INT64)
+			bad = f < -9.2233720368547758e18 || f >= 9.2233720368547758e18;
+		else
+			bad = f < spec->min || f > spec->max || (spec->min_exclusive && f <= spec->min);
+		if (isnan(f) || bad || (spec->kind != STATS_OPT_FLOAT && f != floor(f)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" of %s must be %s", key, funcname,
+							spec->range_text)));
+		if (spec->kind == STATS_OPT_INT64)
+			values[idx].i = DatumGetInt64(DirectFunctionCall1(numeric_int8,
+															  NumericGetDatum(v.val.numeric)));
+		else
+			values[idx].f = f;
 	}
 }
 
