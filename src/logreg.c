@@ -315,6 +315,8 @@ logreg_fit(const LogregProblem *pr, LogregResult *res, double *work,
 	res->log_likelihood = 0.0;
 	for (int64 i = 0; i < n; i++)
 	{
+		if (check && (i & LOGREG_CHECK_MASK) == 0)
+			check();
 		res->log_likelihood += RowLogLik(eta[i], pr->y[i]);
 		if (fabs(eta[i]) > LOGREG_EXTREME_ETA)
 			res->n_extreme++;

@@ -109,33 +109,33 @@ COMMENT ON FUNCTION thompson_pick(bigint[], bigint[], float8[], float8[], bigint
 CREATE FUNCTION logreg_train_accum(internal, label bool, features float8[])
     RETURNS internal
     AS 'MODULE_PATHNAME', 'logreg_train_accum'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION logreg_train_accum(internal, bool, float8[]) IS
     'transition function of logreg_train (keeps the rows)';
 CREATE FUNCTION logreg_train_accum(internal, label bool, features float8[], options jsonb)
     RETURNS internal
     AS 'MODULE_PATHNAME', 'logreg_train_accum'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION logreg_train_accum(internal, bool, float8[], jsonb) IS
     'transition function of logreg_train with options (keeps the rows)';
 CREATE FUNCTION logreg_train_combine(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'logreg_train_combine'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION logreg_train_combine(internal, internal) IS
     'combine function of logreg_train';
 CREATE FUNCTION logreg_train_serial(internal) RETURNS bytea
     AS 'MODULE_PATHNAME', 'logreg_train_serial'
-    LANGUAGE C STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION logreg_train_serial(internal) IS
     'serialization function of logreg_train';
 CREATE FUNCTION logreg_train_deserial(bytea, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'logreg_train_deserial'
-    LANGUAGE C STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION logreg_train_deserial(bytea, internal) IS
     'deserialization function of logreg_train';
 CREATE FUNCTION logreg_train_final(internal) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'logreg_train_final'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION logreg_train_final(internal) IS
     'final function of logreg_train (Newton/IRLS fit)';
 
@@ -173,27 +173,27 @@ COMMENT ON FUNCTION logreg_predict(jsonb, float8[]) IS
 
 CREATE FUNCTION auc_accum(internal, score float8, label bool) RETURNS internal
     AS 'MODULE_PATHNAME', 'auc_accum'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auc_accum(internal, float8, bool) IS
     'transition function of auc (keeps the scores by label)';
 CREATE FUNCTION auc_combine(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'auc_combine'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auc_combine(internal, internal) IS
     'combine function of auc';
 CREATE FUNCTION auc_serial(internal) RETURNS bytea
     AS 'MODULE_PATHNAME', 'auc_serial'
-    LANGUAGE C STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION auc_serial(internal) IS
     'serialization function of auc';
 CREATE FUNCTION auc_deserial(bytea, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'auc_deserial'
-    LANGUAGE C STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION auc_deserial(bytea, internal) IS
     'deserialization function of auc';
 CREATE FUNCTION auc_final(internal) RETURNS float8
     AS 'MODULE_PATHNAME', 'auc_final'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auc_final(internal) IS
     'final function of auc (Mann-Whitney count after sorting)';
 
@@ -214,32 +214,32 @@ COMMENT ON AGGREGATE auc(float8, bool) IS
 
 CREATE FUNCTION kmeans_accum(internal, v float8[], k int) RETURNS internal
     AS 'MODULE_PATHNAME', 'kmeans_accum'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kmeans_accum(internal, float8[], int) IS
     'transition function of kmeans (keeps the vectors)';
 CREATE FUNCTION kmeans_accum(internal, v float8[], k int, options jsonb) RETURNS internal
     AS 'MODULE_PATHNAME', 'kmeans_accum'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kmeans_accum(internal, float8[], int, jsonb) IS
     'transition function of kmeans with options (keeps the vectors)';
 CREATE FUNCTION kmeans_combine(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'kmeans_combine'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kmeans_combine(internal, internal) IS
     'combine function of kmeans';
 CREATE FUNCTION kmeans_serial(internal) RETURNS bytea
     AS 'MODULE_PATHNAME', 'kmeans_serial'
-    LANGUAGE C STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kmeans_serial(internal) IS
     'serialization function of kmeans';
 CREATE FUNCTION kmeans_deserial(bytea, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'kmeans_deserial'
-    LANGUAGE C STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kmeans_deserial(bytea, internal) IS
     'deserialization function of kmeans';
 CREATE FUNCTION kmeans_final(internal) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'kmeans_final'
-    LANGUAGE C PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kmeans_final(internal) IS
     'final function of kmeans (sorts the vectors, k-means++ and Lloyd iterations)';
 
