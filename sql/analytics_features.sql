@@ -257,17 +257,17 @@ SELECT * FROM nfrec.churn_features('2024-03-01');   -- no viewing_events on the 
 SET search_path = an, public;
 
 -- the caller's privileges and row-level security apply
-CREATE ROLE nfrec_analyst;
-GRANT USAGE ON SCHEMA nfrec TO nfrec_analyst;
-GRANT USAGE ON SCHEMA an TO nfrec_analyst;
-GRANT SELECT ON subscriptions, viewing_events TO nfrec_analyst;
+CREATE ROLE regress_nfrec_analyst;
+GRANT USAGE ON SCHEMA nfrec TO regress_nfrec_analyst;
+GRANT USAGE ON SCHEMA an TO regress_nfrec_analyst;
+GRANT SELECT ON subscriptions, viewing_events TO regress_nfrec_analyst;
 ALTER TABLE subscriptions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY us_only ON subscriptions TO nfrec_analyst USING (country = 'US');
-SET ROLE nfrec_analyst;
+CREATE POLICY us_only ON subscriptions TO regress_nfrec_analyst USING (country = 'US');
+SET ROLE regress_nfrec_analyst;
 SELECT user_id, country FROM nfrec.churn_features('2024-03-01') ORDER BY user_id;
 RESET ROLE;
-REVOKE SELECT ON viewing_events FROM nfrec_analyst;
-SET ROLE nfrec_analyst;
+REVOKE SELECT ON viewing_events FROM regress_nfrec_analyst;
+SET ROLE regress_nfrec_analyst;
 \set VERBOSITY sqlstate
 SELECT count(*) FROM nfrec.churn_features('2024-03-01');
 \set VERBOSITY default
@@ -296,5 +296,5 @@ SELECT * FROM nfrec.churn_features('2024-03-01', window_days => 0);
 
 RESET search_path;
 DROP SCHEMA an, an2 CASCADE;
-REVOKE USAGE ON SCHEMA nfrec FROM nfrec_analyst;
-DROP ROLE nfrec_analyst;
+REVOKE USAGE ON SCHEMA nfrec FROM regress_nfrec_analyst;
+DROP ROLE regress_nfrec_analyst;
