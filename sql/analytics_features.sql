@@ -143,32 +143,37 @@ SELECT i AS event_id, user_id, i % 97 AS title_id, started_at,
        CASE WHEN i % 5 >= 2 AND i % 23 <> 0 THEN ((i * 53) % 1001) / 10.0 END::real AS watch_pct,
        CASE i % 5 WHEN 0 THEN 'impression' WHEN 1 THEN 'search' ELSE 'play' END AS event_type
 FROM ev;
+CREATE INDEX ON gen_events (user_id, started_at);
+ANALYZE gen_events;
 -- no two events of a user share a timestamp (the brute force relies on it)
 SELECT count(*) AS events, count(DISTINCT (user_id, started_at)) = count(*) AS distinct_times
 FROM gen_events;
 
+-- an event starts a session unless an earlier event of the same user and
+-- day ended (started_at + watch_seconds) at most 30 minutes before it
+CREATE TEMP TABLE b_ev AS
+SELECT e.*,
+       NOT EXISTS (SELECT 1 FROM gen_events p
+                   WHERE p.user_id = e.user_id AND p.started_at::date = e.started_at::date
+                     AND p.started_at < e.started_at
+                     AND p.started_at + coalesce(p.watch_seconds, 0) * interval '1 second'
+                         + interval '30 minutes' >= e.started_at) AS is_start
+FROM gen_events e;
+CREATE INDEX ON b_ev (user_id, started_at);
+-- a session browses without playing unless a play of the same user and day
+-- comes at or after its start and before the next start
+CREATE TEMP TABLE b_starts AS
+SELECT s.user_id, s.started_at,
+       EXISTS (SELECT 1 FROM b_ev e
+               WHERE e.user_id = s.user_id AND e.event_type = 'play'
+                 AND e.started_at::date = s.started_at::date AND e.started_at >= s.started_at
+                 AND NOT EXISTS (SELECT 1 FROM b_ev s2
+                                 WHERE s2.is_start AND s2.user_id = s.user_id
+                                   AND s2.started_at > s.started_at
+                                   AND s2.started_at <= e.started_at)) AS has_play
+FROM b_ev s WHERE s.is_start;
 CREATE TEMP TABLE brute AS
-WITH d(as_of) AS (VALUES (date '2024-02-10'), (date '2024-03-01'), (date '2024-03-20')),
-ev AS (
-  SELECT e.*, e.started_at + coalesce(e.watch_seconds, 0) * interval '1 second' AS ended_at,
-         NOT EXISTS (SELECT 1 FROM gen_events p
-                     WHERE p.user_id = e.user_id AND p.started_at::date = e.started_at::date
-                       AND p.started_at < e.started_at
-                       AND p.started_at + coalesce(p.watch_seconds, 0) * interval '1 second'
-                           + interval '30 minutes' >= e.started_at) AS is_start
-  FROM gen_events e
-),
-starts AS (
-  SELECT s.user_id, s.started_at,
-         EXISTS (SELECT 1 FROM ev e
-                 WHERE e.user_id = s.user_id AND e.event_type = 'play'
-                   AND e.started_at::date = s.started_at::date AND e.started_at >= s.started_at
-                   AND NOT EXISTS (SELECT 1 FROM ev s2
-                                   WHERE s2.is_start AND s2.user_id = s.user_id
-                                     AND s2.started_at > s.started_at
-                                     AND s2.started_at <= e.started_at)) AS has_play
-  FROM ev s WHERE s.is_start
-)
+WITH d(as_of) AS (VALUES (date '2024-02-10'), (date '2024-03-01'), (date '2024-03-20'))
 SELECT d.as_of, s.user_id, d.as_of - s.signup_date AS tenure_days,
   (SELECT extract(epoch FROM d.as_of::timestamptz - max(e.started_at))::float8 / 86400 FROM gen_events e
    WHERE e.user_id = s.user_id AND e.event_type = 'play' AND e.started_at < d.as_of) AS dslp,
@@ -189,9 +194,9 @@ SELECT d.as_of, s.user_id, d.as_of - s.signup_date AS tenure_days,
   (SELECT count(*) FILTER (WHERE e.watch_pct < 25)::numeric / nullif(count(e.watch_pct), 0)
    FROM gen_events e WHERE e.user_id = s.user_id
      AND e.event_type = 'play' AND e.started_at >= (d.as_of - 28) AND e.started_at < d.as_of) AS abandon,
-  (SELECT count(*) FROM starts x WHERE x.user_id = s.user_id
+  (SELECT count(*) FROM b_starts x WHERE x.user_id = s.user_id
      AND x.started_at >= (d.as_of - 28) AND x.started_at < d.as_of) AS sessions,
-  (SELECT count(*) FILTER (WHERE NOT x.has_play)::numeric / nullif(count(*), 0) FROM starts x
+  (SELECT count(*) FILTER (WHERE NOT x.has_play)::numeric / nullif(count(*), 0) FROM b_starts x
    WHERE x.user_id = s.user_id AND x.started_at >= (d.as_of - 28) AND x.started_at < d.as_of) AS browse
 FROM gen_subs s JOIN d ON s.signup_date <= d.as_of AND (s.cancel_date IS NULL OR s.cancel_date > d.as_of);
 

@@ -706,7 +706,7 @@ BEGIN
                sum(a.days)::float8 AS d
         FROM atrisk a GROUP BY a.launch_date, a.decile
     ), tot AS (
-        SELECT c.launch_date, sum(c.n) AS n, sum(c.r) AS r, sum(c.d) AS d
+        SELECT c.launch_date, sum(c.n)::bigint AS n, sum(c.r)::bigint AS r, sum(c.d) AS d
         FROM cell c GROUP BY c.launch_date
     ), wcell AS (
         SELECT t.title_id, a.decile, count(*) AS n, count(*) FILTER (WHERE a.retained) AS r,
@@ -716,7 +716,7 @@ BEGIN
         WHERE t.observed
         GROUP BY t.title_id, a.decile
     ), wtot AS (
-        SELECT w.title_id, sum(w.n) AS n, sum(w.r) AS r, sum(w.d) AS d
+        SELECT w.title_id, sum(w.n)::bigint AS n, sum(w.r)::bigint AS r, sum(w.d) AS d
         FROM wcell w GROUP BY w.title_id
     ), strat AS (
         -- non-watchers of the same risk decile (pooled over the at-risk
