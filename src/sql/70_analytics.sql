@@ -76,6 +76,7 @@ RETURNS TABLE(as_of date, user_id bigint, plan text, country text, monthly_price
               features float8[])
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 10000 ROWS 10000
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
 AS $fn$
 DECLARE
     d date[];
@@ -117,8 +118,8 @@ BEGIN
     hi := d[cardinality(d)]::timestamptz;
 
     -- One pass over the events of the feature windows (sessions, daily
-    -- play statistics), one over the plays before the last date (last
-    -- play), joined to the population of each date.
+    -- play statistics), one over the plays before them (last play), then
+    -- running totals per user read at marker rows.
     RETURN QUERY EXECUTE format($q$
     WITH d AS (
         SELECT unnest($1::date[]) AS as_of
@@ -143,73 +144,101 @@ BEGIN
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + $3, true) AS new_session
         FROM ev
     ), ev2 AS (
-        SELECT ev1.*, sum(ev1.new_session::int) OVER (
+        -- a play is its session's first play when the previous play of the
+        -- day came before the session started
+        SELECT ev1.*,
+               max(CASE WHEN ev1.new_session THEN ev1.started_at END) OVER (
                    PARTITION BY ev1.user_id, ev1.day ORDER BY ev1.started_at
-                   ROWS UNBOUNDED PRECEDING) AS sid
+                   ROWS UNBOUNDED PRECEDING) AS session_start,
+               max(CASE WHEN ev1.is_play THEN ev1.started_at END) OVER (
+                   PARTITION BY ev1.user_id, ev1.day ORDER BY ev1.started_at
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_play
         FROM ev1
-    ), sess AS (
+    ), daily AS (
         SELECT ev2.user_id, ev2.day,
-               bool_or(ev2.is_play) AS played,
+               count(*) FILTER (WHERE ev2.new_session) AS sessions,
+               count(*) FILTER (WHERE ev2.new_session)
+                 - count(*) FILTER (WHERE ev2.is_play AND (ev2.prev_play IS NULL
+                                                           OR ev2.prev_play < ev2.session_start)) AS browse,
                count(*) FILTER (WHERE ev2.is_play) AS plays,
                sum(ev2.secs) FILTER (WHERE ev2.is_play) AS secs,
                sum(ev2.pct) FILTER (WHERE ev2.is_play) AS pct_sum,
                count(ev2.pct) FILTER (WHERE ev2.is_play) AS pct_n,
-               count(*) FILTER (WHERE ev2.is_play AND ev2.pct < $4) AS abandoned
-        FROM ev2 GROUP BY ev2.user_id, ev2.day, ev2.sid
-    ), daily AS (
-        SELECT sess.user_id, sess.day, count(*) AS sessions,
-               count(*) FILTER (WHERE NOT sess.played) AS browse,
-               sum(sess.plays) AS plays, sum(sess.secs) AS secs,
-               sum(sess.pct_sum) AS pct_sum, sum(sess.pct_n) AS pct_n,
-               sum(sess.abandoned) AS abandoned
-        FROM sess GROUP BY sess.user_id, sess.day
-    ), win AS (
-        SELECT d.as_of, x.user_id,
-               count(*) FILTER (WHERE x.day >= d.as_of - $2 AND x.plays > 0) AS active_recent,
-               count(*) FILTER (WHERE x.day <  d.as_of - $2 AND x.plays > 0) AS active_prior,
-               sum(x.secs) FILTER (WHERE x.day >= d.as_of - $2) AS secs_recent,
-               sum(x.secs) FILTER (WHERE x.day <  d.as_of - $2) AS secs_prior,
-               sum(x.pct_sum) FILTER (WHERE x.day >= d.as_of - $2) AS pct_sum_recent,
-               sum(x.pct_n) FILTER (WHERE x.day >= d.as_of - $2) AS pct_n_recent,
-               sum(x.pct_sum) FILTER (WHERE x.day <  d.as_of - $2) AS pct_sum_prior,
-               sum(x.pct_n) FILTER (WHERE x.day <  d.as_of - $2) AS pct_n_prior,
-               sum(x.plays) AS plays, sum(x.pct_n) AS pct_n, sum(x.abandoned) AS abandoned,
-               sum(x.sessions) AS sessions, sum(x.browse) AS browse
-        FROM daily x JOIN d ON x.day >= d.as_of - 2 * $2 AND x.day < d.as_of
-        GROUP BY d.as_of, x.user_id
-    ), lpd AS (
-        SELECT e.user_id::bigint AS user_id, e.started_at::date AS day, max(e.started_at) AS last_ts
+               count(*) FILTER (WHERE ev2.is_play AND ev2.pct < $4) AS abandoned,
+               max(ev2.started_at) FILTER (WHERE ev2.is_play) AS last_ts
+        FROM ev2 GROUP BY ev2.user_id, ev2.day
+    ), old AS (
+        -- the last play before the feature windows of the earliest date
+        SELECT e.user_id::bigint AS user_id, max(e.started_at) AS last_ts
         FROM %1$s e
-        WHERE e.event_type = 'play' AND e.started_at < $6
-        GROUP BY 1, 2
-    ), lp AS (
-        -- running maximum of the last play over each user's days; the
-        -- marker row of date as_of sorts before the plays of that day
-        SELECT u.as_of, u.user_id, u.last_ts FROM (
-            SELECT x.user_id, x.as_of,
-                   max(x.ts) OVER (PARTITION BY x.user_id ORDER BY x.k, x.ord
-                                   ROWS UNBOUNDED PRECEDING) AS last_ts
-            FROM (SELECT lpd.user_id, lpd.day AS k, 1 AS ord, NULL::date AS as_of, lpd.last_ts AS ts
-                  FROM lpd
-                  UNION ALL
-                  SELECT pop.user_id, pop.as_of, 0, pop.as_of, NULL FROM pop) x
-        ) u WHERE u.as_of IS NOT NULL
+        WHERE e.event_type = 'play' AND e.started_at < $5
+        GROUP BY e.user_id
+    ), stream AS (
+        -- Each user's days in order, with marker rows at as_of, as_of - w
+        -- and as_of - 2w.  A marker sorts before the days it names, so the
+        -- running totals at a marker cover the days before it; the windows
+        -- are differences of running totals (linear in days + markers,
+        -- however many dates are asked for).
+        SELECT x.user_id, x.day AS k, 1 AS ord, NULL::date AS as_of, NULL::int AS mk,
+               (x.plays > 0)::int::float8 AS active, x.plays::float8, x.secs, x.pct_sum,
+               x.pct_n::float8, x.abandoned::float8, x.sessions::float8, x.browse::float8, x.last_ts
+        FROM daily x
+        UNION ALL
+        SELECT old.user_id, '-infinity'::date, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL, old.last_ts
+        FROM old
+        UNION ALL
+        SELECT p.user_id, p.as_of - m.m * $2, 0, p.as_of, m.m, NULL, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL, NULL
+        FROM pop p CROSS JOIN (VALUES (0), (1), (2)) m(m)
+    ), run AS (
+        SELECT s.user_id, s.as_of, s.mk,
+               coalesce(sum(s.active) OVER w, 0) AS active,
+               coalesce(sum(s.plays) OVER w, 0) AS plays,
+               coalesce(sum(s.secs) OVER w, 0) AS secs,
+               coalesce(sum(s.pct_sum) OVER w, 0) AS pct_sum,
+               coalesce(sum(s.pct_n) OVER w, 0) AS pct_n,
+               coalesce(sum(s.abandoned) OVER w, 0) AS abandoned,
+               coalesce(sum(s.sessions) OVER w, 0) AS sessions,
+               coalesce(sum(s.browse) OVER w, 0) AS browse,
+               max(s.last_ts) OVER w AS last_ts
+        FROM stream s
+        WINDOW w AS (PARTITION BY s.user_id ORDER BY s.k, s.ord ROWS UNBOUNDED PRECEDING)
+    ), win AS (
+        -- recent = totals at as_of - totals at as_of - w; prior = totals at
+        -- as_of - w - totals at as_of - 2w
+        SELECT r.as_of, r.user_id,
+               max(r.last_ts) FILTER (WHERE r.mk = 0) AS last_ts,
+               sum(CASE r.mk WHEN 0 THEN r.active WHEN 1 THEN -r.active END) AS active_recent,
+               sum(CASE r.mk WHEN 1 THEN r.active WHEN 2 THEN -r.active END) AS active_prior,
+               sum(CASE r.mk WHEN 0 THEN r.secs WHEN 1 THEN -r.secs END) AS secs_recent,
+               sum(CASE r.mk WHEN 1 THEN r.secs WHEN 2 THEN -r.secs END) AS secs_prior,
+               sum(CASE r.mk WHEN 0 THEN r.pct_sum WHEN 1 THEN -r.pct_sum END) AS pct_sum_recent,
+               sum(CASE r.mk WHEN 0 THEN r.pct_n WHEN 1 THEN -r.pct_n END) AS pct_n_recent,
+               sum(CASE r.mk WHEN 1 THEN r.pct_sum WHEN 2 THEN -r.pct_sum END) AS pct_sum_prior,
+               sum(CASE r.mk WHEN 1 THEN r.pct_n WHEN 2 THEN -r.pct_n END) AS pct_n_prior,
+               sum(CASE r.mk WHEN 0 THEN r.plays WHEN 2 THEN -r.plays END) AS plays,
+               sum(CASE r.mk WHEN 0 THEN r.pct_n WHEN 2 THEN -r.pct_n END) AS pct_n,
+               sum(CASE r.mk WHEN 0 THEN r.abandoned WHEN 2 THEN -r.abandoned END) AS abandoned,
+               sum(CASE r.mk WHEN 0 THEN r.sessions WHEN 2 THEN -r.sessions END) AS sessions,
+               sum(CASE r.mk WHEN 0 THEN r.browse WHEN 2 THEN -r.browse END) AS browse
+        FROM run r WHERE r.mk IS NOT NULL
+        GROUP BY r.as_of, r.user_id
     ), f AS (
         SELECT p.as_of, p.user_id, p.plan, p.country, p.monthly_price, p.tenure_days,
-               extract(epoch FROM p.as_of::timestamptz - lp.last_ts)::float8 / 86400 AS dslp,
-               coalesce(w.active_recent, 0)::int AS active_recent,
-               coalesce(w.active_prior, 0)::int AS active_prior,
-               coalesce(w.secs_recent, 0) / 3600 AS hours_recent,
-               coalesce(w.secs_prior, 0) / 3600 AS hours_prior,
+               extract(epoch FROM p.as_of::timestamptz - w.last_ts)::float8 / 86400 AS dslp,
+               w.active_recent::int AS active_recent,
+               w.active_prior::int AS active_prior,
+               w.secs_recent / 3600 AS hours_recent,
+               w.secs_prior / 3600 AS hours_prior,
                w.pct_sum_recent / nullif(w.pct_n_recent, 0) AS comp_recent,
                w.pct_sum_prior / nullif(w.pct_n_prior, 0) AS comp_prior,
-               coalesce(w.plays, 0)::int AS plays,
+               w.plays::int AS plays,
                w.abandoned::float8 / nullif(w.pct_n, 0) AS abandonment,
-               coalesce(w.sessions, 0)::int AS sessions,
+               w.sessions::int AS sessions,
                w.browse::float8 / nullif(w.sessions, 0) AS browse_share
         FROM pop p
-        LEFT JOIN win w ON w.as_of = p.as_of AND w.user_id = p.user_id
-        LEFT JOIN lp ON lp.as_of = p.as_of AND lp.user_id = p.user_id
+        JOIN win w ON w.as_of = p.as_of AND w.user_id = p.user_id
     )
     SELECT f.as_of, f.user_id, f.plan, f.country, f.monthly_price, f.tenure_days, f.dslp,
            f.active_recent, f.active_prior, f.hours_recent, f.hours_prior,
