@@ -50,8 +50,8 @@ SELECT count(*) FILTER (WHERE NOT h) AS train_rows, count(*) FILTER (WHERE NOT h
        count(*) FILTER (WHERE h) AS holdout_rows, count(*) FILTER (WHERE h AND y) AS holdout_cancelled
 FROM r;
 
--- the coefficients equal logreg_train over the training set rebuilt in
--- plain SQL (features from churn_features, standardized by hand)
+-- the coefficients equal logreg_train (l2 = 1 by default) over the training
+-- set rebuilt in plain SQL (features from churn_features, standardized by hand)
 CREATE TEMP TABLE m AS SELECT nfrec.churn_model('2024-04-15') AS m;
 CREATE TEMP TABLE tr AS
 SELECT f.as_of, f.user_id, f.features, hashint8(f.user_id) % 5 = 0 AS holdout,
@@ -68,7 +68,7 @@ SELECT i, (nfrec.churn_feature_names())[i] AS feature, sd > 0 AS kept FROM st OR
 WITH z AS (
   SELECT tr.label, array_agg((tr.features[st.i] - st.mu) / st.sd ORDER BY st.i) AS x
   FROM tr, st WHERE NOT tr.holdout AND st.sd > 0 GROUP BY tr.as_of, tr.user_id, tr.label
-), ref AS (SELECT nfrec.logreg_train(z.label, z.x) AS lr FROM z)
+), ref AS (SELECT nfrec.logreg_train(z.label, z.x, '{"l2": 1}') AS lr FROM z)
 SELECT jsonb_array_length(ref.lr->'coef') AS coefficients,
        (SELECT max(abs((a.x #>> '{}')::float8 - (b.x #>> '{}')::float8))
         FROM jsonb_array_elements(ref.lr->'coef') WITH ORDINALITY a(x, k)

@@ -343,6 +343,11 @@ BEGIN
     IF as_of IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass logreg_train options such as ''{"l2": 1, "max_iter": 50}''.';
+    END IF;
     PERFORM nfrec._check_columns(subscriptions,
         ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
 
@@ -405,7 +410,7 @@ BEGIN
     $q$, subscriptions)
         INTO idx, mu, sd, lr, auc
         USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
-              options, pos_hold > 0 AND pos_hold < n_hold;
+              '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
     IF idx IS NULL THEN
         RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows', as_of
             USING ERRCODE = 'invalid_parameter_value';
@@ -431,7 +436,10 @@ BEGIN
         'feature_index', to_jsonb(idx),
         'mean', to_jsonb(mu),
         'sd', to_jsonb(sd),
+        'options', '{"l2": 1}'::jsonb || options,
         'logreg', lr,
+        'raw_coef', (nfrec._churn_model_parts(jsonb_build_object('feature_index', to_jsonb(idx), 'mean', to_jsonb(mu),
+                                                                'sd', to_jsonb(sd), 'logreg', lr))).raw->'coef',
         'train_rows', n_train,
         'train_cancelled', pos_train,
         'holdout_rows', n_hold,
@@ -440,36 +448,54 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION churn_model(date, int, int, int, int, interval, real, jsonb, regclass, regclass) IS
-    'logistic churn model trained on the history before as_of: churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot; reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE';
+    'logistic churn model trained on the history before as_of: standardized churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot, logreg_train options (l2 defaults to 1, like scikit-learn''s C = 1); reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE';
 
-CREATE FUNCTION _churn_model_parts(model jsonb, OUT idx int[], OUT mu float8[], OUT sd float8[], OUT lr jsonb)
+CREATE FUNCTION _churn_model_parts(model jsonb, OUT idx int[], OUT mu float8[], OUT sd float8[],
+                                   OUT lr jsonb, OUT raw jsonb)
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    b float8[];
+    c float8[];
+    k int;
 BEGIN
     IF jsonb_typeof(model->'feature_index') IS DISTINCT FROM 'array'
        OR jsonb_typeof(model->'mean') IS DISTINCT FROM 'array'
        OR jsonb_typeof(model->'sd') IS DISTINCT FROM 'array'
-       OR jsonb_typeof(model->'logreg') IS DISTINCT FROM 'object' THEN
+       OR jsonb_typeof(model->'logreg'->'coef') IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'invalid churn model'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'A churn model is a jsonb object with the keys feature_index, mean, sd and logreg, as made by nfrec.churn_model.';
+                  DETAIL = 'A churn model is a jsonb object with the keys feature_index, mean, sd and logreg (with coef), as made by nfrec.churn_model.';
     END IF;
     idx := ARRAY(SELECT x::int FROM jsonb_array_elements_text(model->'feature_index') x);
     mu := ARRAY(SELECT x::float8 FROM jsonb_array_elements_text(model->'mean') x);
     sd := ARRAY(SELECT x::float8 FROM jsonb_array_elements_text(model->'sd') x);
+    b := ARRAY(SELECT x::float8 FROM jsonb_array_elements_text(model->'logreg'->'coef') x);
     lr := model->'logreg';
     IF cardinality(idx) = 0 OR cardinality(mu) <> cardinality(idx) OR cardinality(sd) <> cardinality(idx)
+       OR cardinality(b) <> cardinality(idx) + 1
        OR EXISTS (SELECT 1 FROM unnest(idx) i WHERE i IS NULL OR i < 1 OR i > cardinality(nfrec.churn_feature_names()))
-       OR EXISTS (SELECT 1 FROM unnest(sd) s WHERE s IS NULL OR NOT s > 0) THEN
+       OR (SELECT count(DISTINCT i) FROM unnest(idx) i) <> cardinality(idx)
+       OR EXISTS (SELECT 1 FROM unnest(sd) x WHERE x IS NULL OR NOT x > 0 OR x = 'Infinity')
+       OR EXISTS (SELECT 1 FROM unnest(mu || b) x WHERE x IS NULL OR x IN ('NaN', 'Infinity', '-Infinity')) THEN
         RAISE EXCEPTION 'invalid churn model'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'feature_index, mean and sd must have the same non-zero length, valid feature positions and positive standard deviations.';
+                  DETAIL = 'feature_index, mean and sd must have the same non-zero length, distinct valid feature positions, finite means and positive standard deviations, and logreg.coef one more element.';
     END IF;
+    -- the same model on the raw features: coef / sd, intercept shifted by
+    -- the means (intercept first, then one coefficient per feature)
+    c := array_fill(0::float8, ARRAY[1 + cardinality(nfrec.churn_feature_names())]);
+    c[1] := b[1];
+    FOR k IN 1 .. cardinality(idx) LOOP
+        c[1 + idx[k]] := b[1 + k] / sd[k];
+        c[1] := c[1] - b[1 + k] * mu[k] / sd[k];
+    END LOOP;
+    raw := jsonb_build_object('coef', to_jsonb(c));
 END
 $fn$;
 COMMENT ON FUNCTION _churn_model_parts(jsonb) IS
-    'internal: validate a churn model and return its standardization and logistic model';
+    'internal: validate a churn model; its standardization, logistic model, and the equivalent logistic model on the raw features';
 
 CREATE FUNCTION churn_score(model jsonb, features float8[]) RETURNS float8
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -484,7 +510,7 @@ BEGIN
             cardinality(nfrec.churn_feature_names()), cardinality(features)
             USING ERRCODE = 'array_subscript_error';
     END IF;
-    RETURN nfrec.logreg_predict(p.lr, nfrec._churn_z(features, p.idx, p.mu, p.sd));
+    RETURN nfrec.logreg_predict(p.raw, features);
 END
 $fn$;
 COMMENT ON FUNCTION churn_score(jsonb, float8[]) IS
@@ -531,7 +557,7 @@ BEGIN
                                  coalesce((m->>'session_gap')::interval, '30 minutes'),
                                  coalesce((m->>'abandon_pct')::real, 25),
                                  events, subscriptions) f
-    CROSS JOIN LATERAL (SELECT nfrec.logreg_predict(p.lr, nfrec._churn_z(f.features, p.idx, p.mu, p.sd)) AS risk) r
+    CROSS JOIN LATERAL (SELECT nfrec.logreg_predict(p.raw, f.features) AS risk) r
     ORDER BY r.risk DESC, f.user_id;
 END
 $fn$;
@@ -645,7 +671,7 @@ BEGIN
     IF m IS NOT NULL THEN
         p := nfrec._churn_model_parts(m);
     ELSE
-        p := nfrec._churn_model_parts('{"feature_index": [1], "mean": [0], "sd": [1], "logreg": {}}');
+        p := nfrec._churn_model_parts('{"feature_index": [1], "mean": [0], "sd": [1], "logreg": {"coef": [0, 0]}}');
     END IF;
 
     RETURN QUERY EXECUTE format($q$
@@ -655,7 +681,7 @@ BEGIN
                t.launch_date::date AS launch_date, t.production_cost::numeric AS production_cost,
                t.launch_date + $2 + $5 <= $1 AS observed
         FROM %1$s t
-        WHERE t.launch_date BETWEEN $12 AND $13
+        WHERE t.launch_date BETWEEN $9 AND $10
     ), subs AS (
         SELECT s.user_id::bigint AS user_id, s.signup_date, s.cancel_date,
                s.monthly_price::float8 AS price
@@ -668,7 +694,7 @@ BEGIN
         FROM t JOIN %2$s e ON e.title_id = t.title_id
          AND e.started_at >= t.launch_date::timestamptz
          AND e.started_at < (t.launch_date + $2)::timestamptz
-        WHERE e.started_at >= $12::timestamptz AND e.started_at < $14::timestamptz
+        WHERE e.started_at >= $9::timestamptz AND e.started_at < $11::timestamptz
           AND e.started_at < $1::timestamptz
     ), wa AS (
         SELECT ew.title_id,
@@ -701,8 +727,8 @@ BEGIN
          AND e.event_type = 'play'
          AND e.started_at >= s.signup_date::timestamptz
          AND e.started_at < (s.signup_date + $4)::timestamptz
-        WHERE s.signup_date > $12 - $4 AND s.signup_date < $14
-          AND e.started_at >= ($12 - $4)::timestamptz AND e.started_at < ($14 + $4)::timestamptz
+        WHERE s.signup_date > $9 - $4 AND s.signup_date < $11
+          AND e.started_at >= ($9 - $4)::timestamptz AND e.started_at < ($11 + $4)::timestamptz
           AND e.started_at < $1::timestamptz
         ORDER BY s.user_id, e.started_at, e.title_id
     ), acq AS (
@@ -719,9 +745,9 @@ BEGIN
     ), risk AS (
         SELECT f.as_of AS launch_date, f.user_id,
                ntile(10) OVER (PARTITION BY f.as_of
-                               ORDER BY nfrec.logreg_predict($8, nfrec._churn_z(f.features, $9, $10, $11)),
+                               ORDER BY nfrec.logreg_predict($8, f.features),
                                         f.user_id) AS decile
-        FROM nfrec.churn_features_at($6, $15, $16, $17, $18, $19) f
+        FROM nfrec.churn_features_at($6, $12, $13, $14, $15, $16) f
     ), atrisk AS (
         -- at risk at launch and still subscribed at launch_date + window_days
         SELECT r.launch_date, r.user_id, r.decile, s.price,
@@ -800,7 +826,7 @@ BEGIN
     $q$, titles, events, subscriptions)
     USING v_as_of, window_days, completion_pct::float8, attribution_days, retention_days,
           coalesce(launches, '{}'::date[]), at_risk_deciles,
-          p.lr, p.idx, p.mu, p.sd, v_from, v_until, v_until + window_days,
+          p.raw, v_from, v_until, v_until + window_days,
           coalesce((m->>'window_days')::int, 14),
           coalesce((m->>'session_gap')::interval, '30 minutes'),
           coalesce((m->>'abandon_pct')::real, 25),
