@@ -164,4 +164,5 @@ SELECT * FROM nfrec.churn_risk('2024-01-15');
 SELECT * FROM nfrec.churn_risk('2024-04-15', horizon_days => 0);
 
 RESET search_path;
+SET client_min_messages = warning;
 DROP SCHEMA ch CASCADE;

@@ -369,17 +369,19 @@ BEGIN
         INTO n_train, pos_train, n_hold, pos_hold
         USING dates, horizon_days;
     IF n_train = 0 THEN
-        RAISE EXCEPTION 'no subscriber to learn from before %', as_of
+        RAISE EXCEPTION 'no subscriber to learn from before %', to_char(as_of, 'YYYY-MM-DD')
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('The training snapshots %s to %s have no active subscriber outside the held-out fifth.',
-                                  dates[1], dates[cardinality(dates)]),
+                                  to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
                   HINT = 'Choose a later as_of or a shorter horizon_days.';
     END IF;
     IF pos_train = 0 OR pos_train = n_train THEN
-        RAISE EXCEPTION 'cannot learn churn before %: % of % training rows cancelled', as_of, pos_train, n_train
+        RAISE EXCEPTION 'cannot learn churn before %: % of % training rows cancelled',
+            to_char(as_of, 'YYYY-MM-DD'), pos_train, n_train
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('A label is a cancellation in the %s days after a snapshot (%s to %s); both outcomes must occur.',
-                                  horizon_days, dates[1], dates[cardinality(dates)]),
+                                  horizon_days, to_char(dates[1], 'YYYY-MM-DD'),
+                                  to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
                   HINT = 'Choose a later as_of, more snapshots or a longer horizon_days.';
     END IF;
 
@@ -412,16 +414,19 @@ BEGIN
         USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
               '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
     IF idx IS NULL THEN
-        RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows', as_of
+        RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows',
+            to_char(as_of, 'YYYY-MM-DD')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
     IF auc IS NULL THEN
         RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC not available (% held-out rows, % cancelled)',
-            as_of, n_train, pos_train, horizon_days, snapshots, dates[1], dates[cardinality(dates)], n_hold, pos_hold;
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'), n_hold, pos_hold;
     ELSE
         RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC % on % rows (% cancelled)',
-            as_of, n_train, pos_train, horizon_days, snapshots, dates[1], dates[cardinality(dates)],
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'),
             round(auc::numeric, 3), n_hold, pos_hold;
     END IF;
 
