@@ -299,6 +299,39 @@ SELECT * FROM nfrec.churn_features('2024-03-01', events => 'thin_events');
 SELECT * FROM nfrec.churn_features('2024-03-01', events => 'thin_events');
 SELECT * FROM nfrec.churn_features('2024-03-01', window_days => 0);
 
+
+-- _churn_windows (C), the per-subscriber step, by hand: days Jan 1, Jan 5,
+-- Jan 10 with totals (1,1,100,...), (1,2,200,...), (1,3,300,...); w = 5.
+-- as_of Jan 6: recent [Jan 1, Jan 6) = Jan 1 + Jan 5, prior [Dec 27, Jan 1)
+-- empty; as_of Jan 11: recent [Jan 6, Jan 11) = Jan 10, prior = Jan 1 + Jan 5.
+-- Last play before Jan 6: Jan 5 20:00 (Jan 1 has none); an older play
+-- (2023-12-01) only counts when nothing later came.
+SELECT as_of, active_recent, active_prior, plays_recent, plays_prior, secs_recent, secs_prior,
+       browse_recent, browse_prior, last_play
+FROM nfrec._churn_windows('{2024-01-01,2024-01-05,2024-01-10}',
+                          '{{1,1,100,10,1,0,1,0},{1,2,200,20,2,1,2,1},{1,3,300,30,3,2,3,2}}',
+                          '{NULL,"2024-01-05 20:00+00","2024-01-10 08:00+00"}', '2023-12-01 00:00+00',
+                          '{2023-12-31,2024-01-06,2024-01-11}', 5, '2023-01-01', NULL);
+-- active dates only: signup on Jan 6 (active from Jan 6), cancel on Jan 11 (not active then)
+SELECT as_of FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, '{2023-12-31,2024-01-06,2024-01-11}', 5,
+                                       '2024-01-06', '2024-01-11');
+SELECT count(*) FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, '{2024-01-06}', 5, NULL, NULL);
+\set VERBOSITY sqlstate
+SELECT * FROM nfrec._churn_windows('{2024-01-05,2024-01-01}', '{{1,1,1,1,1,1,1,1},{1,1,1,1,1,1,1,1}}', '{NULL,NULL}', NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows('{2024-01-01}', '{1,1,1,1,1,1,1,1}', '{NULL}', NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows('{2024-01-01}', '{{1,1,1,1,1,1,1}}', '{NULL}', NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows('{2024-01-01}', '{{1,1,1,NULL,1,1,1,1}}', '{NULL}', NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows('{2024-01-01}', '{{1,1,1,NaN,1,1,1,1}}', '{NULL}', NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows('{2024-01-01}', '{{1,1,1,1,1,1,1,1}}', '{NULL,NULL}', NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows('{2024-01-01}', NULL, NULL, NULL, '{2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, NULL, 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, '{2024-01-06,2024-01-06}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, '{2024-01-06,infinity}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, '{2024-01-06}', 0, '2023-01-01', NULL);
+SELECT * FROM nfrec._churn_windows(NULL, NULL, NULL, NULL, '{{2024-01-06}}', 5, '2023-01-01', NULL);
+SELECT * FROM nfrec.churn_features('2024-03-01', window_days => 3661);
+\set VERBOSITY default
+
 RESET search_path;
 DROP SCHEMA an, an2 CASCADE;
 REVOKE USAGE ON SCHEMA nfrec FROM regress_nfrec_analyst;

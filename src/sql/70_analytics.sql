@@ -60,6 +60,20 @@ $$;
 COMMENT ON FUNCTION churn_feature_names() IS
     'names of the elements of the features array of churn_features, in order';
 
+CREATE FUNCTION _churn_windows(
+    days date[], vals float8[], last_play timestamptz[], old_last timestamptz,
+    dates date[], window_days int, signup date, cancel date)
+RETURNS TABLE(as_of date,
+              active_recent float8, active_prior float8, plays_recent float8, plays_prior float8,
+              secs_recent float8, secs_prior float8, pct_sum_recent float8, pct_sum_prior float8,
+              pct_n_recent float8, pct_n_prior float8, abandoned_recent float8, abandoned_prior float8,
+              sessions_recent float8, sessions_prior float8, browse_recent float8, browse_prior float8,
+              last_play timestamptz)
+    AS 'MODULE_PATHNAME', 'churn_windows'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10 ROWS 10;
+COMMENT ON FUNCTION _churn_windows(date[], float8[], timestamptz[], timestamptz, date[], int, date, date) IS
+    'internal: for one subscriber''s days of activity (days ascending; vals per day: active, plays, seconds, sum and count of watch_pct, abandoned plays, sessions, browse-only sessions), the totals over [as_of - w, as_of) and [as_of - 2w, as_of - w) and the last play before as_of, for each of the dates at which the subscriber is active';
+
 CREATE FUNCTION churn_features_at(
     dates date[],
     window_days int DEFAULT 14,
@@ -90,8 +104,8 @@ BEGIN
         RAISE EXCEPTION 'window_days, session_gap and abandon_pct must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF window_days <= 0 THEN
-        RAISE EXCEPTION 'window_days must be positive, not %', window_days
+    IF window_days <= 0 OR window_days > 3660 THEN
+        RAISE EXCEPTION 'window_days must be between 1 and 3660, not %', window_days
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF session_gap <= interval '0' THEN
@@ -118,18 +132,11 @@ BEGIN
     hi := d[cardinality(d)]::timestamptz;
 
     -- One pass over the events of the feature windows (sessions, daily
-    -- play statistics), one over the plays before them (last play), then
-    -- running totals per user read at marker rows.
+    -- play statistics), one over the plays before them (last play); each
+    -- subscriber's days then go to _churn_windows (C, running totals),
+    -- which returns the windows at every date at which it is active.
     RETURN QUERY EXECUTE format($q$
-    WITH d AS (
-        SELECT unnest($1::date[]) AS as_of
-    ), pop AS (
-        SELECT d.as_of, s.user_id::bigint AS user_id, s.plan::text AS plan,
-               s.country::text AS country, s.monthly_price::numeric AS monthly_price,
-               (d.as_of - s.signup_date)::int AS tenure_days
-        FROM %2$s s JOIN d ON s.signup_date <= d.as_of
-                          AND (s.cancel_date IS NULL OR s.cancel_date > d.as_of)
-    ), ev AS (
+    WITH ev AS (
         SELECT e.user_id::bigint AS user_id, e.started_at, e.started_at::date AS day,
                coalesce(e.event_type = 'play', false) AS is_play,
                e.watch_seconds::float8 AS secs, e.watch_pct::float8 AS pct,
@@ -167,78 +174,42 @@ BEGIN
                count(*) FILTER (WHERE ev2.is_play AND ev2.pct < $4) AS abandoned,
                max(ev2.started_at) FILTER (WHERE ev2.is_play) AS last_ts
         FROM ev2 GROUP BY ev2.user_id, ev2.day
+    ), agg AS (
+        SELECT x.user_id,
+               array_agg(x.day ORDER BY x.day) AS days,
+               array_agg(ARRAY[(x.plays > 0)::int, x.plays, coalesce(x.secs, 0),
+                               coalesce(x.pct_sum, 0), x.pct_n, x.abandoned,
+                               x.sessions, x.browse]::float8[] ORDER BY x.day) AS vals,
+               array_agg(x.last_ts ORDER BY x.day) AS last_play
+        FROM daily x GROUP BY x.user_id
     ), old AS (
         -- the last play before the feature windows of the earliest date
         SELECT e.user_id::bigint AS user_id, max(e.started_at) AS last_ts
         FROM %1$s e
-        WHERE e.event_type = 'play' AND e.started_at < $5
+        WHERE e.event_type = 'play' AND e.started_at < $5 AND isfinite(e.started_at)
         GROUP BY e.user_id
-    ), stream AS (
-        -- Each user's days in order, with marker rows at as_of, as_of - w
-        -- and as_of - 2w.  A marker sorts before the days it names, so the
-        -- running totals at a marker cover the days before it; the windows
-        -- are differences of running totals (linear in days + markers,
-        -- however many dates are asked for).
-        SELECT x.user_id, x.day AS k, 1 AS ord, NULL::date AS as_of, NULL::int AS mk,
-               (x.plays > 0)::int::float8 AS active, x.plays::float8, x.secs, x.pct_sum,
-               x.pct_n::float8, x.abandoned::float8, x.sessions::float8, x.browse::float8, x.last_ts
-        FROM daily x
-        UNION ALL
-        SELECT old.user_id, '-infinity'::date, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               NULL, NULL, old.last_ts
-        FROM old
-        UNION ALL
-        SELECT p.user_id, p.as_of - m.m * $2, 0, p.as_of, m.m, NULL, NULL, NULL, NULL, NULL, NULL,
-               NULL, NULL, NULL
-        FROM pop p CROSS JOIN (VALUES (0), (1), (2)) m(m)
-    ), run AS (
-        SELECT s.user_id, s.as_of, s.mk,
-               coalesce(sum(s.active) OVER w, 0) AS active,
-               coalesce(sum(s.plays) OVER w, 0) AS plays,
-               coalesce(sum(s.secs) OVER w, 0) AS secs,
-               coalesce(sum(s.pct_sum) OVER w, 0) AS pct_sum,
-               coalesce(sum(s.pct_n) OVER w, 0) AS pct_n,
-               coalesce(sum(s.abandoned) OVER w, 0) AS abandoned,
-               coalesce(sum(s.sessions) OVER w, 0) AS sessions,
-               coalesce(sum(s.browse) OVER w, 0) AS browse,
-               max(s.last_ts) OVER w AS last_ts
-        FROM stream s
-        WINDOW w AS (PARTITION BY s.user_id ORDER BY s.k, s.ord ROWS UNBOUNDED PRECEDING)
-    ), win AS (
-        -- recent = totals at as_of - totals at as_of - w; prior = totals at
-        -- as_of - w - totals at as_of - 2w
-        SELECT r.as_of, r.user_id,
-               max(r.last_ts) FILTER (WHERE r.mk = 0) AS last_ts,
-               sum(CASE r.mk WHEN 0 THEN r.active WHEN 1 THEN -r.active END) AS active_recent,
-               sum(CASE r.mk WHEN 1 THEN r.active WHEN 2 THEN -r.active END) AS active_prior,
-               sum(CASE r.mk WHEN 0 THEN r.secs WHEN 1 THEN -r.secs END) AS secs_recent,
-               sum(CASE r.mk WHEN 1 THEN r.secs WHEN 2 THEN -r.secs END) AS secs_prior,
-               sum(CASE r.mk WHEN 0 THEN r.pct_sum WHEN 1 THEN -r.pct_sum END) AS pct_sum_recent,
-               sum(CASE r.mk WHEN 0 THEN r.pct_n WHEN 1 THEN -r.pct_n END) AS pct_n_recent,
-               sum(CASE r.mk WHEN 1 THEN r.pct_sum WHEN 2 THEN -r.pct_sum END) AS pct_sum_prior,
-               sum(CASE r.mk WHEN 1 THEN r.pct_n WHEN 2 THEN -r.pct_n END) AS pct_n_prior,
-               sum(CASE r.mk WHEN 0 THEN r.plays WHEN 2 THEN -r.plays END) AS plays,
-               sum(CASE r.mk WHEN 0 THEN r.pct_n WHEN 2 THEN -r.pct_n END) AS pct_n,
-               sum(CASE r.mk WHEN 0 THEN r.abandoned WHEN 2 THEN -r.abandoned END) AS abandoned,
-               sum(CASE r.mk WHEN 0 THEN r.sessions WHEN 2 THEN -r.sessions END) AS sessions,
-               sum(CASE r.mk WHEN 0 THEN r.browse WHEN 2 THEN -r.browse END) AS browse
-        FROM run r WHERE r.mk IS NOT NULL
-        GROUP BY r.as_of, r.user_id
     ), f AS (
-        SELECT p.as_of, p.user_id, p.plan, p.country, p.monthly_price, p.tenure_days,
-               extract(epoch FROM p.as_of::timestamptz - w.last_ts)::float8 / 86400 AS dslp,
-               w.active_recent::int AS active_recent,
-               w.active_prior::int AS active_prior,
-               w.secs_recent / 3600 AS hours_recent,
-               w.secs_prior / 3600 AS hours_prior,
+        -- per subscriber, the windows at every date at which it is active
+        SELECT w.as_of, s.user_id::bigint AS user_id, s.plan::text AS plan,
+               s.country::text AS country, s.monthly_price::numeric AS monthly_price,
+               (w.as_of - s.signup_date)::int AS tenure_days,
+               extract(epoch FROM w.as_of::timestamptz - w.last_play)::float8 / 86400 AS dslp,
+               w.active_recent::int AS active_recent, w.active_prior::int AS active_prior,
+               w.secs_recent / 3600 AS hours_recent, w.secs_prior / 3600 AS hours_prior,
                w.pct_sum_recent / nullif(w.pct_n_recent, 0) AS comp_recent,
                w.pct_sum_prior / nullif(w.pct_n_prior, 0) AS comp_prior,
-               w.plays::int AS plays,
-               w.abandoned::float8 / nullif(w.pct_n, 0) AS abandonment,
-               w.sessions::int AS sessions,
-               w.browse::float8 / nullif(w.sessions, 0) AS browse_share
-        FROM pop p
-        JOIN win w ON w.as_of = p.as_of AND w.user_id = p.user_id
+               (w.plays_recent + w.plays_prior)::int AS plays,
+               (w.abandoned_recent + w.abandoned_prior)
+                 / nullif(w.pct_n_recent + w.pct_n_prior, 0) AS abandonment,
+               (w.sessions_recent + w.sessions_prior)::int AS sessions,
+               (w.browse_recent + w.browse_prior)
+                 / nullif(w.sessions_recent + w.sessions_prior, 0) AS browse_share
+        FROM %2$s s
+        LEFT JOIN agg a ON a.user_id = s.user_id
+        LEFT JOIN old o ON o.user_id = s.user_id
+        CROSS JOIN LATERAL nfrec._churn_windows(a.days, a.vals, a.last_play, o.last_ts,
+                                                $1, $2, s.signup_date, s.cancel_date) w
+        WHERE s.signup_date <= $7 AND (s.cancel_date IS NULL OR s.cancel_date > $8)
     )
     SELECT f.as_of, f.user_id, f.plan, f.country, f.monthly_price, f.tenure_days, f.dslp,
            f.active_recent, f.active_prior, f.hours_recent, f.hours_prior,
@@ -249,9 +220,8 @@ BEGIN
                  coalesce(f.abandonment, 0), coalesce(f.browse_share, 0),
                  f.tenure_days, coalesce(f.monthly_price, 0)]::float8[]
     FROM f
-    ORDER BY f.as_of, f.user_id
     $q$, events, subscriptions)
-    USING d, window_days, session_gap, abandon_pct::float8, lo, hi;
+    USING d, window_days, session_gap, abandon_pct::float8, lo, hi, d[cardinality(d)], d[1];
 END
 $fn$;
 COMMENT ON FUNCTION churn_features_at(date[], int, interval, real, regclass, regclass) IS
@@ -279,6 +249,7 @@ AS $fn$
            f.plays, f.abandonment_rate, f.sessions, f.browse_share, f.features
     FROM nfrec.churn_features_at(ARRAY[as_of], window_days, session_gap, abandon_pct,
                                  events, subscriptions) f
+    ORDER BY f.user_id
 $fn$;
 COMMENT ON FUNCTION churn_features(date, int, interval, real, regclass, regclass) IS
     'one row per subscriber active at as_of (signup_date <= as_of, not cancelled by as_of) with engagement features from the events before as_of; see doc/analytics.md';
