@@ -13,6 +13,7 @@
 PG_MODULE_MAGIC;
 
 extern void openblas_set_num_threads(int num_threads);
+extern void nf_model_init(void);	/* model.c: the nfrec.model setting */
 
 void		_PG_init(void);
 
@@ -20,4 +21,5 @@ void
 _PG_init(void)
 {
 	openblas_set_num_threads(1);
+	nf_model_init();
 }

@@ -1,0 +1,1017 @@
+/*
+ * model.c -- the serving side of the model registry: per-backend cache of
+ * deployed models, recommend_for, similar_titles, user_vector,
+ * item_factors, model_version and the nfrec.model setting.
+ *
+ * Deployed models live in nfrec.model_store (one row per model: header and
+ * the title side as arrays) and nfrec.model_users (one row per user:
+ * factors and training events), written by nfrec.deploy.  Serving reads
+ * them through SPI with plans prepared once per backend.  The title side
+ * (item factors, their Gram matrix for fold-in, norms, popularity order)
+ * is cached in a child of CacheMemoryContext, keyed by the model's name,
+ * version and deployment time; table writes send no invalidation, so each
+ * call reads the model's current version (one index probe) and reloads
+ * only when it changed.
+ *
+ * All functions are STABLE and run their SPI queries read-only, so every
+ * query of one call sees the calling statement's snapshot: a concurrent
+ * redeploy is seen entirely or not at all.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <cblas.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "foldin.h"
+#include "model.h"
+#include "pgutil.h"
+#include "topk.h"
+
+#define MAX_CACHED_MODELS	8
+
+/* setting nfrec.model: the default model name ("" = latest deployed) */
+static char *nf_default_model = NULL;
+
+static MemoryContext cache_cxt = NULL;
+static ServeModel *cache_head = NULL;
+static uint64 cache_clock = 0;
+
+static SPIPlanPtr plan_by_name = NULL;
+static SPIPlanPtr plan_latest = NULL;
+static SPIPlanPtr plan_load = NULL;
+static SPIPlanPtr plan_user = NULL;
+
+/* one prepared query per bound events relation */
+typedef struct EventsPlan
+{
+	Oid			relid;
+	char	   *qualname;
+	SPIPlanPtr	plan;
+	struct EventsPlan *next;
+} EventsPlan;
+
+static EventsPlan *events_plans = NULL;
+
+/* how a user's vector was obtained */
+typedef enum UserSource
+{
+	USER_TRAINED,				/* stored vector from training */
+	USER_FOLDED,				/* re-solved from current events */
+	USER_COLD					/* no usable events: popularity */
+} UserSource;
+
+static const char *const user_source_names[] = {"trained", "folded_in", "cold_start"};
+
+void
+nf_model_init(void)
+{
+	DefineCustomStringVariable("nfrec.model",
+							   "Name of the model that nfrec serving functions use when none is given.",
+							   "Empty means the most recently deployed model.",
+							   &nf_default_model,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+}
+
+Tuplestorestate *
+nf_begin_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	Tuplestorestate *ts;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	ts = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = ts;
+	rsinfo->setDesc = *tupdesc;
+	MemoryContextSwitchTo(old);
+	return ts;
+}
+
+int
+nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	int			n;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	n = PG_GETARG_INT32(argno);
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1, not %d", what, n)));
+	return n;
+}
+
+static SPIPlanPtr
+KeepPlan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+
+	if (p == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(p) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return p;
+}
+
+static void
+PreparePlans(void)
+{
+	Oid			text_arg[1] = {TEXTOID};
+	Oid			int8_arg[1] = {INT8OID};
+	Oid			int8_int8[2] = {INT8OID, INT8OID};
+
+	if (plan_by_name == NULL)
+		plan_by_name = KeepPlan(
+								"SELECT name, version, deployed_at, events::pg_catalog.oid"
+								" FROM nfrec.model_store WHERE name OPERATOR(pg_catalog.=) $1",
+								1, text_arg);
+	if (plan_latest == NULL)
+		plan_latest = KeepPlan(
+							   "SELECT name, version, deployed_at, events::pg_catalog.oid"
+							   " FROM nfrec.model_store ORDER BY version DESC LIMIT 1",
+							   0, NULL);
+	if (plan_load == NULL)
+		plan_load = KeepPlan(
+							 "SELECT factors, titles, alpha, regularization,"
+							 " options OPERATOR(pg_catalog.->>) 'regularization_scaling',"
+							 " title_ids, title_counts, title_factors"
+							 " FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
+							 1, int8_arg);
+	if (plan_user == NULL)
+		plan_user = KeepPlan(
+							 "SELECT factors, title_ids, weights FROM nfrec.model_users"
+							 " WHERE version OPERATOR(pg_catalog.=) $1"
+							 " AND user_id OPERATOR(pg_catalog.=) $2",
+							 2, int8_int8);
+}
+
+static Datum
+GetCol(int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, isnull);
+}
+
+static void
+CorruptModel(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("deployed model data is invalid: %s", what),
+			 errhint("Redeploy the model with nfrec.deploy().")));
+}
+
+/* A stored real[]/bigint[] with exactly n elements and no NULLs. */
+static void *
+StoredArray(Datum d, Oid elemtype, Size n, int ndim)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+
+	if (n == 0 && ARR_NDIM(a) == 0)
+		return NULL;
+	if (ARR_ELEMTYPE(a) != elemtype || ARR_NDIM(a) != ndim ||
+		(ARR_HASNULL(a) && array_contains_nulls(a)) ||
+		(Size) ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) != n)
+		CorruptModel("array of unexpected shape");
+	return ARR_DATA_PTR(a);
+}
+
+static int
+CmpPopularity(const void *a, const void *b, void *arg)
+{
+	const float *c = arg;
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	if (c[x] != c[y])
+		return c[x] > c[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* Derived title-side data: Gram matrix, norms, popularity, scratch. */
+static void
+FinishServeModel(ServeModel *sm)
+{
+	int			f = sm->factors,
+				n = sm->nitems;
+
+	sm->G = palloc(sizeof(float) * f * f);
+	foldin_gram(sm->Y, n, f, sm->G);
+	sm->norms = palloc(sizeof(float) * n);
+	for (int i = 0; i < n; i++)
+	{
+		double		s = 0.0;
+		const float *y = sm->Y + (Size) i * f;
+
+		for (int a = 0; a < f; a++)
+			s += (double) y[a] * y[a];
+		sm->norms[i] = (float) sqrt(s);
+	}
+	sm->pop_order = palloc(sizeof(int32) * n);
+	for (int i = 0; i < n; i++)
+		sm->pop_order[i] = i;
+	qsort_arg(sm->pop_order, n, sizeof(int32), CmpPopularity, (void *) sm->counts);
+	sm->scores = palloc(sizeof(float) * n);
+	sm->seen = palloc0(n);
+	sm->work = palloc(sizeof(float) * f * f);
+}
+
+/* Read a deployed model's title side into a new context (SPI connected). */
+static ServeModel *
+LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
+{
+	MemoryContext cxt,
+				old;
+	ServeModel *sm;
+	Datum		arg[1];
+	bool		isnull;
+	int			f,
+				n;
+	const int64 *ids;
+	const float *counts,
+			   *Y;
+	char	   *scaling = NULL;
+
+	arg[0] = Int64GetDatum(version);
+	if (SPI_execute_plan(plan_load, arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read model \"%s\"", name);
+	if (SPI_processed != 1)
+		CorruptModel("model row vanished");
+
+	f = DatumGetInt32(GetCol(1, &isnull));
+	n = DatumGetInt32(GetCol(2, &isnull));
+	if (f < 1 || f > 1024 || n < 1)
+		CorruptModel("bad shape");
+	ids = StoredArray(GetCol(6, &isnull), INT8OID, n, 1);
+	counts = StoredArray(GetCol(7, &isnull), FLOAT4OID, n, 1);
+	{
+		ArrayType  *ya = DatumGetArrayTypeP(GetCol(8, &isnull));
+
+		if (ARR_NDIM(ya) != 2 || ARR_DIMS(ya)[0] != n || ARR_DIMS(ya)[1] != f)
+			CorruptModel("title factors do not have one row per title");
+		Y = StoredArray(PointerGetDatum(ya), FLOAT4OID, (Size) n * f, 2);
+	}
+	for (int i = 1; i < n; i++)
+		if (ids[i - 1] >= ids[i])
+			CorruptModel("title ids are not ascending");
+	for (Size j = 0; j < (Size) n * f; j++)
+		if (!isfinite(Y[j]))
+			CorruptModel("non-finite title factor");
+
+	/*
+	 * Build under the SPI context first; only a complete model moves under
+	 * the cache context, so an error here leaks nothing.
+	 */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec model",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	sm = palloc0(sizeof(ServeModel));
+	sm->mcxt = cxt;
+	sm->name = pstrdup(name);
+	sm->version = version;
+	sm->deployed_at = deployed_at;
+	sm->events_relid = events;
+	sm->factors = f;
+	sm->nitems = n;
+	sm->alpha = DatumGetFloat8(GetCol(3, &isnull));
+	sm->lambda = DatumGetFloat8(GetCol(4, &isnull));
+	{
+		Datum		d = GetCol(5, &isnull);
+
+		if (!isnull)
+			scaling = TextDatumGetCString(d);
+	}
+	sm->lambda_per_event = scaling && strcmp(scaling, "frequency") == 0;
+	sm->item_ids = memcpy(palloc(sizeof(int64) * n), ids, sizeof(int64) * n);
+	sm->counts = memcpy(palloc(sizeof(float) * n), counts, sizeof(float) * n);
+	sm->Y = memcpy(MemoryContextAllocHuge(cxt, sizeof(float) * (Size) n * f),
+				   Y, sizeof(float) * (Size) n * f);
+	FinishServeModel(sm);
+	MemoryContextSwitchTo(old);
+	MemoryContextSetIdentifier(cxt, sm->name);
+	SPI_freetuptable(SPI_tuptable);
+	return sm;
+}
+
+static void
+EvictModel(ServeModel *victim)
+{
+	ServeModel **p;
+
+	for (p = &cache_head; *p; p = &(*p)->next)
+		if (*p == victim)
+		{
+			*p = victim->next;
+			MemoryContextDelete(victim->mcxt);
+			return;
+		}
+}
+
+/* The current version of a deployed model, as the snapshot sees it. */
+typedef struct ModelRef
+{
+	char	   *name;
+	int64		version;
+	TimestampTz deployed_at;
+	Oid			events;
+} ModelRef;
+
+static void
+LookupModel(const char *name, ModelRef *ref)
+{
+	Datum		arg[1];
+	bool		isnull;
+	bool		from_setting = false;
+
+	PreparePlans();
+	if (name == NULL && nf_default_model != NULL && nf_default_model[0] != '\0')
+	{
+		name = nf_default_model;
+		from_setting = true;
+	}
+	if (name != NULL)
+	{
+		arg[0] = CStringGetTextDatum(name);
+		if (SPI_execute_plan(plan_by_name, arg, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look up model \"%s\"", name);
+	}
+	else if (SPI_execute_plan(plan_latest, NULL, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the latest model");
+
+	if (SPI_processed == 0)
+	{
+		if (name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no model is deployed"),
+					 errhint("Deploy one with nfrec.deploy(name, model).")));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" does not exist", name),
+				 from_setting ? errdetail("The model is named by the setting nfrec.model.") : 0,
+				 errhint("The view nfrec.models lists the deployed models.")));
+	}
+	ref->name = TextDatumGetCString(GetCol(1, &isnull));
+	ref->version = DatumGetInt64(GetCol(2, &isnull));
+	ref->deployed_at = DatumGetTimestampTz(GetCol(3, &isnull));
+	ref->events = DatumGetObjectId(GetCol(4, &isnull));
+	if (isnull)
+		ref->events = InvalidOid;
+	SPI_freetuptable(SPI_tuptable);
+}
+
+ServeModel *
+nf_model_acquire(const char *name)
+{
+	ModelRef	ref;
+	ServeModel *sm,
+			   *lru = NULL;
+	int			count = 0;
+
+	LookupModel(name, &ref);
+	for (sm = cache_head; sm; sm = sm->next)
+	{
+		if (strcmp(sm->name, ref.name) == 0)
+		{
+			if (sm->version == ref.version && sm->deployed_at == ref.deployed_at)
+			{
+				sm->last_used = ++cache_clock;
+				return sm;
+			}
+			EvictModel(sm);		/* a new version replaced it */
+			break;
+		}
+	}
+
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "nfrec model cache",
+										  ALLOCSET_SMALL_SIZES);
+	sm = LoadModel(ref.name, ref.version, ref.deployed_at, ref.events);
+	MemoryContextSetParent(sm->mcxt, cache_cxt);
+
+	for (ServeModel *p = cache_head; p; p = p->next)
+	{
+		count++;
+		if (lru == NULL || p->last_used < lru->last_used)
+			lru = p;
+	}
+	if (count >= MAX_CACHED_MODELS && lru)
+		EvictModel(lru);
+	sm->last_used = ++cache_clock;
+	sm->next = cache_head;
+	cache_head = sm;
+	return sm;
+}
+
+/* Does the options JSON say "regularization_scaling": "frequency"? */
+static bool
+OptionsScaleByFrequency(const char *options)
+{
+	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(options)));
+	JsonbValue	key;
+	JsonbValue *v;
+
+	if (!JB_ROOT_IS_OBJECT(j))
+		return false;
+	key.type = jbvString;
+	key.val.string.val = "regularization_scaling";
+	key.val.string.len = strlen(key.val.string.val);
+	v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &key);
+	return v != NULL && v->type == jbvString &&
+		v->val.string.len == strlen("frequency") &&
+		strncmp(v->val.string.val, "frequency", v->val.string.len) == 0;
+}
+
+ServeModel *
+nf_model_from_value(const AlsModelHeader *m)
+{
+	ServeModel *sm = palloc0(sizeof(ServeModel));
+
+	if (m->nitems < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model has no titles")));
+	sm->value = m;
+	sm->factors = m->factors;
+	sm->nitems = m->nitems;
+	sm->item_ids = ALS_ITEM_IDS(m);
+	sm->Y = ALS_ITEM_FACTORS(m);
+	sm->counts = ALS_ITEM_COUNT(m);
+	sm->alpha = m->alpha;
+	sm->lambda = m->regularization;
+	sm->lambda_per_event = OptionsScaleByFrequency(ALS_OPTIONS(m));
+	sm->mcxt = CurrentMemoryContext;
+	FinishServeModel(sm);
+	return sm;
+}
+
+static int
+CmpRowW(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+typedef struct RowW
+{
+	int32		row;
+	float		w;
+} RowW;
+
+/* Sort events by row and sum duplicates (rows/w rewritten in place). */
+static void
+NormalizeEvents(UserEvents *ev)
+{
+	RowW	   *t;
+	int			m = 0;
+	bool		sorted = true;
+
+	for (int j = 1; j < ev->n; j++)
+		if (ev->rows[j - 1] >= ev->rows[j])
+			sorted = false;
+	if (sorted)
+		return;
+	t = palloc(sizeof(RowW) * ev->n);
+	for (int j = 0; j < ev->n; j++)
+	{
+		t[j].row = ev->rows[j];
+		t[j].w = ev->w[j];
+	}
+	qsort(t, ev->n, sizeof(RowW), CmpRowW);
+	for (int j = 0; j < ev->n; j++)
+	{
+		if (m > 0 && t[m - 1].row == t[j].row)
+			t[m - 1].w += t[j].w;
+		else
+			t[m++] = t[j];
+	}
+	for (int j = 0; j < m; j++)
+	{
+		ev->rows[j] = t[j].row;
+		ev->w[j] = t[j].w;
+	}
+	ev->n = m;
+	pfree(t);
+}
+
+bool
+nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
+				 MemoryContext cxt)
+{
+	int			f = sm->factors;
+
+	ev->n = 0;
+	ev->rows = NULL;
+	ev->w = NULL;
+
+	if (sm->value)
+	{
+		const AlsModelHeader *m = sm->value;
+		int32		u = als_find_id(ALS_USER_IDS(m), m->nusers, user_id);
+		const int64 *ptr = ALS_USER_PTR(m);
+
+		if (u < 0)
+			return false;
+		memcpy(x, ALS_USER_FACTORS(m) + (Size) u * f, sizeof(float) * f);
+		ev->n = (int) (ptr[u + 1] - ptr[u]);
+		ev->rows = (int32 *) ALS_EV_ITEM(m) + ptr[u];
+		ev->w = (float *) ALS_EV_WEIGHT(m) + ptr[u];
+		return true;
+	}
+	else
+	{
+		Datum		args[2];
+		bool		isnull;
+		const float *fx,
+				   *w;
+		const int64 *tids;
+		ArrayType  *ta;
+		int			n;
+		MemoryContext old;
+
+		PreparePlans();
+		args[0] = Int64GetDatum(sm->version);
+		args[1] = Int64GetDatum(user_id);
+		if (SPI_execute_plan(plan_user, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read user of model \"%s\"", sm->name);
+		if (SPI_processed == 0)
+		{
+			SPI_freetuptable(SPI_tuptable);
+			return false;
+		}
+		old = MemoryContextSwitchTo(cxt);
+		fx = StoredArray(GetCol(1, &isnull), FLOAT4OID, f, 1);
+		ta = DatumGetArrayTypeP(GetCol(2, &isnull));
+		n = ARR_NDIM(ta) == 0 ? 0 : ArrayGetNItems(ARR_NDIM(ta), ARR_DIMS(ta));
+		tids = StoredArray(PointerGetDatum(ta), INT8OID, n, 1);
+		w = StoredArray(GetCol(3, &isnull), FLOAT4OID, n, 1);
+		memcpy(x, fx, sizeof(float) * f);
+		ev->rows = palloc(sizeof(int32) * Max(n, 1));
+		ev->w = palloc(sizeof(float) * Max(n, 1));
+		for (int j = 0; j < n; j++)
+		{
+			int32		r = als_find_id(sm->item_ids, sm->nitems, tids[j]);
+
+			if (r < 0)
+				CorruptModel("user event refers to an unknown title");
+			ev->rows[ev->n] = r;
+			ev->w[ev->n++] = w[j];
+		}
+		NormalizeEvents(ev);
+		MemoryContextSwitchTo(old);
+		SPI_freetuptable(SPI_tuptable);
+		return true;
+	}
+}
+
+static SPIPlanPtr
+GetEventsPlan(ServeModel *sm)
+{
+	char	   *relname = get_rel_name(sm->events_relid);
+	char	   *qualname;
+	EventsPlan *ep,
+			  **pp;
+	Oid			argtypes[1] = {INT8OID};
+	MemoryContext old;
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("events relation of model \"%s\" does not exist any more", sm->name),
+				 errhint("Redeploy the model with an existing events relation, or without one.")));
+	qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(sm->events_relid)),
+										  relname);
+	for (pp = &events_plans; (ep = *pp) != NULL; pp = &ep->next)
+	{
+		if (ep->relid != sm->events_relid)
+			continue;
+		if (strcmp(ep->qualname, qualname) == 0)
+			return ep->plan;
+		/* renamed: the kept plan would re-parse the old name */
+		*pp = ep->next;
+		SPI_freeplan(ep->plan);
+		pfree(ep->qualname);
+		pfree(ep);
+		break;
+	}
+
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "nfrec model cache",
+										  ALLOCSET_SMALL_SIZES);
+	{
+		char	   *sql = psprintf("SELECT (title_id)::pg_catalog.int8, (weight)::pg_catalog.float8"
+								   " FROM %s WHERE user_id OPERATOR(pg_catalog.=) $1",
+								   qualname);
+		SPIPlanPtr	plan = KeepPlan(sql, 1, argtypes);
+
+		old = MemoryContextSwitchTo(cache_cxt);
+		ep = palloc(sizeof(EventsPlan));
+		ep->relid = sm->events_relid;
+		ep->qualname = pstrdup(qualname);
+		ep->plan = plan;
+		ep->next = events_plans;
+		events_plans = ep;
+		MemoryContextSwitchTo(old);
+	}
+	return ep->plan;
+}
+
+/*
+ * The user's rows in the bound events relation (titles in the catalog
+ * only), weights summed per title; NULL weights count as 0 (seen, no
+ * preference), NULL titles are ignored.
+ */
+static void
+CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
+{
+	SPIPlanPtr	plan = GetEventsPlan(sm);
+	Datum		arg[1];
+	uint64		nrows;
+
+	ev->n = 0;
+	arg[0] = Int64GetDatum(user_id);
+	if (SPI_execute_plan(plan, arg, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the events relation of model \"%s\"", sm->name);
+	nrows = SPI_processed;
+	if (nrows > (uint64) MaxAllocSize / sizeof(float))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many events for user " INT64_FORMAT, user_id)));
+	ev->rows = palloc(sizeof(int32) * Max(nrows, 1));
+	ev->w = palloc(sizeof(float) * Max(nrows, 1));
+	for (uint64 j = 0; j < nrows; j++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[j];
+		bool		tnull,
+					wnull;
+		int64		tid = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &tnull));
+		double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &wnull));
+		int32		r;
+
+		if (tnull)
+			continue;
+		if (wnull)
+			w = 0.0;
+		else if (!isfinite(w))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("events relation of model \"%s\" has a non-finite weight for user " INT64_FORMAT,
+							sm->name, user_id)));
+		r = als_find_id(sm->item_ids, sm->nitems, tid);
+		if (r < 0)
+			continue;			/* not in the catalog: cannot be recommended */
+		ev->rows[ev->n] = r;
+		ev->w[ev->n++] = (float) w;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	NormalizeEvents(ev);
+}
+
+static bool
+SameEvents(const UserEvents *a, const UserEvents *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int j = 0; j < a->n; j++)
+	{
+		float		d = fabsf(a->w[j] - b->w[j]);
+
+		if (a->rows[j] != b->rows[j] ||
+			d > 1e-5f * Max(fabsf(a->w[j]), fabsf(b->w[j])))
+			return false;
+	}
+	return true;
+}
+
+static void
+MarkSeen(ServeModel *sm, const UserEvents *ev)
+{
+	for (int j = 0; j < ev->n; j++)
+		sm->seen[ev->rows[j]] = 1;
+}
+
+/*
+ * Decide how to serve a user and set sm->seen to every title they have
+ * (training events and current events).  *x gets the user vector unless
+ * the result is USER_COLD.
+ */
+static UserSource
+ResolveUser(ServeModel *sm, int64 user_id, float *x)
+{
+	UserEvents tev,
+				cev;
+	bool		trained = nf_user_training(sm, user_id, x, &tev, CurrentMemoryContext);
+	int			positive = 0;
+
+	cev.n = 0;
+	if (OidIsValid(sm->events_relid))
+		CurrentEvents(sm, user_id, &cev);
+
+	memset(sm->seen, 0, sm->nitems);
+	MarkSeen(sm, &tev);
+	MarkSeen(sm, &cev);
+
+	if (cev.n == 0 || (trained && SameEvents(&tev, &cev)))
+		return trained ? USER_TRAINED : USER_COLD;
+
+	for (int j = 0; j < cev.n; j++)
+		if (cev.w[j] > 0.0f)
+			positive++;
+	if (positive == 0)
+		return USER_COLD;
+
+	{
+		double		lambda = sm->lambda * (sm->lambda_per_event ? positive : 1);
+		int			info = foldin_solve(sm->G, sm->Y, sm->factors, cev.rows, cev.w, cev.n,
+										sm->alpha, lambda, sm->work, x);
+
+		if (info != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("could not fold in user " INT64_FORMAT ": the system is not positive definite",
+							user_id),
+					 errhint("Models deployed with regularization > 0 always fold in.")));
+	}
+	return USER_FOLDED;
+}
+
+int
+nf_rank_by_vector(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
+{
+	int			got;
+
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
+				1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
+	got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
+	for (int j = 0; j < got; j++)
+		scores[j] = sm->scores[rows[j]];
+	return got;
+}
+
+int
+nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores)
+{
+	int			got = 0;
+
+	for (int j = 0; j < sm->nitems && got < k; j++)
+	{
+		int32		r = sm->pop_order[j];
+
+		if (sm->seen[r])
+			continue;
+		rows[got] = r;
+		scores[got++] = sm->counts[r];
+	}
+	return got;
+}
+
+static char *
+ModelArg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * Emit (rank, title_id, score) rows.  Called after SPI_finish: item_ids
+ * belong to a cached model, which outlives the SPI connection.
+ */
+static void
+EmitRanking(Tuplestorestate *ts, TupleDesc tupdesc, const int64 *item_ids,
+			const int32 *rows, const float *scores, int n)
+{
+	for (int j = 0; j < n; j++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		values[0] = Int32GetDatum(j + 1);
+		values[1] = Int64GetDatum(item_ids[rows[j]]);
+		values[2] = Float4GetDatum(scores[j]);
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
+	}
+}
+
+PG_FUNCTION_INFO_V1(recommend_for);
+Datum
+recommend_for(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	char	   *mname;
+	int			n;
+	int64		user_id;
+	MemoryContext outer = CurrentMemoryContext;
+	ServeModel *sm;
+	int32	   *rows;
+	float	   *scores;
+	int			got;
+
+	n = nf_check_n(fcinfo, 1, "n");
+	mname = ModelArg(fcinfo, 2);
+	ts = nf_begin_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;		/* no user, no recommendations */
+	user_id = PG_GETARG_INT64(0);
+
+	SPI_connect();
+	sm = nf_model_acquire(mname);
+	{
+		float	   *x = palloc(sizeof(float) * sm->factors);
+		UserSource src = ResolveUser(sm, user_id, x);
+		int			k = Min(n, sm->nitems);
+
+		rows = MemoryContextAlloc(outer, sizeof(int32) * k);
+		scores = MemoryContextAlloc(outer, sizeof(float) * k);
+		if (src == USER_COLD)
+			got = nf_rank_popular(sm, k, rows, scores);
+		else
+			got = nf_rank_by_vector(sm, x, k, rows, scores);
+		elog(DEBUG1, "nfrec: user " INT64_FORMAT " served by model \"%s\" version " INT64_FORMAT " (%s)",
+			 user_id, sm->name, sm->version, user_source_names[src]);
+	}
+	SPI_finish();
+
+	EmitRanking(ts, tupdesc, sm->item_ids, rows, scores, got);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(similar_titles);
+Datum
+similar_titles(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	char	   *mname;
+	int			n;
+	int64		title_id;
+	MemoryContext outer = CurrentMemoryContext;
+	ServeModel *sm;
+	int32	   *rows = NULL;
+	float	   *scores = NULL;
+	int			got = 0;
+
+	n = nf_check_n(fcinfo, 1, "n");
+	mname = ModelArg(fcinfo, 2);
+	ts = nf_begin_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	title_id = PG_GETARG_INT64(0);
+
+	SPI_connect();
+	sm = nf_model_acquire(mname);
+	{
+		int32		t = als_find_id(sm->item_ids, sm->nitems, title_id);
+		int			k = Min(n, sm->nitems);
+
+		/* an unknown title, or one with a zero vector, has no neighbours */
+		if (t >= 0 && sm->norms[t] > 0.0f)
+		{
+			const float *y = sm->Y + (Size) t * sm->factors;
+			float		nt = sm->norms[t];
+
+			rows = MemoryContextAlloc(outer, sizeof(int32) * k);
+			scores = MemoryContextAlloc(outer, sizeof(float) * k);
+			cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
+						1.0f, sm->Y, sm->factors, y, 1, 0.0f, sm->scores, 1);
+			for (int i = 0; i < sm->nitems; i++)
+			{
+				float		c = sm->norms[i] > 0.0f ? sm->scores[i] / (sm->norms[i] * nt) : NAN;
+
+				sm->scores[i] = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
+			}
+			memset(sm->seen, 0, sm->nitems);
+			sm->seen[t] = 1;
+			got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
+			for (int j = 0; j < got; j++)
+				scores[j] = sm->scores[rows[j]];
+		}
+	}
+	SPI_finish();
+
+	EmitRanking(ts, tupdesc, sm->item_ids, rows, scores, got);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(user_vector);
+Datum
+user_vector(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {0};
+	char	   *mname = ModelArg(fcinfo, 1);
+	int64		user_id;
+	MemoryContext outer = CurrentMemoryContext;
+	UserSource	src;
+	ArrayType  *vec = NULL;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	user_id = PG_GETARG_INT64(0);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	SPI_connect();
+	{
+		ServeModel *sm = nf_model_acquire(mname);
+		float	   *x = palloc(sizeof(float) * sm->factors);
+
+		src = ResolveUser(sm, user_id, x);
+		if (src != USER_COLD)
+		{
+			MemoryContext old = MemoryContextSwitchTo(outer);
+
+			vec = nf_float4_array(x, sm->factors);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	SPI_finish();
+
+	values[0] = CStringGetTextDatum(user_source_names[src]);
+	values[1] = PointerGetDatum(vec);
+	nulls[1] = (vec == NULL);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(item_factors);
+Datum
+item_factors(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
+	char	   *mname = ModelArg(fcinfo, 0);
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext rowcxt = AllocSetContextCreate(outer, "nfrec item rows",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	SPI_connect();
+	{
+		ServeModel *sm = nf_model_acquire(mname);
+
+		for (int i = 0; i < sm->nitems; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+			Datum		values[2];
+			bool		nulls[2] = {0};
+
+			values[0] = Int64GetDatum(sm->item_ids[i]);
+			values[1] = PointerGetDatum(nf_float4_array(sm->Y + (Size) i * sm->factors,
+														sm->factors));
+			tuplestore_putvalues(ts, tupdesc, values, nulls);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+	}
+	SPI_finish();
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(model_version);
+Datum
+model_version(PG_FUNCTION_ARGS)
+{
+	char	   *mname = ModelArg(fcinfo, 0);
+	ModelRef	ref;
+
+	SPI_connect();
+	LookupModel(mname, &ref);
+	SPI_finish();
+	PG_RETURN_INT64(ref.version);
+}

@@ -1,0 +1,110 @@
+/*
+ * model.h -- shared declarations of the serving side: the model registry
+ * (model.c), model values built from factors (model_build.c) and the
+ * offline evaluation (evaluate.c).
+ */
+#ifndef NFREC_MODEL_H
+#define NFREC_MODEL_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "alsmodel.h"
+
+#define DatumGetAlsModelP(d)	((AlsModelHeader *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_ALSMODEL_P(n)	DatumGetAlsModelP(PG_GETARG_DATUM(n))
+
+/* _PG_init hook: defines the nfrec.model setting */
+extern void nf_model_init(void);
+
+/*
+ * Start a materialized set-returning function: checks the call context,
+ * creates the tuplestore in the per-query context and returns it; *tupdesc
+ * is the result row type.
+ */
+extern Tuplestorestate *nf_begin_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
+
+/*
+ * The title side of a model as serving sees it: item factors, Gram matrix
+ * Y'Y for fold-in, norms for cosine, popularity order for cold start.
+ * Either cached per backend (a deployed model, keyed by name and version)
+ * or transient (a model value being evaluated).
+ */
+typedef struct ServeModel
+{
+	/* identity of a deployed model (name NULL for a transient one) */
+	char	   *name;
+	int64		version;
+	TimestampTz deployed_at;
+	Oid			events_relid;	/* bound events relation, or InvalidOid */
+
+	int			factors;
+	int			nitems;
+	const int64 *item_ids;		/* ascending */
+	const float *Y;				/* nitems x factors, row-major */
+	float	   *G;				/* factors x factors, Y'Y */
+	float	   *norms;			/* |y_i| */
+	const float *counts;		/* training events per title */
+	int32	   *pop_order;		/* rows by count desc, title_id asc */
+	double		alpha;
+	double		lambda;
+	bool		lambda_per_event;	/* regularization_scaling "frequency" */
+
+	/* scratch reused by every call (never across an SPI call) */
+	float	   *scores;			/* nitems */
+	uint8	   *seen;			/* nitems */
+	float	   *work;			/* factors * factors */
+
+	/* a transient model reads users from its value */
+	const AlsModelHeader *value;
+
+	/* cache bookkeeping */
+	MemoryContext mcxt;
+	uint64		last_used;
+	struct ServeModel *next;
+} ServeModel;
+
+/* A user's events as title rows (ascending) and summed weights. */
+typedef struct UserEvents
+{
+	int			n;
+	int32	   *rows;
+	float	   *w;
+} UserEvents;
+
+/*
+ * Find a deployed model (name NULL: setting nfrec.model, else the latest)
+ * and return its cached title side, loading it when the version changed.
+ * Errors with 42704 when there is no such model.  SPI must be connected.
+ */
+extern ServeModel *nf_model_acquire(const char *name);
+
+/* A transient serving view of a model value (current memory context). */
+extern ServeModel *nf_model_from_value(const AlsModelHeader *m);
+
+/*
+ * The user's trained vector and training events; false when the model
+ * has no such user.  x must hold factors floats; the events are allocated
+ * in cxt (SPI calls switch to the SPI procedure context, so callers that
+ * loop over users pass a context they reset).  Deployed models read
+ * nfrec.model_users through SPI (must be connected).
+ */
+extern bool nf_user_training(ServeModel *sm, int64 user_id, float *x,
+							 UserEvents *ev, MemoryContext cxt);
+
+/* Top-k by dot product with x, skipping sm->seen rows. */
+extern int	nf_rank_by_vector(ServeModel *sm, const float *x, int k,
+							  int32 *rows, float *scores);
+
+/* Top-k by training popularity, skipping sm->seen rows. */
+extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
+
+/* n argument of the ranking functions: NULL or < 1 is an error */
+extern int	nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what);
+
+#endif

@@ -1,0 +1,587 @@
+/*
+ * model_build.c -- model values from factors trained elsewhere, and the
+ * row form of a model that nfrec.deploy stores in the registry tables.
+ *
+ *   nfrec.als_model_from_factors(...)   arrays -> nfrec.als_model
+ *   nfrec._model_store_row(model)       header + title side, one row
+ *   nfrec._model_user_rows(model)       one row per user
+ *
+ * Every argument is checked before anything is built: ids unique, shapes
+ * consistent, factors and weights finite, events referring to known ids.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "foldin.h"
+#include "model.h"
+#include "pgutil.h"
+
+typedef struct IdRow
+{
+	int64		id;
+	int32		row;			/* position in the argument array */
+} IdRow;
+
+typedef struct EventRec
+{
+	int32		u;
+	int32		i;
+	double		w;
+} EventRec;
+
+static int
+CmpIdRow(const void *a, const void *b)
+{
+	int64		x = ((const IdRow *) a)->id,
+				y = ((const IdRow *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+static int
+CmpEvent(const void *a, const void *b)
+{
+	const EventRec *x = a,
+			   *y = b;
+
+	if (x->u != y->u)
+		return x->u < y->u ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static void
+NotNull(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+}
+
+/* A one-dimensional id array (may be empty when allow_empty). */
+static int
+IdArray(ArrayType *a, const char *what, bool allow_empty, const int64 **ids)
+{
+	void	   *data;
+
+	if (ARR_NDIM(a) == 0 && allow_empty)
+	{
+		*ids = NULL;
+		return 0;
+	}
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	(void) nf_vector_array(a, INT8OID, what, &data);
+	*ids = (const int64 *) data;
+	return ARR_DIMS(a)[0];
+}
+
+/*
+ * A rows x factors real[] matrix.  rows is the expected number of rows;
+ * *factors is set from the matrix when it is 0 on entry, checked otherwise.
+ */
+static const float *
+FactorMatrix(ArrayType *a, const char *what, const char *idwhat, int rows, int *factors)
+{
+	const float *v;
+	Size		n;
+
+	if (ARR_ELEMTYPE(a) != FLOAT4OID)
+		elog(ERROR, "unexpected array element type %u", ARR_ELEMTYPE(a));
+	if (rows == 0 && ARR_NDIM(a) == 0)
+		return NULL;
+	if (ARR_NDIM(a) != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a two-dimensional array", what),
+				 errdetail("Factors are given as one row per id: %s[i][1..factors].", what)));
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain null elements", what)));
+	if (ARR_DIMS(a)[0] != rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s has %d rows but %s has %d elements",
+						what, ARR_DIMS(a)[0], idwhat, rows)));
+	if (*factors == 0)
+		*factors = ARR_DIMS(a)[1];
+	else if (ARR_DIMS(a)[1] != *factors)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s has %d factors but title_factors has %d",
+						what, ARR_DIMS(a)[1], *factors)));
+	if (*factors < 1 || *factors > 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of factors must be between 1 and 1024, not %d", *factors)));
+
+	v = (const float *) ARR_DATA_PTR(a);
+	n = (Size) rows * *factors;
+	for (Size j = 0; j < n; j++)
+		if (!isfinite(v[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s must not contain NaN or infinite values", what)));
+	return v;
+}
+
+/* Sort ids with their positions; error on a duplicate. */
+static IdRow *
+SortedIds(const int64 *ids, int n, const char *what)
+{
+	IdRow	   *s = palloc(sizeof(IdRow) * Max(n, 1));
+
+	for (int j = 0; j < n; j++)
+	{
+		s[j].id = ids[j];
+		s[j].row = j;
+	}
+	qsort(s, n, sizeof(IdRow), CmpIdRow);
+	for (int j = 1; j < n; j++)
+		if (s[j - 1].id == s[j].id)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("duplicate id " INT64_FORMAT " in %s", s[j].id, what)));
+	return s;
+}
+
+static int32
+RowOfId(const IdRow *s, int n, int64 id)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (s[mid].id < id)
+			lo = mid + 1;
+		else if (s[mid].id > id)
+			hi = mid - 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+static double
+CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	double		v;
+
+	NotNull(fcinfo, argno, what);
+	v = PG_GETARG_FLOAT8(argno);
+	if (!isfinite(v) || v < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number >= 0", what)));
+	return v;
+}
+
+/*
+ * The implicit-ALS objective of the factors on the events:
+ *   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (sum |x_u|^2 + sum |y_i|^2)
+ * computed as sum_u x_u' G x_u over all pairs plus a correction on the
+ * observed pairs, in double precision.
+ */
+static double
+ModelLoss(const AlsModelHeader *m)
+{
+	int			f = m->factors;
+	const float *X = ALS_USER_FACTORS(m);
+	const float *Y = ALS_ITEM_FACTORS(m);
+	const int64 *ptr = ALS_USER_PTR(m);
+	const int32 *evi = ALS_EV_ITEM(m);
+	const float *evw = ALS_EV_WEIGHT(m);
+	double	   *G = palloc0(sizeof(double) * f * f);
+	double		loss = 0.0,
+				reg = 0.0;
+
+	for (int i = 0; i < m->nitems; i++)
+	{
+		const float *y = Y + (Size) i * f;
+
+		for (int a = 0; a < f; a++)
+		{
+			reg += (double) y[a] * y[a];
+			for (int b = 0; b < f; b++)
+				G[a * f + b] += (double) y[a] * y[b];
+		}
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (int u = 0; u < m->nusers; u++)
+	{
+		const float *x = X + (Size) u * f;
+
+		for (int a = 0; a < f; a++)
+		{
+			double		gx = 0.0;
+
+			reg += (double) x[a] * x[a];
+			for (int b = 0; b < f; b++)
+				gx += G[a * f + b] * x[b];
+			loss += x[a] * gx;
+		}
+		for (int64 e = ptr[u]; e < ptr[u + 1]; e++)
+		{
+			double		s = 0.0,
+						c = 1.0 + m->alpha * evw[e];
+
+			for (int a = 0; a < f; a++)
+				s += (double) x[a] * Y[(Size) evi[e] * f + a];
+			loss += c * (1.0 - s) * (1.0 - s) - s * s;
+		}
+		if ((u & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(G);
+	return loss + m->regularization * reg;
+}
+
+PG_FUNCTION_INFO_V1(als_model_from_factors);
+Datum
+als_model_from_factors(PG_FUNCTION_ARGS)
+{
+	const int64 *uids,
+			   *iids,
+			   *ev_u = NULL,
+			   *ev_i = NULL;
+	const float *X,
+			   *Y,
+			   *ev_w = NULL;
+	int			nusers,
+				nitems,
+				f = 0,
+				nev_in = 0;
+	int64		nev = 0;
+	double		alpha,
+				lambda;
+	IdRow	   *us,
+			   *is;
+	EventRec   *ev = NULL;
+	AlsModelHeader hdr;
+	AlsModelHeader *m;
+	char	   *options;
+	char	   *scaling;
+	Size		optlen,
+				total;
+
+	NotNull(fcinfo, 0, "user_ids");
+	NotNull(fcinfo, 1, "user_factors");
+	NotNull(fcinfo, 2, "title_ids");
+	NotNull(fcinfo, 3, "title_factors");
+	alpha = CheckedParam(fcinfo, 7, "alpha");
+	lambda = CheckedParam(fcinfo, 8, "regularization");
+	NotNull(fcinfo, 9, "regularization_scaling");
+	scaling = text_to_cstring(PG_GETARG_TEXT_PP(9));
+	if (strcmp(scaling, "none") != 0 && strcmp(scaling, "frequency") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("regularization_scaling must be \"none\" or \"frequency\", not \"%s\"", scaling)));
+
+	nitems = IdArray(PG_GETARG_ARRAYTYPE_P(2), "title_ids", false, &iids);
+	Y = FactorMatrix(PG_GETARG_ARRAYTYPE_P(3), "title_factors", "title_ids", nitems, &f);
+	nusers = IdArray(PG_GETARG_ARRAYTYPE_P(0), "user_ids", true, &uids);
+	X = FactorMatrix(PG_GETARG_ARRAYTYPE_P(1), "user_factors", "user_ids", nusers, &f);
+	us = SortedIds(uids, nusers, "user_ids");
+	is = SortedIds(iids, nitems, "title_ids");
+
+	/* optional training events */
+	if (!PG_ARGISNULL(4) || !PG_ARGISNULL(5) || !PG_ARGISNULL(6))
+	{
+		int			n1,
+					n2,
+					n3;
+		void	   *wd;
+
+		if (PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("event_user_ids, event_title_ids and event_weights must be given together")));
+		n1 = IdArray(PG_GETARG_ARRAYTYPE_P(4), "event_user_ids", true, &ev_u);
+		n2 = IdArray(PG_GETARG_ARRAYTYPE_P(5), "event_title_ids", true, &ev_i);
+		if (ARR_NDIM(PG_GETARG_ARRAYTYPE_P(6)) == 0)
+			n3 = 0;
+		else
+		{
+			if (ARR_NDIM(PG_GETARG_ARRAYTYPE_P(6)) > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+						 errmsg("event_weights must be a one-dimensional array")));
+			n3 = nf_vector_array(PG_GETARG_ARRAYTYPE_P(6), FLOAT4OID, "event_weights", &wd);
+			ev_w = (const float *) wd;
+		}
+		if (n1 != n2 || n1 != n3)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("event arrays have different lengths %d, %d and %d", n1, n2, n3)));
+		nev_in = n1;
+	}
+
+	if (nev_in > 0)
+	{
+		ev = palloc(sizeof(EventRec) * nev_in);
+		for (int e = 0; e < nev_in; e++)
+		{
+			int32		u = RowOfId(us, nusers, ev_u[e]);
+			int32		i = RowOfId(is, nitems, ev_i[e]);
+
+			if (u < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("event user id " INT64_FORMAT " is not in user_ids", ev_u[e])));
+			if (i < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("event title id " INT64_FORMAT " is not in title_ids", ev_i[e])));
+			if (!isfinite(ev_w[e]))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("event_weights must not contain NaN or infinite values")));
+			ev[e].u = u;
+			ev[e].i = i;
+			ev[e].w = ev_w[e];
+			if ((e & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		qsort(ev, nev_in, sizeof(EventRec), CmpEvent);
+		/* sum duplicate (user, title) pairs */
+		for (int e = 0; e < nev_in; e++)
+		{
+			if (nev > 0 && ev[nev - 1].u == ev[e].u && ev[nev - 1].i == ev[e].i)
+				ev[nev - 1].w += ev[e].w;
+			else
+				ev[nev++] = ev[e];
+		}
+		for (int64 e = 0; e < nev; e++)
+			if (!isfinite((float) ev[e].w))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("summed event weight is out of range for type real")));
+	}
+
+	/* shortest exact decimal form, as float8 output prints them */
+	options = psprintf("{\"source\": \"factors\", \"factors\": %d, \"alpha\": %s, \"regularization\": %s, \"regularization_scaling\": \"%s\"}",
+					   f, double_to_shortest_decimal(alpha),
+					   double_to_shortest_decimal(lambda), scaling);
+	optlen = ALS_ALIGN8(strlen(options) + 1);
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.factors = f;
+	hdr.nusers = nusers;
+	hdr.nitems = nitems;
+	hdr.nevents = nev;
+	hdr.options_len = (int32) optlen;
+	total = offsetof(AlsModelHeader, data) + als_data_size(&hdr);
+	if (total > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model would take %zu bytes, more than the 1 GB limit of a value", total)));
+
+	m = palloc0(total);
+	memcpy(m, &hdr, sizeof(hdr));
+	SET_VARSIZE(m, total);
+	m->magic = ALS_MODEL_MAGIC;
+	m->version = ALS_MODEL_VERSION;
+	m->iterations = 0;
+	m->alpha = alpha;
+	m->regularization = lambda;
+	m->train_seconds = 0.0;
+	memcpy(m->data, options, strlen(options) + 1);
+
+	{
+		int64	   *mu = ALS_USER_IDS(m),
+				   *mi = ALS_ITEM_IDS(m),
+				   *ptr = ALS_USER_PTR(m);
+		int32	   *evi = ALS_EV_ITEM(m);
+		float	   *evw = ALS_EV_WEIGHT(m),
+				   *cnt = ALS_ITEM_COUNT(m),
+				   *mx = ALS_USER_FACTORS(m),
+				   *my = ALS_ITEM_FACTORS(m);
+		int64		e = 0;
+
+		for (int j = 0; j < nusers; j++)
+		{
+			mu[j] = us[j].id;
+			memcpy(mx + (Size) j * f, X + (Size) us[j].row * f, sizeof(float) * f);
+		}
+		for (int j = 0; j < nitems; j++)
+		{
+			mi[j] = is[j].id;
+			memcpy(my + (Size) j * f, Y + (Size) is[j].row * f, sizeof(float) * f);
+		}
+		for (int u = 0; u < nusers; u++)
+		{
+			ptr[u] = e;
+			while (e < nev && ev[e].u == u)
+			{
+				evi[e] = ev[e].i;
+				evw[e] = (float) ev[e].w;
+				cnt[ev[e].i] += 1.0f;
+				e++;
+			}
+		}
+		ptr[nusers] = e;
+	}
+	m->loss = ModelLoss(m);
+
+	{
+		const char *problem = als_model_check(m, total);
+
+		if (problem)
+			elog(ERROR, "built an invalid model: %s", problem);
+	}
+	PG_RETURN_POINTER(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* row forms for the registry                                          */
+/* ------------------------------------------------------------------ */
+
+static ArrayType *
+Int8Array(const int64 *v, int n)
+{
+	ArrayType  *r;
+	Size		nbytes;
+
+	if (n == 0)
+		return construct_empty_array(INT8OID);
+	nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * (Size) n;
+	r = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(r, nbytes);
+	r->ndim = 1;
+	r->elemtype = INT8OID;
+	ARR_DIMS(r)[0] = n;
+	ARR_LBOUND(r)[0] = 1;
+	memcpy(ARR_DATA_PTR(r), v, sizeof(int64) * (Size) n);
+	return r;
+}
+
+static ArrayType *
+Float4Array(const float *v, int n)
+{
+	if (n == 0)
+		return construct_empty_array(FLOAT4OID);
+	return nf_float4_array(v, n);
+}
+
+static ArrayType *
+Float4Matrix(const float *v, int rows, int cols)
+{
+	ArrayType  *r;
+	Size		nbytes;
+
+	if (rows == 0)
+		return construct_empty_array(FLOAT4OID);
+	nbytes = ARR_OVERHEAD_NONULLS(2) + sizeof(float4) * (Size) rows * cols;
+	if (nbytes > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("factor matrix of %d x %d is too large", rows, cols)));
+	r = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(r, nbytes);
+	r->ndim = 2;
+	r->elemtype = FLOAT4OID;
+	ARR_DIMS(r)[0] = rows;
+	ARR_DIMS(r)[1] = cols;
+	ARR_LBOUND(r)[0] = 1;
+	ARR_LBOUND(r)[1] = 1;
+	memcpy(ARR_DATA_PTR(r), v, sizeof(float4) * (Size) rows * cols);
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(model_store_row);
+Datum
+model_store_row(PG_FUNCTION_ARGS)
+{
+	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
+	TupleDesc	tupdesc;
+	Datum		values[13];
+	bool		nulls[13] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (m->nitems < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot deploy a model without titles")));
+
+	values[0] = Int32GetDatum(m->factors);
+	values[1] = Int32GetDatum(m->nusers);
+	values[2] = Int32GetDatum(m->nitems);
+	values[3] = Int64GetDatum(m->nevents);
+	values[4] = Int32GetDatum(m->iterations);
+	values[5] = Float8GetDatum(m->alpha);
+	values[6] = Float8GetDatum(m->regularization);
+	values[7] = Float8GetDatum(m->loss);
+	values[8] = Float8GetDatum(m->train_seconds);
+	values[9] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ALS_OPTIONS(m)));
+	values[10] = PointerGetDatum(Int8Array(ALS_ITEM_IDS(m), m->nitems));
+	values[11] = PointerGetDatum(Float4Array(ALS_ITEM_COUNT(m), m->nitems));
+	values[12] = PointerGetDatum(Float4Matrix(ALS_ITEM_FACTORS(m), m->nitems, m->factors));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(model_user_rows);
+Datum
+model_user_rows(PG_FUNCTION_ARGS)
+{
+	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
+	const int64 *uids = ALS_USER_IDS(m),
+			   *iids = ALS_ITEM_IDS(m),
+			   *ptr = ALS_USER_PTR(m);
+	const int32 *evi = ALS_EV_ITEM(m);
+	const float *evw = ALS_EV_WEIGHT(m),
+			   *X = ALS_USER_FACTORS(m);
+	int			f = m->factors;
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+												 "nfrec user rows",
+												 ALLOCSET_DEFAULT_SIZES);
+	int64		maxev = 0;
+	int64	   *titles;
+
+	for (int u = 0; u < m->nusers; u++)
+		maxev = Max(maxev, ptr[u + 1] - ptr[u]);
+	titles = palloc(sizeof(int64) * Max(maxev, 1));
+
+	for (int u = 0; u < m->nusers; u++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		Datum		values[4];
+		bool		nulls[4] = {0};
+		int			n = (int) (ptr[u + 1] - ptr[u]);
+
+		for (int j = 0; j < n; j++)
+			titles[j] = iids[evi[ptr[u] + j]];
+		values[0] = Int64GetDatum(uids[u]);
+		values[1] = PointerGetDatum(nf_float4_array(X + (Size) u * f, f));
+		values[2] = PointerGetDatum(Int8Array(titles, n));
+		values[3] = PointerGetDatum(Float4Array(evw + ptr[u], n));
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
+		if ((u & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}

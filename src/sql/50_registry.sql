@@ -1,0 +1,216 @@
+
+-- ---------------------------------------------------------------------
+-- Model registry
+-- ---------------------------------------------------------------------
+--
+-- A deployed model is one row of model_store (header and the title side:
+-- ids, popularity, factors as a titles x factors real[]) plus one row per
+-- user in model_users (factors and training events), so serving reads the
+-- title side once per backend and a single user by primary key.  Only the
+-- current version of each name is kept; deploy replaces it in one
+-- transaction, so concurrent readers see the old or the new version,
+-- never a mix.  Both tables and the version sequence are extension
+-- configuration: pg_dump dumps their rows.
+
+CREATE FUNCTION als_model_from_factors(
+    user_ids bigint[],
+    user_factors real[],
+    title_ids bigint[],
+    title_factors real[],
+    event_user_ids bigint[] DEFAULT NULL,
+    event_title_ids bigint[] DEFAULT NULL,
+    event_weights real[] DEFAULT NULL,
+    alpha float8 DEFAULT 40,
+    regularization float8 DEFAULT 0.1,
+    regularization_scaling text DEFAULT 'none')
+RETURNS als_model
+    AS 'MODULE_PATHNAME', 'als_model_from_factors'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION als_model_from_factors(bigint[], real[], bigint[], real[], bigint[], bigint[], real[], float8, float8, text) IS
+    'build a model value from factors trained elsewhere: factor matrices have one row per id (users x factors, titles x factors); optional training events (summed per user and title) drive exclusion and popularity; alpha, regularization and regularization_scaling (none, or frequency: lambda times the user''s positive events, as in ALS-WR and Spark) are used by fold-in';
+
+CREATE SEQUENCE model_version_seq;
+COMMENT ON SEQUENCE model_version_seq IS 'versions of deployed models (increasing across all names)';
+
+CREATE TABLE model_store (
+    version         bigint PRIMARY KEY DEFAULT nextval('nfrec.model_version_seq'),
+    name            text NOT NULL UNIQUE CHECK (name <> ''),
+    deployed_at     timestamptz NOT NULL DEFAULT now(),
+    events          regclass,
+    factors         int NOT NULL,
+    users           int NOT NULL,
+    titles          int NOT NULL,
+    training_events bigint NOT NULL,
+    iterations      int NOT NULL,
+    alpha           float8 NOT NULL,
+    regularization  float8 NOT NULL,
+    loss            float8,
+    train_seconds   float8,
+    options         jsonb NOT NULL,
+    title_ids       bigint[] NOT NULL,
+    title_counts    real[] NOT NULL,
+    title_factors   real[] NOT NULL
+);
+-- float factors do not compress: store them out of line uncompressed
+ALTER TABLE model_store ALTER COLUMN title_factors SET STORAGE EXTERNAL;
+COMMENT ON TABLE model_store IS
+    'deployed models, one row per name (current version): header and title side; written by nfrec.deploy';
+
+CREATE TABLE model_users (
+    version   bigint NOT NULL,
+    user_id   bigint NOT NULL,
+    factors   real[] NOT NULL,
+    title_ids bigint[] NOT NULL,
+    weights   real[] NOT NULL,
+    PRIMARY KEY (version, user_id)
+);
+COMMENT ON TABLE model_users IS
+    'users of deployed models: factors and training events (titles, summed weights); written by nfrec.deploy';
+
+SELECT pg_catalog.pg_extension_config_dump('nfrec.model_store', '');
+SELECT pg_catalog.pg_extension_config_dump('nfrec.model_users', '');
+SELECT pg_catalog.pg_extension_config_dump('nfrec.model_version_seq', '');
+
+CREATE FUNCTION _model_store_row(model als_model,
+    OUT factors int, OUT users int, OUT titles int, OUT training_events bigint,
+    OUT iterations int, OUT alpha float8, OUT regularization float8,
+    OUT loss float8, OUT train_seconds float8, OUT options jsonb,
+    OUT title_ids bigint[], OUT title_counts real[], OUT title_factors real[])
+    AS 'MODULE_PATHNAME', 'model_store_row'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _model_store_row(als_model) IS
+    'internal (used by deploy): header and title side of a model as a model_store row';
+
+CREATE FUNCTION _model_user_rows(model als_model)
+RETURNS TABLE(user_id bigint, factors real[], title_ids bigint[], weights real[])
+    AS 'MODULE_PATHNAME', 'model_user_rows'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 100000;
+COMMENT ON FUNCTION _model_user_rows(als_model) IS
+    'internal (used by deploy): one model_users row per user of a model';
+
+-- Check that a relation has integer user_id and title_id columns (and a
+-- numeric weight when with_weight); clear errors otherwise.
+CREATE FUNCTION _check_interactions(rel regclass, with_weight bool DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    col text;
+    typ regtype;
+    ok regtype[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = rel AND c.relkind IN ('r', 'v', 'm', 'f', 'p')) THEN
+        RAISE EXCEPTION '% is not a table or view', rel
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    FOREACH col IN ARRAY CASE WHEN with_weight THEN ARRAY['user_id', 'title_id', 'weight']
+                              ELSE ARRAY['user_id', 'title_id'] END
+    LOOP
+        SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END::regtype
+          INTO typ
+          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" does not exist in relation %', col, rel
+                USING ERRCODE = 'undefined_column',
+                      HINT = CASE WHEN with_weight
+                                  THEN 'The relation needs columns user_id, title_id (integers) and weight (a number).'
+                                  ELSE 'The relation needs columns user_id and title_id (integers).' END;
+        END IF;
+        ok := CASE WHEN col = 'weight'
+                   THEN ARRAY['smallint', 'integer', 'bigint', 'real', 'double precision', 'numeric']::regtype[]
+                   ELSE ARRAY['smallint', 'integer', 'bigint']::regtype[] END;
+        IF typ <> ALL (ok) THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, expected %', col, rel, typ,
+                CASE WHEN col = 'weight' THEN 'a number' ELSE 'an integer type' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION _check_interactions(regclass, bool) IS
+    'internal: error unless the relation has integer user_id, title_id (and numeric weight) columns';
+
+CREATE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF deploy.name IS NULL OR deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF deploy.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF deploy.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(deploy.events, true);
+    END IF;
+
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM nfrec.model_users u
+     USING nfrec.model_store s
+     WHERE s.name = deploy.name AND u.version = s.version;
+    DELETE FROM nfrec.model_store s WHERE s.name = deploy.name;
+
+    INSERT INTO nfrec.model_store AS s
+           (name, events, factors, users, titles, training_events, iterations,
+            alpha, regularization, loss, train_seconds, options,
+            title_ids, title_counts, title_factors)
+    SELECT deploy.name, deploy.events, r.*
+      FROM nfrec._model_store_row(deploy.model) r
+    RETURNING s.version INTO new_version;
+
+    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+    SELECT new_version, r.* FROM nfrec._model_user_rows(deploy.model) r;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION deploy(text, als_model, regclass) IS
+    'store a model under a name (replacing the previous version atomically) and return its version; events: optional table or view (user_id, title_id, weight) that serving reads for events after training';
+
+CREATE FUNCTION drop_model(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+AS $$
+DECLARE
+    old_version bigint;
+BEGIN
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM nfrec.model_store s WHERE s.name = drop_model.name
+    RETURNING s.version INTO old_version;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', drop_model.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM nfrec.model_users u WHERE u.version = old_version;
+END
+$$;
+COMMENT ON FUNCTION drop_model(text) IS 'remove a deployed model';
+
+CREATE VIEW models AS
+SELECT s.name,
+       s.version,
+       s.users,
+       s.titles,
+       s.training_events AS events,
+       s.factors,
+       s.iterations,
+       s.alpha,
+       s.regularization,
+       s.options,
+       s.deployed_at,
+       s.train_seconds,
+       s.loss AS final_loss,
+       s.events AS events_relation,
+       s.name = coalesce(nullif(current_setting('nfrec.model', true), ''),
+                         (SELECT l.name FROM nfrec.model_store l ORDER BY l.version DESC LIMIT 1))
+           AS is_default
+  FROM nfrec.model_store s;
+COMMENT ON VIEW models IS
+    'deployed models: size, training options and figures, bound events relation, and which one serving uses by default';
