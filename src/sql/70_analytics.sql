@@ -844,25 +844,21 @@ BEGIN
     END IF;
     PERFORM nfrec._check_columns(events, ARRAY['title_id', 'started_at', 'event_type', 'watch_seconds']);
     -- ECS = 2 * sum_i p_i * i - 1 with titles ranked by their share p_i,
-    -- most watched first (Gomez-Uribe & Hunt 2015); ties do not change it.
+    -- most watched first (Gomez-Uribe & Hunt 2015): the aggregate
+    -- nfrec.effective_catalog_size over the plays of the period.
     EXECUTE format($q$
-        SELECT 2 * sum(x.w / x.total * x.rnk) - 1
-        FROM (SELECT y.w, sum(y.w) OVER () AS total,
-                     row_number() OVER (ORDER BY y.w DESC) AS rnk
-              FROM (SELECT e.title_id,
-                           CASE WHEN $3 THEN count(*)::float8
-                                ELSE coalesce(sum(greatest(e.watch_seconds, 0)), 0)::float8 / 3600 END AS w
-                    FROM %s e
-                    WHERE e.event_type = 'play' AND e.started_at >= $1 AND e.started_at < $2
-                    GROUP BY e.title_id) y) x
-        WHERE x.total > 0
-        $q$, events)
-        INTO ecs USING period_start, period_end, weight = 'plays';
+        SELECT %s
+        FROM %s e
+        WHERE e.event_type = 'play' AND e.started_at >= $1 AND e.started_at < $2
+        $q$, CASE weight WHEN 'plays' THEN 'nfrec.effective_catalog_size(e.title_id::bigint)'
+                         ELSE 'nfrec.effective_catalog_size(e.title_id::bigint, greatest(e.watch_seconds, 0)::float8 / 3600)' END,
+             events)
+        INTO ecs USING period_start, period_end;
     RETURN ecs;
 END
 $fn$;
 COMMENT ON FUNCTION watched_catalog_size(timestamptz, timestamptz, text, regclass) IS
-    'effective catalog size of what was watched in [period_start, period_end): 2 * sum(p_i * i) - 1 over titles ranked by share p_i of plays (or of watch hours); 1 = one title, N = N titles equally; NULL if nothing was played';
+    'effective catalog size (nfrec.effective_catalog_size) of what was watched in [period_start, period_end): 2 * sum(p_i * i) - 1 over titles ranked by share p_i of plays (or of watch hours); 1 = one title, N = N titles equally; NULL if nothing was played';
 
 CREATE FUNCTION trending(
     as_of timestamptz,
