@@ -140,6 +140,13 @@ SELECT nfrec.churn_model('2024-04-15', events => 'ev_future', subscriptions => '
        = (SELECT m FROM m) AS same_model;
 SET client_min_messages = notice;
 
+-- churn_score of a hand-made model: sigmoid((50 - 0) / 100 * 1) = 1 / (1 + e^-0.5)
+SELECT round(nfrec.churn_score('{"feature_index": [1], "mean": [0], "sd": [100], "logreg": {"coef": [0, 1]}}',
+                               '{50,0,0,0,0,0,0,0,0,0}')::numeric, 12) AS score,
+       round((1 / (1 + exp(-0.5)))::numeric, 12) AS by_hand;
+-- churn_score agrees with churn_risk
+SELECT max(abs(nfrec.churn_score(m.m, f.features) - r.risk)) < 1e-15 AS same_as_churn_risk
+FROM nfrec.churn_features('2024-04-15') f JOIN risk r USING (user_id), m;
 -- churn_score checks its input
 \set VERBOSITY sqlstate
 SELECT nfrec.churn_score((SELECT m FROM m), '{1,2,3}');
@@ -162,6 +169,7 @@ SELECT * FROM nfrec.churn_model('2024-04-15', subscriptions => 'viewing_events')
 SELECT * FROM nfrec.churn_risk('2023-12-01');
 SELECT * FROM nfrec.churn_risk('2024-01-15');
 SELECT * FROM nfrec.churn_risk('2024-04-15', horizon_days => 0);
+SELECT nfrec.churn_score((SELECT m FROM m), '{1,2,3}');
 
 RESET search_path;
 SET client_min_messages = warning;

@@ -414,8 +414,8 @@ BEGIN
         'sd', to_jsonb(sd),
         'options', '{"l2": 1}'::jsonb || options,
         'logreg', lr,
-        'raw_coef', (nfrec._churn_model_parts(jsonb_build_object('feature_index', to_jsonb(idx), 'mean', to_jsonb(mu),
-                                                                'sd', to_jsonb(sd), 'logreg', lr))).raw->'coef',
+        'raw', (nfrec._churn_model_parts(jsonb_build_object('feature_index', to_jsonb(idx), 'mean', to_jsonb(mu),
+                                                           'sd', to_jsonb(sd), 'logreg', lr))).raw,
         'train_rows', n_train,
         'train_cancelled', pos_train,
         'holdout_rows', n_hold,
@@ -474,23 +474,12 @@ COMMENT ON FUNCTION _churn_model_parts(jsonb) IS
     'internal: validate a churn model; its standardization, logistic model, and the equivalent logistic model on the raw features';
 
 CREATE FUNCTION churn_score(model jsonb, features float8[]) RETURNS float8
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-DECLARE
-    p record;
-BEGIN
-    p := nfrec._churn_model_parts(model);
-    IF cardinality(features) <> cardinality(nfrec.churn_feature_names()) THEN
-        RAISE EXCEPTION 'churn features must have % elements, not %',
-            cardinality(nfrec.churn_feature_names()), cardinality(features)
-            USING ERRCODE = 'array_subscript_error';
-    END IF;
-    RETURN nfrec.logreg_predict(p.raw, features);
-END
+    SELECT nfrec.logreg_predict(coalesce(model->'raw', (nfrec._churn_model_parts(model)).raw), features)
 $fn$;
 COMMENT ON FUNCTION churn_score(jsonb, float8[]) IS
-    'probability of cancelling within the model''s horizon for a churn_features features array, under a model from churn_model';
+    'probability of cancelling within the model''s horizon for a churn_features features array under a model from churn_model (its "raw" logistic model on the unstandardized features; recomputed from the standardization when absent)';
 
 CREATE FUNCTION churn_risk(
     as_of date,
