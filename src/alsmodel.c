@@ -8,6 +8,9 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -170,6 +173,19 @@ als_model_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* A double as a JSON number in shortest round-trip form; null if not finite. */
+static void
+AppendJsonNumber(StringInfo s, const char *key, double v)
+{
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (isfinite(v))
+		double_to_shortest_decimal_buf(v, buf);
+	else
+		strcpy(buf, "null");
+	appendStringInfo(s, ", \"%s\": %s", key, buf);
+}
+
 PG_FUNCTION_INFO_V1(als_model_info);
 Datum
 als_model_info(PG_FUNCTION_ARGS)
@@ -180,11 +196,13 @@ als_model_info(PG_FUNCTION_ARGS)
 	initStringInfo(&s);
 	appendStringInfo(&s,
 					 "{\"users\": %d, \"titles\": %d, \"events\": " INT64_FORMAT
-					 ", \"factors\": %d, \"iterations\": %d, \"alpha\": %.17g"
-					 ", \"regularization\": %.17g, \"loss\": %.17g"
-					 ", \"train_seconds\": %.6f, \"bytes\": %zu, \"options\": %s}",
+					 ", \"factors\": %d, \"iterations\": %d, \"bytes\": %zu",
 					 m->nusers, m->nitems, m->nevents, m->factors, m->iterations,
-					 m->alpha, m->regularization, m->loss, m->train_seconds,
-					 (Size) VARSIZE(m), ALS_OPTIONS(m));
+					 (Size) VARSIZE(m));
+	AppendJsonNumber(&s, "alpha", m->alpha);
+	AppendJsonNumber(&s, "regularization", m->regularization);
+	AppendJsonNumber(&s, "loss", m->loss);
+	AppendJsonNumber(&s, "train_seconds", m->train_seconds);
+	appendStringInfo(&s, ", \"options\": %s}", ALS_OPTIONS(m));
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
 }

@@ -1,0 +1,276 @@
+
+-- ---------------------------------------------------------------------
+-- Statistics: distributions, experiments, bandits, logistic regression,
+-- AUC, k-means
+-- ---------------------------------------------------------------------
+
+-- Distributions -------------------------------------------------------
+
+CREATE FUNCTION normal_cdf(x float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'normal_cdf'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION normal_cdf(float8) IS
+    'standard normal cumulative distribution function Phi(x) = erfc(-x/sqrt 2)/2';
+
+CREATE FUNCTION normal_quantile(p float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'normal_quantile'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION normal_quantile(float8) IS
+    'inverse standard normal CDF (Wichura AS 241); 0 and 1 give -Infinity and Infinity, p outside [0,1] is an error';
+
+CREATE FUNCTION t_cdf(t float8, df float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 't_cdf'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION t_cdf(float8, float8) IS
+    'Student t cumulative distribution function P(T <= t) with df > 0 degrees of freedom (fractional df allowed, Infinity = normal)';
+
+CREATE FUNCTION t_quantile(p float8, df float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 't_quantile'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION t_quantile(float8, float8) IS
+    'inverse Student t CDF: the t with P(T <= t) = p, for df > 0 degrees of freedom';
+
+-- A/B tests -----------------------------------------------------------
+
+CREATE FUNCTION ab_test(successes_a bigint, n_a bigint, successes_b bigint, n_b bigint,
+                        confidence float8 DEFAULT 0.95,
+                        OUT rate_a float8, OUT rate_b float8, OUT diff float8, OUT lift float8,
+                        OUT z float8, OUT p_value float8, OUT ci_low float8, OUT ci_high float8)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'ab_test'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ab_test(bigint, bigint, bigint, bigint, float8) IS
+    'two-sided two-proportion z-test of B against A: diff = rate_b - rate_a, lift = diff / rate_a (NULL if rate_a = 0), z with the pooled standard error (NULL, and p_value NULL, when both arms are all 0 or all 1), Wald interval of diff with the unpooled standard error at the given confidence';
+
+CREATE FUNCTION sample_size(baseline float8, mde float8, alpha float8 DEFAULT 0.05,
+                            power float8 DEFAULT 0.8) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'sample_size'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sample_size(float8, float8, float8, float8) IS
+    'users per arm for a two-sided two-proportion test to detect rate baseline + mde against baseline: ceil((z_{1-alpha/2} sqrt(2 pbar (1-pbar)) + z_{power} sqrt(p1 (1-p1) + p2 (1-p2)))^2 / mde^2), p1 = baseline, p2 = baseline + mde, pbar = (p1 + p2)/2 (as R power.prop.test)';
+
+CREATE FUNCTION welch_ttest_accum(state float8[], value float8, treatment bool)
+    RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'welch_ttest_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION welch_ttest_accum(float8[], float8, bool) IS
+    'transition function of welch_ttest (count, mean, sum of squared deviations per group)';
+CREATE FUNCTION welch_ttest_accum(state float8[], value float8, treatment bool, confidence float8)
+    RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'welch_ttest_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION welch_ttest_accum(float8[], float8, bool, float8) IS
+    'transition function of welch_ttest with a confidence level';
+CREATE FUNCTION welch_ttest_combine(float8[], float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'welch_ttest_combine'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION welch_ttest_combine(float8[], float8[]) IS
+    'combine function of welch_ttest (Chan et al. pairwise update)';
+CREATE FUNCTION welch_ttest_final(float8[]) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'welch_ttest_final'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION welch_ttest_final(float8[]) IS
+    'final function of welch_ttest';
+
+CREATE AGGREGATE welch_ttest(value float8, treatment bool) (
+    SFUNC = welch_ttest_accum,
+    STYPE = float8[],
+    INITCOND = '{0,0,0,0,0,0,NaN}',
+    COMBINEFUNC = welch_ttest_combine,
+    FINALFUNC = welch_ttest_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE welch_ttest(float8, bool) IS
+    'Welch two-sample t-test of value, treatment (true) minus control (false): jsonb with n_control, n_treatment, mean_control, mean_treatment, var_control, var_treatment, diff, se, t, df (Welch-Satterthwaite), p_value (two-sided), ci_low, ci_high (95%), confidence; rows with a NULL value or group are skipped; statistics are null while a group has fewer than 2 values; NULL for no rows';
+
+CREATE AGGREGATE welch_ttest(value float8, treatment bool, confidence float8) (
+    SFUNC = welch_ttest_accum,
+    STYPE = float8[],
+    INITCOND = '{0,0,0,0,0,0,NaN}',
+    COMBINEFUNC = welch_ttest_combine,
+    FINALFUNC = welch_ttest_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE welch_ttest(float8, bool, float8) IS
+    'Welch two-sample t-test with the confidence level of the interval (the same in every row; NULL means 0.95)';
+
+-- Bandits --------------------------------------------------------------
+
+CREATE FUNCTION thompson_pick(successes bigint[], failures bigint[],
+                              prior_alpha float8[] DEFAULT NULL, prior_beta float8[] DEFAULT NULL,
+                              seed bigint DEFAULT NULL) RETURNS int
+    AS 'MODULE_PATHNAME', 'thompson_pick'
+    LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION thompson_pick(bigint[], bigint[], float8[], float8[], bigint) IS
+    'Thompson sampling: 1-based index of the arm whose draw from Beta(prior_alpha + successes, prior_beta + failures) is highest; priors default to Beta(1,1); with a seed the pick is reproducible, without one it is random per call; NULL if successes or failures is NULL';
+
+-- Logistic regression -------------------------------------------------------
+
+CREATE FUNCTION logreg_train_accum(internal, label bool, features float8[])
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'logreg_train_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_train_accum(internal, bool, float8[]) IS
+    'transition function of logreg_train (keeps the rows)';
+CREATE FUNCTION logreg_train_accum(internal, label bool, features float8[], options jsonb)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'logreg_train_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_train_accum(internal, bool, float8[], jsonb) IS
+    'transition function of logreg_train with options (keeps the rows)';
+CREATE FUNCTION logreg_train_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'logreg_train_combine'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_train_combine(internal, internal) IS
+    'combine function of logreg_train';
+CREATE FUNCTION logreg_train_serial(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'logreg_train_serial'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_train_serial(internal) IS
+    'serialization function of logreg_train';
+CREATE FUNCTION logreg_train_deserial(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'logreg_train_deserial'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_train_deserial(bytea, internal) IS
+    'deserialization function of logreg_train';
+CREATE FUNCTION logreg_train_final(internal) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_train_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_train_final(internal) IS
+    'final function of logreg_train (Newton/IRLS fit)';
+
+CREATE AGGREGATE logreg_train(label bool, features float8[]) (
+    SFUNC = logreg_train_accum,
+    STYPE = internal,
+    COMBINEFUNC = logreg_train_combine,
+    SERIALFUNC = logreg_train_serial,
+    DESERIALFUNC = logreg_train_deserial,
+    FINALFUNC = logreg_train_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE logreg_train(bool, float8[]) IS
+    'logistic regression of label on features with an intercept, by Newton/IRLS: jsonb with coef (intercept first), std_err, z, p_value (Wald), log_likelihood, null_log_likelihood, aic, pseudo_r2, iterations, converged, n, n_positive, n_skipped; rows with a NULL label or features are skipped; separation, singular designs and a single label are errors';
+
+CREATE AGGREGATE logreg_train(label bool, features float8[], options jsonb) (
+    SFUNC = logreg_train_accum,
+    STYPE = internal,
+    COMBINEFUNC = logreg_train_combine,
+    SERIALFUNC = logreg_train_serial,
+    DESERIALFUNC = logreg_train_deserial,
+    FINALFUNC = logreg_train_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE logreg_train(bool, float8[], jsonb) IS
+    'logistic regression with options {"l2": ridge penalty on the slopes, not the intercept (default 0), "max_iter": Newton steps (25), "tol": stop when the log-likelihood changes by less than tol relative, |l_k - l_{k-1}| / (|l_k| + 0.05) (1e-10)}; with l2 > 0 std_err come from the penalized information';
+
+CREATE FUNCTION logreg_predict(model jsonb, features float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'logreg_predict'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION logreg_predict(jsonb, float8[]) IS
+    'probability 1 / (1 + exp(-(coef[0] + coef[1..] . features))) under a model returned by logreg_train';
+
+-- AUC ------------------------------------------------------------------
+
+CREATE FUNCTION auc_accum(internal, score float8, label bool) RETURNS internal
+    AS 'MODULE_PATHNAME', 'auc_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auc_accum(internal, float8, bool) IS
+    'transition function of auc (keeps the scores by label)';
+CREATE FUNCTION auc_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'auc_combine'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auc_combine(internal, internal) IS
+    'combine function of auc';
+CREATE FUNCTION auc_serial(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'auc_serial'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auc_serial(internal) IS
+    'serialization function of auc';
+CREATE FUNCTION auc_deserial(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'auc_deserial'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auc_deserial(bytea, internal) IS
+    'deserialization function of auc';
+CREATE FUNCTION auc_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME', 'auc_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auc_final(internal) IS
+    'final function of auc (Mann-Whitney count after sorting)';
+
+CREATE AGGREGATE auc(score float8, label bool) (
+    SFUNC = auc_accum,
+    STYPE = internal,
+    COMBINEFUNC = auc_combine,
+    SERIALFUNC = auc_serial,
+    DESERIALFUNC = auc_deserial,
+    FINALFUNC = auc_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE auc(float8, bool) IS
+    'area under the ROC curve: the share of (positive, negative) pairs in which the positive scores higher, tied pairs counting 1/2 (Mann-Whitney U / (n_pos n_neg)); rows with a NULL score or label are skipped; NULL unless both labels occur; NaN scores are errors';
+
+-- k-means ------------------------------------------------------------------
+
+CREATE FUNCTION kmeans_accum(internal, v float8[], k int) RETURNS internal
+    AS 'MODULE_PATHNAME', 'kmeans_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kmeans_accum(internal, float8[], int) IS
+    'transition function of kmeans (keeps the vectors)';
+CREATE FUNCTION kmeans_accum(internal, v float8[], k int, options jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME', 'kmeans_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kmeans_accum(internal, float8[], int, jsonb) IS
+    'transition function of kmeans with options (keeps the vectors)';
+CREATE FUNCTION kmeans_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'kmeans_combine'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kmeans_combine(internal, internal) IS
+    'combine function of kmeans';
+CREATE FUNCTION kmeans_serial(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'kmeans_serial'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kmeans_serial(internal) IS
+    'serialization function of kmeans';
+CREATE FUNCTION kmeans_deserial(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'kmeans_deserial'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kmeans_deserial(bytea, internal) IS
+    'deserialization function of kmeans';
+CREATE FUNCTION kmeans_final(internal) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kmeans_final(internal) IS
+    'final function of kmeans (sorts the vectors, k-means++ and Lloyd iterations)';
+
+CREATE AGGREGATE kmeans(v float8[], k int) (
+    SFUNC = kmeans_accum,
+    STYPE = internal,
+    COMBINEFUNC = kmeans_combine,
+    SERIALFUNC = kmeans_serial,
+    DESERIALFUNC = kmeans_deserial,
+    FINALFUNC = kmeans_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE kmeans(float8[], int) IS
+    'k-means of the vectors v (k-means++ start, Lloyd iterations, seed 0): the k x d centroids as a two-dimensional float8 array, rows in lexicographic order; the same rows give the same centroids whatever their order; NULL vectors are skipped; k above the number of distinct vectors is an error';
+
+CREATE AGGREGATE kmeans(v float8[], k int, options jsonb) (
+    SFUNC = kmeans_accum,
+    STYPE = internal,
+    COMBINEFUNC = kmeans_combine,
+    SERIALFUNC = kmeans_serial,
+    DESERIALFUNC = kmeans_deserial,
+    FINALFUNC = kmeans_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE kmeans(float8[], int, jsonb) IS
+    'k-means with options {"seed": bigint (0), "max_iter": Lloyd iterations (300), "tol": stop when the summed squared centroid shift <= tol x mean per-dimension variance (1e-4; 0 = until no assignment changes), "n_init": runs, the lowest inertia wins (1)}';
+
+CREATE FUNCTION closest_centroid(v float8[], centroids float8[]) RETURNS int
+    AS 'MODULE_PATHNAME', 'closest_centroid'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION closest_centroid(float8[], float8[]) IS
+    '1-based row of the k x d centroids array (as returned by kmeans) nearest to v in Euclidean distance; ties go to the lower row';
