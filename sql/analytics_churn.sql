@@ -158,6 +158,7 @@ SELECT * FROM nfrec.churn_risk(NULL);
 SELECT * FROM nfrec.churn_risk('2024-04-15', horizon_days => 0);
 SELECT * FROM nfrec.churn_risk('2024-04-15', horizon_days => -30);
 SELECT * FROM nfrec.churn_risk('2024-04-15', horizon_days => NULL);
+SELECT * FROM nfrec.churn_risk('2024-04-15', horizon_days => 3661);
 SELECT * FROM nfrec.churn_risk('2024-04-15', snapshots => 0);
 SELECT * FROM nfrec.churn_risk('2024-04-15', snapshot_step_days => 0);
 SELECT * FROM nfrec.churn_risk('infinity');

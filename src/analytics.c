@@ -130,7 +130,7 @@ churn_windows(PG_FUNCTION_ARGS)
 		if (w < 1 || w > CHURNWIN_MAX_WINDOW)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("window_days must be between 1 and %d, not %d",
+					 errmsg("window_days must be between 1 and %d days, not %d",
 							CHURNWIN_MAX_WINDOW, w)));
 		nd = AscendingDates(PG_GETARG_ARRAYTYPE_P(4), "dates", &date);
 

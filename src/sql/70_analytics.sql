@@ -11,8 +11,9 @@
 -- table does not exist yet).  They run as the caller (SECURITY INVOKER), so
 -- GRANTs and row-level security apply, and they build their queries with
 -- format('%s', regclass), which quotes and schema-qualifies the name;
--- values always travel as query parameters.  Each has a fixed
--- search_path so that nothing the caller creates can capture an operator.
+-- values always travel as query parameters.  The plpgsql functions have a
+-- fixed search_path so that nothing the caller creates can capture an
+-- operator in their queries.
 --
 -- Dates and times: an as_of date means the instant as_of 00:00 in the
 -- session's TimeZone.  "Events before as_of" are started_at < that
@@ -45,6 +46,23 @@ END
 $fn$;
 COMMENT ON FUNCTION _check_columns(regclass, text[]) IS
     'internal: raise 42703 unless the relation has all the named columns';
+
+CREATE FUNCTION _check_days(what text, days int) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF days IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', what USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF days < 1 OR days > 3660 THEN
+        RAISE EXCEPTION '% must be between 1 and 3660 days, not %', what, days
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION _check_days(text, int) IS
+    'internal: raise 22004 for a NULL and 22023 for a number of days outside 1..3660';
 
 -- ---------------------------------------------------------------------
 -- Churn features
@@ -100,14 +118,11 @@ BEGIN
     IF dates IS NULL OR array_position(dates, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'as_of dates must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF window_days IS NULL OR session_gap IS NULL OR abandon_pct IS NULL THEN
-        RAISE EXCEPTION 'window_days, session_gap and abandon_pct must not be NULL'
+    IF session_gap IS NULL OR abandon_pct IS NULL THEN
+        RAISE EXCEPTION 'session_gap and abandon_pct must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF window_days <= 0 OR window_days > 3660 THEN
-        RAISE EXCEPTION 'window_days must be between 1 and 3660, not %', window_days
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM nfrec._check_days('window_days', window_days);
     IF session_gap <= interval '0' THEN
         RAISE EXCEPTION 'session_gap must be positive, not %', session_gap
             USING ERRCODE = 'invalid_parameter_value';
@@ -294,21 +309,14 @@ DECLARE
     lr jsonb;
     auc float8;
 BEGIN
-    IF as_of IS NULL OR horizon_days IS NULL OR snapshots IS NULL OR snapshot_step_days IS NULL
-       OR options IS NULL THEN
-        RAISE EXCEPTION 'as_of, horizon_days, snapshots, snapshot_step_days and options must not be NULL'
+    IF as_of IS NULL OR snapshots IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'as_of, snapshots and options must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF horizon_days <= 0 THEN
-        RAISE EXCEPTION 'horizon_days must be positive, not %', horizon_days
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM nfrec._check_days('horizon_days', horizon_days);
+    PERFORM nfrec._check_days('snapshot_step_days', snapshot_step_days);
     IF snapshots <= 0 OR snapshots > 1000 THEN
         RAISE EXCEPTION 'snapshots must be between 1 and 1000, not %', snapshots
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF snapshot_step_days <= 0 THEN
-        RAISE EXCEPTION 'snapshot_step_days must be positive, not %', snapshot_step_days
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF as_of IN ('infinity', '-infinity') THEN
@@ -569,25 +577,15 @@ DECLARE
     m jsonb := risk_model;
     p record;
 BEGIN
-    IF window_days IS NULL OR completion_pct IS NULL OR retention_days IS NULL
-       OR attribution_days IS NULL OR at_risk_deciles IS NULL THEN
-        RAISE EXCEPTION 'window_days, completion_pct, retention_days, attribution_days and at_risk_deciles must not be NULL'
+    IF completion_pct IS NULL OR at_risk_deciles IS NULL THEN
+        RAISE EXCEPTION 'completion_pct and at_risk_deciles must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF window_days <= 0 THEN
-        RAISE EXCEPTION 'window_days must be positive, not %', window_days
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM nfrec._check_days('window_days', window_days);
+    PERFORM nfrec._check_days('retention_days', retention_days);
+    PERFORM nfrec._check_days('attribution_days', attribution_days);
     IF completion_pct = 'NaN' OR completion_pct < 0 OR completion_pct > 100 THEN
         RAISE EXCEPTION 'completion_pct must be between 0 and 100, not %', completion_pct
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF retention_days <= 0 THEN
-        RAISE EXCEPTION 'retention_days must be positive, not %', retention_days
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF attribution_days <= 0 THEN
-        RAISE EXCEPTION 'attribution_days must be positive, not %', attribution_days
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF at_risk_deciles < 1 OR at_risk_deciles > 10 THEN
