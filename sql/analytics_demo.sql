@@ -1,0 +1,76 @@
+-- The analytics functions on the demo data (nfrec.generate_demo, planted
+-- churn and planted launch hits/flops).  Only robust properties are printed:
+-- they fail when the signal is lost, not when a constant of the simulation
+-- is tuned.
+SET client_min_messages = warning;
+CREATE SCHEMA an_demo;
+SET search_path = an_demo, public;
+SELECT users, titles FROM nfrec.generate_demo(users => 1500, titles => 300, days => 240, seed => 1,
+                                              end_date => '2025-12-31');
+
+-- churn_risk at 2025-10-01 separates the users who really cancel in the
+-- next 30 days: AUC against the actual cancellations after as_of
+CREATE TEMP TABLE risk AS SELECT * FROM nfrec.churn_risk('2025-10-01');
+WITH y AS (
+  SELECT r.risk, r.risk_decile, coalesce(s.cancel_date <= date '2025-10-01' + 30, false) AS cancelled
+  FROM risk r JOIN subscriptions s USING (user_id)
+)
+SELECT count(*) = (SELECT count(*) FROM subscriptions
+                   WHERE signup_date <= '2025-10-01' AND (cancel_date IS NULL OR cancel_date > '2025-10-01'))
+         AS everyone_active_scored,
+       nfrec.auc(risk, cancelled) > 0.65 AS forward_auc_above_065,
+       avg(cancelled::int) FILTER (WHERE risk_decile = 10)
+         > 2 * avg(cancelled::int) FILTER (WHERE risk_decile <= 5) AS top_decile_cancels_more
+FROM y;
+-- the held-out AUC of the model itself
+SELECT (m->>'holdout_auc')::float8 > 0.55 AS holdout_auc_above_055,
+       (m->'logreg'->>'converged')::bool AS converged
+FROM nfrec.churn_model('2025-10-01') m;
+-- cohorts: every scored user falls in exactly one (decile, country, plan)
+SELECT sum(users) = (SELECT count(*) FROM risk) AS cohorts_cover_everyone
+FROM (SELECT risk_decile, country, plan, count(*) AS users FROM risk GROUP BY 1, 2, 3) c;
+
+-- content_roi: every planted hit beats every planted flop (watchers,
+-- completion, ROI) among the launches whose follow-up is observed
+CREATE TEMP TABLE roi AS SELECT * FROM nfrec.content_roi();
+SELECT count(*) FILTER (WHERE t.planted = 'hit') >= 1 AND count(*) FILTER (WHERE t.planted = 'flop') >= 1
+         AS hits_and_flops_observed,
+       min(r.roi) FILTER (WHERE t.planted = 'hit') > max(r.roi) FILTER (WHERE t.planted = 'flop') AS roi_hits_above_flops,
+       min(r.watchers) FILTER (WHERE t.planted = 'hit') > max(r.watchers) FILTER (WHERE t.planted = 'flop')
+         AS watchers_hits_above_flops,
+       min(r.completion_rate) FILTER (WHERE t.planted = 'hit')
+         > max(r.completion_rate) FILTER (WHERE t.planted = 'flop') AS completion_hits_above_flops
+FROM roi r JOIN demo_title_truth t USING (title_id)
+WHERE r.observed;
+-- the planted hits rank in the top tenth of all observed launches by ROI
+SELECT bool_and(rk <= greatest(1, n / 10)) AS hits_in_top_tenth
+FROM (SELECT r.title_id, rank() OVER (ORDER BY r.roi DESC NULLS LAST) AS rk, count(*) OVER () AS n
+      FROM roi r WHERE r.observed) x
+JOIN demo_title_truth t USING (title_id) WHERE t.planted = 'hit';
+-- watchers recomputed in plain SQL for the planted titles
+SELECT bool_and(r.watchers = (SELECT count(DISTINCT e.user_id) FROM viewing_events e
+                              WHERE e.title_id = r.title_id AND e.watch_pct >= 70
+                                AND e.started_at >= r.launch_date AND e.started_at < r.launch_date + 28))
+         AS watchers_match
+FROM roi r JOIN demo_title_truth t USING (title_id) WHERE t.planted IS NOT NULL;
+
+-- homepage metrics on the demo: ECS of the last 30 days between 1 and the
+-- number of titles played, equal to the plain-SQL formula; trending sorted
+WITH w AS (
+  SELECT title_id, count(*)::float8 AS plays FROM viewing_events
+  WHERE event_type = 'play' AND started_at >= '2025-12-01' AND started_at < '2025-12-31'
+  GROUP BY title_id
+), r AS (
+  SELECT plays, row_number() OVER (ORDER BY plays DESC) AS i, sum(plays) OVER () AS total FROM w
+)
+SELECT abs(nfrec.watched_catalog_size('2025-12-01', '2025-12-31') - (2 * sum(plays / total * i) - 1)) < 1e-9
+         AS ecs_matches,
+       nfrec.watched_catalog_size('2025-12-01', '2025-12-31') BETWEEN 1 AND count(*) AS ecs_in_range
+FROM r;
+SELECT count(*) = 10 AS ten_rows,
+       bool_and(score > 0) AS positive,
+       (array_agg(score ORDER BY rank))[1] >= (array_agg(score ORDER BY rank))[10] AS descending
+FROM nfrec.trending('2025-12-31', n => 10);
+
+RESET search_path;
+DROP SCHEMA an_demo CASCADE;
