@@ -187,7 +187,7 @@ similar_by_terms(PG_FUNCTION_ARGS)
 	int32		nq = 0;
 	int64	   *post_ptr;
 	int32	   *post_doc;
-	double	   *post_w;
+	float	   *post_w;
 	TermSimIndex ix;
 	TermSimScratch *scratch;
 	int32		chunk;
@@ -295,9 +295,9 @@ similar_by_terms(PG_FUNCTION_ARGS)
 	/* inverted index */
 	post_ptr = MemoryContextAllocHuge(cxt, sizeof(int64) * (cat.dict->nterms + 1));
 	post_doc = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(cat.nent, 1));
-	post_w = MemoryContextAllocHuge(cxt, sizeof(double) * Max(cat.nent, 1));
-	termsim_build_postings(cat.ndocs, cat.dict->nterms, cat.doc_ptr, cat.doc_term,
-						   cat.doc_w, post_ptr, post_doc, post_w);
+	post_w = MemoryContextAllocHuge(cxt, sizeof(float) * Max(cat.nent, 1));
+	termsim_prepare(cat.ndocs, cat.dict->nterms, cat.doc_ptr, cat.doc_term,
+					cat.doc_w, post_ptr, post_doc, post_w);
 	ix.ndocs = cat.ndocs;
 	ix.nterms = cat.dict->nterms;
 	ix.ids = cat.ids;
@@ -308,16 +308,21 @@ similar_by_terms(PG_FUNCTION_ARGS)
 	ix.post_doc = post_doc;
 	ix.post_w = post_w;
 
+	n = Min(n, cat.ndocs - 1);
 	scratch = palloc(sizeof(TermSimScratch) * nthreads);
 	for (int t = 0; t < nthreads; t++)
 	{
-		scratch[t].acc = MemoryContextAllocHuge(cxt, sizeof(double) * cat.ndocs);
+		int32		m = termsim_candidates(n, cat.ndocs);
+
+		scratch[t].acc = MemoryContextAllocHuge(cxt, sizeof(float) * cat.ndocs);
 		scratch[t].stamp = MemoryContextAllocHuge(cxt, sizeof(int32) * cat.ndocs);
 		scratch[t].touched = MemoryContextAllocHuge(cxt, sizeof(int32) * cat.ndocs);
+		scratch[t].cand_doc = MemoryContextAllocHuge(cxt, sizeof(int32) * m);
+		scratch[t].cand_score = MemoryContextAllocHuge(cxt, sizeof(double) * m);
+		memset(scratch[t].acc, 0, sizeof(float) * cat.ndocs);
 		memset(scratch[t].stamp, 0, sizeof(int32) * cat.ndocs);
 	}
 
-	n = Min(n, cat.ndocs - 1);
 	/* chunks short enough that cancel is noticed well within a second */
 	chunk = Max(1, Min(CHUNK_RESULTS / n, 256 * nthreads));
 	out_doc = MemoryContextAllocHuge(cxt, sizeof(int32) * (Size) chunk * n);
@@ -344,7 +349,7 @@ similar_by_terms(PG_FUNCTION_ARGS)
 				values[0] = Int64GetDatum(qid);
 				values[1] = Int32GetDatum(k + 1);
 				values[2] = Int64GetDatum(cat.ids[out_doc[(Size) i * n + k]]);
-				values[3] = Float8GetDatum(Min(1.0, out_score[(Size) i * n + k]));
+				values[3] = Float8GetDatum(out_score[(Size) i * n + k]);
 				tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 			}
 		}

@@ -6,14 +6,40 @@
  */
 #include "termsim.h"
 
+#include <float.h>
 #include <pthread.h>
 
-void
-termsim_build_postings(int32 ndocs, int32 nterms,
-					   const int64 *doc_ptr, const int32 *doc_term,
-					   const double *doc_w,
-					   int64 *post_ptr, int32 *post_doc, double *post_w)
+int32
+termsim_candidates(int32 n, int32 ndocs)
 {
+	int64		m = (int64) n + Min(n, 16);
+
+	return (int32) Max(1, Min(m, (int64) ndocs - 1));
+}
+
+void
+termsim_prepare(int32 ndocs, int32 nterms,
+				const int64 *doc_ptr, int32 *doc_term, double *doc_w,
+				int64 *post_ptr, int32 *post_doc, float *post_w)
+{
+	/* rows by term id (insertion sort: rows are short) */
+	for (int32 d = 0; d < ndocs; d++)
+		for (int64 k = doc_ptr[d] + 1; k < doc_ptr[d + 1]; k++)
+		{
+			int32		t = doc_term[k];
+			double		w = doc_w[k];
+			int64		j = k;
+
+			while (j > doc_ptr[d] && doc_term[j - 1] > t)
+			{
+				doc_term[j] = doc_term[j - 1];
+				doc_w[j] = doc_w[j - 1];
+				j--;
+			}
+			doc_term[j] = t;
+			doc_w[j] = w;
+		}
+
 	for (int32 t = 0; t <= nterms; t++)
 		post_ptr[t] = 0;
 	for (int64 k = 0; k < doc_ptr[ndocs]; k++)
@@ -27,7 +53,7 @@ termsim_build_postings(int32 ndocs, int32 nterms,
 			int64		p = post_ptr[doc_term[k]]++;
 
 			post_doc[p] = d;
-			post_w[p] = doc_w[k];
+			post_w[p] = (float) doc_w[k];
 		}
 	for (int32 t = nterms; t > 0; t--)
 		post_ptr[t] = post_ptr[t - 1];
@@ -41,6 +67,18 @@ Better(const TermSimIndex *ix, double sa, int32 da, double sb, int32 db)
 	if (sa != sb)
 		return sa > sb;
 	return ix->ids[da] < ix->ids[db];
+}
+
+static inline void
+Swap(int32 *hd, double *hs, int32 i, int32 j)
+{
+	int32		td = hd[i];
+	double		ts = hs[i];
+
+	hd[i] = hd[j];
+	hs[i] = hs[j];
+	hd[j] = td;
+	hs[j] = ts;
 }
 
 /* Min-heap on "Better": the root is the worst of the kept results. */
@@ -59,15 +97,7 @@ SiftDown(const TermSimIndex *ix, int32 *hd, double *hs, int32 len, int32 i)
 			w = r;
 		if (w == i)
 			return;
-		{
-			int32		td = hd[i];
-			double		ts = hs[i];
-
-			hd[i] = hd[w];
-			hs[i] = hs[w];
-			hd[w] = td;
-			hs[w] = ts;
-		}
+		Swap(hd, hs, i, w);
 		i = w;
 	}
 }
@@ -81,87 +111,172 @@ SiftUp(const TermSimIndex *ix, int32 *hd, double *hs, int32 i)
 
 		if (!Better(ix, hs[p], hd[p], hs[i], hd[i]))
 			return;
-		{
-			int32		td = hd[i];
-			double		ts = hs[i];
-
-			hd[i] = hd[p];
-			hs[i] = hs[p];
-			hd[p] = td;
-			hs[p] = ts;
-		}
+		Swap(hd, hs, i, p);
 		i = p;
 	}
 }
 
-static int32
-QueryTopn(const TermSimIndex *ix, int32 q, int32 n,
-		  TermSimScratch *s, int32 *hd, double *hs)
+/* Offer document d with score sc to the heap of the m best. */
+static inline void
+Offer(const TermSimIndex *ix, int32 *hd, double *hs, int32 *len, int32 m,
+	  int32 d, double sc)
 {
-	int32		ntouched = 0;
+	if (*len < m)
+	{
+		hd[*len] = d;
+		hs[*len] = sc;
+		SiftUp(ix, hd, hs, *len);
+		(*len)++;
+	}
+	else if (Better(ix, sc, d, hs[0], hd[0]))
+	{
+		hd[0] = d;
+		hs[0] = sc;
+		SiftDown(ix, hd, hs, *len, 0);
+	}
+}
+
+/* Exact dot product of two unit-normalized rows (merge on term ids). */
+static double
+ExactDot(const TermSimIndex *ix, int32 a, int32 b)
+{
+	int64		i = ix->doc_ptr[a],
+				ie = ix->doc_ptr[a + 1];
+	int64		j = ix->doc_ptr[b],
+				je = ix->doc_ptr[b + 1];
+	double		dot = 0.0;
+
+	while (i < ie && j < je)
+	{
+		int32		ti = ix->doc_term[i];
+		int32		tj = ix->doc_term[j];
+
+		if (ti == tj)
+			dot += ix->doc_w[i++] * ix->doc_w[j++];
+		else if (ti < tj)
+			i++;
+		else
+			j++;
+	}
+	return dot;
+}
+
+/*
+ * Two ways to accumulate, chosen per query.  When q's postings add up to a
+ * good share of the catalog (common terms), nearly every document gets a
+ * score: accumulate into the dense array and scan it once, with no
+ * bookkeeping in the inner loop.  Otherwise remember which documents were
+ * touched and look only at those.  Either way acc[] is all zeros between
+ * queries.
+ */
+static int32
+QueryTopn(const TermSimIndex *ix, int32 q, int32 n, TermSimScratch *s,
+		  int32 *out_doc, double *out_score)
+{
+	int32		m = termsim_candidates(n, ix->ndocs);
+	int32	   *hd = s->cand_doc;
+	double	   *hs = s->cand_score;
 	int32		len = 0;
-	int32		mark = q + 1;	/* queries are distinct within a run */
-	double	   *acc = s->acc;
-	int32	   *stamp = s->stamp;
-	int32	   *touched = s->touched;
+	int32		keep = 0;
+	float	   *acc = s->acc;
+	int64		work = 0;
+	float		thr = FLT_TRUE_MIN; /* smallest score worth offering */
 
 	for (int64 k = ix->doc_ptr[q]; k < ix->doc_ptr[q + 1]; k++)
+		work += ix->post_ptr[ix->doc_term[k] + 1] - ix->post_ptr[ix->doc_term[k]];
+
+	if (work * 4 >= ix->ndocs)
 	{
-		int32		t = ix->doc_term[k];
-		double		wq = ix->doc_w[k];
-		const int32 *pd = ix->post_doc + ix->post_ptr[t];
-		const double *pw = ix->post_w + ix->post_ptr[t];
-		int64		m = ix->post_ptr[t + 1] - ix->post_ptr[t];
-
-		for (int64 j = 0; j < m; j++)
+		for (int64 k = ix->doc_ptr[q]; k < ix->doc_ptr[q + 1]; k++)
 		{
-			int32		d = pd[j];
+			int32		t = ix->doc_term[k];
+			float		wq = (float) ix->doc_w[k];
+			const int32 *pd = ix->post_doc + ix->post_ptr[t];
+			const float *pw = ix->post_w + ix->post_ptr[t];
+			int64		np = ix->post_ptr[t + 1] - ix->post_ptr[t];
 
-			if (stamp[d] != mark)
+			for (int64 j = 0; j < np; j++)
+				acc[pd[j]] += wq * pw[j];
+		}
+
+		/*
+		 * Once the heap is full almost nothing beats its worst entry, so
+		 * this branch is well predicted; zero the array afterwards.
+		 */
+		for (int32 d = 0; d < ix->ndocs; d++)
+		{
+			float		sc = acc[d];
+
+			if (sc >= thr && d != q)
 			{
-				stamp[d] = mark;
-				acc[d] = 0.0;
-				touched[ntouched++] = d;
+				Offer(ix, hd, hs, &len, m, d, sc);
+				if (len == m)
+					thr = (float) hs[0];
 			}
-			acc[d] += wq * pw[j];
 		}
+		memset(acc, 0, sizeof(float) * ix->ndocs);
 	}
-
-	for (int32 j = 0; j < ntouched; j++)
+	else
 	{
-		int32		d = touched[j];
-		double		sc = acc[d];
+		int32	   *stamp = s->stamp;
+		int32	   *touched = s->touched;
+		int32		ntouched = 0;
+		int32		mark = q + 1;	/* queries are distinct within a run */
 
-		if (d == q || !(sc > 0.0))
-			continue;
-		if (len < n)
+		for (int64 k = ix->doc_ptr[q]; k < ix->doc_ptr[q + 1]; k++)
 		{
-			hd[len] = d;
-			hs[len] = sc;
-			SiftUp(ix, hd, hs, len);
-			len++;
+			int32		t = ix->doc_term[k];
+			float		wq = (float) ix->doc_w[k];
+			const int32 *pd = ix->post_doc + ix->post_ptr[t];
+			const float *pw = ix->post_w + ix->post_ptr[t];
+			int64		np = ix->post_ptr[t + 1] - ix->post_ptr[t];
+
+			for (int64 j = 0; j < np; j++)
+			{
+				int32		d = pd[j];
+
+				if (stamp[d] != mark)
+				{
+					stamp[d] = mark;
+					touched[ntouched++] = d;
+				}
+				acc[d] += wq * pw[j];
+			}
 		}
-		else if (Better(ix, sc, d, hs[0], hd[0]))
+		for (int32 j = 0; j < ntouched; j++)
 		{
-			hd[0] = d;
-			hs[0] = sc;
-			SiftDown(ix, hd, hs, len, 0);
+			int32		d = touched[j];
+			float		sc = acc[d];
+
+			acc[d] = 0.0f;
+			if (sc >= thr && d != q)
+			{
+				Offer(ix, hd, hs, &len, m, d, sc);
+				if (len == m)
+					thr = (float) hs[0];
+			}
 		}
 	}
 
-	/* heap sort in place: repeatedly move the worst to the end */
+	/* rescore the candidates exactly, rebuild the heap, sort best first */
+	for (int32 i = 0; i < len; i++)
+		hs[i] = ExactDot(ix, q, hd[i]);
+	for (int32 i = len / 2 - 1; i >= 0; i--)
+		SiftDown(ix, hd, hs, len, i);
 	for (int32 end = len - 1; end > 0; end--)
 	{
-		int32		td = hd[0];
-		double		ts = hs[0];
-
-		hd[0] = hd[end];
-		hs[0] = hs[end];
-		hd[end] = td;
-		hs[end] = ts;
+		Swap(hd, hs, 0, end);
 		SiftDown(ix, hd, hs, end, 0);
 	}
-	return len;
+	for (int32 i = 0; i < len && keep < n; i++)
+	{
+		if (!(hs[i] > 0.0))
+			break;
+		out_doc[keep] = hd[i];
+		out_score[keep] = Min(hs[i], 1.0);
+		keep++;
+	}
+	return keep;
 }
 
 typedef struct TermSimJob

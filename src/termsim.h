@@ -7,8 +7,13 @@
  * documents sharing a term with q are accumulated term by term
  * (score[d] += w_q,t * w_d,t over q's terms t), so the work is the sum
  * over q's terms of their posting lengths -- no pair that shares nothing
- * is ever touched.  The n best (score desc, then smaller id) other
- * documents with a positive score are kept in a small heap.
+ * is ever touched.
+ *
+ * The accumulation runs in float (the score array of a 15,000-title
+ * catalog then fits in L1 cache), keeping a few more candidates than asked
+ * for; the candidates are then rescored exactly in double by a merge of
+ * the two rows, and the n best (score desc, then smaller id) with a
+ * positive score are returned.
  */
 #ifndef NFREC_TERMSIM_H
 #define NFREC_TERMSIM_H
@@ -21,30 +26,34 @@ typedef struct TermSimIndex
 	int32		nterms;
 	const int64 *ids;			/* per document: its id (ties: smaller first) */
 	const int64 *doc_ptr;		/* ndocs + 1 */
-	const int32 *doc_term;
+	const int32 *doc_term;		/* each row sorted by term id */
 	const double *doc_w;		/* unit-normalized weights */
 	const int64 *post_ptr;		/* nterms + 1 */
 	const int32 *post_doc;
-	const double *post_w;
+	const float *post_w;
 } TermSimIndex;
 
-/* Per-thread scratch: three arrays of ndocs elements each. */
+/* Per-thread scratch; acc and stamp must be zeroed before the first call. */
 typedef struct TermSimScratch
 {
-	double	   *acc;
-	int32	   *stamp;			/* query document + 1 that last touched d;
-								 * zero it before the first call */
-	int32	   *touched;
+	float	   *acc;			/* ndocs */
+	int32	   *stamp;			/* ndocs: query document + 1 that touched d */
+	int32	   *touched;		/* ndocs */
+	int32	   *cand_doc;		/* termsim_candidates(n, ndocs) */
+	double	   *cand_score;		/* idem */
 } TermSimScratch;
 
+/* How many candidates are kept per query before exact rescoring. */
+extern int32 termsim_candidates(int32 n, int32 ndocs);
+
 /*
- * Fill post_ptr (nterms + 1), post_doc and post_w (doc_ptr[ndocs] each)
- * from the document rows.  Postings come out in document order.
+ * Sort each document row by term id (in place) and fill post_ptr
+ * (nterms + 1), post_doc and post_w (doc_ptr[ndocs] each).  Postings come
+ * out in document order.
  */
-extern void termsim_build_postings(int32 ndocs, int32 nterms,
-								   const int64 *doc_ptr, const int32 *doc_term,
-								   const double *doc_w,
-								   int64 *post_ptr, int32 *post_doc, double *post_w);
+extern void termsim_prepare(int32 ndocs, int32 nterms,
+							const int64 *doc_ptr, int32 *doc_term, double *doc_w,
+							int64 *post_ptr, int32 *post_doc, float *post_w);
 
 /*
  * Top-n neighbours of queries[0..nq): result k of query i goes to

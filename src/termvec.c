@@ -302,7 +302,7 @@ ParseWeight(const char *start, const char **endp, const char *term,
 			TvParse *ps)
 {
 	const char *p = start;
-	char		buf[64];
+	char	   *buf;
 	char	   *end;
 	float4		f;
 	Size		len;
@@ -325,7 +325,7 @@ ParseWeight(const char *start, const char **endp, const char *term,
 		   ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
 		p++;
 	len = p - start;
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0)
 	{
 		if (ps)
 			SyntaxError(ps, psprintf("Invalid weight for term \"%s\".", term));
@@ -333,8 +333,7 @@ ParseWeight(const char *start, const char **endp, const char *term,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid weight for term \"%s\"", term)));
 	}
-	memcpy(buf, start, len);
-	buf[len] = '\0';
+	buf = pnstrdup(start, len);
 	errno = 0;
 	f = strtof(buf, &end);
 	if (end != buf + len)
@@ -349,7 +348,7 @@ ParseWeight(const char *start, const char **endp, const char *term,
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("weight \"%s\" of term \"%s\" is out of range for type real",
-						buf, term)));
+						len > 40 ? psprintf("%.20s...", buf) : buf, term)));
 	*endp = p;
 	return f;
 }
@@ -405,6 +404,8 @@ termvec_in(PG_FUNCTION_ARGS)
 			w = ParseWeight(ps.p, &ps.p,
 							pnstrdup(ps.pool.data + off, Min(len, 200)), &ps);
 			AddItem(&ps, off, len, w);
+			if ((ps.n & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
 			SkipSpace(&ps);
 			if (*ps.p == ',')
 			{
@@ -706,20 +707,34 @@ TermvecDot(const TermVec *a, const TermVec *b)
 	return dot;
 }
 
+static double
+SumSquares(const TermVec *v)
+{
+	const float4 *w = TV_WEIGHTS(v);
+	double		s = 0.0;
+
+	for (int32 i = 0; i < v->nterms; i++)
+		s += (double) w[i] * w[i];
+	return s;
+}
+
 PG_FUNCTION_INFO_V1(cosine_sim_termvec);
 Datum
 cosine_sim_termvec(PG_FUNCTION_ARGS)
 {
 	TermVec    *a = PG_GETARG_TERMVEC_P(0);
 	TermVec    *b = PG_GETARG_TERMVEC_P(1);
-	double		na = termvec_norm(a);
-	double		nb = termvec_norm(b);
+	double		sa = SumSquares(a);
+	double		sb = SumSquares(b);
 	double		c;
 
-	/* float4 weights: the squares cannot overflow or vanish in double */
-	if (na == 0.0 || nb == 0.0)
+	/*
+	 * float4 weights: squares, their sums and the product sa * sb stay far
+	 * inside double's range, so no rescaling is needed.
+	 */
+	if (sa == 0.0 || sb == 0.0)
 		PG_RETURN_NULL();
-	c = TermvecDot(a, b) / (na * nb);
+	c = TermvecDot(a, b) / sqrt(sa * sb);
 	PG_RETURN_FLOAT8(Max(-1.0, Min(1.0, c)));
 }
 
