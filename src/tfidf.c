@@ -68,6 +68,69 @@ SmoothIdf(double ndocs, double df)
 	return log((1.0 + ndocs) / (1.0 + df)) + 1.0;
 }
 
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort a short int array: insertion sort below 48 elements, else qsort. */
+static void
+SortInt32(int32 *a, int32 n)
+{
+	if (n >= 48)
+	{
+		qsort(a, n, sizeof(int32), CompareInt32);
+		return;
+	}
+	for (int32 i = 1; i < n; i++)
+	{
+		int32		x = a[i];
+		int32		j = i;
+
+		while (j > 0 && a[j - 1] > x)
+		{
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
+static int
+CompareInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+SortInt64(int64 *a, int32 n)
+{
+	if (n >= 48)
+	{
+		qsort(a, n, sizeof(int64), CompareInt64);
+		return;
+	}
+	for (int32 i = 1; i < n; i++)
+	{
+		int64		x = a[i];
+		int32		j = i;
+
+		while (j > 0 && a[j - 1] > x)
+		{
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
 /*
  * Turn raw weights count*idf (items in term byte order, distinct) into the
  * L2-normalized vector.  The one place where the final arithmetic happens.
@@ -163,6 +226,7 @@ typedef struct TfidfCorpus
 	int64	   *slot;			/* its entry in that document */
 	double	   *idf;
 	int32	   *rank;			/* term id -> position in byte order */
+	int32	   *byrank;			/* position in byte order -> term id */
 	int64	   *doc_start;		/* ndocs + 1 offsets into the entries */
 	bool	   *doc_null;		/* NULL document (not counted in N) */
 	int32	   *ent_term;
@@ -339,7 +403,7 @@ BuildCorpus(FunctionCallInfo fcinfo, WindowObject winobj, TfidfWindowCache *cach
 	c->rank = MemoryContextAllocHuge(cache->partcxt, sizeof(int32) * Max(c->dict->nterms, 1));
 	for (int32 k = 0; k < c->dict->nterms; k++)
 		c->rank[sorted[k]] = k;
-	pfree(sorted);
+	c->byrank = sorted;
 	pfree(c->stamp);
 	pfree(c->slot);
 	c->stamp = NULL;
@@ -347,22 +411,6 @@ BuildCorpus(FunctionCallInfo fcinfo, WindowObject winobj, TfidfWindowCache *cach
 
 	MemoryContextSwitchTo(old);
 	return c;
-}
-
-typedef struct RankedEntry
-{
-	int32		rank;
-	int32		term;
-	int32		count;
-} RankedEntry;
-
-static int
-CompareRank(const void *a, const void *b)
-{
-	int32		x = ((const RankedEntry *) a)->rank;
-	int32		y = ((const RankedEntry *) b)->rank;
-
-	return (x > y) - (x < y);
 }
 
 static Datum
@@ -376,7 +424,7 @@ TfidfWindow(FunctionCallInfo fcinfo, bool tokens)
 	int64		s,
 				e;
 	int32		n;
-	RankedEntry *ents;
+	int64	   *keys;
 	TermWeight *items;
 
 	if (cache == NULL)
@@ -403,20 +451,23 @@ TfidfWindow(FunctionCallInfo fcinfo, bool tokens)
 	e = c->doc_start[cur + 1];
 	n = (int32) (e - s);
 
-	ents = palloc(sizeof(RankedEntry) * Max(n, 1));
+	/*
+	 * Entries in term byte order: sort (rank << 32 | count) keys.  Ranks
+	 * are term positions in byte order, counts fit in 32 bits.
+	 */
+	keys = palloc(sizeof(int64) * Max(n, 1));
 	for (int32 k = 0; k < n; k++)
-	{
-		ents[k].term = c->ent_term[s + k];
-		ents[k].rank = c->rank[ents[k].term];
-		ents[k].count = c->ent_count[s + k];
-	}
-	qsort(ents, n, sizeof(RankedEntry), CompareRank);
+		keys[k] = ((int64) c->rank[c->ent_term[s + k]] << 32) | (uint32) c->ent_count[s + k];
+	SortInt64(keys, n);
 
 	items = palloc(sizeof(TermWeight) * Max(n, 1));
 	for (int32 k = 0; k < n; k++)
 	{
-		items[k].term = termdict_term(c->dict, ents[k].term, &items[k].len);
-		items[k].weight = (double) ents[k].count * c->idf[ents[k].term];
+		int32		term = c->byrank[keys[k] >> 32];
+		int32		count = (int32) (keys[k] & 0xffffffff);
+
+		items[k].term = termdict_term(c->dict, term, &items[k].len);
+		items[k].weight = (double) count * c->idf[term];
 	}
 	PG_RETURN_TERMVEC_P(NormalizedVector(items, n));
 }
@@ -755,6 +806,8 @@ typedef struct VocabCache
 	Oid			cfg;
 	TermDict   *dict;
 	double	   *idf;
+	int32	   *rank;			/* term id -> position in byte order */
+	int32	   *byrank;			/* position in byte order -> term id */
 } VocabCache;
 
 static void pg_attribute_noreturn()
@@ -863,6 +916,13 @@ LoadVocabulary(VocabCache *vc, Jsonb *jb)
 				CHECK_FOR_INTERRUPTS();
 		}
 	}
+
+	old = MemoryContextSwitchTo(vc->cxt);
+	vc->byrank = termdict_sorted_ids(vc->dict);
+	vc->rank = palloc(sizeof(int32) * Max(vc->dict->nterms, 1));
+	for (int32 k = 0; k < vc->dict->nterms; k++)
+		vc->rank[vc->byrank[k]] = k;
+	MemoryContextSwitchTo(old);
 }
 
 static VocabCache *
@@ -903,7 +963,7 @@ GetVocabulary(FunctionCallInfo fcinfo, int argno)
 typedef struct DocCounts
 {
 	const VocabCache *vc;
-	int32	   *ids;
+	int32	   *ranks;			/* byte-order positions of known tokens */
 	int32		n;
 	int32		cap;
 } DocCounts;
@@ -919,27 +979,9 @@ CountKnownToken(void *arg, const char *s, int32 len)
 	if (dc->n == dc->cap)
 	{
 		dc->cap *= 2;
-		dc->ids = repalloc_huge(dc->ids, sizeof(int32) * dc->cap);
+		dc->ranks = repalloc_huge(dc->ranks, sizeof(int32) * dc->cap);
 	}
-	dc->ids[dc->n++] = id;
-}
-
-static int
-CompareInt32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-CompareTermWeights(const void *a, const void *b)
-{
-	const TermWeight *x = (const TermWeight *) a;
-	const TermWeight *y = (const TermWeight *) b;
-
-	return term_cmp(x->term, x->len, y->term, y->len);
+	dc->ranks[dc->n++] = dc->vc->rank[id];
 }
 
 static Datum
@@ -959,20 +1001,22 @@ TfidfWithVocabulary(FunctionCallInfo fcinfo, bool tokens)
 	dc.vc = vc;
 	dc.n = 0;
 	dc.cap = 64;
-	dc.ids = palloc(sizeof(int32) * dc.cap);
+	dc.ranks = palloc(sizeof(int32) * dc.cap);
 	if (tokens)
 		TokenizeArray(PG_GETARG_ARRAYTYPE_P(0), CountKnownToken, &dc);
 	else
 		TokenizeText(vc->cfg, PG_GETARG_TEXT_PP(0), CountKnownToken, &dc);
 
-	qsort(dc.ids, dc.n, sizeof(int32), CompareInt32);
+	/* sorted ranks: runs of one term, in term byte order */
+	SortInt32(dc.ranks, dc.n);
 	items = palloc(sizeof(TermWeight) * Max(dc.n, 1));
 	for (int32 i = 0; i < dc.n;)
 	{
-		int32		id = dc.ids[i];
+		int32		r = dc.ranks[i];
+		int32		id = vc->byrank[r];
 		int32		count = 0;
 
-		while (i < dc.n && dc.ids[i] == id)
+		while (i < dc.n && dc.ranks[i] == r)
 		{
 			count++;
 			i++;
@@ -981,7 +1025,6 @@ TfidfWithVocabulary(FunctionCallInfo fcinfo, bool tokens)
 		items[n].weight = (double) count * vc->idf[id];
 		n++;
 	}
-	qsort(items, n, sizeof(TermWeight), CompareTermWeights);
 	PG_RETURN_TERMVEC_P(NormalizedVector(items, n));
 }
 

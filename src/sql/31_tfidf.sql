@@ -7,19 +7,20 @@
 -- the non-NULL documents of the corpus (a window partition, or the rows a
 -- vocabulary was fitted on).  Text is tokenized by PostgreSQL text search
 -- (parser + dictionaries of a regconfig, default 'simple'); text[] tokens
--- are used exactly as given (NULL and '' elements skipped).
+-- are used exactly as given (NULL and '' elements skipped).  COST 100 on
+-- the text forms: tokenizing costs about what to_tsvector does.
 
 -- window form: the corpus is the window partition -------------------------
 
 CREATE FUNCTION tfidf_vec(document text) RETURNS termvec
     AS 'MODULE_PATHNAME', 'tfidf_vec_window'
-    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION tfidf_vec(text) IS
     'window function: TF-IDF vector of each document against the documents of its partition, tokenized with text search configuration simple; NULL documents give NULL and are not counted';
 
 CREATE FUNCTION tfidf_vec(document text, config regconfig) RETURNS termvec
     AS 'MODULE_PATHNAME', 'tfidf_vec_window'
-    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION tfidf_vec(text, regconfig) IS
     'window function: TF-IDF vector of each document against the documents of its partition, tokenized with the given text search configuration (e.g. english: stemming and stop words)';
 
@@ -27,13 +28,13 @@ COMMENT ON FUNCTION tfidf_vec(text, regconfig) IS
 -- a literal resolves to the window form rather than tfidf_vec(text, jsonb).
 CREATE FUNCTION tfidf_vec(document text, config text) RETURNS termvec
     AS 'MODULE_PATHNAME', 'tfidf_vec_window'
-    LANGUAGE C WINDOW STABLE PARALLEL SAFE;
+    LANGUAGE C WINDOW STABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION tfidf_vec(text, text) IS
     'window function: as tfidf_vec(text, regconfig), with the configuration given by name';
 
 CREATE FUNCTION tfidf_vec(tokens text[]) RETURNS termvec
     AS 'MODULE_PATHNAME', 'tfidf_vec_window_tokens'
-    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION tfidf_vec(text[]) IS
     'window function: TF-IDF vector of each token array against the arrays of its partition; tokens used exactly as given, NULL and empty elements skipped';
 
@@ -91,12 +92,12 @@ COMMENT ON AGGREGATE tfidf_fit(text[]) IS
 
 CREATE FUNCTION tfidf_vec(document text, vocabulary jsonb) RETURNS termvec
     AS 'MODULE_PATHNAME', 'tfidf_vec_vocab'
-    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION tfidf_vec(text, jsonb) IS
     'TF-IDF vector of a new document against a vocabulary from nfrec.tfidf_fit, tokenized with the vocabulary''s configuration; unknown terms are dropped';
 
 CREATE FUNCTION tfidf_vec(tokens text[], vocabulary jsonb) RETURNS termvec
     AS 'MODULE_PATHNAME', 'tfidf_vec_vocab_tokens'
-    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION tfidf_vec(text[], jsonb) IS
     'TF-IDF vector of a token array against a vocabulary from nfrec.tfidf_fit; unknown terms are dropped';

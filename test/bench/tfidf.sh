@@ -21,6 +21,10 @@
 #                   table, with nfrec.similar_by_terms (1 and 2 threads); the naive
 #                   CROSS JOIN LATERAL ... ORDER BY cosine_sim LIMIT 10 is timed on
 #                   NFREC_BENCH_NAIVE query titles (default 300) and extrapolated.
+#   - scikit-learn, when installed (python3-sklearn): TfidfVectorizer().fit_transform on
+#                   the same descriptions, and top-10 by sparse dot products in numpy,
+#                   timed inside Python (no data transfer counted).  Its tokenizer
+#                   differs (words of 2+ characters), its weighting is the same.
 #
 # Prints the machine load (uptime) before and after: the figures depend on it.
 
@@ -99,6 +103,40 @@ t=$(median "DROP TABLE IF EXISTS vec_fit" \
 printf '%-58s %9s %12s\n' "fitted form: tfidf_vec(doc, vocabulary), into a table" "$t" "$(rate "$DOCS" "$t")"
 echo "fit + vectorize equals the window form on $(sql "SELECT count(*) FILTER (WHERE a.tfidf OPERATOR(nfrec.=) b.tfidf) || ' of ' || count(*) FROM vec a JOIN vec_fit b USING (id)") rows"
 echo "vocabulary: $(sql "SELECT v->>'n_docs' || ' documents, ' || (SELECT count(*) FROM jsonb_object_keys(v->'doc_freq')) || ' terms, ' || pg_size_pretty(pg_column_size(v)::bigint) FROM voc")"
+
+# scikit-learn on the same descriptions, if it is installed (Debian:
+# python3-sklearn); timed inside Python, without reading or writing data
+if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+	psql -qAtX -c "COPY (SELECT description FROM bench_docs ORDER BY id) TO STDOUT" |
+		RUNS=$RUNS TITLES=$TITLES /usr/bin/python3 -c '
+import os, sys, time, statistics
+import numpy as np
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+docs = sys.stdin.read().splitlines()
+runs, titles = int(os.environ["RUNS"]), int(os.environ["TITLES"])
+ts = []
+for _ in range(runs):
+    t = time.perf_counter(); X = TfidfVectorizer().fit_transform(docs); ts.append(time.perf_counter() - t)
+t = statistics.median(ts)
+print("%-58s %9.3f %12.0f" % ("scikit-learn %s TfidfVectorizer().fit_transform" % sklearn.__version__, t, len(docs) / t))
+X = X[:titles].tocsr()
+t = time.perf_counter()
+for i in range(0, titles, 500):
+    S = (X[i:i + 500] @ X.T).toarray()
+    for r in range(S.shape[0]):
+        S[r, i + r] = -1.0
+    top = np.argpartition(-S, 10, axis=1)[:, :10]
+sk_sim = time.perf_counter() - t
+print("SKSIM %.3f" % sk_sim)
+' > "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$"
+	grep -v '^SKSIM' "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$"
+	sk_sim=$(awk '/^SKSIM/ { print $2 }' "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$")
+	rm -f "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$"
+else
+	echo "(scikit-learn not installed: no comparison; apt-get install python3-sklearn to add it)"
+	sk_sim=
+fi
 echo
 
 sql "CREATE TABLE titles AS SELECT id AS title_id, tfidf FROM vec WHERE id <= $TITLES;
@@ -125,6 +163,7 @@ est=$(awk -v t="$tn" -v n="$NAIVE" -v all="$TITLES" 'BEGIN { printf "%.0f", t * 
 printf '%-58s %9s\n' "naive CROSS JOIN LATERAL, $NAIVE titles (measured)" "$tn"
 printf '%-58s %9s\n' "naive CROSS JOIN LATERAL, all titles (extrapolated)" "$est"
 echo "speed-up over naive: $(awk -v a="$est" -v b="$t1" 'BEGIN { printf "%.0fx", a / b }') (1 thread)"
+[ -n "$sk_sim" ] && printf '%-58s %9s\n' "numpy/scipy: X[rows] @ X.T + argpartition, 500-row chunks" "$sk_sim"
 echo "agreement with naive on the measured titles: $(sql "SELECT count(*) FILTER (WHERE n.similar_id = s.similar_id AND abs(n.score - s.score) < 1e-9) || ' of ' || count(*) || ' (rank, neighbour, score) rows equal' FROM naive n LEFT JOIN sim s USING (title_id, rank)")"
 echo "1 and 2 threads agree: $(sql "SELECT count(*) = 0 FROM sim a FULL JOIN sim2 b USING (title_id, rank) WHERE a.similar_id IS DISTINCT FROM b.similar_id")"
 echo
