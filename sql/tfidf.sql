@@ -90,6 +90,64 @@ SELECT bool_and(a = b AND b = c) AS same FROM
           tfidf_vec(d, 'english'::text) OVER () AS b,
           tfidf_vec(d, config => 'english') OVER () AS c FROM docs WHERE lang = 'en') x;
 
+-- tokenizing: nfrec.lexemes lists what tfidf_vec counts; against ts_debug
+-- (the parser and each dictionary run separately, on the whole text) for
+-- tricky text: punctuation, hyphens, numbers, versions, URLs, e-mail,
+-- paths, HTML tags with spaces inside, entities, tabs/newlines, non-ASCII,
+-- no-break spaces, repeated words
+CREATE TABLE tricky (id int, d text);
+INSERT INTO tricky VALUES
+  (1, 'The well-known heist: a crew of 3.5 thieves, in Paris.  Paris!'),
+  (2, E'Visit https://example.com/heist?x=1 or mail crew@example.org\tnow\n-42 +7 1e10 v2.0.1'),
+  (3, 'Path /usr/local/bin and C:\\dir; foo-bar-baz co-operate re-enter'),
+  (4, '<a href="x y">Heist</a> &amp; <b class = "z">crew</b> <!-- the heist -->'),
+  (5, 'L''été à Paris — naïve café; ÉTÉ Straße 東京 heist heist heist'),
+  (6, E'no\u00a0break\u00a0space, e.g. i.e. U.S.A. don''t can''t'),
+  (7, ''),
+  (8, '   '),
+  (9, 'heist heist. heist, HEIST heists heisted');
+CREATE FUNCTION ref_lexemes(cfg regconfig, doc text) RETURNS text[]
+LANGUAGE sql AS $$
+  SELECT coalesce(array_agg(lx ORDER BY t.n, l.n), '{}')
+  FROM ts_debug(cfg, doc) WITH ORDINALITY t(alias, description, token, dictionaries, dictionary, lexemes, n),
+       unnest(t.lexemes) WITH ORDINALITY l(lx, n)
+$$;
+SELECT cfg, count(*) AS docs,
+       count(*) FILTER (WHERE lexemes(d, cfg) = ref_lexemes(cfg, d)) AS same_as_ts_debug
+FROM tricky, (VALUES ('simple'::regconfig), ('english'), ('german')) c(cfg)
+GROUP BY cfg ORDER BY cfg::text;
+SELECT lexemes(d, 'english') FROM tricky WHERE id IN (1, 4, 9) ORDER BY id;
+-- random strings over letters, digits, punctuation, white space and
+-- non-ASCII (the parser reads some characters by context: '<' tags, a
+-- leading '.' or '~'), and every punctuation character after a space
+SELECT setseed(0.25);
+CREATE TEMP TABLE rnd AS
+SELECT g, (SELECT string_agg(substr(E'abcdeXYZ0123 .,-_@/:&;#''"!?+*=()[]{}|\\~^$%éü東\t\n  <>',
+                                    1 + floor(random() * 64)::int, 1 + floor(random() * 4)::int), '')
+           FROM generate_series(1, 10 + g % 40) i WHERE g > 0) AS d
+FROM generate_series(1, 400) g
+UNION ALL
+SELECT 1000 + row_number() OVER (), a || ' ' || p || t FROM
+  (VALUES ('a'), ('1.'), ('é')) x(a),
+  (SELECT chr(c) FROM generate_series(33, 126) c WHERE chr(c) !~ '[a-zA-Z0-9]') y(p),
+  (VALUES (''), ('c'), ('/x'), ('./d'), ('1.2'), ('~c'), ('@b')) z(t);
+SELECT cfg, count(*) AS strings, count(*) FILTER (WHERE lexemes(d, cfg) = ref_lexemes(cfg, d)) AS same_as_ts_debug
+FROM rnd, (VALUES ('simple'::regconfig), ('english')) c(cfg) GROUP BY cfg ORDER BY cfg::text;
+-- the same documents in one corpus: text form = tokens form on lexemes()
+SELECT bool_and(a = b) AS text_equals_lexeme_tokens FROM
+  (SELECT tfidf_vec(d, 'english') OVER () AS a, tfidf_vec(lexemes(d, 'english')) OVER () AS b
+   FROM tricky) x;
+WITH v AS (SELECT id, tfidf_vec(d, 'english') OVER () AS v FROM tricky),
+c AS (SELECT tricky.id, lx, count(*) AS cnt FROM tricky, unnest(ref_lexemes('english', d)) lx GROUP BY 1, 2),
+n AS (SELECT count(*)::float8 AS n FROM tricky),
+df AS (SELECT lx, count(*)::float8 AS df FROM c GROUP BY lx),
+raw AS (SELECT c.id, c.lx, c.cnt * (ln((1 + n) / (1 + df)) + 1) AS w FROM c JOIN df USING (lx), n),
+ref AS (SELECT id, lx AS term, w / sqrt(sum(w * w) OVER (PARTITION BY id)) AS w FROM raw),
+got AS (SELECT id, t.term, t.weight FROM v, terms(v.v) t)
+SELECT count(*) AS weights, count(got.term) AS found, count(ref.term) AS expected,
+       max(abs(got.weight - ref.w)) < 1e-7 AS matches_brute_force
+FROM got FULL JOIN ref USING (id, term);
+
 -- 3. long documents: counts are exact, unlike positions read back from a
 --    tsvector (it keeps 255 positions per lexeme and clamps positions
 --    above 16383).  doc A = 300 x "spam" + "egg", doc B = "egg":

@@ -45,9 +45,12 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "tsearch/ts_cache.h"
+#include "tsearch/ts_public.h"
 #include "tsearch/ts_utils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -186,6 +189,368 @@ TokenizeText(Oid cfg, text *doc, TokenFn fn, void *arg)
 		fn(arg, prs.words[i].word, prs.words[i].len);
 }
 
+/*
+ * Tokenizing with a cache.
+ *
+ * parsetext() runs the parser and then, for every token, the machinery of
+ * LexizeExec (a queue of parsed tokens, the dictionaries of the token's
+ * type, copies of every lexeme).  The dictionaries are pure functions of
+ * the token, so for a corpus we remember, per (token type, token text),
+ * the lexemes they produced and skip the dictionaries the next time the
+ * token is seen: words repeat, and this is most of the time of tokenizing
+ * a corpus.  What we do for one token is what LexizeExec does in its
+ * usual mode: try the type's dictionaries in order, a filtering dictionary
+ * (TSL_FILTER) passes its output to the next one, the first non-NULL
+ * answer wins (an empty answer is a stop word), no answer drops the token.
+ * A dictionary that asks for the next token (a thesaurus: phrases) cannot
+ * be cached; the first time that happens we go back to parsetext() for
+ * that document and every later one.
+ */
+typedef struct LexCache
+{
+	Oid			cfg;
+	bool		complex;		/* a multi-word dictionary: use parsetext */
+	MemoryContext cxt;
+	TermDict   *tokens;			/* (type, token text) -> token id */
+	int32	   *first;			/* per token: first entry in lex[] */
+	int32	   *count;			/* per token: lexemes (0: stop word/none) */
+	int32		tokcap;
+	int32	   *lex;			/* lexeme ids into lexemes, back to back */
+	int32		nlex;
+	int32		lexcap;
+	TermDict   *lexemes;		/* lexeme text -> id */
+	char	   *key;			/* scratch for the token key */
+	int32		keycap;
+	int32	   *out;			/* scratch: one document's lexeme ids */
+	int32		outcap;
+	TermDict   *chunks;			/* text between white space -> chunk id */
+	int32	   *cfirst;			/* per chunk: first entry in clex[] */
+	int32	   *ccount;			/* per chunk: lexemes */
+	int32		chunkcap;
+	int32	   *clex;			/* lexeme ids of the chunks, back to back */
+	int32		nclex;
+	int32		clexcap;
+} LexCache;
+
+static LexCache *
+LexCacheCreate(MemoryContext cxt, Oid cfg, TermDict *lexemes)
+{
+	LexCache   *lc = MemoryContextAllocZero(cxt, sizeof(LexCache));
+
+	lc->cfg = cfg;
+	lc->cxt = cxt;
+	lc->tokens = termdict_create(cxt, 1024);
+	lc->tokcap = 1024;
+	lc->first = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->tokcap);
+	lc->count = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->tokcap);
+	lc->lexcap = 1024;
+	lc->lex = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->lexcap);
+	lc->lexemes = lexemes ? lexemes : termdict_create(cxt, 1024);
+	lc->keycap = 256;
+	lc->key = MemoryContextAlloc(cxt, lc->keycap);
+	lc->outcap = 256;
+	lc->out = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->outcap);
+	lc->chunks = termdict_create(cxt, 1024);
+	lc->chunkcap = 1024;
+	lc->cfirst = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->chunkcap);
+	lc->ccount = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->chunkcap);
+	lc->clexcap = 1024;
+	lc->clex = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->clexcap);
+	return lc;
+}
+
+/* Run the dictionaries on one token and remember the answer. */
+static int32
+LexizeToken(LexCache *lc, TSConfigCacheEntry *cfg, int type,
+			char *lemm, int lenlemm, const char *key, int32 keylen)
+{
+	ListDictionary *map = cfg->map + type;
+	char	   *cur = lemm;
+	int			curlen = lenlemm;
+	TSLexeme   *res = NULL;
+	int32		id;
+	bool		added;
+
+	for (int i = 0; i < map->len; i++)
+	{
+		TSDictionaryCacheEntry *dict = lookup_ts_dictionary_cache(map->dictIds[i]);
+		DictSubState ds;
+
+		ds.isend = false;
+		ds.getnext = false;
+		ds.private_state = NULL;
+		res = (TSLexeme *) DatumGetPointer(FunctionCall4(&dict->lexize,
+														 PointerGetDatum(dict->dictData),
+														 PointerGetDatum(cur),
+														 Int32GetDatum(curlen),
+														 PointerGetDatum(&ds)));
+		if (ds.getnext)
+			return -1;			/* wants the next token: not cacheable */
+		if (res == NULL)
+			continue;
+		if (res->flags & TSL_FILTER)
+		{
+			cur = res->lexeme;
+			curlen = strlen(res->lexeme);
+			res = NULL;
+			continue;
+		}
+		break;
+	}
+
+	id = termdict_add(lc->tokens, key, keylen, &added);
+	Assert(added);
+	if (id >= lc->tokcap)
+	{
+		lc->tokcap *= 2;
+		lc->first = repalloc_huge(lc->first, sizeof(int32) * lc->tokcap);
+		lc->count = repalloc_huge(lc->count, sizeof(int32) * lc->tokcap);
+	}
+	lc->first[id] = lc->nlex;
+	lc->count[id] = 0;
+	for (TSLexeme *p = res; p && p->lexeme; p++)
+	{
+		if (lc->nlex == lc->lexcap)
+		{
+			if (lc->lexcap >= PG_INT32_MAX / 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many distinct tokens")));
+			lc->lexcap *= 2;
+			lc->lex = repalloc_huge(lc->lex, sizeof(int32) * lc->lexcap);
+		}
+		lc->lex[lc->nlex++] = termdict_add(lc->lexemes, p->lexeme, strlen(p->lexeme), NULL);
+		lc->count[id]++;
+	}
+	return id;
+}
+
+typedef void (*LexemeFn) (void *arg, int32 lexid);
+
+static void
+EmitParsetext(LexCache *lc, text *doc, LexemeFn fn, void *arg);
+
+/* Make room for n more lexeme ids in lc->out after the first used. */
+static inline void
+OutReserve(LexCache *lc, int32 used, int32 n)
+{
+	if (used + n > lc->outcap)
+	{
+		lc->outcap = Max(used + n, lc->outcap * 2);
+		lc->out = repalloc_huge(lc->out, sizeof(int32) * lc->outcap);
+	}
+}
+
+/*
+ * Run the parser over buf[0..len) and append the lexeme ids of its tokens
+ * to lc->out from *nout on.  False if a dictionary wants phrases.
+ */
+static bool
+ParseSpan(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
+		  char *buf, int32 len, int32 *nout)
+{
+	void	   *prsdata;
+	char	   *lemm = NULL;
+	int			lenlemm = 0;
+	int			type;
+
+	prsdata = DatumGetPointer(FunctionCall2(&prs->prsstart,
+											PointerGetDatum(buf),
+											Int32GetDatum(len)));
+	while ((type = DatumGetInt32(FunctionCall3(&prs->prstoken,
+											   PointerGetDatum(prsdata),
+											   PointerGetDatum(&lemm),
+											   PointerGetDatum(&lenlemm)))) > 0)
+	{
+		int32		keylen;
+		int32		id;
+
+		if (lenlemm >= MAXSTRLEN)
+		{
+			/* as parsetext() does */
+			ereport(NOTICE,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("word is too long to be indexed"),
+					 errdetail("Words longer than %d characters are ignored.",
+							   MAXSTRLEN)));
+			continue;
+		}
+		if (type >= cfg->lenmap || cfg->map[type].len == 0)
+			continue;			/* no dictionary for this token type */
+
+		keylen = (int32) sizeof(int) + lenlemm;
+		if (keylen > lc->keycap)
+		{
+			lc->keycap = Max(keylen, lc->keycap * 2);
+			lc->key = repalloc(lc->key, lc->keycap);
+		}
+		memcpy(lc->key, &type, sizeof(int));
+		memcpy(lc->key + sizeof(int), lemm, lenlemm);
+
+		id = termdict_find(lc->tokens, lc->key, keylen);
+		if (id < 0)
+			id = LexizeToken(lc, cfg, type, lemm, lenlemm, lc->key, keylen);
+		if (id < 0)
+		{
+			FunctionCall1(&prs->prsend, PointerGetDatum(prsdata));
+			return false;
+		}
+		OutReserve(lc, *nout, lc->count[id]);
+		for (int32 k = 0; k < lc->count[id]; k++)
+			lc->out[(*nout)++] = lc->lex[lc->first[id] + k];
+	}
+	FunctionCall1(&prs->prsend, PointerGetDatum(prsdata));
+	return true;
+}
+
+static inline bool
+IsChunkSpace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The chunk path of TokenizeCached.  False (and nothing emitted) if the
+ * document must be parsed whole: a chunk after the first starts with '.'
+ * or '~', which the parser reads differently at the start of the text.
+ */
+static bool
+TokenizeChunks(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
+			   char *buf, int32 len, int32 *noutp)
+{
+	int32		i = 0;
+	int32		nout = 0;
+
+	while (i < len)
+	{
+		int32		j;
+		int32		cid;
+
+		while (i < len && IsChunkSpace(buf[i]))
+			i++;
+		if (i == len)
+			break;
+		if (i > 0 && (buf[i] == '.' || buf[i] == '~'))
+			return false;
+		for (j = i; j < len && !IsChunkSpace(buf[j]); j++)
+			;
+		cid = termdict_find(lc->chunks, buf + i, j - i);
+		if (cid < 0)
+		{
+			int32		before = nout;
+
+			if (!ParseSpan(lc, cfg, prs, buf + i, j - i, &nout))
+				return false;
+			cid = termdict_add(lc->chunks, buf + i, j - i, NULL);
+			if (cid >= lc->chunkcap)
+			{
+				lc->chunkcap *= 2;
+				lc->cfirst = repalloc_huge(lc->cfirst, sizeof(int32) * lc->chunkcap);
+				lc->ccount = repalloc_huge(lc->ccount, sizeof(int32) * lc->chunkcap);
+			}
+			if (lc->nclex + (nout - before) > lc->clexcap)
+			{
+				if ((int64) lc->nclex + (nout - before) > PG_INT32_MAX / 2)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("too many distinct words")));
+				lc->clexcap = Max(lc->nclex + (nout - before), lc->clexcap * 2);
+				lc->clex = repalloc_huge(lc->clex, sizeof(int32) * lc->clexcap);
+			}
+			lc->cfirst[cid] = lc->nclex;
+			lc->ccount[cid] = nout - before;
+			memcpy(lc->clex + lc->nclex, lc->out + before, sizeof(int32) * (nout - before));
+			lc->nclex += nout - before;
+		}
+		else
+		{
+			OutReserve(lc, nout, lc->ccount[cid]);
+			memcpy(lc->out + nout, lc->clex + lc->cfirst[cid], sizeof(int32) * lc->ccount[cid]);
+			nout += lc->ccount[cid];
+		}
+		i = j;
+	}
+	*noutp = nout;
+	return true;
+}
+
+/*
+ * Tokenize a document like parsetext(cfg) would, calling fn with the id
+ * (in lc->lexemes) of every lexeme occurrence, in text order.
+ *
+ * With PostgreSQL's default parser, no token crosses ASCII white space
+ * except inside an HTML/XML tag, and the tokens of a run of non-space
+ * characters do not depend on what came before it -- except that the
+ * parser reads a leading '.' or '~' (file paths) differently at the start
+ * of the text.  So a document without '<' is parsed chunk by chunk (the
+ * runs between white space) and each distinct chunk only once: "Paris,"
+ * is parsed the first time it is seen and its lexeme ids are remembered.
+ * Documents with '<' or with a later chunk starting with '.' or '~', and
+ * other parsers, are parsed whole (with the token cache).  Checked against
+ * ts_debug on tens of thousands of random strings (sql/tfidf.sql keeps a
+ * sample).  One difference from parsetext(): the NOTICE about a word too
+ * long to be indexed comes once per distinct chunk, not per occurrence.
+ */
+static void
+TokenizeCached(LexCache *lc, text *doc, LexemeFn fn, void *arg)
+{
+	TSConfigCacheEntry *cfg;
+	TSParserCacheEntry *prs;
+	char	   *buf = VARDATA_ANY(doc);
+	int32		len = VARSIZE_ANY_EXHDR(doc);
+	int32		nout = 0;
+
+	if (lc->complex)
+	{
+		EmitParsetext(lc, doc, fn, arg);
+		return;
+	}
+
+	cfg = lookup_ts_config_cache(lc->cfg);
+	prs = lookup_ts_parser_cache(cfg->prsId);
+
+	if (prs->prsstart.fn_oid != F_PRSD_START || memchr(buf, '<', len) != NULL ||
+		!TokenizeChunks(lc, cfg, prs, buf, len, &nout))
+	{
+		nout = 0;
+		if (!ParseSpan(lc, cfg, prs, buf, len, &nout))
+		{
+			/* a phrase dictionary: this document and the rest by parsetext */
+			lc->complex = true;
+			EmitParsetext(lc, doc, fn, arg);
+			return;
+		}
+	}
+	for (int32 k = 0; k < nout; k++)
+		fn(arg, lc->out[k]);
+}
+
+typedef struct ParsetextEmit
+{
+	LexCache   *lc;
+	LexemeFn	fn;
+	void	   *arg;
+} ParsetextEmit;
+
+static void
+EmitOne(void *arg, const char *s, int32 len)
+{
+	ParsetextEmit *e = (ParsetextEmit *) arg;
+
+	e->fn(e->arg, termdict_add(e->lc->lexemes, s, len, NULL));
+}
+
+static void
+EmitParsetext(LexCache *lc, text *doc, LexemeFn fn, void *arg)
+{
+	ParsetextEmit e;
+
+	e.lc = lc;
+	e.fn = fn;
+	e.arg = arg;
+	TokenizeText(lc->cfg, doc, EmitOne, &e);
+}
+
 /* Feed the elements of a token array (NULL and '' skipped). */
 static void
 TokenizeArray(ArrayType *arr, TokenFn fn, void *arg)
@@ -211,6 +576,70 @@ TokenizeArray(ArrayType *arr, TokenFn fn, void *arg)
 }
 
 /* ---------------------------------------------------------------------
+ * lexemes(): the tokens TF-IDF counts, as an array
+ * --------------------------------------------------------------------- */
+
+typedef struct LexemeList
+{
+	LexCache   *lc;
+	Datum	   *elems;
+	int32		n;
+	int32		cap;
+} LexemeList;
+
+static void
+AddLexeme(void *arg, const char *s, int32 len)
+{
+	LexemeList *l = (LexemeList *) arg;
+
+	if (l->n == l->cap)
+	{
+		l->cap *= 2;
+		l->elems = repalloc_huge(l->elems, sizeof(Datum) * l->cap);
+	}
+	l->elems[l->n++] = PointerGetDatum(cstring_to_text_with_len(s, len));
+}
+
+static void
+AddLexemeId(void *arg, int32 id)
+{
+	LexemeList *l = (LexemeList *) arg;
+	int32		len;
+	const char *t = termdict_term(l->lc->lexemes, id, &len);
+
+	AddLexeme(l, t, len);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_lexemes);
+Datum
+tfidf_lexemes(PG_FUNCTION_ARGS)
+{
+	text	   *doc = PG_GETARG_TEXT_PP(0);
+	Oid			cfg = PG_NARGS() > 1 ? PG_GETARG_OID(1) : SimpleConfig();
+	LexCache   *lc = (LexCache *) fcinfo->flinfo->fn_extra;
+	LexemeList	l;
+
+	/* the tokenizer cache lives as long as the query, per configuration */
+	if (lc == NULL || lc->cfg != cfg)
+	{
+		MemoryContext cxt;
+
+		if (lc != NULL)
+			MemoryContextDelete(lc->cxt);
+		cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "nfrec.lexemes cache",
+									ALLOCSET_DEFAULT_SIZES);
+		lc = LexCacheCreate(cxt, cfg, NULL);
+		fcinfo->flinfo->fn_extra = lc;
+	}
+	l.n = 0;
+	l.cap = 64;
+	l.elems = palloc(sizeof(Datum) * l.cap);
+	l.lc = lc;
+	TokenizeCached(lc, doc, AddLexemeId, &l);
+	PG_RETURN_ARRAYTYPE_P(construct_array(l.elems, l.n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* ---------------------------------------------------------------------
  * Window form
  * --------------------------------------------------------------------- */
 
@@ -221,6 +650,8 @@ typedef struct TfidfCorpus
 	int64		nnonnull;		/* N */
 	TermDict   *dict;
 	int32		cap;			/* allocated length of the per-term arrays */
+	int32		known;			/* terms whose df/stamp are initialized */
+	LexCache   *lc;				/* tokenizer cache (text documents) */
 	int32	   *df;
 	int32	   *stamp;			/* last document that counted the term */
 	int64	   *slot;			/* its entry in that document */
@@ -249,24 +680,23 @@ typedef struct TfidfWindowCache
 	MemoryContext doccxt;		/* reset after each document */
 } TfidfWindowCache;
 
+/* Count one occurrence of term id in the current document. */
 static void
-CorpusAddToken(void *arg, const char *s, int32 len)
+CorpusAddId(void *arg, int32 id)
 {
 	TfidfCorpus *c = (TfidfCorpus *) arg;
-	bool		added;
-	int32		id = termdict_add(c->dict, s, len, &added);
 
-	if (id >= c->cap)
+	while (id >= c->cap)
 	{
 		c->cap *= 2;
 		c->df = repalloc_huge(c->df, sizeof(int32) * c->cap);
 		c->stamp = repalloc_huge(c->stamp, sizeof(int32) * c->cap);
 		c->slot = repalloc_huge(c->slot, sizeof(int64) * c->cap);
 	}
-	if (added)
+	for (; c->known <= id; c->known++)
 	{
-		c->df[id] = 0;
-		c->stamp[id] = -1;
+		c->df[c->known] = 0;
+		c->stamp[c->known] = -1;
 	}
 	if (c->stamp[id] == c->curdoc)
 	{
@@ -285,6 +715,14 @@ CorpusAddToken(void *arg, const char *s, int32 len)
 	c->ent_count[c->nent] = 1;
 	c->nent++;
 	c->df[id]++;
+}
+
+static void
+CorpusAddToken(void *arg, const char *s, int32 len)
+{
+	TfidfCorpus *c = (TfidfCorpus *) arg;
+
+	CorpusAddId(c, termdict_add(c->dict, s, len, NULL));
 }
 
 static Oid
@@ -388,7 +826,11 @@ BuildCorpus(FunctionCallInfo fcinfo, WindowObject winobj, TfidfWindowCache *cach
 			if (tokens)
 				TokenizeArray(DatumGetArrayTypeP(d), CorpusAddToken, c);
 			else
-				TokenizeText(cfg, DatumGetTextPP(d), CorpusAddToken, c);
+			{
+				if (c->lc == NULL)
+					c->lc = LexCacheCreate(cache->partcxt, cfg, c->dict);
+				TokenizeCached(c->lc, DatumGetTextPP(d), CorpusAddId, c);
+			}
 		}
 		MemoryContextSwitchTo(cache->partcxt);
 		MemoryContextReset(cache->doccxt);
@@ -494,6 +936,8 @@ typedef struct TfidfFitState
 {
 	TermDict   *dict;
 	int32		cap;
+	int32		known;			/* terms whose df/stamp are initialized */
+	LexCache   *lc;				/* tokenizer cache, made on first use */
 	int64	   *df;
 	int64	   *stamp;			/* last document (1-based) that counted it */
 	int64		ndocs;
@@ -515,37 +959,50 @@ FitCreate(MemoryContext cxt, bool tokens, Oid cfg)
 	return st;
 }
 
-static inline int32
-FitTerm(TfidfFitState *st, const char *s, int32 len)
+static inline void
+FitEnsure(TfidfFitState *st, int32 id)
 {
-	bool		added;
-	int32		id = termdict_add(st->dict, s, len, &added);
-
-	if (id >= st->cap)
+	while (id >= st->cap)
 	{
 		st->cap *= 2;
 		st->df = repalloc_huge(st->df, sizeof(int64) * st->cap);
 		st->stamp = repalloc_huge(st->stamp, sizeof(int64) * st->cap);
 	}
-	if (added)
+	for (; st->known <= id; st->known++)
 	{
-		st->df[id] = 0;
-		st->stamp[id] = 0;
+		st->df[st->known] = 0;
+		st->stamp[st->known] = 0;
 	}
+}
+
+static inline int32
+FitTerm(TfidfFitState *st, const char *s, int32 len)
+{
+	int32		id = termdict_add(st->dict, s, len, NULL);
+
+	FitEnsure(st, id);
 	return id;
+}
+
+static void
+FitAddId(void *arg, int32 id)
+{
+	TfidfFitState *st = (TfidfFitState *) arg;
+
+	FitEnsure(st, id);
+	if (st->stamp[id] != st->ndocs)
+	{
+		st->stamp[id] = st->ndocs;
+		st->df[id]++;
+	}
 }
 
 static void
 FitAddToken(void *arg, const char *s, int32 len)
 {
 	TfidfFitState *st = (TfidfFitState *) arg;
-	int32		id = FitTerm(st, s, len);
 
-	if (st->stamp[id] != st->ndocs)
-	{
-		st->stamp[id] = st->ndocs;
-		st->df[id]++;
-	}
+	FitAddId(st, termdict_add(st->dict, s, len, NULL));
 }
 
 static MemoryContext
@@ -600,7 +1057,11 @@ FitTransition(FunctionCallInfo fcinfo, bool tokens)
 	if (tokens)
 		TokenizeArray(PG_GETARG_ARRAYTYPE_P(1), FitAddToken, st);
 	else
-		TokenizeText(cfg, PG_GETARG_TEXT_PP(1), FitAddToken, st);
+	{
+		if (st->lc == NULL)
+			st->lc = LexCacheCreate(cxt, cfg, st->dict);
+		TokenizeCached(st->lc, PG_GETARG_TEXT_PP(1), FitAddId, st);
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -808,6 +1269,9 @@ typedef struct VocabCache
 	double	   *idf;
 	int32	   *rank;			/* term id -> position in byte order */
 	int32	   *byrank;			/* position in byte order -> term id */
+	LexCache   *lc;				/* tokenizer cache (text documents) */
+	int32	   *lexrank;		/* lexeme id -> rank; -1 unknown, -2 not looked up */
+	int32		lexcap;
 } VocabCache;
 
 static void pg_attribute_noreturn()
@@ -922,6 +1386,11 @@ LoadVocabulary(VocabCache *vc, Jsonb *jb)
 	vc->rank = palloc(sizeof(int32) * Max(vc->dict->nterms, 1));
 	for (int32 k = 0; k < vc->dict->nterms; k++)
 		vc->rank[vc->byrank[k]] = k;
+	vc->lc = vc->tokens ? NULL : LexCacheCreate(vc->cxt, vc->cfg, NULL);
+	vc->lexcap = 1024;
+	vc->lexrank = palloc(sizeof(int32) * vc->lexcap);
+	for (int32 k = 0; k < vc->lexcap; k++)
+		vc->lexrank[k] = -2;
 	MemoryContextSwitchTo(old);
 }
 
@@ -962,11 +1431,48 @@ GetVocabulary(FunctionCallInfo fcinfo, int argno)
 
 typedef struct DocCounts
 {
-	const VocabCache *vc;
+	VocabCache *vc;
 	int32	   *ranks;			/* byte-order positions of known tokens */
 	int32		n;
 	int32		cap;
 } DocCounts;
+
+/* A lexeme from the cached tokenizer: look it up in the vocabulary once. */
+static void
+CountKnownLexeme(void *arg, int32 lexid)
+{
+	DocCounts  *dc = (DocCounts *) arg;
+	VocabCache *vc = dc->vc;
+	int32		r;
+
+	if (lexid >= vc->lexcap)
+	{
+		int32		oldcap = vc->lexcap;
+
+		while (lexid >= vc->lexcap)
+			vc->lexcap *= 2;
+		vc->lexrank = repalloc_huge(vc->lexrank, sizeof(int32) * vc->lexcap);
+		for (int32 k = oldcap; k < vc->lexcap; k++)
+			vc->lexrank[k] = -2;
+	}
+	r = vc->lexrank[lexid];
+	if (r == -2)
+	{
+		int32		len;
+		const char *t = termdict_term(vc->lc->lexemes, lexid, &len);
+		int32		id = termdict_find(vc->dict, t, len);
+
+		r = vc->lexrank[lexid] = id < 0 ? -1 : vc->rank[id];
+	}
+	if (r < 0)
+		return;
+	if (dc->n == dc->cap)
+	{
+		dc->cap *= 2;
+		dc->ranks = repalloc_huge(dc->ranks, sizeof(int32) * dc->cap);
+	}
+	dc->ranks[dc->n++] = r;
+}
 
 static void
 CountKnownToken(void *arg, const char *s, int32 len)
@@ -1005,7 +1511,7 @@ TfidfWithVocabulary(FunctionCallInfo fcinfo, bool tokens)
 	if (tokens)
 		TokenizeArray(PG_GETARG_ARRAYTYPE_P(0), CountKnownToken, &dc);
 	else
-		TokenizeText(vc->cfg, PG_GETARG_TEXT_PP(0), CountKnownToken, &dc);
+		TokenizeCached(vc->lc, PG_GETARG_TEXT_PP(0), CountKnownLexeme, &dc);
 
 	/* sorted ranks: runs of one term, in term byte order */
 	SortInt32(dc.ranks, dc.n);

@@ -10,6 +10,14 @@
 -- are used exactly as given (NULL and '' elements skipped).  COST 100 on
 -- the text forms: tokenizing costs about what to_tsvector does.
 
+-- tokenizing ---------------------------------------------------------------
+
+CREATE FUNCTION lexemes(document text, config regconfig DEFAULT 'simple') RETURNS text[]
+    AS 'MODULE_PATHNAME', 'tfidf_lexemes'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION lexemes(text, regconfig) IS
+    'the lexemes of a document in text order, one per occurrence, as tfidf_vec counts them (text search parser and dictionaries of config)';
+
 -- window form: the corpus is the window partition -------------------------
 
 CREATE FUNCTION tfidf_vec(document text) RETURNS termvec
