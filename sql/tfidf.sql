@@ -133,6 +133,46 @@ SELECT 1000 + row_number() OVER (), a || ' ' || p || t FROM
   (VALUES (''), ('c'), ('/x'), ('./d'), ('1.2'), ('~c'), ('@b')) z(t);
 SELECT cfg, count(*) AS strings, count(*) FILTER (WHERE lexemes(d, cfg) = ref_lexemes(cfg, d)) AS same_as_ts_debug
 FROM rnd, (VALUES ('simple'::regconfig), ('english')) c(cfg) GROUP BY cfg ORDER BY cfg::text;
+-- dictionaries beyond one-token-in, one-lexeme-out, against to_tsvector
+-- (lexeme occurrences = positions, for these short texts): a thesaurus
+-- (phrases: it asks for the next token, so tokenizing falls back to
+-- parsetext), ispell (several normal forms per token) and unaccent (a
+-- filtering dictionary feeding the next one)
+CREATE TEXT SEARCH DICTIONARY thes_test (TEMPLATE = thesaurus, DictFile = thesaurus_sample, Dictionary = english_stem);
+CREATE TEXT SEARCH CONFIGURATION thes_cfg (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION thes_cfg ALTER MAPPING FOR asciiword WITH thes_test, english_stem;
+CREATE TEXT SEARCH DICTIONARY ispell_test (TEMPLATE = ispell, DictFile = ispell_sample, AffFile = ispell_sample);
+CREATE TEXT SEARCH CONFIGURATION ispell_cfg (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION ispell_cfg ALTER MAPPING FOR asciiword WITH ispell_test, english_stem;
+CREATE EXTENSION unaccent;
+CREATE TEXT SEARCH CONFIGURATION unaccent_cfg (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION unaccent_cfg ALTER MAPPING FOR word, hword, hword_part WITH unaccent, english_stem;
+CREATE TABLE dictdocs (id int, d text);
+INSERT INTO dictdocs VALUES
+  (1, 'the supernovae stars shine; supernovae everywhere'),
+  (2, 'one two three, one two, two and one'),
+  (3, 'booking tickets for the football club, bookings of tickets'),
+  (4, 'footballklubber booking sky'),
+  (5, 'Crème brûlée à la café, naïve façade, crème');
+CREATE FUNCTION tsv_lexemes(cfg regconfig, doc text) RETURNS text[]
+LANGUAGE sql AS $$
+  SELECT coalesce(array_agg(lexeme ORDER BY lexeme), '{}')
+  FROM unnest(to_tsvector(cfg, doc)) u, generate_series(1, array_length(u.positions, 1))
+$$;
+SELECT cfg, count(*) AS docs,
+       count(*) FILTER (WHERE (SELECT array_agg(x ORDER BY x) FROM unnest(lexemes(d, cfg)) x)
+                              IS NOT DISTINCT FROM nullif(tsv_lexemes(cfg, d), '{}')) AS same_as_to_tsvector
+FROM dictdocs, (VALUES ('thes_cfg'::regconfig), ('ispell_cfg'), ('unaccent_cfg')) c(cfg)
+GROUP BY cfg ORDER BY cfg::text;
+SELECT id, lexemes(d, 'thes_cfg') AS thesaurus, lexemes(d, 'ispell_cfg') AS ispell
+FROM dictdocs WHERE id IN (1, 3, 4) ORDER BY id;
+SELECT lexemes(d, 'unaccent_cfg') AS unaccented FROM dictdocs WHERE id = 5;
+SELECT cfg, bool_and(a = b) AS text_equals_lexeme_tokens FROM
+  (SELECT 'thes_cfg' AS cfg, tfidf_vec(d, 'thes_cfg') OVER () AS a, tfidf_vec(lexemes(d, 'thes_cfg')) OVER () AS b FROM dictdocs
+   UNION ALL
+   SELECT 'ispell_cfg', tfidf_vec(d, 'ispell_cfg') OVER (), tfidf_vec(lexemes(d, 'ispell_cfg')) OVER () FROM dictdocs) x
+GROUP BY cfg ORDER BY cfg;
+
 -- the same documents in one corpus: text form = tokens form on lexemes()
 SELECT bool_and(a = b) AS text_equals_lexeme_tokens FROM
   (SELECT tfidf_vec(d, 'english') OVER () AS a, tfidf_vec(lexemes(d, 'english')) OVER () AS b

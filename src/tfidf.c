@@ -21,16 +21,18 @@
  *    and nfrec.tfidf_vec(doc, vocabulary) vectorizes new text against it;
  *    terms the vocabulary does not know are dropped.
  *
- * Tokenizing: text documents go through PostgreSQL's text search parser and
- * dictionaries (parsetext(), the machinery behind to_tsvector), so a
- * regconfig brings stemming and stop words.  We count the lexemes parsetext
- * emits directly instead of building a tsvector: a tsvector keeps at most
- * 256 positions per lexeme and clamps positions above 16383, so counts read
- * back from one would be wrong for long or repetitive documents.  A lexeme
- * variant emitted by a dictionary (e.g. ispell giving two normal forms)
- * counts once per occurrence, as it would appear in to_tsvector.  Token
- * arrays (text[]) are used exactly as given; NULL and empty elements are
- * skipped.
+ * Tokenizing: text documents go through PostgreSQL's text search parser
+ * and dictionaries (the machinery behind to_tsvector), so a regconfig
+ * brings stemming and stop words.  We count lexeme occurrences directly
+ * instead of building a tsvector: a tsvector keeps at most 255 positions
+ * per lexeme and clamps positions above 16383, so counts read back from
+ * one would be wrong for long or repetitive documents.  A token whose
+ * dictionary gives several lexemes (ispell normal forms, thesaurus
+ * phrases) counts each distinct one once, as to_tsvector records them.
+ * Tokenizing caches per corpus what the parser and dictionaries do for
+ * each distinct word (see TokenizeCached), which is where most of the
+ * time goes.  Token arrays (text[]) are used exactly as given; NULL and
+ * empty elements are skipped.
  *
  * Both forms compute weights and norms with the same code in the same
  * (term byte) order, so fit + vectorize on a corpus gives bit-identical
@@ -185,8 +187,24 @@ TokenizeText(Oid cfg, text *doc, TokenFn fn, void *arg)
 
 	parsetext(cfg, &prs, VARDATA_ANY(doc), len);
 
+	/*
+	 * The lexemes of one token share its position; a lexeme given twice
+	 * for one token (ispell compounds) counts once, as in to_tsvector.
+	 * Positions are clamped at MAXENTRYPOS - 1, where repeated words can no
+	 * longer be told from variants, so nothing is merged there.
+	 */
 	for (int32 i = 0; i < prs.curwords; i++)
-		fn(arg, prs.words[i].word, prs.words[i].len);
+	{
+		ParsedWord *w = &prs.words[i];
+		bool		dup = false;
+
+		if (w->pos.pos < MAXENTRYPOS - 1)
+			for (int32 k = i - 1; k >= 0 && prs.words[k].pos.pos == w->pos.pos && !dup; k--)
+				dup = prs.words[k].len == w->len &&
+					memcmp(prs.words[k].word, w->word, w->len) == 0;
+		if (!dup)
+			fn(arg, w->word, w->len);
+	}
 }
 
 /*
@@ -310,6 +328,14 @@ LexizeToken(LexCache *lc, TSConfigCacheEntry *cfg, int type,
 	lc->count[id] = 0;
 	for (TSLexeme *p = res; p && p->lexeme; p++)
 	{
+		int32		lexid = termdict_add(lc->lexemes, p->lexeme, strlen(p->lexeme), NULL);
+		bool		dup = false;
+
+		/* a lexeme counts once per token, as in to_tsvector (one position) */
+		for (int32 k = lc->first[id]; k < lc->nlex; k++)
+			dup |= lc->lex[k] == lexid;
+		if (dup)
+			continue;
 		if (lc->nlex == lc->lexcap)
 		{
 			if (lc->lexcap >= PG_INT32_MAX / 2)
@@ -319,7 +345,7 @@ LexizeToken(LexCache *lc, TSConfigCacheEntry *cfg, int type,
 			lc->lexcap *= 2;
 			lc->lex = repalloc_huge(lc->lex, sizeof(int32) * lc->lexcap);
 		}
-		lc->lex[lc->nlex++] = termdict_add(lc->lexemes, p->lexeme, strlen(p->lexeme), NULL);
+		lc->lex[lc->nlex++] = lexid;
 		lc->count[id]++;
 	}
 	return id;
