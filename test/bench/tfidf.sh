@@ -102,12 +102,33 @@ t=$(median "DROP TABLE IF EXISTS vec_fit" \
 	"CREATE TABLE vec_fit AS SELECT id, nfrec.tfidf_vec(description, (SELECT v FROM voc)) AS tfidf FROM bench_docs")
 printf '%-58s %9s %12s\n' "fitted form: tfidf_vec(doc, vocabulary), into a table" "$t" "$(rate "$DOCS" "$t")"
 echo "fit + vectorize equals the window form on $(sql "SELECT count(*) FILTER (WHERE a.tfidf OPERATOR(nfrec.=) b.tfidf) || ' of ' || count(*) FROM vec a JOIN vec_fit b USING (id)") rows"
+# a corpus that is harder on the word caches: 32,768 words, capitals and
+# punctuation glued to 20% of the words (many more distinct chunks)
+sql "SELECT setseed(0.29);
+CREATE TABLE bench_docs_hard AS
+WITH syl(s) AS (SELECT ARRAY['ka','lo','mi','ne','ru','sa','to','vi','ze','da','fo','gu','hi','jo','pe','qu',
+                             'ba','ce','di','fu','ga','he','ji','ko','lu','ma','no','pi','ro','su','te','wa']),
+toks AS (
+  SELECT d, i, floor(exp(random() * ln(32768)))::int - 1 AS k, random() AS r, floor(random() * 6)::int AS p
+  FROM generate_series(1, $DOCS) d, generate_series(1, 40) i
+)
+SELECT d AS id,
+       string_agg(CASE WHEN r < 0.1 THEN initcap(w) ELSE w END
+                  || CASE WHEN r > 0.9 THEN substr('.,;:!?', p + 1, 1) ELSE '' END, ' ' ORDER BY i) AS description
+FROM (SELECT d, i, r, p, s[1 + k % 32] || s[1 + (k / 32) % 32] || s[1 + (k / 1024) % 32] AS w FROM toks, syl) x
+GROUP BY d" >/dev/null
+t=$(median "DROP TABLE IF EXISTS vec_hard" \
+	"CREATE TABLE vec_hard AS SELECT id, nfrec.tfidf_vec(description) OVER () AS tfidf FROM bench_docs_hard")
+printf '%-58s %9s %12s\n' "window form, simple, harder corpus (see below)" "$t" "$(rate "$DOCS" "$t")"
 echo "vocabulary: $(sql "SELECT v->>'n_docs' || ' documents, ' || (SELECT count(*) FROM jsonb_object_keys(v->'doc_freq')) || ' terms, ' || pg_size_pretty(pg_column_size(v)::bigint) FROM voc")"
+echo "harder corpus: $(sql "SELECT count(DISTINCT w) || ' distinct white-space separated words (' || count(*) || ' in all), e.g. ' || (SELECT left(description, 60) FROM bench_docs_hard WHERE id = 1) FROM bench_docs_hard, regexp_split_to_table(description, ' ') w")"
 
 # scikit-learn on the same descriptions, if it is installed (Debian:
 # python3-sklearn); timed inside Python, without reading or writing data
 if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
-	psql -qAtX -c "COPY (SELECT description FROM bench_docs ORDER BY id) TO STDOUT" |
+	psql -qAtX -c "COPY (SELECT description FROM bench_docs ORDER BY id) TO STDOUT" >"${TMPDIR:-/tmp}/nfrec_bench_docs.$$"
+	psql -qAtX -c "COPY (SELECT description FROM bench_docs_hard ORDER BY id) TO STDOUT" >"${TMPDIR:-/tmp}/nfrec_bench_hard.$$"
+	HARD="${TMPDIR:-/tmp}/nfrec_bench_hard.$$" <"${TMPDIR:-/tmp}/nfrec_bench_docs.$$" \
 		RUNS=$RUNS TITLES=$TITLES /usr/bin/python3 -c '
 import os, sys, time, statistics
 import numpy as np
@@ -120,6 +141,12 @@ for _ in range(runs):
     t = time.perf_counter(); X = TfidfVectorizer().fit_transform(docs); ts.append(time.perf_counter() - t)
 t = statistics.median(ts)
 print("%-58s %9.3f %12.0f" % ("scikit-learn %s TfidfVectorizer().fit_transform" % sklearn.__version__, t, len(docs) / t))
+hard = open(os.environ["HARD"]).read().splitlines()
+ts = []
+for _ in range(runs):
+    t0 = time.perf_counter(); TfidfVectorizer().fit_transform(hard); ts.append(time.perf_counter() - t0)
+t1 = statistics.median(ts)
+print("%-58s %9.3f %12.0f" % ("scikit-learn, harder corpus", t1, len(hard) / t1))
 X = X[:titles].tocsr()
 t = time.perf_counter()
 for i in range(0, titles, 500):
@@ -132,7 +159,7 @@ print("SKSIM %.3f" % sk_sim)
 ' > "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$"
 	grep -v '^SKSIM' "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$"
 	sk_sim=$(awk '/^SKSIM/ { print $2 }' "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$")
-	rm -f "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$"
+	rm -f "${TMPDIR:-/tmp}/nfrec_bench_sklearn.$$" "${TMPDIR:-/tmp}/nfrec_bench_docs.$$" "${TMPDIR:-/tmp}/nfrec_bench_hard.$$"
 else
 	echo "(scikit-learn not installed: no comparison; apt-get install python3-sklearn to add it)"
 	sk_sim=
