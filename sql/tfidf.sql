@@ -6,7 +6,7 @@
 SET search_path = public, nfrec;
 
 -- 1. tokens, worked by hand (what TfidfVectorizer(analyzer=lambda d: d)
---    gives): d1 = a b b, d2 = b c, d3 = a c c d; N = 3,
+--    gives; checked with scikit-learn 1.2.1): d1 = a b b, d2 = b c, d3 = a c c d; N = 3,
 --    df a=b=c=2 -> idf = ln(4/3)+1 = 1.2876820724517809, df d=1 -> ln 2+1.
 --    d1 = (1, 2) * idf / |.| = (1/sqrt5, 2/sqrt5) = (0.4472135955, 0.894427191)
 --    d2 = (0.7071067812, 0.7071067812)
