@@ -173,7 +173,7 @@ PG_FUNCTION_INFO_V1(similar_by_terms);
 Datum
 similar_by_terms(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo;
 	TupleDesc	tupdesc;
 	Tuplestorestate *tupstore;
 	MemoryContext cxt;
@@ -195,20 +195,9 @@ similar_by_terms(PG_FUNCTION_ARGS)
 	double	   *out_score;
 	int32	   *out_count;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	tupstore = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tupstore;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(old);
+	rsinfo = termvec_begin_materialize(fcinfo);
+	tupstore = rsinfo->setResult;
+	tupdesc = rsinfo->setDesc;
 
 	for (int a = 0; a < 4; a++)
 		if (PG_ARGISNULL(a))

@@ -905,8 +905,8 @@ termvec_ne(PG_FUNCTION_ARGS)
  * --------------------------------------------------------------------- */
 
 /* Set up a materialized result set (works on every supported version). */
-static ReturnSetInfo *
-BeginMaterialize(FunctionCallInfo fcinfo)
+ReturnSetInfo *
+termvec_begin_materialize(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	tupdesc;
@@ -939,7 +939,7 @@ Datum
 termvec_terms(PG_FUNCTION_ARGS)
 {
 	TermVec    *v = PG_GETARG_TERMVEC_P(0);
-	ReturnSetInfo *rsinfo = BeginMaterialize(fcinfo);
+	ReturnSetInfo *rsinfo = termvec_begin_materialize(fcinfo);
 	const float4 *w = TV_WEIGHTS(v);
 
 	for (int32 i = 0; i < v->nterms; i++)
@@ -994,7 +994,7 @@ termvec_top_terms(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must not be negative"),
 				 errdetail("n is %d.", n)));
-	rsinfo = BeginMaterialize(fcinfo);
+	rsinfo = termvec_begin_materialize(fcinfo);
 	n = Min(n, v->nterms);
 	if (n == 0)
 		return (Datum) 0;
@@ -1025,7 +1025,7 @@ termvec_shared_terms(PG_FUNCTION_ARGS)
 {
 	TermVec    *a = PG_GETARG_TERMVEC_P(0);
 	TermVec    *b = PG_GETARG_TERMVEC_P(1);
-	ReturnSetInfo *rsinfo = BeginMaterialize(fcinfo);
+	ReturnSetInfo *rsinfo = termvec_begin_materialize(fcinfo);
 	const float4 *wa = TV_WEIGHTS(a);
 	const float4 *wb = TV_WEIGHTS(b);
 	double		denom = termvec_norm(a) * termvec_norm(b);
