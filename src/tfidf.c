@@ -379,6 +379,7 @@ ParseSpan(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
 	char	   *lemm = NULL;
 	int			lenlemm = 0;
 	int			type;
+	uint32		ntok = 0;
 
 	prsdata = DatumGetPointer(FunctionCall2(&prs->prsstart,
 											PointerGetDatum(buf),
@@ -391,6 +392,8 @@ ParseSpan(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
 		int32		keylen;
 		int32		id;
 
+		if ((++ntok & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();	/* a huge document */
 		if (lenlemm >= MAXSTRLEN)
 		{
 			/* as parsetext() does */
@@ -446,6 +449,7 @@ TokenizeChunks(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
 {
 	int32		i = 0;
 	int32		nout = 0;
+	uint32		nchunks = 0;
 
 	while (i < len)
 	{
@@ -458,6 +462,8 @@ TokenizeChunks(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
 			break;
 		if (i > 0 && (buf[i] == '.' || buf[i] == '~'))
 			return false;
+		if ((++nchunks & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();	/* a huge document */
 		for (j = i; j < len && !IsChunkSpace(buf[j]); j++)
 			;
 		cid = termdict_find(lc->chunks, buf + i, j - i);
