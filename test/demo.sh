@@ -47,6 +47,8 @@ SELECT c.title_id, c.title, c.genres, left(c.description, 120) || '...' AS descr
 FROM content_metadata c
 WHERE c.title_id = (SELECT title_id FROM viewing_events WHERE event_type = 'play'
                     GROUP BY title_id ORDER BY count(*) DESC, title_id LIMIT 1) \gset chosen_
+SELECT :chosen_title_id AS title_id, :'chosen_title' AS title, :'chosen_genres' AS genres,
+       :'chosen_description' AS description;
 
 \echo
 \echo '#### Titles most similar to' :'chosen_title' 'by description'
@@ -59,4 +61,39 @@ FROM nfrec.similar_by_terms('title_text', n => 10, for_ids => ARRAY[:chosen_titl
 JOIN title_text a ON a.title_id = s.title_id
 JOIN title_text t ON t.title_id = s.similar_id
 ORDER BY s.rank;
+
+\echo
+\echo '#### Which at-risk cohorts to target this week (churn model trained on the history before 2025-12-01)'
+CREATE TABLE risk AS SELECT * FROM nfrec.churn_risk('2025-12-01');
+SELECT risk_decile, country, plan, count(*) AS users,
+       round(avg(risk)::numeric, 3) AS avg_risk,
+       round(sum(risk)::numeric, 1) AS expected_cancels
+FROM risk WHERE risk_decile >= 9
+GROUP BY risk_decile, country, plan
+ORDER BY expected_cancels DESC LIMIT 6;
+
+\echo
+\echo '#### Did it work? Risk at 2025-12-01 against real cancellations in the next 30 days'
+SELECT count(*) AS scored,
+       count(*) FILTER (WHERE s.cancel_date <= date '2025-12-01' + 30) AS cancelled_in_30d,
+       round(nfrec.auc(r.risk, coalesce(s.cancel_date <= date '2025-12-01' + 30, false))::numeric, 3) AS forward_auc
+FROM risk r JOIN subscriptions s USING (user_id);
+
+\echo
+\echo '#### Content ROI: launches ranked by value per cost (top 8)'
+CREATE TABLE roi AS SELECT * FROM nfrec.content_roi();
+SELECT title_id, left(title, 24) AS title, launch_date, watchers,
+       round(completion_rate::numeric, 2) AS completion, signups_attributed AS signups,
+       round(incremental_months::numeric) AS months, value,
+       round(production_cost / 1e6, 1) AS cost_musd
+FROM roi WHERE roi IS NOT NULL ORDER BY roi DESC, title_id LIMIT 8;
+
+\echo
+\echo '#### Is this A/B result significant? (artwork B: 1275 plays of 10000 impressions vs A: 1180 of 10000)'
+SELECT round(rate_a::numeric, 4) AS rate_a, round(rate_b::numeric, 4) AS rate_b,
+       round(lift::numeric, 3) AS lift, round(z::numeric, 2) AS z,
+       round(p_value::numeric, 4) AS p_value,
+       round(ci_low::numeric, 4) AS ci_low, round(ci_high::numeric, 4) AS ci_high
+FROM nfrec.ab_test(1180, 10000, 1275, 10000);
+SELECT nfrec.sample_size(baseline => 0.118, mde => 0.005) AS users_per_arm_for_half_a_point;
 SQL
