@@ -1008,9 +1008,14 @@ typedef struct Side
 	double	   *gram_reg;		/* per gram block: sum lam_row |row|^2 */
 } Side;
 
+/*
+ * Everything the tasks read.  It lives in the caller's work buffer, never
+ * on a stack: if the caller's poll longjmps away, workers finish their
+ * current task reading it until als_pool_destroy joins them.
+ */
 typedef struct Trainer
 {
-	const AlsParams *p;
+	AlsParams	p;
 	int			k,
 				kp,
 				KB;
@@ -1028,7 +1033,7 @@ typedef struct Trainer
 static inline float
 RowLambda(const Trainer *tr, const Side *sd, int32 row)
 {
-	if (tr->p->frequency_scaling)
+	if (tr->p.frequency_scaling)
 		return tr->lambda * (float) (sd->ptr[row + 1] - sd->ptr[row]);
 	return tr->lambda;
 }
@@ -1097,7 +1102,7 @@ InitTask(void *arg, int64 t, int tid)
 	int32		nb = GramBlocks(sd->n);
 	int64		r0 = GramBlockStart(sd->n, nb, t),
 				r1 = GramBlockStart(sd->n, nb, t + 1);
-	uint64		base = Mix64((uint64) tr->p->seed ^ Mix64(tr->s + 1));
+	uint64		base = Mix64((uint64) tr->p.seed ^ Mix64(tr->s + 1));
 
 	for (int64 r = r0; r < r1; r++)
 	{
@@ -1208,7 +1213,7 @@ SolveTask(void *arg, int64 t, int tid)
 
 		if (tr->mode != PASS_LOSS)
 		{
-			if (tr->p->solver == ALS_SOLVER_CHOLESKY)
+			if (tr->p.solver == ALS_SOLVER_CHOLESKY)
 			{
 				if (als_solve_exact(tr->k, od->F, kp, od->Gd, kp, idx, wt, n,
 									tr->alpha, lam, row, work) != 0)
@@ -1219,7 +1224,7 @@ SolveTask(void *arg, int64 t, int tid)
 			else
 			{
 				DISPATCH_KB(tr->KB, CgRow(kb_, od->G, od->F, idx, wt, n, tr->alpha, lam,
-										  tr->p->cg_steps, row));
+										  tr->p.cg_steps, row));
 			}
 		}
 		if (tr->mode != PASS_SOLVE)
@@ -1278,7 +1283,8 @@ SumReg(const Side *sd)
 
 typedef struct WorkLayout
 {
-	Size		X,
+	Size		trainer,
+				X,
 				Y,
 				G[2],
 				Gd[2],
@@ -1302,6 +1308,7 @@ Layout(const AlsData *d, const AlsParams *p, int nthreads, WorkLayout *L,
 	nc[0] = MakeChunks(d->user_ptr, d->nusers, kp, NULL);
 	nc[1] = MakeChunks(d->item_ptr, d->nitems, kp, NULL);
 #define TAKE(field, bytes) do { L->field = off; off += ((Size) (bytes) + 63) & ~(Size) 63; } while (0)
+	TAKE(trainer, sizeof(Trainer));
 	TAKE(X, sizeof(float) * (Size) d->nusers * kp);
 	TAKE(Y, sizeof(float) * (Size) d->nitems * kp);
 	for (int s = 0; s < 2; s++)
@@ -1348,27 +1355,28 @@ als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
 		  float *user_factors, float *item_factors, AlsResult *res)
 {
 	WorkLayout	L;
-	Trainer		tr;
+	Trainer    *tr;
 	char	   *base = (char *) TYPEALIGN(64, (uintptr_t) work);
 	double		t0 = NowSeconds();
 	double		gflop = 0;
 	double		k = p->factors;
 	int32		nc[2];
 
-	memset(&tr, 0, sizeof(tr));
-	tr.nthreads = als_pool_threads(pool);
-	Layout(d, p, tr.nthreads, &L, &nc[0], &nc[1]);
-	tr.p = p;
-	tr.k = p->factors;
-	tr.kp = (p->factors + 15) / 16 * 16;
-	tr.KB = tr.kp / 16;
-	tr.alpha = (float) p->alpha;
-	tr.lambda = (float) p->regularization;
-	tr.gram_part = (float *) (base + L.gram_part);
-	tr.solve_work = (double *) (base + L.solve_work);
+	Layout(d, p, als_pool_threads(pool), &L, &nc[0], &nc[1]);
+	tr = (Trainer *) (base + L.trainer);
+	memset(tr, 0, sizeof(Trainer));
+	tr->nthreads = als_pool_threads(pool);
+	tr->p = *p;
+	tr->k = p->factors;
+	tr->kp = (p->factors + 15) / 16 * 16;
+	tr->KB = tr->kp / 16;
+	tr->alpha = (float) p->alpha;
+	tr->lambda = (float) p->regularization;
+	tr->gram_part = (float *) (base + L.gram_part);
+	tr->solve_work = (double *) (base + L.solve_work);
 	for (int s = 0; s < 2; s++)
 	{
-		Side	   *sd = &tr.side[s];
+		Side	   *sd = &tr->side[s];
 
 		sd->n = s == 0 ? d->nusers : d->nitems;
 		sd->ids = s == 0 ? d->user_ids : d->item_ids;
@@ -1383,39 +1391,39 @@ als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
 		sd->chunk_loss = (double *) (base + L.chunk_loss[s]);
 		sd->ngram = GramBlocks(sd->n);
 		sd->gram_reg = (double *) (base + L.gram_reg[s]);
-		MakeChunks(sd->ptr, sd->n, tr.kp, sd->chunk);
+		MakeChunks(sd->ptr, sd->n, tr->kp, sd->chunk);
 	}
 
 	/* deterministic start: hash of (seed, side, id) */
 	for (int s = 0; s < 2; s++)
 	{
-		tr.s = s;
-		PoolRun(pool, InitTask, &tr, GramBlocks(tr.side[s].n), hooks);
+		tr->s = s;
+		PoolRun(pool, InitTask, tr, GramBlocks(tr->side[s].n), hooks);
 	}
-	GramPass(&tr, 1, pool, hooks);
+	GramPass(tr, 1, pool, hooks);
 	gflop += 2 * k * k * d->nitems * 1e-9;
 
 	res->loss = NAN;
 	res->iterations = p->iterations;
 	if (p->iterations == 0)
 	{
-		GramPass(&tr, 0, pool, hooks);
-		res->loss = SolvePass(&tr, 1, PASS_LOSS, pool, hooks) + SumReg(&tr.side[0]);
+		GramPass(tr, 0, pool, hooks);
+		res->loss = SolvePass(tr, 1, PASS_LOSS, pool, hooks) + SumReg(&tr->side[0]);
 	}
 	for (int it = 1; it <= p->iterations; it++)
 	{
 		bool		want_loss = it == p->iterations || (hooks && hooks->loss_every_iteration);
 		double		loss = NAN;
 
-		SolvePass(&tr, 0, PASS_SOLVE, pool, hooks);
-		GramPass(&tr, 0, pool, hooks);
-		loss = SolvePass(&tr, 1, want_loss ? PASS_SOLVE_LOSS : PASS_SOLVE, pool, hooks);
+		SolvePass(tr, 0, PASS_SOLVE, pool, hooks);
+		GramPass(tr, 0, pool, hooks);
+		loss = SolvePass(tr, 1, want_loss ? PASS_SOLVE_LOSS : PASS_SOLVE, pool, hooks);
 		if (want_loss)
-			loss += SumReg(&tr.side[0]);
+			loss += SumReg(&tr->side[0]);
 		else
 			loss = NAN;
 		if (it < p->iterations)
-			GramPass(&tr, 1, pool, hooks);
+			GramPass(tr, 1, pool, hooks);
 
 		gflop += (SolveFlops(p, d->nusers, d->nnz) + SolveFlops(p, d->nitems, d->nnz) +
 				  2 * k * k * (d->nusers + (it < p->iterations ? d->nitems : 0)) +
@@ -1429,7 +1437,7 @@ als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
 	res->gflop = gflop;
 
 	for (int32 r = 0; r < d->nusers; r++)
-		memcpy(user_factors + (Size) r * tr.k, tr.side[0].F + (Size) r * tr.kp, sizeof(float) * tr.k);
+		memcpy(user_factors + (Size) r * tr->k, tr->side[0].F + (Size) r * tr->kp, sizeof(float) * tr->k);
 	for (int32 r = 0; r < d->nitems; r++)
-		memcpy(item_factors + (Size) r * tr.k, tr.side[1].F + (Size) r * tr.kp, sizeof(float) * tr.k);
+		memcpy(item_factors + (Size) r * tr->k, tr->side[1].F + (Size) r * tr->kp, sizeof(float) * tr->k);
 }

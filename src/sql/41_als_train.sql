@@ -69,7 +69,7 @@ CREATE AGGREGATE als_train(user_id bigint, item_id bigint, weight float8, option
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
-    'train an implicit-feedback ALS model; options (defaults): factors 64, iterations 15, regularization 0.1, alpha 10, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
+    'train an implicit-feedback ALS model; options (defaults): factors 64, iterations 15, regularization 0.1, alpha 1, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
 
 CREATE FUNCTION _als_factors(model als_model, side text)
     RETURNS TABLE(id bigint, factors real[])
