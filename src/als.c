@@ -427,6 +427,27 @@ als_canon_ids(int64 n, const int64 *ids, AlsCanonWork *w, int32 *idx,
 	return nd;
 }
 
+/*
+ * Stable counting sort of the rows src[0..n) (src NULL: rows 0..n-1) by
+ * key[row] in [0, nkeys) into dst; cnt has room for nkeys + 1 counters.
+ */
+static void
+CountingSort(int64 n, const int32 *key, int32 nkeys, const int32 *src,
+			 int32 *dst, int64 *cnt)
+{
+	memset(cnt, 0, sizeof(int64) * ((Size) nkeys + 1));
+	for (int64 e = 0; e < n; e++)
+		cnt[key[e] + 1]++;
+	for (int32 i = 0; i < nkeys; i++)
+		cnt[i + 1] += cnt[i];
+	for (int64 t = 0; t < n; t++)
+	{
+		int32		e = src ? src[t] : (int32) t;
+
+		dst[cnt[key[e]]++] = e;
+	}
+}
+
 int64
 als_canon_order(int64 n, const int32 *uidx, int32 nusers,
 				const int32 *iidx, int32 nitems,
@@ -436,27 +457,10 @@ als_canon_order(int64 n, const int32 *uidx, int32 nusers,
 	int32	   *tmp = (int32 *) w->val1;
 	int64		nnz = 0;
 
-	/* stable counting sort by item, then by user: order by (user, item) */
-	memset(cnt, 0, sizeof(int64) * ((Size) nitems + 1));
-	for (int64 e = 0; e < n; e++)
-		cnt[iidx[e] + 1]++;
-	for (int32 i = 0; i < nitems; i++)
-		cnt[i + 1] += cnt[i];
-	for (int64 e = 0; e < n; e++)
-		tmp[cnt[iidx[e]]++] = (int32) e;
+	/* by item, then stably by user: order by (user, item) */
+	CountingSort(n, iidx, nitems, NULL, tmp, cnt);
 	Poll(hooks);
-
-	memset(cnt, 0, sizeof(int64) * ((Size) nusers + 1));
-	for (int64 e = 0; e < n; e++)
-		cnt[uidx[e] + 1]++;
-	for (int32 u = 0; u < nusers; u++)
-		cnt[u + 1] += cnt[u];
-	for (int64 t = 0; t < n; t++)
-	{
-		int32		e = tmp[t];
-
-		w->order[cnt[uidx[e]]++] = e;
-	}
+	CountingSort(n, uidx, nusers, tmp, w->order, cnt);
 	Poll(hooks);
 
 	for (int64 t = 0; t < n; t++)
@@ -1123,60 +1127,7 @@ InitTask(void *arg, int64 t, int tid)
 	}
 }
 
-ALS_CLONES
-static void
-GramTask(void *arg, int64 t, int tid)
-{
-	Trainer    *tr = (Trainer *) arg;
-	Side	   *sd = &tr->side[tr->s];
-	int			kp = tr->kp;
-	int64		r0 = GramBlockStart(sd->n, sd->ngram, t),
-				r1 = GramBlockStart(sd->n, sd->ngram, t + 1);
-	float	   *P = tr->gram_part + (Size) t * kp * kp;
-	double		reg = 0;
-
-	switch (tr->KB)
-	{
-		case 1:
-			GramRows(1, sd->F, r0, r1, P);
-			break;
-		case 2:
-			GramRows(2, sd->F, r0, r1, P);
-			break;
-		case 3:
-			GramRows(3, sd->F, r0, r1, P);
-			break;
-		case 4:
-			GramRows(4, sd->F, r0, r1, P);
-			break;
-		case 5:
-			GramRows(5, sd->F, r0, r1, P);
-			break;
-		case 6:
-			GramRows(6, sd->F, r0, r1, P);
-			break;
-		case 7:
-			GramRows(7, sd->F, r0, r1, P);
-			break;
-		case 8:
-			GramRows(8, sd->F, r0, r1, P);
-			break;
-		default:
-			GramRows(tr->KB, sd->F, r0, r1, P);
-			break;
-	}
-	for (int64 r = r0; r < r1; r++)
-	{
-		const float *row = sd->F + (Size) r * kp;
-		float		nrm = 0;
-
-		for (int j = 0; j < kp; j++)
-			nrm += row[j] * row[j];
-		reg += (double) RowLambda(tr, sd, r) * nrm;
-	}
-	sd->gram_reg[t] = reg;
-}
-
+/* Call with kb_ a compile-time constant for kp = 16..128 (unrolled kernels). */
 #define DISPATCH_KB(KB, CALL) \
 	switch (KB) \
 	{ \
@@ -1190,6 +1141,31 @@ GramTask(void *arg, int64 t, int tid)
 		case 8: { const int kb_ = 8; CALL; } break; \
 		default: { const int kb_ = (KB); CALL; } break; \
 	}
+
+ALS_CLONES
+static void
+GramTask(void *arg, int64 t, int tid)
+{
+	Trainer    *tr = (Trainer *) arg;
+	Side	   *sd = &tr->side[tr->s];
+	int			kp = tr->kp;
+	int64		r0 = GramBlockStart(sd->n, sd->ngram, t),
+				r1 = GramBlockStart(sd->n, sd->ngram, t + 1);
+	float	   *P = tr->gram_part + (Size) t * kp * kp;
+	double		reg = 0;
+
+	DISPATCH_KB(tr->KB, GramRows(kb_, sd->F, r0, r1, P));
+	for (int64 r = r0; r < r1; r++)
+	{
+		const float *row = sd->F + (Size) r * kp;
+		float		nrm = 0;
+
+		for (int j = 0; j < kp; j++)
+			nrm += row[j] * row[j];
+		reg += (double) RowLambda(tr, sd, r) * nrm;
+	}
+	sd->gram_reg[t] = reg;
+}
 
 ALS_CLONES
 static void

@@ -132,12 +132,17 @@ OptReal(JsonbValue *v, const char *key, double lo, bool lo_open, double hi)
 	return x;
 }
 
-static char *
-OptString(JsonbValue *v, const char *key, const char *what)
+/* Index of the string value in choices[] (NULL-terminated). */
+static int
+OptChoice(JsonbValue *v, const char *key, const char *const *choices, const char *what)
 {
-	if (v->type != jbvString)
-		OptionError(key, what);
-	return pnstrdup(v->val.string.val, v->val.string.len);
+	if (v->type == jbvString)
+		for (int c = 0; choices[c]; c++)
+			if (strlen(choices[c]) == (size_t) v->val.string.len &&
+				memcmp(choices[c], v->val.string.val, v->val.string.len) == 0)
+				return c;
+	OptionError(key, what);
+	return -1;					/* not reached */
 }
 
 /* Parse the options object (NULL: all defaults) into *o. */
@@ -186,27 +191,17 @@ ParseOptions(Jsonb *jb, AlsOptions *o)
 			o->threads = (int) OptInt(&val, key, 1, ALS_MAX_THREADS);
 		else if (strcmp(key, "solver") == 0)
 		{
-			const char *what = "\"cg\" or \"cholesky\"";
-			char	   *s = OptString(&val, key, what);
+			static const char *const solvers[] = {"cg", "cholesky", NULL};
 
-			if (strcmp(s, "cg") == 0)
-				o->p.solver = ALS_SOLVER_CG;
-			else if (strcmp(s, "cholesky") == 0)
-				o->p.solver = ALS_SOLVER_CHOLESKY;
-			else
-				OptionError(key, what);
+			o->p.solver = OptChoice(&val, key, solvers, "\"cg\" or \"cholesky\"") == 0 ?
+				ALS_SOLVER_CG : ALS_SOLVER_CHOLESKY;
 		}
 		else if (strcmp(key, "regularization_scaling") == 0)
 		{
-			const char *what = "\"none\" or \"frequency\"";
-			char	   *s = OptString(&val, key, what);
+			static const char *const scalings[] = {"none", "frequency", NULL};
 
-			if (strcmp(s, "none") == 0)
-				o->p.frequency_scaling = false;
-			else if (strcmp(s, "frequency") == 0)
-				o->p.frequency_scaling = true;
-			else
-				OptionError(key, what);
+			o->p.frequency_scaling =
+				OptChoice(&val, key, scalings, "\"none\" or \"frequency\"") == 1;
 		}
 		else if (strcmp(key, "verbose") == 0)
 		{
