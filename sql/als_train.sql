@@ -82,7 +82,10 @@ FROM tiny, generate_series(0, 8) AS n, (VALUES ('none'), ('frequency')) AS s(sca
 GROUP BY s.scaling, n;
 
 -- shape of a model
-SELECT nfrec.model_info(m) - 'train_seconds' - 'loss' AS info FROM chol WHERE n = 8 AND scaling = 'none';
+SELECT nfrec.model_info(m) - 'train_seconds' - 'loss' - 'alpha' - 'regularization' AS info,
+       (nfrec.model_info(m)->>'alpha')::float8 = 2 AS alpha_recorded,
+       (nfrec.model_info(m)->>'regularization')::float8 = 0.3 AS regularization_recorded
+FROM chol WHERE n = 8 AND scaling = 'none';
 
 -- title step exact: the gradient in the titles' factors vanishes
 SELECT c.scaling, c.n,
