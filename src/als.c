@@ -1,0 +1,1419 @@
+/*
+ * als.c -- implicit-feedback ALS on plain arrays: canonicalization, the
+ * training loop, the exact one-row solve, and a pthread pool.
+ *
+ * See als.h for the model.  How training is organised:
+ *
+ *  - Factors live in two buffers X (users) and Y (items) whose rows are
+ *    padded to kp = factors rounded up to 16 floats (padding stays zero), so
+ *    every row is a whole number of 64-byte vectors.
+ *  - One half-step solves every row of one side against the other side's
+ *    factors F and their Gram matrix G = F^T F.  For a row with observed
+ *    columns e (weight w_e): A = G + sum_e (c_e - 1) f_e f_e^T + lambda I,
+ *    b = sum_e c_e p_e f_e.  The CG solver never forms A: A v is G v (dense,
+ *    k^2) plus a sparse gather over the row's events (4k per event), and it
+ *    starts from the row's previous factors (Takacs et al. 2011, as in the
+ *    `implicit` library).  The Cholesky solver forms A in double and solves
+ *    exactly (als_solve_exact).
+ *  - Rows are cut into chunks of roughly equal work; threads take chunks from
+ *    an atomic counter.  A row's result does not depend on which thread
+ *    solves it.  Gram matrices and the loss are summed per fixed block
+ *    (blocks depend only on the data), then reduced in block order: the
+ *    model is the same for any number of threads.
+ *  - Hot loops use GCC vector extensions (16 floats) and are compiled for
+ *    AVX-512, AVX2+FMA and baseline x86-64, picked at run time
+ *    (target_clones); kernels are specialised for kp = 16..128.
+ */
+#include "c.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "als.h"
+
+/* 64-byte vector values never cross a non-inlined call: no ABI concern. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define ALS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ALS_CLONES
+#endif
+#define ALS_INLINE static inline __attribute__((always_inline))
+
+/* Work per solve chunk, in "event equivalents" (see ChunkCost). */
+#define ALS_CHUNK_COST		16384
+#define ALS_CHUNK_MAXROWS	2048
+/* Gram/regularization partial sums: at most this many fixed blocks. */
+#define ALS_GRAM_BLOCKS		32
+#define ALS_INIT_SCALE		0.01f
+/* Vectors of 16 floats per factor row, at most (factors <= 1024). */
+#define ALS_KB_MAX			(ALS_MAX_FACTORS / 16)
+
+/* ------------------------------------------------------------------ */
+/* 16-float vectors                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
+
+ALS_INLINE v16
+vld(const float *p)
+{
+	return *(const v16u *) p;
+}
+
+/* a macro, not a function: no 64-byte vector is ever passed by value */
+#define vst(p, v)	(*(v16u *) (p) = (v))
+
+ALS_INLINE v16
+vbc(float s)
+{
+	return (v16) {0} + s;
+}
+
+/* Sum of the 16 lanes, in every lane (butterfly: same value in each). */
+ALS_INLINE v16
+vsum_p(const v16 *vp)
+{
+	v16			v = *vp;
+
+	v = v + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+	v = v + __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+	v = v + __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	v = v + __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+	return v;
+}
+
+static double
+NowSeconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static inline void
+Poll(const AlsHooks *hooks)
+{
+	if (hooks && hooks->poll)
+		hooks->poll(hooks->arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Thread pool                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef void (*AlsTaskFn) (void *arg, int64 task, int tid);
+
+typedef struct PoolWorker
+{
+	struct AlsPool *pool;
+	int			tid;
+} PoolWorker;
+
+struct AlsPool
+{
+	int			nthreads;		/* including the caller */
+	int			nstarted;		/* worker threads running */
+	pthread_t  *threads;
+	PoolWorker *workers;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;
+	pthread_cond_t cv_done;
+	uint64		generation;		/* bumped for each parallel run */
+	bool		shutdown;
+	int			active;			/* workers still in the current run */
+	AlsTaskFn	fn;
+	void	   *arg;
+	int64		ntasks;
+	_Atomic int64 next;			/* next task to hand out */
+	_Atomic int stop;			/* stop handing out tasks */
+};
+
+static void
+PoolRunTasks(AlsPool *pool, AlsTaskFn fn, void *arg, int64 ntasks, int tid)
+{
+	while (!atomic_load_explicit(&pool->stop, memory_order_relaxed))
+	{
+		int64		t = atomic_fetch_add(&pool->next, 1);
+
+		if (t >= ntasks)
+			break;
+		fn(arg, t, tid);
+	}
+}
+
+static void *
+PoolWorkerMain(void *p)
+{
+	PoolWorker *w = (PoolWorker *) p;
+	AlsPool    *pool = w->pool;
+	uint64		seen = 0;
+
+	for (;;)
+	{
+		AlsTaskFn	fn;
+		void	   *arg;
+		int64		ntasks;
+
+		pthread_mutex_lock(&pool->mu);
+		while (!pool->shutdown && pool->generation == seen)
+			pthread_cond_wait(&pool->cv_work, &pool->mu);
+		if (pool->shutdown)
+		{
+			pthread_mutex_unlock(&pool->mu);
+			break;
+		}
+		seen = pool->generation;
+		fn = pool->fn;
+		arg = pool->arg;
+		ntasks = pool->ntasks;
+		pthread_mutex_unlock(&pool->mu);
+
+		PoolRunTasks(pool, fn, arg, ntasks, w->tid);
+
+		pthread_mutex_lock(&pool->mu);
+		if (--pool->active == 0)
+			pthread_cond_signal(&pool->cv_done);
+		pthread_mutex_unlock(&pool->mu);
+	}
+	return NULL;
+}
+
+AlsPool *
+als_pool_create(int nthreads)
+{
+	AlsPool    *pool;
+	sigset_t	all,
+				old;
+	int			err = 0;
+
+	if (nthreads < 1)
+		nthreads = 1;
+	pool = calloc(1, sizeof(AlsPool));
+	if (pool == NULL)
+		return NULL;
+	pool->nthreads = nthreads;
+	pool->threads = calloc(nthreads, sizeof(pthread_t));
+	pool->workers = calloc(nthreads, sizeof(PoolWorker));
+	if (pool->threads == NULL || pool->workers == NULL)
+	{
+		free(pool->threads);
+		free(pool->workers);
+		free(pool);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&pool->mu, NULL);
+	pthread_cond_init(&pool->cv_work, NULL);
+	pthread_cond_init(&pool->cv_done, NULL);
+	atomic_init(&pool->next, 0);
+	atomic_init(&pool->stop, 0);
+
+	/* Workers must never run the backend's signal handlers. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int t = 1; t < nthreads; t++)
+	{
+		pool->workers[t].pool = pool;
+		pool->workers[t].tid = t;
+		err = pthread_create(&pool->threads[t], NULL, PoolWorkerMain, &pool->workers[t]);
+		if (err != 0)
+			break;
+		pool->nstarted++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
+	{
+		als_pool_destroy(pool);
+		errno = err;
+		return NULL;
+	}
+	return pool;
+}
+
+void
+als_pool_destroy(AlsPool *pool)
+{
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->mu);
+	pool->shutdown = true;
+	atomic_store(&pool->stop, 1);
+	pthread_cond_broadcast(&pool->cv_work);
+	pthread_mutex_unlock(&pool->mu);
+	for (int t = 1; t <= pool->nstarted; t++)
+		pthread_join(pool->threads[t], NULL);
+	pthread_mutex_destroy(&pool->mu);
+	pthread_cond_destroy(&pool->cv_work);
+	pthread_cond_destroy(&pool->cv_done);
+	free(pool->threads);
+	free(pool->workers);
+	free(pool);
+}
+
+int
+als_pool_threads(const AlsPool *pool)
+{
+	return pool ? pool->nthreads : 1;
+}
+
+/*
+ * Run fn(arg, t, tid) for t in [0, ntasks) on all threads.  The caller
+ * takes tasks too and polls between them; it also polls while waiting for
+ * the workers' last tasks.  Never polls with the mutex held.
+ */
+static void
+PoolRun(AlsPool *pool, AlsTaskFn fn, void *arg, int64 ntasks, const AlsHooks *hooks)
+{
+	if (pool == NULL || pool->nthreads < 2 || ntasks < 2)
+	{
+		for (int64 t = 0; t < ntasks; t++)
+		{
+			Poll(hooks);
+			fn(arg, t, 0);
+		}
+		return;
+	}
+
+	pthread_mutex_lock(&pool->mu);
+	pool->fn = fn;
+	pool->arg = arg;
+	pool->ntasks = ntasks;
+	atomic_store(&pool->next, 0);
+	atomic_store(&pool->stop, 0);
+	pool->active = pool->nstarted;
+	pool->generation++;
+	pthread_cond_broadcast(&pool->cv_work);
+	pthread_mutex_unlock(&pool->mu);
+
+	for (;;)
+	{
+		int64		t;
+
+		Poll(hooks);
+		t = atomic_fetch_add(&pool->next, 1);
+		if (t >= ntasks)
+			break;
+		fn(arg, t, 0);
+	}
+
+	pthread_mutex_lock(&pool->mu);
+	while (pool->active > 0)
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L)
+		{
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&pool->cv_done, &pool->mu, &ts) == ETIMEDOUT &&
+			pool->active > 0)
+		{
+			pthread_mutex_unlock(&pool->mu);
+			Poll(hooks);
+			pthread_mutex_lock(&pool->mu);
+		}
+	}
+	pthread_mutex_unlock(&pool->mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Canonicalization                                                    */
+/* ------------------------------------------------------------------ */
+
+#define SIGN64 ((uint64) 1 << 63)
+
+Size
+als_canon_bytes_u64(int64 n)
+{
+	return sizeof(uint64) * ((Size) n + 1);
+}
+
+/*
+ * LSD radix sort of (key, val) pairs, 8 bits per pass, skipping bytes on
+ * which all keys agree.  Stable.  Returns which buffer holds the result.
+ */
+static int
+RadixSort(int64 n, uint64 *k[2], uint32 *v[2], const AlsHooks *hooks)
+{
+	Size		hist[8][256];	/* 16 kB on the stack: poll may longjmp */
+	int			cur = 0;
+
+	memset(hist, 0, sizeof(hist));
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		key = k[0][i];
+
+		for (int b = 0; b < 8; b++)
+			hist[b][(key >> (8 * b)) & 255]++;
+	}
+	for (int b = 0; b < 8; b++)
+	{
+		Size		off[256],
+					sum = 0;
+		const uint64 *ks = k[cur];
+		const uint32 *vs = v[cur];
+		uint64	   *kd = k[1 - cur];
+		uint32	   *vd = v[1 - cur];
+
+		if (hist[b][(ks[0] >> (8 * b)) & 255] == (Size) n)
+			continue;
+		for (int d = 0; d < 256; d++)
+		{
+			off[d] = sum;
+			sum += hist[b][d];
+		}
+		Poll(hooks);
+		for (int64 i = 0; i < n; i++)
+		{
+			Size		pos = off[(ks[i] >> (8 * b)) & 255]++;
+
+			kd[pos] = ks[i];
+			vd[pos] = vs[i];
+		}
+		cur = 1 - cur;
+	}
+	return cur;
+}
+
+int32
+als_canon_ids(int64 n, const int64 *ids, AlsCanonWork *w, int32 *idx,
+			  const int64 **sorted, const AlsHooks *hooks)
+{
+	uint64	   *k[2] = {w->key0, w->key1};
+	uint32	   *v[2] = {w->val0, w->val1};
+	uint64	   *ks;
+	int			cur;
+	int32		nd = 0;
+	uint64		prev = 0;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		k[0][i] = (uint64) ids[i] ^ SIGN64;
+		v[0][i] = (uint32) i;
+	}
+	cur = RadixSort(n, k, v, hooks);
+	ks = k[cur];
+	/* compact the distinct keys in place (nd <= i) */
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		key = ks[i];
+
+		if (i == 0 || key != prev)
+			ks[nd++] = key;
+		prev = key;
+		idx[v[cur][i]] = nd - 1;
+	}
+	for (int32 j = 0; j < nd; j++)
+		ks[j] ^= SIGN64;
+	*sorted = (const int64 *) ks;
+	return nd;
+}
+
+/*
+ * Stable counting sort of the rows src[0..n) (src NULL: rows 0..n-1) by
+ * key[row] in [0, nkeys) into dst; cnt has room for nkeys + 1 counters.
+ */
+static void
+CountingSort(int64 n, const int32 *key, int32 nkeys, const int32 *src,
+			 int32 *dst, int64 *cnt)
+{
+	memset(cnt, 0, sizeof(int64) * ((Size) nkeys + 1));
+	for (int64 e = 0; e < n; e++)
+		cnt[key[e] + 1]++;
+	for (int32 i = 0; i < nkeys; i++)
+		cnt[i + 1] += cnt[i];
+	for (int64 t = 0; t < n; t++)
+	{
+		int32		e = src ? src[t] : (int32) t;
+
+		dst[cnt[key[e]]++] = e;
+	}
+}
+
+int64
+als_canon_order(int64 n, const int32 *uidx, int32 nusers,
+				const int32 *iidx, int32 nitems,
+				AlsCanonWork *w, const AlsHooks *hooks)
+{
+	int64	   *cnt = (int64 *) w->key0;
+	int32	   *tmp = (int32 *) w->val1;
+	int64		nnz = 0;
+
+	/* by item, then stably by user: order by (user, item) */
+	CountingSort(n, iidx, nitems, NULL, tmp, cnt);
+	Poll(hooks);
+	CountingSort(n, uidx, nusers, tmp, w->order, cnt);
+	Poll(hooks);
+
+	for (int64 t = 0; t < n; t++)
+	{
+		int32		e = w->order[t];
+
+		if (t == 0 || uidx[e] != uidx[w->order[t - 1]] ||
+			iidx[e] != iidx[w->order[t - 1]])
+			nnz++;
+	}
+	return nnz;
+}
+
+static int
+CmpDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+int
+als_canon_build(const AlsRaw *raw, const int32 *uidx, const int32 *iidx,
+				AlsCanonWork *w, int64 *user_ptr, int32 *ev_item,
+				float *ev_weight, int64 *bad_row)
+{
+	int64		n = raw->n;
+	double	   *dbuf = (double *) w->key1;
+	int64		o = 0;
+	int64		pos = 0;
+
+	user_ptr[0] = 0;
+	while (pos < n)
+	{
+		int32		e = w->order[pos];
+		int32		u = uidx[e];
+		int32		it = iidx[e];
+		int64		end = pos + 1;
+		double		s;
+
+		while (end < n && uidx[w->order[end]] == u && iidx[w->order[end]] == it)
+			end++;
+		if (end - pos == 1)
+			s = raw->weights[e];
+		else
+		{
+			/* sum duplicates in ascending order of value: order-free */
+			for (int64 t = pos; t < end; t++)
+				dbuf[t - pos] = raw->weights[w->order[t]];
+			qsort(dbuf, end - pos, sizeof(double), CmpDouble);
+			s = 0;
+			for (int64 t = 0; t < end - pos; t++)
+				s += dbuf[t];
+		}
+		if (!isfinite(s) || fabs(s) > FLT_MAX)
+		{
+			*bad_row = e;
+			return -1;
+		}
+		ev_item[o] = it;
+		ev_weight[o] = (float) s;
+		o++;
+		user_ptr[u + 1] = o;
+		pos = end;
+	}
+	return 0;
+}
+
+void
+als_transpose(int32 nusers, int32 nitems, const int64 *user_ptr,
+			  const int32 *ev_item, const float *ev_weight,
+			  int64 *item_ptr, int32 *ev_user, float *ev_weight_t)
+{
+	int64		nnz = user_ptr[nusers];
+
+	memset(item_ptr, 0, sizeof(int64) * ((Size) nitems + 1));
+	for (int64 e = 0; e < nnz; e++)
+		item_ptr[ev_item[e] + 1]++;
+	for (int32 i = 0; i < nitems; i++)
+		item_ptr[i + 1] += item_ptr[i];
+	/* fill using item_ptr[i] as cursor, then shift back */
+	for (int32 u = 0; u < nusers; u++)
+		for (int64 e = user_ptr[u]; e < user_ptr[u + 1]; e++)
+		{
+			int64		p = item_ptr[ev_item[e]]++;
+
+			ev_user[p] = u;
+			ev_weight_t[p] = ev_weight[e];
+		}
+	for (int32 i = nitems; i > 0; i--)
+		item_ptr[i] = item_ptr[i - 1];
+	item_ptr[0] = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Exact one-row solve                                                 */
+/* ------------------------------------------------------------------ */
+
+ALS_CLONES
+int
+als_solve_exact(int k, const float *Y, Size ldy, const double *YtY, Size ldg,
+				const int32 *items, const float *weights, int64 n,
+				double alpha, double lambda, float *x, double *work)
+{
+	double	   *A = work;
+	double	   *b = work + (Size) k * k;
+	double	   *yd = b + k;
+
+	for (int l = 0; l < k; l++)
+	{
+		for (int j = 0; j <= l; j++)
+			A[(Size) l * k + j] = YtY[(Size) l * ldg + j];
+		A[(Size) l * k + l] += lambda;
+		b[l] = 0;
+	}
+	for (int64 e = 0; e < n; e++)
+	{
+		const float *y = Y + (Size) items[e] * ldy;
+		double		w = weights[e];
+		double		cm1 = alpha * fabs(w);
+		double		cp = w > 0 ? 1.0 + alpha * w : 0.0;
+
+		for (int j = 0; j < k; j++)
+			yd[j] = y[j];
+		if (cm1 != 0)
+			for (int l = 0; l < k; l++)
+			{
+				double		s = cm1 * yd[l];
+				double	   *Al = A + (Size) l * k;
+
+				for (int j = 0; j <= l; j++)
+					Al[j] += s * yd[j];
+			}
+		if (cp != 0)
+			for (int j = 0; j < k; j++)
+				b[j] += cp * yd[j];
+	}
+
+	/* A = L L^T, L in the lower triangle */
+	for (int j = 0; j < k; j++)
+	{
+		double	   *Aj = A + (Size) j * k;
+		double		d = Aj[j];
+
+#pragma omp simd reduction(-:d)
+		for (int m = 0; m < j; m++)
+			d -= Aj[m] * Aj[m];
+		if (!(d > 0) || !isfinite(d))
+			return -1;
+		d = sqrt(d);
+		Aj[j] = d;
+		for (int i = j + 1; i < k; i++)
+		{
+			double	   *Ai = A + (Size) i * k;
+			double		s = Ai[j];
+
+#pragma omp simd reduction(-:s)
+			for (int m = 0; m < j; m++)
+				s -= Ai[m] * Aj[m];
+			Ai[j] = s / d;
+		}
+	}
+	/* L z = b, then L^T x = z */
+	for (int i = 0; i < k; i++)
+	{
+		const double *Ai = A + (Size) i * k;
+		double		s = b[i];
+
+#pragma omp simd reduction(-:s)
+		for (int m = 0; m < i; m++)
+			s -= Ai[m] * b[m];
+		b[i] = s / Ai[i];
+	}
+	for (int i = k - 1; i >= 0; i--)
+	{
+		double		s = b[i];
+
+		for (int m = i + 1; m < k; m++)
+			s -= A[(Size) m * k + i] * b[m];
+		b[i] = s / A[(Size) i * k + i];
+	}
+	for (int j = 0; j < k; j++)
+		x[j] = (float) b[j];
+	return 0;
+}
+
+void
+als_gram(int k, const float *Y, Size ldy, int64 n, double *G)
+{
+	memset(G, 0, sizeof(double) * k * k);
+	for (int64 r = 0; r < n; r++)
+	{
+		const float *y = Y + (Size) r * ldy;
+
+		for (int l = 0; l < k; l++)
+		{
+			double		s = y[l];
+
+			for (int j = 0; j < k; j++)
+				G[(Size) l * k + j] += s * y[j];
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Training kernels                                                    */
+/* ------------------------------------------------------------------ */
+
+/* out = G v for a symmetric kp x kp G (column form: broadcast v[l]). */
+ALS_INLINE void
+GemvSym(const int KB, const float *G, const float *v, v16 *out)
+{
+	const int	kp = 16 * KB;
+	v16			a[ALS_KB_MAX],
+				b[ALS_KB_MAX];
+
+	for (int j = 0; j < KB; j++)
+		a[j] = b[j] = (v16) {0};
+	for (int l = 0; l < kp; l += 2)
+	{
+		v16			s0 = vbc(v[l]),
+					s1 = vbc(v[l + 1]);
+		const float *g0 = G + (Size) l * kp;
+		const float *g1 = g0 + kp;
+
+		for (int j = 0; j < KB; j++)
+		{
+			a[j] += s0 * vld(g0 + 16 * j);
+			b[j] += s1 * vld(g1 + 16 * j);
+		}
+	}
+	for (int j = 0; j < KB; j++)
+		out[j] = a[j] + b[j];
+}
+
+/* Rows gathered ahead of use in the sparse loops (software prefetch). */
+#ifndef ALS_PREFETCH
+#define ALS_PREFETCH	8
+#endif
+
+ALS_INLINE void
+PrefetchRow(const float *F, const int32 *idx, int64 e, int64 n, int kp)
+{
+	if (e < n)
+	{
+		const char *f = (const char *) (F + (Size) idx[e] * kp);
+
+		for (int off = 0; off < kp * (int) sizeof(float); off += 64)
+			__builtin_prefetch(f + off);
+	}
+}
+
+/*
+ * Sum of four dot-product vectors: lanes 4b..4b+3 of the result all hold
+ * the lane sum of d_b.
+ */
+ALS_INLINE v16
+Reduce4(const v16 *d)
+{
+	v16			d0 = d[0],
+				d1 = d[1],
+				d2 = d[2],
+				d3 = d[3];
+	v16			x,
+				y,
+				z;
+
+	x = __builtin_shufflevector(d0, d1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+		__builtin_shufflevector(d0, d1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+	y = __builtin_shufflevector(d2, d3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+		__builtin_shufflevector(d2, d3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+	z = __builtin_shufflevector(x, y, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+		__builtin_shufflevector(x, y, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+	z = z + __builtin_shufflevector(z, z, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	z = z + __builtin_shufflevector(z, z, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+	return z;
+}
+
+/*
+ * out += sum_e (a_e + b_e (f_e . v)) f_e over the row's events, where
+ * residual: a = c p, b = -(c - 1)   (the b - A v part of a residual)
+ * else:     a = 0,   b = c - 1      (the sparse part of A v)
+ * Four events at a time so that one shuffle tree reduces four dot products.
+ */
+ALS_INLINE void
+SparseAcc(const int KB, const float *F, const int32 *idx, const float *wt,
+		  int64 n, float alpha, const v16 *v, bool residual, v16 *out)
+{
+	const int	kp = 16 * KB;
+	int64		e = 0;
+
+	for (int64 q = 0; q < Min(n, ALS_PREFETCH); q++)
+		PrefetchRow(F, idx, q, n, kp);
+	for (; e + 4 <= n; e += 4)
+	{
+		const float *f0 = F + (Size) idx[e] * kp;
+		const float *f1 = F + (Size) idx[e + 1] * kp;
+		const float *f2 = F + (Size) idx[e + 2] * kp;
+		const float *f3 = F + (Size) idx[e + 3] * kp;
+		v16			d[4] = {{0}, {0}, {0}, {0}};
+		v16			c,
+					c0,
+					c1,
+					c2,
+					c3;
+		float		a[4],
+					b[4];
+
+		for (int q = 0; q < 4; q++)
+			PrefetchRow(F, idx, e + ALS_PREFETCH + q, n, kp);
+		for (int j = 0; j < KB; j++)
+		{
+			d[0] += vld(f0 + 16 * j) * v[j];
+			d[1] += vld(f1 + 16 * j) * v[j];
+			d[2] += vld(f2 + 16 * j) * v[j];
+			d[3] += vld(f3 + 16 * j) * v[j];
+		}
+		for (int q = 0; q < 4; q++)
+		{
+			float		w = wt[e + q];
+
+			a[q] = residual ? als_conf_pref(w, alpha) : 0.0f;
+			b[q] = residual ? -als_conf_m1(w, alpha) : als_conf_m1(w, alpha);
+		}
+		c = (v16) {a[0], a[0], a[0], a[0], a[1], a[1], a[1], a[1],
+			a[2], a[2], a[2], a[2], a[3], a[3], a[3], a[3]} +
+			(v16) {b[0], b[0], b[0], b[0], b[1], b[1], b[1], b[1],
+			b[2], b[2], b[2], b[2], b[3], b[3], b[3], b[3]} * Reduce4(d);
+		c0 = __builtin_shufflevector(c, c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+		c1 = __builtin_shufflevector(c, c, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4);
+		c2 = __builtin_shufflevector(c, c, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8);
+		c3 = __builtin_shufflevector(c, c, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12);
+		for (int j = 0; j < KB; j++)
+			out[j] += (c0 * vld(f0 + 16 * j) + c1 * vld(f1 + 16 * j)) +
+				(c2 * vld(f2 + 16 * j) + c3 * vld(f3 + 16 * j));
+	}
+	for (; e < n; e++)
+	{
+		const float *f = F + (Size) idx[e] * kp;
+		float		w = wt[e];
+		v16			d = (v16) {0};
+		float		a = residual ? als_conf_pref(w, alpha) : 0.0f;
+		float		b = residual ? -als_conf_m1(w, alpha) : als_conf_m1(w, alpha);
+
+		for (int j = 0; j < KB; j++)
+			d += vld(f + 16 * j) * v[j];
+		d = vbc(a) + vbc(b) * vsum_p(&d);
+		for (int j = 0; j < KB; j++)
+			out[j] += d * vld(f + 16 * j);
+	}
+}
+
+/*
+ * Conjugate-gradient update of one row x (kp floats) for the system
+ * (G + lam I + sum_e cm1_e f_e f_e^T) x = sum_e cp_e f_e, starting from x.
+ */
+ALS_INLINE void
+CgRow(const int KB, const float *G, const float *F, const int32 *idx,
+	  const float *wt, int64 n, float alpha, float lam, int steps, float *xrow)
+{
+	v16			x[ALS_KB_MAX],
+				r[ALS_KB_MAX],
+				p[ALS_KB_MAX],
+				ap[ALS_KB_MAX];
+	float		pbuf[16 * ALS_KB_MAX] __attribute__((aligned(64)));
+	v16			rs,
+				rsnew;
+
+	for (int j = 0; j < KB; j++)
+		x[j] = vld(xrow + 16 * j);
+
+	/* r = b - A x */
+	GemvSym(KB, G, xrow, r);
+	for (int j = 0; j < KB; j++)
+		r[j] = -(r[j] + lam * x[j]);
+	SparseAcc(KB, F, idx, wt, n, alpha, x, true, r);
+	rs = (v16) {0};
+	for (int j = 0; j < KB; j++)
+	{
+		p[j] = r[j];
+		rs += r[j] * r[j];
+	}
+	rs = vsum_p(&rs);
+
+	for (int it = 0; it < steps; it++)
+	{
+		v16			pap,
+					a;
+
+		if (rs[0] < 1e-20f)
+			break;
+		for (int j = 0; j < KB; j++)
+			vst(pbuf + 16 * j, p[j]);
+		GemvSym(KB, G, pbuf, ap);
+		for (int j = 0; j < KB; j++)
+			ap[j] += lam * p[j];
+		SparseAcc(KB, F, idx, wt, n, alpha, p, false, ap);
+		pap = (v16) {0};
+		for (int j = 0; j < KB; j++)
+			pap += p[j] * ap[j];
+		pap = vsum_p(&pap);
+		if (!(pap[0] > 0))
+			break;
+		a = rs / pap;
+		rsnew = (v16) {0};
+		for (int j = 0; j < KB; j++)
+		{
+			x[j] += a * p[j];
+			r[j] -= a * ap[j];
+			rsnew += r[j] * r[j];
+		}
+		rsnew = vsum_p(&rsnew);
+		if (rsnew[0] < 1e-20f)
+			break;
+		a = rsnew / rs;
+		for (int j = 0; j < KB; j++)
+			p[j] = r[j] + a * p[j];
+		rs = rsnew;
+	}
+	for (int j = 0; j < KB; j++)
+		vst(xrow + 16 * j, x[j]);
+}
+
+/*
+ * Loss terms of one row y against the other side F (Gram G):
+ *   y^T G y + lam |y|^2 + sum_e [c_e (p_e - s_e)^2 - s_e^2],  s_e = f_e . y
+ * (the first term is the sum of s^2 over every column, observed or not).
+ */
+ALS_INLINE double
+RowLoss(const int KB, const float *G, const float *F, const int32 *idx,
+		const float *wt, int64 n, float alpha, float lam, const float *yrow)
+{
+	const int	kp = 16 * KB;
+	v16			y[ALS_KB_MAX],
+				gy[ALS_KB_MAX],
+				q = (v16) {0},
+				nrm = (v16) {0};
+	double		sum = 0;
+
+	for (int j = 0; j < KB; j++)
+		y[j] = vld(yrow + 16 * j);
+	GemvSym(KB, G, yrow, gy);
+	for (int j = 0; j < KB; j++)
+	{
+		q += y[j] * gy[j];
+		nrm += y[j] * y[j];
+	}
+	q = vsum_p(&q);
+	nrm = vsum_p(&nrm);
+	sum = (double) q[0] + (double) lam * nrm[0];
+	for (int64 e = 0; e < n; e++)
+	{
+		const float *f = F + (Size) idx[e] * kp;
+		v16			d = (v16) {0};
+		double		s,
+					c,
+					pr;
+
+		for (int j = 0; j < KB; j++)
+			d += vld(f + 16 * j) * y[j];
+		d = vsum_p(&d);
+		s = d[0];
+		c = 1.0 + als_conf_m1(wt[e], alpha);
+		pr = wt[e] > 0 ? 1.0 : 0.0;
+		sum += c * (pr - s) * (pr - s) - s * s;
+	}
+	return sum;
+}
+
+/* P = sum of y y^T over rows [r0, r1) (full kp x kp, float, rank-4 steps). */
+ALS_INLINE void
+GramRows(const int KB, const float *Y, int64 r0, int64 r1, float *P)
+{
+	const int	kp = 16 * KB;
+	int64		r = r0;
+
+	memset(P, 0, sizeof(float) * kp * kp);
+	for (; r + 4 <= r1; r += 4)
+	{
+		const float *y0 = Y + (Size) r * kp;
+		const float *y1 = y0 + kp;
+		const float *y2 = y1 + kp;
+		const float *y3 = y2 + kp;
+		v16			c0[ALS_KB_MAX],
+					c1[ALS_KB_MAX],
+					c2[ALS_KB_MAX],
+					c3[ALS_KB_MAX];
+
+		for (int j = 0; j < KB; j++)
+		{
+			c0[j] = vld(y0 + 16 * j);
+			c1[j] = vld(y1 + 16 * j);
+			c2[j] = vld(y2 + 16 * j);
+			c3[j] = vld(y3 + 16 * j);
+		}
+		for (int l = 0; l < kp; l++)
+		{
+			v16			a0 = vbc(y0[l]),
+						a1 = vbc(y1[l]),
+						a2 = vbc(y2[l]),
+						a3 = vbc(y3[l]);
+			float	   *Pl = P + (Size) l * kp;
+
+			for (int j = 0; j < KB; j++)
+				vst(Pl + 16 * j, vld(Pl + 16 * j) + (a0 * c0[j] + a1 * c1[j]) + (a2 * c2[j] + a3 * c3[j]));
+		}
+	}
+	for (; r < r1; r++)
+	{
+		const float *y0 = Y + (Size) r * kp;
+
+		for (int l = 0; l < kp; l++)
+		{
+			v16			a0 = vbc(y0[l]);
+			float	   *Pl = P + (Size) l * kp;
+
+			for (int j = 0; j < KB; j++)
+				vst(Pl + 16 * j, vld(Pl + 16 * j) + a0 * vld(y0 + 16 * j));
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Training driver                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef enum PassMode
+{
+	PASS_SOLVE,					/* solve rows */
+	PASS_SOLVE_LOSS,			/* solve rows, then add their loss terms */
+	PASS_LOSS					/* loss terms only */
+} PassMode;
+
+typedef struct Side
+{
+	int32		n;
+	const int64 *ids;
+	const int64 *ptr;
+	const int32 *idx;
+	const float *w;
+	float	   *F;				/* this side's factors, n x kp */
+	float	   *G;				/* Gram of F (float, kp x kp) */
+	double	   *Gd;				/* Gram of F (double, kp x kp) */
+	int32		nchunks;
+	int32	   *chunk;			/* nchunks + 1 row bounds */
+	double	   *chunk_loss;		/* per chunk */
+	int32		ngram;			/* gram blocks */
+	double	   *gram_reg;		/* per gram block: sum lam_row |row|^2 */
+} Side;
+
+/*
+ * Everything the tasks read.  It lives in the caller's work buffer, never
+ * on a stack: if the caller's poll longjmps away, workers finish their
+ * current task reading it until als_pool_destroy joins them.
+ */
+typedef struct Trainer
+{
+	AlsParams	p;
+	int			k,
+				kp,
+				KB;
+	int			nthreads;
+	float		alpha,
+				lambda;
+	Side		side[2];		/* 0 = users, 1 = items */
+	float	   *gram_part;		/* ALS_GRAM_BLOCKS x kp x kp */
+	double	   *solve_work;		/* nthreads x als_solve_work_doubles(k) */
+	/* current pass */
+	int			s;				/* side being solved / summed */
+	PassMode	mode;
+} Trainer;
+
+static inline float
+RowLambda(const Trainer *tr, const Side *sd, int32 row)
+{
+	if (tr->p.frequency_scaling)
+		return tr->lambda * (float) (sd->ptr[row + 1] - sd->ptr[row]);
+	return tr->lambda;
+}
+
+static inline int64
+ChunkCost(int64 nnz, int kp)
+{
+	return nnz + kp / 2 + 8;
+}
+
+/* Cut rows into chunks of about ALS_CHUNK_COST; returns the count. */
+static int32
+MakeChunks(const int64 *ptr, int32 n, int kp, int32 *bounds)
+{
+	int32		nc = 0;
+	int64		cost = 0;
+	int32		start = 0;
+
+	if (bounds)
+		bounds[0] = 0;
+	for (int32 r = 0; r < n; r++)
+	{
+		cost += ChunkCost(ptr[r + 1] - ptr[r], kp);
+		if (cost >= ALS_CHUNK_COST || r + 1 - start >= ALS_CHUNK_MAXROWS || r == n - 1)
+		{
+			nc++;
+			if (bounds)
+				bounds[nc] = r + 1;
+			cost = 0;
+			start = r + 1;
+		}
+	}
+	return nc;
+}
+
+static int32
+GramBlocks(int32 n)
+{
+	int32		b = (n + 255) / 256;
+
+	return Max(1, Min(b, ALS_GRAM_BLOCKS));
+}
+
+static inline int64
+GramBlockStart(int32 n, int32 nb, int32 b)
+{
+	return (int64) n * b / nb;
+}
+
+/* splitmix64 */
+static inline uint64
+Mix64(uint64 z)
+{
+	z += UINT64CONST(0x9e3779b97f4a7c15);
+	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* Initial factor j of id on side s: uniform [0, 0.01), from (seed, s, id). */
+static void
+InitTask(void *arg, int64 t, int tid)
+{
+	Trainer    *tr = (Trainer *) arg;
+	Side	   *sd = &tr->side[tr->s];
+	int32		nb = GramBlocks(sd->n);
+	int64		r0 = GramBlockStart(sd->n, nb, t),
+				r1 = GramBlockStart(sd->n, nb, t + 1);
+	uint64		base = Mix64((uint64) tr->p.seed ^ Mix64(tr->s + 1));
+
+	for (int64 r = r0; r < r1; r++)
+	{
+		uint64		h = Mix64(base ^ (uint64) sd->ids[r]);
+		float	   *row = sd->F + (Size) r * tr->kp;
+
+		for (int j = 0; j < tr->kp; j++)
+		{
+			if (j < tr->k)
+			{
+				uint64		z = Mix64(h + (uint64) j);
+
+				row[j] = (float) (z >> 40) * (1.0f / 16777216.0f) * ALS_INIT_SCALE;
+			}
+			else
+				row[j] = 0;
+		}
+	}
+}
+
+/* Call with kb_ a compile-time constant for kp = 16..128 (unrolled kernels). */
+#define DISPATCH_KB(KB, CALL) \
+	switch (KB) \
+	{ \
+		case 1: { const int kb_ = 1; CALL; } break; \
+		case 2: { const int kb_ = 2; CALL; } break; \
+		case 3: { const int kb_ = 3; CALL; } break; \
+		case 4: { const int kb_ = 4; CALL; } break; \
+		case 5: { const int kb_ = 5; CALL; } break; \
+		case 6: { const int kb_ = 6; CALL; } break; \
+		case 7: { const int kb_ = 7; CALL; } break; \
+		case 8: { const int kb_ = 8; CALL; } break; \
+		default: { const int kb_ = (KB); CALL; } break; \
+	}
+
+ALS_CLONES
+static void
+GramTask(void *arg, int64 t, int tid)
+{
+	Trainer    *tr = (Trainer *) arg;
+	Side	   *sd = &tr->side[tr->s];
+	int			kp = tr->kp;
+	int64		r0 = GramBlockStart(sd->n, sd->ngram, t),
+				r1 = GramBlockStart(sd->n, sd->ngram, t + 1);
+	float	   *P = tr->gram_part + (Size) t * kp * kp;
+	double		reg = 0;
+
+	DISPATCH_KB(tr->KB, GramRows(kb_, sd->F, r0, r1, P));
+	for (int64 r = r0; r < r1; r++)
+	{
+		const float *row = sd->F + (Size) r * kp;
+		float		nrm = 0;
+
+		for (int j = 0; j < kp; j++)
+			nrm += row[j] * row[j];
+		reg += (double) RowLambda(tr, sd, r) * nrm;
+	}
+	sd->gram_reg[t] = reg;
+}
+
+ALS_CLONES
+static void
+SolveTask(void *arg, int64 t, int tid)
+{
+	Trainer    *tr = (Trainer *) arg;
+	Side	   *sd = &tr->side[tr->s];
+	Side	   *od = &tr->side[1 - tr->s];
+	int			kp = tr->kp;
+	double		loss = 0;
+	double	   *work = tr->solve_work + (Size) tid * als_solve_work_doubles(tr->k);
+
+	for (int32 r = sd->chunk[t]; r < sd->chunk[t + 1]; r++)
+	{
+		int64		b = sd->ptr[r];
+		int64		n = sd->ptr[r + 1] - b;
+		const int32 *idx = sd->idx + b;
+		const float *wt = sd->w + b;
+		float	   *row = sd->F + (Size) r * kp;
+		float		lam = RowLambda(tr, sd, r);
+
+		if (tr->mode != PASS_LOSS)
+		{
+			if (tr->p.solver == ALS_SOLVER_CHOLESKY)
+			{
+				if (als_solve_exact(tr->k, od->F, kp, od->Gd, kp, idx, wt, n,
+									tr->alpha, lam, row, work) != 0)
+				{
+					/* lambda > 0 keeps A positive definite; keep old row */
+				}
+			}
+			else
+			{
+				DISPATCH_KB(tr->KB, CgRow(kb_, od->G, od->F, idx, wt, n, tr->alpha, lam,
+										  tr->p.cg_steps, row));
+			}
+		}
+		if (tr->mode != PASS_SOLVE)
+		{
+			DISPATCH_KB(tr->KB, loss += RowLoss(kb_, od->G, od->F, idx, wt, n, tr->alpha, lam, row));
+		}
+	}
+	sd->chunk_loss[t] = loss;
+}
+
+/* Gram of side s: partial sums per block, reduced in block order. */
+static void
+GramPass(Trainer *tr, int s, AlsPool *pool, const AlsHooks *hooks)
+{
+	Side	   *sd = &tr->side[s];
+	Size		kk = (Size) tr->kp * tr->kp;
+
+	tr->s = s;
+	PoolRun(pool, GramTask, tr, sd->ngram, hooks);
+	memset(sd->Gd, 0, sizeof(double) * kk);
+	for (int32 b = 0; b < sd->ngram; b++)
+	{
+		const float *P = tr->gram_part + (Size) b * kk;
+
+		for (Size i = 0; i < kk; i++)
+			sd->Gd[i] += P[i];
+	}
+	for (Size i = 0; i < kk; i++)
+		sd->G[i] = (float) sd->Gd[i];
+}
+
+static double
+SolvePass(Trainer *tr, int s, PassMode mode, AlsPool *pool, const AlsHooks *hooks)
+{
+	Side	   *sd = &tr->side[s];
+	double		loss = 0;
+
+	tr->s = s;
+	tr->mode = mode;
+	PoolRun(pool, SolveTask, tr, sd->nchunks, hooks);
+	if (mode != PASS_SOLVE)
+		for (int32 c = 0; c < sd->nchunks; c++)
+			loss += sd->chunk_loss[c];
+	return loss;
+}
+
+static double
+SumReg(const Side *sd)
+{
+	double		r = 0;
+
+	for (int32 b = 0; b < sd->ngram; b++)
+		r += sd->gram_reg[b];
+	return r;
+}
+
+typedef struct WorkLayout
+{
+	Size		trainer,
+				X,
+				Y,
+				G[2],
+				Gd[2],
+				chunk[2],
+				chunk_loss[2],
+				gram_reg[2],
+				gram_part,
+				solve_work,
+				total;
+} WorkLayout;
+
+static void
+Layout(const AlsData *d, const AlsParams *p, int nthreads, WorkLayout *L,
+	   int32 *nchunks_u, int32 *nchunks_i)
+{
+	int			kp = (p->factors + 15) / 16 * 16;
+	Size		kk = (Size) kp * kp;
+	Size		off = 64;		/* room to align the base to 64 bytes */
+	int32		nc[2];
+
+	nc[0] = MakeChunks(d->user_ptr, d->nusers, kp, NULL);
+	nc[1] = MakeChunks(d->item_ptr, d->nitems, kp, NULL);
+#define TAKE(field, bytes) do { L->field = off; off += ((Size) (bytes) + 63) & ~(Size) 63; } while (0)
+	TAKE(trainer, sizeof(Trainer));
+	TAKE(X, sizeof(float) * (Size) d->nusers * kp);
+	TAKE(Y, sizeof(float) * (Size) d->nitems * kp);
+	for (int s = 0; s < 2; s++)
+	{
+		TAKE(G[s], sizeof(float) * kk);
+		TAKE(Gd[s], sizeof(double) * kk);
+		TAKE(chunk[s], sizeof(int32) * ((Size) nc[s] + 1));
+		TAKE(chunk_loss[s], sizeof(double) * (Size) nc[s]);
+		TAKE(gram_reg[s], sizeof(double) * ALS_GRAM_BLOCKS);
+	}
+	TAKE(gram_part, sizeof(float) * kk * ALS_GRAM_BLOCKS);
+	TAKE(solve_work, sizeof(double) * als_solve_work_doubles(p->factors) * (Size) Max(nthreads, 1));
+#undef TAKE
+	L->total = off;
+	*nchunks_u = nc[0];
+	*nchunks_i = nc[1];
+}
+
+Size
+als_train_work_size(const AlsData *d, const AlsParams *p, int nthreads)
+{
+	WorkLayout	L;
+	int32		a,
+				b;
+
+	Layout(d, p, nthreads, &L, &a, &b);
+	return L.total;
+}
+
+/* Nominal flops of one half-step solving n rows with nnz events. */
+static double
+SolveFlops(const AlsParams *p, double n, double nnz)
+{
+	double		k = p->factors;
+
+	if (p->solver == ALS_SOLVER_CHOLESKY)
+		return nnz * (k * k + 2 * k) + n * (k * k * k / 3 + 2 * k * k);
+	return (p->cg_steps + 1) * (2 * k * k * n + 4 * k * nnz);
+}
+
+void
+als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
+		  const AlsHooks *hooks, void *work,
+		  float *user_factors, float *item_factors, AlsResult *res)
+{
+	WorkLayout	L;
+	Trainer    *tr;
+	char	   *base = (char *) TYPEALIGN(64, (uintptr_t) work);
+	double		t0 = NowSeconds();
+	double		gflop = 0;
+	double		k = p->factors;
+	int32		nc[2];
+
+	Layout(d, p, als_pool_threads(pool), &L, &nc[0], &nc[1]);
+	tr = (Trainer *) (base + L.trainer);
+	memset(tr, 0, sizeof(Trainer));
+	tr->nthreads = als_pool_threads(pool);
+	tr->p = *p;
+	tr->k = p->factors;
+	tr->kp = (p->factors + 15) / 16 * 16;
+	tr->KB = tr->kp / 16;
+	tr->alpha = (float) p->alpha;
+	tr->lambda = (float) p->regularization;
+	tr->gram_part = (float *) (base + L.gram_part);
+	tr->solve_work = (double *) (base + L.solve_work);
+	for (int s = 0; s < 2; s++)
+	{
+		Side	   *sd = &tr->side[s];
+
+		sd->n = s == 0 ? d->nusers : d->nitems;
+		sd->ids = s == 0 ? d->user_ids : d->item_ids;
+		sd->ptr = s == 0 ? d->user_ptr : d->item_ptr;
+		sd->idx = s == 0 ? d->user_items : d->item_users;
+		sd->w = s == 0 ? d->user_w : d->item_w;
+		sd->F = (float *) (base + (s == 0 ? L.X : L.Y));
+		sd->G = (float *) (base + L.G[s]);
+		sd->Gd = (double *) (base + L.Gd[s]);
+		sd->nchunks = nc[s];
+		sd->chunk = (int32 *) (base + L.chunk[s]);
+		sd->chunk_loss = (double *) (base + L.chunk_loss[s]);
+		sd->ngram = GramBlocks(sd->n);
+		sd->gram_reg = (double *) (base + L.gram_reg[s]);
+		MakeChunks(sd->ptr, sd->n, tr->kp, sd->chunk);
+	}
+
+	/* deterministic start: hash of (seed, side, id) */
+	for (int s = 0; s < 2; s++)
+	{
+		tr->s = s;
+		PoolRun(pool, InitTask, tr, GramBlocks(tr->side[s].n), hooks);
+	}
+	GramPass(tr, 1, pool, hooks);
+	gflop += 2 * k * k * d->nitems * 1e-9;
+
+	res->loss = NAN;
+	res->iterations = p->iterations;
+	if (p->iterations == 0)
+	{
+		GramPass(tr, 0, pool, hooks);
+		res->loss = SolvePass(tr, 1, PASS_LOSS, pool, hooks) + SumReg(&tr->side[0]);
+	}
+	for (int it = 1; it <= p->iterations; it++)
+	{
+		bool		want_loss = it == p->iterations || (hooks && hooks->loss_every_iteration);
+		double		loss = NAN;
+
+		SolvePass(tr, 0, PASS_SOLVE, pool, hooks);
+		GramPass(tr, 0, pool, hooks);
+		loss = SolvePass(tr, 1, want_loss ? PASS_SOLVE_LOSS : PASS_SOLVE, pool, hooks);
+		if (want_loss)
+			loss += SumReg(&tr->side[0]);
+		else
+			loss = NAN;
+		if (it < p->iterations)
+			GramPass(tr, 1, pool, hooks);
+
+		gflop += (SolveFlops(p, d->nusers, d->nnz) + SolveFlops(p, d->nitems, d->nnz) +
+				  2 * k * k * (d->nusers + (it < p->iterations ? d->nitems : 0)) +
+				  (want_loss ? 2 * k * d->nnz + 2 * k * k * d->nitems : 0)) * 1e-9;
+		if (it == p->iterations)
+			res->loss = loss;
+		if (hooks && hooks->progress)
+			hooks->progress(hooks->arg, it, loss, NowSeconds() - t0, gflop);
+		Poll(hooks);
+	}
+	res->gflop = gflop;
+
+	for (int32 r = 0; r < d->nusers; r++)
+		memcpy(user_factors + (Size) r * tr->k, tr->side[0].F + (Size) r * tr->kp, sizeof(float) * tr->k);
+	for (int32 r = 0; r < d->nitems; r++)
+		memcpy(item_factors + (Size) r * tr->k, tr->side[1].F + (Size) r * tr->kp, sizeof(float) * tr->k);
+}
