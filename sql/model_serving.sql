@@ -129,7 +129,7 @@ SELECT nfrec.deploy('serve_f2', nfrec.als_model_from_factors(
     (SELECT array_agg(title_id ORDER BY title_id) FROM f2_titles),
     (SELECT array_agg(f ORDER BY title_id) FROM f2_titles),
     '{50}', '{201}', '{1}', alpha => 3, regularization => 0.25), 'f2_events') > 0 AS deployed;
--- the same model with ALS-WR scaling (lambda times the user's positive events)
+-- the same model with ALS-WR scaling (lambda times the user's events)
 SELECT nfrec.deploy('serve_f2w', nfrec.als_model_from_factors(
     '{50}', '{{1,0.5}}',
     (SELECT array_agg(title_id ORDER BY title_id) FROM f2_titles),
@@ -137,20 +137,21 @@ SELECT nfrec.deploy('serve_f2w', nfrec.als_model_from_factors(
     '{50}', '{201}', '{1}', alpha => 3, regularization => 0.25,
     regularization_scaling => 'frequency'), 'f2_events') > 0 AS deployed;
 
--- x = (Y'Y + sum alpha w y y' + lambda I)^-1 sum (1 + alpha w) y over the
--- user's positive events, solved by Cramer's rule in plain SQL
+-- x = (Y'Y + sum alpha |w| y y' + lambda I)^-1 sum_{w > 0} (1 + alpha w) y
+-- over the user's events (w < 0 is a dislike: confidence 1 + alpha |w|,
+-- preference 0, as in training), solved by Cramer's rule in plain SQL
 CREATE FUNCTION pg_temp.foldin2(p_user bigint, alpha float8, lambda float8) RETURNS float8[]
 LANGUAGE sql AS $$
 WITH y AS (SELECT title_id, f[1]::float8 AS y1, f[2]::float8 AS y2 FROM f2_titles),
 g AS (SELECT sum(y1 * y1) AS g11, sum(y1 * y2) AS g12, sum(y2 * y2) AS g22 FROM y),
 ev AS (SELECT title_id, sum(coalesce(weight, 0))::float8 AS w
          FROM f2_events WHERE user_id = p_user GROUP BY title_id),
-obs AS (SELECT y.*, ev.w FROM ev JOIN y USING (title_id) WHERE ev.w > 0),
-a AS (SELECT g11 + coalesce(sum(alpha * w * y1 * y1), 0) + lambda AS a11,
-             g12 + coalesce(sum(alpha * w * y1 * y2), 0) AS a12,
-             g22 + coalesce(sum(alpha * w * y2 * y2), 0) + lambda AS a22,
-             coalesce(sum((1 + alpha * w) * y1), 0) AS b1,
-             coalesce(sum((1 + alpha * w) * y2), 0) AS b2
+obs AS (SELECT y.*, ev.w FROM ev JOIN y USING (title_id) WHERE ev.w <> 0),
+a AS (SELECT g11 + coalesce(sum(alpha * abs(w) * y1 * y1), 0) + lambda AS a11,
+             g12 + coalesce(sum(alpha * abs(w) * y1 * y2), 0) AS a12,
+             g22 + coalesce(sum(alpha * abs(w) * y2 * y2), 0) + lambda AS a22,
+             coalesce(sum((1 + alpha * w) * y1) FILTER (WHERE w > 0), 0) AS b1,
+             coalesce(sum((1 + alpha * w) * y2) FILTER (WHERE w > 0), 0) AS b2
         FROM g LEFT JOIN obs ON true GROUP BY g11, g12, g22)
 SELECT ARRAY[(a22 * b1 - a12 * b2) / (a11 * a22 - a12 * a12),
              (a11 * b2 - a12 * b1) / (a11 * a22 - a12 * a12)] FROM a
@@ -167,12 +168,21 @@ SELECT v.source, round(v.factors[1]::numeric, 4) AS x1, round(v.factors[2]::nume
        round((168.5 / 282.6875)::numeric, 4) AS hand_x1, round((107.5 / 282.6875)::numeric, 4) AS hand_x2,
        abs(v.factors[1] - r[1]) < 1e-6 AND abs(v.factors[2] - r[2]) < 1e-6 AS matches_sql_solve
   FROM nfrec.user_vector(50, 'serve_f2') v, pg_temp.foldin2(50, 3, 0.25) r;
--- with ALS-WR scaling: 2 positive events, so lambda = 0.5
+-- with ALS-WR scaling: lambda times the user's titles in the catalog (201,
+-- 202, 203, 204: 4, as training counts every title of the user), so 1.0
 SELECT v.source, abs(v.factors[1] - r[1]) < 1e-6 AND abs(v.factors[2] - r[2]) < 1e-6 AS matches_sql_solve,
        abs(v.factors[1] - w[1]) > 1e-4 AS differs_from_unscaled
-  FROM nfrec.user_vector(50, 'serve_f2w') v, pg_temp.foldin2(50, 3, 0.5) r, pg_temp.foldin2(50, 3, 0.25) w;
+  FROM nfrec.user_vector(50, 'serve_f2w') v, pg_temp.foldin2(50, 3, 1.0) r, pg_temp.foldin2(50, 3, 0.25) w;
 -- only unseen titles 205, 206, 207 remain: 206 (.5x1+.5x2), 205 (-x1+2x2), 207 (0)
 SELECT rank, title_id, round(score::numeric, 5) AS score FROM nfrec.recommend_for(50, 10, 'serve_f2');
+-- a thumbs-down (negative weight) is a dislike, as in training: it moves the
+-- vector away from the title instead of being ignored
+BEGIN;
+INSERT INTO f2_events VALUES (50, 205, -2);
+SELECT v.source, abs(v.factors[1] - r[1]) < 1e-6 AND abs(v.factors[2] - r[2]) < 1e-6 AS matches_sql_solve,
+       round(v.factors[2]::numeric, 4) < round((107.5 / 282.6875)::numeric, 4) AS moved_away_from_205
+  FROM nfrec.user_vector(50, 'serve_f2') v, pg_temp.foldin2(50, 3, 0.25) r;
+ROLLBACK;
 -- a new subscriber with one play: folded in from scratch
 -- by hand: A = [[7.5, -2.75], [-2.75, 10.5]], b = (0, 4), x = (11, 30) / 71.1875
 INSERT INTO f2_events VALUES (60, 202, 1);

@@ -35,7 +35,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "foldin.h"
+#include "als.h"
 #include "model.h"
 #include "pgutil.h"
 #include "topk.h"
@@ -226,8 +226,8 @@ FinishServeModel(ServeModel *sm)
 	int			f = sm->factors,
 				n = sm->nitems;
 
-	sm->G = palloc(sizeof(float) * f * f);
-	foldin_gram(sm->Y, n, f, sm->G);
+	sm->G = palloc(sizeof(double) * f * f);
+	als_gram(f, sm->Y, f, n, sm->G);
 	sm->norms = palloc(sizeof(float) * n);
 	for (int i = 0; i < n; i++)
 	{
@@ -244,7 +244,7 @@ FinishServeModel(ServeModel *sm)
 	qsort_arg(sm->pop_order, n, sizeof(int32), CmpPopularity, (void *) sm->counts);
 	sm->scores = palloc(sizeof(float) * n);
 	sm->seen = palloc0(n);
-	sm->work = palloc(sizeof(float) * f * f);
+	sm->work = palloc(sizeof(double) * als_solve_work_doubles(f));
 }
 
 /* Read a deployed model's title side into a new context (SPI connected). */
@@ -754,9 +754,11 @@ ResolveUser(ServeModel *sm, int64 user_id, float *x)
 		return USER_COLD;
 
 	{
-		double		lambda = sm->lambda * (sm->lambda_per_event ? positive : 1);
-		int			info = foldin_solve(sm->G, sm->Y, sm->factors, cev.rows, cev.w, cev.n,
-										sm->alpha, lambda, sm->work, x);
+		/* the same objective as training's user step (als.h) */
+		double		lambda = sm->lambda * (sm->lambda_per_event ? cev.n : 1);
+		int			info = als_solve_exact(sm->factors, sm->Y, sm->factors, sm->G, sm->factors,
+										   cev.rows, cev.w, cev.n,
+										   sm->alpha, lambda, x, sm->work);
 
 		if (info != 0)
 			ereport(ERROR,

@@ -47,7 +47,7 @@ typedef struct ServeModel
 	int			nitems;
 	const int64 *item_ids;		/* ascending */
 	const float *Y;				/* nitems x factors, row-major */
-	float	   *G;				/* factors x factors, Y'Y */
+	double	   *G;				/* factors x factors, Y'Y (als_gram) */
 	float	   *norms;			/* |y_i| */
 	const float *counts;		/* training events per title */
 	int32	   *pop_order;		/* rows by count desc, title_id asc */
@@ -58,7 +58,7 @@ typedef struct ServeModel
 	/* scratch reused by every call (never across an SPI call) */
 	float	   *scores;			/* nitems */
 	uint8	   *seen;			/* nitems */
-	float	   *work;			/* factors * factors */
+	double	   *work;			/* als_solve_work_doubles(factors) */
 
 	/* a transient model reads users from its value */
 	const AlsModelHeader *value;

@@ -23,7 +23,6 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
-#include "foldin.h"
 #include "model.h"
 #include "pgutil.h"
 
@@ -194,13 +193,17 @@ CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what)
 }
 
 /*
- * The implicit-ALS objective of the factors on the events:
- *   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (sum |x_u|^2 + sum |y_i|^2)
- * computed as sum_u x_u' G x_u over all pairs plus a correction on the
- * observed pairs, in double precision.
+ * The implicit-ALS objective of the factors on the events, exactly as
+ * als_train defines it (doc/alstrain.md):
+ *   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + sum_u lambda_u |x_u|^2 + sum_i lambda_i |y_i|^2
+ * with p = 1, c = 1 + alpha w for w > 0; p = 0, c = 1 + alpha |w| for
+ * w < 0 (a dislike); c = 1, p = 0 for w = 0 and unobserved pairs.
+ * lambda_u = lambda, or lambda times the user's (title's) number of events
+ * under "frequency" scaling.  Computed as sum_u x_u' G x_u over all pairs
+ * plus a correction on the observed pairs, in double precision.
  */
 static double
-ModelLoss(const AlsModelHeader *m)
+ModelLoss(const AlsModelHeader *m, bool frequency)
 {
 	int			f = m->factors;
 	const float *X = ALS_USER_FACTORS(m);
@@ -209,48 +212,60 @@ ModelLoss(const AlsModelHeader *m)
 	const int32 *evi = ALS_EV_ITEM(m);
 	const float *evw = ALS_EV_WEIGHT(m);
 	double	   *G = palloc0(sizeof(double) * f * f);
+	int64	   *item_events = palloc0(sizeof(int64) * Max(m->nitems, 1));
 	double		loss = 0.0,
 				reg = 0.0;
+
+	for (int64 e = 0; e < m->nevents; e++)
+		item_events[evi[e]]++;
 
 	for (int i = 0; i < m->nitems; i++)
 	{
 		const float *y = Y + (Size) i * f;
+		double		sq = 0.0;
 
 		for (int a = 0; a < f; a++)
 		{
-			reg += (double) y[a] * y[a];
+			sq += (double) y[a] * y[a];
 			for (int b = 0; b < f; b++)
 				G[a * f + b] += (double) y[a] * y[b];
 		}
+		reg += sq * (frequency ? (double) item_events[i] : 1.0);
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 	for (int u = 0; u < m->nusers; u++)
 	{
 		const float *x = X + (Size) u * f;
+		double		sq = 0.0;
 
 		for (int a = 0; a < f; a++)
 		{
 			double		gx = 0.0;
 
-			reg += (double) x[a] * x[a];
+			sq += (double) x[a] * x[a];
 			for (int b = 0; b < f; b++)
 				gx += G[a * f + b] * x[b];
 			loss += x[a] * gx;
 		}
+		reg += sq * (frequency ? (double) (ptr[u + 1] - ptr[u]) : 1.0);
 		for (int64 e = ptr[u]; e < ptr[u + 1]; e++)
 		{
 			double		s = 0.0,
-						c = 1.0 + m->alpha * evw[e];
+						w = evw[e],
+						c = 1.0 + m->alpha * fabs(w),
+						p = w > 0.0 ? 1.0 : 0.0;
 
 			for (int a = 0; a < f; a++)
 				s += (double) x[a] * Y[(Size) evi[e] * f + a];
-			loss += c * (1.0 - s) * (1.0 - s) - s * s;
+			/* replace the unobserved term s^2 by c (p - s)^2 */
+			loss += c * (p - s) * (p - s) - s * s;
 		}
 		if ((u & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 	pfree(G);
+	pfree(item_events);
 	return loss + m->regularization * reg;
 }
 
@@ -439,7 +454,7 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 		}
 		ptr[nusers] = e;
 	}
-	m->loss = ModelLoss(m);
+	m->loss = ModelLoss(m, strcmp(scaling, "frequency") == 0);
 
 	{
 		const char *problem = als_model_check(m, total);

@@ -27,7 +27,7 @@ RETURNS als_model
     AS 'MODULE_PATHNAME', 'als_model_from_factors'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION als_model_from_factors(bigint[], real[], bigint[], real[], bigint[], bigint[], real[], float8, float8, text) IS
-    'build a model value from factors trained elsewhere: factor matrices have one row per id (users x factors, titles x factors); optional training events (summed per user and title) drive exclusion and popularity; alpha, regularization and regularization_scaling (none, or frequency: lambda times the user''s positive events, as in ALS-WR and Spark) are used by fold-in';
+    'build a model value from factors trained elsewhere: factor matrices have one row per id (users x factors, titles x factors); optional training events (summed per user and title) drive exclusion and popularity; alpha, regularization and regularization_scaling (none, or frequency: lambda times the user''s number of titles, as in ALS-WR and als_train) are used by fold-in';
 
 CREATE SEQUENCE model_version_seq;
 COMMENT ON SEQUENCE model_version_seq IS 'versions of deployed models (increasing across all names)';
