@@ -63,6 +63,34 @@ JOIN title_text t ON t.title_id = s.similar_id
 ORDER BY s.rank;
 
 \echo
+\echo '#### Recommender: hold out 20% of each user''s titles, train implicit ALS on the rest'
+CREATE TABLE train AS SELECT * FROM interactions WHERE NOT nfrec.holdout(user_id, title_id, 0.2);
+CREATE TABLE test  AS SELECT * FROM interactions WHERE nfrec.holdout(user_id, title_id, 0.2);
+\timing on
+CREATE TABLE trained AS
+SELECT nfrec.als_train(user_id, title_id, weight, '{"verbose": false}') AS model FROM train;
+\timing off
+SELECT (nfrec.model_info(model) - 'options' - 'bytes') AS model FROM trained;
+
+\echo
+\echo '#### Held-out quality at k = 10: the model against a most-popular list'
+SELECT users, round(recall::numeric, 3) AS recall, round(ndcg::numeric, 3) AS ndcg,
+       round(map::numeric, 3) AS map, round(coverage::numeric, 3) AS coverage,
+       round(pop_recall::numeric, 3) AS pop_recall, round(pop_ndcg::numeric, 3) AS pop_ndcg
+FROM nfrec.evaluate((SELECT model FROM trained), 'test', k => 10);
+
+\echo
+\echo '#### Deploy it (bound to the live interactions view, so serving sees new plays) and serve user 42'
+SELECT nfrec.deploy('demo', model, events => 'interactions') AS version FROM trained;
+SELECT r.rank, r.title_id, c.title, c.genres, round(r.score::numeric, 3) AS score
+FROM nfrec.recommend_for(42, 8) r JOIN content_metadata c USING (title_id) ORDER BY r.rank;
+
+\echo
+\echo '#### Because you watched' :'chosen_title'
+SELECT s.rank, s.title_id, c.title, round(s.score::numeric, 3) AS cosine
+FROM nfrec.similar_titles(:chosen_title_id, 5) s JOIN content_metadata c USING (title_id) ORDER BY s.rank;
+
+\echo
 \echo '#### Which at-risk cohorts to target this week (churn model trained on the history before 2025-12-01)'
 CREATE TABLE risk AS SELECT * FROM nfrec.churn_risk('2025-12-01');
 SELECT risk_decile, country, plan, count(*) AS users,
