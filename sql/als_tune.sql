@@ -1,10 +1,6 @@
 -- nfrec.als_tune: grid search with nfrec.als_train, evaluated with
 -- nfrec.evaluate on a validation relation.
 --
--- PENDING: needs nfrec.als_train (the training branch).  After the merge,
--- move this file to sql/als_tune.sql and test/pending/als_tune.out to
--- expected/als_tune.out.  Every output is a count or a boolean, so it does
--- not depend on the exact numbers the trainer produces.
 SET client_min_messages = warning;   -- training progress NOTICEs
 \set SHOW_CONTEXT never
 
