@@ -17,7 +17,18 @@ DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION) --inputdir=.
 
-SHLIB_LINK += -lopenblas -lm -lpthread
+# OpenBLAS: prefer Debian's single-threaded build (libopenblas0-serial).
+# nfrec calls BLAS only from the backend thread (training runs its own
+# threads with their own kernels), and the pthread build starts a pool of
+# spinning threads in every backend that loads the library.
+MULTIARCH       := $(shell $(CC) -print-multiarch 2>/dev/null)
+OPENBLAS_SERIAL := /usr/lib/$(MULTIARCH)/openblas-serial
+ifneq ($(wildcard $(OPENBLAS_SERIAL)/libopenblas.so.0),)
+SHLIB_LINK += -L$(OPENBLAS_SERIAL) -l:libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_SERIAL)
+else
+SHLIB_LINK += -lopenblas
+endif
+SHLIB_LINK += -lm -lpthread
 PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -O3 -fno-math-errno -fopenmp-simd
 EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
 

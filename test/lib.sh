@@ -26,7 +26,7 @@ nf_log() { printf '== %s\n' "$*" >&2; }
 
 nf_install_deps() {
 	[ "${NFREC_SKIP_APT:-0}" = 1 ] && return 0
-	local pkgs="postgresql-$NFREC_PGVER postgresql-server-dev-$NFREC_PGVER libopenblas-dev make gcc"
+	local pkgs="postgresql-$NFREC_PGVER postgresql-server-dev-$NFREC_PGVER libopenblas-dev libopenblas0-serial make gcc"
 	local missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
