@@ -47,6 +47,63 @@ SELECT bool_and(rk <= greatest(1, n / 10)) AS hits_in_top_tenth
 FROM (SELECT r.title_id, rank() OVER (ORDER BY r.roi DESC NULLS LAST) AS rk, count(*) OVER () AS n
       FROM roi r WHERE r.observed) x
 JOIN demo_title_truth t USING (title_id) WHERE t.planted = 'hit';
+-- the at-risk comparison finds the planted rescue effect of the hits and
+-- none of the flops: every hit's at-risk watchers are retained more than
+-- comparable non-watchers, the hits' lift (pooled over titles, weighted by
+-- at-risk watchers) is above the flops', and every hit earns more retained
+-- subscriber-months than any flop (the flops have few at-risk watchers, so
+-- their own lift is noise around 0)
+SELECT bool_and(r.retention_lift > 0) FILTER (WHERE t.planted = 'hit') AS every_hit_lifts_retention,
+       sum(r.retention_lift * r.at_risk_watchers) FILTER (WHERE t.planted = 'hit')
+         / sum(r.at_risk_watchers) FILTER (WHERE t.planted = 'hit')
+       > coalesce(sum(r.retention_lift * r.at_risk_watchers) FILTER (WHERE t.planted = 'flop')
+                  / nullif(sum(r.at_risk_watchers) FILTER (WHERE t.planted = 'flop' AND r.retention_lift IS NOT NULL), 0), 0)
+         AS hits_lift_above_flops,
+       min(r.retention_months) FILTER (WHERE t.planted = 'hit')
+         > max(r.retention_months) FILTER (WHERE t.planted = 'flop') AS hits_months_above_flops
+FROM roi r JOIN demo_title_truth t USING (title_id)
+WHERE r.observed AND t.planted IS NOT NULL;
+-- ... and the at-risk columns of the planted titles recomputed in plain SQL:
+-- the default model is churn_model(as_of, retention_days); deciles at
+-- launch; at-risk = deciles 8-10 still subscribed at launch + 28; kept =
+-- subscribed at launch + 28 + 60; non-watchers weighted to the watchers'
+-- deciles (the pooled at-risk non-watchers where a decile has none)
+CREATE TEMP TABLE model AS SELECT nfrec.churn_model('2026-01-01', 60) AS m;
+WITH p AS (
+  SELECT r.title_id, r.launch_date FROM roi r JOIN demo_title_truth t USING (title_id)
+  WHERE t.planted IS NOT NULL AND r.observed
+), risk AS (
+  SELECT f.as_of AS launch_date, f.user_id,
+         ntile(10) OVER (PARTITION BY f.as_of ORDER BY nfrec.churn_score(model.m, f.features), f.user_id) AS decile
+  FROM model, nfrec.churn_features_at(ARRAY(SELECT DISTINCT launch_date FROM p)) f
+), a AS (
+  SELECT p.title_id, k.decile,
+         EXISTS (SELECT 1 FROM viewing_events e
+                 WHERE e.user_id = k.user_id AND e.title_id = p.title_id AND e.watch_pct >= 70
+                   AND e.started_at >= p.launch_date AND e.started_at < p.launch_date + 28) AS watched,
+         (s.cancel_date IS NULL OR s.cancel_date > p.launch_date + 88) AS kept
+  FROM p JOIN risk k USING (launch_date) JOIN subscriptions s USING (user_id)
+  WHERE k.decile >= 8 AND (s.cancel_date IS NULL OR s.cancel_date > p.launch_date + 28)
+), pooled AS (
+  SELECT title_id, avg(kept::int) AS rate FROM a WHERE NOT watched GROUP BY title_id
+), c AS (
+  SELECT a.title_id, a.decile, count(*) FILTER (WHERE a.watched) AS w,
+         count(*) FILTER (WHERE a.watched AND a.kept) AS w_kept,
+         coalesce(avg(a.kept::int) FILTER (WHERE NOT a.watched), min(pl.rate)) AS n_rate
+  FROM a JOIN pooled pl USING (title_id) GROUP BY a.title_id, a.decile
+), ref AS (
+  SELECT title_id, sum(w) AS arw, sum(w_kept) AS arw_kept,
+         sum(w * n_rate) / nullif(sum(w), 0) AS nret
+  FROM c GROUP BY title_id
+)
+SELECT count(*) AS planted_observed,
+       count(*) FILTER (WHERE r.at_risk_watchers IS DISTINCT FROM ref.arw::bigint
+                           OR r.at_risk_watchers_retained IS DISTINCT FROM ref.arw_kept::bigint
+                           OR abs(r.nonwatcher_retention - ref.nret) > 1e-9
+                           OR abs(r.retention_lift - (ref.arw_kept::float8 / ref.arw - ref.nret)) > 1e-9)
+         AS different
+FROM ref JOIN roi r USING (title_id);
+
 -- watchers recomputed in plain SQL for the planted titles
 SELECT bool_and(r.watchers = (SELECT count(DISTINCT e.user_id) FROM viewing_events e
                               WHERE e.title_id = r.title_id AND e.watch_pct >= 70

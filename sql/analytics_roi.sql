@@ -31,8 +31,10 @@ INSERT INTO content_metadata(title_id, title, content_type, episodes, launch_dat
 INSERT INTO subscriptions
 SELECT u, '2024-01-01', NULL, 'standard', 10, 'US' FROM generate_series(1, 20) u;
 UPDATE subscriptions SET monthly_price = 20 WHERE user_id = 16;
-UPDATE subscriptions SET cancel_date = '2024-04-15' WHERE user_id = 16;  -- after the window, 45 days
-UPDATE subscriptions SET cancel_date = '2024-04-10' WHERE user_id = 18;  -- 40 days
+UPDATE subscriptions SET cancel_date = '2024-04-15' WHERE user_id = 16;  -- after the window
+UPDATE subscriptions SET cancel_date = '2024-04-10' WHERE user_id = 18;  -- after the window
+UPDATE subscriptions SET cancel_date = '2024-05-28' WHERE user_id = 17;  -- last day of the follow-up
+UPDATE subscriptions SET cancel_date = '2024-05-29' WHERE user_id = 19;  -- the day after it
 UPDATE subscriptions SET cancel_date = '2024-03-20' WHERE user_id = 20;  -- inside the window
 INSERT INTO subscriptions VALUES
  (21, '2024-03-05', '2024-04-04', 'standard', 15, 'US'),
@@ -94,30 +96,32 @@ SELECT title_id, at_risk_watchers AS arw, at_risk_watchers_retained AS arw_kept,
        round(incremental_months::numeric, 4) AS months, value, round(roi::numeric, 6) AS roi
 FROM nfrec.content_roi(risk_model => :'model');
 
--- Hand-worked, Movie A (launch 2024-03-01, window [Mar 1, Mar 29), follow-up
--- to Apr 30 = launch + 60, landmark Mar 29 = launch + 28):
+-- Hand-worked, Movie A (launch 2024-03-01, window [Mar 1, Mar 29), landmark
+-- Mar 29 = launch + 28, follow-up 60 days from the landmark to May 28):
 --  starters 1,2,3,4,15,16,17,21,23,24 = 10; watchers 1,2,4,15,16,17,21,23 = 8
 --  at risk (deciles 8..10) and subscribed at the landmark: 15,16 (d8),
 --  17,18 (d9), 19 (d10); user 20 cancelled inside the window: left out.
---  watchers 15 (kept, 60 days), 16 (cancelled Apr 15: 45 days), 17 (kept, 60)
---    -> 3 watchers, 2 kept, retention 2/3
---  non-watchers 18 (d9, cancelled Apr 10: 40 days), 19 (d10, kept, 60)
---    decile 8 has no non-watcher -> pooled: rate 1/2, 50 days
---    decile 9: rate 0/1, 40 days
---    -> non-watcher retention (2 * 1/2 + 1 * 0) / 3 = 1/3; lift 1/3
---  retention days (60 + 45 - 2 * 50) + (60 - 40) = 25 -> 25/30 months;
---    value (10*60 + 20*45 - (10 + 20) * 50) + (10*60 - 10*40) = 200 -> 200/30
+--  watchers 15 (kept, 60 days), 16 (cancelled Apr 15: 17 days after the
+--    landmark), 17 (cancelled May 28: not subscribed at the end, 60 days)
+--    -> 3 watchers, 1 kept, retention 1/3
+--  non-watchers 18 (d9, cancelled Apr 10: 12 days), 19 (d10, cancelled
+--    May 29: still subscribed at the end, 60 days)
+--    decile 8 has no non-watcher -> pooled: rate 1/2, (12 + 60) / 2 = 36 days
+--    decile 9: rate 0/1, 12 days
+--    -> non-watcher retention (2 * 1/2 + 1 * 0) / 3 = 1/3; lift 0
+--  retention days (60 + 17 - 2 * 36) + (60 - 12) = 53 -> 53/30 months;
+--    value (10*60 + 20*17 - (10 + 20) * 36) + (10*60 - 10*12) = 340 -> 340/30
 --  signups: 21 (first play Mar 6, 1 day after signup; cancelled after 30
 --    days: 1 month, 15/month) and 24 (first play Mar 3, 6 days after signup
 --    Feb 26; 60 days: 2 months, 5/month) -> 3 months, value 25
 --    (22: first play 7 days after signup, too late; 23: first play elsewhere)
---  incremental months 25/30 + 3; value 200/30 + 25 = 31.67; roi 31.67 / 1000
+--  incremental months 53/30 + 3; value 340/30 + 25 = 36.33; roi 36.33 / 1000
 -- Series B: starters/watchers 5..9 (and 22) = 6; completers 5 (36 h), 6 (3 h),
 --   9 (12 h) -> median 12 h; nobody at risk; no cost -> roi NULL.
 -- Old C: launched before the first event -> not listed by default.
 -- Late D: launch + 28 + 60 > as_of -> not observed: retention columns NULL.
-SELECT round((25.0 / 30)::numeric, 4) AS ret_months, round((25.0 / 30 + 3)::numeric, 4) AS months,
-       round(200.0 / 30 + 25, 2) AS value, round(round(200.0 / 30 + 25, 2) / 1000, 6) AS roi;
+SELECT round((53.0 / 30)::numeric, 4) AS ret_months, round((53.0 / 30 + 3)::numeric, 4) AS months,
+       round(340.0 / 30 + 25, 2) AS value, round(round(340.0 / 30 + 25, 2) / 1000, 6) AS roi;
 
 -- The knobs.  completion_pct 69.9: user 3 (69.9%) completes Movie A too.
 SELECT title_id, starters, watchers FROM nfrec.content_roi(completion_pct => 69.9, risk_model => :'model')
@@ -125,12 +129,15 @@ WHERE title_id = 100;
 -- window_days 29: the window is [Mar 1, Mar 30): user 18 (Mar 29 00:00)
 -- watches Movie A and user 8 completes Series B at Mar 29 00:00, 456 h after
 -- the first episode (median of 3, 12, 36, 456 h = 24 h).  The landmark
--- moves to Mar 30.  At-risk watchers 15 (d8, 60 days), 16 (d8, 45), 17 (d9,
--- 60), 18 (d9, 40): 4, 2 kept.  Only non-watcher: 19 (d10, kept, 60 days),
--- pooled for deciles 8 and 9 -> non-watcher retention 1, lift 1/2 - 1 = -1/2;
--- retention days (105 - 2*60) + (100 - 2*60) = -35 -> -35/30 months;
--- value (1500 - 30*60) + (1000 - 20*60) = -500 -> -500/30; plus the same two
--- signups (3 months, 25): months 3 - 35/30, value 25 - 500/30 = 8.33.
+-- moves to Mar 30, the end of the follow-up to May 29.  At-risk watchers 15
+-- (d8, kept, 60 days), 16 (d8, cancelled Apr 15: 16 days), 17 (d9, May 28:
+-- 59 days), 18 (d9, cancelled Apr 10: 11 days): 4, 1 kept.  Only
+-- non-watcher: 19 (d10, cancelled May 29, the last day: not kept, 60 days),
+-- pooled for deciles 8 and 9 -> non-watcher retention 0, lift 1/4 - 0;
+-- retention days (76 - 2*60) + (70 - 2*60) = -94 -> -94/30 months; value
+-- (10*60 + 20*16 - 30*60) + (10*59 + 10*11 - 20*60) = -1380 -> -1380/30;
+-- plus the same two signups (3 months, 25): months 3 - 94/30, value
+-- 25 - 1380/30 = -21.
 SELECT title_id, watchers, series_completers, binge_hours, at_risk_watchers AS arw,
        at_risk_watchers_retained AS arw_kept, at_risk_nonwatchers AS arn,
        round(nonwatcher_retention::numeric, 4) AS nw_ret, round(retention_lift::numeric, 4) AS lift,
@@ -138,8 +145,8 @@ SELECT title_id, watchers, series_completers, binge_hours, at_risk_watchers AS a
        value, round(roi::numeric, 6) AS roi
 FROM nfrec.content_roi(window_days => 29, risk_model => :'model') WHERE title_id IN (100, 200);
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median_hours,
-       round((-35.0 / 30)::numeric, 4) AS ret_months, round((3 - 35.0 / 30)::numeric, 4) AS months,
-       round(25 - 500.0 / 30, 2) AS value, round(round(25 - 500.0 / 30, 2) / 1000, 6) AS roi
+       round((-94.0 / 30)::numeric, 4) AS ret_months, round((3 - 94.0 / 30)::numeric, 4) AS months,
+       round(25 - 1380.0 / 30, 2) AS value, round(round(25 - 1380.0 / 30, 2) / 1000, 6) AS roi
 FROM (VALUES (3), (12), (36), (456)) v(h);
 -- attribution_days 8: user 22's first play, 7 days after signup, now counts
 -- for Series B: 60 days at 5/month -> 2 months, value 10; no cost -> no roi

@@ -253,6 +253,28 @@ JOIN LATERAL (SELECT count(DISTINCT user_id) AS watchers, avg(watch_pct) AS pct,
               FROM viewing_events e
               WHERE e.title_id = t.title_id AND e.event_type = 'play') p ON true
 WHERE t.planted IS NOT NULL GROUP BY 1 ORDER BY 1;
+-- the launch win-back: subscribers idle for two weeks when a planted title
+-- (hit or flop) launches start it in its first 30 days more often than
+-- the others (by more than 10 points)
+WITH p AS (
+    SELECT t.title_id, c.launch_date
+    FROM demo_title_truth t JOIN content_metadata c USING (title_id)
+    WHERE t.planted IS NOT NULL AND c.launch_date + 30 <= '2025-12-31'),
+a AS (
+    SELECT p.title_id,
+           coalesce((SELECT max(e.started_at) FROM viewing_events e
+                     WHERE e.user_id = s.user_id AND e.event_type = 'play' AND e.started_at < p.launch_date),
+                    s.signup_date::timestamptz) < p.launch_date - 14 AS idle,
+           EXISTS (SELECT 1 FROM viewing_events e
+                   WHERE e.user_id = s.user_id AND e.title_id = p.title_id AND e.event_type = 'play'
+                     AND e.started_at < p.launch_date + 30) AS started
+    FROM p JOIN subscriptions s ON s.signup_date <= p.launch_date - 14
+                               AND (s.cancel_date IS NULL OR s.cancel_date > p.launch_date))
+SELECT count(DISTINCT title_id) AS planted_launches,
+       bool_and(idle_share > active_share + 0.1) AS idle_subscribers_come_to_try
+FROM (SELECT title_id, avg(started::int) FILTER (WHERE idle) AS idle_share,
+             avg(started::int) FILTER (WHERE NOT idle) AS active_share
+      FROM a GROUP BY title_id) x;
 -- at-risk subscribers at a launch (watch time fell as above) who watched a
 -- hit in its first 28 days cancel less in the 60 days after launch than
 -- at-risk subscribers who did not; among the ones really disengaging

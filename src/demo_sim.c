@@ -22,13 +22,21 @@
  * communities by popularity.  Completion depends on how well the title
  * matches the user's tastes and on the title's quality.
  *
- * Churn.  Churn-prone users at some point start to disengage: for 3-8
- * weeks their session rate drops (to 60% at once, then towards 10%), they
- * abandon more and browse without playing more, and then they cancel (15%
- * recover instead).  Watching a planted hit while disengaging stops the
- * decline (90%).  Everybody also has a small random cancellation hazard,
- * and a few new subscribers cancel in their first month, which keeps churn
- * learnable but not trivially so.
+ * Churn.  Churn-prone users at some point start to disengage: for 6-12
+ * weeks they play less and less (engagement 60% at once, then towards
+ * 10%): they still open the app, but less often (30-100% of their usual
+ * rate) and more and more only to browse, they abandon more, and then they
+ * cancel (15% recover instead).  Watching a planted hit while disengaging
+ * stops the decline (90%).  Everybody also has a small random cancellation
+ * hazard, and a few new subscribers cancel in their first month, which
+ * keeps churn learnable but not trivially so.
+ *
+ * Launch win-back.  Subscribers idle for two weeks when a planted launch
+ * (hit or flop) goes live are reached by its win-back and may come to try
+ * it in its first month.  Who watches a planted launch thus depends on
+ * what the service observes, so an observational comparison of at-risk
+ * watchers with comparable non-watchers can find the hits' rescue effect
+ * (and no effect of the flops).
  */
 #include "demo_sim.h"
 #include "demo_words.h"
@@ -115,6 +123,13 @@ static const double hour_profile[DEMO_N_DEVICES][2][24] = {
 #define HIT_PICK_DAYS		60
 #define DECLINE_MEAN_START	130.0	/* mean days to a churn-prone user's decline */
 #define RANDOM_CHURN_MEAN	6000.0	/* mean days to a random cancellation */
+#define DECLINE_MIN_DAYS	42		/* a decline lasts 6 to 12 weeks ... */
+#define DECLINE_SPAN_DAYS	43
+#define SESSION_FLOOR		0.3		/* ... the app is still opened at 30-100% of the rate */
+#define BROWSE_SLOPE		0.75	/* ... more and more often only to browse */
+#define WINBACK_IDLE_DAYS	14		/* idle at a planted launch: reached by its win-back */
+#define WINBACK_DAYS		30
+#define WINBACK_DAILY		0.02	/* chance a day that a reached subscriber comes to try it */
 #define NOON_USEC			(INT64CONST(12) * 3600 * DEMO_USEC_PER_SEC)
 #define TEN_USEC			(INT64CONST(10) * 3600 * DEMO_USEC_PER_SEC)
 
@@ -732,6 +747,8 @@ typedef struct Sim
 	bool		rescued_this_decline;
 	double		engagement;
 	int32		day;
+	int32		last_play_day;	/* day of the last play emitted */
+	uint32		winback;		/* bit k: reached by planted launch k's win-back */
 } Sim;
 
 static void
@@ -751,6 +768,8 @@ Emit(Sim *sm, int64 usec, int type, int32 title, double pct, int32 secs, int dev
 		e->watch_pct = (float) pct;
 		e->watch_seconds = secs;
 	}
+	if (type == DEMO_EV_PLAY)
+		sm->last_play_day = sm->day;
 	sm->n++;
 }
 
@@ -978,7 +997,7 @@ ScheduleDecline(Sim *sm, int32 d, double mean_wait)
 	double		w = Expo(&sm->r, mean_wait);
 
 	sm->onset = w > 1e6 ? PG_INT32_MAX / 2 : d + (int32) w;
-	sm->length = 21 + UInt(&sm->r, 36);
+	sm->length = DECLINE_MIN_DAYS + UInt(&sm->r, DECLINE_SPAN_DAYS);
 	sm->recover = U01(&sm->r) < 0.15;
 	sm->rescued_this_decline = false;
 }
@@ -1087,7 +1106,7 @@ Session(Sim *sm, int64 now, int device, bool weekend, int32 forced)
 		}
 	}
 
-	if (forced < 0 && U01(&sm->r) < 0.07 + 0.45 * (1 - e))
+	if (forced < 0 && U01(&sm->r) < 0.07 + BROWSE_SLOPE * (1 - e))
 	{
 		/* browse without playing */
 		int			k = 1 + UInt(&sm->r, 4);
@@ -1197,7 +1216,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 	double		act;
 	int32		start;
 	int32		random_cancel;
-	int32		forced_hit = -1;
+	int32		forced_title = -1;
 	bool		trial = false;
 	int64		cursor;
 
@@ -1315,7 +1334,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 			if (u->signup_day < D)
 			{
 				u->attributed_to = h;
-				forced_hit = h;
+				forced_title = h;
 			}
 			else
 				u->signup_day = UInt(&sm.r, D);
@@ -1339,6 +1358,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 	sm.lo_usec = Max((int64) u->signup_day * DEMO_USEC_PER_DAY + NOON_USEC, 0);
 	sm.hi_usec = (int64) D * DEMO_USEC_PER_DAY;
 	sm.engagement = 1.0;
+	sm.last_play_day = PG_INT32_MIN / 2;
 
 	/* end of the previous session: sessions never overlap, even across days */
 	cursor = PG_INT64_MIN;
@@ -1387,24 +1407,43 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 
 		dow = (p->dow0 + d) % 7;
 		weekend = dow == 0 || dow == 6;
-		lambda = SESSIONS_PER_DAY * p->activity * act * sm.engagement *
+		/* disengaging: fewer sessions, and more of them only browse (Session) */
+		lambda = SESSIONS_PER_DAY * p->activity * act *
+			(SESSION_FLOOR + (1 - SESSION_FLOOR) * sm.engagement) *
 			sm.habit[dow] * (d - u->signup_day < 14 ? 1.6 : 1.0);
 		/* an active day (probability as for a Poisson count > 0), then more sessions */
 		nsess = U01(&sm.r) < 1.0 - exp(-lambda) ? 1 + Poisson(&sm.r, 0.3 * lambda) : 0;
 
-		/* a new launch-driven subscriber starts with the launch */
-		if (forced_hit >= 0 && d == u->signup_day)
-			extra = true;
-		/* a disengaging subscriber may come back for a new hit */
-		else if (forced_hit < 0 && sm.engagement < 1.0)
+		/*
+		 * The service's launch-day win-back: a subscriber idle for two weeks
+		 * when a planted launch (hit or flop) goes live hears about it and
+		 * may come back to try it in its first month.  Who is reached
+		 * depends on what the service can see (days since the last play),
+		 * never on the hidden decline, so watchers and non-watchers of a
+		 * launch are comparable given the observed history.
+		 */
+		for (int i = 0; i < cat->nhits + cat->nflops; i++)
 		{
-			for (int i = 0; i < cat->nhits; i++)
-			{
-				int32		h = cat->hits[i];
+			int32		h = i < cat->nhits ? cat->hits[i] : cat->flops[i - cat->nhits];
 
-				if (s->state[h] == ST_UNSEEN && InWindow(&sm, h, 30) && U01(&sm.r) < 0.03)
+			if (d == cat->title[h].launch_day &&
+				d - Max(sm.last_play_day, u->signup_day) >= WINBACK_IDLE_DAYS)
+				sm.winback |= (uint32) 1 << i;
+		}
+
+		/* a new launch-driven subscriber starts with the launch */
+		if (forced_title >= 0 && d == u->signup_day)
+			extra = true;
+		else if (forced_title < 0 && sm.winback != 0)
+		{
+			for (int i = 0; i < cat->nhits + cat->nflops; i++)
+			{
+				int32		h = i < cat->nhits ? cat->hits[i] : cat->flops[i - cat->nhits];
+
+				if ((sm.winback & ((uint32) 1 << i)) && s->state[h] == ST_UNSEEN &&
+					InWindow(&sm, h, WINBACK_DAYS) && U01(&sm.r) < WINBACK_DAILY)
 				{
-					forced_hit = h;
+					forced_title = h;
 					extra = true;
 					break;
 				}
@@ -1453,8 +1492,8 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 			if (now < sm.lo_usec || now >= sm.hi_usec)
 				continue;
 			/* the pending hit goes to the first session that happens */
-			forced = forced_hit;
-			forced_hit = -1;
+			forced = forced_title;
+			forced_title = -1;
 			cursor = Session(&sm, now, devs[i], weekend, forced);
 		}
 		if (cancel_today)

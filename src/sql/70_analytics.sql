@@ -712,10 +712,12 @@ BEGIN
                                         f.user_id) AS decile
         FROM nfrec.churn_features_at($6, $12, $13, $14, $15, $16) f
     ), atrisk AS (
-        -- at risk at launch and still subscribed at launch_date + window_days
+        -- at risk at launch and still subscribed at the landmark
+        -- launch_date + window_days; followed for retention_days from there
         SELECT r.launch_date, r.user_id, r.decile, s.price,
-               (s.cancel_date IS NULL OR s.cancel_date > r.launch_date + $5) AS retained,
-               least(coalesce(s.cancel_date, r.launch_date + $5), r.launch_date + $5) - r.launch_date AS days
+               (s.cancel_date IS NULL OR s.cancel_date > r.launch_date + $2 + $5) AS retained,
+               least(coalesce(s.cancel_date, r.launch_date + $2 + $5), r.launch_date + $2 + $5)
+                 - (r.launch_date + $2) AS days
         FROM risk r JOIN subs s ON s.user_id = r.user_id
         WHERE r.decile > 10 - $7
           AND (s.cancel_date IS NULL OR s.cancel_date > r.launch_date + $2)
@@ -797,7 +799,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION content_roi(int, real, int, int, int, date, date, date, jsonb, regclass, regclass, regclass) IS
-    'per launched title: watchers (distinct users with watch_pct >= completion_pct in [launch_date, launch_date + window_days)), completion rate, binge velocity, attributed signups, retention of at-risk watchers versus at-risk non-watchers of the same risk decile, incremental subscriber-months, value and roi; see doc/analytics.md';
+    'per launched title: watchers (distinct users with watch_pct >= completion_pct in [launch_date, launch_date + window_days)), completion rate, binge velocity, attributed signups, retention of at-risk watchers (top risk deciles at launch, subscribed at launch_date + window_days) over retention_days from there versus at-risk non-watchers of the same risk decile, incremental subscriber-months, value and roi; see doc/analytics.md';
 
 -- ---------------------------------------------------------------------
 -- Homepage metrics
