@@ -30,7 +30,9 @@ SHLIB_LINK += -lopenblas
 endif
 SHLIB_LINK += -lm -lpthread
 PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -O3 -fno-math-errno -fopenmp-simd
-EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
+# header dependencies, so a changed header rebuilds what includes it
+PG_CFLAGS += -MMD -MP
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -38,3 +40,5 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@
+
+-include $(OBJS:.o=.d)

@@ -16,10 +16,11 @@ INSERT INTO tiny VALUES
   (5, 10, 1), (5, 13, 1), (5, 14, 0),
   (6, 11, 4), (6, 14, 1);
 
--- Byte fingerprint of a model with its one timing field (train_seconds,
--- bytes 44..51 of the payload = hex digits 91..106 of the text form) zeroed.
+-- Byte fingerprint of a model with its two timing fields (train_seconds and
+-- trained_at, bytes 44..59 of the payload = hex digits 91..122 of the text
+-- form) zeroed.
 CREATE FUNCTION pg_temp.fp(m nfrec.als_model) RETURNS text LANGUAGE sql AS $$
-  SELECT md5(overlay(m::text PLACING repeat('0', 16) FROM 91 FOR 16))
+  SELECT md5(overlay(m::text PLACING repeat('0', 32) FROM 91 FOR 32))
 $$;
 
 -- Largest |gradient| of the objective with respect to the rows of one side
@@ -82,9 +83,13 @@ FROM tiny, generate_series(0, 8) AS n, (VALUES ('none'), ('frequency')) AS s(sca
 GROUP BY s.scaling, n;
 
 -- shape of a model
-SELECT nfrec.model_info(m) - 'train_seconds' - 'loss' - 'alpha' - 'regularization' AS info,
+SELECT nfrec.model_info(m) - 'train_seconds' - 'trained_at' - 'loss' - 'alpha' - 'regularization' AS info,
        (nfrec.model_info(m)->>'alpha')::float8 = 2 AS alpha_recorded,
        (nfrec.model_info(m)->>'regularization')::float8 = 0.3 AS regularization_recorded
+FROM chol WHERE n = 8 AND scaling = 'none';
+-- when it was trained (a timestamp, not part of the fingerprint)
+SELECT (nfrec.model_info(m)->>'trained_at')::timestamptz
+         BETWEEN now() - interval '1 hour' AND clock_timestamp() AS trained_at_recorded
 FROM chol WHERE n = 8 AND scaling = 'none';
 
 -- title step exact: the gradient in the titles' factors vanishes

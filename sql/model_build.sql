@@ -7,7 +7,7 @@ SELECT nfrec.model_info(nfrec.als_model_from_factors(
     '{2,1}', '{{0,1},{1,0}}',
     '{30,10,20}', '{{1,1},{1,0},{0,1}}',
     '{1,1,2}', '{10,10,30}', '{1,2,3}'))
-    - 'bytes' - 'train_seconds' AS info;
+    - 'bytes' - 'train_seconds' - 'trained_at' AS info;
 -- Loss by hand: Y'Y = [[2,1],[1,2]]; sum_u x'Gx = 2 + 2 = 4; observed pairs
 -- (1,10) and (2,30) both have x.y = 1: c(1-1)^2 - 1^2 = -1 each -> 2;
 -- lambda (|X|^2 + |Y|^2) = 0.1 * (2 + 4) = 0.6; total 2.6.
@@ -26,7 +26,7 @@ SELECT nfrec.drop_model('build_check');
 
 -- No users and no events: a title-only model (everyone is cold or folded in).
 SELECT nfrec.model_info(nfrec.als_model_from_factors('{}', '{}', '{5}', '{{2}}'))
-    - 'bytes' - 'train_seconds' - 'options' AS info;
+    - 'bytes' - 'train_seconds' - 'trained_at' - 'options' AS info;
 -- Huge ids and a single title.
 SELECT (nfrec.model_info(nfrec.als_model_from_factors(
     '{9223372036854775807,-9223372036854775808}', '{{1},{2}}', '{-1}', '{{3}}',

@@ -19,7 +19,8 @@ $$ SELECT nfrec.als_model_from_factors('{1,2}', '{{1,0},{0,1}}', '{10,20,30}',
 SELECT nfrec.deploy('reg_a', pg_temp.model_a(), 'r_events') AS v1 \gset
 SELECT name, users, titles, events, factors, iterations, alpha, regularization, options,
        train_seconds, round(final_loss::numeric, 6) AS final_loss, events_relation, is_default,
-       version = :v1 AS version_returned, deployed_at <= now() AS deployed_before_now
+       version = :v1 AS version_returned, deployed_at <= now() AS deployed_before_now,
+       trained_at IS NULL AS imported_factors_have_no_training_time
   FROM nfrec.models WHERE name = 'reg_a';
 SELECT nfrec.model_version('reg_a') = :v1 AS model_version;
 SELECT * FROM nfrec.recommend_for(1, 3, 'reg_a');

@@ -30,6 +30,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 
 #include "als.h"
 #include "alsmodel.h"
@@ -735,6 +736,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	m->loss = res.loss;
 	m->iterations = res.iterations;
 	m->train_seconds = Now() - t0;
+	m->trained_at = GetCurrentTimestamp();
 	if (opt.verbose)
 		ereport(NOTICE,
 				(errmsg("als_train done: loss %.7g, %.3f s in all",

@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "alsmodel.h"
 
@@ -203,6 +204,11 @@ als_model_info(PG_FUNCTION_ARGS)
 	AppendJsonNumber(&s, "regularization", m->regularization);
 	AppendJsonNumber(&s, "loss", m->loss);
 	AppendJsonNumber(&s, "train_seconds", m->train_seconds);
+	if (m->trained_at != 0)
+		appendStringInfo(&s, ", \"trained_at\": \"%s\"",
+						 timestamptz_to_str((TimestampTz) m->trained_at));
+	else
+		appendStringInfoString(&s, ", \"trained_at\": null");
 	appendStringInfo(&s, ", \"options\": %s}", ALS_OPTIONS(m));
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
 }

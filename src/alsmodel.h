@@ -28,7 +28,7 @@
 #include "c.h"
 
 #define ALS_MODEL_MAGIC		0x4E465231	/* "NFR1" */
-#define ALS_MODEL_VERSION	1
+#define ALS_MODEL_VERSION	2
 
 typedef struct AlsModelHeader
 {
@@ -43,6 +43,7 @@ typedef struct AlsModelHeader
 	int32		options_len;	/* bytes, including NUL and padding */
 	float8		loss;			/* final training loss (objective) */
 	float8		train_seconds;
+	int64		trained_at;		/* TimestampTz when training finished; 0 = unknown */
 	float8		alpha;
 	float8		regularization;
 	char		data[FLEXIBLE_ARRAY_MEMBER];

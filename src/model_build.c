@@ -22,6 +22,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "model.h"
 #include "pgutil.h"
@@ -418,6 +419,7 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	m->alpha = alpha;
 	m->regularization = lambda;
 	m->train_seconds = 0.0;
+	m->trained_at = 0;			/* factors trained elsewhere: unknown */
 	memcpy(m->data, options, strlen(options) + 1);
 
 	{
@@ -527,8 +529,8 @@ model_store_row(PG_FUNCTION_ARGS)
 {
 	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
 	TupleDesc	tupdesc;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	Datum		values[14];
+	bool		nulls[14] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -551,6 +553,8 @@ model_store_row(PG_FUNCTION_ARGS)
 	values[10] = PointerGetDatum(Int8Array(ALS_ITEM_IDS(m), m->nitems));
 	values[11] = PointerGetDatum(Float4Array(ALS_ITEM_COUNT(m), m->nitems));
 	values[12] = PointerGetDatum(Float4Matrix(ALS_ITEM_FACTORS(m), m->nitems, m->factors));
+	values[13] = TimestampTzGetDatum((TimestampTz) m->trained_at);
+	nulls[13] = (m->trained_at == 0);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -49,7 +49,8 @@ CREATE TABLE model_store (
     options         jsonb NOT NULL,
     title_ids       bigint[] NOT NULL,
     title_counts    real[] NOT NULL,
-    title_factors   real[] NOT NULL
+    title_factors   real[] NOT NULL,
+    trained_at      timestamptz
 );
 -- float factors do not compress: store them out of line uncompressed
 ALTER TABLE model_store ALTER COLUMN title_factors SET STORAGE EXTERNAL;
@@ -75,7 +76,8 @@ CREATE FUNCTION _model_store_row(model als_model,
     OUT factors int, OUT users int, OUT titles int, OUT training_events bigint,
     OUT iterations int, OUT alpha float8, OUT regularization float8,
     OUT loss float8, OUT train_seconds float8, OUT options jsonb,
-    OUT title_ids bigint[], OUT title_counts real[], OUT title_factors real[])
+    OUT title_ids bigint[], OUT title_counts real[], OUT title_factors real[],
+    OUT trained_at timestamptz)
     AS 'MODULE_PATHNAME', 'model_store_row'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION _model_store_row(als_model) IS
@@ -161,7 +163,7 @@ BEGIN
     INSERT INTO nfrec.model_store AS s
            (name, events, factors, users, titles, training_events, iterations,
             alpha, regularization, loss, train_seconds, options,
-            title_ids, title_counts, title_factors)
+            title_ids, title_counts, title_factors, trained_at)
     SELECT deploy.name, deploy.events, r.*
       FROM nfrec._model_store_row(deploy.model) r
     RETURNING s.version INTO new_version;
@@ -204,6 +206,7 @@ SELECT s.name,
        s.alpha,
        s.regularization,
        s.options,
+       s.trained_at,
        s.deployed_at,
        s.train_seconds,
        s.loss AS final_loss,
