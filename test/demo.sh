@@ -117,6 +117,14 @@ SELECT title_id, left(title, 24) AS title, launch_date, watchers,
 FROM roi WHERE roi IS NOT NULL ORDER BY roi DESC, title_id LIMIT 8;
 
 \echo
+\echo '#### Did a launch retain at-risk subscribers? At-risk watchers vs comparable at-risk non-watchers (top 5 by retained months)'
+SELECT title_id, left(title, 24) AS title, at_risk_watchers, round(watcher_retention::numeric, 3) AS kept,
+       at_risk_nonwatchers AS comparable, round(nonwatcher_retention::numeric, 3) AS their_kept,
+       round(retention_lift::numeric, 3) AS lift, round(retention_months::numeric, 1) AS months_saved
+FROM roi WHERE observed AND at_risk_watchers >= 10
+ORDER BY retention_months DESC NULLS LAST, title_id LIMIT 5;
+
+\echo
 \echo '#### Is this A/B result significant? (artwork B: 1275 plays of 10000 impressions vs A: 1180 of 10000)'
 SELECT round(rate_a::numeric, 4) AS rate_a, round(rate_b::numeric, 4) AS rate_b,
        round(lift::numeric, 3) AS lift, round(z::numeric, 2) AS z,
@@ -124,4 +132,11 @@ SELECT round(rate_a::numeric, 4) AS rate_a, round(rate_b::numeric, 4) AS rate_b,
        round(ci_low::numeric, 4) AS ci_low, round(ci_high::numeric, 4) AS ci_high
 FROM nfrec.ab_test(1180, 10000, 1275, 10000);
 SELECT nfrec.sample_size(baseline => 0.118, mde => 0.005) AS users_per_arm_for_half_a_point;
+
+\echo
+\echo '#### Which artwork to show next? Thompson sampling over three variants (plays, non-plays), 1000 seeded draws'
+SELECT arm, count(*) AS times_picked
+FROM generate_series(1, 1000) s,
+     LATERAL nfrec.thompson_pick('{118,127,40}', '{882,873,260}', seed => s) AS arm
+GROUP BY arm ORDER BY arm;
 SQL
