@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "als.h"
+#include "rng.h"
 
 /* 64-byte vector values never cross a non-inlined call: no ABI concern. */
 #if defined(__clang__)
@@ -1087,15 +1088,6 @@ GramBlockStart(int32 n, int32 nb, int32 b)
 	return (int64) n * b / nb;
 }
 
-/* splitmix64 */
-static inline uint64
-Mix64(uint64 z)
-{
-	z += UINT64CONST(0x9e3779b97f4a7c15);
-	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 /* Initial factor j of id on side s: uniform [0, 0.01), from (seed, s, id). */
 static void
@@ -1106,18 +1098,18 @@ InitTask(void *arg, int64 t, int tid)
 	int32		nb = GramBlocks(sd->n);
 	int64		r0 = GramBlockStart(sd->n, nb, t),
 				r1 = GramBlockStart(sd->n, nb, t + 1);
-	uint64		base = Mix64((uint64) tr->p.seed ^ Mix64(tr->s + 1));
+	uint64		base = nf_mix64((uint64) tr->p.seed ^ nf_mix64(tr->s + 1));
 
 	for (int64 r = r0; r < r1; r++)
 	{
-		uint64		h = Mix64(base ^ (uint64) sd->ids[r]);
+		uint64		h = nf_mix64(base ^ (uint64) sd->ids[r]);
 		float	   *row = sd->F + (Size) r * tr->kp;
 
 		for (int j = 0; j < tr->kp; j++)
 		{
 			if (j < tr->k)
 			{
-				uint64		z = Mix64(h + (uint64) j);
+				uint64		z = nf_mix64(h + (uint64) j);
 
 				row[j] = (float) (z >> 40) * (1.0f / 16777216.0f) * ALS_INIT_SCALE;
 			}

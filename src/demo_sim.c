@@ -40,6 +40,7 @@
  */
 #include "demo_sim.h"
 #include "demo_words.h"
+#include "rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -147,47 +148,22 @@ typedef struct Rng
 	uint64		s[4];
 } Rng;
 
-static inline uint64
-SplitMix64(uint64 *x)
-{
-	uint64		z = (*x += UINT64CONST(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
 
 static void
 RngSeed(Rng *r, int64 seed, uint64 tag, uint64 index)
 {
 	uint64		x = (uint64) seed * UINT64CONST(0x9E3779B97F4A7C15);
 
-	x ^= SplitMix64(&tag);
+	x ^= nf_splitmix64(&tag);
 	x += index * UINT64CONST(0xD1B54A32D192ED03);
 	for (int i = 0; i < 4; i++)
-		r->s[i] = SplitMix64(&x);
-}
-
-static inline uint64
-Rotl(uint64 x, int k)
-{
-	return (x << k) | (x >> (64 - k));
+		r->s[i] = nf_splitmix64(&x);
 }
 
 static inline uint64
 RngNext(Rng *r)
 {
-	uint64	   *s = r->s;
-	uint64		result = Rotl(s[1] * 5, 7) * 9;
-	uint64		t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = Rotl(s[3], 45);
-	return result;
+	return nf_xoshiro256ss(r->s);
 }
 
 /* uniform in [0, 1) */

@@ -4,6 +4,7 @@
  */
 #include "metrics.h"
 
+#include "rng.h"
 #include "alsmodel.h"		/* als_find_id: binary search in sorted ids */
 
 #include <math.h>
@@ -107,22 +108,14 @@ effective_catalog_size(double *plays, int64 n)
 	return 2.0 * acc - 1.0;
 }
 
-static inline uint64
-SplitMix64(uint64 z)
-{
-	z += UINT64CONST(0x9E3779B97F4A7C15);
-	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
 
 double
 holdout_uniform(int64 user_id, int64 title_id, int64 seed)
 {
-	uint64		h = SplitMix64((uint64) seed);
+	uint64		h = nf_mix64((uint64) seed);
 
-	h = SplitMix64(h ^ (uint64) user_id);
-	h = SplitMix64(h ^ (uint64) title_id);
+	h = nf_mix64(h ^ (uint64) user_id);
+	h = nf_mix64(h ^ (uint64) title_id);
 	/* top 53 bits -> [0, 1) */
 	return (double) (h >> 11) * (1.0 / 9007199254740992.0);
 }

@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "stats_math.h"
+#include "rng.h"
 
 #define LN_SQRT_2PI	0.918938533204672741780329736406	/* log(sqrt(2 pi)) */
 
@@ -442,21 +443,6 @@ stats_t_quantile(double p, double df)
  * Random numbers
  * --------------------------------------------------------------------- */
 
-static inline uint64
-Rotl64(uint64 x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64
-SplitMix64(uint64 *x)
-{
-	uint64		z = (*x += UINT64CONST(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 void
 stats_rng_seed(StatsRng *rng, uint64 seed)
@@ -464,23 +450,13 @@ stats_rng_seed(StatsRng *rng, uint64 seed)
 	uint64		x = seed;
 
 	for (int i = 0; i < 4; i++)
-		rng->s[i] = SplitMix64(&x);
+		rng->s[i] = nf_splitmix64(&x);
 }
 
 uint64
 stats_rng_next(StatsRng *rng)
 {
-	uint64	   *s = rng->s;
-	uint64		result = Rotl64(s[1] * 5, 7) * 9;
-	uint64		t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = Rotl64(s[3], 45);
-	return result;
+	return nf_xoshiro256ss(rng->s);
 }
 
 double
