@@ -21,6 +21,7 @@
 #include "utils/memutils.h"
 
 #include "kmeans.h"
+#include "pgutil.h"
 #include "stats_util.h"
 
 enum
@@ -169,25 +170,6 @@ kmeans_deserial(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-static ArrayType *
-MatrixArray(const double *v, int rows, int cols)
-{
-	ArrayType  *r;
-	Size		nbytes = ARR_OVERHEAD_NONULLS(2) + sizeof(float8) * (Size) rows * cols;
-
-	r = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(r, nbytes);
-	r->ndim = 2;
-	r->dataoffset = 0;
-	r->elemtype = FLOAT8OID;
-	ARR_DIMS(r)[0] = rows;
-	ARR_DIMS(r)[1] = cols;
-	ARR_LBOUND(r)[0] = 1;
-	ARR_LBOUND(r)[1] = 1;
-	memcpy(ARR_DATA_PTR(r), v, sizeof(float8) * (Size) rows * cols);
-	return r;
-}
-
 /*
  * The final function sorts the stored rows in place.  That keeps the state
  * a valid representation of the same set of rows (more rows may still be
@@ -240,7 +222,7 @@ kmeans_final(PG_FUNCTION_ARGS)
 									  sizeof(double) * kmeans_work_doubles(n, d, pr.k)),
 			   MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * n),
 			   stats_check_interrupts);
-	PG_RETURN_ARRAYTYPE_P(MatrixArray(res.centroids, pr.k, d));
+	PG_RETURN_ARRAYTYPE_P(nf_float8_matrix(res.centroids, pr.k, d));
 }
 
 PG_FUNCTION_INFO_V1(closest_centroid);

@@ -471,58 +471,6 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 /* row forms for the registry                                          */
 /* ------------------------------------------------------------------ */
 
-static ArrayType *
-Int8Array(const int64 *v, int n)
-{
-	ArrayType  *r;
-	Size		nbytes;
-
-	if (n == 0)
-		return construct_empty_array(INT8OID);
-	nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * (Size) n;
-	r = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(r, nbytes);
-	r->ndim = 1;
-	r->elemtype = INT8OID;
-	ARR_DIMS(r)[0] = n;
-	ARR_LBOUND(r)[0] = 1;
-	memcpy(ARR_DATA_PTR(r), v, sizeof(int64) * (Size) n);
-	return r;
-}
-
-static ArrayType *
-Float4Array(const float *v, int n)
-{
-	if (n == 0)
-		return construct_empty_array(FLOAT4OID);
-	return nf_float4_array(v, n);
-}
-
-static ArrayType *
-Float4Matrix(const float *v, int rows, int cols)
-{
-	ArrayType  *r;
-	Size		nbytes;
-
-	if (rows == 0)
-		return construct_empty_array(FLOAT4OID);
-	nbytes = ARR_OVERHEAD_NONULLS(2) + sizeof(float4) * (Size) rows * cols;
-	if (nbytes > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("factor matrix of %d x %d is too large", rows, cols)));
-	r = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(r, nbytes);
-	r->ndim = 2;
-	r->elemtype = FLOAT4OID;
-	ARR_DIMS(r)[0] = rows;
-	ARR_DIMS(r)[1] = cols;
-	ARR_LBOUND(r)[0] = 1;
-	ARR_LBOUND(r)[1] = 1;
-	memcpy(ARR_DATA_PTR(r), v, sizeof(float4) * (Size) rows * cols);
-	return r;
-}
-
 PG_FUNCTION_INFO_V1(model_store_row);
 Datum
 model_store_row(PG_FUNCTION_ARGS)
@@ -550,9 +498,9 @@ model_store_row(PG_FUNCTION_ARGS)
 	values[7] = Float8GetDatum(m->loss);
 	values[8] = Float8GetDatum(m->train_seconds);
 	values[9] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ALS_OPTIONS(m)));
-	values[10] = PointerGetDatum(Int8Array(ALS_ITEM_IDS(m), m->nitems));
-	values[11] = PointerGetDatum(Float4Array(ALS_ITEM_COUNT(m), m->nitems));
-	values[12] = PointerGetDatum(Float4Matrix(ALS_ITEM_FACTORS(m), m->nitems, m->factors));
+	values[10] = PointerGetDatum(nf_int8_array(ALS_ITEM_IDS(m), m->nitems));
+	values[11] = PointerGetDatum(nf_float4_array(ALS_ITEM_COUNT(m), m->nitems));
+	values[12] = PointerGetDatum(nf_float4_matrix(ALS_ITEM_FACTORS(m), m->nitems, m->factors));
 	values[13] = TimestampTzGetDatum((TimestampTz) m->trained_at);
 	nulls[13] = (m->trained_at == 0);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
@@ -593,8 +541,8 @@ model_user_rows(PG_FUNCTION_ARGS)
 			titles[j] = iids[evi[ptr[u] + j]];
 		values[0] = Int64GetDatum(uids[u]);
 		values[1] = PointerGetDatum(nf_float4_array(X + (Size) u * f, f));
-		values[2] = PointerGetDatum(Int8Array(titles, n));
-		values[3] = PointerGetDatum(Float4Array(evw + ptr[u], n));
+		values[2] = PointerGetDatum(nf_int8_array(titles, n));
+		values[3] = PointerGetDatum(nf_float4_array(evw + ptr[u], n));
 		tuplestore_putvalues(ts, tupdesc, values, nulls);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(rowcxt);

@@ -6,6 +6,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "pgutil.h"
 
@@ -34,36 +35,71 @@ nf_vector_array(ArrayType *a, Oid elemtype, const char *what, void **data)
 	return n;
 }
 
+/*
+ * A one- or two-dimensional array of a fixed-width, pass-by-value-or-not
+ * element type, copied from a plain C array; no elements gives the empty
+ * array.  dims[] has ndim entries; lower bounds are 1.
+ */
+static ArrayType *
+PlainArray(const void *v, Oid elemtype, Size elemsize, int ndim, const int *dims)
+{
+	ArrayType  *r;
+	Size		nelems = 1,
+				nbytes;
+
+	for (int d = 0; d < ndim; d++)
+		nelems *= (Size) dims[d];
+	if (nelems == 0)
+		return construct_empty_array(elemtype);
+	nbytes = ARR_OVERHEAD_NONULLS(ndim) + elemsize * nelems;
+	if (nbytes > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("array of %zu elements is too large", nelems)));
+	r = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(r, nbytes);
+	r->ndim = ndim;
+	r->dataoffset = 0;
+	r->elemtype = elemtype;
+	for (int d = 0; d < ndim; d++)
+	{
+		ARR_DIMS(r)[d] = dims[d];
+		ARR_LBOUND(r)[d] = 1;
+	}
+	memcpy(ARR_DATA_PTR(r), v, elemsize * nelems);
+	return r;
+}
+
 ArrayType *
 nf_float4_array(const float *v, int n)
 {
-	ArrayType  *r;
-	int			nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float4) * n;
-
-	r = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(r, nbytes);
-	r->ndim = 1;
-	r->dataoffset = 0;
-	r->elemtype = FLOAT4OID;
-	ARR_DIMS(r)[0] = n;
-	ARR_LBOUND(r)[0] = 1;
-	memcpy(ARR_DATA_PTR(r), v, sizeof(float4) * n);
-	return r;
+	return PlainArray(v, FLOAT4OID, sizeof(float4), 1, &n);
 }
 
 ArrayType *
 nf_float8_array(const double *v, int n)
 {
-	ArrayType  *r;
-	int			nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float8) * n;
+	return PlainArray(v, FLOAT8OID, sizeof(float8), 1, &n);
+}
 
-	r = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(r, nbytes);
-	r->ndim = 1;
-	r->dataoffset = 0;
-	r->elemtype = FLOAT8OID;
-	ARR_DIMS(r)[0] = n;
-	ARR_LBOUND(r)[0] = 1;
-	memcpy(ARR_DATA_PTR(r), v, sizeof(float8) * n);
-	return r;
+ArrayType *
+nf_int8_array(const int64 *v, int n)
+{
+	return PlainArray(v, INT8OID, sizeof(int64), 1, &n);
+}
+
+ArrayType *
+nf_float4_matrix(const float *v, int rows, int cols)
+{
+	int			dims[2] = {rows, cols};
+
+	return PlainArray(v, FLOAT4OID, sizeof(float4), 2, dims);
+}
+
+ArrayType *
+nf_float8_matrix(const double *v, int rows, int cols)
+{
+	int			dims[2] = {rows, cols};
+
+	return PlainArray(v, FLOAT8OID, sizeof(float8), 2, dims);
 }

@@ -14,8 +14,14 @@
  */
 extern int	nf_vector_array(ArrayType *a, Oid elemtype, const char *what, void **data);
 
-/* Build a one-dimensional real[] / float8[] from plain arrays. */
+/*
+ * Build real[] / float8[] / bigint[] from plain arrays: one-dimensional, or
+ * rows x cols matrices (row-major).  No elements gives the empty array.
+ */
 extern ArrayType *nf_float4_array(const float *v, int n);
 extern ArrayType *nf_float8_array(const double *v, int n);
+extern ArrayType *nf_int8_array(const int64 *v, int n);
+extern ArrayType *nf_float4_matrix(const float *v, int rows, int cols);
+extern ArrayType *nf_float8_matrix(const double *v, int rows, int cols);
 
 #endif
