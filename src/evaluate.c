@@ -182,7 +182,7 @@ Evaluate(FunctionCallInfo fcinfo, const AlsModelHeader *value, const char *mname
 				users++;
 				if (!trained)
 					cold++;
-				got = trained ? nf_rank_by_vector(sm, x, listk, rows, sc)
+				got = trained ? nf_rank_by_vector(sm, x, 0.0f, listk, rows, sc)
 					: nf_rank_popular(sm, listk, rows, sc);
 				Score(&model_side, sm, rows, got, ids, rel, nrel, k, credited);
 				got = nf_rank_popular(sm, listk, rows, sc);

@@ -771,12 +771,24 @@ ResolveUser(ServeModel *sm, int64 user_id, float *x)
 }
 
 int
-nf_rank_by_vector(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
+nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
+				  int32 *rows, float *scores)
 {
 	int			got;
 
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
 				1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
+	if (cosine_norm > 0.0f)
+	{
+		/* cosine against the query vector, whose norm is cosine_norm */
+		for (int i = 0; i < sm->nitems; i++)
+		{
+			float		c = sm->norms[i] > 0.0f ?
+				sm->scores[i] / (sm->norms[i] * cosine_norm) : NAN;
+
+			sm->scores[i] = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
+		}
+	}
 	got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
 	for (int j = 0; j < got; j++)
 		scores[j] = sm->scores[rows[j]];
@@ -860,7 +872,7 @@ recommend_for(PG_FUNCTION_ARGS)
 		if (src == USER_COLD)
 			got = nf_rank_popular(sm, k, rows, scores);
 		else
-			got = nf_rank_by_vector(sm, x, k, rows, scores);
+			got = nf_rank_by_vector(sm, x, 0.0f, k, rows, scores);
 		elog(DEBUG1, "nfrec: user " INT64_FORMAT " served by model \"%s\" version " INT64_FORMAT " (%s)",
 			 user_id, sm->name, sm->version, user_source_names[src]);
 	}
@@ -901,24 +913,12 @@ similar_titles(PG_FUNCTION_ARGS)
 		/* an unknown title, or one with a zero vector, has no neighbours */
 		if (t >= 0 && sm->norms[t] > 0.0f)
 		{
-			const float *y = sm->Y + (Size) t * sm->factors;
-			float		nt = sm->norms[t];
-
 			rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 			scores = MemoryContextAlloc(outer, sizeof(float) * k);
-			cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
-						1.0f, sm->Y, sm->factors, y, 1, 0.0f, sm->scores, 1);
-			for (int i = 0; i < sm->nitems; i++)
-			{
-				float		c = sm->norms[i] > 0.0f ? sm->scores[i] / (sm->norms[i] * nt) : NAN;
-
-				sm->scores[i] = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
-			}
 			memset(sm->seen, 0, sm->nitems);
 			sm->seen[t] = 1;
-			got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
-			for (int j = 0; j < got; j++)
-				scores[j] = sm->scores[rows[j]];
+			got = nf_rank_by_vector(sm, sm->Y + (Size) t * sm->factors, sm->norms[t],
+									k, rows, scores);
 		}
 	}
 	SPI_finish();

@@ -97,9 +97,12 @@ extern ServeModel *nf_model_from_value(const AlsModelHeader *m);
 extern bool nf_user_training(ServeModel *sm, int64 user_id, float *x,
 							 UserEvents *ev, MemoryContext cxt);
 
-/* Top-k by dot product with x, skipping sm->seen rows. */
-extern int	nf_rank_by_vector(ServeModel *sm, const float *x, int k,
-							  int32 *rows, float *scores);
+/*
+ * Top-k by dot product with x, skipping sm->seen rows; with cosine_norm > 0
+ * (the norm of x) by cosine similarity instead.
+ */
+extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
+							  int k, int32 *rows, float *scores);
 
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
