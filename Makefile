@@ -6,7 +6,7 @@
 # (nfrec--A--B.sql) live at the top level and are installed as they are.
 
 EXTENSION  = nfrec
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = nfrec
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))

@@ -51,7 +51,7 @@ nf_pgbin() {
 nf_build_install() {
 	local pgc="/usr/lib/postgresql/$NFREC_PGVER/bin/pg_config"
 	nf_log "building nfrec"
-	make -C "$NFREC_ROOT" -s PG_CONFIG="$pgc" >/dev/null
+	make -C "$NFREC_ROOT" -s -j"$(nproc)" PG_CONFIG="$pgc" >/dev/null
 	if [ -n "$NFREC_SANDBOX" ]; then
 		if [ ! -x "$NFREC_SANDBOX/usr/lib/postgresql/$NFREC_PGVER/bin/postgres" ]; then
 			mkdir -p "$NFREC_SANDBOX/usr/lib/postgresql" "$NFREC_SANDBOX/usr/share/postgresql"
