@@ -21,8 +21,6 @@
 
 #include <math.h>
 
-#include <cblas.h>
-
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -39,6 +37,7 @@
 #include "model.h"
 #include "pgutil.h"
 #include "topk.h"
+#include "vecmath.h"
 
 #define MAX_CACHED_MODELS	8
 
@@ -776,8 +775,7 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 {
 	int			got;
 
-	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
-				1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
+	vec_matvec_f4(sm->Y, sm->nitems, sm->factors, x, sm->scores);
 	if (cosine_norm > 0.0f)
 	{
 		/* cosine against the query vector, whose norm is cosine_norm */

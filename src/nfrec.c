@@ -8,11 +8,18 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
 
 PG_MODULE_MAGIC;
 
+/* OpenBLAS' own API (cblas.h declares these only in some versions) */
 extern void openblas_set_num_threads(int num_threads);
+extern int	openblas_get_num_threads(void);
+extern char *openblas_get_corename(void);
+extern char *openblas_get_config(void);
 extern void nf_model_init(void);	/* model.c: the nfrec.model setting */
 
 void		_PG_init(void);
@@ -22,4 +29,26 @@ _PG_init(void)
 {
 	openblas_set_num_threads(1);
 	nf_model_init();
+}
+
+/*
+ * blas_info: which CPU kernels OpenBLAS picked in this backend.  Debian's
+ * OpenBLAS 0.3.21 falls back to generic kernels on CPUs newer than itself
+ * (see README, "OpenBLAS"); this is how a user checks.
+ */
+PG_FUNCTION_INFO_V1(blas_info);
+Datum
+blas_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = CStringGetTextDatum(openblas_get_corename());
+	values[1] = CStringGetTextDatum(openblas_get_config());
+	values[2] = Int32GetDatum(openblas_get_num_threads());
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

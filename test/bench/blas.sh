@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# test/bench/blas.sh -- what OpenBLAS' choice of CPU kernel does to nfrec.
+#
+#   bash test/bench/blas.sh            # or: bash test/bench/run.sh blas
+#
+# Debian's OpenBLAS 0.3.21 picks its kernels from the CPU at load time; on
+# CPUs newer than itself it falls back to generic ones.  This builds
+# test/bench/blas_kernels.c against the same OpenBLAS as nfrec and runs it
+# with the kernel OpenBLAS detects and with forced choices (generic
+# Prescott/SSE3, Haswell/AVX2, SkylakeX/AVX-512 when the CPU has it), so the
+# table shows the cost of a fallback for every BLAS call nfrec makes, and
+# that serving's scoring (nfrec's own vec_matvec_f4) does not depend on it.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+multiarch=$(gcc -print-multiarch)
+serial=/usr/lib/$multiarch/openblas-serial
+if [ -e "$serial/libopenblas.so.0" ]; then
+	blas=(-L"$serial" -l:libopenblas.so.0 -Wl,-rpath,"$serial")
+else
+	blas=(-lopenblas)
+fi
+inc=$(pg_config --includedir-server 2>/dev/null || echo /usr/include/postgresql/15/server)
+gcc -O3 -fno-math-errno -fopenmp-simd -I"$inc" -I"$root/src" -o "$out/blas_kernels" \
+	"$here/blas_kernels.c" "$root/src/vecmath.c" "${blas[@]}" -lm
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$out/blas_kernels"
+for core in Prescott Haswell SkylakeX; do
+	if [ "$core" = SkylakeX ] && ! grep -q avx512f /proc/cpuinfo; then
+		echo "(SkylakeX skipped: this CPU has no AVX-512)"
+		continue
+	fi
+	OPENBLAS_CORETYPE=$core "$out/blas_kernels"
+done
