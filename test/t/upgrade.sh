@@ -166,7 +166,7 @@ SQL
 	# every probed user takes the path it is meant to
 	paths=$("${PSQL[@]}" -d $up -c "SELECT string_agg(p.expect || '=' || v.source, ' ' ORDER BY p.user_id)
 	                                  FROM upgrade_probe.users p, nfrec.user_vector(p.user_id, 'up') v
-	                                 WHERE v.source IS DISTINCT FROM p.expect")
+	                                 WHERE v.source IS DISTINCT FROM p.expect") || fail "user_vector failed under $old"
 	[ -z "$paths" ] || fail "probe users take other paths than meant: $paths"
 	problems=$(check_frozen) || fail "checking the frozen model values failed"
 	[ -z "$problems" ] || fail "under $old: $problems"
@@ -174,7 +174,7 @@ SQL
 
 	# --- update, then serve again in new sessions -------------------------
 	"${PSQL[@]}" -d $up -c "ALTER EXTENSION nfrec UPDATE" >/dev/null || fail "ALTER EXTENSION nfrec UPDATE from $old failed"
-	got=$("${PSQL[@]}" -d $up -c "SELECT extversion FROM pg_extension WHERE extname = 'nfrec'")
+	got=$("${PSQL[@]}" -d $up -c "SELECT extversion FROM pg_extension WHERE extname = 'nfrec'") || fail "no extension after the update"
 	[ "$got" = "$current" ] || fail "after ALTER EXTENSION nfrec UPDATE from $old: version $got, expected $current"
 	problems=$(check_frozen) || fail "checking the frozen model values failed"
 	[ -z "$problems" ] || fail "after the update from $old: $problems"
@@ -196,7 +196,7 @@ SQL
 	  UNION ALL
 	  SELECT (SELECT md5(string_agg(factors::text, ',' ORDER BY title_id)) FROM nfrec.item_factors('up')),
 	         (SELECT md5(string_agg(factors::text, ',' ORDER BY title_id)) FROM nfrec.item_factors('up_bin_trained'))
-	) s(a, b)")
+	) s(a, b)") || fail "serving the reloaded model values failed"
 	[ "$same" = t ] || fail "a model value saved under $old serves differently after the update"
 
 	# --- (b) the same objects as a fresh install --------------------------
@@ -210,9 +210,13 @@ SQL
 		# a summary last (test/run.sh shows only the end of a failed test's log)
 		echo "FAIL: after the update from $old the extension's objects differ from a fresh install of $current"
 		echo "(lines: object | property | value; '-' fresh install, '+' updated; fix nfrec--*--$current.sql):"
-		diff "$tmp/catalog.fresh" "$tmp/catalog.updated" | sed -n 's/^[<>] //p' \
-			| awk -F' [|] ' '!seen[$1, $2]++ { k[$1] = (k[$1] == "" ? "" : k[$1] ", ") $2 }
-			                 END { for (o in k) print "  " o ": " k[o] }' | sort
+		diff "$tmp/catalog.fresh" "$tmp/catalog.updated" | grep '^[<>] ' \
+			| awk -F' [|] ' '{ side = substr($1, 1, 1); o = substr($1, 3) }
+			                 $2 == "member of" { only[o] = side }
+			                 !seen[o, $2]++ { k[o] = (k[o] == "" ? "" : k[o] ", ") $2 }
+			                 END { for (o in k) print "  " o ": " (only[o] == "<" ? "missing after the update" : \
+			                                                      only[o] == ">" ? "left over after the update (not in a fresh install)" : k[o]) }' \
+			| sort
 		exit 1
 	fi
 	echo "catalog identical: $n members, $(wc -l <"$tmp/catalog.fresh") lines"

@@ -59,7 +59,9 @@ WITH ext AS (
       FROM ext JOIN pg_namespace n ON n.oid = ext.extnamespace, LATERAL (VALUES
         ('owner', n.nspowner::regrole::text),
         ('acl', coalesce(n.nspacl::text, 'default')),
-        ('comment', coalesce(obj_description(n.oid, 'pg_namespace'), 'none'))
+        ('comment', coalesce(obj_description(n.oid, 'pg_namespace'), 'none')),
+        ('initial privileges', coalesce((SELECT i.privtype::text || ' ' || i.initprivs::text FROM pg_init_privs i
+                                          WHERE i.classoid = 'pg_namespace'::regclass AND i.objoid = n.oid), 'none'))
       ) AS x(k, v)
 
     -- every member: its class (so an unhandled kind of object still shows up)
