@@ -75,6 +75,13 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to grant serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.grant_serving as the owner of the extension or a superuser.';
+    END IF;
     -- regrole's output is a quoted identifier
     EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
@@ -91,6 +98,13 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to revoke serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
+    END IF;
     EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
                    ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
