@@ -76,9 +76,9 @@ SELECT nfrec.deploy('reg_a', pg_temp.model_a(), 'r_events_view') > 0 AS deployed
 SELECT rank, title_id, round(score::numeric, 5) AS score FROM nfrec.recommend_for(1, 3, 'reg_a');
 
 -- Privileges: serving reads the events relation as the calling role.
+-- (grant_serving: no privilege on the registry tables, see security_serving)
 CREATE ROLE regress_nfrec_reader;
-GRANT USAGE ON SCHEMA nfrec TO regress_nfrec_reader;
-GRANT SELECT ON nfrec.model_store, nfrec.model_users TO regress_nfrec_reader;
+SELECT nfrec.grant_serving('regress_nfrec_reader');
 SET ROLE regress_nfrec_reader;
 \set VERBOSITY sqlstate
 SELECT rank, title_id, round(score::numeric, 5) AS score FROM nfrec.recommend_for(1, 3, 'reg_a');
@@ -140,8 +140,7 @@ SELECT nfrec.deploy('reg_a', pg_temp.model_a()) > 0 AS deployed;
 SELECT * FROM nfrec.recommend_for(1, 3, 'reg_a');
 
 SELECT nfrec.drop_model('reg_a');
-REVOKE ALL ON nfrec.model_store, nfrec.model_users FROM regress_nfrec_reader;
-REVOKE ALL ON SCHEMA nfrec FROM regress_nfrec_reader;
+SELECT nfrec.revoke_serving('regress_nfrec_reader');
 DROP ROLE regress_nfrec_reader;
 DROP TABLE r_events_renamed, r_no_weight, r_text_title, r_numeric_user, r_text_weight;
 DROP SEQUENCE r_seq;

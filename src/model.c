@@ -16,12 +16,24 @@
  * All functions are STABLE and run their SPI queries read-only, so every
  * query of one call sees the calling statement's snapshot: a concurrent
  * redeploy is seen entirely or not at all.
+ *
+ * Rights: the registry holds every user's training history, so a serving
+ * role gets no privilege on it (nfrec.grant_serving grants EXECUTE on the
+ * serving functions only).  The registry queries below -- fixed text, every
+ * name and operator schema-qualified, values passed as parameters -- run
+ * as the owner of nfrec.model_store (RegistryUserBegin/End switch the user
+ * id only around them, as a security-restricted operation); the bound events
+ * relation is read as the caller, so its GRANTs and row-level security
+ * apply.  An error in between needs no clean-up: transaction or
+ * subtransaction abort restores the user id, as for SECURITY DEFINER.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -32,6 +44,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "als.h"
 #include "model.h"
@@ -129,6 +142,43 @@ nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be at least 1, not %d", what, n)));
 	return n;
+}
+
+/* The caller's identity, saved while a registry query runs as its owner. */
+typedef struct RegistryUser
+{
+	Oid			userid;
+	int			sec_context;
+} RegistryUser;
+
+/* Become the owner of nfrec.model_store (see the header comment). */
+static void
+RegistryUserBegin(RegistryUser *saved)
+{
+	Oid			relid = get_relname_relid("model_store",
+										  get_namespace_oid("nfrec", false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"nfrec.model_store\" does not exist")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+RegistryUserEnd(const RegistryUser *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 
 static SPIPlanPtr
@@ -261,10 +311,13 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 	const float *counts,
 			   *Y;
 	char	   *scaling = NULL;
+	RegistryUser caller;
 
 	arg[0] = Int64GetDatum(version);
+	RegistryUserBegin(&caller);
 	if (SPI_execute_plan(plan_load, arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read model \"%s\"", name);
+	RegistryUserEnd(&caller);
 	if (SPI_processed != 1)
 		CorruptModel("model row vanished");
 
@@ -352,7 +405,9 @@ LookupModel(const char *name, ModelRef *ref)
 	Datum		arg[1];
 	bool		isnull;
 	bool		from_setting = false;
+	RegistryUser caller;
 
+	RegistryUserBegin(&caller);
 	PreparePlans();
 	if (name == NULL && nf_default_model != NULL && nf_default_model[0] != '\0')
 	{
@@ -367,6 +422,7 @@ LookupModel(const char *name, ModelRef *ref)
 	}
 	else if (SPI_execute_plan(plan_latest, NULL, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the latest model");
+	RegistryUserEnd(&caller);
 
 	if (SPI_processed == 0)
 	{
@@ -560,12 +616,15 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 		ArrayType  *ta;
 		int			n;
 		MemoryContext old;
+		RegistryUser caller;
 
+		RegistryUserBegin(&caller);
 		PreparePlans();
 		args[0] = Int64GetDatum(sm->version);
 		args[1] = Int64GetDatum(user_id);
 		if (SPI_execute_plan(plan_user, args, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read user of model \"%s\"", sm->name);
+		RegistryUserEnd(&caller);
 		if (SPI_processed == 0)
 		{
 			SPI_freetuptable(SPI_tuptable);

@@ -5,7 +5,9 @@
 --
 -- nfrec.generate_demo(users, titles, ...) creates the canonical tables
 -- (content_metadata, viewing_events, subscriptions), the interactions
--- view and two ground-truth tables in the current schema and fills them
+-- view and two ground-truth tables in the current schema (the schema
+-- argument, whose default current_schema() is evaluated in the caller's
+-- context, before the function's pinned search_path applies) and fills them
 -- with a deterministic simulation of a streaming service (src/demo_sim.c,
 -- doc/demo.md).  The _demo_* functions below are its internal row
 -- sources; they are documented only so that a curious user can see where
@@ -67,12 +69,14 @@ COMMENT ON TYPE demo_summary IS
 
 CREATE FUNCTION generate_demo(users int, titles int, days int DEFAULT 365, seed int DEFAULT 1,
                               end_date date DEFAULT '2025-12-31', activity float8 DEFAULT 1.0,
-                              communities int DEFAULT NULL, replace boolean DEFAULT false)
+                              communities int DEFAULT NULL, replace boolean DEFAULT false,
+                              schema name DEFAULT current_schema())
     RETURNS demo_summary
     LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    sch name := current_schema();
+    sch name := generate_demo.schema;
     t0 timestamptz := clock_timestamp();
     rel record;
     n_events bigint;
@@ -108,6 +112,10 @@ BEGIN
     END IF;
     IF sch IS NULL THEN
         RAISE EXCEPTION 'no schema has been selected to create in'
+            USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = sch) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', sch
             USING ERRCODE = 'invalid_schema_name';
     END IF;
 
@@ -195,7 +203,9 @@ BEGIN
         ALTER TABLE %1$I.subscriptions ADD PRIMARY KEY (user_id);
         ALTER TABLE %1$I.demo_title_truth ADD PRIMARY KEY (title_id);
         ALTER TABLE %1$I.demo_user_truth ADD PRIMARY KEY (user_id);
-        CREATE VIEW %1$I.interactions AS
+        -- security_invoker: row-level security and GRANTs on viewing_events
+        -- apply to whoever reads the view (and to serving a model bound to it)
+        CREATE VIEW %1$I.interactions WITH (security_invoker = true) AS
             -- watch_pct has one decimal, so the weight is exact to 3 decimals
             SELECT user_id, title_id,
                    round((sum(least(watch_pct, 100)::float8) / 100)::numeric, 3)::float8 AS weight
@@ -235,5 +245,5 @@ BEGIN
     RETURN res;
 END
 $fn$;
-COMMENT ON FUNCTION generate_demo(int, int, int, int, date, float8, int, boolean) IS
-    'create and fill the demo tables content_metadata, viewing_events, subscriptions (plus the interactions view and demo_*_truth tables) in the current schema, deterministically for a seed';
+COMMENT ON FUNCTION generate_demo(int, int, int, int, date, float8, int, boolean, name) IS
+    'create and fill the demo tables content_metadata, viewing_events, subscriptions (plus the interactions view, security_invoker, and demo_*_truth tables) in the given schema (default: the current schema), deterministically for a seed';

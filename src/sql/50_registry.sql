@@ -11,6 +11,15 @@
 -- transaction, so concurrent readers see the old or the new version,
 -- never a mix.  Both tables and the version sequence are extension
 -- configuration: pg_dump dumps their rows.
+--
+-- Security: model_users holds every user's training titles and weights,
+-- so only the extension owner reads it directly.  The serving functions
+-- (51_serving.sql) read the registry as the owner of model_store and the
+-- bound events relation as the caller; nfrec.grant_serving(role) lets a
+-- role serve without any privilege on these tables (doc/security.md).
+-- Every SQL and plpgsql function here runs with search_path pinned to
+-- pg_catalog, pg_temp, so nothing on the caller's path can capture an
+-- operator or function in its body.
 
 CREATE FUNCTION als_model_from_factors(
     user_ids bigint[],
@@ -95,6 +104,7 @@ COMMENT ON FUNCTION _model_user_rows(als_model) IS
 CREATE FUNCTION _check_interactions(rel regclass, with_weight bool DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     col text;
@@ -137,6 +147,7 @@ COMMENT ON FUNCTION _check_interactions(regclass, bool) IS
 CREATE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     new_version bigint;
@@ -151,6 +162,15 @@ BEGIN
     END IF;
     IF deploy.events IS NOT NULL THEN
         PERFORM nfrec._check_interactions(deploy.events, true);
+        -- a deployed model is every session's: a temporary relation (or a
+        -- view over one, which is temporary too) exists only in this one
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = deploy.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', deploy.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
     END IF;
 
     -- one deployment at a time; readers are never blocked
@@ -179,6 +199,7 @@ COMMENT ON FUNCTION deploy(text, als_model, regclass) IS
 CREATE FUNCTION drop_model(name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     old_version bigint;
@@ -195,7 +216,8 @@ END
 $$;
 COMMENT ON FUNCTION drop_model(text) IS 'remove a deployed model';
 
-CREATE VIEW models AS
+-- security_invoker: reading the view needs SELECT on model_store
+CREATE VIEW models WITH (security_invoker = true) AS
 SELECT s.name,
        s.version,
        s.users,
@@ -211,8 +233,9 @@ SELECT s.name,
        s.train_seconds,
        s.loss AS final_loss,
        s.events AS events_relation,
-       s.name = coalesce(nullif(current_setting('nfrec.model', true), ''),
-                         (SELECT l.name FROM nfrec.model_store l ORDER BY l.version DESC LIMIT 1))
+       s.name OPERATOR(pg_catalog.=)
+           coalesce(nullif(pg_catalog.current_setting('nfrec.model', true), ''),
+                    (SELECT l.name FROM nfrec.model_store l ORDER BY l.version DESC LIMIT 1))
            AS is_default
   FROM nfrec.model_store s;
 COMMENT ON VIEW models IS

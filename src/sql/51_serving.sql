@@ -4,9 +4,17 @@
 -- ---------------------------------------------------------------------
 --
 -- model => NULL means the setting nfrec.model, or else the most recently
--- deployed model.  These functions read the registry and the bound events
--- relation with the caller's privileges, all in the calling statement's
--- snapshot.
+-- deployed model.  All reads happen in the calling statement's snapshot.
+--
+-- Rights: the C serving functions read the registry (model_store,
+-- model_users) as the owner of nfrec.model_store, switching the user id
+-- only around those fixed, fully qualified queries, and read the bound
+-- events relation as the caller, so GRANTs and row-level security on it
+-- apply to the caller.  A role therefore serves without any privilege on
+-- the registry tables, which hold every user's history; EXECUTE on these
+-- functions is revoked from PUBLIC and granted by nfrec.grant_serving(role).
+-- What EXECUTE reveals by design: recommend_for(u) leaves out the titles u
+-- has watched, and user_vector(u) returns u's factors (doc/security.md).
 
 CREATE FUNCTION recommend_for(user_id bigint, n int DEFAULT 10, model text DEFAULT NULL)
 RETURNS TABLE(rank int, title_id bigint, score real)
@@ -43,9 +51,12 @@ RETURNS bigint
 COMMENT ON FUNCTION model_version(text) IS
     'current version of a deployed model (NULL: the default model); error 42704 if there is none';
 
+-- user_factors is an export for analysts, not a serving function: it runs
+-- with the caller's rights and needs SELECT on nfrec.model_users.
 CREATE FUNCTION user_factors(model text DEFAULT NULL)
 RETURNS TABLE(user_id bigint, factors real[])
 LANGUAGE sql STABLE PARALLEL SAFE COST 1000 ROWS 100000
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT u.user_id, u.factors
       FROM nfrec.model_users u
@@ -53,4 +64,52 @@ AS $$
      ORDER BY u.user_id
 $$;
 COMMENT ON FUNCTION user_factors(text) IS
-    'user factors of a deployed model as trained (no fold-in), one row per user in user_id order';
+    'user factors of a deployed model as trained (no fold-in), one row per user in user_id order; reads nfrec.model_users with the caller''s rights';
+
+REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text), similar_titles(bigint, int, text),
+    user_vector(bigint, text), item_factors(text), model_version(text) FROM PUBLIC;
+
+CREATE FUNCTION grant_serving(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to grant serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.grant_serving as the owner of the extension or a superuser.';
+    END IF;
+    -- regrole's output is a quoted identifier
+    EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
+                   ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
+                   ' nfrec.item_factors(text), nfrec.model_version(text) TO %s', role);
+END
+$$;
+COMMENT ON FUNCTION grant_serving(regrole) IS
+    'let a role serve deployed models: USAGE on schema nfrec and EXECUTE on recommend_for, similar_titles, user_vector, item_factors and model_version, which read the registry as its owner; no privilege on any table (a bound events relation is read with the role''s own rights)';
+
+CREATE FUNCTION revoke_serving(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to revoke serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
+    END IF;
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
+                   ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
+                   ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
+    EXECUTE format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
+END
+$$;
+COMMENT ON FUNCTION revoke_serving(regrole) IS
+    'undo nfrec.grant_serving: revoke EXECUTE on the serving functions and USAGE on schema nfrec';

@@ -120,6 +120,8 @@ CREATE FUNCTION evaluate(model text, test regclass, k int DEFAULT 10,
     LANGUAGE C STABLE PARALLEL RESTRICTED COST 100000;
 COMMENT ON FUNCTION evaluate(text, regclass, int) IS
     'ranking quality at k of a deployed model (NULL: the default) on a test relation (user_id, title_id), next to a most-popular baseline; excludes training titles only (the bound events relation is ignored); metrics are means over test users';
+-- it reads the registry as its owner, like the serving functions (51_serving.sql)
+REVOKE EXECUTE ON FUNCTION evaluate(text, regclass, int) FROM PUBLIC;
 
 CREATE FUNCTION evaluate(model als_model, test regclass, k int DEFAULT 10,
     OUT users bigint, OUT cold_users bigint,

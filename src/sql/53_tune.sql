@@ -13,6 +13,7 @@ CREATE FUNCTION als_tune(
 RETURNS TABLE(options jsonb, "precision" float8, recall float8, ndcg float8, map float8,
               coverage float8, train_seconds float8, is_best bool)
 LANGUAGE plpgsql VOLATILE COST 1000000 ROWS 12
+SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE

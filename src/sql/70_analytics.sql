@@ -70,6 +70,7 @@ COMMENT ON FUNCTION _check_days(text, int) IS
 
 CREATE FUNCTION churn_feature_names() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT ARRAY['days_since_last_play', 'active_days_recent', 'active_days_prior',
                  'watch_hours_recent', 'watch_hours_prior', 'completion_trend',
@@ -257,6 +258,7 @@ RETURNS TABLE(user_id bigint, plan text, country text, monthly_price numeric,
               plays int, abandonment_rate float8, sessions int, browse_share float8,
               features float8[])
     LANGUAGE sql STABLE PARALLEL RESTRICTED COST 10000 ROWS 10000
+    SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT f.user_id, f.plan, f.country, f.monthly_price, f.tenure_days, f.days_since_last_play,
            f.active_days_recent, f.active_days_prior, f.watch_hours_recent, f.watch_hours_prior,
@@ -271,6 +273,7 @@ COMMENT ON FUNCTION churn_features(date, int, interval, real, regclass, regclass
 
 CREATE FUNCTION _churn_z(x float8[], idx int[], mean float8[], sd float8[]) RETURNS float8[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT array_agg((x[idx[k]] - mean[k]) / sd[k] ORDER BY k)
     FROM generate_subscripts(idx, 1) k
@@ -483,6 +486,7 @@ COMMENT ON FUNCTION _churn_model_parts(jsonb) IS
 
 CREATE FUNCTION churn_score(model jsonb, features float8[]) RETURNS float8
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT nfrec.logreg_predict(coalesce(model->'raw', (nfrec._churn_model_parts(model)).raw), features)
 $fn$;
