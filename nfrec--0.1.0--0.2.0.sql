@@ -93,7 +93,7 @@ COMMENT ON FUNCTION _check_columns(regclass, text[]) IS
 CREATE OR REPLACE FUNCTION _report_bad_values(rel regclass, cols text[], range_col text,
                                    lo timestamptz, hi timestamptz,
                                    counted bigint[] DEFAULT NULL) RETURNS void
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -134,9 +134,9 @@ BEGIN
         counts := counted;
     ELSE
         EXECUTE format('SELECT ARRAY[%s]::bigint[] FROM %s x %s', array_to_string(preds, ', '), rel,
-                   CASE WHEN range_col IS NOT NULL
-                        THEN format('WHERE x.%1$I >= $1 AND x.%1$I < $2', range_col) ELSE '' END)
-        INTO counts USING lo, hi;
+                       CASE WHEN range_col IS NOT NULL
+                            THEN format('WHERE x.%1$I >= $1 AND x.%1$I < $2', range_col) ELSE '' END)
+            INTO counts USING lo, hi;
     END IF;
     FOR k IN 1 .. cardinality(names) LOOP
         CONTINUE WHEN counts[k] = 0;

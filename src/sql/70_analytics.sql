@@ -119,14 +119,15 @@ COMMENT ON FUNCTION _check_days(text, int) IS
 -- watch_pct or watch_seconds out of range, a NaN or infinite price or
 -- cost is treated as unknown (NULL) and the row is still used; a
 -- subscription with an infinite signup_date, or cancelled before it, is
--- never active and skipped (as one with a NULL signup_date, silently).  The queries apply these rules inline; this
--- counts the affected rows (those with range_col in [lo, hi) when
--- range_col is given; or takes the counts a caller made while reading)
--- and reports one NOTICE per rule.
+-- never active and skipped (as one with a NULL signup_date, silently).
+-- The queries apply these rules inline; this function counts the rows
+-- they affect (those with range_col in [lo, hi) when range_col is given;
+-- or takes the counts a caller made while reading) and reports one
+-- NOTICE per rule.
 CREATE FUNCTION _report_bad_values(rel regclass, cols text[], range_col text,
                                    lo timestamptz, hi timestamptz,
                                    counted bigint[] DEFAULT NULL) RETURNS void
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -167,9 +168,9 @@ BEGIN
         counts := counted;
     ELSE
         EXECUTE format('SELECT ARRAY[%s]::bigint[] FROM %s x %s', array_to_string(preds, ', '), rel,
-                   CASE WHEN range_col IS NOT NULL
-                        THEN format('WHERE x.%1$I >= $1 AND x.%1$I < $2', range_col) ELSE '' END)
-        INTO counts USING lo, hi;
+                       CASE WHEN range_col IS NOT NULL
+                            THEN format('WHERE x.%1$I >= $1 AND x.%1$I < $2', range_col) ELSE '' END)
+            INTO counts USING lo, hi;
     END IF;
     FOR k IN 1 .. cardinality(names) LOOP
         CONTINUE WHEN counts[k] = 0;
