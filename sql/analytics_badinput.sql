@@ -135,8 +135,9 @@ SELECT pg_temp.same($$SELECT * FROM nfrec.content_roi(risk_model => (SELECT m2 F
                     $$SELECT * FROM nfrec.content_roi(risk_model => (SELECT m2 FROM m), titles => 't_ref', events => 'ev_ref', subscriptions => 's_ref')$$)
          AS content_roi_same,
        (SELECT count(*) FILTER (WHERE observed) FROM nfrec.content_roi(risk_model => (SELECT m2 FROM m), titles => 't_ref', events => 'ev_ref', subscriptions => 's_ref')) AS observed;
-SELECT pg_temp.same($$SELECT * FROM nfrec.content_roi(window_days => 14, retention_days => 30, titles => 't1', events => 'ev1', subscriptions => 's1')$$,
-                    $$SELECT * FROM nfrec.content_roi(window_days => 14, retention_days => 30, titles => 't_ref', events => 'ev_ref', subscriptions => 's_ref')$$)
+-- (as_of and launched_from by default: from the finite events)
+SELECT pg_temp.same($$SELECT * FROM nfrec.content_roi(window_days => 14, retention_days => 30, risk_model => (SELECT m2 FROM m), titles => 't1', events => 'ev1', subscriptions => 's1')$$,
+                    $$SELECT * FROM nfrec.content_roi(window_days => 14, retention_days => 30, risk_model => (SELECT m2 FROM m), titles => 't_ref', events => 'ev_ref', subscriptions => 's_ref')$$)
          AS content_roi_defaults_same;
 SELECT nfrec.watched_catalog_size('2025-03-01', '2025-06-01', 'hours', 'ev1')
          = nfrec.watched_catalog_size('2025-03-01', '2025-06-01', 'hours', 'ev_ref') AS ecs_hours_same,
@@ -148,6 +149,74 @@ SELECT pg_temp.same($$SELECT * FROM nfrec.trending('2025-06-01', n => 1000, even
        pg_temp.same($$SELECT * FROM nfrec.trending('2025-06-01', n => 1000, lookback => '300000 years', events => 'ev1', titles => 't1')$$,
                     $$SELECT * FROM nfrec.trending('2025-06-01', n => 1000, lookback => '300000 years', events => 'ev_ref', titles => 't1')$$)
          AS trending_all_history_same;
+
+-- each kind of bad value alone, churn_features against the reference
+CREATE TEMP TABLE kind_result(kind text, same boolean);
+DO $$
+DECLARE
+    k record;
+BEGIN
+    FOR k IN
+        SELECT * FROM (VALUES
+            ('watch_pct NaN', 'watch_pct', 'NaN'), ('watch_pct Infinity', 'watch_pct', 'Infinity'),
+            ('watch_pct -Infinity', 'watch_pct', '-Infinity'), ('watch_pct -5', 'watch_pct', '-5'),
+            ('watch_pct 100.5', 'watch_pct', '100.5'),
+            ('watch_seconds NaN', 'watch_seconds', 'NaN'), ('watch_seconds Infinity', 'watch_seconds', 'Infinity'),
+            ('watch_seconds -Infinity', 'watch_seconds', '-Infinity'), ('watch_seconds -1', 'watch_seconds', '-1'),
+            ('watch_seconds 1e12', 'watch_seconds', '1e12')) v(kind, col, val)
+    LOOP
+        EXECUTE format($v$
+            CREATE OR REPLACE TEMP VIEW ev_k AS
+            SELECT e.event_id, e.user_id, e.title_id, e.started_at,
+                   CASE WHEN %1$L = 'watch_seconds' AND e.event_id IN (SELECT event_id FROM bad_secs)
+                        THEN %2$L::float8 ELSE e.watch_seconds END AS watch_seconds,
+                   CASE WHEN %1$L = 'watch_pct' AND e.event_id IN (SELECT event_id FROM bad_pct)
+                        THEN %2$L::float8 ELSE e.watch_pct END AS watch_pct,
+                   e.event_type
+            FROM bi.ev_ref e $v$, k.col, k.val);
+        INSERT INTO kind_result SELECT k.kind, pg_temp.same(
+            $q$SELECT * FROM nfrec.churn_features('2025-05-01', events => 'ev_k', subscriptions => 's_ref')$q$,
+            $q$SELECT * FROM nfrec.churn_features('2025-05-01', events => 'ev_ref', subscriptions => 's_ref')$q$);
+    END LOOP;
+    FOR k IN
+        SELECT * FROM (VALUES
+            ('started_at infinity', 'ev', $r$(-1, 1, 1, 'infinity', 100, 100, 'play')$r$),
+            ('started_at -infinity', 'ev', $r$(-2, 2, 2, '-infinity', 100, 100, 'play')$r$),
+            ('signup_date infinity', 's', $r$(-1, 'infinity', NULL, 'basic', 9.99, 'US')$r$),
+            ('signup_date -infinity', 's', $r$(-2, '-infinity', NULL, 'basic', 9.99, 'US')$r$),
+            ('cancel_date -infinity', 's', $r$(-3, '2025-01-01', '-infinity', 'basic', 9.99, 'US')$r$),
+            ('cancel_date before signup_date', 's', $r$(-4, '2025-01-01', '2024-12-31', 'basic', 9.99, 'US')$r$)) v(kind, rel, row_sql)
+    LOOP
+        -- the bad row added to the reference table changes nothing
+        EXECUTE format('CREATE TEMP TABLE x_k AS SELECT * FROM bi.%s', CASE k.rel WHEN 'ev' THEN 'ev_ref' ELSE 's_ref' END);
+        EXECUTE format('INSERT INTO x_k VALUES %s', k.row_sql);
+        INSERT INTO kind_result SELECT k.kind, pg_temp.same(
+            format($q$SELECT * FROM nfrec.churn_features('2025-05-01', events => %L, subscriptions => %L)$q$,
+                   CASE k.rel WHEN 'ev' THEN 'x_k' ELSE 'ev_ref' END, CASE k.rel WHEN 's' THEN 'x_k' ELSE 's_ref' END),
+            $q$SELECT * FROM nfrec.churn_features('2025-05-01', events => 'ev_ref', subscriptions => 's_ref')$q$);
+        DROP TABLE x_k;
+    END LOOP;
+    FOR k IN
+        SELECT * FROM (VALUES ('cancel_date infinity', 'infinity'), ('monthly_price NaN', 'NaN'),
+                              ('monthly_price Infinity', 'Infinity')) v(kind, val)
+    LOOP
+        -- a user of the reference with the bad value instead of NULL
+        CREATE TEMP TABLE x_k AS SELECT * FROM bi.s_ref;
+        CREATE TEMP TABLE r_k AS SELECT * FROM bi.s_ref;
+        IF k.kind LIKE 'cancel%' THEN
+            UPDATE x_k SET cancel_date = k.val::date WHERE user_id = (SELECT min(user_id) FROM x_k WHERE cancel_date IS NULL);
+        ELSE
+            UPDATE r_k SET monthly_price = NULL WHERE user_id = (SELECT min(user_id) FROM r_k);
+            UPDATE x_k SET monthly_price = k.val::numeric WHERE user_id = (SELECT min(user_id) FROM x_k);
+        END IF;
+        INSERT INTO kind_result SELECT k.kind, pg_temp.same(
+            $q$SELECT * FROM nfrec.churn_features('2025-05-01', events => 'ev_ref', subscriptions => 'x_k')$q$,
+            $q$SELECT * FROM nfrec.churn_features('2025-05-01', events => 'ev_ref', subscriptions => 'r_k')$q$);
+        DROP TABLE x_k, r_k;
+    END LOOP;
+END
+$$;
+SELECT * FROM kind_result;
 
 -- the NOTICEs: one per rule with the number of rows it touched
 SELECT count(*) FILTER (WHERE started_at >= '2025-04-03' AND started_at < '2025-05-01') AS bad_pct_in_window
