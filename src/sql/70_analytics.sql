@@ -27,25 +27,76 @@ CREATE FUNCTION _check_columns(rel regclass, required text[]) RETURNS void
 AS $fn$
 DECLARE
     c text;
+    typ oid;
+    base oid;
+    dom oid;
+    kind "char";
+    rule record;
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'table argument must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    SELECT k.relkind INTO kind FROM pg_class k WHERE k.oid = rel;
+    IF kind IS NULL OR kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+        RAISE EXCEPTION '"%" is not a table, view, materialized view or foreign table', rel::text
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
     FOREACH c IN ARRAY required LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_attribute a
-                       WHERE a.attrelid = rel AND a.attname = c
-                         AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        SELECT a.atttypid INTO typ FROM pg_attribute a
+        WHERE a.attrelid = rel AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
             RAISE EXCEPTION 'column "%" of relation "%" does not exist', c, rel::text
                 USING ERRCODE = 'undefined_column',
                       HINT = format('nfrec needs the columns %s of this relation.',
                                     array_to_string(required, ', '));
         END IF;
+        -- The types accepted for each canonical column (DESIGN section 2; a
+        -- name means the same column in every canonical table) and the
+        -- canonical type for the hint.  A domain is judged by its base type.
+        SELECT r.expected, r.accepted::regtype[] AS accepted, r.canonical INTO rule
+        FROM (VALUES
+            ('user_id',         'an integer type', '{smallint,integer,bigint}', 'bigint'),
+            ('title_id',        'an integer type', '{smallint,integer,bigint}', 'bigint'),
+            ('episodes',        'an integer type', '{smallint,integer,bigint}', 'integer'),
+            ('watch_seconds',   'a number', '{smallint,integer,bigint,real,"double precision",numeric}', 'integer'),
+            ('watch_pct',       'a number', '{smallint,integer,bigint,real,"double precision",numeric}', 'real'),
+            ('monthly_price',   'a number', '{smallint,integer,bigint,real,"double precision",numeric}', 'numeric'),
+            ('production_cost', 'a number', '{smallint,integer,bigint,real,"double precision",numeric}', 'numeric'),
+            ('started_at',      'timestamp with time zone', '{"timestamp with time zone"}', 'timestamptz'),
+            ('signup_date',     'date', '{date}', 'date'),
+            ('cancel_date',     'date', '{date}', 'date'),
+            ('launch_date',     'date', '{date}', 'date'),
+            ('event_type',      'a text type', '{text,"character varying",character}', 'text'),
+            ('plan',            'a text type', '{text,"character varying",character}', 'text'),
+            ('country',         'a text type', '{text,"character varying",character}', 'text'),
+            ('content_type',    'a text type', '{text,"character varying",character}', 'text'),
+            ('title',           'a text type', '{text,"character varying",character}', 'text')
+        ) r(col, expected, accepted, canonical)
+        WHERE r.col = c;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no type rule for column "%"', c USING ERRCODE = 'internal_error';
+        END IF;
+        base := typ;
+        LOOP
+            SELECT t.typbasetype INTO dom FROM pg_type t WHERE t.oid = base AND t.typtype = 'd';
+            EXIT WHEN NOT FOUND;
+            base := dom;
+        END LOOP;
+        IF base::regtype <> ALL (rule.accepted) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, expected %',
+                c, rel::text, format_type(typ, NULL), rule.expected
+                USING ERRCODE = 'datatype_mismatch',
+                      DETAIL = format('nfrec accepts %s for %s.',
+                                      array_to_string(rule.accepted::text[], ', '), c),
+                      HINT = format('Pass a view that converts the column, for example %s::%s AS %s.',
+                                    quote_ident(c), rule.canonical, quote_ident(c));
+        END IF;
     END LOOP;
 END
 $fn$;
 COMMENT ON FUNCTION _check_columns(regclass, text[]) IS
-    'internal: raise 42703 unless the relation has all the named columns';
+    'internal: raise 42809 unless the relation is a table or view, 42703 unless it has all the named columns, 42804 unless each has a type accepted for that canonical column';
 
 CREATE FUNCTION _check_days(what text, days int) RETURNS void
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -63,6 +114,83 @@ END
 $fn$;
 COMMENT ON FUNCTION _check_days(text, int) IS
     'internal: raise 22004 for a NULL and 22023 for a number of days outside 1..3660';
+
+-- Values nfrec cannot use (see doc/analytics.md, "Bad values"): a
+-- watch_pct or watch_seconds out of range, a NaN or infinite price or
+-- cost is treated as unknown (NULL) and the row is still used; a
+-- subscription with an infinite signup_date, or cancelled before it, is
+-- never active and skipped (as one with a NULL signup_date, silently).
+-- The queries apply these rules inline; this function counts the rows
+-- they affect (those with range_col in [lo, hi) when range_col is given;
+-- or takes the counts a caller made while reading) and reports one
+-- NOTICE per rule.
+CREATE FUNCTION _report_bad_values(rel regclass, cols text[], range_col text,
+                                   lo timestamptz, hi timestamptz,
+                                   counted bigint[] DEFAULT NULL) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    r record;
+    preds text[] := '{}';
+    names text[] := '{}';
+    whats text[] := '{}';
+    skips bool[] := '{}';
+    counts bigint[];
+    k int;
+BEGIN
+    FOR r IN
+        SELECT v.col, v.pred, v.what, v.skip
+        FROM (VALUES
+            ('watch_pct', 'x.%1$I IS NOT NULL AND NOT x.%1$I BETWEEN 0 AND 100',
+             'that %s NaN, infinite or outside 0 to 100', false),
+            ('watch_seconds', 'x.%1$I IS NOT NULL AND NOT x.%1$I BETWEEN 0 AND 2147483647',
+             'that %s NaN, infinite, negative or above 2147483647', false),
+            ('monthly_price', 'x.%1$I IS NOT NULL AND NOT abs(x.%1$I::numeric) < ''Infinity''::numeric',
+             'that %s NaN or infinite', false),
+            ('production_cost', 'x.%1$I IS NOT NULL AND NOT abs(x.%1$I::numeric) < ''Infinity''::numeric',
+             'that %s NaN or infinite', false),
+            ('signup_date', 'NOT isfinite(x.signup_date) OR x.cancel_date < x.signup_date',
+             'with an infinite signup_date or a cancel_date before it', true)
+        ) v(col, pred, what, skip)
+        JOIN unnest(cols) WITH ORDINALITY u(col, i) ON u.col = v.col
+        ORDER BY u.i
+    LOOP
+        preds := preds || format('count(*) FILTER (WHERE %s)', format(r.pred, r.col));
+        names := names || r.col;
+        whats := whats || r.what;
+        skips := skips || r.skip;
+    END LOOP;
+    IF cardinality(preds) = 0 THEN
+        RETURN;
+    END IF;
+    IF counted IS NOT NULL THEN
+        counts := counted;
+    ELSE
+        EXECUTE format('SELECT ARRAY[%s]::bigint[] FROM %s x %s', array_to_string(preds, ', '), rel,
+                       CASE WHEN range_col IS NOT NULL
+                            THEN format('WHERE x.%1$I >= $1 AND x.%1$I < $2', range_col) ELSE '' END)
+            INTO counts USING lo, hi;
+    END IF;
+    FOR k IN 1 .. cardinality(names) LOOP
+        CONTINUE WHEN counts[k] = 0;
+        IF skips[k] THEN
+            RAISE NOTICE 'skipped % % of relation "%" %', counts[k],
+                CASE WHEN counts[k] = 1 THEN 'row' ELSE 'rows' END, rel::text, whats[k]
+                USING DETAIL = 'Such a subscription is never active.';
+        ELSE
+            RAISE NOTICE 'ignored % % % of relation "%" %', counts[k], names[k],
+                CASE WHEN counts[k] = 1 THEN 'value' ELSE 'values' END, rel::text,
+                format(whats[k], CASE WHEN counts[k] = 1 THEN 'is' ELSE 'are' END)
+                USING DETAIL = 'Such a value is treated as unknown (NULL); the rest of its row is used.'
+                    || CASE WHEN range_col IS NULL THEN ''
+                            ELSE format(' Counted over the rows read, with %s in [%s, %s).', range_col, lo, hi) END;
+        END IF;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION _report_bad_values(regclass, text[], text, timestamptz, timestamptz, bigint[]) IS
+    'internal: one NOTICE per bad-value rule (watch_pct, watch_seconds, monthly_price, production_cost, signup_date) with the number of rows of the relation it affects (those with range_col in [lo, hi) if range_col is given), counted here or given in counted';
 
 -- ---------------------------------------------------------------------
 -- Churn features
@@ -146,6 +274,8 @@ BEGIN
     END IF;
     lo := (d[1] - 2 * window_days)::timestamptz;
     hi := d[cardinality(d)]::timestamptz;
+    PERFORM nfrec._report_bad_values(events, ARRAY['watch_pct', 'watch_seconds'], 'started_at', lo, hi);
+    PERFORM nfrec._report_bad_values(subscriptions, ARRAY['signup_date', 'monthly_price'], NULL, NULL, NULL);
 
     -- One pass over the events of the feature windows (sessions, daily
     -- play statistics), one over the plays before them (last play); each
@@ -153,11 +283,14 @@ BEGIN
     -- which returns the windows at every date at which it is active.
     RETURN QUERY EXECUTE format($q$
     WITH ev AS (
+        -- watch_seconds and watch_pct out of range count as unknown
         SELECT e.user_id::bigint AS user_id, e.started_at, e.started_at::date AS day,
-               coalesce(e.event_type = 'play', false) AS is_play,
-               e.watch_seconds::float8 AS secs, e.watch_pct::float8 AS pct,
-               e.started_at + make_interval(secs => greatest(coalesce(e.watch_seconds, 0), 0)) AS ended_at
+               coalesce(e.event_type = 'play', false) AS is_play, v.secs, v.pct,
+               e.started_at + make_interval(secs => coalesce(v.secs, 0)) AS ended_at
         FROM %1$s e
+        CROSS JOIN LATERAL (SELECT
+            CASE WHEN e.watch_seconds BETWEEN 0 AND 2147483647 THEN e.watch_seconds::float8 END AS secs,
+            CASE WHEN e.watch_pct BETWEEN 0 AND 100 THEN e.watch_pct::float8 END AS pct) v
         WHERE e.started_at >= $5 AND e.started_at < $6
     ), ev1 AS (
         -- a session starts when an event begins more than session_gap after
@@ -207,7 +340,9 @@ BEGIN
     ), f AS (
         -- per subscriber, the windows at every date at which it is active
         SELECT w.as_of, s.user_id::bigint AS user_id, s.plan::text AS plan,
-               s.country::text AS country, s.monthly_price::numeric AS monthly_price,
+               s.country::text AS country,
+               CASE WHEN abs(s.monthly_price::numeric) < 'Infinity'::numeric
+                    THEN s.monthly_price::numeric END AS monthly_price,
                (w.as_of - s.signup_date)::int AS tenure_days,
                extract(epoch FROM w.as_of::timestamptz - w.last_play)::float8 / 86400 AS dslp,
                w.active_recent::int AS active_recent, w.active_prior::int AS active_prior,
@@ -226,6 +361,7 @@ BEGIN
         CROSS JOIN LATERAL nfrec._churn_windows(a.days, a.vals, a.last_play, o.last_ts,
                                                 $1, $2, s.signup_date, s.cancel_date) w
         WHERE s.signup_date <= $7 AND (s.cancel_date IS NULL OR s.cancel_date > $8)
+          AND isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)
     )
     SELECT f.as_of, f.user_id, f.plan, f.country, f.monthly_price, f.tenure_days, f.dslp,
            f.active_recent, f.active_prior, f.hours_recent, f.hours_prior,
@@ -330,6 +466,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass logreg_train options such as ''{"l2": 1, "max_iter": 50}''.';
     END IF;
+    PERFORM nfrec._check_columns(events,
+        ARRAY['user_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
     PERFORM nfrec._check_columns(subscriptions,
         ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
 
@@ -346,7 +484,8 @@ BEGIN
         FROM (SELECT hashint8(s.user_id::bigint) %% 5 = 0 AS h,
                      coalesce(s.cancel_date <= d + $2, false) AS y
               FROM %s s JOIN unnest($1::date[]) d
-                ON s.signup_date <= d AND (s.cancel_date IS NULL OR s.cancel_date > d)) x
+                ON s.signup_date <= d AND (s.cancel_date IS NULL OR s.cancel_date > d)
+              WHERE isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)) x
         $q$, subscriptions)
         INTO n_train, pos_train, n_hold, pos_hold
         USING dates, horizon_days;
@@ -612,7 +751,10 @@ BEGIN
     END IF;
 
     IF v_as_of IS NULL OR v_from IS NULL THEN
-        EXECUTE format('SELECT min(e.started_at), max(e.started_at) FROM %s e', events)
+        EXECUTE format($q$
+            SELECT min(e.started_at), max(e.started_at) FROM %s e
+            WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+            $q$, events)
             INTO first_ts, last_ts;
         IF first_ts IS NULL THEN
             RAISE EXCEPTION 'relation "%" has no events', events::text
@@ -623,6 +765,10 @@ BEGIN
         v_from := coalesce(v_from, first_ts::date);
     END IF;
     v_until := coalesce(v_until, v_as_of - 1);
+    PERFORM nfrec._report_bad_values(titles, ARRAY['production_cost'], 'launch_date',
+                                     v_from::timestamptz, (v_until + 1)::timestamptz);
+    PERFORM nfrec._report_bad_values(events, ARRAY['watch_pct'], 'started_at',
+                                     v_from::timestamptz, least(v_until + window_days, v_as_of)::timestamptz);
 
     -- Launches whose window and follow-up are complete before as_of get
     -- the retention analysis; the churn model is trained only if needed.
@@ -635,6 +781,10 @@ BEGIN
     IF launches IS NOT NULL AND m IS NULL THEN
         m := nfrec.churn_model(v_as_of, retention_days, events => events, subscriptions => subscriptions);
     END IF;
+    IF launches IS NULL THEN
+        -- (otherwise churn_features_at reports them)
+        PERFORM nfrec._report_bad_values(subscriptions, ARRAY['signup_date', 'monthly_price'], NULL, NULL, NULL);
+    END IF;
     IF m IS NOT NULL THEN
         p := nfrec._churn_model_parts(m);
     ELSE
@@ -645,19 +795,23 @@ BEGIN
     WITH t AS (
         SELECT t.title_id::bigint AS title_id, t.title::text AS title,
                t.content_type::text AS content_type, t.episodes::int AS episodes,
-               t.launch_date::date AS launch_date, t.production_cost::numeric AS production_cost,
+               t.launch_date::date AS launch_date,
+               CASE WHEN abs(t.production_cost::numeric) < 'Infinity'::numeric
+                    THEN t.production_cost::numeric END AS production_cost,
                t.launch_date + $2 + $5 <= $1 AS observed
         FROM %1$s t
         WHERE t.launch_date BETWEEN $9 AND $10
     ), subs AS (
         SELECT s.user_id::bigint AS user_id, s.signup_date, s.cancel_date,
-               s.monthly_price::float8 AS price
+               CASE WHEN abs(s.monthly_price::numeric) < 'Infinity'::numeric
+                    THEN s.monthly_price::float8 END AS price
         FROM %3$s s
+        WHERE isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)
     ), ew AS (
         -- events of each title in its window [launch_date, launch_date + window_days)
         SELECT t.title_id, e.user_id::bigint AS user_id, e.started_at,
-               coalesce(e.event_type = 'play', false) OR e.watch_pct IS NOT NULL AS started,
-               e.watch_pct >= $3 AS completed
+               coalesce(e.event_type = 'play' OR e.watch_pct BETWEEN 0 AND 100, false) AS started,
+               coalesce(e.watch_pct BETWEEN 0 AND 100 AND e.watch_pct >= $3, false) AS completed
         FROM t JOIN %2$s e ON e.title_id = t.title_id
          AND e.started_at >= t.launch_date::timestamptz
          AND e.started_at < (t.launch_date + $2)::timestamptz
@@ -820,6 +974,7 @@ RETURNS float8
 AS $fn$
 DECLARE
     ecs float8;
+    bad bigint;
 BEGIN
     IF period_start IS NULL OR period_end IS NULL OR weight IS NULL THEN
         RAISE EXCEPTION 'period_start, period_end and weight must not be NULL'
@@ -839,14 +994,22 @@ BEGIN
     -- ECS = 2 * sum_i p_i * i - 1 with titles ranked by their share p_i,
     -- most watched first (Gomez-Uribe & Hunt 2015): the aggregate
     -- nfrec.effective_catalog_size over the plays of the period.
+    -- By hours, a watch_seconds out of range counts as unknown (the play
+    -- has no weight); the count of such plays goes into a NOTICE.
     EXECUTE format($q$
         SELECT %s
         FROM %s e
         WHERE e.event_type = 'play' AND e.started_at >= $1 AND e.started_at < $2
-        $q$, CASE weight WHEN 'plays' THEN 'nfrec.effective_catalog_size(e.title_id::bigint)'
-                         ELSE 'nfrec.effective_catalog_size(e.title_id::bigint, greatest(e.watch_seconds, 0)::float8 / 3600)' END,
+        $q$, CASE weight WHEN 'plays' THEN 'nfrec.effective_catalog_size(e.title_id::bigint), 0'
+                         ELSE 'nfrec.effective_catalog_size(e.title_id::bigint,
+                                   CASE WHEN e.watch_seconds BETWEEN 0 AND 2147483647
+                                        THEN e.watch_seconds::float8 / 3600 END),
+                               count(*) FILTER (WHERE e.watch_seconds IS NOT NULL
+                                                  AND NOT e.watch_seconds BETWEEN 0 AND 2147483647)' END,
              events)
-        INTO ecs USING period_start, period_end;
+        INTO ecs, bad USING period_start, period_end;
+    PERFORM nfrec._report_bad_values(events, ARRAY['watch_seconds'], 'started_at',
+                                     period_start, period_end, ARRAY[bad]);
     RETURN ecs;
 END
 $fn$;
@@ -867,7 +1030,7 @@ RETURNS TABLE(rank int, title_id bigint, title text, score float8, plays bigint,
 AS $fn$
 DECLARE
     hl float8;
-    lb interval;
+    lo timestamptz;
 BEGIN
     IF as_of IS NULL OR half_life IS NULL OR n IS NULL THEN
         RAISE EXCEPTION 'as_of, half_life and n must not be NULL'
@@ -881,34 +1044,50 @@ BEGIN
         RAISE EXCEPTION 'half_life must be positive, not %', half_life
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF hl = 'Infinity' THEN
+        RAISE EXCEPTION 'half_life must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF n <= 0 THEN
         RAISE EXCEPTION 'n must be positive, not %', n
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    lb := coalesce(lookback, half_life * 10);
-    IF NOT extract(epoch FROM lb) > 0 THEN
-        RAISE EXCEPTION 'lookback must be positive, not %', lb
+    IF NOT extract(epoch FROM lookback) > 0 THEN
+        RAISE EXCEPTION 'lookback must be positive, not %', lookback
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM nfrec._check_columns(events, ARRAY['title_id', 'started_at', 'event_type']);
     PERFORM nfrec._check_columns(titles, ARRAY['title_id', 'title']);
-    -- score = sum over plays in [as_of - lookback, as_of) of
-    --         2 ^ (-(as_of - started_at) / half_life)
+    -- The plays counted start at as_of - lookback (10 half-lives by
+    -- default); a start before the earliest timestamp means all of history.
+    BEGIN
+        lo := as_of - coalesce(lookback, half_life * 10);
+    EXCEPTION WHEN datetime_field_overflow THEN
+        lo := '-infinity';
+    END;
+    -- score = sum over plays in [lo, as_of) of 2^-a, a = (as_of - started_at)
+    -- / half_life: the weight relative to a play at as_of.  A play more
+    -- than 1074 half-lives old weighs less than the smallest float8 and
+    -- counts 0 (power() would raise an underflow).  Equal scores (so
+    -- also titles whose every play is that old) go to the title played
+    -- last, then to the lower title_id.
     RETURN QUERY EXECUTE format($q$
-        SELECT (row_number() OVER (ORDER BY x.score DESC, x.title_id))::int,
+        SELECT (row_number() OVER (ORDER BY x.score DESC, x.last_played DESC, x.title_id))::int,
                x.title_id, c.title::text, x.score, x.plays, x.last_played
-        FROM (SELECT e.title_id::bigint AS title_id,
-                     sum(power(2::float8, -extract(epoch FROM $1 - e.started_at)::float8 / $2)) AS score,
-                     count(*) AS plays, max(e.started_at) AS last_played
-              FROM %1$s e
-              WHERE e.event_type = 'play' AND e.started_at >= $1 - $3 AND e.started_at < $1
-              GROUP BY e.title_id) x
+        FROM (SELECT y.title_id,
+                     sum(CASE WHEN y.a < 1074 THEN power(2::float8, -y.a) ELSE 0 END) AS score,
+                     count(*) AS plays, max(y.started_at) AS last_played
+              FROM (SELECT e.title_id::bigint AS title_id, e.started_at,
+                           extract(epoch FROM $1 - e.started_at)::float8 / $2 AS a
+                    FROM %1$s e
+                    WHERE e.event_type = 'play' AND e.started_at >= $3 AND e.started_at < $1
+                      AND e.started_at > '-infinity') y
+              GROUP BY y.title_id) x
         LEFT JOIN %2$s c ON c.title_id = x.title_id
-        ORDER BY x.score DESC, x.title_id
+        ORDER BY x.score DESC, x.last_played DESC, x.title_id
         LIMIT $4
         $q$, events, titles)
-        USING as_of, hl, lb, n;
+        USING as_of, hl, lo, n;
 END
 $fn$;
 COMMENT ON FUNCTION trending(timestamptz, interval, int, interval, regclass, regclass) IS
-    'the n titles with the most time-decayed plays before as_of: each play in [as_of - lookback, as_of) counts 2^(-age/half_life); lookback defaults to 10 half-lives';
+    'the n titles with the most time-decayed plays before as_of: each play in [as_of - lookback, as_of) counts 2^(-age/half_life); lookback defaults to 10 half-lives (all of history where that reaches before the earliest timestamp)';
