@@ -679,8 +679,8 @@ als_train_final(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("confidence of user " INT64_FORMAT " and item " INT64_FORMAT " is out of range for type real",
 								ALS_USER_IDS(m)[u], ALS_ITEM_IDS(m)[ALS_EV_ITEM(m)[e]]),
-						 errdetail("alpha %g times the summed weight %g exceeds %g.",
-								   opt.p.alpha, (double) ALS_EV_WEIGHT(m)[e], (double) FLT_MAX),
+						 errdetail("alpha %g times the absolute summed weight %g exceeds %g.",
+								   opt.p.alpha, fabs((double) ALS_EV_WEIGHT(m)[e]), (double) FLT_MAX),
 						 errhint("Use a smaller alpha or scale the weights down.")));
 	pfree(cw.key0);
 	pfree(cw.key1);

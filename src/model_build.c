@@ -413,8 +413,8 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("confidence of user " INT64_FORMAT " and title " INT64_FORMAT " is out of range for type real",
 								us[ev[e].u].id, is[ev[e].i].id),
-						 errdetail("alpha %g times the summed weight %g exceeds %g.",
-								   alpha, w, (double) FLT_MAX),
+						 errdetail("alpha %g times the absolute summed weight %g exceeds %g.",
+								   alpha, fabs(w), (double) FLT_MAX),
 						 errhint("Use a smaller alpha or scale the weights down.")));
 		}
 	}
