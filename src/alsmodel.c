@@ -195,7 +195,9 @@ BadModel(int code, const char *problem)
 {
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg("invalid nfrec.als_model value: %s", problem)));
+			 errmsg("invalid nfrec.als_model value: %s", problem),
+			 code == ERRCODE_DATA_CORRUPTED ?
+			 errhint("The value was stored by an older version of nfrec that did not check it, or is damaged; build the model again.") : 0));
 }
 
 static void
@@ -203,7 +205,9 @@ BadOption(int code, const char *key, const char *problem)
 {
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg("invalid nfrec.als_model value: option \"%s\" %s", key, problem)));
+			 errmsg("invalid nfrec.als_model value: option \"%s\" %s", key, problem),
+			 code == ERRCODE_DATA_CORRUPTED ?
+			 errhint("The value was stored by an older version of nfrec that did not check it, or is damaged; build the model again.") : 0));
 }
 
 /* The value of a numeric option as int64, or error. */
