@@ -697,8 +697,8 @@ CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 		if (fabs(w) > FLT_MAX)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("events relation of model \"%s\" has a weight out of range for type real for user " INT64_FORMAT " and title " INT64_FORMAT,
-							sm->name, user_id, tid),
+					 errmsg("weight of user " INT64_FORMAT " and title " INT64_FORMAT " in the events relation of model \"%s\" is out of range for type real",
+							user_id, tid, sm->name),
 					 errdetail("The weight is %g; the limit is %g in absolute value.", w, (double) FLT_MAX)));
 		ev->rows[ev->n] = r;
 		ev->w[ev->n++] = (float) w;
