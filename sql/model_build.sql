@@ -94,6 +94,8 @@ SELECT nfrec.als_model_from_factors('{1,2}', '{{1},{1}}', '{7,8}', '{{1},{1}}',
     '{1,2}', '{7,8}', '{1,1e37}', alpha => 40);
 SELECT nfrec.als_model_from_factors('{1,2}', '{{1},{1}}', '{7,8}', '{{1},{1}}',
     '{1,2}', '{7,8}', '{1,-1e37}', alpha => 40);
+-- factors so large that the objective overflows double precision
+SELECT nfrec.als_model_from_factors('{1}', '{{1e30}}', '{7}', '{{1e30}}', regularization => 1e300);
 -- the largest weights that fit: alpha 1 and two rows summing to 3.4e38
 SELECT nfrec.model_info(nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}',
     '{1,1}', '{7,7}', '{1.7e38,1.7e38}', alpha => 1))->'events' AS events;

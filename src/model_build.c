@@ -484,6 +484,11 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 		ptr[nusers] = e;
 	}
 	m->loss = ModelLoss(m, strcmp(scaling, "frequency") == 0);
+	if (!isfinite(m->loss))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("loss of the model is out of range for type double precision"),
+				 errdetail("The factors are too large for regularization %g and alpha %g.", lambda, alpha)));
 
 	{
 		const char *problem = als_model_check(m, total);
