@@ -270,6 +270,15 @@ SELECT nfrec.als_train(u, i, w) FROM tiny WHERE false;
 SELECT nfrec.als_train(NULL::bigint, i, w) FROM tiny;
 SELECT nfrec.als_train(u, i, 'NaN') FROM tiny WHERE u = 2 AND i = 12;
 SELECT nfrec.als_train(1, 1, w) FROM (VALUES (3e38::float8), (3e38)) v(w);
+-- one row beyond real, and a confidence alpha |w| beyond real (training
+-- computes confidences in float4): 22003 naming the user and item
+SELECT nfrec.als_train(u, i, w, '{"verbose": false}') FROM (VALUES (1, 1, 1), (2, 5, 1e300::float8)) v(u, i, w);
+SELECT nfrec.als_train(u, i, w, '{"alpha": 1e6, "verbose": false}') FROM (VALUES (1, 1, 1), (2, 5, -1e33::float8)) v(u, i, w);
+-- the largest confidence that fits trains to finite factors
+SELECT bool_and(v = v AND abs(v) < 'Infinity') AS finite
+  FROM (SELECT nfrec.als_train(u, i, w, '{"alpha": 1e6, "verbose": false, "factors": 2}') AS m
+          FROM (VALUES (1, 1, 1), (2, 5, 3e32::float8)) v(u, i, w)) s,
+       nfrec._als_factors(m, 'user'), unnest(factors) v;
 SELECT nfrec.als_train(u, i, w, '{"factorz": 8}') FROM tiny;
 SELECT nfrec.als_train(u, i, w, '{"factors": 2.5}') FROM tiny;
 SELECT nfrec.als_train(u, i, w, '{"regularization": 0}') FROM tiny;

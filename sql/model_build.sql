@@ -75,3 +75,57 @@ SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularizati
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7,8}', '{{1}}');
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7,7}', '{{1},{2}}');
 SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', '{1}', '{8}', '{1}');
+
+-- Fold-in needs regularization: 0 is refused at the boundary (fold-in would
+-- be singular for a user with fewer titles than factors); alpha may be 0.
+\set VERBOSITY sqlstate
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularization => 0);
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularization => -1);
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', alpha => 'Infinity');
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', alpha => 0) IS NOT NULL AS alpha_0_ok;
+\set VERBOSITY default
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', regularization => 0);
+SELECT nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}', alpha => -1);
+-- Weights whose per-(user, title) sum, or whose confidence alpha |w|,
+-- overflows real: 22003 naming the user and title.
+SELECT nfrec.als_model_from_factors('{1,2}', '{{1},{1}}', '{7,8}', '{{1},{1}}',
+    '{1,2,2}', '{7,8,8}', '{1,3e38,3e38}');
+SELECT nfrec.als_model_from_factors('{1,2}', '{{1},{1}}', '{7,8}', '{{1},{1}}',
+    '{1,2}', '{7,8}', '{1,1e37}', alpha => 40);
+SELECT nfrec.als_model_from_factors('{1,2}', '{{1},{1}}', '{7,8}', '{{1},{1}}',
+    '{1,2}', '{7,8}', '{1,-1e37}', alpha => 40);
+-- factors so large that the objective overflows double precision
+SELECT nfrec.als_model_from_factors('{1}', '{{1e30}}', '{7}', '{{1e30}}', regularization => 1e300);
+-- the largest weights that fit: alpha 1 and two rows summing to 3.4e38
+SELECT nfrec.model_info(nfrec.als_model_from_factors('{1}', '{{1}}', '{7}', '{{1}}',
+    '{1,1}', '{7,7}', '{1.7e38,1.7e38}', alpha => 1))->'events' AS events;
+
+-- Fold-in with current events that overflow real names the overflow, not
+-- "not positive definite".  Model: titles 7 (1,0) and 8 (0,1), no users.
+CREATE TABLE fold_events (user_id bigint, title_id bigint, weight float8);
+SELECT nfrec.deploy('fold_check', nfrec.als_model_from_factors(
+    '{}', '{}', '{7,8}', '{{1,0},{0,1}}', alpha => 1, regularization => 1),
+    'fold_events') > 0 AS deployed;
+-- a sane user folds in: x = (Y'Y + (c-1) y y' + I)^-1 c y = 2 / (1 + 1 + 1) for title 7
+INSERT INTO fold_events VALUES (1, 7, 1);
+SELECT rank, title_id, round(score::numeric, 6) AS score FROM nfrec.recommend_for(1, 2, 'fold_check');
+SELECT source, (SELECT array_agg(round(v::numeric, 6)) FROM unnest(factors) v) AS x FROM nfrec.user_vector(1, 'fold_check');
+-- one row beyond real
+INSERT INTO fold_events VALUES (2, 7, 1e300);
+SELECT * FROM nfrec.recommend_for(2, 2, 'fold_check');
+-- two rows whose sum is beyond real
+INSERT INTO fold_events VALUES (3, 8, 3e38), (3, 8, 3e38);
+SELECT * FROM nfrec.recommend_for(3, 2, 'fold_check');
+\set VERBOSITY sqlstate
+SELECT * FROM nfrec.recommend_for(2, 2, 'fold_check');
+SELECT * FROM nfrec.recommend_for(3, 2, 'fold_check');
+\set VERBOSITY default
+-- a model whose regularization is positive but negligible next to the
+-- title factors: one title (1,1) and 2 factors make Y'Y singular, and
+-- 1e-300 is lost in rounding; the message says so
+SELECT nfrec.deploy('fold_check', nfrec.als_model_from_factors(
+    '{}', '{}', '{7}', '{{1,1}}', alpha => 40, regularization => 1e-300),
+    'fold_events') > 0 AS deployed;
+SELECT * FROM nfrec.recommend_for(1, 2, 'fold_check');
+SELECT nfrec.drop_model('fold_check');
+DROP TABLE fold_events;

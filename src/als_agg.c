@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -220,7 +221,9 @@ ParseOptions(Jsonb *jb, AlsOptions *o)
 
 /*
  * The effective options as stored in the model (JSON).  threads and verbose
- * are left out: they do not change the model.
+ * are left out: they do not change the model.  Numbers in shortest exact
+ * form whatever extra_float_digits is: model input checks that they agree
+ * with the header.
  */
 static char *
 OptionsJson(const AlsOptions *o)
@@ -233,8 +236,8 @@ OptionsJson(const AlsOptions *o)
 					 "\"alpha\": %s, \"solver\": \"%s\", \"cg_steps\": %d, \"seed\": "
 					 INT64_FORMAT ", \"regularization_scaling\": \"%s\"}",
 					 o->p.factors, o->p.iterations,
-					 float8out_internal(o->p.regularization),
-					 float8out_internal(o->p.alpha),
+					 double_to_shortest_decimal(o->p.regularization),
+					 double_to_shortest_decimal(o->p.alpha),
 					 o->p.solver == ALS_SOLVER_CG ? "cg" : "cholesky",
 					 o->p.cg_steps, o->p.seed,
 					 o->p.frequency_scaling ? "frequency" : "none");
@@ -668,6 +671,17 @@ als_train_final(PG_FUNCTION_ARGS)
 				 errmsg("summed weight of user " INT64_FORMAT " and item " INT64_FORMAT " is out of range",
 						raw.users[bad_row], raw.items[bad_row]),
 				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+	/* training computes the confidence 1 + alpha |w| in real */
+	for (int32 u = 0; u < shape.nusers; u++)
+		for (int64 e = ALS_USER_PTR(m)[u]; e < ALS_USER_PTR(m)[u + 1]; e++)
+			if (opt.p.alpha * fabs((double) ALS_EV_WEIGHT(m)[e]) > FLT_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("confidence of user " INT64_FORMAT " and item " INT64_FORMAT " is out of range for type real",
+								ALS_USER_IDS(m)[u], ALS_ITEM_IDS(m)[ALS_EV_ITEM(m)[e]]),
+						 errdetail("alpha %g times the absolute summed weight %g exceeds %g.",
+								   opt.p.alpha, fabs((double) ALS_EV_WEIGHT(m)[e]), (double) FLT_MAX),
+						 errhint("Use a smaller alpha or scale the weights down.")));
 	pfree(cw.key0);
 	pfree(cw.key1);
 	pfree(cw.val0);
@@ -745,6 +759,23 @@ als_train_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(callcxt);
 	MemoryContextDelete(workcxt);
 
+	/* a model value holds finite numbers only (alsmodel.c checks on input) */
+	{
+		const float *X = ALS_USER_FACTORS(m),
+				   *Y = ALS_ITEM_FACTORS(m);
+		bool		finite = isfinite(m->loss);
+
+		for (Size j = 0; finite && j < (Size) shape.nusers * opt.p.factors; j++)
+			finite = isfinite(X[j]);
+		for (Size j = 0; finite && j < (Size) shape.nitems * opt.p.factors; j++)
+			finite = isfinite(Y[j]);
+		if (!finite)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("als_train diverged: the factors or the loss are not finite"),
+					 errdetail("Training computes in float4, and the confidences (alpha times the weight) or their products overflowed."),
+					 errhint("Use a smaller alpha, scale the weights down, or raise regularization.")));
+	}
 	problem = als_model_check(m, VARSIZE(m));
 	if (problem)
 		elog(ERROR, "als_train built an invalid model: %s", problem);

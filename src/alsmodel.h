@@ -30,6 +30,19 @@
 #define ALS_MODEL_MAGIC		0x4E465231	/* "NFR1" */
 #define ALS_MODEL_VERSION	2
 
+/*
+ * Format 1 (before 0.1.0 was released) had the same layout without
+ * trained_at: its header ends 8 bytes earlier (alpha at offset 56,
+ * regularization at 64, data at 72).  Input and receive convert such a
+ * value to the current format (trained_at unknown).
+ */
+#define ALS_MODEL_V1_TRAINED_AT_OFFSET	56
+#define ALS_MODEL_V1_HEADER_SIZE		72
+
+/* Limits every model value satisfies (als_train's option limits). */
+#define ALS_MODEL_MAX_FACTORS		1024
+#define ALS_MODEL_MAX_ITERATIONS	10000
+
 typedef struct AlsModelHeader
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
@@ -112,11 +125,23 @@ als_data_size(const AlsModelHeader *m)
 
 /*
  * Check that a buffer of 'size' bytes (including the varlena header) holds
- * a well-formed model: magic, version, shape, sizes, sorted ids, CSR
- * pointers and event item indexes in range.  Returns NULL when valid,
- * otherwise a static string saying what is wrong.  Pure C.
+ * a well-formed model of the current format: magic, version, shape, sizes
+ * (64-bit arithmetic against 'size'), sorted ids, CSR pointers, event item
+ * indexes, finite numbers (factors, weights, counts, loss), alpha at least
+ * 0, regularization greater than 0, confidences 1 + alpha |w| within real,
+ * options NUL-terminated printable ASCII padded with zeros.  Returns NULL
+ * when valid, otherwise a static string saying what is wrong.  Pure C; the
+ * options' JSON content is checked by als_model_validate.
  */
 extern const char *als_model_check(const AlsModelHeader *m, Size size);
+
+/*
+ * The whole check of an untrusted value (als_model_check, then the options
+ * as a JSON object that agrees with the header); ereports ERROR with
+ * SQLSTATE code ("invalid nfrec.als_model value: ...") when invalid.
+ * Backend only.
+ */
+extern void als_model_validate(const AlsModelHeader *m, Size size, int code);
 
 /* Row of an id in a sorted id array, or -1. */
 extern int32 als_find_id(const int64 *ids, int32 n, int64 id);

@@ -29,6 +29,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -751,6 +752,12 @@ CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 		r = als_find_id(sm->item_ids, sm->nitems, tid);
 		if (r < 0)
 			continue;			/* not in the catalog: cannot be recommended */
+		if (fabs(w) > FLT_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("weight of user " INT64_FORMAT " and title " INT64_FORMAT " in the events relation of model \"%s\" is out of range for type real",
+							user_id, tid, sm->name),
+					 errdetail("The weight is %g; the limit is %g in absolute value.", w, (double) FLT_MAX)));
 		ev->rows[ev->n] = r;
 		ev->w[ev->n++] = (float) w;
 	}
@@ -806,8 +813,17 @@ ResolveUser(ServeModel *sm, int64 user_id, float *x)
 		return trained ? USER_TRAINED : USER_COLD;
 
 	for (int j = 0; j < cev.n; j++)
+	{
+		if (!isfinite(cev.w[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("current events of user " INT64_FORMAT " and title " INT64_FORMAT " sum to a weight out of range for type real",
+							user_id, sm->item_ids[cev.rows[j]]),
+					 errdetail("Fold-in sums a user's weights per title in real, at most %g in absolute value.",
+							   (double) FLT_MAX)));
 		if (cev.w[j] > 0.0f)
 			positive++;
+	}
 	if (positive == 0)
 		return USER_COLD;
 
@@ -818,12 +834,23 @@ ResolveUser(ServeModel *sm, int64 user_id, float *x)
 										   cev.rows, cev.w, cev.n,
 										   sm->alpha, lambda, x, sm->work);
 
+		/* lambda > 0 makes the system positive definite: only rounding fails */
 		if (info != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("could not fold in user " INT64_FORMAT ": the system is not positive definite",
 							user_id),
-					 errhint("Models deployed with regularization > 0 always fold in.")));
+					 lambda > 0 ?
+					 errdetail("Regularization %g is too small for the scale of the title factors and weights: the solve in double precision lost positive definiteness.", lambda) :
+					 errdetail("The model has no regularization, so the system is singular when the user has fewer titles than the model has factors."),
+					 errhint("Redeploy the model with a larger regularization.")));
+		for (int a = 0; a < sm->factors; a++)
+			if (!isfinite(x[a]))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("folded-in vector of user " INT64_FORMAT " is out of range for type real",
+								user_id),
+						 errhint("Redeploy the model with a larger regularization.")));
 	}
 	return USER_FOLDED;
 }

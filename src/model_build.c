@@ -11,6 +11,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -179,17 +180,27 @@ RowOfId(const IdRow *s, int n, int64 id)
 	return -1;
 }
 
+/*
+ * alpha (at least 0) or regularization (greater than 0: fold-in solves
+ * (Y'Y + lambda I + ...) x = b, singular when lambda is 0 and a user has
+ * fewer titles than factors); the same limits als_train and model input
+ * check (alsmodel.c).
+ */
 static double
-CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what)
+CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what, bool positive)
 {
 	double		v;
 
 	NotNull(fcinfo, argno, what);
 	v = PG_GETARG_FLOAT8(argno);
-	if (!isfinite(v) || v < 0.0)
+	if (!isfinite(v) || v < 0.0 || (positive && v == 0.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number >= 0", what)));
+				 positive ?
+				 errmsg("%s must be a finite number greater than zero", what) :
+				 errmsg("%s must be a finite number that is not negative", what),
+				 positive ?
+				 errdetail("Fold-in solves a linear system that is singular without regularization.") : 0));
 	return v;
 }
 
@@ -302,8 +313,8 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	NotNull(fcinfo, 1, "user_factors");
 	NotNull(fcinfo, 2, "title_ids");
 	NotNull(fcinfo, 3, "title_factors");
-	alpha = CheckedParam(fcinfo, 7, "alpha");
-	lambda = CheckedParam(fcinfo, 8, "regularization");
+	alpha = CheckedParam(fcinfo, 7, "alpha", false);
+	lambda = CheckedParam(fcinfo, 8, "regularization", true);
 	NotNull(fcinfo, 9, "regularization_scaling");
 	scaling = text_to_cstring(PG_GETARG_TEXT_PP(9));
 	if (strcmp(scaling, "none") != 0 && strcmp(scaling, "frequency") != 0)
@@ -385,11 +396,27 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 			else
 				ev[nev++] = ev[e];
 		}
+		/* sums are exact in double; they must fit real, and so must 1 + alpha |w| */
 		for (int64 e = 0; e < nev; e++)
-			if (!isfinite((float) ev[e].w))
+		{
+			double		w = ev[e].w;
+
+			if (fabs(w) > FLT_MAX)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("summed event weight is out of range for type real")));
+						 errmsg("summed event weight of user " INT64_FORMAT " and title " INT64_FORMAT " is out of range for type real",
+								us[ev[e].u].id, is[ev[e].i].id),
+						 errdetail("The weights of this user and title sum to %g; the limit is %g in absolute value.",
+								   w, (double) FLT_MAX)));
+			if (alpha * fabs(w) > FLT_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("confidence of user " INT64_FORMAT " and title " INT64_FORMAT " is out of range for type real",
+								us[ev[e].u].id, is[ev[e].i].id),
+						 errdetail("alpha %g times the absolute summed weight %g exceeds %g.",
+								   alpha, fabs(w), (double) FLT_MAX),
+						 errhint("Use a smaller alpha or scale the weights down.")));
+		}
 	}
 
 	/* shortest exact decimal form, as float8 output prints them */
@@ -457,6 +484,11 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 		ptr[nusers] = e;
 	}
 	m->loss = ModelLoss(m, strcmp(scaling, "frequency") == 0);
+	if (!isfinite(m->loss))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("loss of the model is out of range for type double precision"),
+				 errdetail("The factors are too large for regularization %g and alpha %g.", lambda, alpha)));
 
 	{
 		const char *problem = als_model_check(m, total);
@@ -480,6 +512,8 @@ model_store_row(PG_FUNCTION_ARGS)
 	Datum		values[14];
 	bool		nulls[14] = {0};
 
+	/* values only come from validated input, but never deploy a bad one */
+	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -512,19 +546,30 @@ model_user_rows(PG_FUNCTION_ARGS)
 {
 	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
-	const int64 *uids = ALS_USER_IDS(m),
-			   *iids = ALS_ITEM_IDS(m),
-			   *ptr = ALS_USER_PTR(m);
-	const int32 *evi = ALS_EV_ITEM(m);
-	const float *evw = ALS_EV_WEIGHT(m),
-			   *X = ALS_USER_FACTORS(m);
-	int			f = m->factors;
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
-												 "nfrec user rows",
-												 ALLOCSET_DEFAULT_SIZES);
+	Tuplestorestate *ts;
+	const int64 *uids,
+			   *iids,
+			   *ptr;
+	const int32 *evi;
+	const float *evw,
+			   *X;
+	int			f;
+	MemoryContext rowcxt;
 	int64		maxev = 0;
 	int64	   *titles;
+
+	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
+	ts = nf_begin_srf(fcinfo, &tupdesc);
+	uids = ALS_USER_IDS(m);
+	iids = ALS_ITEM_IDS(m);
+	ptr = ALS_USER_PTR(m);
+	evi = ALS_EV_ITEM(m);
+	evw = ALS_EV_WEIGHT(m);
+	X = ALS_USER_FACTORS(m);
+	f = m->factors;
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "nfrec user rows",
+								   ALLOCSET_DEFAULT_SIZES);
 
 	for (int u = 0; u < m->nusers; u++)
 		maxev = Max(maxev, ptr[u + 1] - ptr[u]);
