@@ -980,9 +980,24 @@ similar_titles(PG_FUNCTION_ARGS)
 	int32	   *rows = NULL;
 	float	   *scores = NULL;
 	int			got = 0;
+	int			min_support = 0;
 
 	n = nf_check_n(fcinfo, 1, "n");
 	mname = ModelArg(fcinfo, 2);
+	/* 0.1.0's declaration has no min_support: every title qualifies */
+	if (PG_NARGS() > 3)
+	{
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("min_support must not be null")));
+		min_support = PG_GETARG_INT32(3);
+		if (min_support < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("min_support must not be negative"),
+					 errdetail("min_support is %d.", min_support)));
+	}
 	ts = nf_begin_srf(fcinfo, &tupdesc);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
@@ -999,7 +1014,18 @@ similar_titles(PG_FUNCTION_ARGS)
 		{
 			rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 			scores = MemoryContextAlloc(outer, sizeof(float) * k);
-			memset(sm->seen, 0, sm->nitems);
+			/*
+			 * A title watched by a handful of users has factors made mostly
+			 * of the prior, and their direction is noise: such titles are
+			 * no neighbours (doc/serve.md, "Similar titles").
+			 */
+			bool		known = false;
+
+			for (int i = 0; i < sm->nitems && !known; i++)
+				known = sm->counts[i] > 0.0f;
+			/* factors imported without events carry no support: no filter */
+			for (int i = 0; i < sm->nitems; i++)
+				sm->seen[i] = known && sm->counts[i] < (float) min_support;
 			sm->seen[t] = 1;
 			got = nf_rank_by_vector(sm, sm->Y + (Size) t * sm->factors, sm->norms[t],
 									k, rows, scores);
