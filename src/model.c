@@ -1012,18 +1012,19 @@ similar_titles(PG_FUNCTION_ARGS)
 		/* an unknown title, or one with a zero vector, has no neighbours */
 		if (t >= 0 && sm->norms[t] > 0.0f)
 		{
+			bool		known = false;
+
 			rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 			scores = MemoryContextAlloc(outer, sizeof(float) * k);
+
 			/*
 			 * A title watched by a handful of users has factors made mostly
 			 * of the prior, and their direction is noise: such titles are
-			 * no neighbours (doc/serve.md, "Similar titles").
+			 * no neighbours (doc/serve.md, "Similar titles").  Factors
+			 * imported without events carry no support: no filter then.
 			 */
-			bool		known = false;
-
 			for (int i = 0; i < sm->nitems && !known; i++)
 				known = sm->counts[i] > 0.0f;
-			/* factors imported without events carry no support: no filter */
 			for (int i = 0; i < sm->nitems; i++)
 				sm->seen[i] = known && sm->counts[i] < (float) min_support;
 			sm->seen[t] = 1;
