@@ -309,7 +309,18 @@ COMMENT ON FUNCTION user_factors(text) IS
 
 -- the registry is read as its owner by these (src/model.c)
 REVOKE EXECUTE ON FUNCTION evaluate(text, regclass, int) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text), similar_titles(bigint, int, text),
+-- similar_titles gains min_support (issue 9): titles with fewer training
+-- users are no neighbours
+DROP FUNCTION similar_titles(bigint, int, text);
+CREATE FUNCTION similar_titles(title_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
+                               min_support int DEFAULT 5)
+RETURNS TABLE(rank int, title_id bigint, score real)
+    AS 'MODULE_PATHNAME', 'similar_titles'
+    LANGUAGE C STABLE PARALLEL SAFE COST 1000 ROWS 10;
+COMMENT ON FUNCTION similar_titles(bigint, int, text, int) IS
+    'the n titles with the highest cosine similarity of factors (score desc, title_id asc), the title itself and titles with fewer than min_support training users excluded (no support filter for factors imported without events); no rows for a title the model does not know';
+
+REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text), similar_titles(bigint, int, text, int),
     user_vector(bigint, text), item_factors(text), model_version(text) FROM PUBLIC;
 
 CREATE FUNCTION grant_serving(role regrole)
@@ -328,7 +339,7 @@ BEGIN
     -- regrole's output is a quoted identifier
     EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
-                   ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) TO %s', role);
 END
 $$;
@@ -349,7 +360,7 @@ BEGIN
                   HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
     END IF;
     EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
-                   ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
     EXECUTE format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
 END

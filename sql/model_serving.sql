@@ -197,24 +197,44 @@ SELECT * FROM nfrec.user_vector(50, 'serve_f2');
 -- similar_titles: cosine of title factors, the title itself excluded.
 -- 203 = (1,1): 206 cos 1; 201, 202 cos 1/sqrt(2) (tie: id order);
 -- 204, 205 cos 1/sqrt(10) (tie); 207 has no direction and is left out.
-SELECT rank, title_id, round(score::numeric, 5) AS score FROM nfrec.similar_titles(203, 10, 'serve_f2');
+-- (serve_f2 was built from one training event, so min_support => 0 here)
+SELECT rank, title_id, round(score::numeric, 5) AS score FROM nfrec.similar_titles(203, 10, 'serve_f2', min_support => 0);
 SELECT round((1 / sqrt(2))::numeric, 5) AS inv_sqrt2, round((1 / sqrt(10))::numeric, 5) AS inv_sqrt10;
--- against SQL over the 12-title model (top 4 of every title)
-WITH ref AS (
-    SELECT a.title_id AS q, b.title_id,
-           (SELECT sum(x * y) FROM unnest(a.f, b.f) z(x, y))
-             / sqrt((SELECT sum(x * x) FROM unnest(a.f) x)) / sqrt((SELECT sum(y * y) FROM unnest(b.f) y)) AS c
-      FROM s_titles a JOIN s_titles b ON a.title_id <> b.title_id
-), got AS (
-    SELECT t.title_id AS q, s.title_id, s.score FROM s_titles t, nfrec.similar_titles(t.title_id, 11, 'serve_a') s
-)
-SELECT count(*) AS pairs, max(abs(r.c - g.score)) < 1e-6 AS scores_match
-  FROM ref r JOIN got g USING (q, title_id);
+-- against SQL over the 12-title model: every title's full neighbour list,
+-- with no support filter and with min_support 3, 6 and 7 (supports are 2
+-- to 6): neighbours are exactly the titles with that many training users in
+-- s_train (the events the model was built from), in cosine order
+CREATE TEMP TABLE sim_ref AS
+SELECT a.title_id AS q, b.title_id,
+       (SELECT sum(x * y) FROM unnest(a.f, b.f) z(x, y))
+         / sqrt((SELECT sum(x * x) FROM unnest(a.f) x)) / sqrt((SELECT sum(y * y) FROM unnest(b.f) y)) AS c,
+       (SELECT count(*) FROM s_train e WHERE e.title_id = b.title_id) AS support
+  FROM s_titles a JOIN s_titles b ON a.title_id <> b.title_id;
+SELECT ms, (SELECT count(*) FROM sim_ref WHERE support >= ms) AS expected_pairs,
+       count(*) AS pairs, max(abs(r.c - g.score)) < 1e-6 AS scores_match,
+       bool_and(r.support >= ms) AS all_supported,
+       bool_and(g.rank = (SELECT count(*) + 1 FROM sim_ref o WHERE o.q = r.q AND o.support >= ms
+                           AND (o.c > r.c OR (o.c = r.c AND o.title_id < r.title_id)))) AS ranks_match
+  FROM (VALUES (0), (3), (6), (7)) v(ms),
+       LATERAL (SELECT t.title_id AS q, s.* FROM s_titles t,
+                       nfrec.similar_titles(t.title_id, 11, 'serve_a', min_support => ms) s) g
+  JOIN sim_ref r USING (q, title_id)
+ GROUP BY ms ORDER BY ms;
+SELECT (SELECT count(*) FROM s_titles t, nfrec.similar_titles(t.title_id, 11, 'serve_a') s) AS default_pairs,
+       (SELECT count(*) FROM sim_ref WHERE support >= 5) AS support_5_pairs;
+SELECT min(support), max(support) FROM (SELECT DISTINCT title_id, support FROM sim_ref) s;
+-- min_support larger than any title's support: no neighbours
+SELECT count(*) AS none FROM nfrec.similar_titles(101, 11, 'serve_a', min_support => 1000000);
+-- factors imported without events carry no support: the filter does not apply
+SELECT nfrec.deploy('serve_noev', nfrec.als_model_from_factors(
+    '{1}', '{{1,0}}', '{1,2,3}', '{{1,0},{0.8,0.6},{0,1}}'));
+SELECT rank, title_id, round(score::numeric, 3) AS score FROM nfrec.similar_titles(1, 5, 'serve_noev');
+SELECT nfrec.drop_model('serve_noev');
 -- unknown title, zero-vector title, NULL title, n = 1
-SELECT count(*) AS unknown_title FROM nfrec.similar_titles(999999, 5, 'serve_f2');
-SELECT count(*) AS zero_vector FROM nfrec.similar_titles(207, 5, 'serve_f2');
-SELECT count(*) AS null_title FROM nfrec.similar_titles(NULL, 5, 'serve_f2');
-SELECT title_id FROM nfrec.similar_titles(201, 1, 'serve_f2');
+SELECT count(*) AS unknown_title FROM nfrec.similar_titles(999999, 5, 'serve_f2', min_support => 0);
+SELECT count(*) AS zero_vector FROM nfrec.similar_titles(207, 5, 'serve_f2', min_support => 0);
+SELECT count(*) AS null_title FROM nfrec.similar_titles(NULL, 5, 'serve_f2', min_support => 0);
+SELECT title_id FROM nfrec.similar_titles(201, 1, 'serve_f2', min_support => 0);
 
 -- item_factors / user_factors give back the factors as deployed
 SELECT count(*) AS titles, bool_and(i.factors = t.f) AS same
@@ -229,6 +249,9 @@ SELECT * FROM nfrec.recommend_for(1, 0, 'serve_a');
 SELECT * FROM nfrec.recommend_for(1, -1, 'serve_a');
 SELECT * FROM nfrec.recommend_for(1, NULL, 'serve_a');
 SELECT * FROM nfrec.similar_titles(201, 0, 'serve_f2');
+-- min_support negative or NULL
+SELECT * FROM nfrec.similar_titles(201, 5, 'serve_f2', min_support => -1);
+SELECT * FROM nfrec.similar_titles(201, 5, 'serve_f2', min_support => NULL);
 -- unknown model
 SELECT * FROM nfrec.recommend_for(1, 5, 'no_such_model');
 SELECT * FROM nfrec.similar_titles(201, 5, 'no_such_model');

@@ -27,7 +27,7 @@ SET ROLE regress_ss_app;
 -- serving works ...
 SELECT source FROM nfrec.user_vector(1, 'ss_model');      -- the EU row is hidden: trained
 SELECT rank, title_id FROM nfrec.recommend_for(1, 3, 'ss_model');   -- so 30 is recommended
-SELECT rank, title_id, round(score::numeric, 4) AS score FROM nfrec.similar_titles(10, 2, 'ss_model');
+SELECT rank, title_id, round(score::numeric, 4) AS score FROM nfrec.similar_titles(10, 2, 'ss_model', min_support => 0);
 SELECT count(*) AS titles FROM nfrec.item_factors('ss_model');
 SELECT nfrec.model_version('ss_model') > 0 AS has_version;
 SELECT rank, title_id FROM nfrec.recommend_for(99, 2, 'ss_model');  -- cold start
@@ -55,7 +55,7 @@ GRANT USAGE ON SCHEMA nfrec TO regress_ss_other;
 SET ROLE regress_ss_other;
 \set VERBOSITY sqlstate
 SELECT * FROM nfrec.recommend_for(1, 3, 'ss_model');
-SELECT * FROM nfrec.similar_titles(10, 3, 'ss_model');
+SELECT * FROM nfrec.similar_titles(10, 3, 'ss_model', min_support => 0);
 SELECT * FROM nfrec.user_vector(1, 'ss_model');
 SELECT * FROM nfrec.item_factors('ss_model');
 SELECT nfrec.model_version('ss_model');
@@ -68,7 +68,7 @@ SELECT nfrec.revoke_serving('regress_ss_app');
 SET ROLE regress_ss_app;
 \set VERBOSITY sqlstate
 SELECT * FROM nfrec.recommend_for(1, 3, 'ss_model');
-SELECT * FROM nfrec.similar_titles(10, 3, 'ss_model');
+SELECT * FROM nfrec.similar_titles(10, 3, 'ss_model', min_support => 0);
 \set VERBOSITY default
 RESET ROLE;
 SELECT count(*) AS serving_grants_left

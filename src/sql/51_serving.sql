@@ -23,12 +23,13 @@ RETURNS TABLE(rank int, title_id bigint, score real)
 COMMENT ON FUNCTION recommend_for(bigint, int, text) IS
     'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles (score = training users of the title); NULL user gives no rows';
 
-CREATE FUNCTION similar_titles(title_id bigint, n int DEFAULT 10, model text DEFAULT NULL)
+CREATE FUNCTION similar_titles(title_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
+                               min_support int DEFAULT 5)
 RETURNS TABLE(rank int, title_id bigint, score real)
     AS 'MODULE_PATHNAME', 'similar_titles'
     LANGUAGE C STABLE PARALLEL SAFE COST 1000 ROWS 10;
-COMMENT ON FUNCTION similar_titles(bigint, int, text) IS
-    'the n titles with the highest cosine similarity of factors (score desc, title_id asc), the title itself excluded; no rows for a title the model does not know';
+COMMENT ON FUNCTION similar_titles(bigint, int, text, int) IS
+    'the n titles with the highest cosine similarity of factors (score desc, title_id asc), the title itself and titles with fewer than min_support training users excluded (no support filter for factors imported without events); no rows for a title the model does not know';
 
 CREATE FUNCTION user_vector(user_id bigint, model text DEFAULT NULL,
                             OUT source text, OUT factors real[])
@@ -66,7 +67,7 @@ $$;
 COMMENT ON FUNCTION user_factors(text) IS
     'user factors of a deployed model as trained (no fold-in), one row per user in user_id order; reads nfrec.model_users with the caller''s rights';
 
-REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text), similar_titles(bigint, int, text),
+REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text), similar_titles(bigint, int, text, int),
     user_vector(bigint, text), item_factors(text), model_version(text) FROM PUBLIC;
 
 CREATE FUNCTION grant_serving(role regrole)
@@ -85,7 +86,7 @@ BEGIN
     -- regrole's output is a quoted identifier
     EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
-                   ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) TO %s', role);
 END
 $$;
@@ -106,7 +107,7 @@ BEGIN
                   HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
     END IF;
     EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
-                   ' nfrec.similar_titles(bigint, int, text), nfrec.user_vector(bigint, text),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
     EXECUTE format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
 END

@@ -49,8 +49,12 @@ SELECT 'recommend', p.user_id, r.rank, r.title_id, r.score
   FROM upgrade_probe.users p, nfrec.recommend_for(p.user_id, 5, 'up') r ORDER BY p.user_id, r.rank;
 SELECT 'vector', p.user_id, v.source, v.factors
   FROM upgrade_probe.users p, nfrec.user_vector(p.user_id, 'up') v ORDER BY p.user_id;
-SELECT 'similar', t, s.rank, s.title_id, s.score
-  FROM generate_series(1, 5) t, nfrec.similar_titles(t, 4, 'up') s ORDER BY t, s.rank;
+-- 0.2.0's similar_titles leaves out titles with fewer than 5 training users
+-- (min_support); 0.1.0's lists all: compare the lists with that filter
+SELECT 'similar', t, row_number() OVER (PARTITION BY t ORDER BY s.rank), s.title_id, s.score
+  FROM generate_series(1, 5) t, nfrec.similar_titles(t, 1000, 'up') s
+  JOIN upgrade_probe.support p ON p.title_id = s.title_id AND p.users >= 5
+ ORDER BY t, s.rank;
 SELECT 'default model', r.rank, r.title_id, r.score
   FROM nfrec.recommend_for((SELECT min(user_id) FROM upgrade_probe.users)) r ORDER BY r.rank;
 SELECT 'models', name, version, users, titles, events, factors, iterations, alpha, regularization,
@@ -135,6 +139,9 @@ SELECT 'trained', m, m::text
                                '{"factors": 6, "iterations": 4, "seed": 3, "threads": 1, "verbose": false}') AS m
           FROM demo.interactions) s;
 SELECT nfrec.deploy('up', m, 'demo.interactions') FROM upgrade_probe.saved_models WHERE name = 'trained';
+-- training users per title (before the events added below)
+CREATE TABLE upgrade_probe.support AS
+SELECT title_id, count(*) AS users FROM demo.interactions GROUP BY title_id;
 SELECT nfrec.deploy('other', nfrec.als_model_from_factors('{1,2}', '{{1,0},{0,1}}', '{1,2,3}', '{{1,0},{0,1},{1,1}}'));
 -- the users probed: trained ones, a trained one and a new one with events
 -- after training (folded in), and one nobody knows (cold start)
