@@ -6,3 +6,186 @@
 -- of src/sql/.  Model values and registry rows of 0.1.0 stay valid.
 
 \echo Use "ALTER EXTENSION nfrec UPDATE TO '0.2.0'" to load this file. \quit
+
+-- statistics, text and demo ---------------------------------------------
+-- (statistics and text changed only in C.)  generate_demo: bounds on
+-- users (50 M) and on users x days x activity (1e10, ~3 billion events).
+
+CREATE OR REPLACE FUNCTION generate_demo(users int, titles int, days int DEFAULT 365, seed int DEFAULT 1,
+                              end_date date DEFAULT '2025-12-31', activity float8 DEFAULT 1.0,
+                              communities int DEFAULT NULL, replace boolean DEFAULT false)
+    RETURNS demo_summary
+    LANGUAGE plpgsql VOLATILE
+AS $fn$
+DECLARE
+    sch name := current_schema();
+    t0 timestamptz := clock_timestamp();
+    rel record;
+    n_events bigint;
+    res nfrec.demo_summary;
+BEGIN
+    IF users IS NULL OR titles IS NULL OR days IS NULL OR seed IS NULL
+       OR end_date IS NULL OR activity IS NULL OR replace IS NULL THEN
+        RAISE EXCEPTION 'arguments of nfrec.generate_demo must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Only communities may be NULL: then it is chosen from the number of titles.';
+    END IF;
+    IF users NOT BETWEEN 1 AND 50000000 THEN
+        RAISE EXCEPTION 'users must be between 1 and 50000000' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF titles NOT BETWEEN 1 AND 1000000 THEN
+        RAISE EXCEPTION 'titles must be between 1 and 1000000' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF days NOT BETWEEN 1 AND 3660 THEN
+        RAISE EXCEPTION 'days must be between 1 and 3660' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF communities IS NOT NULL AND (communities < 1 OR communities > least(titles, 1000)) THEN
+        RAISE EXCEPTION 'communities must be between 1 and %', least(titles, 1000)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'There are at most 1000 communities and at most one per title.';
+    END IF;
+    IF NOT (activity > 0 AND activity <= 100) THEN   -- NaN fails too
+        RAISE EXCEPTION 'activity must be greater than 0 and at most 100'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- about 0.33 events per user, day and unit of activity: 1e10 is ~3 billion events
+    IF users::float8 * days * activity > 1e10 THEN
+        RAISE EXCEPTION 'users times days times activity must be at most 10000000000'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('It is %s, about %s billion events.', users::float8 * days * activity,
+                                  round((users::float8 * days * activity / 3e9)::numeric, 1)),
+                  HINT = 'A demo of more than about 3 billion events would take hours to generate and hundreds of gigabytes.';
+    END IF;
+    IF NOT (end_date BETWEEN date '1900-01-01' AND date '9000-01-01') THEN
+        RAISE EXCEPTION 'end_date must be between 1900-01-01 and 9000-01-01'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF sch IS NULL THEN
+        RAISE EXCEPTION 'no schema has been selected to create in'
+            USING ERRCODE = 'invalid_schema_name';
+    END IF;
+
+    -- the demo's relations must not exist, unless asked to replace them
+    FOR rel IN
+        SELECT c.relname, c.relkind
+        FROM pg_catalog.pg_class c
+        WHERE c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = sch)
+          AND c.relname IN ('interactions', 'viewing_events', 'subscriptions', 'content_metadata',
+                            'demo_title_truth', 'demo_user_truth')
+        ORDER BY c.relname <> 'interactions', c.relname
+    LOOP
+        IF NOT replace THEN
+            RAISE EXCEPTION 'relation "%" already exists', rel.relname
+                USING ERRCODE = 'duplicate_table',
+                      HINT = 'Pass replace => true to drop and recreate the demo tables, or set search_path to another schema.';
+        END IF;
+        -- no CASCADE: a user's own view on these tables stops the replacement
+        EXECUTE format('DROP %s %I.%I',
+                       CASE rel.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                       sch, rel.relname);
+    END LOOP;
+
+    EXECUTE format($q$
+        CREATE TABLE %1$I.content_metadata (
+            title_id bigint NOT NULL, title text, content_type text, genres text[],
+            description text, release_year int, primary_language text, maturity_rating text,
+            runtime_minutes int, episodes int, launch_date date, production_cost numeric);
+        CREATE TABLE %1$I.viewing_events (
+            event_id bigint NOT NULL, user_id bigint NOT NULL, title_id bigint NOT NULL,
+            started_at timestamptz NOT NULL, watch_seconds int, watch_pct real,
+            device text, country text, event_type text NOT NULL);
+        CREATE TABLE %1$I.subscriptions (
+            user_id bigint NOT NULL, signup_date date, cancel_date date,
+            plan text, monthly_price numeric, country text);
+        CREATE TABLE %1$I.demo_title_truth (
+            title_id bigint NOT NULL, community int NOT NULL, community_name text NOT NULL,
+            planted text, popularity float8 NOT NULL, quality real NOT NULL);
+        CREATE TABLE %1$I.demo_user_truth (
+            user_id bigint NOT NULL, communities int[] NOT NULL, community_weights real[] NOT NULL,
+            activity real NOT NULL, churn_prone boolean NOT NULL, decline_start date,
+            rescued_by bigint, attributed_to bigint, cancel_reason text)
+    $q$, sch);
+
+    EXECUTE format($q$
+        WITH t AS MATERIALIZED (SELECT * FROM nfrec._demo_titles($1, $2, $3, $4, $5)),
+        m AS (
+            INSERT INTO %1$I.content_metadata
+            SELECT title_id, title, content_type, genres, description, release_year,
+                   primary_language, maturity_rating, runtime_minutes, episodes,
+                   launch_date, production_cost
+            FROM t)
+        INSERT INTO %1$I.demo_title_truth
+        SELECT title_id, community, community_name, planted, popularity, quality FROM t
+    $q$, sch) USING titles, days, seed::bigint, end_date, coalesce(communities, 0);
+
+    EXECUTE format($q$
+        WITH u AS MATERIALIZED (SELECT * FROM nfrec._demo_users($1, $2, $3, $4, $5, $6, $7)),
+        s AS (
+            INSERT INTO %1$I.subscriptions
+            SELECT user_id, signup_date, cancel_date, plan, monthly_price, country FROM u)
+        INSERT INTO %1$I.demo_user_truth
+        SELECT user_id, communities, community_weights, activity, churn_prone, decline_start,
+               rescued_by, attributed_to, cancel_reason
+        FROM u
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity;
+
+    -- the events stream from a target-list SRF (no tuplestore in between)
+    EXECUTE format($q$
+        INSERT INTO %1$I.viewing_events
+        SELECT (e).event_id, (e).user_id, (e).title_id, (e).started_at, (e).watch_seconds,
+               (e).watch_pct, (e).device, (e).country, (e).event_type
+        FROM (SELECT nfrec._demo_events($1, $2, $3, $4, $5, $6, $7) AS e OFFSET 0) s
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity;
+    GET DIAGNOSTICS n_events = ROW_COUNT;
+
+    -- keys and the indexes an analyst would add, built after loading
+    EXECUTE format($q$
+        ALTER TABLE %1$I.content_metadata ADD PRIMARY KEY (title_id);
+        CREATE INDEX ON %1$I.content_metadata (launch_date);
+        ALTER TABLE %1$I.viewing_events ADD PRIMARY KEY (event_id);
+        CREATE INDEX ON %1$I.viewing_events (user_id, started_at);
+        CREATE INDEX ON %1$I.viewing_events (title_id, started_at);
+        ALTER TABLE %1$I.subscriptions ADD PRIMARY KEY (user_id);
+        ALTER TABLE %1$I.demo_title_truth ADD PRIMARY KEY (title_id);
+        ALTER TABLE %1$I.demo_user_truth ADD PRIMARY KEY (user_id);
+        CREATE VIEW %1$I.interactions AS
+            -- watch_pct has one decimal, so the weight is exact to 3 decimals
+            SELECT user_id, title_id,
+                   round((sum(least(watch_pct, 100)::float8) / 100)::numeric, 3)::float8 AS weight
+            FROM %1$I.viewing_events
+            WHERE event_type = 'play'
+            GROUP BY user_id, title_id;
+        COMMENT ON TABLE %1$I.content_metadata IS
+            'nfrec demo catalog: one row per title (episodes NULL for movies; production_cost NULL when unknown)';
+        COMMENT ON TABLE %1$I.viewing_events IS
+            'nfrec demo events: play (watch_seconds, watch_pct set), impression, search, thumb_up, thumb_down (watch columns NULL)';
+        COMMENT ON TABLE %1$I.subscriptions IS
+            'nfrec demo subscriptions: one row per user; cancel_date NULL while active';
+        COMMENT ON TABLE %1$I.demo_title_truth IS
+            'nfrec demo ground truth per title: taste community, planted hit/flop, true popularity and quality';
+        COMMENT ON TABLE %1$I.demo_user_truth IS
+            'nfrec demo ground truth per user: taste communities and weights, activity, churn proneness, decline, rescue, cancellation reason';
+        COMMENT ON VIEW %1$I.interactions IS
+            'implicit feedback for nfrec.als_train: plays per (user, title), weight = full-title equivalents watched (sum of watch_pct / 100)';
+        ANALYZE %1$I.content_metadata;
+        ANALYZE %1$I.viewing_events;
+        ANALYZE %1$I.subscriptions;
+        ANALYZE %1$I.demo_title_truth;
+        ANALYZE %1$I.demo_user_truth
+    $q$, sch);
+
+    EXECUTE format($q$
+        SELECT $1, (SELECT count(*) FROM %1$I.subscriptions),
+               (SELECT count(*) FROM %1$I.content_metadata),
+               (SELECT count(DISTINCT community)::int FROM %1$I.demo_title_truth),
+               $2,
+               (SELECT count(*) FROM %1$I.viewing_events WHERE event_type = 'play'),
+               (SELECT count(*) FROM %1$I.subscriptions),
+               (SELECT count(cancel_date) FROM %1$I.subscriptions),
+               $3 - $4 + 1, $3, NULL::numeric
+    $q$, sch) INTO res USING sch, n_events, end_date, days;
+    res.seconds := round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2);
+    RETURN res;
+END
+$fn$;
