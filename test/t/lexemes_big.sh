@@ -55,8 +55,14 @@ for delay in 1 3; do
 	elapsed=$(( $(now_ms) - start ))
 	cat /tmp/lexemes_big.$$
 	if ! grep -q "canceling statement due to user request" /tmp/lexemes_big.$$; then
+		# a fast machine may finish within 3 s: nothing to measure then
+		if [ "$delay" -gt 1 ] && grep -q "^ *36900000" /tmp/lexemes_big.$$; then
+			rm -f /tmp/lexemes_big.$$
+			echo "cancel after ${delay} s: the call had finished already"
+			continue
+		fi
 		rm -f /tmp/lexemes_big.$$
-		fail "no cancel error after ${delay} s (finished before the cancel?)"
+		fail "no cancel error after ${delay} s"
 	fi
 	rm -f /tmp/lexemes_big.$$
 	echo "cancel after ${delay} s: ended ${elapsed} ms later"
