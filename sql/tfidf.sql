@@ -344,3 +344,15 @@ WITH d AS (SELECT repeat('alpha .beta ~gamma delta-epsilon ', 60000) AS doc
 SELECT tfidf_vec(doc) OVER () = tfidf_vec(doc, (SELECT tfidf_fit(doc) FROM d)) AS same,
        tfidf_vec(doc) OVER ()
 FROM d;
+-- with a thesaurus (phrases), a big document is cut at sentence ends, so
+-- the phrases of every sentence are found
+CREATE TEXT SEARCH DICTIONARY pg_temp.thes (TEMPLATE = thesaurus, DictFile = thesaurus_sample,
+                                            Dictionary = pg_catalog.english_stem);
+CREATE TEXT SEARCH CONFIGURATION pg_temp.thcfg (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION pg_temp.thcfg ALTER MAPPING FOR asciiword WITH pg_temp.thes, english_stem;
+WITH u AS (SELECT 'Big supernovae stars and one two three. Booking the tickets! ' AS unit)
+SELECT nfrec.lexemes(unit, 'pg_temp.thcfg') AS unit_lexemes,
+       nfrec.lexemes(repeat(unit, 30000), 'pg_temp.thcfg')
+         = (SELECT array_agg(x ORDER BY g, o) FROM generate_series(1, 30000) g,
+                   unnest(nfrec.lexemes(unit, 'pg_temp.thcfg')) WITH ORDINALITY AS l(x, o)) AS pieces_ok
+FROM u;

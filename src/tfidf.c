@@ -579,21 +579,45 @@ TokenizeChunks(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
  * that gives exactly the tokens of the whole, while the scratch memory
  * stays that of one piece and the caches can be trimmed between pieces.
  * The one approximation: with a phrase (thesaurus) dictionary, a phrase
- * across a cut, every megabyte or so, is not recognized.  Documents that
+ * across a cut, every megabyte or so, is not recognized (cuts are then
+ * made at a sentence or line end if there is one nearby).  Documents that
  * cannot be cut (HTML, other parsers) are parsed whole as before; their
  * parsing checks for interrupts too, except parsetext() with a phrase
  * dictionary.
  */
-static int32
-PieceEnd(const char *buf, int32 len, int32 start)
+static inline bool
+CutBefore(const char *buf, int32 i)
 {
-	int32		i;
+	return IsChunkSpace(buf[i - 1]) && !IsChunkSpace(buf[i]) &&
+		buf[i] != '.' && buf[i] != '~';
+}
+
+/*
+ * End of the piece that starts at start.  With a phrase dictionary
+ * (sentences), a cut at a sentence or line end within the next 64 kB is
+ * preferred, where a phrase is unlikely to continue.
+ */
+static int32
+PieceEnd(const char *buf, int32 len, int32 start, bool sentences)
+{
+	int32		from = start + TOKENIZE_PIECE;
 
 	if (len - start <= TOKENIZE_PIECE)
 		return len;
-	for (i = start + TOKENIZE_PIECE; i < len; i++)
-		if (IsChunkSpace(buf[i - 1]) && !IsChunkSpace(buf[i]) &&
-			buf[i] != '.' && buf[i] != '~')
+	if (sentences)
+		for (int32 i = from; i < len && i < from + 65536; i++)
+		{
+			int32		k = i - 1;
+
+			if (!CutBefore(buf, i))
+				continue;
+			while (k > start && IsChunkSpace(buf[k]) && buf[k] != '\n')
+				k--;
+			if (buf[k] == '\n' || buf[k] == '.' || buf[k] == '!' || buf[k] == '?')
+				return i;
+		}
+	for (int32 i = from; i < len; i++)
+		if (CutBefore(buf, i))
 			return i;
 	return len;
 }
@@ -637,7 +661,7 @@ TokenizeCached(LexCache *lc, text *doc, LexemeFn fn, void *arg)
 
 	for (int32 start = 0; start < len;)
 	{
-		int32		end = cuttable ? PieceEnd(buf, len, start) : len;
+		int32		end = cuttable ? PieceEnd(buf, len, start, lc->complex) : len;
 
 		LexCacheTrim(lc);
 		MemoryContextSwitchTo(lc->piececxt);
@@ -649,6 +673,8 @@ TokenizeCached(LexCache *lc, text *doc, LexemeFn fn, void *arg)
 			 * before this piece did not start a phrase), and every later
 			 * document too.
 			 */
+			if (!lc->complex && cuttable)
+				end = PieceEnd(buf, len, start, true);
 			lc->complex = true;
 			EmitParsetext(lc, buf + start, end - start, fn, arg);
 		}
