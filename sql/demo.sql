@@ -361,6 +361,12 @@ SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, replace => NULL
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, activity => 0);
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, activity => 'NaN');
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, activity => 101);
+-- bounds on the size: at most 50 M users, users x days x activity at most
+-- 1e10 (about 3 billion events); these used to start generating for hours
+SELECT users FROM nfrec.generate_demo(users => 50000001, titles => 10);
+SELECT users FROM nfrec.generate_demo(users => 2147483647, titles => 10);
+SELECT users FROM nfrec.generate_demo(users => 50000000, titles => 10, days => 3660);
+SELECT users FROM nfrec.generate_demo(users => 1000000, titles => 10, days => 3660, activity => 3);
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, communities => 0);
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, communities => 11);
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, end_date => 'infinity');
@@ -369,10 +375,15 @@ SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, end_date => '18
 SELECT count(*) FROM nfrec._demo_titles(0, 10, 1, '2025-01-01', 0);
 SELECT count(*) FROM nfrec._demo_users(10, 10, 10, 1, '2025-01-01', 0, 'NaN');
 SELECT count(*) FROM nfrec._demo_events(10, 10, 99999, 1, '2025-01-01', 0, 1);
+SELECT count(*) FROM nfrec._demo_users(50000001, 10, 10, 1, '2025-01-01', 0, 1);
+SELECT count(*) FROM nfrec._demo_events(50000000, 10, 3660, 1, '2025-01-01', 0, 100);
 -- no schema to create in
 SET search_path = '';
 SELECT users FROM nfrec.generate_demo(10, 10);
 \set VERBOSITY default
+SELECT users FROM nfrec.generate_demo(users => 50000001, titles => 10);
+SELECT users FROM nfrec.generate_demo(users => 1000000, titles => 10, days => 3660, activity => 3);
+SELECT count(*) FROM nfrec._demo_events(50000000, 10, 3660, 1, '2025-01-01', 0, 100);
 RESET search_path;
 SELECT count(*) FROM nfrec._demo_titles(NULL, 10, 1, '2025-01-01', 0) AS strict_null;
 -- edge sizes: one user, one title, one day

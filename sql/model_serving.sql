@@ -227,7 +227,7 @@ SELECT min(support), max(support) FROM (SELECT DISTINCT title_id, support FROM s
 SELECT count(*) AS none FROM nfrec.similar_titles(101, 11, 'serve_a', min_support => 1000000);
 -- factors imported without events carry no support: the filter does not apply
 SELECT nfrec.deploy('serve_noev', nfrec.als_model_from_factors(
-    '{1}', '{{1,0}}', '{1,2,3}', '{{1,0},{0.8,0.6},{0,1}}'));
+    '{1}', '{{1,0}}', '{1,2,3}', '{{1,0},{0.8,0.6},{0,1}}')) > 0 AS deployed;
 SELECT rank, title_id, round(score::numeric, 3) AS score FROM nfrec.similar_titles(1, 5, 'serve_noev');
 SELECT nfrec.drop_model('serve_noev');
 -- unknown title, zero-vector title, NULL title, n = 1

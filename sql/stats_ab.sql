@@ -143,6 +143,40 @@ SELECT nfrec.welch_ttest(v, t) FROM (VALUES (1.0, false), (NULL, true), (2.0, NU
 SELECT nfrec.welch_ttest(v, t) FROM (VALUES (1.0, false), (1.0, false), (4.0, true), (4.0, true)) x(v, t);
 SELECT nfrec.welch_ttest(v, t) IS NULL AS no_rows FROM (SELECT 1.0::float8 AS v, true AS t WHERE false) x;
 SELECT nfrec.welch_ttest(NULL::float8, true) IS NULL AS all_null;
+-- the state functions by hand on valid states (what the aggregate does)
+SELECT nfrec.welch_ttest_final(nfrec.welch_ttest_accum(nfrec.welch_ttest_accum(
+           nfrec.welch_ttest_accum('{0,0,0,0,0,0,NaN}', 1, false), 3, false), 5, true, 0.9)) AS by_hand;
+-- huge values overflow the sums: an error, not a null variance
+\set VERBOSITY sqlstate
+SELECT nfrec.welch_ttest(v, true) FROM unnest('{1e308,-1e308}'::float8[]) v;
+SELECT nfrec.welch_ttest_accum('{-1,0,0,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum(NULL, 1, true);
+SELECT nfrec.welch_ttest_combine('{0,0,0,0,0,0,NaN}', '{0,0,0,-3,1,1,NaN}');
+SELECT nfrec.welch_ttest_final('{2,1,1,2,1,-1,NaN}');
+\set VERBOSITY default
+SELECT nfrec.welch_ttest(v, true) FROM unnest('{1e308,-1e308}'::float8[]) v;
+SELECT nfrec.welch_ttest_combine('{2,1e308,1e300,0,0,0,NaN}', '{2,-1e308,1e300,0,0,0,NaN}');
+-- forged states are rejected by every state function, with what is wrong
+SELECT nfrec.welch_ttest_accum('{0,0,0,0,0,0}', 1, true);
+SELECT nfrec.welch_ttest_accum('{{0,0,0,0,0,0,NaN}}', 1, true);
+SELECT nfrec.welch_ttest_accum('{0,0,0,0,0,0,NULL}', 1, true);
+SELECT nfrec.welch_ttest_accum(NULL, 1, true);
+SELECT nfrec.welch_ttest_accum('{-1,0,0,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{2.5,1,1,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{1e300,1,1,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{NaN,1,1,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{2,NaN,1,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{2,1,Infinity,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{2,1,-0.5,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{0,5,0,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{1,5,2,0,0,0,NaN}', 1, true);
+SELECT nfrec.welch_ttest_accum('{0,0,0,3,1,1,1.5}', 1, true);
+SELECT nfrec.welch_ttest_combine('{0,0,0,0,0,0,NaN}', '{0,0,0,-3,1,1,NaN}');
+SELECT nfrec.welch_ttest_combine('{0,0,0,-3,1,1,NaN}', '{0,0,0,0,0,0,NaN}');
+SELECT nfrec.welch_ttest_final('{-5,0,0,2,1,1,NaN}');
+SELECT nfrec.welch_ttest_final('{1e20,0,0,2,1,1,NaN}');
+SELECT nfrec.welch_ttest_final('{2,1,1,2,1,-1,NaN}');
+\set VERBOSITY default
 
 -- bad input
 \set VERBOSITY sqlstate

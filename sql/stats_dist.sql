@@ -110,3 +110,23 @@ SELECT nfrec.t_quantile(0.5, 0);
 \set VERBOSITY default
 SELECT nfrec.normal_quantile(1.5);
 SELECT nfrec.t_quantile(0.9, -1);
+
+-- the probability in messages is printed exactly (it used to say
+-- "probability 1 is out of range" for 1.0000001); -0, 0 and 1 are valid,
+-- NaN gives NaN, NULL gives NULL
+SELECT nfrec.normal_quantile(1.0000001);
+SELECT nfrec.normal_quantile(-1e-300);
+SELECT nfrec.normal_quantile('Infinity');
+SELECT nfrec.normal_quantile('-Infinity');
+SELECT nfrec.t_quantile(1.0000001, 5);
+SELECT nfrec.t_quantile('-Infinity', 5);
+SELECT nfrec.t_cdf(1, 1e-320);
+SELECT nfrec.t_cdf(1, -1e-320);
+SELECT nfrec.normal_quantile('-0') AS minus_zero, nfrec.normal_quantile(0) AS zero,
+       nfrec.normal_quantile(1) AS one, nfrec.normal_quantile('NaN') AS nan,
+       nfrec.normal_quantile(NULL) IS NULL AS null_in;
+SELECT nfrec.t_quantile('-0', 5) AS minus_zero, nfrec.t_quantile(0, 5) AS zero,
+       nfrec.t_quantile(1, 5) AS one, nfrec.t_quantile('NaN', 5) AS nan,
+       nfrec.t_quantile(NULL, 5) IS NULL AS null_in;
+SELECT * FROM nfrec.ab_test(1, 10, 1, 10, 1.0000000000000002);
+SELECT nfrec.sample_size(0.1, 0.01, power => 0.49999999999999994);

@@ -117,3 +117,5 @@ SELECT nfrec.kmeans(ARRAY[x], 3) FROM unnest('{1,1,2,2,2}'::float8[]) x;
 SELECT nfrec.kmeans(v, 1) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) t(v);
 SELECT nfrec.kmeans(v, 1, '{"iterations": 5}') FROM (VALUES ('{1}'::float8[])) t(v);
 SELECT nfrec.closest_centroid('{1,2}', '{1,2}');
+-- an unknown option is quoted as a short excerpt (it was quoted whole)
+SELECT nfrec.kmeans(v, 1, jsonb_build_object(repeat('é', 1000), 5)) FROM (VALUES ('{1}'::float8[])) t(v);

@@ -253,3 +253,19 @@ SELECT '{"a":1,"a":3}'::termvec;
 SELECT '{"a":"1"}'::jsonb::termvec;
 SELECT '[1]'::jsonb::termvec;
 SELECT * FROM similar_by_terms('tv_dup', 5);
+-- a parse error quotes a short excerpt around where it happened, never the
+-- whole input (a 6 MB input used to make a 6 MB message), and says where
+SELECT length(s) AS input_bytes FROM (SELECT '{' || string_agg(format('"t%s":1', i), ', ') || ' "x" 2}' AS s
+                                      FROM generate_series(1, 500000) i) x;
+SELECT s::termvec FROM (SELECT '{' || string_agg(format('"t%s":1', i), ', ') || ' "x" 2}' AS s
+                        FROM generate_series(1, 500000) i) x;
+SELECT ('{x' || repeat(' ', 10000000) || '}')::termvec;
+SELECT ('{"a":1, "' || repeat('é', 100) || '":NaN}')::termvec;
+SELECT ('{"a":1, "' || repeat('é', 30) || '"   ,"b":1}')::termvec;
+-- terms in messages are cut to 40 characters, never inside a character
+SELECT ('{"' || repeat('é', 100) || '":1, "' || repeat('é', 100) || '":2}')::termvec;
+SELECT ('{"' || repeat('ab', 100) || '":1e39}')::termvec;
+SELECT ('{"' || repeat('ab', 100) || '":' || repeat('9', 100) || '}')::termvec;
+SELECT jsonb_build_object(repeat('é', 100), 'x')::termvec;
+-- short inputs are quoted whole
+SELECT '{"a":1}x'::termvec;

@@ -316,3 +316,43 @@ SELECT tfidf_vec('heist', '{"config":"simple"}');
 SELECT tfidf_vec(d, c) OVER () FROM (VALUES ('a', 'english'), ('b', 'simple')) v(d, c);
 SELECT tfidf_vec('heist', (SELECT tfidf_fit(tokens) FROM tok));
 SELECT tfidf_vec('heist', '{"config":"simple","n_docs":2,"doc_freq":{"heist":3}}'::jsonb);
+-- terms and numbers of a bad vocabulary are quoted as short excerpts
+SELECT tfidf_vec('heist', jsonb_build_object('config', 'simple', 'n_docs', 2,
+                 'doc_freq', jsonb_build_object(repeat('x', 1000), 3)));
+SELECT tfidf_vec('heist', jsonb_build_object('config', 'simple', 'n_docs', 2,
+                 'doc_freq', jsonb_build_object('heist', ('1' || repeat('0', 1000))::numeric)));
+SELECT tfidf_vec('heist', jsonb_build_object('config', 'simple', 'n_docs', ('1' || repeat('0', 1000))::numeric,
+                 'doc_freq', jsonb_build_object('heist', 1)));
+
+-- lexemes of a document over 1 MB, tokenized in pieces, are those of the
+-- whole: the pieces are cut only where the parser starts afresh ('.' and
+-- '~' chunks here would be read differently at a cut), and a '<' anywhere
+-- makes the document be parsed whole; both give the unit's lexemes
+-- 60000 times over
+WITH u AS (SELECT 'alpha .beta ~gamma delta-epsilon 3.14 foo@bar.com /usr/x l''été, ' AS unit),
+d AS (SELECT repeat(unit, 60000) AS doc, unit FROM u)
+SELECT octet_length(doc) AS bytes,
+       nfrec.lexemes(doc) = (SELECT array_agg(x ORDER BY g, o)
+                             FROM generate_series(1, 60000) g,
+                                  unnest(nfrec.lexemes(unit)) WITH ORDINALITY AS l(x, o)) AS pieces_ok,
+       nfrec.lexemes(doc || ' <') = nfrec.lexemes(doc) AS whole_ok,
+       array_length(nfrec.lexemes(doc, 'english'), 1) AS english_n
+FROM d;
+-- the same through tfidf_vec (window and fitted) on a big document
+WITH d AS (SELECT repeat('alpha .beta ~gamma delta-epsilon ', 60000) AS doc
+           UNION ALL SELECT 'alpha beta')
+SELECT tfidf_vec(doc) OVER () = tfidf_vec(doc, (SELECT tfidf_fit(doc) FROM d)) AS same,
+       tfidf_vec(doc) OVER ()
+FROM d;
+-- with a thesaurus (phrases), a big document is cut at sentence ends, so
+-- the phrases of every sentence are found
+CREATE TEXT SEARCH DICTIONARY pg_temp.thes (TEMPLATE = thesaurus, DictFile = thesaurus_sample,
+                                            Dictionary = pg_catalog.english_stem);
+CREATE TEXT SEARCH CONFIGURATION pg_temp.thcfg (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION pg_temp.thcfg ALTER MAPPING FOR asciiword WITH pg_temp.thes, english_stem;
+WITH u AS (SELECT 'Big supernovae stars and one two three. Booking the tickets! ' AS unit)
+SELECT nfrec.lexemes(unit, 'pg_temp.thcfg') AS unit_lexemes,
+       nfrec.lexemes(repeat(unit, 30000), 'pg_temp.thcfg')
+         = (SELECT array_agg(x ORDER BY g, o) FROM generate_series(1, 30000) g,
+                   unnest(nfrec.lexemes(unit, 'pg_temp.thcfg')) WITH ORDINALITY AS l(x, o)) AS pieces_ok
+FROM u;

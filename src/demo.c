@@ -45,6 +45,15 @@ DemoCheckInterrupts(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Size limits (the same in nfrec.generate_demo): at most 50 M users, and
+ * users x days x activity at most 1e10.  A user makes about 0.33 events
+ * per day at activity 1 (doc/demo.md), so that is about 3 billion events:
+ * hours to insert at the measured ~335 k events/s, and hundreds of GB.
+ */
+#define DEMO_MAX_USERS 50000000
+#define DEMO_MAX_VOLUME 1e10
+
 /* limits of end_date: far from the edges of date and timestamptz */
 #define DEMO_MIN_YEAR 1900
 #define DEMO_MAX_YEAR 9000
@@ -53,10 +62,10 @@ static void
 CheckParams(int64 users, int32 titles, int32 days, int32 communities,
 			double activity, DateADT end_date)
 {
-	if (users < 1)
+	if (users < 1 || users > DEMO_MAX_USERS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("users must be at least 1")));
+				 errmsg("users must be between 1 and %d", DEMO_MAX_USERS)));
 	if (titles < 1 || titles > DEMO_MAX_TITLES)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -74,6 +83,10 @@ CheckParams(int64 users, int32 titles, int32 days, int32 communities,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("activity must be greater than 0 and at most %g", DEMO_MAX_ACTIVITY)));
+	if ((double) users * days * activity > DEMO_MAX_VOLUME)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("users times days times activity must be at most %.0f", DEMO_MAX_VOLUME)));
 	if (DATE_NOT_FINITE(end_date) ||
 		end_date < date2j(DEMO_MIN_YEAR, 1, 1) - POSTGRES_EPOCH_JDATE ||
 		end_date > date2j(DEMO_MAX_YEAR, 1, 1) - POSTGRES_EPOCH_JDATE)

@@ -4,6 +4,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -102,4 +103,14 @@ nf_float8_matrix(const double *v, int rows, int cols)
 	int			dims[2] = {rows, cols};
 
 	return PlainArray(v, FLOAT8OID, sizeof(float8), 2, dims);
+}
+
+char *
+nf_excerpt(const char *s, int len, int maxchars)
+{
+	int			keep = pg_mbcharcliplen(s, len, maxchars);
+
+	if (keep >= len)
+		return pnstrdup(s, len);
+	return psprintf("%s...", pnstrdup(s, keep));
 }

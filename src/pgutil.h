@@ -24,4 +24,13 @@ extern ArrayType *nf_int8_array(const int64 *v, int n);
 extern ArrayType *nf_float4_matrix(const float *v, int rows, int cols);
 extern ArrayType *nf_float8_matrix(const double *v, int rows, int cols);
 
+/*
+ * User text for an error message: the first maxchars characters of
+ * s[0..len) (cut at a character boundary, never inside a multibyte one),
+ * with "..." appended when something was cut.  A 10 MB input must not
+ * make a 10 MB message.
+ */
+#define NF_EXCERPT_CHARS 40
+extern char *nf_excerpt(const char *s, int len, int maxchars);
+
 #endif

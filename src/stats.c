@@ -14,6 +14,7 @@
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -25,14 +26,25 @@
  * Distribution functions
  * --------------------------------------------------------------------- */
 
+/*
+ * A float8 for a message: the shortest decimal that reads back to the same
+ * value, as float8out prints it ("1.0000001", not %g's "1").
+ */
+static inline const char *
+F8(double v)
+{
+	return float8out_internal(v);
+}
+
+/* NaN passes: the functions return NaN for it, as normal_cdf does. */
 static void
 CheckProbability(double p)
 {
 	if (p < 0.0 || p > 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("probability %g is out of range", p),
-				 errdetail("A probability must be between 0 and 1.")));
+				 errmsg("probability %s is out of range", F8(p)),
+				 errdetail("A probability must be between 0 and 1, inclusive.")));
 }
 
 static void
@@ -42,7 +54,7 @@ CheckDegreesOfFreedom(double df)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("degrees of freedom must be positive"),
-				 errdetail("df is %g.", df)));
+				 errdetail("df is %s.", F8(df))));
 }
 
 PG_FUNCTION_INFO_V1(normal_cdf);
@@ -96,7 +108,7 @@ CheckConfidence(double c, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be between 0 and 1", name),
-				 errdetail("%s is %g; 0 and 1 themselves are not allowed.", name, c)));
+				 errdetail("%s is %s; 0 and 1 themselves are not allowed.", name, F8(c))));
 }
 
 static void
@@ -176,25 +188,25 @@ sample_size(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("baseline must be a rate between 0 and 1"),
-				 errdetail("baseline is %g; 0 and 1 themselves are not allowed.", baseline)));
+				 errdetail("baseline is %s; 0 and 1 themselves are not allowed.", F8(baseline))));
 	if (isnan(mde) || mde == 0.0 || !(baseline + mde > 0.0 && baseline + mde < 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("mde must be a nonzero difference that keeps baseline + mde between 0 and 1"),
-				 errdetail("baseline is %g and mde is %g.", baseline, mde)));
+				 errdetail("baseline is %s and mde is %s.", F8(baseline), F8(mde))));
 	CheckConfidence(alpha, "alpha");
 	if (isnan(power) || power < 0.5 || power >= 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("power must be at least 0.5 and below 1"),
-				 errdetail("power is %g.", power)));
+				 errdetail("power is %s.", F8(power))));
 
 	n = ceil(stats_sample_size(baseline, mde, alpha, power));
 	if (!(n < 9.2233720368547758e18))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("sample size is out of range for type bigint"),
-				 errdetail("mde %g is too small to detect.", mde)));
+				 errdetail("mde %s is too small to detect.", F8(mde))));
 	PG_RETURN_INT64((int64) n);
 }
 
@@ -245,7 +257,7 @@ PriorArray(FunctionCallInfo fcinfo, int argno, const char *what, int narms, doub
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must contain positive finite numbers", what),
-					 errdetail("Element %d is %g.", i + 1, v)));
+					 errdetail("Element %d is %s.", i + 1, F8(v))));
 		out[i] = v;
 	}
 }
@@ -297,19 +309,104 @@ thompson_pick(PG_FUNCTION_ARGS)
  *
  * State: float8[7] = {n_c, mean_c, m2_c, n_t, mean_t, m2_t, confidence}
  * (confidence NaN until a row sets it).  A plain float8[] state needs no
- * serialization for parallel aggregation.
+ * serialization for parallel aggregation (and Citus can ship it), but it
+ * also means anyone can call the state functions with an array of their
+ * own: every state that comes in is checked to be one these functions can
+ * produce (WelchState), and every state that goes out to be finite.
  * --------------------------------------------------------------------- */
 
 #define WELCH_STATE_LEN 7
+/* counts are whole numbers a double holds exactly */
+#define WELCH_MAX_COUNT 9007199254740992.0	/* 2^53 */
 
-static double *
-WelchState(ArrayType *a)
+static void pg_attribute_noreturn()
+WelchBadState(const char *detail)
 {
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid welch_ttest state"),
+			 errdetail_internal("%s", detail),
+			 errhint("The state functions of welch_ttest only accept states that they returned themselves.")));
+}
+
+/*
+ * The state array, checked: {count, mean, sum of squared deviations} per
+ * group with count a whole number in [0, 2^53], mean and sum finite, the
+ * sum not negative, count 0 only with mean 0 and sum 0 (the initial
+ * state), count 1 only with sum 0 (one value has no spread), and a
+ * confidence that is NaN (not set) or strictly between 0 and 1.
+ */
+static double *
+WelchCheckState(ArrayType *a)
+{
+	double	   *s;
+
 	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != WELCH_STATE_LEN ||
 		ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "welch_ttest: expected a %d-element float8 state array",
-			 WELCH_STATE_LEN);
-	return (double *) ARR_DATA_PTR(a);
+		WelchBadState(psprintf("A welch_ttest state is a one-dimensional float8 array of %d elements without NULLs.",
+							   WELCH_STATE_LEN));
+	s = (double *) ARR_DATA_PTR(a);
+	for (int off = 0; off <= 3; off += 3)
+	{
+		const char *group = off == 0 ? "control" : "treatment";
+		double		n = s[off],
+					mean = s[off + 1],
+					m2 = s[off + 2];
+
+		if (!(n >= 0.0 && n <= WELCH_MAX_COUNT) || n != floor(n))
+			WelchBadState(psprintf("Element %d, the count of the %s group, is %s; it must be a whole number between 0 and 2^53.",
+								   off + 1, group, F8(n)));
+		if (!isfinite(mean))
+			WelchBadState(psprintf("Element %d, the mean of the %s group, is %s; it must be finite.",
+								   off + 2, group, F8(mean)));
+		if (!(m2 >= 0.0) || isinf(m2))
+			WelchBadState(psprintf("Element %d, the sum of squared deviations of the %s group, is %s; it must be finite and not negative.",
+								   off + 3, group, F8(m2)));
+		if (n == 0.0 && (mean != 0.0 || m2 != 0.0))
+			WelchBadState(psprintf("The %s group has no values but a mean of %s and a sum of squared deviations of %s; both must be 0.",
+								   group, F8(mean), F8(m2)));
+		if (n == 1.0 && m2 != 0.0)
+			WelchBadState(psprintf("The %s group has one value but a sum of squared deviations of %s; it must be 0.",
+								   group, F8(m2)));
+	}
+	if (!isnan(s[6]) && !(s[6] > 0.0 && s[6] < 1.0))
+		WelchBadState(psprintf("Element 7, the confidence, is %s; it must be NaN (not set yet) or between 0 and 1.",
+							   F8(s[6])));
+	return s;
+}
+
+/*
+ * The state argument, checked.  With copy, a copy that may be modified
+ * (in an aggregate the array is ours and is modified in place).
+ */
+static ArrayType *
+WelchState(FunctionCallInfo fcinfo, int argno, bool copy, double **s)
+{
+	ArrayType  *a;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("welch_ttest state must not be null")));
+	if (copy && !AggCheckCallContext(fcinfo, NULL))
+		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);
+	else
+		a = PG_GETARG_ARRAYTYPE_P(argno);
+	*s = WelchCheckState(a);
+	return a;
+}
+
+/* A state about to be returned: huge values can overflow the sums. */
+static void
+WelchCheckFinite(const double *s)
+{
+	for (int i = 0; i < 6; i++)
+		if (!isfinite(s[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow"),
+					 errdetail("The %s of the welch_ttest values exceeds the range of type double precision.",
+							   i % 3 == 1 ? "mean" : "sum of squared deviations")));
 }
 
 static void
@@ -327,16 +424,11 @@ PG_FUNCTION_INFO_V1(welch_ttest_accum);
 Datum
 welch_ttest_accum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	double	   *s;
+	ArrayType  *a = WelchState(fcinfo, 0, true, &s);
 	double		x;
 	StatsMoments m;
 	int			off;
-
-	/* modify the state in place when called as an aggregate */
-	if (!AggCheckCallContext(fcinfo, NULL))
-		a = PG_GETARG_ARRAYTYPE_P_COPY(0);
-	s = WelchState(a);
 
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 	{
@@ -354,6 +446,10 @@ welch_ttest_accum(PG_FUNCTION_ARGS)
 				 errmsg("welch_ttest value must not be NaN or infinite")));
 
 	off = PG_GETARG_BOOL(2) ? 3 : 0;
+	if (s[off] >= WELCH_MAX_COUNT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("welch_ttest cannot count more than 2^53 values per group")));
 	m.n = s[off];
 	m.mean = s[off + 1];
 	m.m2 = s[off + 2];
@@ -361,6 +457,7 @@ welch_ttest_accum(PG_FUNCTION_ARGS)
 	s[off] = m.n;
 	s[off + 1] = m.mean;
 	s[off + 2] = m.m2;
+	WelchCheckFinite(s);
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
@@ -368,18 +465,21 @@ PG_FUNCTION_INFO_V1(welch_ttest_combine);
 Datum
 welch_ttest_combine(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	double	   *s,
-			   *t = WelchState(PG_GETARG_ARRAYTYPE_P(1));
+			   *t;
+	ArrayType  *a = WelchState(fcinfo, 0, true, &s);
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		a = PG_GETARG_ARRAYTYPE_P_COPY(0);
-	s = WelchState(a);
+	(void) WelchState(fcinfo, 1, false, &t);
+
 	for (int off = 0; off <= 3; off += 3)
 	{
 		StatsMoments ma = {s[off], s[off + 1], s[off + 2]};
 		StatsMoments mb = {t[off], t[off + 1], t[off + 2]};
 
+		if (ma.n + mb.n > WELCH_MAX_COUNT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("welch_ttest cannot count more than 2^53 values per group")));
 		stats_moments_combine(&ma, &mb);
 		s[off] = ma.n;
 		s[off + 1] = ma.mean;
@@ -387,6 +487,7 @@ welch_ttest_combine(PG_FUNCTION_ARGS)
 	}
 	if (!isnan(t[6]))
 		WelchSetConfidence(s, t[6]);
+	WelchCheckFinite(s);
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
@@ -394,11 +495,16 @@ PG_FUNCTION_INFO_V1(welch_ttest_final);
 Datum
 welch_ttest_final(PG_FUNCTION_ARGS)
 {
-	double	   *s = WelchState(PG_GETARG_ARRAYTYPE_P(0));
-	StatsMoments c = {s[0], s[1], s[2]};
-	StatsMoments t = {s[3], s[4], s[5]};
-	double		conf = isnan(s[6]) ? 0.95 : s[6];
+	double	   *s;
+	StatsMoments c,
+				t;
+	double		conf;
 	StatsJson	j;
+
+	(void) WelchState(fcinfo, 0, false, &s);
+	c = (StatsMoments) {s[0], s[1], s[2]};
+	t = (StatsMoments) {s[3], s[4], s[5]};
+	conf = isnan(s[6]) ? 0.95 : s[6];
 
 	if (c.n == 0 && t.n == 0)
 		PG_RETURN_NULL();

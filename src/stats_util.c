@@ -256,9 +256,11 @@ stats_parse_options(Jsonb *opts, const char *funcname,
 
 		if (tok != WJB_KEY)
 			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
+		/* the key as it may appear in a message: a few characters at most */
+		key = nf_excerpt(v.val.string.val, v.val.string.len, NF_EXCERPT_CHARS);
 		for (int i = 0; i < nspecs; i++)
-			if (strcmp(specs[i].name, key) == 0)
+			if (strlen(specs[i].name) == (size_t) v.val.string.len &&
+				memcmp(specs[i].name, v.val.string.val, v.val.string.len) == 0)
 			{
 				spec = &specs[i];
 				idx = i;

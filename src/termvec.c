@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
+#include "pgutil.h"
 #include "termdict.h"
 #include "termvec.h"
 
@@ -46,12 +47,19 @@ CompareTermWeight(const void *a, const void *b)
 	return term_cmp(x->term, x->len, y->term, y->len);
 }
 
+/* A term for an error message: at most NF_EXCERPT_CHARS characters. */
+static char *
+TermExcerpt(const char *term, int32 len)
+{
+	return nf_excerpt(term, len, NF_EXCERPT_CHARS);
+}
+
 static void
 TermError(int code, const char *msg, const char *term, int32 len)
 {
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg(msg, pnstrdup(term, Min(len, 200)))));
+			 errmsg(msg, TermExcerpt(term, len))));
 }
 
 TermVec *
@@ -154,13 +162,44 @@ typedef struct TvParse
 	int32		cap;
 } TvParse;
 
+/*
+ * The input around the cursor for an error message: the whole input when
+ * it is short, else NF_EXCERPT_CHARS characters around the cursor, with
+ * "..." where something was cut.  *charpos gets the 1-based character
+ * position of the cursor.
+ */
+static char *
+InputExcerpt(TvParse *ps, int *charpos)
+{
+	const char *in = ps->input;
+	int			len = strlen(in);
+	int			at = pg_mbstrlen_with_len(in, ps->p - in);	/* chars before */
+	int			total = at + pg_mbstrlen(ps->p);
+	int			from;
+	const char *start;
+	int			keep;
+
+	*charpos = at + 1;
+	if (total <= NF_EXCERPT_CHARS)
+		return pstrdup(in);
+	from = Max(0, Min(at - NF_EXCERPT_CHARS / 2, total - NF_EXCERPT_CHARS));
+	start = in + pg_mbcharcliplen(in, len, from);
+	keep = pg_mbcharcliplen(start, len - (start - in), NF_EXCERPT_CHARS);
+	return psprintf("%s%s%s", from > 0 ? "..." : "", pnstrdup(start, keep),
+					start + keep < in + len ? "..." : "");
+}
+
 static void pg_attribute_noreturn()
 SyntaxError(TvParse *ps, const char *detail)
 {
+	int			charpos;
+	char	   *excerpt = InputExcerpt(ps, &charpos);
+
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type termvec: \"%s\"", ps->input),
-			 errdetail_internal("%s", detail)));
+			 errmsg("invalid input syntax for type termvec: \"%s\"", excerpt),
+			 errdetail_internal("%s", detail),
+			 errcontext("termvec input, character %d", charpos)));
 }
 
 static inline void
@@ -298,7 +337,7 @@ ParseTerm(TvParse *ps, Size *off, int32 *len)
  * numbers only: NaN, Infinity and hexadecimal are rejected.
  */
 static float4
-ParseWeight(const char *start, const char **endp, const char *term,
+ParseWeight(const char *start, const char **endp, const char *term, int32 termlen,
 			TvParse *ps)
 {
 	const char *p = start;
@@ -312,44 +351,37 @@ ParseWeight(const char *start, const char **endp, const char *term,
 	if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
 	{
 		if (ps)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type termvec: \"%s\"", ps->input),
-					 errdetail("Weight of term \"%s\" is not a finite number.", term)));
+			SyntaxError(ps, psprintf("Weight of term \"%s\" is not a finite number.",
+									 TermExcerpt(term, termlen)));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight of term \"%s\" is not a finite number", term)));
+				 errmsg("weight of term \"%s\" is not a finite number",
+						TermExcerpt(term, termlen))));
 	}
 	while ((*p >= '0' && *p <= '9') || *p == '.' ||
 		   ((*p == 'e' || *p == 'E') && p > start) ||
 		   ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
 		p++;
 	len = p - start;
-	if (len == 0)
-	{
-		if (ps)
-			SyntaxError(ps, psprintf("Invalid weight for term \"%s\".", term));
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid weight for term \"%s\"", term)));
-	}
 	buf = pnstrdup(start, len);
 	errno = 0;
 	f = strtof(buf, &end);
-	if (end != buf + len)
+	if (len == 0 || end != buf + len)
 	{
 		if (ps)
-			SyntaxError(ps, psprintf("Invalid weight for term \"%s\".", term));
+			SyntaxError(ps, psprintf("Invalid weight for term \"%s\".",
+									 TermExcerpt(term, termlen)));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid weight for term \"%s\"", term)));
+				 errmsg("invalid weight for term \"%s\"", TermExcerpt(term, termlen))));
 	}
 	if (errno == ERANGE && (f == 0.0f || isinf(f)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("weight \"%s\" of term \"%s\" is out of range for type real",
-						len > 40 ? psprintf("%.20s...", buf) : buf, term)));
+						nf_excerpt(buf, len, NF_EXCERPT_CHARS / 2), TermExcerpt(term, termlen))));
 	*endp = p;
+	pfree(buf);
 	return f;
 }
 
@@ -398,11 +430,10 @@ termvec_in(PG_FUNCTION_ARGS)
 			SkipSpace(&ps);
 			if (*ps.p != ':')
 				SyntaxError(&ps, psprintf("Expected \":\" after term \"%s\".",
-										  pnstrdup(ps.pool.data + off, Min(len, 200))));
+										  TermExcerpt(ps.pool.data + off, len)));
 			ps.p++;
 			SkipSpace(&ps);
-			w = ParseWeight(ps.p, &ps.p,
-							pnstrdup(ps.pool.data + off, Min(len, 200)), &ps);
+			w = ParseWeight(ps.p, &ps.p, ps.pool.data + off, len, &ps);
 			AddItem(&ps, off, len, w);
 			if ((ps.n & 0xffff) == 0)
 				CHECK_FOR_INTERRUPTS();
@@ -541,7 +572,7 @@ termvec_recv(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("weight of term \"%s\" is not a finite number",
-							items[i].term)));
+							TermExcerpt(items[i].term, items[i].len))));
 	}
 	PG_RETURN_TERMVEC_P(termvec_build(items, n, false,
 									  ERRCODE_INVALID_BINARY_REPRESENTATION));
@@ -644,22 +675,24 @@ jsonb_to_termvec(PG_FUNCTION_ARGS)
 		}
 		else if (r == WJB_VALUE)
 		{
-			char	   *term = pnstrdup(items[n].term, Min(items[n].len, 200));
 			char	   *num;
 			const char *end;
 
 			if (jv.type != jbvNumeric)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("weight of term \"%s\" must be a number", term),
+						 errmsg("weight of term \"%s\" must be a number",
+								TermExcerpt(items[n].term, items[n].len)),
 						 errdetail("The jsonb value is of type %s.", JsonbTypeName(&jv))));
 			num = DatumGetCString(DirectFunctionCall1(numeric_out,
 													  NumericGetDatum(jv.val.numeric)));
-			items[n].weight = ParseWeight(num, &end, term, NULL);
+			items[n].weight = ParseWeight(num, &end, items[n].term, items[n].len, NULL);
 			if (*end != '\0')
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid weight for term \"%s\"", term)));
+						 errmsg("invalid weight for term \"%s\"",
+								TermExcerpt(items[n].term, items[n].len))));
+			pfree(num);
 			n++;
 		}
 	}

@@ -60,6 +60,7 @@
 #include "utils/regproc.h"
 #include "windowapi.h"
 
+#include "pgutil.h"
 #include "termdict.h"
 #include "termvec.h"
 
@@ -169,12 +170,11 @@ SimpleConfig(void)
 
 typedef void (*TokenFn) (void *arg, const char *s, int32 len);
 
-/* Tokenize a text document with a text search configuration. */
+/* Tokenize text with a text search configuration (parsetext). */
 static void
-TokenizeText(Oid cfg, text *doc, TokenFn fn, void *arg)
+TokenizeText(Oid cfg, char *buf, int32 len, TokenFn fn, void *arg)
 {
 	ParsedText	prs;
-	int32		len = VARSIZE_ANY_EXHDR(doc);
 
 	prs.lenwords = len / 6;
 	if (prs.lenwords < 2)
@@ -185,7 +185,7 @@ TokenizeText(Oid cfg, text *doc, TokenFn fn, void *arg)
 	prs.pos = 0;
 	prs.words = (ParsedWord *) palloc(sizeof(ParsedWord) * prs.lenwords);
 
-	parsetext(cfg, &prs, VARDATA_ANY(doc), len);
+	parsetext(cfg, &prs, buf, len);
 
 	/*
 	 * The lexemes of one token share its position; a lexeme given twice
@@ -229,6 +229,11 @@ typedef struct LexCache
 	Oid			cfg;
 	bool		complex;		/* a multi-word dictionary: use parsetext */
 	MemoryContext cxt;
+	MemoryContext cachecxt;		/* child of cxt: the caches below, reset
+								 * when they outgrow LEXCACHE_MAX_BYTES */
+	MemoryContext piececxt;		/* child of cxt: what the parser and the
+								 * dictionaries allocate for one piece */
+	bool		own_lexemes;	/* lexemes live in cachecxt and are reset too */
 	TermDict   *tokens;			/* (type, token text) -> token id */
 	int32	   *first;			/* per token: first entry in lex[] */
 	int32	   *count;			/* per token: lexemes (0: stop word/none) */
@@ -250,31 +255,76 @@ typedef struct LexCache
 	int32		clexcap;
 } LexCache;
 
+/*
+ * Memory bounds.  A huge document is tokenized in pieces of about
+ * TOKENIZE_PIECE bytes (see TokenizeCached), so the per-document scratch
+ * holds one piece's lexemes; the token and chunk caches are dropped and
+ * started again when they take more than LEXCACHE_MAX_BYTES (text with
+ * millions of distinct words gains nothing from them).
+ */
+#define TOKENIZE_PIECE		(1024 * 1024)
+#define LEXCACHE_MAX_BYTES	((Size) 64 * 1024 * 1024)
+
+/* (Re)create the caches in lc->cachecxt, which is empty. */
+static void
+LexCacheInit(LexCache *lc)
+{
+	MemoryContext cxt = lc->cachecxt;
+
+	lc->tokens = termdict_create(cxt, 1024);
+	lc->tokcap = 1024;
+	lc->first = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->tokcap);
+	lc->count = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->tokcap);
+	lc->nlex = 0;
+	lc->lexcap = 1024;
+	lc->lex = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->lexcap);
+	if (lc->own_lexemes)
+		lc->lexemes = termdict_create(cxt, 1024);
+	lc->chunks = termdict_create(cxt, 1024);
+	lc->chunkcap = 1024;
+	lc->cfirst = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->chunkcap);
+	lc->ccount = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->chunkcap);
+	lc->nclex = 0;
+	lc->clexcap = 1024;
+	lc->clex = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->clexcap);
+}
+
+/*
+ * A tokenizer cache in cxt.  lexemes is the dictionary of lexeme ids to
+ * use (the caller's vocabulary); NULL makes one the cache owns, which is
+ * dropped with the caches when they grow too big (reset_lexemes: only
+ * for a caller that holds no lexeme id between documents or pieces).
+ */
 static LexCache *
-LexCacheCreate(MemoryContext cxt, Oid cfg, TermDict *lexemes)
+LexCacheCreate(MemoryContext cxt, Oid cfg, TermDict *lexemes, bool reset_lexemes)
 {
 	LexCache   *lc = MemoryContextAllocZero(cxt, sizeof(LexCache));
 
 	lc->cfg = cfg;
 	lc->cxt = cxt;
-	lc->tokens = termdict_create(cxt, 1024);
-	lc->tokcap = 1024;
-	lc->first = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->tokcap);
-	lc->count = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->tokcap);
-	lc->lexcap = 1024;
-	lc->lex = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->lexcap);
-	lc->lexemes = lexemes ? lexemes : termdict_create(cxt, 1024);
+	lc->cachecxt = AllocSetContextCreate(cxt, "nfrec tokenizer cache",
+										 ALLOCSET_DEFAULT_SIZES);
+	lc->piececxt = AllocSetContextCreate(cxt, "nfrec tokenizer piece",
+										 ALLOCSET_DEFAULT_SIZES);
+	lc->own_lexemes = lexemes == NULL && reset_lexemes;
+	lc->lexemes = lexemes ? lexemes :
+		reset_lexemes ? NULL : termdict_create(cxt, 1024);
+	LexCacheInit(lc);
 	lc->keycap = 256;
 	lc->key = MemoryContextAlloc(cxt, lc->keycap);
 	lc->outcap = 256;
 	lc->out = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->outcap);
-	lc->chunks = termdict_create(cxt, 1024);
-	lc->chunkcap = 1024;
-	lc->cfirst = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->chunkcap);
-	lc->ccount = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->chunkcap);
-	lc->clexcap = 1024;
-	lc->clex = MemoryContextAllocHuge(cxt, sizeof(int32) * lc->clexcap);
 	return lc;
+}
+
+/* Between documents or pieces: drop the caches if they grew too big. */
+static void
+LexCacheTrim(LexCache *lc)
+{
+	if (MemoryContextMemAllocated(lc->cachecxt, true) <= LEXCACHE_MAX_BYTES)
+		return;
+	MemoryContextReset(lc->cachecxt);
+	LexCacheInit(lc);
 }
 
 /* Run the dictionaries on one token and remember the answer. */
@@ -354,7 +404,7 @@ LexizeToken(LexCache *lc, TSConfigCacheEntry *cfg, int type,
 typedef void (*LexemeFn) (void *arg, int32 lexid);
 
 static void
-EmitParsetext(LexCache *lc, text *doc, LexemeFn fn, void *arg);
+EmitParsetext(LexCache *lc, char *buf, int32 len, LexemeFn fn, void *arg);
 
 /* Make room for n more lexeme ids in lc->out after the first used. */
 static inline void
@@ -522,39 +572,125 @@ TokenizeChunks(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
  * ts_debug on tens of thousands of random strings (sql/tfidf.sql keeps a
  * sample).  One difference from parsetext(): the NOTICE about a word too
  * long to be indexed comes once per distinct chunk, not per occurrence.
+ *
+ * For the same reason a document over TOKENIZE_PIECE bytes (default
+ * parser, no '<') is tokenized in pieces of about that size, cut after
+ * white space before a character other than white space, '.' and '~':
+ * that gives exactly the tokens of the whole, while the scratch memory
+ * stays that of one piece and the caches can be trimmed between pieces.
+ * The one approximation: with a phrase (thesaurus) dictionary, a phrase
+ * across a cut, every megabyte or so, is not recognized (cuts are then
+ * made at a sentence or line end if there is one nearby).  Documents that
+ * cannot be cut (HTML, other parsers) are parsed whole as before; their
+ * parsing checks for interrupts too, except parsetext() with a phrase
+ * dictionary.
  */
-static void
-TokenizeCached(LexCache *lc, text *doc, LexemeFn fn, void *arg)
+static inline bool
+CutBefore(const char *buf, int32 i)
 {
-	TSConfigCacheEntry *cfg;
-	TSParserCacheEntry *prs;
-	char	   *buf = VARDATA_ANY(doc);
-	int32		len = VARSIZE_ANY_EXHDR(doc);
+	return IsChunkSpace(buf[i - 1]) && !IsChunkSpace(buf[i]) &&
+		buf[i] != '.' && buf[i] != '~';
+}
+
+/*
+ * End of the piece that starts at start.  With a phrase dictionary
+ * (sentences), a cut at a sentence or line end within the next 64 kB is
+ * preferred, where a phrase is unlikely to continue.
+ */
+static int32
+PieceEnd(const char *buf, int32 len, int32 start, bool sentences)
+{
+	int32		from = start + TOKENIZE_PIECE;
+
+	if (len - start <= TOKENIZE_PIECE)
+		return len;
+	if (sentences)
+		for (int32 i = from; i < len && i < from + 65536; i++)
+		{
+			int32		k = i - 1;
+
+			if (!CutBefore(buf, i))
+				continue;
+			while (k > start && IsChunkSpace(buf[k]) && buf[k] != '\n')
+				k--;
+			if (buf[k] == '\n' || buf[k] == '.' || buf[k] == '!' || buf[k] == '?')
+				return i;
+		}
+	for (int32 i = from; i < len; i++)
+		if (CutBefore(buf, i))
+			return i;
+	return len;
+}
+
+/*
+ * One piece (or a whole document) by the caches; false if a dictionary
+ * wants phrases (nothing emitted then).  chunks: the chunk path may be
+ * tried (default parser, no '<').
+ */
+static bool
+TokenizeSpan(LexCache *lc, TSConfigCacheEntry *cfg, TSParserCacheEntry *prs,
+			 char *buf, int32 len, bool chunks, LexemeFn fn, void *arg)
+{
 	int32		nout = 0;
 
-	if (lc->complex)
-	{
-		EmitParsetext(lc, doc, fn, arg);
-		return;
-	}
-
-	cfg = lookup_ts_config_cache(lc->cfg);
-	prs = lookup_ts_parser_cache(cfg->prsId);
-
-	if (prs->prsstart.fn_oid != F_PRSD_START || memchr(buf, '<', len) != NULL ||
-		!TokenizeChunks(lc, cfg, prs, buf, len, &nout))
+	if (!chunks || !TokenizeChunks(lc, cfg, prs, buf, len, &nout))
 	{
 		nout = 0;
 		if (!ParseSpan(lc, cfg, prs, buf, len, &nout))
-		{
-			/* a phrase dictionary: this document and the rest by parsetext */
-			lc->complex = true;
-			EmitParsetext(lc, doc, fn, arg);
-			return;
-		}
+			return false;
 	}
 	for (int32 k = 0; k < nout; k++)
+	{
 		fn(arg, lc->out[k]);
+		if ((k & 0xffff) == 0xffff)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return true;
+}
+
+static void
+TokenizeCached(LexCache *lc, text *doc, LexemeFn fn, void *arg)
+{
+	TSConfigCacheEntry *cfg = lookup_ts_config_cache(lc->cfg);
+	TSParserCacheEntry *prs = lookup_ts_parser_cache(cfg->prsId);
+	char	   *buf = VARDATA_ANY(doc);
+	int32		len = VARSIZE_ANY_EXHDR(doc);
+	bool		cuttable = prs->prsstart.fn_oid == F_PRSD_START &&
+		memchr(buf, '<', len) == NULL;
+	MemoryContext old = CurrentMemoryContext;
+
+	for (int32 start = 0; start < len;)
+	{
+		int32		end = cuttable ? PieceEnd(buf, len, start, lc->complex) : len;
+
+		LexCacheTrim(lc);
+		MemoryContextSwitchTo(lc->piececxt);
+		if (lc->complex ||
+			!TokenizeSpan(lc, cfg, prs, buf + start, end - start, cuttable, fn, arg))
+		{
+			/*
+			 * A phrase dictionary: by parsetext from here on (the tokens
+			 * before this piece did not start a phrase), and every later
+			 * document too.
+			 */
+			if (!lc->complex && cuttable)
+				end = PieceEnd(buf, len, start, true);
+			lc->complex = true;
+			EmitParsetext(lc, buf + start, end - start, fn, arg);
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(lc->piececxt);
+		start = end;
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	/* do not keep the scratch of a huge uncut document */
+	if (lc->outcap > TOKENIZE_PIECE)
+	{
+		pfree(lc->out);
+		lc->outcap = 256;
+		lc->out = MemoryContextAllocHuge(lc->cxt, sizeof(int32) * lc->outcap);
+	}
 }
 
 typedef struct ParsetextEmit
@@ -573,14 +709,14 @@ EmitOne(void *arg, const char *s, int32 len)
 }
 
 static void
-EmitParsetext(LexCache *lc, text *doc, LexemeFn fn, void *arg)
+EmitParsetext(LexCache *lc, char *buf, int32 len, LexemeFn fn, void *arg)
 {
 	ParsetextEmit e;
 
 	e.lc = lc;
 	e.fn = fn;
 	e.arg = arg;
-	TokenizeText(lc->cfg, doc, EmitOne, &e);
+	TokenizeText(lc->cfg, buf, len, EmitOne, &e);
 }
 
 /* Feed the elements of a token array (NULL and '' skipped). */
@@ -611,35 +747,50 @@ TokenizeArray(ArrayType *arr, TokenFn fn, void *arg)
  * lexemes(): the tokens TF-IDF counts, as an array
  * --------------------------------------------------------------------- */
 
-typedef struct LexemeList
+/*
+ * The result is written straight into the text[] it becomes: element
+ * after element (4-byte header, int-aligned, as arrays store text) behind
+ * room for the array header, which is filled in at the end.  No text datum
+ * per lexeme, no Datum array, no copy by construct_array: the memory is
+ * the result itself.
+ */
+typedef struct LexemeArray
 {
 	LexCache   *lc;
-	Datum	   *elems;
-	int32		n;
-	int32		cap;
-} LexemeList;
+	char	   *buf;
+	Size		used;
+	Size		cap;
+	int64		n;
+} LexemeArray;
 
-static void
-AddLexeme(void *arg, const char *s, int32 len)
-{
-	LexemeList *l = (LexemeList *) arg;
-
-	if (l->n == l->cap)
-	{
-		l->cap *= 2;
-		l->elems = repalloc_huge(l->elems, sizeof(Datum) * l->cap);
-	}
-	l->elems[l->n++] = PointerGetDatum(cstring_to_text_with_len(s, len));
-}
+#define LEXEME_ARRAY_HEADER ARR_OVERHEAD_NONULLS(1)
 
 static void
 AddLexemeId(void *arg, int32 id)
 {
-	LexemeList *l = (LexemeList *) arg;
+	LexemeArray *l = (LexemeArray *) arg;
 	int32		len;
 	const char *t = termdict_term(l->lc->lexemes, id, &len);
+	Size		need = INTALIGN(VARHDRSZ + len);
+	char	   *p;
 
-	AddLexeme(l, t, len);
+	if (l->used + need > l->cap)
+	{
+		if (l->used + need > MaxAllocSize || l->n >= (int64) MaxArraySize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("lexemes of the document do not fit in an array"),
+					 errdetail("The array would exceed the maximum size of a value (1 GB)."),
+					 errhint("Split the document.")));
+		l->cap = Min(Max(l->used + need, l->cap * 2), MaxAllocSize);
+		l->buf = repalloc_huge(l->buf, l->cap);
+	}
+	p = l->buf + l->used;
+	SET_VARSIZE(p, VARHDRSZ + len);
+	memcpy(VARDATA(p), t, len);
+	memset(VARDATA(p) + len, 0, need - VARHDRSZ - len);
+	l->used += need;
+	l->n++;
 }
 
 PG_FUNCTION_INFO_V1(tfidf_lexemes);
@@ -649,7 +800,8 @@ tfidf_lexemes(PG_FUNCTION_ARGS)
 	text	   *doc = PG_GETARG_TEXT_PP(0);
 	Oid			cfg = PG_NARGS() > 1 ? PG_GETARG_OID(1) : SimpleConfig();
 	LexCache   *lc = (LexCache *) fcinfo->flinfo->fn_extra;
-	LexemeList	l;
+	LexemeArray l;
+	ArrayType  *a;
 
 	/* the tokenizer cache lives as long as the query, per configuration */
 	if (lc == NULL || lc->cfg != cfg)
@@ -660,15 +812,27 @@ tfidf_lexemes(PG_FUNCTION_ARGS)
 			MemoryContextDelete(lc->cxt);
 		cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "nfrec.lexemes cache",
 									ALLOCSET_DEFAULT_SIZES);
-		lc = LexCacheCreate(cxt, cfg, NULL);
+		lc = LexCacheCreate(cxt, cfg, NULL, true);
 		fcinfo->flinfo->fn_extra = lc;
 	}
-	l.n = 0;
-	l.cap = 64;
-	l.elems = palloc(sizeof(Datum) * l.cap);
 	l.lc = lc;
+	l.n = 0;
+	l.used = LEXEME_ARRAY_HEADER;
+	l.cap = Max(1024, INTALIGN(VARSIZE_ANY_EXHDR(doc) / 2 + LEXEME_ARRAY_HEADER));
+	l.cap = Min(l.cap, 64 * 1024 * 1024);	/* a first guess */
+	l.buf = palloc(l.cap);
 	TokenizeCached(lc, doc, AddLexemeId, &l);
-	PG_RETURN_ARRAYTYPE_P(construct_array(l.elems, l.n, TEXTOID, -1, false, TYPALIGN_INT));
+	if (l.n == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TEXTOID));
+
+	a = (ArrayType *) l.buf;
+	SET_VARSIZE(a, l.used);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = TEXTOID;
+	ARR_DIMS(a)[0] = (int) l.n;
+	ARR_LBOUND(a)[0] = 1;
+	PG_RETURN_ARRAYTYPE_P(a);
 }
 
 /* ---------------------------------------------------------------------
@@ -860,7 +1024,7 @@ BuildCorpus(FunctionCallInfo fcinfo, WindowObject winobj, TfidfWindowCache *cach
 			else
 			{
 				if (c->lc == NULL)
-					c->lc = LexCacheCreate(cache->partcxt, cfg, c->dict);
+					c->lc = LexCacheCreate(cache->partcxt, cfg, c->dict, false);
 				TokenizeCached(c->lc, DatumGetTextPP(d), CorpusAddId, c);
 			}
 		}
@@ -1091,7 +1255,7 @@ FitTransition(FunctionCallInfo fcinfo, bool tokens)
 	else
 	{
 		if (st->lc == NULL)
-			st->lc = LexCacheCreate(cxt, cfg, st->dict);
+			st->lc = LexCacheCreate(cxt, cfg, st->dict, false);
 		TokenizeCached(st->lc, PG_GETARG_TEXT_PP(1), FitAddId, st);
 	}
 	PG_RETURN_POINTER(st);
@@ -1327,22 +1491,37 @@ VocabKey(Jsonb *jb, const char *key)
 	return findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
 }
 
-/* A jsonb number that must be a whole number in [lo, hi]. */
+/*
+ * A jsonb number that must be a whole number in [lo, hi].  what names it
+ * in messages, followed by the term (an excerpt) if term is not NULL.
+ */
 static int64
-VocabInt(JsonbValue *v, int64 lo, int64 hi, const char *what)
+VocabInt(JsonbValue *v, int64 lo, int64 hi, const char *what,
+		 const char *term, int32 termlen)
 {
-	char	   *s;
+	char	   *s = NULL;
 	char	   *end;
-	long long	x;
+	long long	x = 0;
+	bool		ok;
 
-	if (v == NULL || v->type != jbvNumeric)
-		BadVocabulary(psprintf("%s must be a number.", what));
-	s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (*end != '\0' || errno != 0 || x < lo || x > hi)
+	ok = v != NULL && v->type == jbvNumeric;
+	if (ok)
+	{
+		s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+		errno = 0;
+		x = strtoll(s, &end, 10);
+		ok = *end == '\0' && errno == 0 && x >= lo && x <= hi;
+	}
+	if (!ok)
+	{
+		if (term != NULL)
+			what = psprintf("%s \"%s\"", what, nf_excerpt(term, termlen, NF_EXCERPT_CHARS));
+		if (s == NULL)
+			BadVocabulary(psprintf("%s must be a number.", what));
 		BadVocabulary(psprintf("%s must be a whole number between " INT64_FORMAT " and " INT64_FORMAT ", not %s.",
-							   what, lo, hi, s));
+							   what, lo, hi, nf_excerpt(s, strlen(s), NF_EXCERPT_CHARS)));
+	}
+	pfree(s);
 	return (int64) x;
 }
 
@@ -1360,7 +1539,7 @@ LoadVocabulary(VocabCache *vc, Jsonb *jb)
 	if (!JB_ROOT_IS_OBJECT(jb))
 		BadVocabulary("The vocabulary is not a JSON object.");
 
-	vc->ndocs = VocabInt(VocabKey(jb, "n_docs"), 1, PG_INT64_MAX, "\"n_docs\"");
+	vc->ndocs = VocabInt(VocabKey(jb, "n_docs"), 1, PG_INT64_MAX, "\"n_docs\"", NULL, 0);
 
 	v = VocabKey(jb, "config");
 	if (v == NULL)
@@ -1402,9 +1581,8 @@ LoadVocabulary(VocabCache *vc, Jsonb *jb)
 		}
 		else if (r == WJB_VALUE)
 		{
-			int64		df = VocabInt(&jv, 1, vc->ndocs,
-									  psprintf("The document frequency of term \"%s\"",
-											   pnstrdup(term, Min(termlen, 200))));
+			int64		df = VocabInt(&jv, 1, vc->ndocs, "The document frequency of term",
+									  term, termlen);
 			int32		id = termdict_add(vc->dict, term, termlen, NULL);
 
 			vc->idf[id] = SmoothIdf((double) vc->ndocs, (double) df);
@@ -1418,7 +1596,7 @@ LoadVocabulary(VocabCache *vc, Jsonb *jb)
 	vc->rank = palloc(sizeof(int32) * Max(vc->dict->nterms, 1));
 	for (int32 k = 0; k < vc->dict->nterms; k++)
 		vc->rank[vc->byrank[k]] = k;
-	vc->lc = vc->tokens ? NULL : LexCacheCreate(vc->cxt, vc->cfg, NULL);
+	vc->lc = vc->tokens ? NULL : LexCacheCreate(vc->cxt, vc->cfg, NULL, false);
 	vc->lexcap = 1024;
 	vc->lexrank = palloc(sizeof(int32) * vc->lexcap);
 	for (int32 k = 0; k < vc->lexcap; k++)

@@ -63,7 +63,7 @@ psql -X -d "$db" -c "SET application_name = 'als_cancel_victim'" -c "$train" >"$
 victim=$!
 # a parallel plan shows its workers with the same query: the leader is the
 # client backend; on failure, do not leave the training running
-trap 'kill "$victim" 2>/dev/null; psql -X -q -d "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"'"'als_cancel_victim'"'"'" >/dev/null 2>&1; dropdb --if-exists "$db" >/dev/null 2>&1 || true' EXIT
+trap 'kill "$victim" 2>/dev/null || true; psql -X -q -d "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"'"'als_cancel_victim'"'"'" >/dev/null 2>&1 || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true' EXIT
 pid=""
 for _ in $(seq 1 100); do
 	pid=$(psql -X -At -d "$db" -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'als_cancel_victim' AND state = 'active' AND query LIKE '%als_train%' AND backend_type = 'client backend'")
