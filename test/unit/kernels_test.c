@@ -5,7 +5,7 @@
  *
  *   ALS      canonicalization against a dense brute force; training with
  *            both solvers (CG and Cholesky), 1..64 factors (multiples of 16
- *            and not), 1..8 threads, frequency scaling on and off: the
+ *            and not), 1..64 threads, frequency scaling on and off: the
  *            item factors of the last half-step against the normal
  *            equations solved by Gaussian elimination, the loss against a
  *            brute-force sum over every (user, item) pair, the same model
