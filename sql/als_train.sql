@@ -160,6 +160,15 @@ FROM (
   UNION ALL
   SELECT nfrec.als_train(u, i, w, '{"factors": 4, "iterations": 3, "verbose": false, "threads": 3}') FROM tiny
 ) runs;
+-- ... and so is the Cholesky solver's, for factor counts below, at and
+-- above 16 (even counts fill their per-thread scratch, the last region of
+-- the work buffer, to its end) with 1 to 4 threads
+SELECT f, count(DISTINCT pg_temp.fp(m)) AS distinct_models, count(*) AS runs
+FROM (SELECT f, t, nfrec.als_train(u, i, w, jsonb_build_object('factors', f, 'iterations', 2, 'solver', 'cholesky',
+                                                               'threads', t, 'verbose', false)) AS m
+      FROM tiny, (VALUES (1), (2), (6), (16), (20)) fs(f), generate_series(1, 4) t
+      GROUP BY f, t) s
+GROUP BY f ORDER BY f;
 -- ... but another seed gives another model
 SELECT pg_temp.fp(a) <> pg_temp.fp(b) AS seed_matters
 FROM (SELECT nfrec.als_train(u, i, w, '{"seed": 1, "verbose": false}') a,

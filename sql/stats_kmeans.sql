@@ -57,6 +57,26 @@ WITH runs AS (SELECT 1 AS n_init, nfrec.kmeans(v, 6, '{"n_init": 1, "seed": 3}')
                  GROUP BY n_init)
 SELECT (SELECT inertia FROM inertia WHERE n_init = 8) <= (SELECT inertia FROM inertia WHERE n_init = 1) AS restarts_help;
 
+-- six well separated clusters (one large and diffuse, five small and tight):
+-- with the default options every seed reaches the optimum, the inertia of
+-- the planted clusters around their own means (computed here in SQL).
+-- Plain k-means++ from one start put two centres in one cluster for
+-- more than half of these seeds.
+CREATE TEMP TABLE six AS
+SELECT g, c, ARRAY[(ARRAY[0, 20, 40, 0, 20, 40])[c + 1] + 2 * sin(g * 1.3) * CASE WHEN c = 0 THEN 3 ELSE 1 END,
+                   (ARRAY[0, 0, 0, 20, 20, 20])[c + 1] + 2 * cos(g * 0.7) * CASE WHEN c = 0 THEN 3 ELSE 1 END]::float8[] AS v
+FROM generate_series(1, 120) g, LATERAL (SELECT CASE WHEN g <= 60 THEN 0 ELSE g % 5 + 1 END AS c) cc;
+WITH means AS (SELECT c, avg(v[1]) AS m1, avg(v[2]) AS m2 FROM six GROUP BY c),
+     optimum AS (SELECT sum((v[1] - m1) ^ 2 + (v[2] - m2) ^ 2) AS opt FROM six JOIN means USING (c)),
+     runs AS (SELECT s, nfrec.kmeans(v, 6, jsonb_build_object('seed', s)) AS cen
+              FROM six, generate_series(1, 50) s GROUP BY s),
+     inertia AS (SELECT s, sum(d2) AS inertia
+                 FROM (SELECT s, g, min((v[1] - cen[i][1]) ^ 2 + (v[2] - cen[i][2]) ^ 2) AS d2
+                       FROM runs, six, generate_series(1, 6) i GROUP BY s, g) x
+                 GROUP BY s)
+SELECT count(*) AS seeds, count(*) FILTER (WHERE abs(inertia - opt) <= 1e-9 * opt) AS at_optimum
+FROM inertia, optimum;
+
 -- the same rows give the same centroids whatever their order; a seed is reproducible
 SELECT (SELECT nfrec.kmeans(v, 5 ORDER BY g) FROM pts) = (SELECT nfrec.kmeans(v, 5 ORDER BY g DESC) FROM pts)
        AND (SELECT nfrec.kmeans(v, 5 ORDER BY g) FROM pts) = (SELECT nfrec.kmeans(v, 5 ORDER BY hashint4(g)) FROM pts)

@@ -1270,7 +1270,7 @@ Layout(const AlsData *d, const AlsParams *p, int nthreads, WorkLayout *L,
 {
 	int			kp = (p->factors + 15) / 16 * 16;
 	Size		kk = (Size) kp * kp;
-	Size		off = 64;		/* room to align the base to 64 bytes */
+	Size		off = 0;		/* from the 64-byte aligned base (see below) */
 	int32		nc[2];
 
 	nc[0] = MakeChunks(d->user_ptr, d->nusers, kp, NULL);
@@ -1290,7 +1290,11 @@ Layout(const AlsData *d, const AlsParams *p, int nthreads, WorkLayout *L,
 	TAKE(gram_part, sizeof(float) * kk * ALS_GRAM_BLOCKS);
 	TAKE(solve_work, sizeof(double) * als_solve_work_doubles(p->factors) * (Size) Max(nthreads, 1));
 #undef TAKE
-	L->total = off;
+	/*
+	 * Offsets count from base = work rounded up to 64 bytes, which is up to
+	 * 63 bytes past work: the buffer must hold that slack too.
+	 */
+	L->total = off + 63;
 	*nchunks_u = nc[0];
 	*nchunks_i = nc[1];
 }

@@ -1,10 +1,11 @@
 /*
  * kmeans.c -- k-means on plain arrays (no PostgreSQL calls).  See kmeans.h.
  *
- * Each run: k-means++ seeding (Arthur & Vassilvitskii 2007: the first
- * centre uniformly at random, each further centre drawn with probability
- * proportional to the squared distance to the nearest centre chosen so
- * far), then Lloyd iterations (assign every row to its nearest centroid,
+ * Each run: greedy k-means++ seeding (Arthur & Vassilvitskii 2007: the
+ * first centre uniformly at random, each further centre drawn with
+ * probability proportional to the squared distance to the nearest centre
+ * chosen so far; greedy: the best of 2 + floor(ln k) such draws, the one
+ * that lowers the summed squared distance the most), then Lloyd iterations (assign every row to its nearest centroid,
  * move every centroid to the mean of its rows) until no assignment changes,
  * the centroids move less than the tolerance, or max_iter.  A centroid that
  * loses all its rows is moved onto the row farthest from its centroid.
@@ -154,13 +155,46 @@ RandomIndex(StatsRng *rng, int64 n)
 	return Min(i, n - 1);
 }
 
+/*
+ * Draw a row with probability proportional to mind[] (D^2 sampling).  Rows
+ * at distance 0 are never drawn; total is the sum of mind[].
+ */
+static int64
+DrawRow(const double *mind, int64 n, double total, StatsRng *rng)
+{
+	double		r = stats_rng_uniform(rng) * total,
+				acc = 0.0;
+	int64		last_positive = -1;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		if (mind[i] <= 0.0)
+			continue;
+		last_positive = i;
+		acc += mind[i];
+		if (acc > r)
+			return i;
+	}
+	return last_positive;		/* rounding at the very end */
+}
+
+/*
+ * Greedy k-means++ (as scikit-learn's): the first centre uniformly at
+ * random; for each further centre, KMEANS_TRIALS(k) candidates drawn by
+ * D^2 sampling, keeping the one that lowers the potential (the sum of
+ * squared distances to the nearest centre) the most.  One candidate per
+ * step is plain k-means++, which on well separated clusters often puts two
+ * centres in one cluster.
+ */
 static void
 KmeansPlusPlus(const KmeansProblem *pr, StatsRng *rng, double *cent, double *mind,
 			   void (*check) (void))
 {
 	int64		n = pr->n;
 	int			d = pr->d;
+	int			trials = 2 + (int) floor(log((double) pr->k));
 	int64		first = RandomIndex(rng, n);
+	double		total = 0.0;
 
 	memcpy(cent, pr->x + first * d, sizeof(double) * d);
 	for (int64 i = 0; i < n; i++)
@@ -168,37 +202,41 @@ KmeansPlusPlus(const KmeansProblem *pr, StatsRng *rng, double *cent, double *min
 		if (check && (i & KMEANS_CHECK_MASK) == 0)
 			check();
 		mind[i] = Dist2(pr->x + i * d, cent, d);
+		total += mind[i];
 	}
 
 	for (int c = 1; c < pr->k; c++)
 	{
-		double		total = 0.0,
-					r,
-					acc = 0.0;
-		int64		pick = -1,
-					last_positive = -1;
 		double	   *cc = cent + (Size) c * d;
+		int64		best = -1;
+		double		best_pot = INFINITY;
 
-		for (int64 i = 0; i < n; i++)
-			total += mind[i];
-		r = stats_rng_uniform(rng) * total;
-		for (int64 i = 0; i < n; i++)
+		for (int t = 0; t < trials; t++)
 		{
-			if (mind[i] <= 0.0)
-				continue;
-			last_positive = i;
-			acc += mind[i];
-			if (acc > r)
+			int64		cand = DrawRow(mind, n, total, rng);
+			const double *xc = pr->x + cand * d;
+			double		pot = 0.0;
+
+			/* k <= number of distinct rows: some row is at distance > 0 */
+			Assert(cand >= 0);
+			for (int64 i = 0; i < n; i++)
 			{
-				pick = i;
-				break;
+				double		dd;
+
+				if (check && (i & KMEANS_CHECK_MASK) == 0)
+					check();
+				dd = Dist2(pr->x + i * d, xc, d);
+				pot += Min(dd, mind[i]);
+			}
+			/* ties: the earlier candidate */
+			if (pot < best_pot)
+			{
+				best_pot = pot;
+				best = cand;
 			}
 		}
-		if (pick < 0)
-			pick = last_positive;	/* rounding at the very end */
-		/* k <= number of distinct rows, so some row is still at distance > 0 */
-		Assert(pick >= 0);
-		memcpy(cc, pr->x + pick * d, sizeof(double) * d);
+		memcpy(cc, pr->x + best * d, sizeof(double) * d);
+		total = 0.0;
 		for (int64 i = 0; i < n; i++)
 		{
 			double		dd;
@@ -208,6 +246,7 @@ KmeansPlusPlus(const KmeansProblem *pr, StatsRng *rng, double *cent, double *min
 			dd = Dist2(pr->x + i * d, cc, d);
 			if (dd < mind[i])
 				mind[i] = dd;
+			total += mind[i];
 		}
 	}
 }

@@ -7,6 +7,9 @@
 
 #include "c.h"
 
+/* Runs (k-means++ starts) when the caller does not choose. */
+#define KMEANS_DEFAULT_N_INIT	3
+
 typedef struct KmeansProblem
 {
 	const double *x;			/* n rows of d values, row-major (sort them

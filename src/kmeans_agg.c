@@ -56,7 +56,7 @@ KmeansStateNew(MemoryContext cxt)
 	st->opts.v[OPT_SEED].i = 0;
 	st->opts.v[OPT_MAX_ITER].f = 300;
 	st->opts.v[OPT_TOL].f = 1e-4;
-	st->opts.v[OPT_N_INIT].f = 1;
+	st->opts.v[OPT_N_INIT].f = KMEANS_DEFAULT_N_INIT;
 	return st;
 }
 

@@ -13,6 +13,14 @@
 #                   this directory instead of the system one (lets several
 #                   checkouts be tested side by side)
 #   NFREC_KEEP      set to 1 to leave the cluster running after the script
+#   NFREC_ASAN      set to 1 to build nfrec with AddressSanitizer + UBSan (in a
+#                   copy of the tree, /tmp/nfrec-asan-build-$NFREC_PORT, so the
+#                   checkout's objects stay normal), install that build, and
+#                   start the server with libasan preloaded; reports go to
+#                   $NFREC_WORK/asan/.  Use `bash test/asan.sh`, which runs the
+#                   whole suite this way and fails on any report.  The
+#                   installed nfrec.so then needs libasan preloaded: a plain
+#                   test/run.sh afterwards installs the normal build again.
 
 set -euo pipefail
 
@@ -48,20 +56,69 @@ nf_pgbin() {
 	fi
 }
 
+# Where nf_build_install builds: the checkout, or its ASan copy.
+nf_build_dir() {
+	if [ "${NFREC_ASAN:-0}" = 1 ]; then
+		echo "/tmp/nfrec-asan-build-$NFREC_PORT"
+	else
+		echo "$NFREC_ROOT"
+	fi
+}
+
 nf_build_install() {
 	local pgc="/usr/lib/postgresql/$NFREC_PGVER/bin/pg_config"
-	nf_log "building nfrec"
-	make -C "$NFREC_ROOT" -s -j"$(nproc)" PG_CONFIG="$pgc" >/dev/null
+	local dir flags=()
+	dir=$(nf_build_dir)
+	if [ "${NFREC_ASAN:-0}" = 1 ]; then
+		# no LLVM bitcode (JIT inlining) for the instrumented build
+		flags=(with_llvm=no)
+		nf_log "building nfrec with AddressSanitizer + UBSan in $dir"
+		mkdir -p "$dir"
+		# sources deleted from the checkout go from the copy too
+		for f in "$dir"/src/*.c; do
+			[ -e "$f" ] && [ ! -e "$NFREC_ROOT/src/${f##*/}" ] && rm -f "$f" "${f%.c}.o"
+		done
+		# mtimes kept, so an unchanged file is not rebuilt next time
+		tar -C "$NFREC_ROOT" --exclude=./.git --exclude=./results --exclude='*.o' \
+			--exclude='*.so' --exclude='*.d' --exclude='*.bc' -cf - . | tar -C "$dir" -xf -
+		make -C "$dir" -s -j"$(nproc)" PG_CONFIG="$pgc" "${flags[@]}" \
+			COPT="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+			PG_CFLAGS="-O1 -g -Wall -Wno-unused-parameter -Wno-missing-field-initializers -fno-math-errno -fopenmp-simd -MMD -MP" \
+			>/dev/null
+	else
+		nf_log "building nfrec"
+		make -C "$dir" -s -j"$(nproc)" PG_CONFIG="$pgc" >/dev/null
+	fi
 	if [ -n "$NFREC_SANDBOX" ]; then
 		if [ ! -x "$NFREC_SANDBOX/usr/lib/postgresql/$NFREC_PGVER/bin/postgres" ]; then
 			mkdir -p "$NFREC_SANDBOX/usr/lib/postgresql" "$NFREC_SANDBOX/usr/share/postgresql"
 			cp -a "/usr/lib/postgresql/$NFREC_PGVER" "$NFREC_SANDBOX/usr/lib/postgresql/"
 			cp -a "/usr/share/postgresql/$NFREC_PGVER" "$NFREC_SANDBOX/usr/share/postgresql/"
 		fi
-		make -C "$NFREC_ROOT" -s PG_CONFIG="$pgc" install DESTDIR="$NFREC_SANDBOX" >/dev/null
+		make -C "$dir" -s PG_CONFIG="$pgc" "${flags[@]}" install DESTDIR="$NFREC_SANDBOX" >/dev/null
 	else
-		make -C "$NFREC_ROOT" -s PG_CONFIG="$pgc" install >/dev/null
+		make -C "$dir" -s PG_CONFIG="$pgc" "${flags[@]}" install >/dev/null
 	fi
+}
+
+# Environment of the server processes: under NFREC_ASAN, the ASan runtime
+# preloaded (the postgres binary is not instrumented, nfrec.so is), leak
+# checks off (backends leave memory to their exit by design), the first
+# report aborts the process (the postmaster then restarts the others), and
+# every report goes to a file under $NFREC_WORK/asan/.
+# postgres's own libraries are preloaded ahead of libasan: with libasan
+# alone first, the constructor of libgpg-error (pulled in by libpq/gnutls)
+# starts ASan from inside bindtextdomain() while holding glibc's gettext
+# lock, which corrupts the lock, and postgres then hangs in its own
+# bindtextdomain() call.  Listed earlier, those libraries are initialized
+# after libasan; none of them defines malloc, so libasan's still wins.
+nf_server_env() {
+	[ "${NFREC_ASAN:-0}" = 1 ] || return 0
+	local lib deps
+	lib=$(readlink -f "$(gcc -print-file-name=libasan.so)")
+	deps=$(ldd "$(nf_pgbin)/postgres" | awk '/=>/ && $3 !~ /\/(libc\.so|ld-linux)/ {print $3}' | tr '\n' ' ')
+	printf "env LD_PRELOAD='%s' ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=1:disable_coredump=1:log_path=%s UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=%s" \
+		"$deps$lib" "$NFREC_WORK/asan/asan" "$NFREC_WORK/asan/ubsan"
 }
 
 nf_stop_cluster() {
@@ -93,7 +150,9 @@ full_page_writes = off
 log_min_messages = warning
 lc_messages = 'C'
 CONF
-	su postgres -c "$(nf_pgbin)/pg_ctl -D '$NFREC_WORK/data' -l '$NFREC_WORK/server.log' -w start" >/dev/null
+	mkdir -p "$NFREC_WORK/asan"
+	chown postgres "$NFREC_WORK/asan"
+	su postgres -c "$(nf_server_env) $(nf_pgbin)/pg_ctl -D '$NFREC_WORK/data' -l '$NFREC_WORK/server.log' -w start" >/dev/null
 	[ "${NFREC_KEEP:-0}" = 1 ] || trap nf_stop_cluster EXIT
 	export PGHOST=127.0.0.1 PGPORT=$NFREC_PORT PGUSER=postgres PGDATABASE=postgres
 	export NFREC_PGDATA="$NFREC_WORK/data" NFREC_PGBIN="$(nf_pgbin)"
@@ -101,5 +160,5 @@ CONF
 
 # Restart the throwaway cluster (for restart-survival tests).
 nf_restart_cluster() {
-	su postgres -c "$NFREC_PGBIN/pg_ctl -D '$NFREC_PGDATA' -l '$NFREC_WORK/server.log' -m fast -w restart" >/dev/null
+	su postgres -c "$(nf_server_env) $NFREC_PGBIN/pg_ctl -D '$NFREC_PGDATA' -l '$NFREC_WORK/server.log' -m fast -w restart" >/dev/null
 }

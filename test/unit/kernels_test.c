@@ -1,0 +1,1065 @@
+/*
+ * kernels_test.c -- unit tests of nfrec's pure C kernels, built with
+ * AddressSanitizer and UBSan by test/unit/run.sh (and run by the suite as
+ * test/t/kernels_asan.sh):
+ *
+ *   ALS      canonicalization against a dense brute force; training with
+ *            both solvers (CG and Cholesky), 1..64 factors (multiples of 16
+ *            and not), 1..64 threads, frequency scaling on and off: the
+ *            item factors of the last half-step against the normal
+ *            equations solved by Gaussian elimination, the loss against a
+ *            brute-force sum over every (user, item) pair, the same model
+ *            for every thread count; als_solve_exact against Gaussian
+ *            elimination.  The work buffer is exactly als_train_work_size
+ *            bytes and deliberately misaligned, so a region that runs past
+ *            it is an ASan report.
+ *   top-k    against qsort (ties, NaN, skipped rows, k of 0..n+2).
+ *   k-means  row sort against qsort; six planted, well separated clusters
+ *            reach the planted optimum for 200 seeds with the default
+ *            number of starts; the result is a Lloyd fixed point.
+ *   logreg   a binary feature: closed-form MLE (the two group log-odds),
+ *            its covariance and log-likelihoods; one class; separation.
+ *   vecmath  cosine/dot/norm against a double-precision naive loop.
+ *   stats    a few normal and t values known to 15 digits.
+ *
+ * Every check prints a line only when it fails; the last line is
+ * "kernels: N passed, N failed" and the exit status is 1 on any failure.
+ */
+#include "c.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "als.h"
+#include "kmeans.h"
+#include "logreg.h"
+#include "stats_math.h"
+#include "topk.h"
+#include "vecmath.h"
+
+static int	npass,
+			nfail;
+
+#define CHECK(cond, ...) \
+	do { \
+		if (cond) \
+			npass++; \
+		else \
+		{ \
+			nfail++; \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+		} \
+	} while (0)
+
+static void *
+xmalloc(size_t n)
+{
+	void	   *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+	{
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+static uint64 lcg_state = 12345;
+
+static double
+urand(void)
+{
+	lcg_state = lcg_state * UINT64CONST(6364136223846793005) + UINT64CONST(1442695040888963407);
+	return (double) (lcg_state >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Solve A x = b (n x n, row-major, destroyed) by Gaussian elimination with partial pivoting. */
+static int
+gauss_solve(int n, double *A, double *b, double *x)
+{
+	for (int c = 0; c < n; c++)
+	{
+		int			p = c;
+
+		for (int r = c + 1; r < n; r++)
+			if (fabs(A[r * n + c]) > fabs(A[p * n + c]))
+				p = r;
+		if (A[p * n + c] == 0)
+			return -1;
+		if (p != c)
+		{
+			for (int j = 0; j < n; j++)
+			{
+				double		t = A[c * n + j];
+
+				A[c * n + j] = A[p * n + j];
+				A[p * n + j] = t;
+			}
+			{
+				double		t = b[c];
+
+				b[c] = b[p];
+				b[p] = t;
+			}
+		}
+		for (int r = c + 1; r < n; r++)
+		{
+			double		f = A[r * n + c] / A[c * n + c];
+
+			for (int j = c; j < n; j++)
+				A[r * n + j] -= f * A[c * n + j];
+			b[r] -= f * b[c];
+		}
+	}
+	for (int r = n - 1; r >= 0; r--)
+	{
+		double		s = b[r];
+
+		for (int j = r + 1; j < n; j++)
+			s -= A[r * n + j] * x[j];
+		x[r] = s / A[r * n + r];
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ALS                                                                 */
+/* ------------------------------------------------------------------ */
+
+#define NU 9
+#define NI 7
+
+typedef struct AlsCase
+{
+	int64		n;
+	int64	   *users,
+			   *items;
+	double	   *weights;
+	/* canonical */
+	int32		nusers,
+				nitems;
+	int64		nnz;
+	int64	   *user_ids,
+			   *item_ids,
+			   *user_ptr,
+			   *item_ptr;
+	int32	   *ev_item,
+			   *ev_user;
+	float	   *ev_w,
+			   *ev_wt;
+	/* dense summed weights and observed flags, users x items */
+	double		W[NU][NI];
+	bool		obs[NU][NI];
+} AlsCase;
+
+/* Raw rows with sparse, unsorted ids, duplicates and every kind of weight. */
+static void
+als_make_case(AlsCase *c)
+{
+	static const int64 uid[NU] = {900, -5, 42, 7, 1000000000000, 3, 8, 77, 2};
+	static const int64 iid[NI] = {31, -2, 5000, 6, 11, 12, 400};
+	static const double wv[] = {1, 2, 3, 0.5, -1, 0, 4, 1.5};
+	int64		cap = 64;
+
+	memset(c, 0, sizeof(*c));
+	c->users = xmalloc(sizeof(int64) * cap);
+	c->items = xmalloc(sizeof(int64) * cap);
+	c->weights = xmalloc(sizeof(double) * cap);
+	lcg_state = 99;
+	for (int u = 0; u < NU; u++)
+		for (int i = 0; i < NI; i++)
+		{
+			int			reps;
+
+			/* every user and item has an event; about 40% of pairs observed */
+			if (!(i == u % NI || (u == NU - 1 && i == NI - 1) || urand() < 0.35))
+				continue;
+			reps = urand() < 0.2 ? 2 : 1;
+			for (int r = 0; r < reps; r++)
+			{
+				double		w = wv[(int) (urand() * lengthof(wv))];
+
+				c->users[c->n] = uid[u];
+				c->items[c->n] = iid[i];
+				c->weights[c->n] = w;
+				c->n++;
+				c->W[u][i] += w;
+				c->obs[u][i] = true;
+				if (c->n == cap)
+				{
+					fprintf(stderr, "als case too big\n");
+					exit(2);
+				}
+			}
+		}
+	/* shuffle the rows */
+	for (int64 r = c->n - 1; r > 0; r--)
+	{
+		int64		s = (int64) (urand() * (r + 1));
+		int64		tu = c->users[r],
+					ti = c->items[r];
+		double		tw = c->weights[r];
+
+		c->users[r] = c->users[s];
+		c->items[r] = c->items[s];
+		c->weights[r] = c->weights[s];
+		c->users[s] = tu;
+		c->items[s] = ti;
+		c->weights[s] = tw;
+	}
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Rank of id among the sorted distinct ids (brute force). */
+static int
+rank_of(const int64 *sorted, int n, int64 id)
+{
+	for (int j = 0; j < n; j++)
+		if (sorted[j] == id)
+			return j;
+	return -1;
+}
+
+static void
+als_canonicalize(AlsCase *c)
+{
+	AlsCanonWork w;
+	AlsRaw		raw = {c->n, c->users, c->items, c->weights};
+	int32	   *uidx = xmalloc(sizeof(int32) * c->n),
+			   *iidx = xmalloc(sizeof(int32) * c->n);
+	const int64 *sorted;
+	int64		bad = -1;
+	int64		su[NU],
+				si[NI];
+	int			nsu = 0,
+				nsi = 0;
+
+	w.key0 = xmalloc(als_canon_bytes_u64(c->n));
+	w.key1 = xmalloc(als_canon_bytes_u64(c->n));
+	w.val0 = xmalloc(sizeof(uint32) * c->n);
+	w.val1 = xmalloc(sizeof(uint32) * c->n);
+	w.order = xmalloc(sizeof(int32) * c->n);
+
+	c->nusers = als_canon_ids(c->n, c->users, &w, uidx, &sorted, NULL);
+	c->user_ids = xmalloc(sizeof(int64) * c->nusers);
+	memcpy(c->user_ids, sorted, sizeof(int64) * c->nusers);
+	c->nitems = als_canon_ids(c->n, c->items, &w, iidx, &sorted, NULL);
+	c->item_ids = xmalloc(sizeof(int64) * c->nitems);
+	memcpy(c->item_ids, sorted, sizeof(int64) * c->nitems);
+	c->nnz = als_canon_order(c->n, uidx, c->nusers, iidx, c->nitems, &w, NULL);
+	c->user_ptr = xmalloc(sizeof(int64) * (c->nusers + 1));
+	c->ev_item = xmalloc(sizeof(int32) * c->nnz);
+	c->ev_w = xmalloc(sizeof(float) * c->nnz);
+	CHECK(als_canon_build(&raw, uidx, iidx, &w, c->user_ptr, c->ev_item, c->ev_w, &bad) == 0,
+		  "als_canon_build failed");
+
+	/* brute force: distinct sorted ids, dense sums */
+	{
+		int64		tmp[64];
+
+		memcpy(tmp, c->users, sizeof(int64) * c->n);
+		qsort(tmp, c->n, sizeof(int64), cmp_i64);
+		for (int64 r = 0; r < c->n; r++)
+			if (r == 0 || tmp[r] != tmp[r - 1])
+				su[nsu++] = tmp[r];
+		memcpy(tmp, c->items, sizeof(int64) * c->n);
+		qsort(tmp, c->n, sizeof(int64), cmp_i64);
+		for (int64 r = 0; r < c->n; r++)
+			if (r == 0 || tmp[r] != tmp[r - 1])
+				si[nsi++] = tmp[r];
+	}
+	CHECK(c->nusers == NU && nsu == NU && c->nitems == NI && nsi == NI,
+		  "canon ids: %d users, %d items", c->nusers, c->nitems);
+	CHECK(memcmp(c->user_ids, su, sizeof(su)) == 0 && memcmp(c->item_ids, si, sizeof(si)) == 0,
+		  "canon ids not sorted distinct");
+	for (int64 r = 0; r < c->n; r++)
+		CHECK(c->user_ids[uidx[r]] == c->users[r] && c->item_ids[iidx[r]] == c->items[r],
+			  "canon index of row %ld", (long) r);
+
+	/* CSR equals the dense sums (re-indexed to the sorted order) */
+	{
+		double		D[NU][NI];
+		bool		O[NU][NI];
+		int64		nnz_ref = 0;
+		static const int64 uid_case[NU] = {900, -5, 42, 7, 1000000000000, 3, 8, 77, 2};
+		static const int64 iid_case[NI] = {31, -2, 5000, 6, 11, 12, 400};
+		bool		ok = true;
+
+		memset(D, 0, sizeof(D));
+		memset(O, 0, sizeof(O));
+		for (int u = 0; u < NU; u++)
+			for (int i = 0; i < NI; i++)
+			{
+				int			ru = rank_of(su, nsu, uid_case[u]),
+							ri = rank_of(si, nsi, iid_case[i]);
+
+				D[ru][ri] = c->W[u][i];
+				O[ru][ri] = c->obs[u][i];
+				nnz_ref += c->obs[u][i];
+			}
+		CHECK(c->nnz == nnz_ref && c->user_ptr[0] == 0 && c->user_ptr[NU] == nnz_ref,
+			  "canon nnz %ld, expected %ld", (long) c->nnz, (long) nnz_ref);
+		for (int u = 0; u < NU && ok; u++)
+		{
+			int			prev = -1;
+
+			for (int64 e = c->user_ptr[u]; e < c->user_ptr[u + 1]; e++)
+			{
+				int			i = c->ev_item[e];
+
+				if (i <= prev || !O[u][i] || fabs(c->ev_w[e] - D[u][i]) > 1e-6)
+					ok = false;
+				prev = i;
+			}
+		}
+		CHECK(ok, "canon CSR differs from the dense sums");
+		/* keep W/obs in canonical order from here on */
+		memcpy(c->W, D, sizeof(D));
+		memcpy(c->obs, O, sizeof(O));
+	}
+
+	c->item_ptr = xmalloc(sizeof(int64) * (c->nitems + 1));
+	c->ev_user = xmalloc(sizeof(int32) * c->nnz);
+	c->ev_wt = xmalloc(sizeof(float) * c->nnz);
+	als_transpose(c->nusers, c->nitems, c->user_ptr, c->ev_item, c->ev_w,
+				  c->item_ptr, c->ev_user, c->ev_wt);
+	{
+		bool		ok = c->item_ptr[0] == 0 && c->item_ptr[NI] == c->nnz;
+
+		for (int i = 0; i < NI && ok; i++)
+			for (int64 e = c->item_ptr[i]; e < c->item_ptr[i + 1]; e++)
+			{
+				int			u = c->ev_user[e];
+
+				if (!c->obs[u][i] || fabs(c->ev_wt[e] - c->W[u][i]) > 1e-6 ||
+					(e > c->item_ptr[i] && c->ev_user[e - 1] >= u))
+					ok = false;
+			}
+		CHECK(ok, "transpose differs from the dense matrix");
+	}
+
+	/* a summed weight beyond float range is reported, not stored */
+	{
+		double		big[2] = {3e38, 3e38};
+		int64		bu[2] = {1, 1},
+					bi[2] = {2, 2};
+		AlsRaw		braw = {2, bu, bi, big};
+		int32		bux[2],
+					bix[2];
+		int64		bptr[2];
+		int32		bev[1];
+		float		bw[1];
+		int32		nu,
+					ni;
+
+		nu = als_canon_ids(2, bu, &w, bux, &sorted, NULL);
+		ni = als_canon_ids(2, bi, &w, bix, &sorted, NULL);
+		CHECK(als_canon_order(2, bux, nu, bix, ni, &w, NULL) == 1, "duplicate pair not merged");
+		bad = -1;
+		CHECK(als_canon_build(&braw, bux, bix, &w, bptr, bev, bw, &bad) == -1 && bad >= 0 && bad < 2,
+			  "overflowing sum not reported");
+	}
+	free(w.key0);
+	free(w.key1);
+	free(w.val0);
+	free(w.val1);
+	free(w.order);
+	free(uidx);
+	free(iidx);
+}
+
+static void
+als_data(const AlsCase *c, AlsData *d)
+{
+	d->nusers = c->nusers;
+	d->nitems = c->nitems;
+	d->nnz = c->nnz;
+	d->user_ids = c->user_ids;
+	d->item_ids = c->item_ids;
+	d->user_ptr = c->user_ptr;
+	d->user_items = c->ev_item;
+	d->user_w = c->ev_w;
+	d->item_ptr = c->item_ptr;
+	d->item_users = c->ev_user;
+	d->item_w = c->ev_wt;
+}
+
+static double
+row_lambda(const AlsParams *p, int64 count)
+{
+	return p->frequency_scaling ? p->regularization * count : p->regularization;
+}
+
+/* Exact item factors given the user factors X (the normal equations). */
+static void
+als_exact_items(const AlsCase *c, const AlsParams *p, const float *X, double *Yref)
+{
+	int			k = p->factors;
+	double	   *A = xmalloc(sizeof(double) * k * k),
+			   *b = xmalloc(sizeof(double) * k);
+
+	for (int i = 0; i < NI; i++)
+	{
+		int64		cnt = 0;
+
+		memset(A, 0, sizeof(double) * k * k);
+		memset(b, 0, sizeof(double) * k);
+		for (int u = 0; u < NU; u++)
+		{
+			double		w = c->W[u][i];
+			double		conf = c->obs[u][i] ? 1 + p->alpha * fabs(w) : 1;
+			double		pref = c->obs[u][i] && w > 0 ? 1 : 0;
+			const float *x = X + (Size) u * k;
+
+			cnt += c->obs[u][i];
+			for (int l = 0; l < k; l++)
+			{
+				for (int j = 0; j < k; j++)
+					A[l * k + j] += conf * x[l] * x[j];
+				b[l] += conf * pref * x[l];
+			}
+		}
+		for (int l = 0; l < k; l++)
+			A[l * k + l] += row_lambda(p, cnt);
+		if (gauss_solve(k, A, b, Yref + (Size) i * k) != 0)
+			CHECK(false, "reference solve singular");
+	}
+	free(A);
+	free(b);
+}
+
+/* The objective of als.h over every (user, item) pair. */
+static double
+als_brute_loss(const AlsCase *c, const AlsParams *p, const float *X, const float *Y)
+{
+	int			k = p->factors;
+	double		L = 0;
+
+	for (int u = 0; u < NU; u++)
+		for (int i = 0; i < NI; i++)
+		{
+			double		s = 0,
+						w = c->W[u][i];
+			double		conf = c->obs[u][i] ? 1 + p->alpha * fabs(w) : 1;
+			double		pref = c->obs[u][i] && w > 0 ? 1 : 0;
+
+			for (int j = 0; j < k; j++)
+				s += (double) X[u * k + j] * Y[i * k + j];
+			L += conf * (pref - s) * (pref - s);
+		}
+	for (int u = 0; u < NU; u++)
+	{
+		double		nrm = 0;
+
+		for (int j = 0; j < k; j++)
+			nrm += (double) X[u * k + j] * X[u * k + j];
+		L += row_lambda(p, c->user_ptr[u + 1] - c->user_ptr[u]) * nrm;
+	}
+	for (int i = 0; i < NI; i++)
+	{
+		double		nrm = 0;
+
+		for (int j = 0; j < k; j++)
+			nrm += (double) Y[i * k + j] * Y[i * k + j];
+		L += row_lambda(p, c->item_ptr[i + 1] - c->item_ptr[i]) * nrm;
+	}
+	return L;
+}
+
+static int	poll_calls;
+
+static void
+count_poll(void *arg)
+{
+	poll_calls++;
+}
+
+/*
+ * Train into X/Y with a work buffer of exactly the advertised size, placed
+ * at misalign bytes past a 64-byte boundary so that it ends exactly where
+ * the allocation ends (ASan's redzone starts right after it).
+ */
+static void
+als_run(const AlsCase *c, const AlsParams *p, int nthreads, size_t misalign,
+		float *X, float *Y, AlsResult *res)
+{
+	AlsData		d;
+	AlsPool    *pool = NULL;
+	AlsHooks	hooks = {NULL, count_poll, NULL, false};
+	Size		size;
+	void	   *mem;
+
+	als_data(c, &d);
+	size = als_train_work_size(&d, p, nthreads);
+	if (posix_memalign(&mem, 64, size + misalign) != 0)
+		exit(2);
+	{
+		char	   *work = (char *) mem + misalign;
+
+		if (nthreads > 1)
+		{
+			pool = als_pool_create(nthreads);
+			CHECK(pool != NULL && als_pool_threads(pool) == nthreads, "pool of %d threads", nthreads);
+		}
+		als_train(&d, p, pool, &hooks, work, X, Y, res);
+		als_pool_destroy(pool);
+	}
+	free(mem);
+}
+
+static void
+test_als(void)
+{
+	AlsCase		c;
+	static const int factors[] = {1, 3, 16, 17, 33, 64};
+	static const int threads[] = {1, 2, 3, 8};
+	static const size_t misaligns[] = {8, 24, 56};
+
+	als_make_case(&c);
+	als_canonicalize(&c);
+
+	for (int fi = 0; fi < (int) lengthof(factors); fi++)
+		for (int solver = 0; solver < 2; solver++)
+			for (int fs = 0; fs < 2; fs++)
+			{
+				AlsParams	p;
+				int			k = factors[fi];
+				float	   *X0 = xmalloc(sizeof(float) * NU * k),
+						   *Y0 = xmalloc(sizeof(float) * NI * k),
+						   *X = xmalloc(sizeof(float) * NU * k),
+						   *Y = xmalloc(sizeof(float) * NI * k);
+				double	   *Yref = xmalloc(sizeof(double) * NI * k);
+				AlsResult	r0,
+							r;
+				double		loss,
+							maxerr = 0,
+							scale = 0;
+				const char *sname = solver ? "cholesky" : "cg";
+
+				memset(&p, 0, sizeof(p));
+				p.factors = k;
+				p.iterations = 6;
+				p.regularization = 0.1;
+				p.alpha = 2.0;
+				p.solver = solver ? ALS_SOLVER_CHOLESKY : ALS_SOLVER_CG;
+				/* enough CG steps to solve each row all but exactly */
+				p.cg_steps = solver ? 3 : 2 * k + 10;
+				p.seed = 17;
+				p.frequency_scaling = fs;
+
+				poll_calls = 0;
+				als_run(&c, &p, 1, misaligns[fi % 3], X0, Y0, &r0);
+				CHECK(poll_calls > 0, "poll hook never called");
+				CHECK(r0.iterations == 6 && isfinite(r0.loss) && r0.gflop > 0,
+					  "%s k=%d: result %d %g %g", sname, k, r0.iterations, r0.loss, r0.gflop);
+
+				/* the last half-step solved the items given the users */
+				als_exact_items(&c, &p, X0, Yref);
+				for (int j = 0; j < NI * k; j++)
+				{
+					maxerr = Max(maxerr, fabs(Y0[j] - Yref[j]));
+					scale = Max(scale, fabs(Yref[j]));
+				}
+				CHECK(scale > 0 && maxerr <= (solver ? 1e-5 : 2e-3) * Max(scale, 0.1),
+					  "%s k=%d fs=%d: item factors off the normal equations by %g (scale %g)",
+					  sname, k, fs, maxerr, scale);
+
+				loss = als_brute_loss(&c, &p, X0, Y0);
+				CHECK(fabs(loss - r0.loss) <= 1e-4 * Max(fabs(loss), 1.0),
+					  "%s k=%d fs=%d: loss %.9g, brute force %.9g", sname, k, fs, r0.loss, loss);
+
+				/* the same model for any number of threads */
+				for (int ti = 1; ti < (int) lengthof(threads); ti++)
+				{
+					als_run(&c, &p, threads[ti], misaligns[(fi + ti) % 3], X, Y, &r);
+					CHECK(memcmp(X, X0, sizeof(float) * NU * k) == 0 &&
+						  memcmp(Y, Y0, sizeof(float) * NI * k) == 0 && r.loss == r0.loss,
+						  "%s k=%d: %d threads differ from 1", sname, k, threads[ti]);
+				}
+
+				/* zero iterations: the loss of the initial factors only */
+				p.iterations = 0;
+				als_run(&c, &p, 2, 8, X, Y, &r);
+				loss = als_brute_loss(&c, &p, X, Y);
+				CHECK(r.iterations == 0 && fabs(loss - r.loss) <= 1e-4 * Max(fabs(loss), 1.0),
+					  "%s k=%d: 0 iterations loss %.9g, brute force %.9g", sname, k, r.loss, loss);
+
+				free(X0);
+				free(Y0);
+				free(X);
+				free(Y);
+				free(Yref);
+			}
+
+	/* more threads than chunks or rows */
+	{
+		AlsParams	p = {.factors = 5, .iterations = 2, .regularization = 0.5, .alpha = 1,
+		.solver = ALS_SOLVER_CHOLESKY, .cg_steps = 3, .seed = 1};
+		float		X[NU * 5],
+					Y[NI * 5];
+		AlsResult	r;
+
+		als_run(&c, &p, ALS_MAX_THREADS, 8, X, Y, &r);
+		CHECK(isfinite(r.loss), "64 threads");
+	}
+	free(c.users);
+	free(c.items);
+	free(c.weights);
+	free(c.user_ids);
+	free(c.item_ids);
+	free(c.user_ptr);
+	free(c.item_ptr);
+	free(c.ev_item);
+	free(c.ev_user);
+	free(c.ev_w);
+	free(c.ev_wt);
+}
+
+/* als_solve_exact against Gaussian elimination on random rows. */
+static void
+test_als_solve_exact(void)
+{
+	static const int ks[] = {1, 2, 5, 16, 19};
+
+	for (int ki = 0; ki < (int) lengthof(ks); ki++)
+	{
+		int			k = ks[ki],
+					nrows = 11,
+					ldy = k + 3;
+		float	   *Yf = xmalloc(sizeof(float) * nrows * ldy);
+		double	   *G = xmalloc(sizeof(double) * k * k),
+				   *Gs = xmalloc(sizeof(double) * k * (k + 2)),
+				   *A = xmalloc(sizeof(double) * k * k),
+				   *b = xmalloc(sizeof(double) * k),
+				   *xr = xmalloc(sizeof(double) * k),
+				   *work = xmalloc(sizeof(double) * als_solve_work_doubles(k));
+		float	   *x = xmalloc(sizeof(float) * k);
+		int32		items[4] = {0, 3, 7, 10};
+		float		w[4] = {2.0f, -1.0f, 0.0f, 0.5f};
+		double		alpha = 1.5,
+					lambda = 0.3,
+					err = 0;
+		Size		ldg = k + 2;
+
+		for (int r = 0; r < nrows * ldy; r++)
+			Yf[r] = (float) (urand() - 0.5);
+		als_gram(k, Yf, ldy, nrows, G);
+		for (int l = 0; l < k; l++)
+			for (int j = 0; j < k; j++)
+			{
+				double		s = 0;
+
+				for (int r = 0; r < nrows; r++)
+					s += (double) Yf[r * ldy + l] * Yf[r * ldy + j];
+				CHECK(fabs(G[l * k + j] - s) < 1e-12, "als_gram k=%d", k);
+				Gs[l * ldg + j] = G[l * k + j];
+			}
+		memset(A, 0, sizeof(double) * k * k);
+		memset(b, 0, sizeof(double) * k);
+		for (int r = 0; r < nrows; r++)
+		{
+			double		conf = 1,
+						pref = 0;
+
+			for (int e = 0; e < 4; e++)
+				if (items[e] == r)
+				{
+					conf = 1 + alpha * fabs(w[e]);
+					pref = w[e] > 0;
+				}
+			for (int l = 0; l < k; l++)
+			{
+				for (int j = 0; j < k; j++)
+					A[l * k + j] += conf * Yf[r * ldy + l] * Yf[r * ldy + j];
+				b[l] += conf * pref * Yf[r * ldy + l];
+			}
+		}
+		for (int l = 0; l < k; l++)
+			A[l * k + l] += lambda;
+		gauss_solve(k, A, b, xr);
+		CHECK(als_solve_exact(k, Yf, ldy, Gs, ldg, items, w, 4, alpha, lambda, x, work) == 0,
+			  "als_solve_exact k=%d failed", k);
+		for (int j = 0; j < k; j++)
+			err = Max(err, fabs(x[j] - xr[j]) / Max(fabs(xr[j]), 1e-3));
+		CHECK(err < 1e-5, "als_solve_exact k=%d: relative error %g", k, err);
+		/* lambda 0 with fewer rows than factors: not positive definite */
+		if (k > 4)
+			CHECK(als_solve_exact(k, Yf, ldy, (memset(Gs, 0, sizeof(double) * k * ldg), Gs), ldg,
+								  items, w, 4, alpha, 0.0, x, work) == -1,
+				  "singular system not reported k=%d", k);
+		free(Yf);
+		free(G);
+		free(Gs);
+		free(A);
+		free(b);
+		free(xr);
+		free(work);
+		free(x);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* top-k                                                               */
+/* ------------------------------------------------------------------ */
+
+static const float *sort_scores;
+
+static int
+cmp_rank(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	if (sort_scores[x] != sort_scores[y])
+		return sort_scores[x] > sort_scores[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+static void
+test_topk(void)
+{
+	static const int ns[] = {0, 1, 2, 7, 64, 1000};
+
+	for (int ni = 0; ni < (int) lengthof(ns); ni++)
+	{
+		int			n = ns[ni];
+		float	   *s = xmalloc(sizeof(float) * n);
+		uint8	   *skip = xmalloc(n);
+		int32	   *ref = xmalloc(sizeof(int32) * n);
+
+		for (int i = 0; i < n; i++)
+		{
+			double		u = urand();
+
+			/* many ties, some NaN, some infinite */
+			s[i] = u < 0.05 ? NAN : u < 0.08 ? -INFINITY : u < 0.1 ? INFINITY : (float) (int) (urand() * 20);
+			skip[i] = urand() < 0.2;
+		}
+		for (int useskip = 0; useskip < 2; useskip++)
+		{
+			int			m = 0;
+
+			for (int i = 0; i < n; i++)
+				if (!isnan(s[i]) && !(useskip && skip[i]))
+					ref[m++] = i;
+			sort_scores = s;
+			qsort(ref, m, sizeof(int32), cmp_rank);
+			for (int k = 0; k <= n + 2; k += (k < 10 ? 1 : 97))
+			{
+				int32	   *out = xmalloc(sizeof(int32) * Max(Min(k, n), 1));
+				int			got = topk_select(s, n, useskip ? skip : NULL, k, out);
+
+				CHECK(got == Min(k, m) && memcmp(out, ref, sizeof(int32) * got) == 0,
+					  "topk n=%d k=%d skip=%d: %d rows, expected %d", n, k, useskip, got, Min(k, m));
+				free(out);
+			}
+		}
+		free(s);
+		free(skip);
+		free(ref);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* k-means                                                             */
+/* ------------------------------------------------------------------ */
+
+static int	sort_d;
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const double *x = a,
+			   *y = b;
+
+	for (int j = 0; j < sort_d; j++)
+		if (x[j] != y[j])
+			return x[j] < y[j] ? -1 : 1;
+	return 0;
+}
+
+static void
+test_kmeans(void)
+{
+	/* six well separated planted clusters of different sizes, 2-D */
+	static const double centre[6][2] = {{0, 0}, {30, 0}, {60, 0}, {0, 30}, {30, 30}, {60, 30}};
+	static const int size[6] = {25, 20, 30, 15, 20, 10};
+	int64		n = 0;
+	int			d = 2,
+				k = 6;
+	double	   *x = xmalloc(sizeof(double) * 120 * d),
+			   *xs = xmalloc(sizeof(double) * 120 * d),
+				opt = 0;
+	int64	   *perm = xmalloc(sizeof(int64) * 120),
+			   *aux = xmalloc(sizeof(int64) * 120);
+	double		row[2];
+	int64		distinct;
+	int			hits = 0,
+				seeds = 200;
+
+	for (int c = 0; c < 6; c++)
+		for (int i = 0; i < size[c]; i++)
+		{
+			x[n * d] = centre[c][0] + sin(n * 1.7) * 2;
+			x[n * d + 1] = centre[c][1] + cos(n * 2.9) * 2;
+			n++;
+		}
+	/* the last row (cluster 5) becomes a duplicate of the first (cluster 0) */
+	x[(n - 1) * d] = x[0];
+	x[(n - 1) * d + 1] = x[1];
+	{
+		/* the optimum: the planted labels (each cluster around its mean) */
+		int64		i = 0;
+
+		for (int c = 0; c < 6; c++)
+		{
+			double		m[2] = {0, 0};
+			int64		i0 = i;
+			int			cnt = size[c] - (c == 5);
+
+			for (int t = 0; t < cnt; t++, i++)
+			{
+				m[0] += x[i * d];
+				m[1] += x[i * d + 1];
+			}
+			if (c == 0)
+			{
+				m[0] += x[0];
+				m[1] += x[1];
+				cnt++;
+			}
+			m[0] /= cnt;
+			m[1] /= cnt;
+			for (int64 t = i0; t < i; t++)
+				opt += (x[t * d] - m[0]) * (x[t * d] - m[0]) + (x[t * d + 1] - m[1]) * (x[t * d + 1] - m[1]);
+			if (c == 0)
+				opt += (x[0] - m[0]) * (x[0] - m[0]) + (x[1] - m[1]) * (x[1] - m[1]);
+		}
+	}
+
+	memcpy(xs, x, sizeof(double) * n * d);
+	distinct = kmeans_sort_rows(xs, n, d, perm, aux, row, NULL);
+	sort_d = d;
+	qsort(x, n, sizeof(double) * d, cmp_row);
+	CHECK(memcmp(xs, x, sizeof(double) * n * d) == 0, "kmeans_sort_rows differs from qsort");
+	CHECK(distinct == n - 1, "distinct rows %ld, expected %ld", (long) distinct, (long) n - 1);
+
+	for (int seed = 0; seed < seeds; seed++)
+	{
+		KmeansProblem pr = {xs, n, d, k, (uint64) seed * 7919, 300, 1e-4, KMEANS_DEFAULT_N_INIT};
+		double		cent[12];
+		KmeansResult res = {cent};
+		double	   *work = xmalloc(sizeof(double) * kmeans_work_doubles(n, d, k));
+		int32	   *assign = xmalloc(sizeof(int32) * n);
+		double		inertia = 0;
+		bool		fixed = true;
+
+		kmeans_fit(&pr, &res, work, assign, NULL);
+		for (int64 i = 0; i < n; i++)
+		{
+			double		dd;
+
+			(void) kmeans_nearest(cent, k, d, xs + i * d, &dd);
+			inertia += dd;
+		}
+		CHECK(fabs(inertia - res.inertia) <= 1e-9 * inertia, "reported inertia %g, recomputed %g",
+			  res.inertia, inertia);
+		if (fabs(res.inertia - opt) <= 1e-9 * opt)
+			hits++;
+		/* a Lloyd fixed point: every centroid is the mean of its rows */
+		for (int c = 0; c < k; c++)
+		{
+			double		m[2] = {0, 0};
+			int			cnt = 0;
+
+			for (int64 i = 0; i < n; i++)
+				if (kmeans_nearest(cent, k, d, xs + i * d, NULL) == c)
+				{
+					m[0] += xs[i * d];
+					m[1] += xs[i * d + 1];
+					cnt++;
+				}
+			if (cnt == 0 || fabs(m[0] / cnt - cent[c * d]) > 1e-9 || fabs(m[1] / cnt - cent[c * d + 1]) > 1e-9)
+				fixed = false;
+			if (c > 0 && cmp_row(cent + (c - 1) * d, cent + c * d) >= 0)
+				fixed = false;
+		}
+		/* (checked at the optimum: a run stopped by tol elsewhere need not be one) */
+		CHECK(fixed || fabs(res.inertia - opt) > 1e-9 * opt,
+			  "seed %d: centroids not sorted means of their rows", seed);
+		free(work);
+		free(assign);
+	}
+	CHECK(hits == seeds, "six planted clusters: optimum %.6f reached for %d of %d seeds", opt, hits, seeds);
+
+	/* k = number of distinct rows gives the rows; k = 1 the mean */
+	{
+		double		y[] = {5, 1, 1, 2, 5},
+					cent[3];
+		KmeansProblem pr = {y, 5, 1, 3, 1, 300, 1e-4, 1};
+		KmeansResult res = {cent};
+		double	   *work = xmalloc(sizeof(double) * kmeans_work_doubles(5, 1, 3));
+		int32		assign[5];
+
+		kmeans_sort_rows(y, 5, 1, perm, aux, row, NULL);
+		kmeans_fit(&pr, &res, work, assign, NULL);
+		CHECK(cent[0] == 1 && cent[1] == 2 && cent[2] == 5 && res.inertia == 0,
+			  "k = distinct rows: %g %g %g", cent[0], cent[1], cent[2]);
+		pr.k = 1;
+		kmeans_fit(&pr, &res, work, assign, NULL);
+		CHECK(fabs(cent[0] - 14.0 / 5) < 1e-12, "k = 1: %g", cent[0]);
+		free(work);
+	}
+	free(x);
+	free(xs);
+	free(perm);
+	free(aux);
+}
+
+/* ------------------------------------------------------------------ */
+/* logistic regression                                                 */
+/* ------------------------------------------------------------------ */
+
+static void
+test_logreg(void)
+{
+	/* x = 0: 3 of 4 positive; x = 1: 1 of 4 positive */
+	double		x[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+	uint8		y[8] = {1, 1, 1, 0, 1, 0, 0, 0};
+	LogregProblem pr = {x, y, 8, 1, 0.0, 50, 1e-12};
+	double		coef[2],
+				cov[4];
+	LogregResult res = {coef, cov};
+	double	   *work = xmalloc(sizeof(double) * logreg_work_doubles(8, 1));
+	double		ll = 2 * (3 * log(0.75) + log(0.25));
+
+	CHECK(logreg_fit(&pr, &res, work, NULL) == LOGREG_OK && res.converged, "logreg status");
+	CHECK(fabs(coef[0] - log(3.0)) < 1e-9 && fabs(coef[1] + 2 * log(3.0)) < 1e-9,
+		  "logreg coef %.12g %.12g, expected ln 3, -2 ln 3", coef[0], coef[1]);
+	/* inverse information: 1/(n p q) per group */
+	CHECK(fabs(cov[0] - 4.0 / 3) < 1e-7 && fabs(cov[3] - 8.0 / 3) < 1e-7 &&
+		  fabs(cov[1] + 4.0 / 3) < 1e-7 && fabs(cov[2] + 4.0 / 3) < 1e-7,
+		  "logreg cov %g %g %g %g", cov[0], cov[1], cov[2], cov[3]);
+	CHECK(fabs(res.log_likelihood - ll) < 1e-9 && fabs(res.null_log_likelihood - 8 * log(0.5)) < 1e-9,
+		  "logreg log-likelihood %.12g (expected %.12g), null %.12g",
+		  res.log_likelihood, ll, res.null_log_likelihood);
+	CHECK(res.n_positive == 4, "n_positive %ld", (long) res.n_positive);
+	CHECK(fabs(logreg_probability(coef, &x[4], 1) - 0.25) < 1e-9, "logreg probability");
+
+	/* one class */
+	{
+		uint8		y1[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+		LogregProblem p1 = pr;
+
+		p1.y = y1;
+		CHECK(logreg_fit(&p1, &res, work, NULL) == LOGREG_ONE_CLASS, "one class not reported");
+	}
+	/* complete separation: y = x */
+	{
+		uint8		y2[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+		LogregProblem p2 = pr;
+
+		p2.y = y2;
+		CHECK(logreg_fit(&p2, &res, work, NULL) == LOGREG_SEPARATION, "separation not reported");
+		/* a ridge penalty makes it finite */
+		p2.l2 = 1.0;
+		CHECK(logreg_fit(&p2, &res, work, NULL) == LOGREG_OK && isfinite(coef[1]) && coef[1] > 0,
+			  "ridge fit under separation");
+	}
+	/* a constant column is singular */
+	{
+		double		xc[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+		LogregProblem p3 = pr;
+
+		p3.x = xc;
+		CHECK(logreg_fit(&p3, &res, work, NULL) == LOGREG_SINGULAR && res.bad_column == 1,
+			  "constant column not singular (bad column %d)", res.bad_column);
+	}
+	free(work);
+}
+
+/* ------------------------------------------------------------------ */
+/* vecmath, stats_math                                                 */
+/* ------------------------------------------------------------------ */
+
+static void
+test_vecmath(void)
+{
+	for (int n = 1; n <= 70; n++)
+	{
+		float	   *a = xmalloc(sizeof(float) * n),
+				   *b = xmalloc(sizeof(float) * n);
+		double	   *a8 = xmalloc(sizeof(double) * n),
+				   *b8 = xmalloc(sizeof(double) * n);
+		double		dot = 0,
+					na = 0,
+					nb = 0,
+					r;
+
+		for (int i = 0; i < n; i++)
+		{
+			a[i] = (float) (urand() - 0.3);
+			b[i] = (float) (urand() - 0.6);
+			a8[i] = a[i];
+			b8[i] = b[i];
+			dot += (double) a[i] * b[i];
+			na += (double) a[i] * a[i];
+			nb += (double) b[i] * b[i];
+		}
+		CHECK(vec_cosine_f4(a, b, n, &r) == VEC_COS_OK && fabs(r - dot / sqrt(na * nb)) < 1e-5,
+			  "cosine f4 n=%d", n);
+		CHECK(vec_cosine_f8(a8, b8, n, &r) == VEC_COS_OK && fabs(r - dot / sqrt(na * nb)) < 1e-12,
+			  "cosine f8 n=%d", n);
+		CHECK(fabs(vec_dot_f4(a, b, n) - dot) < 1e-4 && fabs(vec_norm_f4(a, n) - sqrt(na)) < 1e-5,
+			  "dot/norm n=%d", n);
+		memset(b, 0, sizeof(float) * n);
+		CHECK(vec_cosine_f4(a, b, n, &r) == VEC_COS_ZERO, "zero vector n=%d", n);
+		b[n - 1] = NAN;
+		CHECK(vec_cosine_f4(a, b, n, &r) == VEC_COS_NONFINITE, "NaN n=%d", n);
+		a8[0] = INFINITY;
+		CHECK(vec_cosine_f8(a8, b8, n, &r) == VEC_COS_NONFINITE, "Inf n=%d", n);
+		free(a);
+		free(b);
+		free(a8);
+		free(b8);
+	}
+}
+
+static void
+test_stats_math(void)
+{
+	CHECK(stats_normal_cdf(0) == 0.5, "Phi(0)");
+	CHECK(fabs(stats_normal_cdf(1.959963984540054) - 0.975) < 1e-15, "Phi(1.96)");
+	CHECK(fabs(stats_normal_quantile(0.975) - 1.959963984540054) < 1e-14, "quantile 0.975");
+	/* t with 1 df is Cauchy: P(T <= 1) = 3/4 */
+	CHECK(fabs(stats_t_cdf(1.0, 1.0) - 0.75) < 1e-13, "t_cdf(1, 1) = %.17g", stats_t_cdf(1.0, 1.0));
+	/* t with 2 df: P(T <= t) = 1/2 + t / (2 sqrt(2 + t^2)) */
+	CHECK(fabs(stats_t_cdf(1.5, 2.0) - (0.5 + 1.5 / (2 * sqrt(4.25)))) < 1e-13, "t_cdf(1.5, 2)");
+	CHECK(fabs(stats_t_quantile(0.75, 1.0) - 1.0) < 1e-12, "t_quantile(0.75, 1)");
+}
+
+int
+main(void)
+{
+	test_als_solve_exact();
+	test_als();
+	test_topk();
+	test_kmeans();
+	test_logreg();
+	test_vecmath();
+	test_stats_math();
+	printf("kernels: %d passed, %d failed\n", npass, nfail);
+	return nfail == 0 ? 0 : 1;
+}

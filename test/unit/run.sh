@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test/unit/run.sh -- build the pure C kernels (ALS, k-means, logistic
+# regression, top-k, vector math, statistics) together with
+# test/unit/kernels_test.c under AddressSanitizer + UBSan and run the tests.
+#
+#   bash test/unit/run.sh            # needs gcc, PostgreSQL server headers, OpenBLAS
+#
+# The kernels include only c.h-level PostgreSQL headers, so they build and
+# run outside the server.  Any sanitizer report aborts the run (non-zero
+# exit); the last line is "kernels: N passed, N failed".  termvec parsing is
+# not pure C (it uses palloc/ereport): the SQL suite under ASan covers it
+# (test/asan.sh).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+pgc=${PG_CONFIG:-/usr/lib/postgresql/${NFREC_PGVER:-15}/bin/pg_config}
+inc=$("$pgc" --includedir-server)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+multiarch=$(gcc -print-multiarch 2>/dev/null || true)
+blas=(-lopenblas)
+if [ -e "/usr/lib/$multiarch/openblas-serial/libopenblas.so.0" ]; then
+	blas=(-L"/usr/lib/$multiarch/openblas-serial" -l:libopenblas.so.0 -Wl,-rpath,"/usr/lib/$multiarch/openblas-serial")
+fi
+
+# -O1 keeps it quick to build; the same sources as the extension
+pids=()
+for s in src/als src/kmeans src/logreg src/topk src/vecmath src/stats_math test/unit/kernels_test; do
+	gcc -c -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		-fopenmp-simd -Wall -Wno-unused-parameter -I"$root/src" -I"$inc" \
+		"$root/$s.c" -o "$out/$(basename "$s").o" &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+gcc -fsanitize=address,undefined "$out"/*.o -L"$("$pgc" --pkglibdir)" -lpgport "${blas[@]}" -lpthread -lm -o "$out/kernels_test"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+	"$out/kernels_test"
