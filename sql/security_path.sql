@@ -158,9 +158,7 @@ SET search_path = sp_scratch_su;
 SELECT schema, users FROM nfrec.generate_demo(users => 5, titles => 3, days => 10, replace => true);
 RESET search_path;
 \set VERBOSITY sqlstate
-\set SHOW_CONTEXT never
 SELECT schema FROM nfrec.generate_demo(users => 5, titles => 3, schema => 'sp_no_such_schema');
-\set SHOW_CONTEXT errors
 SELECT schema FROM nfrec.generate_demo(users => 5, titles => 3, schema => NULL);
 \set VERBOSITY default
 \set SHOW_CONTEXT never
