@@ -1366,7 +1366,7 @@ BEGIN
     IF prev IS NULL THEN
         RAISE EXCEPTION 'model "%" has no earlier version to roll back to', rollback.name
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('Version %s is the only version kept.', cur),
+                  DETAIL = 'The current version is the only one kept.',
                   HINT = 'deploy keeps the last 3 versions of a name unless its argument keep says otherwise.';
     END IF;
     DELETE FROM nfrec.model_users u WHERE u.version = cur;
@@ -2343,7 +2343,7 @@ BEGIN
         ALTER TABLE %1$I.demo_user_truth ADD PRIMARY KEY (user_id);
         -- security_invoker: row-level security and GRANTs on viewing_events
         -- apply to whoever reads the view (and to serving a model bound to it)
-        CREATE OR REPLACE VIEW %1$I.interactions WITH (security_invoker = true) AS
+        CREATE VIEW %1$I.interactions WITH (security_invoker = true) AS
             -- watch_pct has one decimal, so the weight is exact to 3 decimals
             SELECT user_id, title_id,
                    round((sum(least(watch_pct, 100)::float8) / 100)::numeric, 3)::float8 AS weight

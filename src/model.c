@@ -197,24 +197,47 @@ KeepPlan(const char *sql, int nargs, Oid *argtypes)
 	return p;
 }
 
+/*
+ * Which registry the plans were prepared for: 0.1.0's (one row per name,
+ * the latest deployed is the default) until ALTER EXTENSION UPDATE adds
+ * the version history and nfrec.model_default, which a backend may see
+ * in the middle of its life.
+ */
+static bool plans_for_history = false;
+
 static void
 PreparePlans(void)
 {
 	Oid			text_arg[1] = {TEXTOID};
 	Oid			int8_arg[1] = {INT8OID};
 	Oid			int8_int8[2] = {INT8OID, INT8OID};
+	bool		history = OidIsValid(get_relname_relid("model_default",
+													   get_namespace_oid("nfrec", false)));
 
+	if (history != plans_for_history)
+	{
+		if (plan_by_name)
+			SPI_freeplan(plan_by_name);
+		if (plan_default)
+			SPI_freeplan(plan_default);
+		plan_by_name = plan_default = NULL;
+		plans_for_history = history;
+	}
 	if (plan_by_name == NULL)
-		plan_by_name = KeepPlan(
+		plan_by_name = KeepPlan(history ?
 								"SELECT name, version, deployed_at, events::pg_catalog.oid"
 								" FROM nfrec.model_store WHERE name OPERATOR(pg_catalog.=) $1"
-								" AND is_current",
+								" AND is_current" :
+								"SELECT name, version, deployed_at, events::pg_catalog.oid"
+								" FROM nfrec.model_store WHERE name OPERATOR(pg_catalog.=) $1",
 								1, text_arg);
 	if (plan_default == NULL)
-		plan_default = KeepPlan(
+		plan_default = KeepPlan(history ?
 								"SELECT s.name, s.version, s.deployed_at, s.events::pg_catalog.oid"
 								" FROM nfrec.model_default d JOIN nfrec.model_store s"
-								" ON s.name OPERATOR(pg_catalog.=) d.name AND s.is_current",
+								" ON s.name OPERATOR(pg_catalog.=) d.name AND s.is_current" :
+								"SELECT name, version, deployed_at, events::pg_catalog.oid"
+								" FROM nfrec.model_store ORDER BY version DESC LIMIT 1",
 								0, NULL);
 	if (plan_load == NULL)
 		plan_load = KeepPlan(

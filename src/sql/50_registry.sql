@@ -264,7 +264,7 @@ BEGIN
     IF prev IS NULL THEN
         RAISE EXCEPTION 'model "%" has no earlier version to roll back to', rollback.name
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('Version %s is the only version kept.', cur),
+                  DETAIL = 'The current version is the only one kept.',
                   HINT = 'deploy keeps the last 3 versions of a name unless its argument keep says otherwise.';
     END IF;
     DELETE FROM nfrec.model_users u WHERE u.version = cur;
