@@ -1426,8 +1426,6 @@ BEGIN
             DELETE FROM nfrec.model_default;
         ELSE
             UPDATE nfrec.model_default SET name = next_default;
-            RAISE NOTICE 'the default model is now "%"', next_default
-                USING DETAIL = format('"%s" was the default; the most recently deployed remaining model replaces it.', drop_model.name);
         END IF;
     END IF;
 END
