@@ -1490,7 +1490,7 @@ BEGIN
     EXECUTE format($q$
         SELECT EXISTS (SELECT 1 FROM %s e WHERE e.started_at >= $1 AND e.started_at < 'infinity')
         $q$, events)
-        INTO recent USING as_of - interval '1 day';
+        INTO recent USING (as_of::date - 1)::timestamptz;
     IF recent THEN
         RETURN;
     END IF;
@@ -1510,7 +1510,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION _check_as_of_in_data(regclass, timestamptz) IS
-    'internal: raise 22023 naming the last event''s date when no event of the relation started at or after as_of - 1 day (as_of is after the end of the data)';
+    'internal: raise 22023 naming the last event''s date when no event of the relation started on the day before as_of''s date or later (as_of is after the end of the data)';
 
 CREATE OR REPLACE FUNCTION churn_features_at(
     dates date[],

@@ -37,6 +37,8 @@ SELECT (SELECT array_agg(t ORDER BY t.rank) FROM nfrec.trending(n => 5) t)
 SELECT title_id, round(sum(power(2::float8, -extract(epoch FROM timestamptz '2024-03-11' - started_at) / (7 * 86400)))::numeric, 9) AS by_hand
   FROM viewing_events WHERE started_at >= timestamptz '2024-03-11' - interval '70 days'
  GROUP BY title_id ORDER BY by_hand DESC;
+-- any time on the day after the last event is within the data
+SELECT count(*) AS rows FROM nfrec.trending('2024-03-11 23:59', n => 5);
 -- ... and on a relation with no events, no rows and no error
 CREATE TABLE no_events (LIKE viewing_events);
 SELECT count(*) AS rows FROM nfrec.trending(events => 'no_events');

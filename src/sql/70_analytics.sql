@@ -115,11 +115,12 @@ $fn$;
 COMMENT ON FUNCTION _check_days(text, int) IS
     'internal: raise 22004 for a NULL and 22023 for a number of days outside 1..3660';
 
--- An as_of after the end of the data (no event started in the day before
--- it or later) is an error that names the last event's date: computed
--- there, every subscriber looks inactive and trending finds no play.
--- The data's last day is L when the last event started on L; as_of may
--- be at most L + 1 (the default as_of of content_roi and trending).
+-- An as_of after the end of the data (no event started on the day before
+-- as_of's date or later) is an error that names the last event's date:
+-- computed there, every subscriber looks inactive and trending finds no
+-- play.  The data's last day is L when the last event started on L;
+-- as_of's date may be at most L + 1 (the default as_of of content_roi and
+-- trending is L + 1 00:00).
 CREATE FUNCTION _check_as_of_in_data(events regclass, as_of timestamptz) RETURNS void
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
@@ -131,7 +132,7 @@ BEGIN
     EXECUTE format($q$
         SELECT EXISTS (SELECT 1 FROM %s e WHERE e.started_at >= $1 AND e.started_at < 'infinity')
         $q$, events)
-        INTO recent USING as_of - interval '1 day';
+        INTO recent USING (as_of::date - 1)::timestamptz;
     IF recent THEN
         RETURN;
     END IF;
@@ -151,7 +152,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION _check_as_of_in_data(regclass, timestamptz) IS
-    'internal: raise 22023 naming the last event''s date when no event of the relation started at or after as_of - 1 day (as_of is after the end of the data)';
+    'internal: raise 22023 naming the last event''s date when no event of the relation started on the day before as_of''s date or later (as_of is after the end of the data)';
 
 -- Values nfrec cannot use (see doc/analytics.md, "Bad values"): a
 -- watch_pct or watch_seconds out of range, a NaN or infinite price or
