@@ -1244,7 +1244,10 @@ COMMENT ON FUNCTION trending(timestamptz, interval, int, interval, regclass, reg
 -- ---------------------------------------------------------------------
 
 -- The 0.1.0 rows become the current versions; the most recently deployed
--- model, 0.1.0's default, becomes the registry's default.
+-- model, 0.1.0's default, becomes the registry's default.  A role that
+-- reads nfrec.models now needs SELECT on nfrec.model_default too, and a
+-- deployer UPDATE on model_store and INSERT, UPDATE, DELETE on
+-- model_default (doc/security.md).
 ALTER TABLE model_store DROP CONSTRAINT model_store_name_key;
 ALTER TABLE model_store ALTER COLUMN deployed_at SET DEFAULT clock_timestamp();
 ALTER TABLE model_store ADD COLUMN is_current boolean NOT NULL DEFAULT true;
