@@ -1245,3 +1245,1154 @@ END
 $fn$;
 COMMENT ON FUNCTION trending(timestamptz, interval, int, interval, regclass, regclass) IS
     'the n titles with the most time-decayed plays before as_of: each play in [as_of - lookback, as_of) counts 2^(-age/half_life); lookback defaults to 10 half-lives (all of history where that reaches before the earliest timestamp)';
+
+-- ---------------------------------------------------------------------
+-- registry and honest columns (issue 11): kept versions, rollback and a
+-- default model pointer; deployed_at by the clock; cold-start scores on
+-- the 0..1 scale; an as_of after the data is an error that says so;
+-- trending's default as_of; demo production costs scaled to its size
+-- ---------------------------------------------------------------------
+
+-- The 0.1.0 rows become the current versions; the most recently deployed
+-- model, 0.1.0's default, becomes the registry's default.  A role that
+-- reads nfrec.models now needs SELECT on nfrec.model_default too, and a
+-- deployer UPDATE on model_store and INSERT, UPDATE, DELETE on
+-- model_default (doc/security.md).
+ALTER TABLE model_store DROP CONSTRAINT model_store_name_key;
+ALTER TABLE model_store ALTER COLUMN deployed_at SET DEFAULT clock_timestamp();
+ALTER TABLE model_store ADD COLUMN is_current boolean NOT NULL DEFAULT true;
+CREATE UNIQUE INDEX model_store_current_name ON model_store (name) WHERE is_current;
+COMMENT ON TABLE model_store IS
+    'deployed model versions, the last few per name (is_current marks the one serving uses): header and title side; written by nfrec.deploy and nfrec.rollback';
+
+CREATE TABLE model_default (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    name     text NOT NULL
+);
+COMMENT ON TABLE model_default IS
+    'the name of the model that serving uses when none is given (the setting nfrec.model overrides it); at most one row; written by nfrec.deploy, nfrec.set_default and nfrec.drop_model';
+
+INSERT INTO model_default (name)
+SELECT s.name FROM model_store s ORDER BY s.version DESC LIMIT 1;
+SELECT pg_catalog.pg_extension_config_dump('nfrec.model_default', '');
+
+DROP FUNCTION deploy(text, als_model, regclass);
+CREATE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL,
+                       make_default boolean DEFAULT false, keep int DEFAULT 3)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF deploy.name IS NULL OR deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF deploy.make_default IS NULL OR deploy.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF deploy.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF deploy.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', deploy.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF deploy.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(deploy.events, true);
+        -- a deployed model is every session's: a temporary relation (or a
+        -- view over one, which is temporary too) exists only in this one
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = deploy.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', deploy.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
+    END IF;
+
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = deploy.name AND s.is_current;
+
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    INSERT INTO nfrec.model_store AS s
+           (name, events, factors, users, titles, training_events, iterations,
+            alpha, regularization, loss, train_seconds, options,
+            title_ids, title_counts, title_factors, trained_at, deployed_at)
+    SELECT deploy.name, deploy.events, r.*, pg_catalog.clock_timestamp()
+      FROM nfrec._model_store_row(deploy.model) r
+    RETURNING s.version INTO new_version;
+
+    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+    SELECT new_version, r.* FROM nfrec._model_user_rows(deploy.model) r;
+
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = deploy.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = deploy.name
+                                 ORDER BY k.version DESC LIMIT deploy.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (deploy.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE deploy.make_default;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION deploy(text, als_model, regclass, boolean, int) IS
+    'store a model under a name as its new current version (atomically for concurrent readers) and return the version; events: optional table or view (user_id, title_id, weight) that serving reads for events after training; make_default: make it the default model (the first model deployed always becomes the default); keep: how many versions of the name to keep, the new one included (older ones are removed)';
+
+CREATE FUNCTION rollback(name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cur bigint;
+    prev bigint;
+BEGIN
+    IF rollback.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    SELECT s.version INTO cur FROM nfrec.model_store s
+     WHERE s.name = rollback.name AND s.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', rollback.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    SELECT max(s.version) INTO prev FROM nfrec.model_store s
+     WHERE s.name = rollback.name AND s.version < cur;
+    IF prev IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no earlier version to roll back to', rollback.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The current version is the only one kept.',
+                  HINT = 'deploy keeps the last 3 versions of a name unless its argument keep says otherwise.';
+    END IF;
+    DELETE FROM nfrec.model_users u WHERE u.version = cur;
+    DELETE FROM nfrec.model_store s WHERE s.version = cur;
+    UPDATE nfrec.model_store s SET is_current = true WHERE s.version = prev;
+    RETURN prev;
+END
+$$;
+COMMENT ON FUNCTION rollback(text) IS
+    'discard the current version of a model and make the previous kept version current again (atomically for concurrent readers); returns that version; error 55000 if no earlier version is kept';
+
+CREATE FUNCTION set_default(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF set_default.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_store s
+                   WHERE s.name = set_default.name AND s.is_current) THEN
+        RAISE EXCEPTION 'model "%" does not exist', set_default.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    INSERT INTO nfrec.model_default AS d (name) VALUES (set_default.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name;
+END
+$$;
+COMMENT ON FUNCTION set_default(text) IS
+    'make a deployed model the default that serving uses when no model is given (the setting nfrec.model still overrides it per session)';
+
+CREATE OR REPLACE FUNCTION drop_model(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    next_default text;
+BEGIN
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_store s WHERE s.name = drop_model.name) THEN
+        RAISE EXCEPTION 'model "%" does not exist', drop_model.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM nfrec.model_users u
+     USING nfrec.model_store s
+     WHERE s.name = drop_model.name AND u.version = s.version;
+    DELETE FROM nfrec.model_store s WHERE s.name = drop_model.name;
+    IF EXISTS (SELECT 1 FROM nfrec.model_default d WHERE d.name = drop_model.name) THEN
+        SELECT s.name INTO next_default FROM nfrec.model_store s
+         WHERE s.is_current ORDER BY s.version DESC LIMIT 1;
+        IF next_default IS NULL THEN
+            DELETE FROM nfrec.model_default;
+        ELSE
+            UPDATE nfrec.model_default SET name = next_default;
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION drop_model(text) IS
+    'remove a deployed model and every kept version; if it was the default, the most recently deployed remaining model becomes the default';
+
+-- models gains kept_versions and shows current versions only
+CREATE OR REPLACE VIEW models WITH (security_invoker = true) AS
+SELECT s.name,
+       s.version,
+       s.users,
+       s.titles,
+       s.training_events AS events,
+       s.factors,
+       s.iterations,
+       s.alpha,
+       s.regularization,
+       s.options,
+       s.trained_at,
+       s.deployed_at,
+       s.train_seconds,
+       s.loss AS final_loss,
+       s.events AS events_relation,
+       s.name OPERATOR(pg_catalog.=)
+           coalesce(nullif(pg_catalog.current_setting('nfrec.model', true), ''),
+                    (SELECT d.name FROM nfrec.model_default d))
+           AS is_default,
+       (SELECT pg_catalog.count(*) FROM nfrec.model_store k
+         WHERE k.name OPERATOR(pg_catalog.=) s.name) AS kept_versions
+  FROM nfrec.model_store s
+ WHERE s.is_current;
+COMMENT ON VIEW models IS
+    'deployed models (their current versions): size, training options and figures, bound events relation, which one serving uses by default (nfrec.model, else nfrec.set_default''s), and how many versions are kept for rollback';
+
+CREATE VIEW model_history WITH (security_invoker = true) AS
+SELECT s.name,
+       s.version,
+       s.is_current,
+       s.trained_at,
+       s.deployed_at,
+       s.users,
+       s.titles,
+       s.training_events AS events,
+       s.loss AS final_loss,
+       s.events AS events_relation
+  FROM nfrec.model_store s;
+COMMENT ON VIEW model_history IS
+    'every kept version of every deployed model: is_current marks the one serving uses; nfrec.rollback(name) discards it and makes the previous one current';
+
+COMMENT ON FUNCTION recommend_for(bigint, int, text) IS
+    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows';
+
+CREATE FUNCTION _check_as_of_in_data(events regclass, as_of timestamptz) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    recent boolean;
+    last_ts timestamptz;
+BEGIN
+    EXECUTE format($q$
+        SELECT EXISTS (SELECT 1 FROM %s e WHERE e.started_at >= $1 AND e.started_at < 'infinity')
+        $q$, events)
+        INTO recent USING (as_of::date - 1)::timestamptz;
+    IF recent THEN
+        RETURN;
+    END IF;
+    EXECUTE format($q$
+        SELECT max(e.started_at) FROM %s e WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+        $q$, events)
+        INTO last_ts;
+    IF last_ts IS NULL THEN
+        RETURN;                 -- no events at all: nothing to compare with
+    END IF;
+    RAISE EXCEPTION 'as_of % is after the end of the data', to_char(as_of, 'YYYY-MM-DD')
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The last event in relation "%s" started on %s.',
+                              events::text, to_char(last_ts, 'YYYY-MM-DD')),
+              HINT = format('Choose an as_of on or before %s, the day after the last event.',
+                            to_char(last_ts::date + 1, 'YYYY-MM-DD'));
+END
+$fn$;
+COMMENT ON FUNCTION _check_as_of_in_data(regclass, timestamptz) IS
+    'internal: raise 22023 naming the last event''s date when no event of the relation started on the day before as_of''s date or later (as_of is after the end of the data)';
+
+CREATE OR REPLACE FUNCTION churn_features_at(
+    dates date[],
+    window_days int DEFAULT 14,
+    session_gap interval DEFAULT '30 minutes',
+    abandon_pct real DEFAULT 25,
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS TABLE(as_of date, user_id bigint, plan text, country text, monthly_price numeric,
+              tenure_days int, days_since_last_play float8,
+              active_days_recent int, active_days_prior int,
+              watch_hours_recent float8, watch_hours_prior float8,
+              completion_recent float8, completion_prior float8, completion_trend float8,
+              plays int, abandonment_rate float8, sessions int, browse_share float8,
+              features float8[])
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 10000 ROWS 10000
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $fn$
+DECLARE
+    d date[];
+    lo timestamptz;
+    hi timestamptz;
+BEGIN
+    IF dates IS NULL OR array_position(dates, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'as_of dates must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF session_gap IS NULL OR abandon_pct IS NULL THEN
+        RAISE EXCEPTION 'session_gap and abandon_pct must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._check_days('window_days', window_days);
+    IF session_gap <= interval '0' THEN
+        RAISE EXCEPTION 'session_gap must be positive, not %', session_gap
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF abandon_pct = 'NaN' OR abandon_pct < 0 OR abandon_pct > 100 THEN
+        RAISE EXCEPTION 'abandon_pct must be between 0 and 100, not %', abandon_pct
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF array_position(dates, 'infinity') IS NOT NULL OR array_position(dates, '-infinity') IS NOT NULL THEN
+        RAISE EXCEPTION 'as_of dates must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM nfrec._check_columns(events,
+        ARRAY['user_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
+    PERFORM nfrec._check_columns(subscriptions,
+        ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
+
+    d := ARRAY(SELECT DISTINCT x FROM unnest(dates) x ORDER BY x);
+    IF cardinality(d) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM nfrec._check_as_of_in_data(events, d[cardinality(d)]::timestamptz);
+    lo := (d[1] - 2 * window_days)::timestamptz;
+    hi := d[cardinality(d)]::timestamptz;
+    PERFORM nfrec._report_bad_values(events, ARRAY['watch_pct', 'watch_seconds'], 'started_at', lo, hi);
+    PERFORM nfrec._report_bad_values(subscriptions, ARRAY['signup_date', 'monthly_price'], NULL, NULL, NULL);
+
+    -- One pass over the events of the feature windows (sessions, daily
+    -- play statistics), one over the plays before them (last play); each
+    -- subscriber's days then go to _churn_windows (C, running totals),
+    -- which returns the windows at every date at which it is active.
+    RETURN QUERY EXECUTE format($q$
+    WITH ev AS (
+        -- watch_seconds and watch_pct out of range count as unknown
+        SELECT e.user_id::bigint AS user_id, e.started_at, e.started_at::date AS day,
+               coalesce(e.event_type = 'play', false) AS is_play, v.secs, v.pct,
+               e.started_at + make_interval(secs => coalesce(v.secs, 0)) AS ended_at
+        FROM %1$s e
+        CROSS JOIN LATERAL (SELECT
+            CASE WHEN e.watch_seconds BETWEEN 0 AND 2147483647 THEN e.watch_seconds::float8 END AS secs,
+            CASE WHEN e.watch_pct BETWEEN 0 AND 100 THEN e.watch_pct::float8 END AS pct) v
+        WHERE e.started_at >= $5 AND e.started_at < $6
+    ), ev1 AS (
+        -- a session starts when an event begins more than session_gap after
+        -- the end of everything before it on the same calendar day
+        SELECT ev.*, coalesce(ev.started_at > max(ev.ended_at) OVER (
+                   PARTITION BY ev.user_id, ev.day ORDER BY ev.started_at
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + $3, true) AS new_session
+        FROM ev
+    ), ev2 AS (
+        -- a play is its session's first play when the previous play of the
+        -- day came before the session started
+        SELECT ev1.*,
+               max(CASE WHEN ev1.new_session THEN ev1.started_at END) OVER (
+                   PARTITION BY ev1.user_id, ev1.day ORDER BY ev1.started_at
+                   ROWS UNBOUNDED PRECEDING) AS session_start,
+               max(CASE WHEN ev1.is_play THEN ev1.started_at END) OVER (
+                   PARTITION BY ev1.user_id, ev1.day ORDER BY ev1.started_at
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_play
+        FROM ev1
+    ), daily AS (
+        SELECT ev2.user_id, ev2.day,
+               count(*) FILTER (WHERE ev2.new_session) AS sessions,
+               count(*) FILTER (WHERE ev2.new_session)
+                 - count(*) FILTER (WHERE ev2.is_play AND (ev2.prev_play IS NULL
+                                                           OR ev2.prev_play < ev2.session_start)) AS browse,
+               count(*) FILTER (WHERE ev2.is_play) AS plays,
+               sum(ev2.secs) FILTER (WHERE ev2.is_play) AS secs,
+               sum(ev2.pct) FILTER (WHERE ev2.is_play) AS pct_sum,
+               count(ev2.pct) FILTER (WHERE ev2.is_play) AS pct_n,
+               count(*) FILTER (WHERE ev2.is_play AND ev2.pct < $4) AS abandoned,
+               max(ev2.started_at) FILTER (WHERE ev2.is_play) AS last_ts
+        FROM ev2 GROUP BY ev2.user_id, ev2.day
+    ), agg AS (
+        SELECT x.user_id,
+               array_agg(x.day ORDER BY x.day) AS days,
+               array_agg(ARRAY[(x.plays > 0)::int, x.plays, coalesce(x.secs, 0),
+                               coalesce(x.pct_sum, 0), x.pct_n, x.abandoned,
+                               x.sessions, x.browse]::float8[] ORDER BY x.day) AS vals,
+               array_agg(x.last_ts ORDER BY x.day) AS last_play
+        FROM daily x GROUP BY x.user_id
+    ), old AS (
+        -- the last play before the feature windows of the earliest date
+        SELECT e.user_id::bigint AS user_id, max(e.started_at) AS last_ts
+        FROM %1$s e
+        WHERE e.event_type = 'play' AND e.started_at < $5 AND isfinite(e.started_at)
+        GROUP BY e.user_id
+    ), f AS (
+        -- per subscriber, the windows at every date at which it is active
+        SELECT w.as_of, s.user_id::bigint AS user_id, s.plan::text AS plan,
+               s.country::text AS country,
+               CASE WHEN abs(s.monthly_price::numeric) < 'Infinity'::numeric
+                    THEN s.monthly_price::numeric END AS monthly_price,
+               (w.as_of - s.signup_date)::int AS tenure_days,
+               extract(epoch FROM w.as_of::timestamptz - w.last_play)::float8 / 86400 AS dslp,
+               w.active_recent::int AS active_recent, w.active_prior::int AS active_prior,
+               w.secs_recent / 3600 AS hours_recent, w.secs_prior / 3600 AS hours_prior,
+               w.pct_sum_recent / nullif(w.pct_n_recent, 0) AS comp_recent,
+               w.pct_sum_prior / nullif(w.pct_n_prior, 0) AS comp_prior,
+               (w.plays_recent + w.plays_prior)::int AS plays,
+               (w.abandoned_recent + w.abandoned_prior)
+                 / nullif(w.pct_n_recent + w.pct_n_prior, 0) AS abandonment,
+               (w.sessions_recent + w.sessions_prior)::int AS sessions,
+               (w.browse_recent + w.browse_prior)
+                 / nullif(w.sessions_recent + w.sessions_prior, 0) AS browse_share
+        FROM %2$s s
+        LEFT JOIN agg a ON a.user_id = s.user_id
+        LEFT JOIN old o ON o.user_id = s.user_id
+        CROSS JOIN LATERAL nfrec._churn_windows(a.days, a.vals, a.last_play, o.last_ts,
+                                                $1, $2, s.signup_date, s.cancel_date) w
+        WHERE s.signup_date <= $7 AND (s.cancel_date IS NULL OR s.cancel_date > $8)
+          AND isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)
+    )
+    SELECT f.as_of, f.user_id, f.plan, f.country, f.monthly_price, f.tenure_days, f.dslp,
+           f.active_recent, f.active_prior, f.hours_recent, f.hours_prior,
+           f.comp_recent, f.comp_prior, f.comp_recent - f.comp_prior,
+           f.plays, f.abandonment, f.sessions, f.browse_share,
+           ARRAY[coalesce(f.dslp, f.tenure_days), f.active_recent, f.active_prior,
+                 f.hours_recent, f.hours_prior, coalesce(f.comp_recent - f.comp_prior, 0),
+                 coalesce(f.abandonment, 0), coalesce(f.browse_share, 0),
+                 f.tenure_days, coalesce(f.monthly_price, 0)]::float8[]
+    FROM f
+    $q$, events, subscriptions)
+    USING d, window_days, session_gap, abandon_pct::float8, lo, hi, d[cardinality(d)], d[1];
+END
+$fn$;
+COMMENT ON FUNCTION churn_features_at(date[], int, interval, real, regclass, regclass) IS
+    'churn features of every subscriber active at each of the given dates (one pass over the events); columns as churn_features plus as_of';
+
+CREATE OR REPLACE FUNCTION churn_model(
+    as_of date,
+    horizon_days int DEFAULT 30,
+    snapshots int DEFAULT 4,
+    snapshot_step_days int DEFAULT 7,
+    window_days int DEFAULT 14,
+    session_gap interval DEFAULT '30 minutes',
+    abandon_pct real DEFAULT 25,
+    options jsonb DEFAULT '{}',
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS jsonb
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    dates date[];
+    n_train bigint;
+    pos_train bigint;
+    n_hold bigint;
+    pos_hold bigint;
+    idx int[];
+    mu float8[];
+    sd float8[];
+    lr jsonb;
+    auc float8;
+BEGIN
+    IF as_of IS NULL OR snapshots IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'as_of, snapshots and options must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._check_days('horizon_days', horizon_days);
+    PERFORM nfrec._check_days('snapshot_step_days', snapshot_step_days);
+    IF snapshots <= 0 OR snapshots > 1000 THEN
+        RAISE EXCEPTION 'snapshots must be between 1 and 1000, not %', snapshots
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass logreg_train options such as ''{"l2": 1, "max_iter": 50}''.';
+    END IF;
+    PERFORM nfrec._check_columns(events,
+        ARRAY['user_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
+    PERFORM nfrec._check_columns(subscriptions,
+        ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
+    PERFORM nfrec._check_as_of_in_data(events, as_of::timestamptz);
+
+    -- Snapshot dates d with d + horizon < as_of: every label "cancelled in
+    -- (d, d + horizon]" is known before as_of.
+    dates := ARRAY(SELECT as_of - horizon_days - 1 - snapshot_step_days * k
+                   FROM generate_series(snapshots - 1, 0, -1) k);
+
+    -- Labels come from the subscriptions alone; check them before the
+    -- expensive feature pass.  Held out: users with hashint8(user_id) % 5 = 0.
+    EXECUTE format($q$
+        SELECT count(*) FILTER (WHERE NOT x.h), count(*) FILTER (WHERE NOT x.h AND x.y),
+               count(*) FILTER (WHERE x.h), count(*) FILTER (WHERE x.h AND x.y)
+        FROM (SELECT hashint8(s.user_id::bigint) %% 5 = 0 AS h,
+                     coalesce(s.cancel_date <= d + $2, false) AS y
+              FROM %s s JOIN unnest($1::date[]) d
+                ON s.signup_date <= d AND (s.cancel_date IS NULL OR s.cancel_date > d)
+              WHERE isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)) x
+        $q$, subscriptions)
+        INTO n_train, pos_train, n_hold, pos_hold
+        USING dates, horizon_days;
+    IF n_train = 0 THEN
+        RAISE EXCEPTION 'no subscriber to learn from before %', to_char(as_of, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The training snapshots %s to %s have no active subscriber outside the held-out fifth.',
+                                  to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
+                  HINT = 'Choose a later as_of or a shorter horizon_days.';
+    END IF;
+    IF pos_train = 0 OR pos_train = n_train THEN
+        RAISE EXCEPTION 'cannot learn churn before %: % of % training rows cancelled',
+            to_char(as_of, 'YYYY-MM-DD'), pos_train, n_train
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('A label is a cancellation in the %s days after a snapshot (%s to %s); both outcomes must occur.',
+                                  horizon_days, to_char(dates[1], 'YYYY-MM-DD'),
+                                  to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
+                  HINT = 'Choose a later as_of, more snapshots or a longer horizon_days.';
+    END IF;
+
+    EXECUTE format($q$
+    WITH f AS MATERIALIZED (
+        SELECT f.features,
+               hashint8(f.user_id) %% 5 = 0 AS holdout,
+               coalesce(s.cancel_date <= f.as_of + $2, false) AS label
+        FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
+        JOIN %s s ON s.user_id = f.user_id
+    ), st AS (
+        -- standardize on the training rows; constant features are dropped
+        SELECT array_agg(z.i ORDER BY z.i) AS idx,
+               array_agg(z.m ORDER BY z.i) AS mu,
+               array_agg(z.sd ORDER BY z.i) AS sd
+        FROM (SELECT u.i::int AS i, avg(u.x) AS m, stddev_samp(u.x) AS sd
+              FROM f, unnest(f.features) WITH ORDINALITY u(x, i)
+              WHERE NOT f.holdout GROUP BY u.i) z
+        WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+    ), m AS (
+        SELECT nfrec.logreg_train(f.label, nfrec._churn_z(f.features, st.idx, st.mu, st.sd), $8) AS lr
+        FROM f, st WHERE NOT f.holdout AND st.idx IS NOT NULL
+    ), a AS (
+        SELECT nfrec.auc(nfrec.logreg_predict(m.lr, nfrec._churn_z(f.features, st.idx, st.mu, st.sd)), f.label) AS auc
+        FROM f, st, m WHERE f.holdout AND $9
+    )
+    SELECT st.idx, st.mu, st.sd, m.lr, a.auc FROM st, m, a
+    $q$, subscriptions)
+        INTO idx, mu, sd, lr, auc
+        USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
+              '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
+    IF idx IS NULL THEN
+        RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows',
+            to_char(as_of, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF auc IS NULL THEN
+        RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC not available (% held-out rows, % cancelled)',
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'), n_hold, pos_hold;
+    ELSE
+        RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC % on % rows (% cancelled)',
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'),
+            round(auc::numeric, 3), n_hold, pos_hold;
+    END IF;
+
+    RETURN jsonb_build_object(
+        'as_of', as_of,
+        'horizon_days', horizon_days,
+        'train_dates', to_jsonb(dates),
+        'window_days', window_days,
+        'session_gap', session_gap::text,
+        'abandon_pct', abandon_pct,
+        'features', to_jsonb(ARRAY(SELECT (nfrec.churn_feature_names())[i] FROM unnest(idx) i)),
+        'feature_index', to_jsonb(idx),
+        'mean', to_jsonb(mu),
+        'sd', to_jsonb(sd),
+        'options', '{"l2": 1}'::jsonb || options,
+        'logreg', lr,
+        'raw', (nfrec._churn_model_parts(jsonb_build_object('feature_index', to_jsonb(idx), 'mean', to_jsonb(mu),
+                                                           'sd', to_jsonb(sd), 'logreg', lr))).raw,
+        'train_rows', n_train,
+        'train_cancelled', pos_train,
+        'holdout_rows', n_hold,
+        'holdout_cancelled', pos_hold,
+        'holdout_auc', auc);
+END
+$fn$;
+COMMENT ON FUNCTION churn_model(date, int, int, int, int, interval, real, jsonb, regclass, regclass) IS
+    'logistic churn model trained on the history before as_of: standardized churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot, logreg_train options (l2 defaults to 1, like scikit-learn''s C = 1); reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE';
+
+CREATE OR REPLACE FUNCTION content_roi(
+    window_days int DEFAULT 28,
+    completion_pct real DEFAULT 70,
+    retention_days int DEFAULT 60,
+    attribution_days int DEFAULT 7,
+    at_risk_deciles int DEFAULT 3,
+    as_of date DEFAULT NULL,
+    launched_from date DEFAULT NULL,
+    launched_until date DEFAULT NULL,
+    risk_model jsonb DEFAULT NULL,
+    titles regclass DEFAULT 'content_metadata'::text::regclass,
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS TABLE(title_id bigint, title text, content_type text, launch_date date,
+              production_cost numeric,
+              starters bigint, watchers bigint, completion_rate float8,
+              series_completers bigint, binge_hours float8,
+              signups_attributed bigint,
+              at_risk_watchers bigint, at_risk_watchers_retained bigint, watcher_retention float8,
+              at_risk_nonwatchers bigint, nonwatcher_retention float8, retention_lift float8,
+              retention_months float8, acquisition_months float8, incremental_months float8,
+              value numeric, roi float8, observed boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000 ROWS 100
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    v_as_of date := as_of;
+    v_from date := launched_from;
+    v_until date := launched_until;
+    first_ts timestamptz;
+    last_ts timestamptz;
+    launches date[];
+    m jsonb := risk_model;
+    p record;
+BEGIN
+    IF completion_pct IS NULL OR at_risk_deciles IS NULL THEN
+        RAISE EXCEPTION 'completion_pct and at_risk_deciles must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._check_days('window_days', window_days);
+    PERFORM nfrec._check_days('retention_days', retention_days);
+    PERFORM nfrec._check_days('attribution_days', attribution_days);
+    IF completion_pct = 'NaN' OR completion_pct < 0 OR completion_pct > 100 THEN
+        RAISE EXCEPTION 'completion_pct must be between 0 and 100, not %', completion_pct
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF at_risk_deciles < 1 OR at_risk_deciles > 10 THEN
+        RAISE EXCEPTION 'at_risk_deciles must be between 1 and 10, not %', at_risk_deciles
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_as_of IN ('infinity', '-infinity') OR v_from IN ('infinity', '-infinity')
+       OR v_until IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'as_of, launched_from and launched_until must be finite'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM nfrec._check_columns(titles,
+        ARRAY['title_id', 'title', 'content_type', 'episodes', 'launch_date', 'production_cost']);
+    PERFORM nfrec._check_columns(events,
+        ARRAY['user_id', 'title_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
+    PERFORM nfrec._check_columns(subscriptions,
+        ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
+    IF risk_model IS NOT NULL THEN
+        p := nfrec._churn_model_parts(risk_model);
+    END IF;
+
+    IF v_as_of IS NOT NULL THEN
+        PERFORM nfrec._check_as_of_in_data(events, v_as_of::timestamptz);
+    END IF;
+    IF v_as_of IS NULL OR v_from IS NULL THEN
+        EXECUTE format($q$
+            SELECT min(e.started_at), max(e.started_at) FROM %s e
+            WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+            $q$, events)
+            INTO first_ts, last_ts;
+        IF first_ts IS NULL THEN
+            RAISE EXCEPTION 'relation "%" has no events', events::text
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Pass as_of and launched_from explicitly.';
+        END IF;
+        v_as_of := coalesce(v_as_of, last_ts::date + 1);
+        v_from := coalesce(v_from, first_ts::date);
+    END IF;
+    v_until := coalesce(v_until, v_as_of - 1);
+    PERFORM nfrec._report_bad_values(titles, ARRAY['production_cost'], 'launch_date',
+                                     v_from::timestamptz, (v_until + 1)::timestamptz);
+    PERFORM nfrec._report_bad_values(events, ARRAY['watch_pct'], 'started_at',
+                                     v_from::timestamptz, least(v_until + window_days, v_as_of)::timestamptz);
+
+    -- Launches whose window and follow-up are complete before as_of get
+    -- the retention analysis; the churn model is trained only if needed.
+    EXECUTE format($q$
+        SELECT array_agg(DISTINCT t.launch_date ORDER BY t.launch_date)
+        FROM %s t
+        WHERE t.launch_date BETWEEN $1 AND $2 AND t.launch_date + $3 + $4 <= $5
+        $q$, titles)
+        INTO launches USING v_from, v_until, window_days, retention_days, v_as_of;
+    IF launches IS NOT NULL AND m IS NULL THEN
+        m := nfrec.churn_model(v_as_of, retention_days, events => events, subscriptions => subscriptions);
+    END IF;
+    IF launches IS NULL THEN
+        -- (otherwise churn_features_at reports them)
+        PERFORM nfrec._report_bad_values(subscriptions, ARRAY['signup_date', 'monthly_price'], NULL, NULL, NULL);
+    END IF;
+    IF m IS NOT NULL THEN
+        p := nfrec._churn_model_parts(m);
+    ELSE
+        p := nfrec._churn_model_parts('{"feature_index": [1], "mean": [0], "sd": [1], "logreg": {"coef": [0, 0]}}');
+    END IF;
+
+    RETURN QUERY EXECUTE format($q$
+    WITH t AS (
+        SELECT t.title_id::bigint AS title_id, t.title::text AS title,
+               t.content_type::text AS content_type, t.episodes::int AS episodes,
+               t.launch_date::date AS launch_date,
+               CASE WHEN abs(t.production_cost::numeric) < 'Infinity'::numeric
+                    THEN t.production_cost::numeric END AS production_cost,
+               t.launch_date + $2 + $5 <= $1 AS observed
+        FROM %1$s t
+        WHERE t.launch_date BETWEEN $9 AND $10
+    ), subs AS (
+        SELECT s.user_id::bigint AS user_id, s.signup_date, s.cancel_date,
+               CASE WHEN abs(s.monthly_price::numeric) < 'Infinity'::numeric
+                    THEN s.monthly_price::float8 END AS price
+        FROM %3$s s
+        WHERE isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)
+    ), ew AS (
+        -- events of each title in its window [launch_date, launch_date + window_days)
+        SELECT t.title_id, e.user_id::bigint AS user_id, e.started_at,
+               coalesce(e.event_type = 'play' OR e.watch_pct BETWEEN 0 AND 100, false) AS started,
+               coalesce(e.watch_pct BETWEEN 0 AND 100 AND e.watch_pct >= $3, false) AS completed
+        FROM t JOIN %2$s e ON e.title_id = t.title_id
+         AND e.started_at >= t.launch_date::timestamptz
+         AND e.started_at < (t.launch_date + $2)::timestamptz
+        WHERE e.started_at >= $9::timestamptz AND e.started_at < $11::timestamptz
+          AND e.started_at < $1::timestamptz
+    ), wa AS (
+        SELECT ew.title_id,
+               count(DISTINCT ew.user_id) FILTER (WHERE ew.started) AS starters,
+               count(DISTINCT ew.user_id) FILTER (WHERE ew.completed) AS watchers
+        FROM ew GROUP BY ew.title_id
+    ), watcher AS (
+        SELECT DISTINCT ew.title_id, ew.user_id FROM ew WHERE ew.completed
+    ), comp AS (
+        SELECT ew.title_id, ew.user_id, ew.started_at,
+               row_number() OVER (PARTITION BY ew.title_id, ew.user_id ORDER BY ew.started_at) AS k
+        FROM ew JOIN t USING (title_id)
+        WHERE ew.completed AND t.content_type = 'series' AND t.episodes >= 1
+    ), firsts AS (
+        SELECT ew.title_id, ew.user_id, min(ew.started_at) AS first_at
+        FROM ew WHERE ew.started GROUP BY ew.title_id, ew.user_id
+    ), binge AS (
+        -- series completers: the episodes-th completed play in the window
+        SELECT c.title_id, count(*) AS completers,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM c.started_at - f.first_at)::float8 / 3600) AS hours
+        FROM comp c JOIN t USING (title_id) JOIN firsts f USING (title_id, user_id)
+        WHERE c.k = t.episodes
+        GROUP BY c.title_id
+    ), fp AS (
+        -- the first play of each new subscriber within attribution_days of signup
+        SELECT DISTINCT ON (s.user_id) s.user_id, s.signup_date, s.cancel_date, s.price,
+               e.title_id::bigint AS title_id, e.started_at
+        FROM subs s JOIN %2$s e ON e.user_id = s.user_id
+         AND e.event_type = 'play'
+         AND e.started_at >= s.signup_date::timestamptz
+         AND e.started_at < (s.signup_date + $4)::timestamptz
+        WHERE s.signup_date > $9 - $4 AND s.signup_date < $11
+          AND e.started_at >= ($9 - $4)::timestamptz AND e.started_at < ($11 + $4)::timestamptz
+          AND e.started_at < $1::timestamptz
+        ORDER BY s.user_id, e.started_at, e.title_id
+    ), acq AS (
+        SELECT t.title_id, count(*) AS signups,
+               sum(x.days)::float8 / 30 AS months,
+               sum(x.days * x.price) / 30 AS value
+        FROM fp JOIN t ON t.title_id = fp.title_id
+         AND fp.started_at >= t.launch_date::timestamptz
+         AND fp.started_at < (t.launch_date + $2)::timestamptz
+        CROSS JOIN LATERAL (SELECT least(coalesce(fp.cancel_date, fp.signup_date + $5),
+                                         fp.signup_date + $5) - fp.signup_date AS days,
+                                   fp.price) x
+        GROUP BY t.title_id
+    ), risk AS (
+        SELECT f.as_of AS launch_date, f.user_id,
+               ntile(10) OVER (PARTITION BY f.as_of
+                               ORDER BY nfrec.logreg_predict($8, f.features),
+                                        f.user_id) AS decile
+        FROM nfrec.churn_features_at($6, $12, $13, $14, $15, $16) f
+    ), atrisk AS (
+        -- at risk at launch and still subscribed at the landmark
+        -- launch_date + window_days; followed for retention_days from there
+        SELECT r.launch_date, r.user_id, r.decile, s.price,
+               (s.cancel_date IS NULL OR s.cancel_date > r.launch_date + $2 + $5) AS retained,
+               least(coalesce(s.cancel_date, r.launch_date + $2 + $5), r.launch_date + $2 + $5)
+                 - (r.launch_date + $2) AS days
+        FROM risk r JOIN subs s ON s.user_id = r.user_id
+        WHERE r.decile > 10 - $7
+          AND (s.cancel_date IS NULL OR s.cancel_date > r.launch_date + $2)
+    ), cell AS (
+        SELECT a.launch_date, a.decile, count(*) AS n, count(*) FILTER (WHERE a.retained) AS r,
+               sum(a.days)::float8 AS d
+        FROM atrisk a GROUP BY a.launch_date, a.decile
+    ), tot AS (
+        SELECT c.launch_date, sum(c.n)::bigint AS n, sum(c.r)::bigint AS r, sum(c.d) AS d
+        FROM cell c GROUP BY c.launch_date
+    ), wcell AS (
+        SELECT t.title_id, a.decile, count(*) AS n, count(*) FILTER (WHERE a.retained) AS r,
+               sum(a.days)::float8 AS d, sum(a.price) AS p, sum(a.price * a.days) AS pd
+        FROM t JOIN watcher w ON w.title_id = t.title_id
+        JOIN atrisk a ON a.launch_date = t.launch_date AND a.user_id = w.user_id
+        WHERE t.observed
+        GROUP BY t.title_id, a.decile
+    ), wtot AS (
+        SELECT w.title_id, sum(w.n)::bigint AS n, sum(w.r)::bigint AS r, sum(w.d) AS d
+        FROM wcell w GROUP BY w.title_id
+    ), strat AS (
+        -- non-watchers of the same risk decile (pooled over the at-risk
+        -- deciles where a decile has no non-watcher)
+        SELECT w.title_id,
+               sum(w.n * x.rate) / sum(w.n) AS nonwatcher_retention,
+               sum(w.d - w.n * x.days) / 30 AS months,
+               sum(w.pd - w.p * x.days) / 30 AS value
+        FROM wcell w JOIN t USING (title_id)
+        JOIN cell c ON c.launch_date = t.launch_date AND c.decile = w.decile
+        JOIN tot ON tot.launch_date = t.launch_date
+        JOIN wtot wt ON wt.title_id = w.title_id
+        CROSS JOIN LATERAL (SELECT
+            coalesce((c.r - w.r)::float8 / nullif(c.n - w.n, 0),
+                     (tot.r - wt.r)::float8 / nullif(tot.n - wt.n, 0)) AS rate,
+            coalesce((c.d - w.d) / nullif(c.n - w.n, 0),
+                     (tot.d - wt.d) / nullif(tot.n - wt.n, 0)) AS days) x
+        GROUP BY w.title_id
+    ), res AS (
+        SELECT t.*, coalesce(wa.starters, 0) AS starters, coalesce(wa.watchers, 0) AS watchers,
+               b.completers, b.hours,
+               coalesce(acq.signups, 0) AS signups,
+               CASE WHEN t.observed THEN coalesce(wt.n, 0) END AS arw,
+               CASE WHEN t.observed THEN coalesce(wt.r, 0) END AS arw_ret,
+               CASE WHEN t.observed THEN coalesce(tot.n, 0) - coalesce(wt.n, 0) END AS arn,
+               wt.r::float8 / nullif(wt.n, 0) AS wret,
+               st.nonwatcher_retention AS nret,
+               CASE WHEN NOT t.observed THEN NULL
+                    WHEN coalesce(wt.n, 0) = 0 THEN 0 ELSE st.months END AS rmonths,
+               CASE WHEN NOT t.observed THEN NULL
+                    WHEN coalesce(wt.n, 0) = 0 THEN 0 ELSE st.value END AS rvalue,
+               CASE WHEN t.observed THEN coalesce(acq.months, 0) END AS amonths,
+               CASE WHEN t.observed THEN coalesce(acq.value, 0) END AS avalue
+        FROM t
+        LEFT JOIN wa ON wa.title_id = t.title_id
+        LEFT JOIN binge b ON b.title_id = t.title_id
+        LEFT JOIN acq ON acq.title_id = t.title_id
+        LEFT JOIN wtot wt ON wt.title_id = t.title_id
+        LEFT JOIN tot ON tot.launch_date = t.launch_date AND t.observed
+        LEFT JOIN strat st ON st.title_id = t.title_id
+    )
+    SELECT r.title_id, r.title, r.content_type, r.launch_date, r.production_cost,
+           r.starters, r.watchers, r.watchers::float8 / nullif(r.starters, 0),
+           r.completers, r.hours, r.signups,
+           r.arw, r.arw_ret, r.wret, r.arn, r.nret, r.wret - r.nret,
+           r.rmonths, r.amonths, r.rmonths + r.amonths,
+           round((r.rvalue + r.avalue)::numeric, 2),
+           round((r.rvalue + r.avalue)::numeric, 2)::float8 / nullif(greatest(r.production_cost, 0), 0)::float8,
+           r.observed
+    FROM res r
+    ORDER BY r.launch_date, r.title_id
+    $q$, titles, events, subscriptions)
+    USING v_as_of, window_days, completion_pct::float8, attribution_days, retention_days,
+          coalesce(launches, '{}'::date[]), at_risk_deciles,
+          p.raw, v_from, v_until, v_until + window_days,
+          coalesce((m->>'window_days')::int, 14),
+          coalesce((m->>'session_gap')::interval, '30 minutes'),
+          coalesce((m->>'abandon_pct')::real, 25),
+          events, subscriptions;
+END
+$fn$;
+COMMENT ON FUNCTION content_roi(int, real, int, int, int, date, date, date, jsonb, regclass, regclass, regclass) IS
+    'per launched title: watchers (distinct users with watch_pct >= completion_pct in [launch_date, launch_date + window_days)), completion rate, binge velocity, attributed signups, retention of at-risk watchers (top risk deciles at launch, subscribed at launch_date + window_days) over retention_days from there versus at-risk non-watchers of the same risk decile, incremental subscriber-months, value and roi; see doc/analytics.md';
+
+-- trending gains a default as_of (the end of the data)
+CREATE OR REPLACE FUNCTION trending(
+    as_of timestamptz DEFAULT NULL,
+    half_life interval DEFAULT '7 days',
+    n int DEFAULT 20,
+    lookback interval DEFAULT NULL,
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    titles regclass DEFAULT 'content_metadata'::text::regclass)
+RETURNS TABLE(rank int, title_id bigint, title text, score float8, plays bigint,
+              last_played timestamptz)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 10000 ROWS 20
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    hl float8;
+    lo timestamptz;
+BEGIN
+    IF half_life IS NULL OR n IS NULL THEN
+        RAISE EXCEPTION 'half_life and n must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    hl := extract(epoch FROM half_life);
+    IF NOT hl > 0 THEN
+        RAISE EXCEPTION 'half_life must be positive, not %', half_life
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF hl = 'Infinity' THEN
+        RAISE EXCEPTION 'half_life must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF n <= 0 THEN
+        RAISE EXCEPTION 'n must be positive, not %', n
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT extract(epoch FROM lookback) > 0 THEN
+        RAISE EXCEPTION 'lookback must be positive, not %', lookback
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM nfrec._check_columns(events, ARRAY['title_id', 'started_at', 'event_type']);
+    PERFORM nfrec._check_columns(titles, ARRAY['title_id', 'title']);
+    -- as_of defaults to the end of the data: midnight after the day of the
+    -- last event (as content_roi's); a later one is an error
+    IF as_of IS NULL THEN
+        EXECUTE format($q$
+            SELECT max(e.started_at) FROM %s e
+            WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+            $q$, events)
+            INTO lo;
+        IF lo IS NULL THEN
+            RETURN;             -- no events, nothing trends
+        END IF;
+        as_of := (lo::date + 1)::timestamptz;
+    ELSE
+        PERFORM nfrec._check_as_of_in_data(events, as_of);
+    END IF;
+    -- The plays counted start at as_of - lookback (10 half-lives by
+    -- default); a start before the earliest timestamp means all of history.
+    BEGIN
+        lo := as_of - coalesce(lookback, half_life * 10);
+    EXCEPTION WHEN datetime_field_overflow THEN
+        lo := '-infinity';
+    END;
+    -- score = sum over plays in [lo, as_of) of 2^-a, a = (as_of - started_at)
+    -- / half_life: the weight relative to a play at as_of.  A play more
+    -- than 1074 half-lives old weighs less than the smallest float8 and
+    -- counts 0 (power() would raise an underflow).  Equal scores (so
+    -- also titles whose every play is that old) go to the title played
+    -- last, then to the lower title_id.
+    RETURN QUERY EXECUTE format($q$
+        SELECT (row_number() OVER (ORDER BY x.score DESC, x.last_played DESC, x.title_id))::int,
+               x.title_id, c.title::text, x.score, x.plays, x.last_played
+        FROM (SELECT y.title_id,
+                     sum(CASE WHEN y.a < 1074 THEN power(2::float8, -y.a) ELSE 0 END) AS score,
+                     count(*) AS plays, max(y.started_at) AS last_played
+              FROM (SELECT e.title_id::bigint AS title_id, e.started_at,
+                           extract(epoch FROM $1 - e.started_at)::float8 / $2 AS a
+                    FROM %1$s e
+                    WHERE e.event_type = 'play' AND e.started_at >= $3 AND e.started_at < $1
+                      AND e.started_at > '-infinity') y
+              GROUP BY y.title_id) x
+        LEFT JOIN %2$s c ON c.title_id = x.title_id
+        ORDER BY x.score DESC, x.last_played DESC, x.title_id
+        LIMIT $4
+        $q$, events, titles)
+        USING as_of, hl, lo, n;
+END
+$fn$;
+COMMENT ON FUNCTION trending(timestamptz, interval, int, interval, regclass, regclass) IS
+    'the n titles with the most time-decayed plays before as_of: each play in [as_of - lookback, as_of) counts 2^(-age/half_life); as_of defaults to the end of the data (midnight after the last event''s day; a later as_of is an error); lookback defaults to 10 half-lives (all of history where that reaches before the earliest timestamp)';
+
+-- generate_demo scales production costs to the number of subscribers
+CREATE OR REPLACE FUNCTION generate_demo(users int, titles int, days int DEFAULT 365, seed int DEFAULT 1,
+                              end_date date DEFAULT '2025-12-31', activity float8 DEFAULT 1.0,
+                              communities int DEFAULT NULL, replace boolean DEFAULT false,
+                              schema name DEFAULT current_schema())
+    RETURNS demo_summary
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    sch name := generate_demo.schema;
+    t0 timestamptz := clock_timestamp();
+    rel record;
+    n_events bigint;
+    res nfrec.demo_summary;
+BEGIN
+    IF users IS NULL OR titles IS NULL OR days IS NULL OR seed IS NULL
+       OR end_date IS NULL OR activity IS NULL OR replace IS NULL THEN
+        RAISE EXCEPTION 'arguments of nfrec.generate_demo must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Only communities may be NULL: then it is chosen from the number of titles.';
+    END IF;
+    IF users < 1 THEN
+        RAISE EXCEPTION 'users must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF titles NOT BETWEEN 1 AND 1000000 THEN
+        RAISE EXCEPTION 'titles must be between 1 and 1000000' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF days NOT BETWEEN 1 AND 3660 THEN
+        RAISE EXCEPTION 'days must be between 1 and 3660' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF communities IS NOT NULL AND (communities < 1 OR communities > least(titles, 1000)) THEN
+        RAISE EXCEPTION 'communities must be between 1 and %', least(titles, 1000)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'There are at most 1000 communities and at most one per title.';
+    END IF;
+    IF NOT (activity > 0 AND activity <= 100) THEN   -- NaN fails too
+        RAISE EXCEPTION 'activity must be greater than 0 and at most 100'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT (end_date BETWEEN date '1900-01-01' AND date '9000-01-01') THEN
+        RAISE EXCEPTION 'end_date must be between 1900-01-01 and 9000-01-01'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF sch IS NULL THEN
+        RAISE EXCEPTION 'no schema has been selected to create in'
+            USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = sch) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', sch
+            USING ERRCODE = 'invalid_schema_name';
+    END IF;
+
+    -- the demo's relations must not exist, unless asked to replace them
+    FOR rel IN
+        SELECT c.relname, c.relkind
+        FROM pg_catalog.pg_class c
+        WHERE c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = sch)
+          AND c.relname IN ('interactions', 'viewing_events', 'subscriptions', 'content_metadata',
+                            'demo_title_truth', 'demo_user_truth')
+        ORDER BY c.relname <> 'interactions', c.relname
+    LOOP
+        IF NOT replace THEN
+            RAISE EXCEPTION 'relation "%" already exists', rel.relname
+                USING ERRCODE = 'duplicate_table',
+                      HINT = 'Pass replace => true to drop and recreate the demo tables, or set search_path to another schema.';
+        END IF;
+        -- no CASCADE: a user's own view on these tables stops the replacement
+        EXECUTE format('DROP %s %I.%I',
+                       CASE rel.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                       sch, rel.relname);
+    END LOOP;
+
+    EXECUTE format($q$
+        CREATE TABLE %1$I.content_metadata (
+            title_id bigint NOT NULL, title text, content_type text, genres text[],
+            description text, release_year int, primary_language text, maturity_rating text,
+            runtime_minutes int, episodes int, launch_date date, production_cost numeric);
+        CREATE TABLE %1$I.viewing_events (
+            event_id bigint NOT NULL, user_id bigint NOT NULL, title_id bigint NOT NULL,
+            started_at timestamptz NOT NULL, watch_seconds int, watch_pct real,
+            device text, country text, event_type text NOT NULL);
+        CREATE TABLE %1$I.subscriptions (
+            user_id bigint NOT NULL, signup_date date, cancel_date date,
+            plan text, monthly_price numeric, country text);
+        CREATE TABLE %1$I.demo_title_truth (
+            title_id bigint NOT NULL, community int NOT NULL, community_name text NOT NULL,
+            planted text, popularity float8 NOT NULL, quality real NOT NULL);
+        CREATE TABLE %1$I.demo_user_truth (
+            user_id bigint NOT NULL, communities int[] NOT NULL, community_weights real[] NOT NULL,
+            activity real NOT NULL, churn_prone boolean NOT NULL, decline_start date,
+            rescued_by bigint, attributed_to bigint, cancel_reason text)
+    $q$, sch);
+
+    -- Production costs are drawn for a 125-million-subscriber service and
+    -- scaled to the demo's subscribers (whole dollars, at least 1), so that
+    -- content_roi's value per dollar reads as it would at full scale.
+    EXECUTE format($q$
+        WITH t AS MATERIALIZED (SELECT * FROM nfrec._demo_titles($1, $2, $3, $4, $5)),
+        m AS (
+            INSERT INTO %1$I.content_metadata
+            SELECT title_id, title, content_type, genres, description, release_year,
+                   primary_language, maturity_rating, runtime_minutes, episodes,
+                   launch_date,
+                   CASE WHEN production_cost IS NOT NULL
+                        THEN greatest(round(production_cost * $6 / 125000000), 1) END
+            FROM t)
+        INSERT INTO %1$I.demo_title_truth
+        SELECT title_id, community, community_name, planted, popularity, quality FROM t
+    $q$, sch) USING titles, days, seed::bigint, end_date, coalesce(communities, 0), users::numeric;
+
+    EXECUTE format($q$
+        WITH u AS MATERIALIZED (SELECT * FROM nfrec._demo_users($1, $2, $3, $4, $5, $6, $7)),
+        s AS (
+            INSERT INTO %1$I.subscriptions
+            SELECT user_id, signup_date, cancel_date, plan, monthly_price, country FROM u)
+        INSERT INTO %1$I.demo_user_truth
+        SELECT user_id, communities, community_weights, activity, churn_prone, decline_start,
+               rescued_by, attributed_to, cancel_reason
+        FROM u
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity;
+
+    -- the events stream from a target-list SRF (no tuplestore in between)
+    EXECUTE format($q$
+        INSERT INTO %1$I.viewing_events
+        SELECT (e).event_id, (e).user_id, (e).title_id, (e).started_at, (e).watch_seconds,
+               (e).watch_pct, (e).device, (e).country, (e).event_type
+        FROM (SELECT nfrec._demo_events($1, $2, $3, $4, $5, $6, $7) AS e OFFSET 0) s
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity;
+    GET DIAGNOSTICS n_events = ROW_COUNT;
+
+    -- keys and the indexes an analyst would add, built after loading
+    EXECUTE format($q$
+        ALTER TABLE %1$I.content_metadata ADD PRIMARY KEY (title_id);
+        CREATE INDEX ON %1$I.content_metadata (launch_date);
+        ALTER TABLE %1$I.viewing_events ADD PRIMARY KEY (event_id);
+        CREATE INDEX ON %1$I.viewing_events (user_id, started_at);
+        CREATE INDEX ON %1$I.viewing_events (title_id, started_at);
+        ALTER TABLE %1$I.subscriptions ADD PRIMARY KEY (user_id);
+        ALTER TABLE %1$I.demo_title_truth ADD PRIMARY KEY (title_id);
+        ALTER TABLE %1$I.demo_user_truth ADD PRIMARY KEY (user_id);
+        -- security_invoker: row-level security and GRANTs on viewing_events
+        -- apply to whoever reads the view (and to serving a model bound to it)
+        CREATE VIEW %1$I.interactions WITH (security_invoker = true) AS
+            -- watch_pct has one decimal, so the weight is exact to 3 decimals
+            SELECT user_id, title_id,
+                   round((sum(least(watch_pct, 100)::float8) / 100)::numeric, 3)::float8 AS weight
+            FROM %1$I.viewing_events
+            WHERE event_type = 'play'
+            GROUP BY user_id, title_id;
+        COMMENT ON TABLE %1$I.content_metadata IS
+            'nfrec demo catalog: one row per title (episodes NULL for movies; production_cost NULL when unknown)';
+        COMMENT ON TABLE %1$I.viewing_events IS
+            'nfrec demo events: play (watch_seconds, watch_pct set), impression, search, thumb_up, thumb_down (watch columns NULL)';
+        COMMENT ON TABLE %1$I.subscriptions IS
+            'nfrec demo subscriptions: one row per user; cancel_date NULL while active';
+        COMMENT ON TABLE %1$I.demo_title_truth IS
+            'nfrec demo ground truth per title: taste community, planted hit/flop, true popularity and quality';
+        COMMENT ON TABLE %1$I.demo_user_truth IS
+            'nfrec demo ground truth per user: taste communities and weights, activity, churn proneness, decline, rescue, cancellation reason';
+        COMMENT ON VIEW %1$I.interactions IS
+            'implicit feedback for nfrec.als_train: plays per (user, title), weight = full-title equivalents watched (sum of watch_pct / 100)';
+        ANALYZE %1$I.content_metadata;
+        ANALYZE %1$I.viewing_events;
+        ANALYZE %1$I.subscriptions;
+        ANALYZE %1$I.demo_title_truth;
+        ANALYZE %1$I.demo_user_truth
+    $q$, sch);
+
+    EXECUTE format($q$
+        SELECT $1, (SELECT count(*) FROM %1$I.subscriptions),
+               (SELECT count(*) FROM %1$I.content_metadata),
+               (SELECT count(DISTINCT community)::int FROM %1$I.demo_title_truth),
+               $2,
+               (SELECT count(*) FROM %1$I.viewing_events WHERE event_type = 'play'),
+               (SELECT count(*) FROM %1$I.subscriptions),
+               (SELECT count(cancel_date) FROM %1$I.subscriptions),
+               $3 - $4 + 1, $3, NULL::numeric
+    $q$, sch) INTO res USING sch, n_events, end_date, days;
+    res.seconds := round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2);
+    RETURN res;
+END
+$fn$;
+COMMENT ON FUNCTION generate_demo(int, int, int, int, date, float8, int, boolean, name) IS
+    'create and fill the demo tables content_metadata, viewing_events, subscriptions (plus the interactions view, security_invoker, and demo_*_truth tables) in the given schema (default: the current schema), deterministically for a seed';

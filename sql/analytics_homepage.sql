@@ -120,7 +120,7 @@ SELECT nfrec.watched_catalog_size('2024-03-08', '2024-03-01');
 SELECT nfrec.watched_catalog_size('2024-03-01', '2024-03-08', weight => 'minutes');
 SELECT nfrec.watched_catalog_size('2024-03-01', '2024-03-08', weight => NULL);
 SELECT nfrec.watched_catalog_size('2024-03-01', '2024-03-08', events => 'content_metadata');
-SELECT * FROM nfrec.trending(NULL);
+SELECT * FROM nfrec.trending(NULL, half_life => NULL);
 SELECT * FROM nfrec.trending('2024-06-01', n => 0);
 SELECT * FROM nfrec.trending('2024-06-01', n => -5);
 SELECT * FROM nfrec.trending('2024-06-01', half_life => '0 days');

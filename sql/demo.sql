@@ -13,7 +13,11 @@ DECLARE r text;
 BEGIN
     EXECUTE format($q$
         SELECT md5(concat_ws('#',
-          (SELECT string_agg(x::text, '|' ORDER BY x.title_id) FROM %1$I.content_metadata x),
+          -- (production costs scale with the number of users: left out
+          -- when comparing the first max_user users of two demos)
+          (SELECT string_agg(CASE WHEN $1 IS NULL THEN x::text
+                                  ELSE (to_jsonb(x) - 'production_cost')::text END,
+                             '|' ORDER BY x.title_id) FROM %1$I.content_metadata x),
           (SELECT string_agg(x::text, '|' ORDER BY x.title_id) FROM %1$I.demo_title_truth x),
           (SELECT string_agg(x::text, '|' ORDER BY x.user_id) FROM %1$I.subscriptions x
              WHERE x.user_id <= coalesce($1, x.user_id)),
@@ -73,6 +77,12 @@ SELECT pg_temp.demo_md5('demo_a') = pg_temp.demo_md5('demo_a') AS checksum_stabl
        pg_temp.demo_md5('demo_a') = pg_temp.demo_md5('demo_b') AS same_seed_same_rows,
        pg_temp.demo_md5('demo_a') <> pg_temp.demo_md5('demo_c') AS other_seed_other_rows,
        pg_temp.demo_md5('demo_a', 300) = pg_temp.demo_md5('demo_d', 300) AS users_independent;
+-- twice the users, twice the production costs (whole dollars, at least 1):
+-- costs are drawn for 125 million subscribers and scaled to the demo's
+SELECT bool_and(abs(d.production_cost - 2 * a.production_cost) <= 1) AS costs_scale,
+       bool_and((a.production_cost IS NULL) = (d.production_cost IS NULL)) AS same_unknown_costs,
+       min(a.production_cost) >= 1 AS at_least_one_dollar
+  FROM demo_a.content_metadata a JOIN demo_d.content_metadata d USING (title_id);
 -- twice the users, about twice the events
 SELECT (SELECT count(*) FROM demo_d.viewing_events)::float8
        / (SELECT count(*) FROM demo_a.viewing_events) BETWEEN 1.6 AND 2.4 AS events_scale;

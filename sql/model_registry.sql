@@ -1,5 +1,6 @@
 -- Model registry: deploy, nfrec.models, drop_model, the nfrec.model
 -- setting, version checks of the per-backend cache, events validation.
+-- (History, rollback and the default pointer: model_history.)
 --
 \set SHOW_CONTEXT never
 -- Model A: users 1 = (1,0), 2 = (0,1); titles 10 = (1,0), 20 = (0,1),
@@ -25,8 +26,8 @@ SELECT name, users, titles, events, factors, iterations, alpha, regularization, 
 SELECT nfrec.model_version('reg_a') = :v1 AS model_version;
 SELECT * FROM nfrec.recommend_for(1, 3, 'reg_a');
 
--- the latest deployed model is the default ...
-SELECT nfrec.deploy('reg_b', pg_temp.model_b()) AS v2 \gset
+-- make_default => true makes a model the default ...
+SELECT nfrec.deploy('reg_b', pg_temp.model_b(), make_default => true) AS v2 \gset
 SELECT :v2 > :v1 AS newer;
 SELECT * FROM nfrec.recommend_for(1, 3);
 SELECT name FROM nfrec.models WHERE is_default;
@@ -37,8 +38,8 @@ SELECT name FROM nfrec.models WHERE is_default;
 SELECT nfrec.model_version() = :v1 AS default_version;
 RESET nfrec.model;
 
--- Redeploy under the same name: one row, a new version, the old user rows
--- gone, and this session's cache notices at once.
+-- Redeploy under the same name: one current row, a new version, the old
+-- version kept for rollback, and this session's cache notices at once.
 SELECT * FROM nfrec.recommend_for(1, 3, 'reg_a');
 SELECT nfrec.deploy('reg_a', pg_temp.model_b(), 'r_events') AS v3 \gset
 SELECT count(*) AS rows, max(version) = :v3 AS new_version FROM nfrec.models WHERE name = 'reg_a';

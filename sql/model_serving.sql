@@ -97,10 +97,12 @@ SELECT count(*) AS seen_recommended
  WHERE r.title_id IN (SELECT title_id FROM s_events WHERE user_id = 1);
 
 -- Cold start: a user with no events gets popularity (training users per
--- title, title_id asc on ties) with that count as score.
+-- title, title_id asc on ties) with the share of training users who have
+-- the title as score (the 0..1 scale of predicted scores).
 SELECT * FROM nfrec.recommend_for(424242, 5, 'serve_a');
-SELECT title_id, count(*)::real AS users FROM s_train GROUP BY title_id
- ORDER BY users DESC, title_id LIMIT 5;
+SELECT title_id, (count(*)::float8 / (SELECT count(*) FROM s_users))::real AS share
+  FROM s_train GROUP BY title_id
+ ORDER BY share DESC, title_id LIMIT 5;
 SELECT source, factors FROM nfrec.user_vector(424242, 'serve_a');
 -- ... minus what the user has seen: events with weight 0, NULL weight, or
 -- a title outside the catalog give no preference, so still cold, but

@@ -77,7 +77,7 @@ GRANT USAGE ON SCHEMA sp_data TO regress_sp_victim;
 GRANT SELECT ON ALL TABLES IN SCHEMA sp_data TO regress_sp_victim;
 SELECT nfrec.grant_serving('regress_sp_victim');
 GRANT EXECUTE ON FUNCTION nfrec.evaluate(text, regclass, int) TO regress_sp_victim;
-GRANT SELECT, INSERT, DELETE ON nfrec.model_store, nfrec.model_users TO regress_sp_victim;
+GRANT SELECT, INSERT, UPDATE, DELETE ON nfrec.model_store, nfrec.model_users, nfrec.model_default TO regress_sp_victim;
 GRANT SELECT ON nfrec.models TO regress_sp_victim;
 GRANT USAGE ON SEQUENCE nfrec.model_version_seq TO regress_sp_victim;
 
@@ -181,7 +181,7 @@ DROP SCHEMA sp_data, sp_scratch_su, sp_scratch_victim, sp_trap CASCADE;
 DROP TABLE public.sp_log;
 SELECT nfrec.revoke_serving('regress_sp_victim');
 REVOKE EXECUTE ON FUNCTION nfrec.evaluate(text, regclass, int) FROM regress_sp_victim;
-REVOKE ALL ON nfrec.model_store, nfrec.model_users, nfrec.models FROM regress_sp_victim;
+REVOKE ALL ON nfrec.model_store, nfrec.model_users, nfrec.model_default, nfrec.models FROM regress_sp_victim;
 REVOKE ALL ON SEQUENCE nfrec.model_version_seq FROM regress_sp_victim;
 DROP ROLE regress_sp_victim;
 DROP ROLE regress_sp_attacker;

@@ -3,9 +3,11 @@
  * deployed models, recommend_for, similar_titles, user_vector,
  * item_factors, model_version and the nfrec.model setting.
  *
- * Deployed models live in nfrec.model_store (one row per model: header and
- * the title side as arrays) and nfrec.model_users (one row per user:
- * factors and training events), written by nfrec.deploy.  Serving reads
+ * Deployed models live in nfrec.model_store (one row per kept version:
+ * header and the title side as arrays; is_current marks the version that
+ * serves) and nfrec.model_users (one row per user and version: factors
+ * and training events), written by nfrec.deploy and nfrec.rollback; the
+ * default model's name is the one row of nfrec.model_default.  Serving reads
  * them through SPI with plans prepared once per backend.  The title side
  * (item factors, their Gram matrix for fold-in, norms, popularity order)
  * is cached in a child of CacheMemoryContext, keyed by the model's name,
@@ -55,7 +57,7 @@
 
 #define MAX_CACHED_MODELS	8
 
-/* setting nfrec.model: the default model name ("" = latest deployed) */
+/* setting nfrec.model: the default model name ("" = nfrec.model_default's) */
 static char *nf_default_model = NULL;
 
 static MemoryContext cache_cxt = NULL;
@@ -63,7 +65,7 @@ static ServeModel *cache_head = NULL;
 static uint64 cache_clock = 0;
 
 static SPIPlanPtr plan_by_name = NULL;
-static SPIPlanPtr plan_latest = NULL;
+static SPIPlanPtr plan_default = NULL;
 static SPIPlanPtr plan_load = NULL;
 static SPIPlanPtr plan_user = NULL;
 
@@ -93,7 +95,7 @@ nf_model_init(void)
 {
 	DefineCustomStringVariable("nfrec.model",
 							   "Name of the model that nfrec serving functions use when none is given.",
-							   "Empty means the most recently deployed model.",
+							   "Empty means the registry's default model (nfrec.set_default).",
 							   &nf_default_model,
 							   "",
 							   PGC_USERSET,
@@ -195,28 +197,53 @@ KeepPlan(const char *sql, int nargs, Oid *argtypes)
 	return p;
 }
 
+/*
+ * Which registry the plans were prepared for: 0.1.0's (one row per name,
+ * the latest deployed is the default) until ALTER EXTENSION UPDATE adds
+ * the version history and nfrec.model_default, which a backend may see
+ * in the middle of its life.
+ */
+static bool plans_for_history = false;
+
 static void
 PreparePlans(void)
 {
 	Oid			text_arg[1] = {TEXTOID};
 	Oid			int8_arg[1] = {INT8OID};
 	Oid			int8_int8[2] = {INT8OID, INT8OID};
+	bool		history = OidIsValid(get_relname_relid("model_default",
+													   get_namespace_oid("nfrec", false)));
 
+	if (history != plans_for_history)
+	{
+		if (plan_by_name)
+			SPI_freeplan(plan_by_name);
+		if (plan_default)
+			SPI_freeplan(plan_default);
+		plan_by_name = plan_default = NULL;
+		plans_for_history = history;
+	}
 	if (plan_by_name == NULL)
-		plan_by_name = KeepPlan(
+		plan_by_name = KeepPlan(history ?
+								"SELECT name, version, deployed_at, events::pg_catalog.oid"
+								" FROM nfrec.model_store WHERE name OPERATOR(pg_catalog.=) $1"
+								" AND is_current" :
 								"SELECT name, version, deployed_at, events::pg_catalog.oid"
 								" FROM nfrec.model_store WHERE name OPERATOR(pg_catalog.=) $1",
 								1, text_arg);
-	if (plan_latest == NULL)
-		plan_latest = KeepPlan(
-							   "SELECT name, version, deployed_at, events::pg_catalog.oid"
-							   " FROM nfrec.model_store ORDER BY version DESC LIMIT 1",
-							   0, NULL);
+	if (plan_default == NULL)
+		plan_default = KeepPlan(history ?
+								"SELECT s.name, s.version, s.deployed_at, s.events::pg_catalog.oid"
+								" FROM nfrec.model_default d JOIN nfrec.model_store s"
+								" ON s.name OPERATOR(pg_catalog.=) d.name AND s.is_current" :
+								"SELECT name, version, deployed_at, events::pg_catalog.oid"
+								" FROM nfrec.model_store ORDER BY version DESC LIMIT 1",
+								0, NULL);
 	if (plan_load == NULL)
 		plan_load = KeepPlan(
 							 "SELECT factors, titles, alpha, regularization,"
 							 " options OPERATOR(pg_catalog.->>) 'regularization_scaling',"
-							 " title_ids, title_counts, title_factors"
+							 " title_ids, title_counts, title_factors, users"
 							 " FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
 							 1, int8_arg);
 	if (plan_user == NULL)
@@ -368,6 +395,7 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 	sm->lambda_per_event = scaling && strcmp(scaling, "frequency") == 0;
 	sm->item_ids = memcpy(palloc(sizeof(int64) * n), ids, sizeof(int64) * n);
 	sm->counts = memcpy(palloc(sizeof(float) * n), counts, sizeof(float) * n);
+	sm->nusers = DatumGetInt32(GetCol(9, &isnull));
 	sm->Y = memcpy(MemoryContextAllocHuge(cxt, sizeof(float) * (Size) n * f),
 				   Y, sizeof(float) * (Size) n * f);
 	FinishServeModel(sm);
@@ -421,8 +449,8 @@ LookupModel(const char *name, ModelRef *ref)
 		if (SPI_execute_plan(plan_by_name, arg, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look up model \"%s\"", name);
 	}
-	else if (SPI_execute_plan(plan_latest, NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the latest model");
+	else if (SPI_execute_plan(plan_default, NULL, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the default model");
 	RegistryUserEnd(&caller);
 
 	if (SPI_processed == 0)
@@ -431,7 +459,7 @@ LookupModel(const char *name, ModelRef *ref)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("no model is deployed"),
-					 errhint("Deploy one with nfrec.deploy(name, model).")));
+					 errhint("Deploy one with nfrec.deploy(name, model), or choose the default with nfrec.set_default(name).")));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name),
@@ -524,6 +552,7 @@ nf_model_from_value(const AlsModelHeader *m)
 	sm->item_ids = ALS_ITEM_IDS(m);
 	sm->Y = ALS_ITEM_FACTORS(m);
 	sm->counts = ALS_ITEM_COUNT(m);
+	sm->nusers = m->nusers;
 	sm->alpha = m->alpha;
 	sm->lambda = m->regularization;
 	sm->lambda_per_event = OptionsScaleByFrequency(ALS_OPTIONS(m));
@@ -954,7 +983,16 @@ recommend_for(PG_FUNCTION_ARGS)
 		rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 		scores = MemoryContextAlloc(outer, sizeof(float) * k);
 		if (src == USER_COLD)
+		{
+			/*
+			 * A cold-start score is the share of training users who have
+			 * the title: the preference an average user shows, on the same
+			 * 0..1 scale as a predicted preference.
+			 */
 			got = nf_rank_popular(sm, k, rows, scores);
+			for (int j = 0; j < got; j++)
+				scores[j] = sm->nusers > 0 ? scores[j] / sm->nusers : 0.0f;
+		}
 		else
 			got = nf_rank_by_vector(sm, x, 0.0f, k, rows, scores);
 		elog(DEBUG1, "nfrec: user " INT64_FORMAT " served by model \"%s\" version " INT64_FORMAT " (%s)",

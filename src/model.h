@@ -50,6 +50,7 @@ typedef struct ServeModel
 	double	   *G;				/* factors x factors, Y'Y (als_gram) */
 	float	   *norms;			/* |y_i| */
 	const float *counts;		/* training events per title */
+	int			nusers;			/* training users (0 if unknown) */
 	int32	   *pop_order;		/* rows by count desc, title_id asc */
 	double		alpha;
 	double		lambda;

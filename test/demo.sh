@@ -108,12 +108,12 @@ SELECT count(*) AS scored,
 FROM risk r JOIN subscriptions s USING (user_id);
 
 \echo
-\echo '#### Content ROI: launches ranked by value per cost (top 8)'
+\echo '#### Content ROI: launches ranked by value per dollar (top 8)'
 CREATE TABLE roi AS SELECT * FROM nfrec.content_roi();
 SELECT title_id, left(title, 24) AS title, launch_date, watchers,
        round(completion_rate::numeric, 2) AS completion, signups_attributed AS signups,
-       round(incremental_months::numeric) AS months, value,
-       round(production_cost / 1e6, 1) AS cost_musd
+       round(incremental_months::numeric) AS months, value, production_cost AS cost,
+       round(roi::numeric, 2) AS roi
 FROM roi WHERE roi IS NOT NULL ORDER BY roi DESC, title_id LIMIT 8;
 
 \echo

@@ -169,17 +169,22 @@ BEGIN
             rescued_by bigint, attributed_to bigint, cancel_reason text)
     $q$, sch);
 
+    -- Production costs are drawn for a 125-million-subscriber service and
+    -- scaled to the demo's subscribers (whole dollars, at least 1), so that
+    -- content_roi's value per dollar reads as it would at full scale.
     EXECUTE format($q$
         WITH t AS MATERIALIZED (SELECT * FROM nfrec._demo_titles($1, $2, $3, $4, $5)),
         m AS (
             INSERT INTO %1$I.content_metadata
             SELECT title_id, title, content_type, genres, description, release_year,
                    primary_language, maturity_rating, runtime_minutes, episodes,
-                   launch_date, production_cost
+                   launch_date,
+                   CASE WHEN production_cost IS NOT NULL
+                        THEN greatest(round(production_cost * $6 / 125000000), 1) END
             FROM t)
         INSERT INTO %1$I.demo_title_truth
         SELECT title_id, community, community_name, planted, popularity, quality FROM t
-    $q$, sch) USING titles, days, seed::bigint, end_date, coalesce(communities, 0);
+    $q$, sch) USING titles, days, seed::bigint, end_date, coalesce(communities, 0), users::numeric;
 
     EXECUTE format($q$
         WITH u AS MATERIALIZED (SELECT * FROM nfrec._demo_users($1, $2, $3, $4, $5, $6, $7)),

@@ -3,14 +3,21 @@
 -- Model registry
 -- ---------------------------------------------------------------------
 --
--- A deployed model is one row of model_store (header and the title side:
--- ids, popularity, factors as a titles x factors real[]) plus one row per
--- user in model_users (factors and training events), so serving reads the
--- title side once per backend and a single user by primary key.  Only the
--- current version of each name is kept; deploy replaces it in one
--- transaction, so concurrent readers see the old or the new version,
--- never a mix.  Both tables and the version sequence are extension
--- configuration: pg_dump dumps their rows.
+-- A deployed model version is one row of model_store (header and the
+-- title side: ids, popularity, factors as a titles x factors real[]) plus
+-- one row per user in model_users (factors and training events), so
+-- serving reads the title side once per backend and a single user by
+-- primary key.  Each name keeps its last few versions (deploy's keep,
+-- default 3), exactly one of them current (a partial unique index on
+-- name where is_current, the one row serving probes); rollback discards
+-- the current version and makes the previous one current.  model_default
+-- holds the name that serving uses when none is given: the first model
+-- deployed, then whatever deploy(..., make_default => true) or
+-- set_default names; dropping it passes the default on to the most
+-- recently deployed remaining model.  deploy, rollback, set_default and
+-- drop_model each change the registry in one transaction, so concurrent
+-- readers see the old or the new state, never a mix.  The tables and the
+-- version sequence are extension configuration: pg_dump dumps their rows.
 --
 -- Security: model_users holds every user's training titles and weights,
 -- so only the extension owner reads it directly.  The serving functions
@@ -43,8 +50,8 @@ COMMENT ON SEQUENCE model_version_seq IS 'versions of deployed models (increasin
 
 CREATE TABLE model_store (
     version         bigint PRIMARY KEY DEFAULT nextval('nfrec.model_version_seq'),
-    name            text NOT NULL UNIQUE CHECK (name <> ''),
-    deployed_at     timestamptz NOT NULL DEFAULT now(),
+    name            text NOT NULL CHECK (name <> ''),
+    deployed_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
     events          regclass,
     factors         int NOT NULL,
     users           int NOT NULL,
@@ -59,12 +66,15 @@ CREATE TABLE model_store (
     title_ids       bigint[] NOT NULL,
     title_counts    real[] NOT NULL,
     title_factors   real[] NOT NULL,
-    trained_at      timestamptz
+    trained_at      timestamptz,
+    is_current      boolean NOT NULL DEFAULT true
 );
+-- the version serving uses: one per name, found with one index probe
+CREATE UNIQUE INDEX model_store_current_name ON model_store (name) WHERE is_current;
 -- float factors do not compress: store them out of line uncompressed
 ALTER TABLE model_store ALTER COLUMN title_factors SET STORAGE EXTERNAL;
 COMMENT ON TABLE model_store IS
-    'deployed models, one row per name (current version): header and title side; written by nfrec.deploy';
+    'deployed model versions, the last few per name (is_current marks the one serving uses): header and title side; written by nfrec.deploy and nfrec.rollback';
 
 CREATE TABLE model_users (
     version   bigint NOT NULL,
@@ -77,7 +87,15 @@ CREATE TABLE model_users (
 COMMENT ON TABLE model_users IS
     'users of deployed models: factors and training events (titles, summed weights); written by nfrec.deploy';
 
+CREATE TABLE model_default (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    name     text NOT NULL
+);
+COMMENT ON TABLE model_default IS
+    'the name of the model that serving uses when none is given (the setting nfrec.model overrides it); at most one row; written by nfrec.deploy, nfrec.set_default and nfrec.drop_model';
+
 SELECT pg_catalog.pg_extension_config_dump('nfrec.model_store', '');
+SELECT pg_catalog.pg_extension_config_dump('nfrec.model_default', '');
 SELECT pg_catalog.pg_extension_config_dump('nfrec.model_users', '');
 SELECT pg_catalog.pg_extension_config_dump('nfrec.model_version_seq', '');
 
@@ -144,7 +162,8 @@ $$;
 COMMENT ON FUNCTION _check_interactions(regclass, bool) IS
     'internal: error unless the relation has integer user_id, title_id (and numeric weight) columns';
 
-CREATE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL)
+CREATE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL,
+                       make_default boolean DEFAULT false, keep int DEFAULT 3)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -156,9 +175,18 @@ BEGIN
         RAISE EXCEPTION 'model name and model must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF deploy.make_default IS NULL OR deploy.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     IF deploy.name = '' THEN
         RAISE EXCEPTION 'model name must not be empty'
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF deploy.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', deploy.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
     END IF;
     IF deploy.events IS NOT NULL THEN
         PERFORM nfrec._check_interactions(deploy.events, true);
@@ -175,26 +203,102 @@ BEGIN
 
     -- one deployment at a time; readers are never blocked
     LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
-    DELETE FROM nfrec.model_users u
-     USING nfrec.model_store s
-     WHERE s.name = deploy.name AND u.version = s.version;
-    DELETE FROM nfrec.model_store s WHERE s.name = deploy.name;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = deploy.name AND s.is_current;
 
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
     INSERT INTO nfrec.model_store AS s
            (name, events, factors, users, titles, training_events, iterations,
             alpha, regularization, loss, train_seconds, options,
-            title_ids, title_counts, title_factors, trained_at)
-    SELECT deploy.name, deploy.events, r.*
+            title_ids, title_counts, title_factors, trained_at, deployed_at)
+    SELECT deploy.name, deploy.events, r.*, pg_catalog.clock_timestamp()
       FROM nfrec._model_store_row(deploy.model) r
     RETURNING s.version INTO new_version;
 
     INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
     SELECT new_version, r.* FROM nfrec._model_user_rows(deploy.model) r;
+
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = deploy.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = deploy.name
+                                 ORDER BY k.version DESC LIMIT deploy.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (deploy.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE deploy.make_default;
     RETURN new_version;
 END
 $$;
-COMMENT ON FUNCTION deploy(text, als_model, regclass) IS
-    'store a model under a name (replacing the previous version atomically) and return its version; events: optional table or view (user_id, title_id, weight) that serving reads for events after training';
+COMMENT ON FUNCTION deploy(text, als_model, regclass, boolean, int) IS
+    'store a model under a name as its new current version (atomically for concurrent readers) and return the version; events: optional table or view (user_id, title_id, weight) that serving reads for events after training; make_default: make it the default model (the first model deployed always becomes the default); keep: how many versions of the name to keep, the new one included (older ones are removed)';
+
+CREATE FUNCTION rollback(name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cur bigint;
+    prev bigint;
+BEGIN
+    IF rollback.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    SELECT s.version INTO cur FROM nfrec.model_store s
+     WHERE s.name = rollback.name AND s.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', rollback.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    SELECT max(s.version) INTO prev FROM nfrec.model_store s
+     WHERE s.name = rollback.name AND s.version < cur;
+    IF prev IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no earlier version to roll back to', rollback.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The current version is the only one kept.',
+                  HINT = 'deploy keeps the last 3 versions of a name unless its argument keep says otherwise.';
+    END IF;
+    DELETE FROM nfrec.model_users u WHERE u.version = cur;
+    DELETE FROM nfrec.model_store s WHERE s.version = cur;
+    UPDATE nfrec.model_store s SET is_current = true WHERE s.version = prev;
+    RETURN prev;
+END
+$$;
+COMMENT ON FUNCTION rollback(text) IS
+    'discard the current version of a model and make the previous kept version current again (atomically for concurrent readers); returns that version; error 55000 if no earlier version is kept';
+
+CREATE FUNCTION set_default(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF set_default.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_store s
+                   WHERE s.name = set_default.name AND s.is_current) THEN
+        RAISE EXCEPTION 'model "%" does not exist', set_default.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    INSERT INTO nfrec.model_default AS d (name) VALUES (set_default.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name;
+END
+$$;
+COMMENT ON FUNCTION set_default(text) IS
+    'make a deployed model the default that serving uses when no model is given (the setting nfrec.model still overrides it per session)';
 
 CREATE FUNCTION drop_model(name text)
 RETURNS void
@@ -202,21 +306,33 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    old_version bigint;
+    next_default text;
 BEGIN
     LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
-    DELETE FROM nfrec.model_store s WHERE s.name = drop_model.name
-    RETURNING s.version INTO old_version;
-    IF NOT FOUND THEN
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_store s WHERE s.name = drop_model.name) THEN
         RAISE EXCEPTION 'model "%" does not exist', drop_model.name
             USING ERRCODE = 'undefined_object';
     END IF;
-    DELETE FROM nfrec.model_users u WHERE u.version = old_version;
+    DELETE FROM nfrec.model_users u
+     USING nfrec.model_store s
+     WHERE s.name = drop_model.name AND u.version = s.version;
+    DELETE FROM nfrec.model_store s WHERE s.name = drop_model.name;
+    IF EXISTS (SELECT 1 FROM nfrec.model_default d WHERE d.name = drop_model.name) THEN
+        SELECT s.name INTO next_default FROM nfrec.model_store s
+         WHERE s.is_current ORDER BY s.version DESC LIMIT 1;
+        IF next_default IS NULL THEN
+            DELETE FROM nfrec.model_default;
+        ELSE
+            UPDATE nfrec.model_default SET name = next_default;
+        END IF;
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION drop_model(text) IS 'remove a deployed model';
+COMMENT ON FUNCTION drop_model(text) IS
+    'remove a deployed model and every kept version; if it was the default, the most recently deployed remaining model becomes the default';
 
--- security_invoker: reading the view needs SELECT on model_store
+-- security_invoker: reading the views needs SELECT on model_store (and
+-- model_default for is_default)
 CREATE VIEW models WITH (security_invoker = true) AS
 SELECT s.name,
        s.version,
@@ -235,8 +351,26 @@ SELECT s.name,
        s.events AS events_relation,
        s.name OPERATOR(pg_catalog.=)
            coalesce(nullif(pg_catalog.current_setting('nfrec.model', true), ''),
-                    (SELECT l.name FROM nfrec.model_store l ORDER BY l.version DESC LIMIT 1))
-           AS is_default
-  FROM nfrec.model_store s;
+                    (SELECT d.name FROM nfrec.model_default d))
+           AS is_default,
+       (SELECT pg_catalog.count(*) FROM nfrec.model_store k
+         WHERE k.name OPERATOR(pg_catalog.=) s.name) AS kept_versions
+  FROM nfrec.model_store s
+ WHERE s.is_current;
 COMMENT ON VIEW models IS
-    'deployed models: size, training options and figures, bound events relation, and which one serving uses by default';
+    'deployed models (their current versions): size, training options and figures, bound events relation, which one serving uses by default (nfrec.model, else nfrec.set_default''s), and how many versions are kept for rollback';
+
+CREATE VIEW model_history WITH (security_invoker = true) AS
+SELECT s.name,
+       s.version,
+       s.is_current,
+       s.trained_at,
+       s.deployed_at,
+       s.users,
+       s.titles,
+       s.training_events AS events,
+       s.loss AS final_loss,
+       s.events AS events_relation
+  FROM nfrec.model_store s;
+COMMENT ON VIEW model_history IS
+    'every kept version of every deployed model: is_current marks the one serving uses; nfrec.rollback(name) discards it and makes the previous one current';

@@ -3,8 +3,9 @@
 -- Serving
 -- ---------------------------------------------------------------------
 --
--- model => NULL means the setting nfrec.model, or else the most recently
--- deployed model.  All reads happen in the calling statement's snapshot.
+-- model => NULL means the setting nfrec.model, or else the registry's
+-- default model (nfrec.set_default).  All reads happen in the calling
+-- statement's snapshot.
 --
 -- Rights: the C serving functions read the registry (model_store,
 -- model_users) as the owner of nfrec.model_store, switching the user id
@@ -21,7 +22,7 @@ RETURNS TABLE(rank int, title_id bigint, score real)
     AS 'MODULE_PATHNAME', 'recommend_for'
     LANGUAGE C STABLE PARALLEL RESTRICTED COST 1000 ROWS 10;
 COMMENT ON FUNCTION recommend_for(bigint, int, text) IS
-    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles (score = training users of the title); NULL user gives no rows';
+    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows';
 
 CREATE FUNCTION similar_titles(title_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
                                min_support int DEFAULT 5)

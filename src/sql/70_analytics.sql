@@ -115,6 +115,45 @@ $fn$;
 COMMENT ON FUNCTION _check_days(text, int) IS
     'internal: raise 22004 for a NULL and 22023 for a number of days outside 1..3660';
 
+-- An as_of after the end of the data (no event started on the day before
+-- as_of's date or later) is an error that names the last event's date:
+-- computed there, every subscriber looks inactive and trending finds no
+-- play.  The data's last day is L when the last event started on L;
+-- as_of's date may be at most L + 1 (the default as_of of content_roi and
+-- trending is L + 1 00:00).
+CREATE FUNCTION _check_as_of_in_data(events regclass, as_of timestamptz) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    recent boolean;
+    last_ts timestamptz;
+BEGIN
+    EXECUTE format($q$
+        SELECT EXISTS (SELECT 1 FROM %s e WHERE e.started_at >= $1 AND e.started_at < 'infinity')
+        $q$, events)
+        INTO recent USING (as_of::date - 1)::timestamptz;
+    IF recent THEN
+        RETURN;
+    END IF;
+    EXECUTE format($q$
+        SELECT max(e.started_at) FROM %s e WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+        $q$, events)
+        INTO last_ts;
+    IF last_ts IS NULL THEN
+        RETURN;                 -- no events at all: nothing to compare with
+    END IF;
+    RAISE EXCEPTION 'as_of % is after the end of the data', to_char(as_of, 'YYYY-MM-DD')
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The last event in relation "%s" started on %s.',
+                              events::text, to_char(last_ts, 'YYYY-MM-DD')),
+              HINT = format('Choose an as_of on or before %s, the day after the last event.',
+                            to_char(last_ts::date + 1, 'YYYY-MM-DD'));
+END
+$fn$;
+COMMENT ON FUNCTION _check_as_of_in_data(regclass, timestamptz) IS
+    'internal: raise 22023 naming the last event''s date when no event of the relation started on the day before as_of''s date or later (as_of is after the end of the data)';
+
 -- Values nfrec cannot use (see doc/analytics.md, "Bad values"): a
 -- watch_pct or watch_seconds out of range, a NaN or infinite price or
 -- cost is treated as unknown (NULL) and the row is still used; a
@@ -272,6 +311,7 @@ BEGIN
     IF cardinality(d) = 0 THEN
         RETURN;
     END IF;
+    PERFORM nfrec._check_as_of_in_data(events, d[cardinality(d)]::timestamptz);
     lo := (d[1] - 2 * window_days)::timestamptz;
     hi := d[cardinality(d)]::timestamptz;
     PERFORM nfrec._report_bad_values(events, ARRAY['watch_pct', 'watch_seconds'], 'started_at', lo, hi);
@@ -470,6 +510,7 @@ BEGIN
         ARRAY['user_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
     PERFORM nfrec._check_columns(subscriptions,
         ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
+    PERFORM nfrec._check_as_of_in_data(events, as_of::timestamptz);
 
     -- Snapshot dates d with d + horizon < as_of: every label "cancelled in
     -- (d, d + horizon]" is known before as_of.
@@ -750,6 +791,9 @@ BEGIN
         p := nfrec._churn_model_parts(risk_model);
     END IF;
 
+    IF v_as_of IS NOT NULL THEN
+        PERFORM nfrec._check_as_of_in_data(events, v_as_of::timestamptz);
+    END IF;
     IF v_as_of IS NULL OR v_from IS NULL THEN
         EXECUTE format($q$
             SELECT min(e.started_at), max(e.started_at) FROM %s e
@@ -1017,7 +1061,7 @@ COMMENT ON FUNCTION watched_catalog_size(timestamptz, timestamptz, text, regclas
     'effective catalog size (nfrec.effective_catalog_size) of what was watched in [period_start, period_end): 2 * sum(p_i * i) - 1 over titles ranked by share p_i of plays (or of watch hours); 1 = one title, N = N titles equally; NULL if nothing was played';
 
 CREATE FUNCTION trending(
-    as_of timestamptz,
+    as_of timestamptz DEFAULT NULL,
     half_life interval DEFAULT '7 days',
     n int DEFAULT 20,
     lookback interval DEFAULT NULL,
@@ -1032,8 +1076,8 @@ DECLARE
     hl float8;
     lo timestamptz;
 BEGIN
-    IF as_of IS NULL OR half_life IS NULL OR n IS NULL THEN
-        RAISE EXCEPTION 'as_of, half_life and n must not be NULL'
+    IF half_life IS NULL OR n IS NULL THEN
+        RAISE EXCEPTION 'half_life and n must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF as_of IN ('infinity', '-infinity') THEN
@@ -1057,6 +1101,21 @@ BEGIN
     END IF;
     PERFORM nfrec._check_columns(events, ARRAY['title_id', 'started_at', 'event_type']);
     PERFORM nfrec._check_columns(titles, ARRAY['title_id', 'title']);
+    -- as_of defaults to the end of the data: midnight after the day of the
+    -- last event (as content_roi's); a later one is an error
+    IF as_of IS NULL THEN
+        EXECUTE format($q$
+            SELECT max(e.started_at) FROM %s e
+            WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+            $q$, events)
+            INTO lo;
+        IF lo IS NULL THEN
+            RETURN;             -- no events, nothing trends
+        END IF;
+        as_of := (lo::date + 1)::timestamptz;
+    ELSE
+        PERFORM nfrec._check_as_of_in_data(events, as_of);
+    END IF;
     -- The plays counted start at as_of - lookback (10 half-lives by
     -- default); a start before the earliest timestamp means all of history.
     BEGIN
@@ -1090,4 +1149,4 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION trending(timestamptz, interval, int, interval, regclass, regclass) IS
-    'the n titles with the most time-decayed plays before as_of: each play in [as_of - lookback, as_of) counts 2^(-age/half_life); lookback defaults to 10 half-lives (all of history where that reaches before the earliest timestamp)';
+    'the n titles with the most time-decayed plays before as_of: each play in [as_of - lookback, as_of) counts 2^(-age/half_life); as_of defaults to the end of the data (midnight after the last event''s day; a later as_of is an error); lookback defaults to 10 half-lives (all of history where that reaches before the earliest timestamp)';

@@ -29,7 +29,10 @@ SELECT nfrec.deploy('dump_a', nfrec.als_model_from_factors(
     (SELECT array_agg(title_id::bigint) FROM "Events Schema"."Plays"),
     (SELECT array_agg(weight::real) FROM "Events Schema"."Plays"), alpha => 7, regularization => 0.3),
     '"Events Schema"."Plays"');
-SELECT nfrec.deploy('dump_b', nfrec.als_model_from_factors('{1}', '{{1}}', '{1,2,3}', '{{3},{2},{1}}'));
+SELECT nfrec.deploy('dump_b', nfrec.als_model_from_factors('{1}', '{{1}}', '{1,2,3}', '{{1},{2},{3}}'));
+-- a second version (the first is kept for rollback), made the default
+SELECT nfrec.deploy('dump_b', nfrec.als_model_from_factors('{1}', '{{1}}', '{1,2,3}', '{{3},{2},{1}}'),
+                    make_default => true);
 -- events after training: fold-in must give the same vectors after restore
 INSERT INTO "Events Schema"."Plays" VALUES (7, 29, 4), (61, 3, 1);
 SQL
@@ -43,7 +46,10 @@ snapshot() {
 	          FROM generate_series(1, 62) u, nfrec.recommend_for(u, 7, 'dump_a') r),
 	       (SELECT md5(string_agg(title_id || ':' || factors::text, ',')) FROM nfrec.item_factors('dump_a')),
 	       (SELECT md5(string_agg(user_id || ':' || factors::text, ',')) FROM nfrec.user_factors('dump_a')),
-	       (SELECT string_agg(title_id::text, ',') FROM nfrec.recommend_for(1, 3, 'dump_b'))"
+	       (SELECT string_agg(title_id::text, ',') FROM nfrec.recommend_for(1, 3, 'dump_b')),
+	       (SELECT string_agg(name || ':' || version || ':' || is_current || ':' || deployed_at, ',' ORDER BY version)
+	          FROM nfrec.model_history),
+	       (SELECT name FROM nfrec.models WHERE is_default)"
 }
 before=$(snapshot $src)
 "$NFREC_PGBIN/pg_dump" -Fc -d $src -f "$dump"
@@ -56,4 +62,7 @@ echo "after:  $after"
 # the version sequence came along: a new deployment gets a higher version
 "${PSQL[@]}" -d $dst -c "SELECT nfrec.deploy('dump_c', nfrec.als_model_from_factors('{}', '{}', '{1}', '{{1}}')) > max(version) FROM nfrec.model_store WHERE name <> 'dump_c'" | grep -qx t \
 	|| { echo "FAIL: version sequence not restored"; exit 1; }
+# the kept version came along: rollback serves it
+"${PSQL[@]}" -d $dst -c "SELECT nfrec.rollback('dump_b') > 0" -c "SELECT string_agg(title_id::text, ',') FROM nfrec.recommend_for(1, 3)" \
+	| tr '\n' ' ' | grep -qx 't 3,2,1 ' || { echo "FAIL: the kept version or the default was not restored"; exit 1; }
 echo ok

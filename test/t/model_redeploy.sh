@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Atomic redeploy: one session redeploys a model again and again, switching
-# between two versions with opposite rankings, while another session reads
+# Atomic redeploy and rollback: one session redeploys a model again and
+# again (A, B, then nfrec.rollback back to A, and so on), switching between
+# two versions with opposite rankings, while another session reads
 # lists for 40 users in one statement in a loop.  Every read must succeed
 # and show exactly version A or exactly version B -- never a mix, never a
 # cold-start fallback caused by half-visible user rows.
@@ -57,11 +58,22 @@ for i in $(seq 1 1500); do echo "SELECT h FROM reading;"; done >"$out.sql"
 reader=$!
 
 deploys=0
+rollbacks=0
+step=0
 while kill -0 "$reader" 2>/dev/null; do
-	which=$([ $((deploys % 2)) = 0 ] && echo A || echo B)
-	"${PSQL[@]}" -d $db -c "SELECT nfrec.deploy('atomic', m, 'ev') FROM models WHERE which = '$which'" >/dev/null
-	deploys=$((deploys + 1))
+	case $((step % 3)) in
+	0 | 1)
+		which=$([ $((step % 3)) = 0 ] && echo A || echo B)
+		"${PSQL[@]}" -d $db -c "SELECT nfrec.deploy('atomic', m, 'ev') FROM models WHERE which = '$which'" >/dev/null
+		deploys=$((deploys + 1)) ;;
+	2)
+		# B is current and A the version before it
+		"${PSQL[@]}" -d $db -c "SELECT nfrec.rollback('atomic')" >/dev/null
+		rollbacks=$((rollbacks + 1)) ;;
+	esac
+	step=$((step + 1))
 done
+kept=$("${PSQL[@]}" -d $db -c "SELECT count(*) FROM nfrec.model_history WHERE name = 'atomic'")
 status=0
 wait "$reader" || status=$?
 reader=
@@ -69,10 +81,11 @@ reads=$(wc -l <"$out.reads")
 a=$(grep -cx "$hA" "$out.reads" || true)
 b=$(grep -cx "$hB" "$out.reads" || true)
 other=$((reads - a - b))
-echo "deploys=$deploys reads=$reads versionA=$a versionB=$b other=$other reader_status=$status"
+echo "deploys=$deploys rollbacks=$rollbacks kept_versions=$kept reads=$reads versionA=$a versionB=$b other=$other reader_status=$status"
 cat "$out.err"
 [ "$status" = 0 ] && [ ! -s "$out.err" ] || { echo "FAIL: the reader saw an error"; exit 1; }
 [ "$reads" = 1500 ] || { echo "FAIL: missing reads"; exit 1; }
 [ "$other" = 0 ] || { echo "FAIL: a read mixed versions"; exit 1; }
-[ "$deploys" -ge 3 ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || { echo "FAIL: no overlap between reads and deploys"; exit 1; }
+[ "$kept" -le 3 ] || { echo "FAIL: more than 3 versions kept"; exit 1; }
+[ "$deploys" -ge 3 ] && [ "$rollbacks" -ge 1 ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || { echo "FAIL: no overlap between reads and deploys"; exit 1; }
 echo ok
