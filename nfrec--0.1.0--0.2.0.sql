@@ -2232,8 +2232,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Only communities may be NULL: then it is chosen from the number of titles.';
     END IF;
-    IF users < 1 THEN
-        RAISE EXCEPTION 'users must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+    IF users NOT BETWEEN 1 AND 50000000 THEN
+        RAISE EXCEPTION 'users must be between 1 and 50000000' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF titles NOT BETWEEN 1 AND 1000000 THEN
         RAISE EXCEPTION 'titles must be between 1 and 1000000' USING ERRCODE = 'invalid_parameter_value';
@@ -2249,6 +2249,14 @@ BEGIN
     IF NOT (activity > 0 AND activity <= 100) THEN   -- NaN fails too
         RAISE EXCEPTION 'activity must be greater than 0 and at most 100'
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- about 0.33 events per user, day and unit of activity: 1e10 is ~3 billion events
+    IF users::float8 * days * activity > 1e10 THEN
+        RAISE EXCEPTION 'users times days times activity must be at most 10000000000'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('It is %s, about %s billion events.', users::float8 * days * activity,
+                                  round((users::float8 * days * activity / 3e9)::numeric, 1)),
+                  HINT = 'A demo of more than about 3 billion events would take hours to generate and hundreds of gigabytes.';
     END IF;
     IF NOT (end_date BETWEEN date '1900-01-01' AND date '9000-01-01') THEN
         RAISE EXCEPTION 'end_date must be between 1900-01-01 and 9000-01-01'
