@@ -23,3 +23,15 @@ cq 0 -c "SELECT nfrec.deploy('citus_dist', m) FROM local.model_dist" -c "SELECT 
 check_same "recommend_for from a model trained on distributed rows" \
 	"SELECT u, r::text FROM generate_series(1, 50) u, nfrec.recommend_for(u, 10, model => 'citus_dist') r ORDER BY u, r.rank" \
 	"SELECT u, r::text FROM generate_series(1, 50) u, nfrec.recommend_for(u, 10, model => 'citus_local') r ORDER BY u, r.rank"
+
+# The metrics of a model against a distributed test table (evaluate reads it
+# with one query per call): the local results.
+cq 0 <<'SQL'
+CREATE TABLE local.test_rows AS SELECT * FROM local.interactions WHERE nfrec.holdout(user_id, title_id, 0.2);
+CREATE TABLE public.test_rows (LIKE local.test_rows);
+SELECT create_distributed_table('public.test_rows', 'user_id');
+INSERT INTO public.test_rows SELECT * FROM local.test_rows;
+SQL
+check_same "evaluate over a distributed test table" \
+	"SELECT e::text FROM local.model_local, nfrec.evaluate(m, 'public.test_rows', k => 10) e" \
+	"SELECT e::text FROM local.model_local, nfrec.evaluate(m, 'local.test_rows', k => 10) e"
