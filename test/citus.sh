@@ -97,7 +97,8 @@ citus_build_install() {
 	else
 		nf_log "using cached $ver build ($cache)"
 	fi
-	cp -a "$cache/root/." "$(citus_dest)/"
+	# files only: existing directories (/usr, ...) keep their owner and mode
+	tar -C "$cache/root" -cf - . | tar -C "$(citus_dest)/" -xf - --no-overwrite-dir
 	citus_installed
 }
 
@@ -127,7 +128,7 @@ citus_start() {
 	chmod 755 "$NFREC_CITUS_WORK"
 	local i
 	for i in 0 1 2; do
-		su postgres -c "$(nf_pgbin)/initdb -D '$NFREC_CITUS_WORK/node$i' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
+		su postgres -c "$(nf_pgbin)/initdb -D '$NFREC_CITUS_WORK/node$i' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null || return 1
 		cat >>"$NFREC_CITUS_WORK/node$i/postgresql.conf" <<CONF
 shared_preload_libraries = 'citus'
 listen_addresses = '127.0.0.1'
@@ -144,15 +145,15 @@ log_min_messages = warning
 lc_messages = 'C'
 citus.shard_count = $NFREC_CITUS_SHARDS
 CONF
-		su postgres -c "$(nf_pgbin)/pg_ctl -D '$NFREC_CITUS_WORK/node$i' -l '$NFREC_CITUS_WORK/node$i.log' -w start" >/dev/null
+		su postgres -c "$(nf_pgbin)/pg_ctl -D '$NFREC_CITUS_WORK/node$i' -l '$NFREC_CITUS_WORK/node$i.log' -w start" >/dev/null || return 1
 	done
 	[ "${NFREC_KEEP:-0}" = 1 ] || trap citus_stop EXIT
 	for i in 0 1 2; do
-		cq "$i" -c "CREATE EXTENSION citus" >/dev/null
+		cq "$i" -c "CREATE EXTENSION citus" >/dev/null || return 1
 	done
-	cq 0 -c "SELECT citus_set_coordinator_host('127.0.0.1', ${CITUS_PORTS[0]})" >/dev/null
-	cq 0 -c "SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[1]})" >/dev/null
-	cq 0 -c "SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[2]})" >/dev/null
+	cq 0 -c "SELECT citus_set_coordinator_host('127.0.0.1', ${CITUS_PORTS[0]})" \
+		-c "SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[1]})" \
+		-c "SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[2]})" >/dev/null
 }
 
 # psql on node $1 (0 = coordinator), quiet, stop at the first error.
@@ -246,9 +247,12 @@ check_xfail() {
 
 nf_install_deps
 nf_build_install
-citus_build_install
 start=$(date +%s)
-citus_start
+# (the build in a subshell, so that set -e still stops it at a failing step)
+if ! (citus_build_install) || ! citus_installed || ! citus_start; then
+	echo "citus: 0 passed, 1 failed (no Citus cluster: see above)"
+	exit 1
+fi
 nf_log "Citus cluster up: coordinator 127.0.0.1:${CITUS_PORTS[0]}, workers ${CITUS_PORTS[1]}, ${CITUS_PORTS[2]} ($NFREC_CITUS_WORK, $NFREC_CITUS_SHARDS shards)"
 
 cd "$NFREC_ROOT"
@@ -259,6 +263,6 @@ for t in ${NFREC_CITUS_TESTS:-$(ls test/citus/[0-9]*.sh)}; do
 done
 
 for x in "${failures[@]}"; do echo "failed: $x"; done
-nf_log "suite time: $(( $(date +%s) - start ))s"
+nf_log "suite time (Citus install, cluster, data, checks): $(( $(date +%s) - start ))s"
 echo "citus: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

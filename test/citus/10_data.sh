@@ -7,7 +7,8 @@
 NFREC_CITUS_USERS=${NFREC_CITUS_USERS:-2000}
 NFREC_CITUS_TITLES=${NFREC_CITUS_TITLES:-600}
 
-cq 0 <<SQL
+cq 0 -o /dev/null <<SQL
+SET client_min_messages = error;
 CREATE EXTENSION nfrec;
 CREATE SCHEMA local;
 SELECT users, titles, events FROM nfrec.generate_demo(users => $NFREC_CITUS_USERS, titles => $NFREC_CITUS_TITLES,
@@ -26,6 +27,7 @@ CREATE VIEW public.interactions AS
     SELECT user_id, title_id, round((sum(least(watch_pct, 100)::float8) / 100)::numeric, 3)::float8 AS weight
     FROM public.viewing_events WHERE event_type = 'play' GROUP BY user_id, title_id;
 SQL
+nf_log "demo data: $(cq 0 -At -c "SELECT format('%s users, %s titles, %s events', (SELECT count(*) FROM local.subscriptions), (SELECT count(*) FROM local.content_metadata), (SELECT count(*) FROM local.viewing_events))")"
 
 check_true "nfrec installed on both workers" \
 	"SELECT count(*) = 2 FROM run_command_on_workers(\$\$SELECT extversion FROM pg_extension WHERE extname = 'nfrec'\$\$) WHERE success AND result = (SELECT extversion FROM pg_extension WHERE extname = 'nfrec')"

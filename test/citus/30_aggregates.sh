@@ -36,7 +36,7 @@ check_shape "effective_catalog_size per user plan: pushdown" \
 	"SELECT e.user_id, nfrec.effective_catalog_size(e.title_id) $E GROUP BY e.user_id" pushdown
 
 # termvec sum/avg: a distributed table of per-user term vectors.
-cq 0 <<'SQL'
+cq 0 -o /dev/null <<'SQL'
 CREATE TABLE local.profiles AS
 SELECT e.user_id, t.tfidf AS v
 FROM (SELECT DISTINCT user_id, title_id FROM local.viewing_events WHERE event_type = 'play' AND user_id <= 200) e

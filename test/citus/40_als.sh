@@ -26,7 +26,7 @@ check_same "recommend_for from a model trained on distributed rows" \
 
 # The metrics of a model against a distributed test table (evaluate reads it
 # with one query per call): the local results.
-cq 0 <<'SQL'
+cq 0 -o /dev/null <<'SQL'
 CREATE TABLE local.test_rows AS SELECT * FROM local.interactions WHERE nfrec.holdout(user_id, title_id, 0.2);
 CREATE TABLE public.test_rows (LIKE local.test_rows);
 SELECT create_distributed_table('public.test_rows', 'user_id');
