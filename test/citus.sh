@@ -162,6 +162,17 @@ cq() {
 	psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${CITUS_PORTS[$i]}" -U postgres -d postgres "$@"
 }
 
+# distribute_copy TABLE [SQL]: create local.TABLE AS SQL (if given), then
+# public.TABLE with its columns, distributed by user_id, with the same rows.
+distribute_copy() {
+	cq 0 -o /dev/null <<SQL
+${2:+CREATE TABLE local.$1 AS $2;}
+CREATE TABLE public.$1 (LIKE local.$1 INCLUDING DEFAULTS);
+SELECT create_distributed_table('public.$1', 'user_id');
+INSERT INTO public.$1 SELECT * FROM local.$1;
+SQL
+}
+
 # ---------------------------------------------------------------------
 # The checks: test/citus/*.sh are sourced and call check_* below.
 # ---------------------------------------------------------------------

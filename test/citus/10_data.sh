@@ -7,7 +7,7 @@
 NFREC_CITUS_USERS=${NFREC_CITUS_USERS:-2000}
 NFREC_CITUS_TITLES=${NFREC_CITUS_TITLES:-600}
 
-cq 0 -o /dev/null <<SQL
+cq 0 -o /dev/null <<SQL || notok "set-up: demo data and distributed tables"
 SET client_min_messages = error;
 CREATE EXTENSION nfrec;
 CREATE SCHEMA local;

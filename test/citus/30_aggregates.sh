@@ -36,15 +36,10 @@ check_shape "effective_catalog_size per user plan: pushdown" \
 	"SELECT e.user_id, nfrec.effective_catalog_size(e.title_id) $E GROUP BY e.user_id" pushdown
 
 # termvec sum/avg: a distributed table of per-user term vectors.
-cq 0 -o /dev/null <<'SQL'
-CREATE TABLE local.profiles AS
-SELECT e.user_id, t.tfidf AS v
-FROM (SELECT DISTINCT user_id, title_id FROM local.viewing_events WHERE event_type = 'play' AND user_id <= 200) e
-JOIN (SELECT title_id, nfrec.tfidf_vec(description, 'english') OVER () AS tfidf FROM local.content_metadata) t USING (title_id);
-CREATE TABLE public.profiles (LIKE local.profiles);
-SELECT create_distributed_table('public.profiles', 'user_id');
-INSERT INTO public.profiles SELECT * FROM local.profiles;
-SQL
+distribute_copy profiles "SELECT e.user_id, t.tfidf AS v
+	FROM (SELECT DISTINCT user_id, title_id FROM local.viewing_events WHERE event_type = 'play' AND user_id <= 200) e
+	JOIN (SELECT title_id, nfrec.tfidf_vec(description, 'english') OVER () AS tfidf FROM local.content_metadata) t USING (title_id)" ||
+	notok "set-up: distributed profiles"
 check_same "termvec sum per user (GROUP BY user_id)" \
 	"SELECT user_id, nfrec.sum(v)::text FROM public.profiles GROUP BY user_id ORDER BY 1" \
 	"SELECT user_id, nfrec.sum(v)::text FROM local.profiles GROUP BY user_id ORDER BY 1"

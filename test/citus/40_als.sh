@@ -6,7 +6,7 @@
 # row to the coordinator (internal state): the plan check records it.
 
 A="nfrec.als_train(i.user_id, i.title_id, i.weight, '{\"verbose\": false, \"iterations\": 10, \"factors\": 32}')"
-cq 0 <<SQL
+cq 0 <<SQL || notok "set-up: train both models"
 CREATE TABLE local.model_dist AS SELECT $A AS m FROM public.interactions i;
 CREATE TABLE local.model_local AS SELECT $A AS m FROM local.interactions i;
 SQL
@@ -26,12 +26,8 @@ check_same "recommend_for from a model trained on distributed rows" \
 
 # The metrics of a model against a distributed test table (evaluate reads it
 # with one query per call): the local results.
-cq 0 -o /dev/null <<'SQL'
-CREATE TABLE local.test_rows AS SELECT * FROM local.interactions WHERE nfrec.holdout(user_id, title_id, 0.2);
-CREATE TABLE public.test_rows (LIKE local.test_rows);
-SELECT create_distributed_table('public.test_rows', 'user_id');
-INSERT INTO public.test_rows SELECT * FROM local.test_rows;
-SQL
+distribute_copy test_rows "SELECT * FROM local.interactions WHERE nfrec.holdout(user_id, title_id, 0.2)" ||
+	notok "set-up: distributed test rows"
 check_same "evaluate over a distributed test table" \
 	"SELECT e::text FROM local.model_local, nfrec.evaluate(m, 'public.test_rows', k => 10) e" \
 	"SELECT e::text FROM local.model_local, nfrec.evaluate(m, 'local.test_rows', k => 10) e"
