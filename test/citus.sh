@@ -15,6 +15,7 @@
 # viewing_events and subscriptions by user_id and content_metadata as a
 # reference table, and runs test/citus/*.sh.  Ends with one line
 # "citus: N passed, N failed"; exit status 0 only if nothing failed.
+# NFREC_CITUS_BUILD_ONLY=1 only builds (or finds) and installs Citus.
 # Real users install Citus from its packages: nothing here is read by nfrec
 # at run time.
 
@@ -78,17 +79,16 @@ citus_build_install() {
 		mkdir -p "$NFREC_CITUS_CACHE"
 		build=$(mktemp -d "${TMPDIR:-/tmp}/nfrec-citus-build.XXXXXX")
 		nf_log "building $ver from $tarball (several minutes; log in $build/build.log)"
-		tar -xzf "$tarball" -C "$build"
+		tar -xzf "$tarball" -C "$build" || return 1
 		local srcdir="$build/$ver" p
 		for p in "$NFREC_CITUS_SRC"/*.patch; do
-			[ -f "$p" ] && patch -s -d "$srcdir" -p1 <"$p"
+			[ ! -f "$p" ] || patch -s -f -N -d "$srcdir" -p1 <"$p" || { nf_log "patch $p does not apply"; return 1; }
 		done
-		(
-			cd "$srcdir"
-			./configure PG_CONFIG="$PG_CONFIG_SYS" >"$build/build.log" 2>&1
-			make -j"$(nproc)" >>"$build/build.log" 2>&1
-			make install DESTDIR="$cache.tmp/root" >>"$build/build.log" 2>&1
-		) || { tail -n 40 "$build/build.log"; nf_log "Citus build failed (log in $build/build.log)"; return 1; }
+		# chained with &&: set -e does not stop a function called from a condition
+		{ (cd "$srcdir" && ./configure PG_CONFIG="$PG_CONFIG_SYS") >"$build/build.log" 2>&1 &&
+		  make -C "$srcdir" -j"$(nproc)" >>"$build/build.log" 2>&1 &&
+		  make -C "$srcdir" install DESTDIR="$cache.tmp/root" >>"$build/build.log" 2>&1; } ||
+			{ tail -n 40 "$build/build.log"; nf_log "Citus build failed (log in $build/build.log)"; return 1; }
 		echo "$(( $(date +%s) - start ))" >"$cache.tmp/build-seconds"
 		touch "$cache.tmp/complete"
 		mv "$cache.tmp" "$cache"
@@ -98,7 +98,8 @@ citus_build_install() {
 		nf_log "using cached $ver build ($cache)"
 	fi
 	# files only: existing directories (/usr, ...) keep their owner and mode
-	tar -C "$cache/root" -cf - . | tar -C "$(citus_dest)/" -xf - --no-overwrite-dir
+	mkdir -p "$(citus_dest)"
+	tar -C "$cache/root" -cf - . | tar -C "$(citus_dest)/" -xf - --no-overwrite-dir || return 1
 	citus_installed
 }
 
