@@ -34,6 +34,8 @@
 #include <float.h>
 #include <math.h>
 
+#include <cblas.h>
+
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -53,7 +55,6 @@
 #include "model.h"
 #include "pgutil.h"
 #include "topk.h"
-#include "vecmath.h"
 
 #define MAX_CACHED_MODELS	8
 
@@ -890,7 +891,13 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 {
 	int			got;
 
-	vec_matvec_f4(sm->Y, sm->nitems, sm->factors, x, sm->scores);
+	/*
+	 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
+	 * kernel here (README, "OpenBLAS and the CPU"); on one it does not,
+	 * OPENBLAS_CORETYPE restores it.
+	 */
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
+				1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
 	if (cosine_norm > 0.0f)
 	{
 		/* cosine against the query vector, whose norm is cosine_norm */

@@ -14,18 +14,6 @@
 #include <float.h>
 #include <math.h>
 
-/*
- * Kernels on the serving path are compiled for AVX-512, AVX2 and baseline
- * x86-64 and picked once at load (ifunc), like training's: serving must not
- * depend on OpenBLAS recognising the CPU (Debian's 0.3.21 falls back to
- * slow generic kernels on CPUs newer than itself).
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define VEC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define VEC_CLONES
-#endif
-
 static inline double
 ClampCosine(double c)
 {
@@ -150,42 +138,4 @@ vec_norm_f4(const float *a, int n)
 	for (int i = 0; i < n; i++)
 		s += (double) a[i] * a[i];
 	return sqrt(s);
-}
-
-/*
- * out[i] = M[i] . x for the n rows of the row-major n x f matrix M (a
- * serving model's title factors against a user vector).  Four rows at a
- * time, so each pass over x feeds four independent accumulators.
- */
-VEC_CLONES void
-vec_matvec_f4(const float *M, int n, int f, const float *x, float *out)
-{
-	int			i = 0;
-
-	for (; i + 4 <= n; i += 4)
-	{
-		const float *r0 = M + (Size) i * f;
-		const float *r1 = r0 + f;
-		const float *r2 = r1 + f;
-		const float *r3 = r2 + f;
-		float		s0 = 0.0f,
-					s1 = 0.0f,
-					s2 = 0.0f,
-					s3 = 0.0f;
-
-#pragma omp simd reduction(+:s0,s1,s2,s3)
-		for (int a = 0; a < f; a++)
-		{
-			s0 += r0[a] * x[a];
-			s1 += r1[a] * x[a];
-			s2 += r2[a] * x[a];
-			s3 += r3[a] * x[a];
-		}
-		out[i] = s0;
-		out[i + 1] = s1;
-		out[i + 2] = s2;
-		out[i + 3] = s3;
-	}
-	for (; i < n; i++)
-		out[i] = vec_dot_f4(M + (Size) i * f, x, f);
 }

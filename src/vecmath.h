@@ -23,7 +23,6 @@ extern VecCosStatus vec_cosine_f4(const float *a, const float *b, int n, double 
 extern VecCosStatus vec_cosine_f8(const double *a, const double *b, int n, double *result);
 
 extern float vec_dot_f4(const float *a, const float *b, int n);
-extern void vec_matvec_f4(const float *M, int n, int f, const float *x, float *out);
 extern double vec_norm_f4(const float *a, int n);
 
 #endif

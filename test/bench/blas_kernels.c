@@ -5,13 +5,11 @@
  * Built and run by test/bench/blas.sh, once per OPENBLAS_CORETYPE.  Times
  * (median of repeats, milliseconds):
  *   sgemv    15,000 x 64 title factors times a user vector (serving's
- *            scoring step before nfrec used its own kernel)
- *   matvec   the same product with nfrec's vec_matvec_f4 (serving today)
+ *            scoring step: recommend_for, similar_titles)
  *   dsyrk    a 1,024-row block of a 16-column design (logreg_train's
  *            Hessian accumulation, per block)
  *   dpotrf   Cholesky of a 16 x 16 and a 64 x 64 matrix (logreg's Newton
  *            step; the size of an ALS normal-equation system)
- * and checks that matvec and sgemv agree.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,8 +19,6 @@
 
 #include <cblas.h>
 
-/* from src/vecmath.h (not included: c.h would rename printf and qsort) */
-extern void vec_matvec_f4(const float *M, int n, int f, const float *x, float *out);
 
 extern char *openblas_get_corename(void);
 extern void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k,
@@ -73,10 +69,9 @@ main(void)
 				f = 64;
 	float	   *Y = malloc(sizeof(float) * n * f);
 	float		x[64];
-	float	   *s1 = malloc(sizeof(float) * n),
-			   *s2 = malloc(sizeof(float) * n);
+	float	   *s1 = malloc(sizeof(float) * n);
 	double		t[REPS];
-	double		maxrel = 0;
+	double		checksum = 0;
 	int			p = 16,
 				m = 1024;
 	double	   *Z = malloc(sizeof(double) * p * m),
@@ -104,30 +99,6 @@ main(void)
 	{
 		double		t0 = Now();
 
-		vec_matvec_f4(Y, n, f, x, s2);
-		t[r] = Now() - t0;
-	}
-	printf("%-10s matvec 15000x64  %8.4f ms (nfrec's own kernel)\n", openblas_get_corename(), Median(t));
-	for (int i = 0; i < n; i++)
-	{
-		/* rounding error of a float dot product scales with |y_i| |x| */
-		double		ny = 0,
-					nx = 0,
-					d;
-
-		for (int a = 0; a < f; a++)
-		{
-			ny += (double) Y[i * f + a] * Y[i * f + a];
-			nx += (double) x[a] * x[a];
-		}
-		d = fabs(s1[i] - s2[i]) / sqrt(nx * ny);
-
-		maxrel = d > maxrel ? d : maxrel;
-	}
-	for (int r = 0; r < REPS; r++)
-	{
-		double		t0 = Now();
-
 		memset(H, 0, sizeof(double) * p * p);
 		dsyrk_("U", "N", &p, &m, &one, Z, &p, &one, H, &p, 1, 1);
 		t[r] = Now() - t0;
@@ -149,6 +120,9 @@ main(void)
 		}
 		printf("%-10s dpotrf %dx%-6d  %8.4f ms\n", openblas_get_corename(), sz, sz, Median(t));
 	}
-	printf("matvec vs sgemv: max difference %.2g of |y_i| |x|\n", maxrel);
-	return maxrel < 1e-5 ? 0 : 1;
+	/* a checksum, so the products cannot be optimized away */
+	for (int i = 0; i < n; i++)
+		checksum += s1[i];
+	printf("%-10s (checksum %.6g)\n", openblas_get_corename(), checksum);
+	return 0;
 }
