@@ -25,7 +25,9 @@
 
 #include "c.h"
 
+/* Limits every model satisfies (als_train's options, model input, serving). */
 #define ALS_MAX_FACTORS		1024
+#define ALS_MAX_ITERATIONS	10000
 #define ALS_MAX_THREADS		64
 
 typedef enum AlsSolver

@@ -180,7 +180,7 @@ ParseOptions(Jsonb *jb, AlsOptions *o)
 		if (strcmp(key, "factors") == 0)
 			o->p.factors = (int) OptInt(&val, key, 1, ALS_MAX_FACTORS);
 		else if (strcmp(key, "iterations") == 0)
-			o->p.iterations = (int) OptInt(&val, key, 0, 10000);
+			o->p.iterations = (int) OptInt(&val, key, 0, ALS_MAX_ITERATIONS);
 		else if (strcmp(key, "regularization") == 0)
 			o->p.regularization = OptReal(&val, key, 0, true, 1e6);
 		else if (strcmp(key, "alpha") == 0)

@@ -80,13 +80,13 @@ als_model_check(const AlsModelHeader *m, Size size)
 		return "unsupported model format version";
 	if (size < offsetof(AlsModelHeader, data))
 		return "value is too short";
-	if (m->factors < 1 || m->factors > ALS_MODEL_MAX_FACTORS)
+	if (m->factors < 1 || m->factors > ALS_MAX_FACTORS)
 		return "number of factors out of range";
 	if (m->nusers < 0 || m->nitems < 0 || m->nevents < 0)
 		return "negative count";
 	if (m->nevents > ALS_MAX_EVENTS)
 		return "event count out of range";
-	if (m->iterations < 0 || m->iterations > ALS_MODEL_MAX_ITERATIONS)
+	if (m->iterations < 0 || m->iterations > ALS_MAX_ITERATIONS)
 		return "number of iterations out of range";
 	if (m->options_len < 8 || m->options_len > ALS_MAX_OPTIONS_LEN ||
 		m->options_len % 8 != 0)

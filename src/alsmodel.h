@@ -27,6 +27,8 @@
 
 #include "c.h"
 
+#include "als.h"				/* ALS_MAX_FACTORS, ALS_MAX_ITERATIONS */
+
 #define ALS_MODEL_MAGIC		0x4E465231	/* "NFR1" */
 #define ALS_MODEL_VERSION	2
 
@@ -38,10 +40,6 @@
  */
 #define ALS_MODEL_V1_TRAINED_AT_OFFSET	56
 #define ALS_MODEL_V1_HEADER_SIZE		72
-
-/* Limits every model value satisfies (als_train's option limits). */
-#define ALS_MODEL_MAX_FACTORS		1024
-#define ALS_MODEL_MAX_ITERATIONS	10000
 
 typedef struct AlsModelHeader
 {

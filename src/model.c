@@ -352,7 +352,7 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 
 	f = DatumGetInt32(GetCol(1, &isnull));
 	n = DatumGetInt32(GetCol(2, &isnull));
-	if (f < 1 || f > 1024 || n < 1)
+	if (f < 1 || f > ALS_MAX_FACTORS || n < 1)
 		CorruptModel("bad shape");
 	ids = StoredArray(GetCol(6, &isnull), INT8OID, n, 1);
 	counts = StoredArray(GetCol(7, &isnull), FLOAT4OID, n, 1);

@@ -125,10 +125,11 @@ FactorMatrix(ArrayType *a, const char *what, const char *idwhat, int rows, int *
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s has %d factors but title_factors has %d",
 						what, ARR_DIMS(a)[1], *factors)));
-	if (*factors < 1 || *factors > 1024)
+	if (*factors < 1 || *factors > ALS_MAX_FACTORS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of factors must be between 1 and 1024, not %d", *factors)));
+				 errmsg("number of factors must be between 1 and %d, not %d",
+						ALS_MAX_FACTORS, *factors)));
 
 	v = (const float *) ARR_DATA_PTR(a);
 	n = (Size) rows * *factors;
