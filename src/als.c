@@ -1413,3 +1413,70 @@ als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
 	for (int32 r = 0; r < d->nitems; r++)
 		memcpy(item_factors + (Size) r * tr->k, tr->side[1].F + (Size) r * tr->kp, sizeof(float) * tr->k);
 }
+
+/* ------------------------------------------------------------------ */
+/* The objective, scalar (als.h)                                       */
+/* ------------------------------------------------------------------ */
+
+double
+als_objective(int k, int32 nusers, int32 nitems, const float *X, const float *Y,
+			  const int64 *user_ptr, const int32 *ev_item, const float *ev_weight,
+			  int64 nevents, double alpha, double lambda, bool frequency_scaling,
+			  double *work, const AlsHooks *hooks)
+{
+	double	   *G = work;
+	double	   *item_events = work + (Size) k * k;
+	double		loss = 0.0,
+				reg = 0.0;
+
+	memset(work, 0, sizeof(double) * als_objective_work_doubles(k, nitems));
+	for (int64 e = 0; e < nevents; e++)
+		item_events[ev_item[e]] += 1.0;
+
+	for (int32 i = 0; i < nitems; i++)
+	{
+		const float *y = Y + (Size) i * k;
+		double		sq = 0.0;
+
+		for (int a = 0; a < k; a++)
+		{
+			sq += (double) y[a] * y[a];
+			for (int b = 0; b < k; b++)
+				G[a * k + b] += (double) y[a] * y[b];
+		}
+		reg += sq * (frequency_scaling ? item_events[i] : 1.0);
+		if ((i & 1023) == 0 && hooks && hooks->poll)
+			hooks->poll(hooks->arg);
+	}
+	for (int32 u = 0; u < nusers; u++)
+	{
+		const float *x = X + (Size) u * k;
+		double		sq = 0.0;
+
+		for (int a = 0; a < k; a++)
+		{
+			double		gx = 0.0;
+
+			sq += (double) x[a] * x[a];
+			for (int b = 0; b < k; b++)
+				gx += G[a * k + b] * x[b];
+			loss += x[a] * gx;
+		}
+		reg += sq * (frequency_scaling ? (double) (user_ptr[u + 1] - user_ptr[u]) : 1.0);
+		for (int64 e = user_ptr[u]; e < user_ptr[u + 1]; e++)
+		{
+			double		s = 0.0,
+						w = ev_weight[e],
+						c = 1.0 + alpha * fabs(w),
+						p = w > 0.0 ? 1.0 : 0.0;
+
+			for (int a = 0; a < k; a++)
+				s += (double) x[a] * Y[(Size) ev_item[e] * k + a];
+			/* replace the unobserved term s^2 by c (p - s)^2 */
+			loss += c * (p - s) * (p - s) - s * s;
+		}
+		if ((u & 1023) == 0 && hooks && hooks->poll)
+			hooks->poll(hooks->arg);
+	}
+	return loss + lambda * reg;
+}

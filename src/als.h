@@ -216,4 +216,34 @@ extern int	als_solve_exact(int k, const float *Y, Size ldy,
 /* Gram matrix G = Y^T Y of n rows of k floats (stride ldy), k x k, in double. */
 extern void als_gram(int k, const float *Y, Size ldy, int64 n, double *G);
 
+/* ------------------------------------------------------------------ */
+/* The objective, scalar                                               */
+/* ------------------------------------------------------------------ */
+
+/* Doubles of scratch als_objective needs. */
+static inline Size
+als_objective_work_doubles(int k, int32 nitems)
+{
+	return (Size) k * k + (Size) nitems;
+}
+
+/*
+ * The objective L (top of this file) of given factors on the events, in
+ * double precision: sum_u x_u' G x_u over all pairs plus a correction on
+ * the observed pairs, plus the regularization (lambda per row, or lambda
+ * times the row's event count when frequency_scaling).  The scalar
+ * reference for training's vectorized per-row loss (test/unit), and the
+ * loss of a model built from given factors (als_model_from_factors).
+ * X: nusers x k, Y: nitems x k, row-major without padding; user_ptr,
+ * ev_item, ev_weight: the events by user (CSR).  work:
+ * als_objective_work_doubles(k, nitems).  hooks->poll (if set) is called
+ * every 1024 rows and may longjmp.
+ */
+extern double als_objective(int k, int32 nusers, int32 nitems,
+							const float *X, const float *Y,
+							const int64 *user_ptr, const int32 *ev_item,
+							const float *ev_weight, int64 nevents,
+							double alpha, double lambda, bool frequency_scaling,
+							double *work, const AlsHooks *hooks);
+
 #endif

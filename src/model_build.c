@@ -205,81 +205,31 @@ CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what, bool positive
 	return v;
 }
 
+static void
+PollInterrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /*
  * The implicit-ALS objective of the factors on the events, exactly as
- * als_train defines it (doc/alstrain.md):
- *   sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + sum_u lambda_u |x_u|^2 + sum_i lambda_i |y_i|^2
- * with p = 1, c = 1 + alpha w for w > 0; p = 0, c = 1 + alpha |w| for
- * w < 0 (a dislike); c = 1, p = 0 for w = 0 and unobserved pairs.
- * lambda_u = lambda, or lambda times the user's (title's) number of events
- * under "frequency" scaling.  Computed as sum_u x_u' G x_u over all pairs
- * plus a correction on the observed pairs, in double precision.
+ * als_train defines it (doc/alstrain.md; als_objective in als.c).
  */
 static double
 ModelLoss(const AlsModelHeader *m, bool frequency)
 {
-	int			f = m->factors;
-	const float *X = ALS_USER_FACTORS(m);
-	const float *Y = ALS_ITEM_FACTORS(m);
-	const int64 *ptr = ALS_USER_PTR(m);
-	const int32 *evi = ALS_EV_ITEM(m);
-	const float *evw = ALS_EV_WEIGHT(m);
-	double	   *G = palloc0(sizeof(double) * f * f);
-	int64	   *item_events = palloc0(sizeof(int64) * Max(m->nitems, 1));
-	double		loss = 0.0,
-				reg = 0.0;
+	AlsHooks	hooks = {.poll = PollInterrupts};
+	double	   *work = palloc(sizeof(double) *
+							  als_objective_work_doubles(m->factors, m->nitems));
+	double		loss;
 
-	for (int64 e = 0; e < m->nevents; e++)
-		item_events[evi[e]]++;
-
-	for (int i = 0; i < m->nitems; i++)
-	{
-		const float *y = Y + (Size) i * f;
-		double		sq = 0.0;
-
-		for (int a = 0; a < f; a++)
-		{
-			sq += (double) y[a] * y[a];
-			for (int b = 0; b < f; b++)
-				G[a * f + b] += (double) y[a] * y[b];
-		}
-		reg += sq * (frequency ? (double) item_events[i] : 1.0);
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	for (int u = 0; u < m->nusers; u++)
-	{
-		const float *x = X + (Size) u * f;
-		double		sq = 0.0;
-
-		for (int a = 0; a < f; a++)
-		{
-			double		gx = 0.0;
-
-			sq += (double) x[a] * x[a];
-			for (int b = 0; b < f; b++)
-				gx += G[a * f + b] * x[b];
-			loss += x[a] * gx;
-		}
-		reg += sq * (frequency ? (double) (ptr[u + 1] - ptr[u]) : 1.0);
-		for (int64 e = ptr[u]; e < ptr[u + 1]; e++)
-		{
-			double		s = 0.0,
-						w = evw[e],
-						c = 1.0 + m->alpha * fabs(w),
-						p = w > 0.0 ? 1.0 : 0.0;
-
-			for (int a = 0; a < f; a++)
-				s += (double) x[a] * Y[(Size) evi[e] * f + a];
-			/* replace the unobserved term s^2 by c (p - s)^2 */
-			loss += c * (p - s) * (p - s) - s * s;
-		}
-		if ((u & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	pfree(G);
-	pfree(item_events);
-	return loss + m->regularization * reg;
+	loss = als_objective(m->factors, m->nusers, m->nitems,
+						 ALS_USER_FACTORS(m), ALS_ITEM_FACTORS(m),
+						 ALS_USER_PTR(m), ALS_EV_ITEM(m), ALS_EV_WEIGHT(m),
+						 m->nevents, m->alpha, m->regularization, frequency,
+						 work, &hooks);
+	pfree(work);
+	return loss;
 }
 
 PG_FUNCTION_INFO_V1(als_model_from_factors);
