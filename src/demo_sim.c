@@ -143,11 +143,11 @@ static const double hour_profile[DEMO_N_DEVICES][2][24] = {
 /* PRNG: xoshiro256** seeded through splitmix64                       */
 /* ------------------------------------------------------------------ */
 
-typedef struct Rng
-{
-	uint64		s[4];
-} Rng;
-
+/* rng.h's generator under this file's short names */
+typedef NfRng Rng;
+#define RngNext(r)	nf_rng_next(r)
+#define U01(r)		nf_rng_u01(r)
+#define UInt(r, n)	nf_rng_int(r, n)
 
 static void
 RngSeed(Rng *r, int64 seed, uint64 tag, uint64 index)
@@ -156,28 +156,7 @@ RngSeed(Rng *r, int64 seed, uint64 tag, uint64 index)
 
 	x ^= nf_splitmix64(&tag);
 	x += index * UINT64CONST(0xD1B54A32D192ED03);
-	for (int i = 0; i < 4; i++)
-		r->s[i] = nf_splitmix64(&x);
-}
-
-static inline uint64
-RngNext(Rng *r)
-{
-	return nf_xoshiro256ss(r->s);
-}
-
-/* uniform in [0, 1) */
-static inline double
-U01(Rng *r)
-{
-	return (double) (RngNext(r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* uniform integer in [0, n) for 0 < n < 2^31 */
-static inline int
-UInt(Rng *r, int n)
-{
-	return (int) (((RngNext(r) >> 32) * (uint64) n) >> 32);
+	nf_rng_seed(r, x);
 }
 
 static double

@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "kmeans.h"
+#include "sort.h"
 #include "stats_math.h"
 
 #define KMEANS_CHECK_MASK	0xFFF	/* interrupt check every 4096 rows */
@@ -72,6 +73,21 @@ kmeans_nearest(const double *centroids, int k, int d, const double *v, double *d
 	return best;
 }
 
+typedef struct RowSortArg
+{
+	const double *x;
+	int			d;
+} RowSortArg;
+
+static int
+CmpRowIndex(const void *a, const void *b, void *arg)
+{
+	const RowSortArg *r = (const RowSortArg *) arg;
+
+	return CompareRows(r->x + *(const int64 *) a * r->d,
+					   r->x + *(const int64 *) b * r->d, r->d);
+}
+
 int64
 kmeans_sort_rows(double *x, int64 n, int d, int64 *perm, int64 *aux,
 				 double *row, void (*check) (void))
@@ -81,33 +97,9 @@ kmeans_sort_rows(double *x, int64 n, int d, int64 *perm, int64 *aux,
 	for (int64 i = 0; i < n; i++)
 		perm[i] = i;
 
-	/* bottom-up merge sort of row indices (stable: ties keep index order) */
-	for (int64 width = 1; width < n; width *= 2)
-	{
-		for (int64 lo = 0; lo < n; lo += 2 * width)
-		{
-			int64		mid = Min(lo + width, n),
-						hi = Min(lo + 2 * width, n),
-						a = lo,
-						b = mid,
-						o = lo;
-
-			if (check && ((lo / (2 * width)) & KMEANS_CHECK_MASK) == 0)
-				check();
-			while (a < mid && b < hi)
-			{
-				if (CompareRows(x + perm[b] * d, x + perm[a] * d, d) < 0)
-					aux[o++] = perm[b++];
-				else
-					aux[o++] = perm[a++];
-			}
-			while (a < mid)
-				aux[o++] = perm[a++];
-			while (b < hi)
-				aux[o++] = perm[b++];
-		}
-		memcpy(perm, aux, sizeof(int64) * n);
-	}
+	/* stable: ties keep index order */
+	nf_merge_sort(perm, n, sizeof(int64), aux, CmpRowIndex,
+				  &(RowSortArg) {x, d}, check);
 
 	/* apply the permutation in place, cycle by cycle: new[r] = old[perm[r]] */
 	for (int64 r = 0; r < n; r++)
@@ -148,9 +140,9 @@ kmeans_work_doubles(int64 n, int d, int k)
 
 /* uniform integer in [0, n) */
 static int64
-RandomIndex(StatsRng *rng, int64 n)
+RandomIndex(NfRng *rng, int64 n)
 {
-	int64		i = (int64) (stats_rng_uniform(rng) * (double) n);
+	int64		i = (int64) (nf_rng_open01(rng) * (double) n);
 
 	return Min(i, n - 1);
 }
@@ -160,9 +152,9 @@ RandomIndex(StatsRng *rng, int64 n)
  * at distance 0 are never drawn; total is the sum of mind[].
  */
 static int64
-DrawRow(const double *mind, int64 n, double total, StatsRng *rng)
+DrawRow(const double *mind, int64 n, double total, NfRng *rng)
 {
-	double		r = stats_rng_uniform(rng) * total,
+	double		r = nf_rng_open01(rng) * total,
 				acc = 0.0;
 	int64		last_positive = -1;
 
@@ -187,7 +179,7 @@ DrawRow(const double *mind, int64 n, double total, StatsRng *rng)
  * centres in one cluster.
  */
 static void
-KmeansPlusPlus(const KmeansProblem *pr, StatsRng *rng, double *cent, double *mind,
+KmeansPlusPlus(const KmeansProblem *pr, NfRng *rng, double *cent, double *mind,
 			   void (*check) (void))
 {
 	int64		n = pr->n;
@@ -253,7 +245,7 @@ KmeansPlusPlus(const KmeansProblem *pr, StatsRng *rng, double *cent, double *min
 
 /* One k-means++ + Lloyd run; returns the inertia. */
 static double
-LloydRun(const KmeansProblem *pr, StatsRng *rng, double tol_abs, double *cent,
+LloydRun(const KmeansProblem *pr, NfRng *rng, double tol_abs, double *cent,
 		 double *sums, double *counts, double *mind, int32 *assign,
 		 int *iterations, bool *converged, void (*check) (void))
 {
@@ -363,7 +355,7 @@ kmeans_fit(const KmeansProblem *pr, KmeansResult *res, double *work,
 	double	   *mean = counts + k;
 	double	   *m2 = mean + d;
 	double		tol_abs = 0.0;
-	StatsRng	rng;
+	NfRng	rng;
 
 	/* tolerance relative to the data's mean per-dimension variance (Welford) */
 	memset(mean, 0, sizeof(double) * d);
@@ -384,7 +376,7 @@ kmeans_fit(const KmeansProblem *pr, KmeansResult *res, double *work,
 		tol_abs += m2[j] / (double) n;
 	tol_abs = pr->tol * tol_abs / d;
 
-	stats_rng_seed(&rng, pr->seed);
+	nf_rng_seed(&rng, pr->seed);
 	res->inertia = INFINITY;
 	for (int run = 0; run < pr->n_init; run++)
 	{

@@ -59,4 +59,47 @@ nf_xoshiro256ss(uint64 *s)
 	return result;
 }
 
+/* ---- the generator ----------------------------------------------------- */
+
+/* xoshiro256** state */
+typedef struct NfRng
+{
+	uint64		s[4];
+} NfRng;
+
+/* seed: four splitmix64 steps from x (same x, same stream) */
+static inline void
+nf_rng_seed(NfRng *r, uint64 x)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = nf_splitmix64(&x);
+}
+
+static inline uint64
+nf_rng_next(NfRng *r)
+{
+	return nf_xoshiro256ss(r->s);
+}
+
+/* uniform in [0, 1): 53 random bits */
+static inline double
+nf_rng_u01(NfRng *r)
+{
+	return (double) (nf_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* uniform in (0, 1): 53 random bits centred in their cell, never 0 or 1 */
+static inline double
+nf_rng_open01(NfRng *r)
+{
+	return ((double) (nf_rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* uniform integer in [0, n) for 0 < n < 2^31 (high 32 bits, multiply-shift) */
+static inline int
+nf_rng_int(NfRng *r, int n)
+{
+	return (int) (((nf_rng_next(r) >> 32) * (uint64) n) >> 32);
+}
+
 #endif

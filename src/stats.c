@@ -273,7 +273,7 @@ thompson_pick(PG_FUNCTION_ARGS)
 	double	   *alpha,
 			   *beta;
 	uint64		seed;
-	StatsRng	rng;
+	NfRng	rng;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -300,7 +300,7 @@ thompson_pick(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate a random seed")));
-	stats_rng_seed(&rng, seed);
+	nf_rng_seed(&rng, seed);
 	PG_RETURN_INT32(stats_thompson_pick(&rng, ns, alpha, beta) + 1);
 }
 

@@ -21,6 +21,7 @@
 
 #include "stats_math.h"
 #include "rng.h"
+#include "sort.h"
 
 #define LN_SQRT_2PI	0.918938533204672741780329736406	/* log(sqrt(2 pi)) */
 
@@ -444,40 +445,18 @@ stats_t_quantile(double p, double df)
  * --------------------------------------------------------------------- */
 
 
-void
-stats_rng_seed(StatsRng *rng, uint64 seed)
-{
-	uint64		x = seed;
-
-	for (int i = 0; i < 4; i++)
-		rng->s[i] = nf_splitmix64(&x);
-}
-
-uint64
-stats_rng_next(StatsRng *rng)
-{
-	return nf_xoshiro256ss(rng->s);
-}
-
 double
-stats_rng_uniform(StatsRng *rng)
-{
-	/* 53 random bits, centred in their cell: never 0, never 1 */
-	return ((double) (stats_rng_next(rng) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-double
-stats_rng_normal(StatsRng *rng)
+stats_rng_normal(NfRng *rng)
 {
 	/* Box-Muller, one value per call */
-	double		u1 = stats_rng_uniform(rng);
-	double		u2 = stats_rng_uniform(rng);
+	double		u1 = nf_rng_open01(rng);
+	double		u2 = nf_rng_open01(rng);
 
 	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
 double
-stats_rng_log_gamma(StatsRng *rng, double shape)
+stats_rng_log_gamma(NfRng *rng, double shape)
 {
 	double		boost = 0.0,
 				d,
@@ -486,7 +465,7 @@ stats_rng_log_gamma(StatsRng *rng, double shape)
 	/* shape < 1: Gamma(a) = Gamma(a + 1) * U^(1/a), kept in logs */
 	if (shape < 1.0)
 	{
-		boost = log(stats_rng_uniform(rng)) / shape;
+		boost = log(nf_rng_open01(rng)) / shape;
 		shape += 1.0;
 	}
 	d = shape - 1.0 / 3.0;
@@ -503,7 +482,7 @@ stats_rng_log_gamma(StatsRng *rng, double shape)
 			v = 1.0 + c * x;
 		} while (v <= 0.0);
 		v = v * v * v;
-		u = stats_rng_uniform(rng);
+		u = nf_rng_open01(rng);
 		if (u < 1.0 - 0.0331 * (x * x) * (x * x) ||
 			log(u) < 0.5 * x * x + d * (1.0 - v + log(v)))
 			return log(d) + log(v) + boost;
@@ -511,7 +490,7 @@ stats_rng_log_gamma(StatsRng *rng, double shape)
 }
 
 int
-stats_thompson_pick(StatsRng *rng, int narms, const double *alpha, const double *beta)
+stats_thompson_pick(NfRng *rng, int narms, const double *alpha, const double *beta)
 {
 	int			best = 0;
 	double		best_logit = -INFINITY;
@@ -642,45 +621,13 @@ stats_sample_size(double baseline, double mde, double alpha, double power)
 	return s * s / (mde * mde);
 }
 
-/*
- * Bottom-up merge sort of doubles (no NaNs), with a scratch buffer of n
- * doubles; check is called between runs so that huge sorts stay
- * interruptible.
- */
-static void
-SortDoubles(double *v, int64 n, double *tmp, void (*check) (void))
+static int
+CmpDouble(const void *a, const void *b, void *arg)
 {
-	double	   *src = v,
-			   *dst = tmp;
+	double		x = *(const double *) a,
+				y = *(const double *) b;
 
-	for (int64 width = 1; width < n; width *= 2)
-	{
-		for (int64 lo = 0; lo < n; lo += 2 * width)
-		{
-			int64		mid = Min(lo + width, n),
-						hi = Min(lo + 2 * width, n),
-						a = lo,
-						b = mid,
-						o = lo;
-
-			if (check && ((lo / (2 * width)) & 0xFFF) == 0)
-				check();
-			while (a < mid && b < hi)
-				dst[o++] = (src[b] < src[a]) ? src[b++] : src[a++];
-			while (a < mid)
-				dst[o++] = src[a++];
-			while (b < hi)
-				dst[o++] = src[b++];
-		}
-		{
-			double	   *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != v)
-		memcpy(v, src, sizeof(double) * n);
+	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
 double
@@ -693,8 +640,8 @@ stats_auc(double *pos, int64 npos, double *neg, int64 nneg, double *tmp,
 
 	if (npos == 0 || nneg == 0)
 		return NAN;
-	SortDoubles(pos, npos, tmp, check);
-	SortDoubles(neg, nneg, tmp, check);
+	nf_merge_sort(pos, npos, sizeof(double), tmp, CmpDouble, NULL, check);
+	nf_merge_sort(neg, nneg, sizeof(double), tmp, CmpDouble, NULL, check);
 	/*
 	 * For each positive score s: lt = #negatives below s, le = #negatives at
 	 * or below s; the pair count is lt + (le - lt) / 2, doubled to stay

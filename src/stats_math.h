@@ -12,6 +12,8 @@
 
 #include "c.h"
 
+#include "rng.h"
+
 /* ---- distributions ---------------------------------------------------- */
 
 /* Standard normal CDF Phi(x), via erfc (accurate in both tails). */
@@ -41,25 +43,17 @@ extern double stats_t_quantile(double p, double df);
 
 /* ---- random numbers ------------------------------------------------- */
 
-/* xoshiro256** seeded through splitmix64: same seed, same stream. */
-typedef struct StatsRng
-{
-	uint64		s[4];
-} StatsRng;
-
-extern void stats_rng_seed(StatsRng *rng, uint64 seed);
-extern uint64 stats_rng_next(StatsRng *rng);
-extern double stats_rng_uniform(StatsRng *rng);	/* in (0, 1) */
-extern double stats_rng_normal(StatsRng *rng);
+/* Draws from rng.h's generator (seeded with nf_rng_seed). */
+extern double stats_rng_normal(NfRng *rng);
 /* log of a Gamma(shape, 1) draw (Marsaglia & Tsang 2000), shape > 0 */
-extern double stats_rng_log_gamma(StatsRng *rng, double shape);
+extern double stats_rng_log_gamma(NfRng *rng, double shape);
 
 /*
  * Thompson sampling: one Beta(alpha[i], beta[i]) draw per arm (as two
  * Gamma draws, compared on the log-odds scale so that draws very close to
  * 0 or 1 keep their order); returns the 0-based index of the largest.
  */
-extern int	stats_thompson_pick(StatsRng *rng, int narms,
+extern int	stats_thompson_pick(NfRng *rng, int narms,
 								const double *alpha, const double *beta);
 
 /* ---- test statistics -------------------------------------------------- */

@@ -579,6 +579,18 @@ test_als(void)
 				loss = als_brute_loss(&c, &p, X0, Y0);
 				CHECK(fabs(loss - r0.loss) <= 1e-4 * Max(fabs(loss), 1.0),
 					  "%s k=%d fs=%d: loss %.9g, brute force %.9g", sname, k, fs, r0.loss, loss);
+				{
+					/* the scalar objective (als_model_from_factors' loss) */
+					double	   *ow = xmalloc(sizeof(double) * als_objective_work_doubles(k, NI));
+					double		obj = als_objective(k, NU, NI, X0, Y0, c.user_ptr, c.ev_item,
+													c.ev_w, c.nnz, p.alpha, p.regularization,
+													p.frequency_scaling, ow, NULL);
+
+					CHECK(fabs(obj - loss) <= 1e-9 * Max(fabs(loss), 1.0),
+						  "%s k=%d fs=%d: als_objective %.12g, brute force %.12g",
+						  sname, k, fs, obj, loss);
+					free(ow);
+				}
 
 				/* the same model for any number of threads */
 				for (int ti = 1; ti < (int) lengthof(threads); ti++)
@@ -1040,6 +1052,36 @@ test_vecmath(void)
 static void
 test_stats_math(void)
 {
+	/* AUC (sorts with sort.h): ties count one half */
+	{
+		double		pos[] = {0.9, 0.4, 0.7, 0.4},
+					neg[] = {0.4, 0.1, 0.8},
+					tmp[4];
+
+		/* pairs: 0.9 beats 3; 0.7 beats 2; each 0.4 beats 0.1, ties 0.4 */
+		CHECK(fabs(stats_auc(pos, 4, neg, 3, tmp, NULL) - (3 + 2 + 1.5 + 1.5) / 12.0) < 1e-15,
+			  "auc with ties");
+		CHECK(pos[0] == 0.4 && pos[3] == 0.9 && neg[0] == 0.1, "auc sorts its input");
+	}
+	/* rng.h: the same seed gives the same stream; ranges */
+	{
+		NfRng		a,
+					b;
+		bool		ok = true;
+
+		nf_rng_seed(&a, 42);
+		nf_rng_seed(&b, 42);
+		for (int i = 0; i < 1000; i++)
+		{
+			double		u = nf_rng_u01(&a),
+						o = nf_rng_open01(&b);
+			int			j = nf_rng_int(&a, 7);
+
+			(void) nf_rng_int(&b, 7);
+			ok &= u >= 0 && u < 1 && o > 0 && o < 1 && j >= 0 && j < 7;
+		}
+		CHECK(ok && nf_rng_next(&a) == nf_rng_next(&b), "rng streams and ranges");
+	}
 	CHECK(stats_normal_cdf(0) == 0.5, "Phi(0)");
 	CHECK(fabs(stats_normal_cdf(1.959963984540054) - 0.975) < 1e-15, "Phi(1.96)");
 	CHECK(fabs(stats_normal_quantile(0.975) - 1.959963984540054) < 1e-14, "quantile 0.975");
