@@ -37,7 +37,6 @@
 #include "alsmodel.h"
 #include "pgutil.h"
 
-#define PG_GETARG_ALSMODEL_P(n)	((AlsModelHeader *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
 /* ------------------------------------------------------------------ */
 /* Options                                                             */
@@ -69,8 +68,6 @@ static const AlsOptions AlsDefaults = {
 	.verbose = true,
 };
 
-#define ALS_OPTION_NAMES "factors, iterations, regularization, alpha, solver, cg_steps, seed, threads, regularization_scaling, verbose"
-
 static int
 DefaultThreads(void)
 {
@@ -81,142 +78,49 @@ DefaultThreads(void)
 	return (int) Min(n, ALS_MAX_THREADS);
 }
 
-static void
-OptionError(const char *key, const char *what)
+/* What the options table writes: the options, and the choices' indexes. */
+typedef struct AlsOptionTarget
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("als_train option \"%s\" must be %s", key, what)));
-}
+	AlsOptions	o;
+	int			solver;			/* index in AlsSolvers */
+	int			scaling;		/* index in AlsScalings */
+} AlsOptionTarget;
 
-/* The value of a JSON number as text without trailing zeros. */
-static char *
-NumericText(JsonbValue *v, const char *key, const char *what)
-{
-	if (v->type != jbvNumeric)
-		OptionError(key, what);
-	return numeric_normalize(v->val.numeric);
-}
+static const char *const AlsSolvers[] = {"cg", "cholesky", NULL};
+static const char *const AlsScalings[] = {"none", "frequency", NULL};
 
-static int64
-OptInt(JsonbValue *v, const char *key, int64 lo, int64 hi)
-{
-	char		what[128];
-	char	   *s,
-			   *end;
-	long long	x;
+#define ALS_OPT(field)	offsetof(AlsOptionTarget, field)
 
-	snprintf(what, sizeof(what), "an integer between " INT64_FORMAT " and " INT64_FORMAT, lo, hi);
-	s = NumericText(v, key, what);
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || x < lo || x > hi)
-		OptionError(key, what);
-	return (int64) x;
-}
-
-static double
-OptReal(JsonbValue *v, const char *key, double lo, bool lo_open, double hi)
-{
-	char		what[128];
-	char	   *s,
-			   *end;
-	double		x;
-
-	snprintf(what, sizeof(what), "a number %s %g and at most %g",
-			 lo_open ? "greater than" : "at least", lo, hi);
-	s = NumericText(v, key, what);
-	errno = 0;
-	x = strtod(s, &end);
-	if (*end != '\0' || end == s || !isfinite(x) ||
-		(lo_open ? !(x > lo) : !(x >= lo)) || !(x <= hi))
-		OptionError(key, what);
-	return x;
-}
-
-/* Index of the string value in choices[] (NULL-terminated). */
-static int
-OptChoice(JsonbValue *v, const char *key, const char *const *choices, const char *what)
-{
-	if (v->type == jbvString)
-		for (int c = 0; choices[c]; c++)
-			if (strlen(choices[c]) == (size_t) v->val.string.len &&
-				memcmp(choices[c], v->val.string.val, v->val.string.len) == 0)
-				return c;
-	OptionError(key, what);
-	return -1;					/* not reached */
-}
+static const NfOption AlsOptionTable[] = {
+	{"factors", NF_OPT_INT32, 1, ALS_MAX_FACTORS, false, NULL, ALS_OPT(o.p.factors)},
+	{"iterations", NF_OPT_INT32, 0, ALS_MAX_ITERATIONS, false, NULL, ALS_OPT(o.p.iterations)},
+	{"regularization", NF_OPT_REAL, 0, 1e6, true, NULL, ALS_OPT(o.p.regularization)},
+	{"alpha", NF_OPT_REAL, 0, 1e6, false, NULL, ALS_OPT(o.p.alpha)},
+	{"solver", NF_OPT_CHOICE, 0, 0, false, AlsSolvers, ALS_OPT(solver)},
+	{"cg_steps", NF_OPT_INT32, 1, 1000, false, NULL, ALS_OPT(o.p.cg_steps)},
+	{"seed", NF_OPT_INT64, 0, 0, false, NULL, ALS_OPT(o.p.seed)},
+	{"threads", NF_OPT_INT32, 1, ALS_MAX_THREADS, false, NULL, ALS_OPT(o.threads)},
+	{"regularization_scaling", NF_OPT_CHOICE, 0, 0, false, AlsScalings, ALS_OPT(scaling)},
+	{"verbose", NF_OPT_BOOL, 0, 0, false, NULL, ALS_OPT(o.verbose)},
+};
 
 /* Parse the options object (NULL: all defaults) into *o. */
 static void
 ParseOptions(Jsonb *jb, AlsOptions *o)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
+	AlsOptionTarget t;
 
 	*o = AlsDefaults;
 	o->threads = DefaultThreads();
 	if (jb == NULL)
 		return;
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("als_train options must be a JSON object"),
-				 errhint("For example: '{\"factors\": 64, \"iterations\": 15}'.")));
-
-	it = JsonbIteratorInit(&jb->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		JsonbValue	val;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		r = JsonbIteratorNext(&it, &val, true);
-		Assert(r == WJB_VALUE);
-
-		if (strcmp(key, "factors") == 0)
-			o->p.factors = (int) OptInt(&val, key, 1, ALS_MAX_FACTORS);
-		else if (strcmp(key, "iterations") == 0)
-			o->p.iterations = (int) OptInt(&val, key, 0, ALS_MAX_ITERATIONS);
-		else if (strcmp(key, "regularization") == 0)
-			o->p.regularization = OptReal(&val, key, 0, true, 1e6);
-		else if (strcmp(key, "alpha") == 0)
-			o->p.alpha = OptReal(&val, key, 0, false, 1e6);
-		else if (strcmp(key, "cg_steps") == 0)
-			o->p.cg_steps = (int) OptInt(&val, key, 1, 1000);
-		else if (strcmp(key, "seed") == 0)
-			o->p.seed = OptInt(&val, key, PG_INT64_MIN, PG_INT64_MAX);
-		else if (strcmp(key, "threads") == 0)
-			o->threads = (int) OptInt(&val, key, 1, ALS_MAX_THREADS);
-		else if (strcmp(key, "solver") == 0)
-		{
-			static const char *const solvers[] = {"cg", "cholesky", NULL};
-
-			o->p.solver = OptChoice(&val, key, solvers, "\"cg\" or \"cholesky\"") == 0 ?
-				ALS_SOLVER_CG : ALS_SOLVER_CHOLESKY;
-		}
-		else if (strcmp(key, "regularization_scaling") == 0)
-		{
-			static const char *const scalings[] = {"none", "frequency", NULL};
-
-			o->p.frequency_scaling =
-				OptChoice(&val, key, scalings, "\"none\" or \"frequency\"") == 1;
-		}
-		else if (strcmp(key, "verbose") == 0)
-		{
-			if (val.type != jbvBool)
-				OptionError(key, "true or false");
-			o->verbose = val.val.boolean;
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unrecognized als_train option \"%s\"", key),
-					 errhint("Valid options are: " ALS_OPTION_NAMES ".")));
-	}
+	t.o = *o;
+	t.solver = o->p.solver == ALS_SOLVER_CG ? 0 : 1;
+	t.scaling = o->p.frequency_scaling ? 1 : 0;
+	nf_parse_options(jb, "als_train", AlsOptionTable, lengthof(AlsOptionTable), &t);
+	*o = t.o;
+	o->p.solver = t.solver == 0 ? ALS_SOLVER_CG : ALS_SOLVER_CHOLESKY;
+	o->p.frequency_scaling = t.scaling == 1;
 }
 
 /*
@@ -307,14 +211,6 @@ SameOptions(const Jsonb *a, const Jsonb *b)
 	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
 }
 
-static void
-OptionsMismatch(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("als_train options must be the same for every row")));
-}
-
 PG_FUNCTION_INFO_V1(als_train_trans);
 Datum
 als_train_trans(PG_FUNCTION_ARGS)
@@ -346,7 +242,7 @@ als_train_trans(PG_FUNCTION_ARGS)
 			st->options_set = true;
 		}
 		else if (!SameOptions(st->options, opt))
-			OptionsMismatch();
+			nf_options_differ("als_train");
 	}
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
@@ -403,7 +299,7 @@ als_train_combine(PG_FUNCTION_ARGS)
 			s1->options_set = true;
 		}
 		else if (!SameOptions(s1->options, s2->options))
-			OptionsMismatch();
+			nf_options_differ("als_train");
 	}
 	if (s2->n > 0)
 	{
@@ -602,7 +498,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	ParseOptions(st->options, &opt);
 	if (st->nskipped > 0)
 		ereport(NOTICE,
-				(errmsg("als_train skipped " INT64_FORMAT " of " INT64_FORMAT " rows with a NULL user_id, item_id or weight",
+				(errmsg("als_train skipped " INT64_FORMAT " of " INT64_FORMAT " rows with a null user_id, item_id or weight",
 						st->nskipped, st->nskipped + st->n)));
 
 	run.opt = &opt;

@@ -129,19 +129,18 @@ als_data_size(const AlsModelHeader *m)
  * 0, regularization greater than 0, confidences 1 + alpha |w| within real,
  * options NUL-terminated printable ASCII padded with zeros.  Returns NULL
  * when valid, otherwise a static string saying what is wrong.  Pure C; the
- * options' JSON content is checked by als_model_validate.
+ * options' JSON content is checked by als_model_validate (alsmodel_io.h).
  */
 extern const char *als_model_check(const AlsModelHeader *m, Size size);
 
-/*
- * The whole check of an untrusted value (als_model_check, then the options
- * as a JSON object that agrees with the header); ereports ERROR with
- * SQLSTATE code ("invalid nfrec.als_model value: ...") when invalid.
- * Backend only.
- */
-extern void als_model_validate(const AlsModelHeader *m, Size size, int code);
-
 /* Row of an id in a sorted id array, or -1. */
 extern int32 als_find_id(const int64 *ids, int32 n, int64 id);
+
+/*
+ * Detoasted model argument (SQL glue only: needs fmgr.h).  The value is
+ * trusted: it was checked on input (als_model_validate).
+ */
+#define DatumGetAlsModelP(d)	((AlsModelHeader *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_ALSMODEL_P(n)	DatumGetAlsModelP(PG_GETARG_DATUM(n))
 
 #endif

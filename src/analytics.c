@@ -18,6 +18,7 @@
 #include "utils/timestamp.h"
 
 #include "churnwin.h"
+#include "pgutil.h"
 
 #define CHURNWIN_MAX_WINDOW 3660
 
@@ -27,14 +28,6 @@ typedef struct ChurnWinState
 	const int32 *date;			/* the as_of of each row */
 	ChurnWinRow *row;
 } ChurnWinState;
-
-static void
-BadArg(const char *msg)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s", msg)));
-}
 
 /* a one-dimensional date[] without NULLs, strictly ascending */
 static int
@@ -57,7 +50,7 @@ AscendingDates(ArrayType *a, const char *what, int32 **out)
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL", what)));
+					 errmsg("%s must not contain null elements", what)));
 		d = DatumGetDateADT(elems[i]);
 		if (DATE_NOT_FINITE(d))
 			ereport(ERROR,
@@ -122,10 +115,8 @@ churn_windows(PG_FUNCTION_ARGS)
 			elog(ERROR, "return type must be a row type");
 		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
 
-		if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("dates and window_days must not be NULL")));
+		nf_arg_not_null(fcinfo, 4, "dates");
+		nf_arg_not_null(fcinfo, 5, "window_days");
 		w = PG_GETARG_INT32(5);
 		if (w < 1 || w > CHURNWIN_MAX_WINDOW)
 			ereport(ERROR,
@@ -145,7 +136,9 @@ churn_windows(PG_FUNCTION_ARGS)
 						nl;
 
 			if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-				BadArg("days, vals and last_play must be all NULL or all given");
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("days, vals and last_play must be all null or all given")));
 			n = AscendingDates(PG_GETARG_ARRAYTYPE_P(0), "days", &day);
 
 			va = PG_GETARG_ARRAYTYPE_P(1);
@@ -166,7 +159,7 @@ churn_windows(PG_FUNCTION_ARGS)
 				if (nulls[i])
 					ereport(ERROR,
 							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							 errmsg("vals must not contain NULL")));
+							 errmsg("vals must not contain null elements")));
 				val[i] = DatumGetFloat8(elems[i]);
 				if (isnan(val[i]) || isinf(val[i]))
 					ereport(ERROR,

@@ -158,33 +158,6 @@ NumericFromText(const char *s)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
-/* Set up a materialize-mode SRF; returns the tuplestore. */
-static Tuplestorestate *
-BeginMaterialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext old;
-	Tuplestorestate *ts;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	*tupdesc = CreateTupleDescCopy(*tupdesc);
-	ts = tuplestore_begin_heap(true, false, work_mem);
-	MemoryContextSwitchTo(old);
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = ts;
-	rsinfo->setDesc = *tupdesc;
-	return ts;
-}
-
 /* ------------------------------------------------------------------ */
 /* titles                                                              */
 /* ------------------------------------------------------------------ */
@@ -196,7 +169,7 @@ Datum
 demo_titles(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Tuplestorestate *ts = BeginMaterialize(fcinfo, &tupdesc);
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
 	DemoCatalog cat;
 	DateADT		day0 = SetupCatalog(fcinfo, false, &cat);
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -259,7 +232,7 @@ Datum
 demo_users(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Tuplestorestate *ts = BeginMaterialize(fcinfo, &tupdesc);
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
 	DemoCatalog cat;
 	DateADT		day0 = SetupCatalog(fcinfo, true, &cat);
 	DemoScratch scratch;

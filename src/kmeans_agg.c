@@ -33,11 +33,11 @@ enum
 	NUM_KMEANS_OPTS
 };
 
-static const StatsOptionSpec kmeans_opts[NUM_KMEANS_OPTS] = {
-	{"seed", STATS_OPT_INT64, 0, 0, false, "an integer (bigint)"},
-	{"max_iter", STATS_OPT_INT, 1, 100000, false, "an integer between 1 and 100000"},
-	{"tol", STATS_OPT_FLOAT, 0.0, 1e300, false, "a number >= 0"},
-	{"n_init", STATS_OPT_INT, 1, 1000, false, "an integer between 1 and 1000"},
+static const NfOption kmeans_opts[NUM_KMEANS_OPTS] = {
+	{"seed", NF_OPT_INT64, 0, 0, false, NULL, STATS_OPT_I(OPT_SEED)},
+	{"max_iter", NF_OPT_INT64, 1, 100000, false, NULL, STATS_OPT_I(OPT_MAX_ITER)},
+	{"tol", NF_OPT_REAL, 0.0, 1e300, false, NULL, STATS_OPT_F(OPT_TOL)},
+	{"n_init", NF_OPT_INT64, 1, 1000, false, NULL, STATS_OPT_I(OPT_N_INIT)},
 };
 
 typedef struct KmeansState
@@ -54,20 +54,16 @@ KmeansStateNew(MemoryContext cxt)
 
 	stats_rows_init(&st->rows, cxt, false);
 	st->opts.v[OPT_SEED].i = 0;
-	st->opts.v[OPT_MAX_ITER].f = 300;
+	st->opts.v[OPT_MAX_ITER].i = 300;
 	st->opts.v[OPT_TOL].f = 1e-4;
-	st->opts.v[OPT_N_INIT].f = KMEANS_DEFAULT_N_INIT;
+	st->opts.v[OPT_N_INIT].i = KMEANS_DEFAULT_N_INIT;
 	return st;
 }
 
 static void
 CheckK(KmeansState *st, int32 k)
 {
-	if (k < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is %d.", k)));
+	nf_check_count(k, "k");
 	if (st->k == 0)
 		st->k = k;
 	else if (st->k != k)
@@ -89,10 +85,7 @@ kmeans_accum(PG_FUNCTION_ARGS)
 		elog(ERROR, "kmeans_accum called in non-aggregate context");
 	st = PG_ARGISNULL(0) ? KmeansStateNew(aggcxt) : (KmeansState *) PG_GETARG_POINTER(0);
 
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k of kmeans must not be null")));
+	nf_arg_not_null(fcinfo, 2, "k");
 	CheckK(st, PG_GETARG_INT32(2));
 
 	if (PG_NARGS() > 3)
@@ -213,9 +206,9 @@ kmeans_final(PG_FUNCTION_ARGS)
 	pr.d = d;
 	pr.k = st->k;
 	pr.seed = (uint64) st->opts.v[OPT_SEED].i;
-	pr.max_iter = (int) st->opts.v[OPT_MAX_ITER].f;
+	pr.max_iter = (int) st->opts.v[OPT_MAX_ITER].i;
 	pr.tol = st->opts.v[OPT_TOL].f;
-	pr.n_init = (int) st->opts.v[OPT_N_INIT].f;
+	pr.n_init = (int) st->opts.v[OPT_N_INIT].i;
 	res.centroids = palloc(sizeof(double) * pr.k * d);
 	kmeans_fit(&pr, &res,
 			   MemoryContextAllocHuge(CurrentMemoryContext,
@@ -243,10 +236,7 @@ closest_centroid(PG_FUNCTION_ARGS)
 				 errdetail_plural("The array has %d dimension.", "The array has %d dimensions.",
 								  ARR_NDIM(c), ARR_NDIM(c)),
 				 errhint("Pass the k x d array returned by nfrec.kmeans.")));
-	if (ARR_HASNULL(c) && array_contains_nulls(c))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("centroids must not contain null elements")));
+	nf_array_no_nulls(c, "centroids");
 	k = ARR_DIMS(c)[0];
 	d = ARR_DIMS(c)[1];
 	cv = (const double *) ARR_DATA_PTR(c);

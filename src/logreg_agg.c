@@ -34,10 +34,10 @@ enum
 	NUM_LOGREG_OPTS
 };
 
-static const StatsOptionSpec logreg_opts[NUM_LOGREG_OPTS] = {
-	{"l2", STATS_OPT_FLOAT, 0.0, 1e300, false, "a number >= 0"},
-	{"max_iter", STATS_OPT_INT, 1, 10000, false, "an integer between 1 and 10000"},
-	{"tol", STATS_OPT_FLOAT, 0.0, 1.0, true, "a number > 0 and <= 1"},
+static const NfOption logreg_opts[NUM_LOGREG_OPTS] = {
+	{"l2", NF_OPT_REAL, 0.0, 1e300, false, NULL, STATS_OPT_F(OPT_L2)},
+	{"max_iter", NF_OPT_INT64, 1, 10000, false, NULL, STATS_OPT_I(OPT_MAX_ITER)},
+	{"tol", NF_OPT_REAL, 0.0, 1.0, true, NULL, STATS_OPT_F(OPT_TOL)},
 };
 
 typedef struct LogregState
@@ -54,7 +54,7 @@ LogregStateNew(MemoryContext cxt)
 
 	stats_rows_init(&st->rows, cxt, true);
 	st->opts.v[OPT_L2].f = 0.0;
-	st->opts.v[OPT_MAX_ITER].f = 25;
+	st->opts.v[OPT_MAX_ITER].i = 25;
 	st->opts.v[OPT_TOL].f = 1e-10;
 	return st;
 }
@@ -174,7 +174,7 @@ logreg_train_final(PG_FUNCTION_ARGS)
 	pr.n = st->rows.n;
 	pr.nfeat = st->rows.dim;
 	pr.l2 = st->opts.v[OPT_L2].f;
-	pr.max_iter = (int) st->opts.v[OPT_MAX_ITER].f;
+	pr.max_iter = (int) st->opts.v[OPT_MAX_ITER].i;
 	pr.tol = st->opts.v[OPT_TOL].f;
 	p = pr.nfeat + 1;
 

@@ -53,10 +53,7 @@ ComputeRankMetrics(FunctionCallInfo fcinfo, RankMetrics *m)
 	int			nrec,
 				nrel;
 
-	if (k < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1, not %d", k)));
+	nf_check_count(k, "k");
 	nrec = IdList(reca, "recommended", &rec);
 	nrel = IdList(rela, "relevant", &rel);
 	nrel = metrics_sort_unique(rel, nrel);
@@ -225,7 +222,7 @@ tally_add_weighted(PG_FUNCTION_ARGS)
 		if (!isfinite(w) || w < 0.0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("plays must be a finite number >= 0, not %g", w)));
+					 errmsg("plays must be a finite number that is not negative, not %g", w)));
 		TallyAdd(t, PG_GETARG_INT64(1), w);
 	}
 	PG_RETURN_POINTER(t);

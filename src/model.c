@@ -104,50 +104,6 @@ nf_model_init(void)
 							   NULL, NULL, NULL);
 }
 
-Tuplestorestate *
-nf_begin_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext old;
-	Tuplestorestate *ts;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("materialize mode required, but it is not allowed in this context")));
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	ts = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = ts;
-	rsinfo->setDesc = *tupdesc;
-	MemoryContextSwitchTo(old);
-	return ts;
-}
-
-int
-nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what)
-{
-	int			n;
-
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	n = PG_GETARG_INT32(argno);
-	if (n < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be at least 1, not %d", what, n)));
-	return n;
-}
-
 /* The caller's identity, saved while a registry query runs as its owner. */
 typedef struct RegistryUser
 {
@@ -1032,10 +988,7 @@ similar_titles(PG_FUNCTION_ARGS)
 	/* 0.1.0's declaration has no min_support: every title qualifies */
 	if (PG_NARGS() > 3)
 	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("min_support must not be null")));
+		nf_arg_not_null(fcinfo, 3, "min_support");
 		min_support = PG_GETARG_INT32(3);
 		if (min_support < 0)
 			ereport(ERROR,

@@ -15,19 +15,10 @@
 #include "utils/tuplestore.h"
 
 #include "alsmodel.h"
-
-#define DatumGetAlsModelP(d)	((AlsModelHeader *) PG_DETOAST_DATUM(d))
-#define PG_GETARG_ALSMODEL_P(n)	DatumGetAlsModelP(PG_GETARG_DATUM(n))
+#include "pgutil.h"			/* nf_begin_srf, nf_check_n */
 
 /* _PG_init hook: defines the nfrec.model setting */
 extern void nf_model_init(void);
-
-/*
- * Start a materialized set-returning function: checks the call context,
- * creates the tuplestore in the per-query context and returns it; *tupdesc
- * is the result row type.
- */
-extern Tuplestorestate *nf_begin_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
 
 /*
  * The title side of a model as serving sees it: item factors, Gram matrix
@@ -107,8 +98,5 @@ extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
 
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
-
-/* n argument of the ranking functions: NULL or < 1 is an error */
-extern int	nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what);
 
 #endif

@@ -25,6 +25,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "alsmodel_io.h"
 #include "model.h"
 #include "pgutil.h"
 
@@ -59,15 +60,6 @@ CmpEvent(const void *a, const void *b)
 	if (x->u != y->u)
 		return x->u < y->u ? -1 : 1;
 	return (x->i > y->i) - (x->i < y->i);
-}
-
-static void
-NotNull(FunctionCallInfo fcinfo, int argno, const char *what)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
 }
 
 /* A one-dimensional id array (may be empty when allow_empty). */
@@ -109,10 +101,7 @@ FactorMatrix(ArrayType *a, const char *what, const char *idwhat, int rows, int *
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must be a two-dimensional array", what),
 				 errdetail("Factors are given as one row per id: %s[i][1..factors].", what)));
-	if (ARR_HASNULL(a) && array_contains_nulls(a))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain null elements", what)));
+	nf_array_no_nulls(a, what);
 	if (ARR_DIMS(a)[0] != rows)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -192,7 +181,7 @@ CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what, bool positive
 {
 	double		v;
 
-	NotNull(fcinfo, argno, what);
+	nf_arg_not_null(fcinfo, argno, what);
 	v = PG_GETARG_FLOAT8(argno);
 	if (!isfinite(v) || v < 0.0 || (positive && v == 0.0))
 		ereport(ERROR,
@@ -260,13 +249,13 @@ als_model_from_factors(PG_FUNCTION_ARGS)
 	Size		optlen,
 				total;
 
-	NotNull(fcinfo, 0, "user_ids");
-	NotNull(fcinfo, 1, "user_factors");
-	NotNull(fcinfo, 2, "title_ids");
-	NotNull(fcinfo, 3, "title_factors");
+	nf_arg_not_null(fcinfo, 0, "user_ids");
+	nf_arg_not_null(fcinfo, 1, "user_factors");
+	nf_arg_not_null(fcinfo, 2, "title_ids");
+	nf_arg_not_null(fcinfo, 3, "title_factors");
 	alpha = CheckedParam(fcinfo, 7, "alpha", false);
 	lambda = CheckedParam(fcinfo, 8, "regularization", true);
-	NotNull(fcinfo, 9, "regularization_scaling");
+	nf_arg_not_null(fcinfo, 9, "regularization_scaling");
 	scaling = text_to_cstring(PG_GETARG_TEXT_PP(9));
 	if (strcmp(scaling, "none") != 0 && strcmp(scaling, "frequency") != 0)
 		ereport(ERROR,

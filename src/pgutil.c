@@ -3,11 +3,17 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 
 #include "pgutil.h"
 
@@ -27,10 +33,7 @@ nf_vector_array(ArrayType *a, Oid elemtype, const char *what, void **data)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must be a one-dimensional array", what),
 				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
-	if (ARR_HASNULL(a) && array_contains_nulls(a))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain null elements", what)));
+	nf_array_no_nulls(a, what);
 	n = ARR_DIMS(a)[0];
 	*data = ARR_DATA_PTR(a);
 	return n;
@@ -113,4 +116,241 @@ nf_excerpt(const char *s, int len, int maxchars)
 	if (keep >= len)
 		return pnstrdup(s, len);
 	return psprintf("%s...", pnstrdup(s, keep));
+}
+
+/* ---- arguments ---------------------------------------------------------- */
+
+void
+nf_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+}
+
+void
+nf_check_count(int64 n, const char *what)
+{
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1, not " INT64_FORMAT, what, n)));
+}
+
+int
+nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	int			n;
+
+	nf_arg_not_null(fcinfo, argno, what);
+	n = PG_GETARG_INT32(argno);
+	nf_check_count(n, what);
+	return n;
+}
+
+void
+nf_array_no_nulls(ArrayType *a, const char *what)
+{
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain null elements", what)));
+}
+
+/* ---- set-returning functions -------------------------------------------- */
+
+Tuplestorestate *
+nf_begin_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	MemoryContext old;
+	TupleDesc	td;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->setDesc = CreateTupleDescCopy(td);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
+#endif
+	*tupdesc = rsinfo->setDesc;
+	return rsinfo->setResult;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static char *
+OptionNames(const NfOption *table, int ntable)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int i = 0; i < ntable; i++)
+		appendStringInfo(&s, "%s%s", i > 0 ? ", " : "", table[i].name);
+	return s.data;
+}
+
+/* What a valid value of the option is, for the error message. */
+static char *
+OptionWants(const NfOption *o)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	switch (o->type)
+	{
+		case NF_OPT_INT32:
+		case NF_OPT_INT64:
+			if (o->type == NF_OPT_INT64 && o->min == o->max)
+				appendStringInfoString(&s, "an integer");
+			else
+				appendStringInfo(&s, "an integer between %.0f and %.0f", o->min, o->max);
+			break;
+		case NF_OPT_REAL:
+			appendStringInfo(&s, "a number %s %g", o->min_open ? "greater than" : "at least",
+							 o->min);
+			if (o->max < 1e300)
+				appendStringInfo(&s, " and at most %g", o->max);
+			break;
+		case NF_OPT_BOOL:
+			appendStringInfoString(&s, "true or false");
+			break;
+		case NF_OPT_CHOICE:
+			for (int c = 0; o->choices[c]; c++)
+				appendStringInfo(&s, "%s\"%s\"",
+								 c == 0 ? "" : (o->choices[c + 1] ? ", " : " or "),
+								 o->choices[c]);
+			break;
+	}
+	return s.data;
+}
+
+static void BadOption(const char *funcname, const char *key, const NfOption *o) pg_attribute_noreturn();
+
+static void
+BadOption(const char *funcname, const char *key, const NfOption *o)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s option \"%s\" must be %s", funcname, key, OptionWants(o))));
+}
+
+/* Store the value v of option o at target, or ERROR. */
+static void
+SetOption(const char *funcname, const char *key, const NfOption *o,
+		  JsonbValue *v, char *target)
+{
+	char	   *s,
+			   *end;
+
+	if (o->type == NF_OPT_BOOL)
+	{
+		if (v->type != jbvBool)
+			BadOption(funcname, key, o);
+		*(bool *) (target + o->offset) = v->val.boolean;
+		return;
+	}
+	if (o->type == NF_OPT_CHOICE)
+	{
+		if (v->type == jbvString)
+			for (int c = 0; o->choices[c]; c++)
+				if (strlen(o->choices[c]) == (size_t) v->val.string.len &&
+					memcmp(o->choices[c], v->val.string.val, v->val.string.len) == 0)
+				{
+					*(int *) (target + o->offset) = c;
+					return;
+				}
+		BadOption(funcname, key, o);
+	}
+	if (v->type != jbvNumeric)
+		BadOption(funcname, key, o);
+	/* the number as text without trailing zeros: 1e3 and 1000.0 are 1000 */
+	s = numeric_normalize(v->val.numeric);
+	errno = 0;
+	if (o->type == NF_OPT_REAL)
+	{
+		double		x = strtod(s, &end);
+
+		if (*end != '\0' || end == s || !isfinite(x) ||
+			(o->min_open ? !(x > o->min) : !(x >= o->min)) ||
+			(o->max < 1e300 && !(x <= o->max)))
+			BadOption(funcname, key, o);
+		*(double *) (target + o->offset) = x;
+	}
+	else
+	{
+		long long	x = strtoll(s, &end, 10);
+
+		if (errno != 0 || *end != '\0' || end == s ||
+			((o->type == NF_OPT_INT32 || o->min != o->max) &&
+			 ((double) x < o->min || (double) x > o->max)))
+			BadOption(funcname, key, o);
+		if (o->type == NF_OPT_INT32)
+			*(int *) (target + o->offset) = (int) x;
+		else
+			*(int64 *) (target + o->offset) = (int64) x;
+	}
+}
+
+void
+nf_parse_options(Jsonb *opts, const char *funcname,
+				 const NfOption *table, int ntable, void *target)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (!JB_ROOT_IS_OBJECT(opts) || JB_ROOT_IS_SCALAR(opts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s options must be a JSON object", funcname),
+				 errhint("Valid options are: %s.", OptionNames(table, ntable))));
+
+	it = JsonbIteratorInit(&opts->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		const NfOption *o = NULL;
+		char	   *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		/* the key as it may appear in a message: a few characters at most */
+		key = nf_excerpt(v.val.string.val, v.val.string.len, NF_EXCERPT_CHARS);
+		for (int i = 0; i < ntable; i++)
+			if (strlen(table[i].name) == (size_t) v.val.string.len &&
+				memcmp(table[i].name, v.val.string.val, v.val.string.len) == 0)
+				o = &table[i];
+		if (o == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized %s option \"%s\"", funcname, key),
+					 errhint("Valid options are: %s.", OptionNames(table, ntable))));
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		if (v.type != jbvNull)
+			SetOption(funcname, key, o, &v, (char *) target);
+	}
+}
+
+void
+nf_options_differ(const char *funcname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s options must be the same in every row", funcname)));
 }

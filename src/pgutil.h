@@ -5,7 +5,74 @@
 #define NFREC_PGUTIL_H
 
 #include "postgres.h"
+
+#include "fmgr.h"
 #include "utils/array.h"
+#include "utils/jsonb.h"
+#include "utils/tuplestore.h"
+
+/* ---- arguments ---------------------------------------------------------- */
+
+/* ERROR (null_value_not_allowed) "<what> must not be null" if argument argno is NULL. */
+extern void nf_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/*
+ * A count argument (n, k): not NULL and at least 1, else ERROR
+ * "<what> must be at least 1, not <n>" (invalid_parameter_value).
+ */
+extern int	nf_check_n(FunctionCallInfo fcinfo, int argno, const char *what);
+/* The same check of a value already read. */
+extern void nf_check_count(int64 n, const char *what);
+
+/* ERROR "<what> must not contain null elements" if the array has a NULL. */
+extern void nf_array_no_nulls(ArrayType *a, const char *what);
+
+/* ---- set-returning functions -------------------------------------------- */
+
+/*
+ * Set up a materialize-mode set-returning function (InitMaterializedSRF on
+ * PostgreSQL 15 and later, the same by hand before): returns the
+ * tuplestore to fill and sets *tupdesc to its row type.
+ */
+extern Tuplestorestate *nf_begin_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
+
+/* ---- options ------------------------------------------------------------ */
+
+/*
+ * One table-driven parser for the jsonb options of every function (in the
+ * spirit of postgres_fdw's option.c): each entry names an option, its
+ * type and limits, and where its value goes in the caller's struct.  A
+ * JSON null keeps the value already there (the default).  Errors, all
+ * invalid_parameter_value:
+ *   <func> options must be a JSON object               (hint: valid options)
+ *   unrecognized <func> option "<key>"                 (hint: valid options)
+ *   <func> option "<key>" must be <description>        (from the entry)
+ */
+typedef enum NfOptionType
+{
+	NF_OPT_INT32,				/* int; integral, within [min, max] */
+	NF_OPT_INT64,				/* int64; integral, within [min, max] unless min == max */
+	NF_OPT_REAL,				/* double; finite, within [min, max] (see min_open) */
+	NF_OPT_BOOL,				/* bool */
+	NF_OPT_CHOICE				/* int: index of the string in choices[] */
+} NfOptionType;
+
+typedef struct NfOption
+{
+	const char *name;
+	NfOptionType type;
+	double		min;
+	double		max;			/* REAL: 1e300 or more means no upper limit */
+	bool		min_open;		/* REAL: the value must be greater than min */
+	const char *const *choices; /* CHOICE: NULL-terminated */
+	Size		offset;			/* of the value in the target struct */
+} NfOption;
+
+extern void nf_parse_options(Jsonb *opts, const char *funcname,
+							 const NfOption *table, int ntable, void *target);
+
+/* ERROR "<func> options must be the same in every row" (aggregates) */
+extern void nf_options_differ(const char *funcname) pg_attribute_noreturn();
 
 /*
  * Check that an array is usable as a dense vector of the given element type:

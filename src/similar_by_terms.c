@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
+#include "pgutil.h"
 #include "termdict.h"
 #include "termsim.h"
 #include "termvec.h"
@@ -173,7 +174,6 @@ PG_FUNCTION_INFO_V1(similar_by_terms);
 Datum
 similar_by_terms(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo;
 	TupleDesc	tupdesc;
 	Tuplestorestate *tupstore;
 	MemoryContext cxt;
@@ -195,23 +195,16 @@ similar_by_terms(PG_FUNCTION_ARGS)
 	double	   *out_score;
 	int32	   *out_count;
 
-	rsinfo = termvec_begin_materialize(fcinfo);
-	tupstore = rsinfo->setResult;
-	tupdesc = rsinfo->setDesc;
+	tupstore = nf_begin_srf(fcinfo, &tupdesc);
 
-	for (int a = 0; a < 4; a++)
-		if (PG_ARGISNULL(a))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("catalog, n, id_column and vector_column must not be null")));
+	nf_arg_not_null(fcinfo, 0, "catalog");
+	nf_arg_not_null(fcinfo, 1, "n");
+	nf_arg_not_null(fcinfo, 2, "id_column");
+	nf_arg_not_null(fcinfo, 3, "vector_column");
 	relid = PG_GETARG_OID(0);
 	n = PG_GETARG_INT32(1);
 	nthreads = PG_ARGISNULL(5) ? 1 : PG_GETARG_INT32(5);
-	if (n < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n must be at least 1"),
-				 errdetail("n is %d.", n)));
+	nf_check_count(n, "n");
 	if (nthreads < 1 || nthreads > 64)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -219,105 +219,16 @@ stats_check_interrupts(void)
  * Options
  * --------------------------------------------------------------------- */
 
-static char *
-OptionNames(const StatsOptionSpec *specs, int nspecs)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (int i = 0; i < nspecs; i++)
-		appendStringInfo(&s, "%s%s", i > 0 ? ", " : "", specs[i].name);
-	return s.data;
-}
-
-void
-stats_parse_options(Jsonb *opts, const char *funcname,
-					const StatsOptionSpec *specs, int nspecs,
-					StatsOptionValue *values)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-
-	if (!JB_ROOT_IS_OBJECT(opts))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options of %s must be a JSON object", funcname),
-				 errhint("Valid options are: %s.", OptionNames(specs, nspecs))));
-
-	it = JsonbIteratorInit(&opts->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		const StatsOptionSpec *spec = NULL;
-		int			idx = -1;
-		double		f;
-		bool		bad;
-
-		if (tok != WJB_KEY)
-			continue;
-		/* the key as it may appear in a message: a few characters at most */
-		key = nf_excerpt(v.val.string.val, v.val.string.len, NF_EXCERPT_CHARS);
-		for (int i = 0; i < nspecs; i++)
-			if (strlen(specs[i].name) == (size_t) v.val.string.len &&
-				memcmp(specs[i].name, v.val.string.val, v.val.string.len) == 0)
-			{
-				spec = &specs[i];
-				idx = i;
-			}
-		if (spec == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown option \"%s\" for %s", key, funcname),
-					 errhint("Valid options are: %s.", OptionNames(specs, nspecs))));
-
-		tok = JsonbIteratorNext(&it, &v, true);
-		Assert(tok == WJB_VALUE);
-		if (v.type == jbvNull)
-			continue;
-		if (v.type != jbvNumeric)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" of %s must be a number", key, funcname)));
-
-		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-											   NumericGetDatum(v.val.numeric)));
-		/* range: [min, max] (min excluded if so marked); integers, integral */
-		if (spec->kind == STATS_OPT_INT64)
-			bad = f < -9.2233720368547758e18 || f >= 9.2233720368547758e18;
-		else
-			bad = f < spec->min || f > spec->max || (spec->min_exclusive && f <= spec->min);
-		if (isnan(f) || bad || (spec->kind != STATS_OPT_FLOAT && f != floor(f)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" of %s must be %s", key, funcname,
-							spec->range_text)));
-		if (spec->kind == STATS_OPT_INT64)
-			values[idx].i = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-															  NumericGetDatum(v.val.numeric)));
-		else
-			values[idx].f = f;
-	}
-}
-
-static void
-OptionsDiffer(const char *funcname)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("options of %s must be the same in every row", funcname)));
-}
-
 void
 stats_agg_options_row(StatsAggOptions *o, Jsonb *opts, MemoryContext cxt,
-					  const char *funcname, const StatsOptionSpec *specs, int nspecs)
+					  const char *funcname, const NfOption *table, int ntable)
 {
-	Assert(nspecs <= STATS_MAX_OPTIONS);
+	Assert(ntable <= STATS_MAX_OPTIONS);
 	if (!o->seen)
 	{
 		if (opts)
 		{
-			stats_parse_options(opts, funcname, specs, nspecs, o->v);
+			nf_parse_options(opts, funcname, table, ntable, o->v);
 			o->json = MemoryContextAlloc(cxt, VARSIZE(opts));
 			memcpy(o->json, opts, VARSIZE(opts));
 		}
@@ -326,7 +237,7 @@ stats_agg_options_row(StatsAggOptions *o, Jsonb *opts, MemoryContext cxt,
 	else if ((opts == NULL) != (o->json == NULL) ||
 			 (opts && (VARSIZE(opts) != VARSIZE(o->json) ||
 					   memcmp(opts, o->json, VARSIZE(opts)) != 0)))
-		OptionsDiffer(funcname);
+		nf_options_differ(funcname);
 }
 
 void
@@ -340,7 +251,7 @@ stats_agg_options_merge(StatsAggOptions *a, const StatsAggOptions *b, const char
 		memcpy(a->v, b->v, sizeof(a->v));
 	}
 	else if (memcmp(a->v, b->v, sizeof(a->v)) != 0)
-		OptionsDiffer(funcname);
+		nf_options_differ(funcname);
 }
 
 char *

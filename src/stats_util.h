@@ -12,6 +12,8 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
+#include "pgutil.h"
+
 /* ---- rows ---------------------------------------------------------- */
 
 typedef struct StatsRows
@@ -51,37 +53,19 @@ extern void stats_check_interrupts(void);
 
 /* ---- options ------------------------------------------------------- */
 
-typedef enum StatsOptionKind
-{
-	STATS_OPT_FLOAT,
-	STATS_OPT_INT,				/* integral, within [min, max] */
-	STATS_OPT_INT64				/* any bigint (seeds) */
-} StatsOptionKind;
-
-typedef struct StatsOptionSpec
-{
-	const char *name;
-	StatsOptionKind kind;
-	double		min;			/* allowed range (FLOAT, INT) */
-	double		max;
-	bool		min_exclusive;	/* FLOAT: value must be > min */
-	const char *range_text;		/* "a number >= 0", for the error message */
-} StatsOptionSpec;
-
+/*
+ * Option values of the statistics aggregates, parsed with pgutil.h's
+ * nf_parse_options into an array of these: NF_OPT_REAL options into f,
+ * NF_OPT_INT64 ones into i (STATS_OPT_F / STATS_OPT_I give the offsets).
+ */
 typedef struct StatsOptionValue
 {
-	double		f;				/* FLOAT and INT */
-	int64		i;				/* INT64 */
+	double		f;
+	int64		i;
 } StatsOptionValue;
 
-/*
- * Parse a jsonb object of options into values (which hold the defaults on
- * entry).  Unknown keys, non-numbers and out-of-range values are errors;
- * a JSON null keeps the default.
- */
-extern void stats_parse_options(Jsonb *opts, const char *funcname,
-								const StatsOptionSpec *specs, int nspecs,
-								StatsOptionValue *values);
+#define STATS_OPT_F(idx)	((idx) * sizeof(StatsOptionValue) + offsetof(StatsOptionValue, f))
+#define STATS_OPT_I(idx)	((idx) * sizeof(StatsOptionValue) + offsetof(StatsOptionValue, i))
 
 /*
  * The options argument of an aggregate: parsed from the first row, and
@@ -99,7 +83,7 @@ typedef struct StatsAggOptions
 
 extern void stats_agg_options_row(StatsAggOptions *o, Jsonb *opts, MemoryContext cxt,
 								  const char *funcname,
-								  const StatsOptionSpec *specs, int nspecs);
+								  const NfOption *table, int ntable);
 extern void stats_agg_options_merge(StatsAggOptions *a, const StatsAggOptions *b,
 									const char *funcname);
 /* serialized form: int32 seen, then the values */

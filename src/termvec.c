@@ -937,30 +937,6 @@ termvec_ne(PG_FUNCTION_ARGS)
  * Inspection: terms, top_terms, shared_terms
  * --------------------------------------------------------------------- */
 
-/* Set up a materialized result set (works on every supported version). */
-ReturnSetInfo *
-termvec_begin_materialize(FunctionCallInfo fcinfo)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
-	MemoryContext old;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	MemoryContextSwitchTo(old);
-	return rsinfo;
-}
-
 static inline Datum
 TermDatum(const char *t, int32 len)
 {
@@ -972,7 +948,8 @@ Datum
 termvec_terms(PG_FUNCTION_ARGS)
 {
 	TermVec    *v = PG_GETARG_TERMVEC_P(0);
-	ReturnSetInfo *rsinfo = termvec_begin_materialize(fcinfo);
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
 	const float4 *w = TV_WEIGHTS(v);
 
 	for (int32 i = 0; i < v->nterms; i++)
@@ -984,7 +961,7 @@ termvec_terms(PG_FUNCTION_ARGS)
 
 		values[0] = TermDatum(t, len);
 		values[1] = Float8GetDatum(w[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
 		pfree(DatumGetPointer(values[0]));
 		if ((i & 0xffff) == 0xffff)
 			CHECK_FOR_INTERRUPTS();
@@ -1018,7 +995,8 @@ termvec_top_terms(PG_FUNCTION_ARGS)
 {
 	TermVec    *v = PG_GETARG_TERMVEC_P(0);
 	int32		n = PG_GETARG_INT32(1);
-	ReturnSetInfo *rsinfo;
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
 	const float4 *w = TV_WEIGHTS(v);
 	RankedTerm *r;
 
@@ -1027,7 +1005,7 @@ termvec_top_terms(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must not be negative"),
 				 errdetail("n is %d.", n)));
-	rsinfo = termvec_begin_materialize(fcinfo);
+	ts = nf_begin_srf(fcinfo, &tupdesc);
 	n = Min(n, v->nterms);
 	if (n == 0)
 		return (Datum) 0;
@@ -1047,7 +1025,7 @@ termvec_top_terms(PG_FUNCTION_ARGS)
 
 		values[0] = TermDatum(r[k].t, r[k].len);
 		values[1] = Float8GetDatum(w[r[k].i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
 	}
 	return (Datum) 0;
 }
@@ -1058,7 +1036,8 @@ termvec_shared_terms(PG_FUNCTION_ARGS)
 {
 	TermVec    *a = PG_GETARG_TERMVEC_P(0);
 	TermVec    *b = PG_GETARG_TERMVEC_P(1);
-	ReturnSetInfo *rsinfo = termvec_begin_materialize(fcinfo);
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
 	const float4 *wa = TV_WEIGHTS(a);
 	const float4 *wb = TV_WEIGHTS(b);
 	double		denom = termvec_norm(a) * termvec_norm(b);
@@ -1083,7 +1062,7 @@ termvec_shared_terms(PG_FUNCTION_ARGS)
 		values[1] = Float8GetDatum(wa[r[k].i]);
 		values[2] = Float8GetDatum(wb[r[k].j]);
 		values[3] = Float8GetDatum(r[k].key);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
 	}
 	return (Datum) 0;
 }

@@ -95,12 +95,4 @@ extern TermVec *termvec_empty(void);
 /* Euclidean norm, computed in double. */
 extern double termvec_norm(const TermVec *v);
 
-/*
- * Set up a set-returning function's result as a tuplestore (materialize
- * mode) with the function's declared row type; rows are added with
- * tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, ...).
- */
-struct ReturnSetInfo;
-extern struct ReturnSetInfo *termvec_begin_materialize(FunctionCallInfo fcinfo);
-
 #endif
