@@ -8,27 +8,42 @@
  */
 #include "postgres.h"
 
+#include <cblas.h>
+
 #include "access/htup_details.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "model.h"				/* nf_model_init */
 
 PG_MODULE_MAGIC;
 
-/* OpenBLAS' own API (cblas.h declares these only in some versions) */
+/*
+ * OpenBLAS' own API: its cblas.h declares it, but cblas.h may be another
+ * implementation's (Debian's alternatives) while we link OpenBLAS.
+ */
+#ifndef OPENBLAS_VERSION
 extern void openblas_set_num_threads(int num_threads);
 extern int	openblas_get_num_threads(void);
 extern char *openblas_get_corename(void);
 extern char *openblas_get_config(void);
-extern void nf_model_init(void);	/* model.c: the nfrec.model setting */
+#endif
 
-void		_PG_init(void);
+#if PG_VERSION_NUM < 160000
+void		_PG_init(void);		/* fmgr.h declares it from 16 on */
+#endif
 
 void
 _PG_init(void)
 {
 	openblas_set_num_threads(1);
 	nf_model_init();
+#if PG_VERSION_NUM >= 150000
+	/* nfrec.* settings other than ours are typos: warn and remove them */
+	MarkGUCPrefixReserved("nfrec");
+#endif
 }
 
 /*
