@@ -35,6 +35,7 @@
 #include "als.h"
 #include "kmeans.h"
 #include "logreg.h"
+#include "metrics.h"
 #include "stats_math.h"
 #include "topk.h"
 #include "vecmath.h"
@@ -1092,6 +1093,81 @@ test_stats_math(void)
 	CHECK(fabs(stats_t_quantile(0.75, 1.0) - 1.0) < 1e-12, "t_quantile(0.75, 1)");
 }
 
+/* metrics.c against hand-worked values */
+static void
+test_metrics(void)
+{
+	int64		rel[] = {7, 3, 1, 3};
+	int64		rec[] = {5, 3, 9, 1, 3};
+	bool		credited[4];
+	RankMetrics m;
+	MetricsSum	sum = {0};
+	double		idcg3 = 1 + 1 / log2(3.0) + 0.5;
+	int			nrel = metrics_sort_unique(rel, 4);
+
+	CHECK(nrel == 3 && rel[0] == 1 && rel[1] == 3 && rel[2] == 7, "sort_unique");
+
+	/* k = 3: one hit (3) at rank 2 */
+	rank_metrics(rec, 5, rel, nrel, 3, credited, &m);
+	CHECK(m.hits == 1 && fabs(m.precision - 1.0 / 3) < 1e-15 && fabs(m.recall - 1.0 / 3) < 1e-15,
+		  "k=3 hits %d precision %g recall %g", m.hits, m.precision, m.recall);
+	CHECK(fabs(m.ndcg - (1 / log2(3.0)) / idcg3) < 1e-15, "k=3 ndcg %g", m.ndcg);
+	CHECK(fabs(m.ap - (1.0 / 2) / 3) < 1e-15, "k=3 ap %g", m.ap);
+	metrics_sum_add(&sum, &m);
+
+	/* k = 5: hits 3 (rank 2) and 1 (rank 4); the repeated 3 is not credited twice */
+	rank_metrics(rec, 5, rel, nrel, 5, credited, &m);
+	CHECK(m.hits == 2 && fabs(m.precision - 2.0 / 5) < 1e-15 && fabs(m.recall - 2.0 / 3) < 1e-15,
+		  "k=5 hits %d", m.hits);
+	CHECK(fabs(m.ndcg - (1 / log2(3.0) + 1 / log2(5.0)) / idcg3) < 1e-15, "k=5 ndcg %g", m.ndcg);
+	CHECK(fabs(m.ap - (1.0 / 2 + 2.0 / 4) / 3) < 1e-15, "k=5 ap %g", m.ap);
+	metrics_sum_add(&sum, &m);
+
+	/* fewer recommendations than k: precision still over k */
+	rank_metrics(rec, 2, rel, nrel, 10, credited, &m);
+	CHECK(m.hits == 1 && fabs(m.precision - 0.1) < 1e-15, "short list precision %g", m.precision);
+
+	/* no relevant titles: precision 0, the rest undefined and not summed */
+	rank_metrics(rec, 5, rel, 0, 3, credited, &m);
+	CHECK(m.hits == 0 && m.precision == 0 && isnan(m.recall) && isnan(m.ndcg) && isnan(m.ap),
+		  "no relevant titles");
+	metrics_sum_add(&sum, &m);
+	CHECK(sum.users == 2 && fabs(sum.recall - 1.0) < 1e-15, "metrics_sum_add users %ld recall %g",
+		  (long) sum.users, sum.recall);
+
+	/* effective catalog size: 1 for one title, n for uniform plays */
+	{
+		double		one[] = {0, 5, 0},
+					uni[] = {2, 2, 2, 2},
+					skew[] = {1, 3},
+					none[] = {0, 0};
+
+		CHECK(fabs(effective_catalog_size(one, 3) - 1) < 1e-15, "ecs one title");
+		CHECK(fabs(effective_catalog_size(uni, 4) - 4) < 1e-15, "ecs uniform");
+		/* sorted 3, 1: 2 (1 * 3/4 + 2 * 1/4) - 1 = 1.5 */
+		CHECK(fabs(effective_catalog_size(skew, 2) - 1.5) < 1e-15, "ecs skew");
+		CHECK(isnan(effective_catalog_size(none, 2)), "ecs no plays");
+	}
+
+	/* holdout_uniform: deterministic, in [0, 1), roughly uniform, seed matters */
+	{
+		int			below = 0,
+					same = 0;
+		bool		ok = true;
+
+		for (int64 u = 0; u < 20000; u++)
+		{
+			double		h = holdout_uniform(u, 42, 7);
+
+			ok &= h >= 0 && h < 1 && h == holdout_uniform(u, 42, 7);
+			below += h < 0.25;
+			same += h == holdout_uniform(u, 42, 8);
+		}
+		CHECK(ok && below > 4700 && below < 5300 && same == 0,
+			  "holdout_uniform: %d of 20000 below 0.25, %d equal across seeds", below, same);
+	}
+}
+
 int
 main(void)
 {
@@ -1102,6 +1178,7 @@ main(void)
 	test_logreg();
 	test_vecmath();
 	test_stats_math();
+	test_metrics();
 	printf("kernels: %d passed, %d failed\n", npass, nfail);
 	return nfail == 0 ? 0 : 1;
 }

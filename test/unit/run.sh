@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# test/unit/run.sh -- build the pure C kernels (ALS, k-means, logistic
-# regression, top-k, vector math, statistics) together with
-# test/unit/kernels_test.c under AddressSanitizer + UBSan and run the tests.
+# test/unit/run.sh -- build EVERY pure C file of src/ (each .c that does
+# not include postgres.h: ALS, the model check, k-means, logistic
+# regression, top-k, vector math, statistics, metrics, churn windows, term
+# similarity, the demo simulation) together with test/unit/kernels_test.c
+# under AddressSanitizer + UBSan and run the tests.  Linking them all
+# proves that none of them calls into the server.
 #
 #   bash test/unit/run.sh            # needs gcc, PostgreSQL server headers, OpenBLAS
 #
@@ -24,8 +27,12 @@ if [ -e "/usr/lib/$multiarch/openblas-serial/libopenblas.so.0" ]; then
 fi
 
 # -O1 keeps it quick to build; the same sources as the extension
+pure=()
+for f in "$root"/src/*.c; do
+	grep -q '#include "postgres.h"' "$f" || pure+=("src/$(basename "$f" .c)")
+done
 pids=()
-for s in src/als src/kmeans src/logreg src/topk src/vecmath src/stats_math test/unit/kernels_test; do
+for s in "${pure[@]}" test/unit/kernels_test; do
 	gcc -c -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
 		-fopenmp-simd -Wall -Wno-unused-parameter -I"$root/src" -I"$inc" \
 		"$root/$s.c" -o "$out/$(basename "$s").o" &
