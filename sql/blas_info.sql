@@ -8,3 +8,10 @@ SELECT corename <> '' AS has_corename,
 -- labels
 SELECT provolatile, proparallel, proisstrict
   FROM pg_proc WHERE oid = 'nfrec.blas_info'::regproc;
+-- _PG_init reserves the prefix "nfrec" (the library is loaded above): a
+-- misspelt nfrec setting is an error, not a silent placeholder
+SET nfrec.modle = 'nightly';
+\set VERBOSITY sqlstate
+SET nfrec.modle = 'nightly';
+\set VERBOSITY default
+SET nfrec.model = '';
