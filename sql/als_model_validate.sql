@@ -4,7 +4,7 @@
 -- registry.
 --
 -- Offsets below are of the text/binary form, which is the value without
--- its 4-byte varlena header (alsmodel.h): magic 0, version 4, factors 8,
+-- its 4-byte varlena header (als_model.h): magic 0, version 4, factors 8,
 -- users 12, titles 16, events 20 (int64), iterations 28, options_len 32,
 -- loss 36, train_seconds 44, trained_at 52, alpha 60, regularization 68,
 -- options text 76.  All little-endian.

@@ -13,7 +13,7 @@
  *
  * Time is counted in "days" relative to the first day of the period
  * (day 0 = end_date - days + 1) and event times in microseconds relative
- * to day 0 00:00 UTC.  The glue (demo.c) turns them into date/timestamptz.
+ * to day 0 00:00 UTC.  The glue (demo_sql.c) turns them into date/timestamptz.
  * Everything is integer or IEEE double arithmetic driven by xoshiro256**,
  * so results do not depend on the plan, the TimeZone or the current date.
  */

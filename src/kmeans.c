@@ -21,7 +21,7 @@
 
 #include "kmeans.h"
 #include "sort.h"
-#include "stats_math.h"
+#include "stats.h"
 
 #define KMEANS_CHECK_MASK	0xFFF	/* interrupt check every 4096 rows */
 

@@ -5,7 +5,7 @@
 #include "metrics.h"
 
 #include "rng.h"
-#include "alsmodel.h"		/* als_find_id: binary search in sorted ids */
+#include "als_model.h"		/* als_find_id: binary search in sorted ids */
 
 #include <math.h>
 #include <stdlib.h>

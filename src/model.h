@@ -14,7 +14,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "alsmodel.h"
+#include "als_model.h"
 #include "pgutil.h"			/* nf_begin_srf, nf_check_n */
 
 /* _PG_init hook: defines the nfrec.model setting */

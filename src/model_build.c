@@ -25,7 +25,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "alsmodel_io.h"
+#include "als_model_io.h"
 #include "model.h"
 #include "pgutil.h"
 
@@ -174,7 +174,7 @@ RowOfId(const IdRow *s, int n, int64 id)
  * alpha (at least 0) or regularization (greater than 0: fold-in solves
  * (Y'Y + lambda I + ...) x = b, singular when lambda is 0 and a user has
  * fewer titles than factors); the same limits als_train and model input
- * check (alsmodel.c).
+ * check (als_model.c).
  */
 static double
 CheckedParam(FunctionCallInfo fcinfo, int argno, const char *what, bool positive)

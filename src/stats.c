@@ -1,666 +1,663 @@
 /*
- * stats.c -- SQL glue of the experiment statistics: normal and Student t
- * distribution functions, ab_test, sample_size, thompson_pick, and the
- * welch_ttest and auc aggregates.  The numbers are computed in
- * stats_math.c; this file checks arguments and builds the results.
+ * stats.c -- distributions, random draws and small test statistics
+ * on plain numbers (no PostgreSQL calls).  See stats.h.
+ *
+ * References:
+ *   Wichura, M. J. (1988) Algorithm AS 241: the percentage points of the
+ *     normal distribution.  Applied Statistics 37, 477-484.
+ *   Press et al., Numerical Recipes, 3rd ed., 6.4 (incomplete beta as a
+ *     continued fraction evaluated by the modified Lentz method).
+ *   Hill, G. W. (1970) Algorithm 395: Student's t-distribution.  CACM 13,
+ *     617-619.
+ *   Marsaglia, G. & Tsang, W. W. (2000) A simple method for generating
+ *     gamma variables.  ACM TOMS 26, 363-372.
+ *   Blackman, D. & Vigna, S. (2018) Scrambled linear pseudorandom number
+ *     generators (xoshiro256**, splitmix64).
  */
-#include "postgres.h"
+#include "c.h"
 
+#include <float.h>
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "fmgr.h"
-#include "funcapi.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/float.h"
-#include "utils/jsonb.h"
-#include "utils/memutils.h"
+#include "stats.h"
+#include "rng.h"
+#include "sort.h"
 
-#include "pgutil.h"
-#include "stats_math.h"
-#include "stats_util.h"
+#define LN_SQRT_2PI	0.918938533204672741780329736406	/* log(sqrt(2 pi)) */
 
 /* ---------------------------------------------------------------------
- * Distribution functions
+ * Normal distribution
+ * --------------------------------------------------------------------- */
+
+double
+stats_normal_cdf(double x)
+{
+	if (isnan(x))
+		return x;
+	return 0.5 * erfc(-x / M_SQRT2);
+}
+
+/* Evaluate c[0] + c[1] r + ... + c[7] r^7 (Horner). */
+static inline double
+Poly7(const double *c, double r)
+{
+	return ((((((c[7] * r + c[6]) * r + c[5]) * r + c[4]) * r + c[3]) * r + c[2]) * r + c[1]) * r + c[0];
+}
+
+double
+stats_normal_quantile(double p)
+{
+	/* AS 241 (PPND16): rational approximations in three regions */
+	static const double a[8] = {
+		3.3871328727963666080e+00, 1.3314166789178437745e+02,
+		1.9715909503065514427e+03, 1.3731693765509461125e+04,
+		4.5921953931549871457e+04, 6.7265770927008700853e+04,
+		3.3430575583588128105e+04, 2.5090809287301226727e+03};
+	static const double b[8] = {
+		1.0, 4.2313330701600911252e+01,
+		6.8718700749205790830e+02, 5.3941960214247511077e+03,
+		2.1213794301586595867e+04, 3.9307895800092710610e+04,
+		2.8729085735721942674e+04, 5.2264952788528545610e+03};
+	static const double c[8] = {
+		1.42343711074968357734e+00, 4.63033784615654529590e+00,
+		5.76949722146069140550e+00, 3.64784832476320460504e+00,
+		1.27045825245236838258e+00, 2.41780725177450611770e-01,
+		2.27238449892691845833e-02, 7.74545014278341407640e-04};
+	static const double d[8] = {
+		1.0, 2.05319162663775882187e+00,
+		1.67638483018380384940e+00, 6.89767334985100004550e-01,
+		1.48103976427480074590e-01, 1.51986665636164571966e-02,
+		5.47593808499534494600e-04, 1.05075007164441684324e-09};
+	static const double e[8] = {
+		6.65790464350110377720e+00, 5.46378491116411436990e+00,
+		1.78482653991729133580e+00, 2.96560571828504891230e-01,
+		2.65321895265761230930e-02, 1.24266094738807843860e-03,
+		2.71155556874348757815e-05, 2.01033439929228813265e-07};
+	static const double f[8] = {
+		1.0, 5.99832206555887937690e-01,
+		1.36929880922735805310e-01, 1.48753612908506148525e-02,
+		7.86869131145613259100e-04, 1.84631831751005468180e-05,
+		1.42151175831644588870e-07, 2.04426310338993978564e-15};
+	double		q,
+				r,
+				val;
+
+	if (isnan(p) || p < 0.0 || p > 1.0)
+		return NAN;
+	if (p == 0.0)
+		return -INFINITY;
+	if (p == 1.0)
+		return INFINITY;
+
+	q = p - 0.5;
+	if (fabs(q) <= 0.425)
+	{
+		r = 0.180625 - q * q;
+		return q * Poly7(a, r) / Poly7(b, r);
+	}
+	/* tail: r = sqrt(-log(min(p, 1 - p))); 1 - p is exact for p >= 0.5 */
+	r = (q < 0.0) ? p : 1.0 - p;
+	r = sqrt(-log(r));
+	if (r <= 5.0)
+	{
+		r -= 1.6;
+		val = Poly7(c, r) / Poly7(d, r);
+	}
+	else
+	{
+		r -= 5.0;
+		val = Poly7(e, r) / Poly7(f, r);
+	}
+	return (q < 0.0) ? -val : val;
+}
+
+/* ---------------------------------------------------------------------
+ * Beta function and incomplete beta
  * --------------------------------------------------------------------- */
 
 /*
- * A float8 for a message: the shortest decimal that reads back to the same
- * value, as float8out prints it ("1.0000001", not %g's "1").
+ * lgamma(x) - Stirling's approximation, for x >= 10: the asymptotic
+ * series sum B_2k / (2k (2k-1) x^(2k-1)); eight terms give full double
+ * precision at x = 10.
  */
-static inline const char *
-F8(double v)
+static double
+LgammaCorrection(double x)
 {
-	return float8out_internal(v);
+	double		x2 = 1.0 / (x * x);
+
+	return (1.0 / 12.0 +
+			x2 * (-1.0 / 360.0 +
+				  x2 * (1.0 / 1260.0 +
+						x2 * (-1.0 / 1680.0 +
+							  x2 * (1.0 / 1188.0 +
+									x2 * (-691.0 / 360360.0 +
+										  x2 * (1.0 / 156.0 +
+												x2 * (-3617.0 / 122400.0)))))))) / x;
 }
 
-/* NaN passes: the functions return NaN for it, as normal_cdf does. */
-static void
-CheckProbability(double p)
+double
+stats_lbeta(double a, double b)
 {
-	if (p < 0.0 || p > 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("probability %s is out of range", F8(p)),
-				 errdetail("A probability must be between 0 and 1, inclusive.")));
-}
+	double		p = Min(a, b),
+				q = Max(a, b);
 
-static void
-CheckDegreesOfFreedom(double df)
-{
-	if (isnan(df) || df <= 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("degrees of freedom must be positive"),
-				 errdetail("df is %s.", F8(df))));
-}
-
-PG_FUNCTION_INFO_V1(normal_cdf);
-Datum
-normal_cdf(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(stats_normal_cdf(PG_GETARG_FLOAT8(0)));
-}
-
-PG_FUNCTION_INFO_V1(normal_quantile);
-Datum
-normal_quantile(PG_FUNCTION_ARGS)
-{
-	double		p = PG_GETARG_FLOAT8(0);
-
-	CheckProbability(p);
-	PG_RETURN_FLOAT8(stats_normal_quantile(p));
-}
-
-PG_FUNCTION_INFO_V1(t_cdf);
-Datum
-t_cdf(PG_FUNCTION_ARGS)
-{
-	double		t = PG_GETARG_FLOAT8(0);
-	double		df = PG_GETARG_FLOAT8(1);
-
-	CheckDegreesOfFreedom(df);
-	PG_RETURN_FLOAT8(stats_t_cdf(t, df));
-}
-
-PG_FUNCTION_INFO_V1(t_quantile);
-Datum
-t_quantile(PG_FUNCTION_ARGS)
-{
-	double		p = PG_GETARG_FLOAT8(0);
-	double		df = PG_GETARG_FLOAT8(1);
-
-	CheckProbability(p);
-	CheckDegreesOfFreedom(df);
-	PG_RETURN_FLOAT8(stats_t_quantile(p, df));
-}
-
-/* ---------------------------------------------------------------------
- * ab_test, sample_size
- * --------------------------------------------------------------------- */
-
-static void
-CheckConfidence(double c, const char *name)
-{
-	if (isnan(c) || c <= 0.0 || c >= 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between 0 and 1", name),
-				 errdetail("%s is %s; 0 and 1 themselves are not allowed.", name, F8(c))));
-}
-
-static void
-CheckArm(int64 s, int64 n, const char *sname, const char *nname)
-{
-	if (n <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be positive", nname),
-				 errdetail("%s is " INT64_FORMAT ".", nname, n)));
-	if (s < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be negative", sname),
-				 errdetail("%s is " INT64_FORMAT ".", sname, s)));
-	if (s > n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s exceeds %s", sname, nname),
-				 errdetail("%s is " INT64_FORMAT " and %s is " INT64_FORMAT ".",
-						   sname, s, nname, n)));
-}
-
-static inline void
-SetFloat(Datum *values, bool *nulls, int i, double v)
-{
-	if (isnan(v))
-		nulls[i] = true;
-	else
-		values[i] = Float8GetDatum(v);
-}
-
-PG_FUNCTION_INFO_V1(ab_test);
-Datum
-ab_test(PG_FUNCTION_ARGS)
-{
-	int64		sa = PG_GETARG_INT64(0),
-				na = PG_GETARG_INT64(1),
-				sb = PG_GETARG_INT64(2),
-				nb = PG_GETARG_INT64(3);
-	double		conf = PG_GETARG_FLOAT8(4);
-	TupleDesc	tupdesc;
-	Datum		values[8];
-	bool		nulls[8] = {0};
-	StatsTwoProp r;
-
-	CheckArm(sa, na, "successes_a", "n_a");
-	CheckArm(sb, nb, "successes_b", "n_b");
-	CheckConfidence(conf, "confidence");
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	stats_two_prop((double) sa, (double) na, (double) sb, (double) nb, conf, &r);
-	SetFloat(values, nulls, 0, r.rate_a);
-	SetFloat(values, nulls, 1, r.rate_b);
-	SetFloat(values, nulls, 2, r.diff);
-	SetFloat(values, nulls, 3, r.lift);
-	SetFloat(values, nulls, 4, r.z);
-	SetFloat(values, nulls, 5, r.p_value);
-	SetFloat(values, nulls, 6, r.ci_low);
-	SetFloat(values, nulls, 7, r.ci_high);
-	tupdesc = BlessTupleDesc(tupdesc);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-PG_FUNCTION_INFO_V1(sample_size);
-Datum
-sample_size(PG_FUNCTION_ARGS)
-{
-	double		baseline = PG_GETARG_FLOAT8(0);
-	double		mde = PG_GETARG_FLOAT8(1);
-	double		alpha = PG_GETARG_FLOAT8(2);
-	double		power = PG_GETARG_FLOAT8(3);
-	double		n;
-
-	if (isnan(baseline) || baseline <= 0.0 || baseline >= 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("baseline must be a rate between 0 and 1"),
-				 errdetail("baseline is %s; 0 and 1 themselves are not allowed.", F8(baseline))));
-	if (isnan(mde) || mde == 0.0 || !(baseline + mde > 0.0 && baseline + mde < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("mde must be a nonzero difference that keeps baseline + mde between 0 and 1"),
-				 errdetail("baseline is %s and mde is %s.", F8(baseline), F8(mde))));
-	CheckConfidence(alpha, "alpha");
-	if (isnan(power) || power < 0.5 || power >= 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("power must be at least 0.5 and below 1"),
-				 errdetail("power is %s.", F8(power))));
-
-	n = ceil(stats_sample_size(baseline, mde, alpha, power));
-	if (!(n < 9.2233720368547758e18))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("sample size is out of range for type bigint"),
-				 errdetail("mde %s is too small to detect.", F8(mde))));
-	PG_RETURN_INT64((int64) n);
-}
-
-/* ---------------------------------------------------------------------
- * thompson_pick
- * --------------------------------------------------------------------- */
-
-static int
-CountArray(ArrayType *a, const char *what, const int64 **data)
-{
-	void	   *p;
-	int			n = nf_vector_array(a, INT8OID, what, &p);
-
-	for (int i = 0; i < n; i++)
-		if (((const int64 *) p)[i] < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not be negative", what),
-					 errdetail("Element %d is " INT64_FORMAT ".", i + 1, ((const int64 *) p)[i])));
-	*data = (const int64 *) p;
-	return n;
-}
-
-static void
-PriorArray(FunctionCallInfo fcinfo, int argno, const char *what, int narms, double *out)
-{
-	ArrayType  *a;
-	void	   *p;
-	int			n;
-
-	if (PG_ARGISNULL(argno))
+	if (isnan(a) || isnan(b) || p <= 0.0)
+		return NAN;
+	if (isinf(q))
+		return -INFINITY;
+	if (p >= 10.0)
 	{
-		for (int i = 0; i < narms; i++)
-			out[i] = 1.0;
+		/* both large: Stirling for all three gammas, no cancellation */
+		double		corr = LgammaCorrection(p) + LgammaCorrection(q) - LgammaCorrection(p + q);
+
+		return -0.5 * log(q) + LN_SQRT_2PI + corr +
+			(p - 0.5) * log(p / (p + q)) + q * log1p(-p / (p + q));
+	}
+	if (q >= 10.0)
+	{
+		/* one large: lgamma(q) - lgamma(p + q) by Stirling */
+		double		corr = LgammaCorrection(q) - LgammaCorrection(p + q);
+
+		return lgamma(p) + corr + p - p * log(p + q) + (q - 0.5) * log1p(-p / (p + q));
+	}
+	return lgamma(p) + lgamma(q) - lgamma(p + q);
+}
+
+/*
+ * Continued fraction for I_x(a,b) (NR 6.4), modified Lentz.  Converges
+ * quickly for x < (a + 1) / (a + b + 2), in O(sqrt(max(a, b))) steps.
+ */
+static double
+BetaContinuedFraction(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	const int	max_iter = 1000000;
+	double		qab = a + b,
+				qap = a + 1.0,
+				qam = a - 1.0;
+	double		c = 1.0,
+				d,
+				h;
+
+	d = 1.0 - qab * x / qap;
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (int m = 1; m <= max_iter; m++)
+	{
+		double		m2 = 2.0 * m;
+		double		aa,
+					del;
+
+		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+
+		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-16)
+			break;
+	}
+	return h;
+}
+
+/*
+ * I_x(a,b) given x, y = 1 - x and their logarithms (which stay finite
+ * when x or y underflows).
+ */
+static double
+BetaIncLog(double a, double b, double x, double y, double logx, double logy)
+{
+	double		front;
+
+	if (logx == -INFINITY)
+		return 0.0;
+	if (logy == -INFINITY)
+		return 1.0;
+	front = a * logx + b * logy - stats_lbeta(a, b);
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return exp(front) * BetaContinuedFraction(a, b, x) / a;
+	return 1.0 - exp(front) * BetaContinuedFraction(b, a, y) / b;
+}
+
+double
+stats_beta_inc(double a, double b, double x, double y)
+{
+	if (isnan(a) || isnan(b) || isnan(x) || isnan(y) || a <= 0.0 || b <= 0.0 ||
+		x < 0.0 || y < 0.0 || x > 1.0 || y > 1.0)
+		return NAN;
+	return BetaIncLog(a, b, x, y,
+					  (x > 0.5) ? log1p(-y) : log(x),
+					  (y > 0.5) ? log1p(-x) : log(y));
+}
+
+/* ---------------------------------------------------------------------
+ * Student t
+ * --------------------------------------------------------------------- */
+
+/* from this many degrees of freedom on, Hill's expansion is used */
+#define T_HILL_DF	2.0e4
+
+/*
+ * x = df / (df + t^2), y = t^2 / (df + t^2) and their logarithms, computed
+ * without overflowing t^2.
+ */
+static void
+TBetaArgs(double t, double df, double *x, double *y, double *logx, double *logy)
+{
+	double		at = fabs(t),
+				sdf = sqrt(df);
+
+	if (at <= sdf)
+	{
+		double		v = at / sdf;
+
+		v *= v;
+		*x = 1.0 / (1.0 + v);
+		*y = v / (1.0 + v);
+		*logx = -log1p(v);
+		*logy = log(v) - log1p(v);
+	}
+	else
+	{
+		double		u = sdf / at;
+
+		*logx = 2.0 * log(u) - log1p(u * u);
+		*logy = -log1p(u * u);
+		u *= u;
+		*x = u / (1.0 + u);
+		*y = 1.0 / (1.0 + u);
+	}
+}
+
+double
+stats_t_two_sided_p(double t, double df)
+{
+	double		x,
+				y,
+				logx,
+				logy;
+
+	if (isnan(t) || isnan(df) || df <= 0.0)
+		return NAN;
+	if (isinf(t))
+		return 0.0;
+	if (isinf(df))
+		return 2.0 * stats_normal_cdf(-fabs(t));
+	TBetaArgs(t, df, &x, &y, &logx, &logy);
+	if (df >= T_HILL_DF)
+	{
+		/*
+		 * Hill (1970), ACM Algorithm 395: a normalizing transformation with
+		 * an asymptotic correction.  Its error falls like df^-6 (below 1e-14
+		 * relative from df = 2e4 on, even in the far tails), while the
+		 * continued fraction below slowly loses digits to rounding as df
+		 * grows.
+		 */
+		double		a = df - 0.5,
+					b = 48.0 * a * a,
+					w,
+					z;
+
+		/* w = a log(1 + t^2/df) = -a log(x) */
+		w = -a * logx;
+		if (isinf(w))
+			return 0.0;
+		z = (((((-0.4 * w - 3.3) * w - 24.0) * w - 85.5) /
+			  (0.8 * w * w + 100.0 + b) + w + 3.0) / b + 1.0) * sqrt(w);
+		return erfc(z / M_SQRT2);
+	}
+	return BetaIncLog(0.5 * df, 0.5, x, y, logx, logy);
+}
+
+double
+stats_t_cdf(double t, double df)
+{
+	double		tail;
+
+	if (isnan(t) || isnan(df) || df <= 0.0)
+		return NAN;
+	if (isinf(df))
+		return stats_normal_cdf(t);
+	if (isinf(t))
+		return t > 0 ? 1.0 : 0.0;
+	tail = 0.5 * stats_t_two_sided_p(t, df);
+	return (t > 0.0) ? 1.0 - tail : tail;
+}
+
+/* log of the t density */
+static double
+TLogPdf(double t, double df)
+{
+	double		at = fabs(t),
+				l;
+
+	/* log1p(t^2/df) without overflow */
+	if (at <= sqrt(df))
+		l = log1p(t * t / df);
+	else
+		l = 2.0 * (log(at) - 0.5 * log(df)) + log1p(df / (t * t));
+	return -stats_lbeta(0.5 * df, 0.5) - 0.5 * log(df) - 0.5 * (df + 1.0) * l;
+}
+
+/*
+ * Upper quantile: the t > 0 with P(T > t) = tail, 0 < tail < 0.5.
+ * Newton's method on log P(T > t) as a function of log t (nearly linear in
+ * the heavy tails), safeguarded by bisection inside a bracket.
+ */
+static double
+TUpperQuantile(double tail, double df)
+{
+	double		z = -stats_normal_quantile(tail);
+	double		lo = 0.0,
+				hi,
+				t,
+				logtail = log(tail);
+
+	if (df == 1.0)
+		return 1.0 / tan(M_PI * tail);
+	if (df == 2.0)
+		return (1.0 - 2.0 * tail) / sqrt(2.0 * tail * (1.0 - tail));
+
+	/* Cornish-Fisher start */
+	t = z + (z * z * z + z) / (4.0 * df) +
+		(5.0 * pow(z, 5) + 16.0 * pow(z, 3) + 3.0 * z) / (96.0 * df * df);
+	if (!(t > 0.0) || isinf(t))
+		t = 1.0;
+
+	/* bracket the root: S(lo) >= tail > S(hi) */
+	hi = t;
+	while (0.5 * stats_t_two_sided_p(hi, df) >= tail)
+	{
+		lo = hi;
+		hi *= 2.0;
+		if (isinf(hi))
+			return INFINITY;
+	}
+
+	for (int iter = 0; iter < 200; iter++)
+	{
+		double		s = 0.5 * stats_t_two_sided_p(t, df);
+		double		f,
+					slope,
+					tn;
+
+		if (s >= tail)
+			lo = Max(lo, t);
+		else
+			hi = Min(hi, t);
+
+		if (s > 0.0)
+		{
+			/* d log S / d log t = -pdf(t) t / S */
+			f = log(s) - logtail;
+			slope = -exp(TLogPdf(t, df) + log(t) - log(s));
+			tn = t * exp(-f / slope);
+		}
+		else
+			tn = NAN;
+		if (!(tn > lo && tn < hi))
+			tn = (lo > 0.0) ? sqrt(lo * hi) : 0.5 * hi;
+		if (fabs(tn - t) <= 4.0 * DBL_EPSILON * tn)
+			return tn;
+		t = tn;
+		if (hi - lo <= 4.0 * DBL_EPSILON * hi)
+			break;
+	}
+	return t;
+}
+
+double
+stats_t_quantile(double p, double df)
+{
+	if (isnan(p) || isnan(df) || df <= 0.0 || p < 0.0 || p > 1.0)
+		return NAN;
+	if (p == 0.0)
+		return -INFINITY;
+	if (p == 1.0)
+		return INFINITY;
+	if (p == 0.5)
+		return 0.0;
+	if (isinf(df))
+		return stats_normal_quantile(p);
+	if (p < 0.5)
+		return -TUpperQuantile(p, df);
+	return TUpperQuantile(1.0 - p, df);
+}
+
+/* ---------------------------------------------------------------------
+ * Random numbers
+ * --------------------------------------------------------------------- */
+
+
+double
+stats_rng_normal(NfRng *rng)
+{
+	/* Box-Muller, one value per call */
+	double		u1 = nf_rng_open01(rng);
+	double		u2 = nf_rng_open01(rng);
+
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+double
+stats_rng_log_gamma(NfRng *rng, double shape)
+{
+	double		boost = 0.0,
+				d,
+				c;
+
+	/* shape < 1: Gamma(a) = Gamma(a + 1) * U^(1/a), kept in logs */
+	if (shape < 1.0)
+	{
+		boost = log(nf_rng_open01(rng)) / shape;
+		shape += 1.0;
+	}
+	d = shape - 1.0 / 3.0;
+	c = 1.0 / sqrt(9.0 * d);
+	for (;;)
+	{
+		double		x,
+					v,
+					u;
+
+		do
+		{
+			x = stats_rng_normal(rng);
+			v = 1.0 + c * x;
+		} while (v <= 0.0);
+		v = v * v * v;
+		u = nf_rng_open01(rng);
+		if (u < 1.0 - 0.0331 * (x * x) * (x * x) ||
+			log(u) < 0.5 * x * x + d * (1.0 - v + log(v)))
+			return log(d) + log(v) + boost;
+	}
+}
+
+int
+stats_thompson_pick(NfRng *rng, int narms, const double *alpha, const double *beta)
+{
+	int			best = 0;
+	double		best_logit = -INFINITY;
+
+	for (int i = 0; i < narms; i++)
+	{
+		/* theta = X / (X + Y): logit(theta) = log X - log Y */
+		double		lx = stats_rng_log_gamma(rng, alpha[i]);
+		double		ly = stats_rng_log_gamma(rng, beta[i]);
+		double		logit = lx - ly;
+
+		if (i == 0 || logit > best_logit)
+		{
+			best = i;
+			best_logit = logit;
+		}
+	}
+	return best;
+}
+
+/* ---------------------------------------------------------------------
+ * Test statistics
+ * --------------------------------------------------------------------- */
+
+void
+stats_moments_add(StatsMoments *m, double x)
+{
+	double		delta = x - m->mean;
+
+	m->n += 1.0;
+	m->mean += delta / m->n;
+	m->m2 += delta * (x - m->mean);
+}
+
+void
+stats_moments_combine(StatsMoments *a, const StatsMoments *b)
+{
+	double		n,
+				delta;
+
+	if (b->n == 0.0)
+		return;
+	if (a->n == 0.0)
+	{
+		*a = *b;
 		return;
 	}
-	a = PG_GETARG_ARRAYTYPE_P(argno);
-	n = nf_vector_array(a, FLOAT8OID, what, &p);
-	if (n != narms)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s has %d elements but there are %d arms", what, n, narms)));
-	for (int i = 0; i < n; i++)
+	/* Chan, Golub & LeVeque */
+	n = a->n + b->n;
+	delta = b->mean - a->mean;
+	a->m2 += b->m2 + delta * delta * a->n * b->n / n;
+	a->mean += delta * b->n / n;
+	a->n = n;
+}
+
+void
+stats_welch(const StatsMoments *control, const StatsMoments *treatment,
+			double confidence, StatsWelch *out)
+{
+	double		vc = control->m2 / (control->n - 1.0);
+	double		vt = treatment->m2 / (treatment->n - 1.0);
+	double		sc = vc / control->n;
+	double		st = vt / treatment->n;
+
+	out->diff = treatment->mean - control->mean;
+	out->var_control = vc;
+	out->var_treatment = vt;
+	out->se = sqrt(sc + st);
+	if (out->se > 0.0)
 	{
-		double		v = ((const double *) p)[i];
+		double		tq;
 
-		if (!(v > 0.0) || isinf(v))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must contain positive finite numbers", what),
-					 errdetail("Element %d is %s.", i + 1, F8(v))));
-		out[i] = v;
-	}
-}
-
-PG_FUNCTION_INFO_V1(thompson_pick);
-Datum
-thompson_pick(PG_FUNCTION_ARGS)
-{
-	const int64 *succ,
-			   *fail;
-	int			ns,
-				nf;
-	double	   *alpha,
-			   *beta;
-	uint64		seed;
-	NfRng	rng;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	ns = CountArray(PG_GETARG_ARRAYTYPE_P(0), "successes", &succ);
-	nf = CountArray(PG_GETARG_ARRAYTYPE_P(1), "failures", &fail);
-	if (ns != nf)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("successes has %d elements but failures has %d", ns, nf),
-				 errdetail("Both arrays need one element per arm.")));
-	alpha = palloc(sizeof(double) * ns);
-	beta = palloc(sizeof(double) * ns);
-	PriorArray(fcinfo, 2, "prior_alpha", ns, alpha);
-	PriorArray(fcinfo, 3, "prior_beta", ns, beta);
-	for (int i = 0; i < ns; i++)
-	{
-		alpha[i] += (double) succ[i];
-		beta[i] += (double) fail[i];
-	}
-
-	if (!PG_ARGISNULL(4))
-		seed = (uint64) PG_GETARG_INT64(4);
-	else if (!pg_strong_random(&seed, sizeof(seed)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not generate a random seed")));
-	nf_rng_seed(&rng, seed);
-	PG_RETURN_INT32(stats_thompson_pick(&rng, ns, alpha, beta) + 1);
-}
-
-/* ---------------------------------------------------------------------
- * welch_ttest aggregate
- *
- * State: float8[7] = {n_c, mean_c, m2_c, n_t, mean_t, m2_t, confidence}
- * (confidence NaN until a row sets it).  A plain float8[] state needs no
- * serialization for parallel aggregation (and Citus can ship it), but it
- * also means anyone can call the state functions with an array of their
- * own: every state that comes in is checked to be one these functions can
- * produce (WelchState), and every state that goes out to be finite.
- * --------------------------------------------------------------------- */
-
-#define WELCH_STATE_LEN 7
-/* counts are whole numbers a double holds exactly */
-#define WELCH_MAX_COUNT 9007199254740992.0	/* 2^53 */
-
-static void pg_attribute_noreturn()
-WelchBadState(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid welch_ttest state"),
-			 errdetail_internal("%s", detail),
-			 errhint("The state functions of welch_ttest only accept states that they returned themselves.")));
-}
-
-/*
- * The state array, checked: {count, mean, sum of squared deviations} per
- * group with count a whole number in [0, 2^53], mean and sum finite, the
- * sum not negative, count 0 only with mean 0 and sum 0 (the initial
- * state), count 1 only with sum 0 (one value has no spread), and a
- * confidence that is NaN (not set) or strictly between 0 and 1.
- */
-static double *
-WelchCheckState(ArrayType *a)
-{
-	double	   *s;
-
-	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != WELCH_STATE_LEN ||
-		ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
-		WelchBadState(psprintf("A welch_ttest state is a one-dimensional float8 array of %d elements without NULLs.",
-							   WELCH_STATE_LEN));
-	s = (double *) ARR_DATA_PTR(a);
-	for (int off = 0; off <= 3; off += 3)
-	{
-		const char *group = off == 0 ? "control" : "treatment";
-		double		n = s[off],
-					mean = s[off + 1],
-					m2 = s[off + 2];
-
-		if (!(n >= 0.0 && n <= WELCH_MAX_COUNT) || n != floor(n))
-			WelchBadState(psprintf("Element %d, the count of the %s group, is %s; it must be a whole number between 0 and 2^53.",
-								   off + 1, group, F8(n)));
-		if (!isfinite(mean))
-			WelchBadState(psprintf("Element %d, the mean of the %s group, is %s; it must be finite.",
-								   off + 2, group, F8(mean)));
-		if (!(m2 >= 0.0) || isinf(m2))
-			WelchBadState(psprintf("Element %d, the sum of squared deviations of the %s group, is %s; it must be finite and not negative.",
-								   off + 3, group, F8(m2)));
-		if (n == 0.0 && (mean != 0.0 || m2 != 0.0))
-			WelchBadState(psprintf("The %s group has no values but a mean of %s and a sum of squared deviations of %s; both must be 0.",
-								   group, F8(mean), F8(m2)));
-		if (n == 1.0 && m2 != 0.0)
-			WelchBadState(psprintf("The %s group has one value but a sum of squared deviations of %s; it must be 0.",
-								   group, F8(m2)));
-	}
-	if (!isnan(s[6]) && !(s[6] > 0.0 && s[6] < 1.0))
-		WelchBadState(psprintf("Element 7, the confidence, is %s; it must be NaN (not set yet) or between 0 and 1.",
-							   F8(s[6])));
-	return s;
-}
-
-/*
- * The state argument, checked.  With copy, a copy that may be modified
- * (in an aggregate the array is ours and is modified in place).
- */
-static ArrayType *
-WelchState(FunctionCallInfo fcinfo, int argno, bool copy, double **s)
-{
-	ArrayType  *a;
-
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("welch_ttest state must not be null")));
-	if (copy && !AggCheckCallContext(fcinfo, NULL))
-		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);
-	else
-		a = PG_GETARG_ARRAYTYPE_P(argno);
-	*s = WelchCheckState(a);
-	return a;
-}
-
-/* A state about to be returned: huge values can overflow the sums. */
-static void
-WelchCheckFinite(const double *s)
-{
-	for (int i = 0; i < 6; i++)
-		if (!isfinite(s[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("value out of range: overflow"),
-					 errdetail("The %s of the welch_ttest values exceeds the range of type double precision.",
-							   i % 3 == 1 ? "mean" : "sum of squared deviations")));
-}
-
-static void
-WelchSetConfidence(double *s, double conf)
-{
-	if (isnan(s[6]))
-		s[6] = conf;
-	else if (s[6] != conf)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("confidence of welch_ttest must be the same in every row")));
-}
-
-PG_FUNCTION_INFO_V1(welch_ttest_accum);
-Datum
-welch_ttest_accum(PG_FUNCTION_ARGS)
-{
-	double	   *s;
-	ArrayType  *a = WelchState(fcinfo, 0, true, &s);
-	double		x;
-	StatsMoments m;
-	int			off;
-
-	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
-	{
-		double		conf = PG_GETARG_FLOAT8(3);
-
-		CheckConfidence(conf, "confidence");
-		WelchSetConfidence(s, conf);
-	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_ARRAYTYPE_P(a);
-	x = PG_GETARG_FLOAT8(1);
-	if (!isfinite(x))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("welch_ttest value must not be NaN or infinite")));
-
-	off = PG_GETARG_BOOL(2) ? 3 : 0;
-	if (s[off] >= WELCH_MAX_COUNT)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("welch_ttest cannot count more than 2^53 values per group")));
-	m.n = s[off];
-	m.mean = s[off + 1];
-	m.m2 = s[off + 2];
-	stats_moments_add(&m, x);
-	s[off] = m.n;
-	s[off + 1] = m.mean;
-	s[off + 2] = m.m2;
-	WelchCheckFinite(s);
-	PG_RETURN_ARRAYTYPE_P(a);
-}
-
-PG_FUNCTION_INFO_V1(welch_ttest_combine);
-Datum
-welch_ttest_combine(PG_FUNCTION_ARGS)
-{
-	double	   *s,
-			   *t;
-	ArrayType  *a = WelchState(fcinfo, 0, true, &s);
-
-	(void) WelchState(fcinfo, 1, false, &t);
-
-	for (int off = 0; off <= 3; off += 3)
-	{
-		StatsMoments ma = {s[off], s[off + 1], s[off + 2]};
-		StatsMoments mb = {t[off], t[off + 1], t[off + 2]};
-
-		if (ma.n + mb.n > WELCH_MAX_COUNT)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("welch_ttest cannot count more than 2^53 values per group")));
-		stats_moments_combine(&ma, &mb);
-		s[off] = ma.n;
-		s[off + 1] = ma.mean;
-		s[off + 2] = ma.m2;
-	}
-	if (!isnan(t[6]))
-		WelchSetConfidence(s, t[6]);
-	WelchCheckFinite(s);
-	PG_RETURN_ARRAYTYPE_P(a);
-}
-
-PG_FUNCTION_INFO_V1(welch_ttest_final);
-Datum
-welch_ttest_final(PG_FUNCTION_ARGS)
-{
-	double	   *s;
-	StatsMoments c,
-				t;
-	double		conf;
-	StatsJson	j;
-
-	(void) WelchState(fcinfo, 0, false, &s);
-	c = (StatsMoments) {s[0], s[1], s[2]};
-	t = (StatsMoments) {s[3], s[4], s[5]};
-	conf = isnan(s[6]) ? 0.95 : s[6];
-
-	if (c.n == 0 && t.n == 0)
-		PG_RETURN_NULL();
-
-	stats_json_begin(&j);
-	stats_json_int(&j, "n_control", (int64) c.n);
-	stats_json_int(&j, "n_treatment", (int64) t.n);
-	stats_json_float(&j, "mean_control", c.n > 0 ? c.mean : NAN);
-	stats_json_float(&j, "mean_treatment", t.n > 0 ? t.mean : NAN);
-	stats_json_float(&j, "var_control", c.n > 1 ? c.m2 / (c.n - 1) : NAN);
-	stats_json_float(&j, "var_treatment", t.n > 1 ? t.m2 / (t.n - 1) : NAN);
-	stats_json_float(&j, "diff", (c.n > 0 && t.n > 0) ? t.mean - c.mean : NAN);
-	if (c.n > 1 && t.n > 1)
-	{
-		StatsWelch w;
-
-		stats_welch(&c, &t, conf, &w);
-		stats_json_float(&j, "se", w.se);
-		stats_json_float(&j, "t", w.t);
-		stats_json_float(&j, "df", w.df);
-		stats_json_float(&j, "p_value", w.p_value);
-		stats_json_float(&j, "ci_low", w.ci_low);
-		stats_json_float(&j, "ci_high", w.ci_high);
+		out->t = out->diff / out->se;
+		out->df = (sc + st) * (sc + st) /
+			(sc * sc / (control->n - 1.0) + st * st / (treatment->n - 1.0));
+		out->p_value = stats_t_two_sided_p(out->t, out->df);
+		tq = stats_t_quantile(0.5 + 0.5 * confidence, out->df);
+		out->ci_low = out->diff - tq * out->se;
+		out->ci_high = out->diff + tq * out->se;
 	}
 	else
 	{
-		/* a group with fewer than two values has no variance */
-		stats_json_null(&j, "se");
-		stats_json_null(&j, "t");
-		stats_json_null(&j, "df");
-		stats_json_null(&j, "p_value");
-		stats_json_null(&j, "ci_low");
-		stats_json_null(&j, "ci_high");
+		/* no spread at all: the difference is what it is */
+		out->t = out->df = out->p_value = NAN;
+		out->ci_low = out->ci_high = out->diff;
 	}
-	stats_json_float(&j, "confidence", conf);
-	PG_RETURN_JSONB_P(stats_json_end(&j));
 }
 
-/* ---------------------------------------------------------------------
- * auc aggregate
- *
- * Keeps the scores of positive and negative rows (one float8 each) and
- * counts the Mann-Whitney pairs in the final function after sorting.
- * --------------------------------------------------------------------- */
-
-typedef struct AucState
+void
+stats_two_prop(double sa, double na, double sb, double nb,
+			   double confidence, StatsTwoProp *out)
 {
-	StatsRows	pos;
-	StatsRows	neg;
-} AucState;
+	double		pooled = (sa + sb) / (na + nb);
+	double		se_pooled = sqrt(pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb));
+	double		se,
+				zq;
 
-static AucState *
-AucStateNew(MemoryContext cxt)
-{
-	AucState   *st = MemoryContextAllocZero(cxt, sizeof(AucState));
-
-	stats_rows_init(&st->pos, cxt, false);
-	stats_rows_init(&st->neg, cxt, false);
-	return st;
-}
-
-PG_FUNCTION_INFO_V1(auc_accum);
-Datum
-auc_accum(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	AucState   *st;
-	double		score;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "auc_accum called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? AucStateNew(aggcxt) : (AucState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(st);
-	score = PG_GETARG_FLOAT8(1);
-	if (isnan(score))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("auc score must not be NaN")));
-	stats_rows_append(PG_GETARG_BOOL(2) ? &st->pos : &st->neg, &score, 1, 0, "score");
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(auc_combine);
-Datum
-auc_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	AucState   *a,
-			   *b;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "auc_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (AucState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (AucState *) PG_GETARG_POINTER(1);
-	if (b == NULL)
+	out->rate_a = sa / na;
+	out->rate_b = sb / nb;
+	out->diff = out->rate_b - out->rate_a;
+	out->lift = (out->rate_a > 0.0) ? out->diff / out->rate_a : NAN;
+	if (se_pooled > 0.0)
 	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
+		out->z = out->diff / se_pooled;
+		out->p_value = 2.0 * stats_normal_cdf(-fabs(out->z));
 	}
-	if (a == NULL)
-		a = AucStateNew(aggcxt);
-	stats_rows_append_rows(&a->pos, &b->pos, "score");
-	stats_rows_append_rows(&a->neg, &b->neg, "score");
-	PG_RETURN_POINTER(a);
+	else
+		out->z = out->p_value = NAN;
+
+	se = sqrt(out->rate_a * (1.0 - out->rate_a) / na +
+			  out->rate_b * (1.0 - out->rate_b) / nb);
+	zq = stats_normal_quantile(0.5 + 0.5 * confidence);
+	out->ci_low = out->diff - zq * se;
+	out->ci_high = out->diff + zq * se;
 }
 
-PG_FUNCTION_INFO_V1(auc_serial);
-Datum
-auc_serial(PG_FUNCTION_ARGS)
+double
+stats_sample_size(double baseline, double mde, double alpha, double power)
 {
-	AucState   *st = (AucState *) PG_GETARG_POINTER(0);
-	Size		size = stats_rows_serial_size(&st->pos) + stats_rows_serial_size(&st->neg);
-	bytea	   *b = stats_alloc_serial(size, "auc");
-	char	   *p = VARDATA(b);
+	double		p1 = baseline,
+				p2 = baseline + mde,
+				pbar = 0.5 * (p1 + p2);
+	double		za = stats_normal_quantile(1.0 - 0.5 * alpha);
+	double		zb = stats_normal_quantile(power);
+	double		s = za * sqrt(2.0 * pbar * (1.0 - pbar)) +
+		zb * sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2));
 
-	p = stats_rows_write(&st->pos, p);
-	p = stats_rows_write(&st->neg, p);
-	Assert(p == (char *) b + VARSIZE(b));
-	PG_RETURN_BYTEA_P(b);
+	return s * s / (mde * mde);
 }
 
-PG_FUNCTION_INFO_V1(auc_deserial);
-Datum
-auc_deserial(PG_FUNCTION_ARGS)
+static int
+CmpDouble(const void *a, const void *b, void *arg)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(b);
-	const char *end = p + VARSIZE_ANY_EXHDR(b);
-	AucState   *st = AucStateNew(CurrentMemoryContext);
+	double		x = *(const double *) a,
+				y = *(const double *) b;
 
-	p = stats_rows_read(&st->pos, p, end);
-	p = stats_rows_read(&st->neg, p, end);
-	if (p != end || (st->pos.n > 0 && st->pos.dim != 1) || (st->neg.n > 0 && st->neg.dim != 1))
-		elog(ERROR, "serialized auc state is corrupt");
-	PG_RETURN_POINTER(st);
+	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-/*
- * Sorts the stored scores in place; the state still holds the same scores,
- * so the aggregate is declared FINALFUNC_MODIFY = READ_ONLY.
- */
-PG_FUNCTION_INFO_V1(auc_final);
-Datum
-auc_final(PG_FUNCTION_ARGS)
+double
+stats_auc(double *pos, int64 npos, double *neg, int64 nneg, double *tmp,
+		  void (*check) (void))
 {
-	AucState   *st;
+	int64		lt = 0,
+				le = 0;
+	int64		twice_u = 0;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (AucState *) PG_GETARG_POINTER(0);
-	if (st->pos.n == 0 || st->neg.n == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(stats_auc(st->pos.x, st->pos.n, st->neg.x, st->neg.n,
-							   MemoryContextAllocHuge(CurrentMemoryContext,
-													  sizeof(double) * Max(st->pos.n, st->neg.n)),
-							   stats_check_interrupts));
+	if (npos == 0 || nneg == 0)
+		return NAN;
+	nf_merge_sort(pos, npos, sizeof(double), tmp, CmpDouble, NULL, check);
+	nf_merge_sort(neg, nneg, sizeof(double), tmp, CmpDouble, NULL, check);
+	/*
+	 * For each positive score s: lt = #negatives below s, le = #negatives at
+	 * or below s; the pair count is lt + (le - lt) / 2, doubled to stay
+	 * integral.
+	 */
+	for (int64 i = 0; i < npos; i++)
+	{
+		double		s = pos[i];
+
+		while (lt < nneg && neg[lt] < s)
+			lt++;
+		if (le < lt)
+			le = lt;
+		while (le < nneg && neg[le] <= s)
+			le++;
+		twice_u += lt + le;
+	}
+	return (double) twice_u / (2.0 * (double) npos * (double) nneg);
 }

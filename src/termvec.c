@@ -11,7 +11,7 @@
  * every termvec's text is also valid JSON.  Weights are printed as the
  * shortest decimal that reads back to the same float4.  Input accepts
  * whitespace between tokens; NaN/Infinity, duplicate terms and empty terms
- * are rejected.  The aggregates live in termvec_agg.c, the all-pairs
+ * are rejected.  The aggregates live in termvec_sum.c, the all-pairs
  * search in similar_by_terms.c.
  */
 #include "postgres.h"

@@ -36,7 +36,7 @@
 #include "kmeans.h"
 #include "logreg.h"
 #include "metrics.h"
-#include "stats_math.h"
+#include "stats.h"
 #include "topk.h"
 #include "vecmath.h"
 

@@ -1,5 +1,5 @@
 /*
- * logreg_agg.c -- SQL glue of nfrec.logreg_train (aggregate) and
+ * logreg_sql.c -- SQL glue of nfrec.logreg_train (aggregate) and
  * nfrec.logreg_predict.  The fitting is in logreg.c.
  *
  * Newton's method needs every row at every iteration, so the aggregate
@@ -23,8 +23,8 @@
 #include "utils/memutils.h"
 
 #include "logreg.h"
-#include "stats_math.h"
-#include "stats_util.h"
+#include "stats.h"
+#include "stats_state.h"
 
 enum
 {

@@ -1,5 +1,5 @@
 /*
- * demo.c -- SQL glue of the demo-data generator.
+ * demo_sql.c -- SQL glue of the demo-data generator.
  *
  * Three internal set-returning functions expose the simulation of
  * demo_sim.c; nfrec.generate_demo (src/sql/20_demo.sql) creates the tables

@@ -1,6 +1,6 @@
 /*
- * stats_util.c -- glue shared by the statistics aggregates.  See
- * stats_util.h.
+ * stats_state.c -- glue shared by the statistics aggregates.  See
+ * stats_state.h.
  */
 #include "postgres.h"
 
@@ -16,7 +16,7 @@
 #include "utils/numeric.h"
 
 #include "pgutil.h"
-#include "stats_util.h"
+#include "stats_state.h"
 
 #define STATS_ROWS_INITIAL	64
 

@@ -1,6 +1,6 @@
 /*
- * alsmodel_io.c -- the nfrec.als_model type's SQL side: the whole
- * validation of an untrusted value (alsmodel.c's structural check, then
+ * als_model_io.c -- the nfrec.als_model type's SQL side: the whole
+ * validation of an untrusted value (als_model.c's structural check, then
  * the options), text and binary I/O, and a readable summary.
  *
  * The text form is the model's bytes in hex (like bytea's), so a model in
@@ -21,8 +21,8 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "alsmodel.h"
-#include "alsmodel_io.h"
+#include "als_model.h"
+#include "als_model_io.h"
 
 /* ------------------------------------------------------------------ */
 /* Options: a flat JSON object that agrees with the header             */

@@ -1,9 +1,9 @@
 /*
- * alsmodel.c -- the pure part of the nfrec.als_model type (alsmodel.h):
+ * als_model.c -- the pure part of the nfrec.als_model type (als_model.h):
  * the structural check of an untrusted value and the id lookup that
  * serving and the metrics use.  No PostgreSQL calls (only c.h types), so
  * it links into the standalone unit tests; the SQL I/O of the type is in
- * alsmodel_io.c.
+ * als_model_io.c.
  */
 #include "c.h"
 
@@ -13,7 +13,7 @@
 
 #include "datatype/timestamp.h"
 
-#include "alsmodel.h"
+#include "als_model.h"
 
 int32
 als_find_id(const int64 *ids, int32 n, int64 id)

@@ -1,14 +1,14 @@
 /*
- * stats_math.h -- distributions, random draws and small test statistics
+ * stats.h -- distributions, random draws and small test statistics
  * on plain numbers (no PostgreSQL calls).
  *
- * Used by the SQL glue in stats.c (ab_test, welch_ttest, sample_size,
+ * Used by the SQL glue in stats_sql.c (ab_test, welch_ttest, sample_size,
  * thompson_pick, auc, normal_cdf, t_cdf ...) and by the logistic
  * regression (Wald p-values).  Everything here is thread-safe and works on
  * caller-owned memory.
  */
-#ifndef NFREC_STATS_MATH_H
-#define NFREC_STATS_MATH_H
+#ifndef NFREC_STATS_H
+#define NFREC_STATS_H
 
 #include "c.h"
 

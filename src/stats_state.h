@@ -1,10 +1,10 @@
 /*
- * stats_util.h -- glue shared by the statistics aggregates: a growable
+ * stats_state.h -- glue shared by the statistics aggregates: a growable
  * store of float8 rows (with optional 0/1 labels) that serializes for
  * parallel aggregation, jsonb option parsing, jsonb result building.
  */
-#ifndef NFREC_STATS_UTIL_H
-#define NFREC_STATS_UTIL_H
+#ifndef NFREC_STATS_STATE_H
+#define NFREC_STATS_STATE_H
 
 #include "postgres.h"
 

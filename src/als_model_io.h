@@ -1,14 +1,14 @@
 /*
- * alsmodel_io.h -- the SQL side of the nfrec.als_model type (alsmodel_io.c):
+ * als_model_io.h -- the SQL side of the nfrec.als_model type (als_model_io.c):
  * input, output and the whole validation of an untrusted value.  The
- * layout and the pure checks are in alsmodel.h.
+ * layout and the pure checks are in als_model.h.
  */
-#ifndef NFREC_ALSMODEL_IO_H
-#define NFREC_ALSMODEL_IO_H
+#ifndef NFREC_ALS_MODEL_IO_H
+#define NFREC_ALS_MODEL_IO_H
 
 #include "postgres.h"
 
-#include "alsmodel.h"
+#include "als_model.h"
 
 /*
  * The whole check of an untrusted value (als_model_check, then the options

@@ -1,5 +1,5 @@
 /*
- * als_agg.c -- the nfrec.als_train aggregate: SQL glue around als.c.
+ * als_sql.c -- the nfrec.als_train aggregate: SQL glue around als.c.
  *
  * Transition state: three growing arrays (user, item, weight) of the raw
  * rows in the aggregate context, plus a copy of the options.  Partial
@@ -7,7 +7,7 @@
  * (serialize/deserialize).  The final function canonicalizes the rows
  * (sorted users, items, summed duplicates: the model does not depend on row
  * order or plan), trains with worker threads, and returns a
- * nfrec.als_model in the frozen layout of alsmodel.h.
+ * nfrec.als_model in the frozen layout of als_model.h.
  *
  * The backend thread does every palloc/ereport.  Worker threads run only
  * als.c code on buffers allocated here; the pool is destroyed (workers
@@ -34,7 +34,7 @@
 #include "utils/timestamp.h"
 
 #include "als.h"
-#include "alsmodel.h"
+#include "als_model.h"
 #include "pgutil.h"
 
 
@@ -655,7 +655,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(callcxt);
 	MemoryContextDelete(workcxt);
 
-	/* a model value holds finite numbers only (alsmodel.c checks on input) */
+	/* a model value holds finite numbers only (als_model.c checks on input) */
 	{
 		const float *X = ALS_USER_FACTORS(m),
 				   *Y = ALS_ITEM_FACTORS(m);

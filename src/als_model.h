@@ -1,6 +1,6 @@
 /*
- * alsmodel.h -- the on-disk layout of an ALS model value (SQL type
- * nfrec.als_model), shared by training (als_agg.c) and serving (model.c).
+ * als_model.h -- the on-disk layout of an ALS model value (SQL type
+ * nfrec.als_model), shared by training (als_sql.c) and serving (model.c).
  *
  * One varlena, no pointers, so it can be stored in a table, dumped,
  * restored and memory-mapped straight from a detoasted datum:
@@ -22,8 +22,8 @@
  * Models larger than 1 GB cannot be a single varlena: als_train reports a
  * clear error in that case.
  */
-#ifndef NFREC_ALSMODEL_H
-#define NFREC_ALSMODEL_H
+#ifndef NFREC_ALS_MODEL_H
+#define NFREC_ALS_MODEL_H
 
 #include "c.h"
 
@@ -129,7 +129,7 @@ als_data_size(const AlsModelHeader *m)
  * 0, regularization greater than 0, confidences 1 + alpha |w| within real,
  * options NUL-terminated printable ASCII padded with zeros.  Returns NULL
  * when valid, otherwise a static string saying what is wrong.  Pure C; the
- * options' JSON content is checked by als_model_validate (alsmodel_io.h).
+ * options' JSON content is checked by als_model_validate (als_model_io.h).
  */
 extern const char *als_model_check(const AlsModelHeader *m, Size size);
 

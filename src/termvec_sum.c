@@ -1,5 +1,5 @@
 /*
- * termvec_agg.c -- nfrec.sum(termvec) and nfrec.avg(termvec).
+ * termvec_sum.c -- nfrec.sum(termvec) and nfrec.avg(termvec).
  *
  * A user's content profile is the average of the vectors of the titles
  * they watched.  The state is a term dictionary with one double sum per

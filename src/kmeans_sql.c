@@ -1,5 +1,5 @@
 /*
- * kmeans_agg.c -- SQL glue of nfrec.kmeans (aggregate) and
+ * kmeans_sql.c -- SQL glue of nfrec.kmeans (aggregate) and
  * nfrec.closest_centroid.  The clustering is in kmeans.c.
  *
  * The aggregate keeps the vectors in a growable array (partial states
@@ -22,7 +22,7 @@
 
 #include "kmeans.h"
 #include "pgutil.h"
-#include "stats_util.h"
+#include "stats_state.h"
 
 enum
 {
