@@ -2,15 +2,17 @@
 # test/depcycles.sh -- which source files depend on which, and whether any
 # two depend on each other (directly or through others).
 #
-#   make && bash test/depcycles.sh       # run from the top of the tree
+#   make && bash test/depcycles.sh [TREE]   # TREE: a built tree (default: this one)
 #
 # Two views, both must be free of cycles:
 #   link:     a.c -> b.c when a.o uses a symbol that b.o defines (nm)
 #   include:  a.c -> b.c when a.c (or a header it includes) includes a
 #             header whose functions b.c defines
+# and a pure file (no postgres.h) must depend on pure files only, so the
+# unit tests can link it without the server.
 # Prints the edges and "cycles: none", or the cycles found (exit 1).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"
 python3 - <<'PY'
 import glob, os, re, subprocess, sys
 objs = sorted(glob.glob('src/*.o'))
@@ -76,5 +78,10 @@ for name, g in (('link', link), ('include', inc)):
     cy = cycles(g)
     print(f'{name} cycles: ' + ('none' if not cy else '; '.join(' -> '.join(c) for c in cy)))
     bad |= bool(cy)
+pure = {os.path.basename(c) for c in glob.glob('src/*.c')
+        if '#include "postgres.h"' not in open(c).read()}
+impure = [f'{s} -> {d}' for s in sorted(pure) for d in link.get(s, []) if d not in pure]
+print('pure files using glue: ' + (', '.join(impure) if impure else 'none'))
+bad |= bool(impure)
 sys.exit(1 if bad else 0)
 PY
