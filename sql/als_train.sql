@@ -196,6 +196,9 @@ FROM chol WHERE n = 8 AND scaling = 'none';
 SET client_min_messages = warning;
 SELECT nfrec.model_info(nfrec.als_train(u, i, w))->'options' AS default_options FROM tiny;
 SELECT nfrec.model_info(nfrec.als_train(u, i, w, NULL))->'options' = nfrec.model_info(nfrec.als_train(u, i, w))->'options' AS null_options_are_defaults FROM tiny;
+-- a JSON null keeps an option's default (as for every function with options)
+SELECT nfrec.model_info(nfrec.als_train(u, i, w, '{"factors": null, "solver": null, "verbose": false}'))->'options'
+     = nfrec.model_info(nfrec.als_train(u, i, w, '{"verbose": false}'))->'options' AS null_option_is_default FROM tiny;
 RESET client_min_messages;
 
 -- Parallel query: a Partial Aggregate in the workers, the same model
@@ -292,5 +295,7 @@ SELECT nfrec.als_train(u, i, w, '{"factorz": 8}') FROM tiny;
 SELECT nfrec.als_train(u, i, w, '{"factors": 2.5}') FROM tiny;
 SELECT nfrec.als_train(u, i, w, '{"regularization": 0}') FROM tiny;
 SELECT nfrec.als_train(u, i, w, '{"solver": "lu"}') FROM tiny;
+SELECT nfrec.als_train(u, i, w, '{"seed": 1.5}') FROM tiny;
+SELECT nfrec.als_train(u, i, w, '{"alpha": -1}') FROM tiny;
 SELECT nfrec.als_train(u, i, w, '[1, 2]') FROM tiny;
 SELECT nfrec.als_train(u, i, w, jsonb_build_object('seed', u)) FROM tiny;

@@ -134,6 +134,10 @@ SELECT nfrec.closest_centroid('{1,NaN}', '{{1,2}}');
 SELECT nfrec.closest_centroid('{1,2}', '{{1,NULL}}');
 \set VERBOSITY default
 SELECT nfrec.kmeans(ARRAY[x], 3) FROM unnest('{1,1,2,2,2}'::float8[]) x;
+SELECT nfrec.kmeans(ARRAY[x], 0) FROM unnest('{1,2}'::float8[]) x;
+SELECT nfrec.kmeans(ARRAY[x], NULL) FROM unnest('{1,2}'::float8[]) x;
+SELECT nfrec.kmeans(v, 1, '{"tol": -1}') FROM (VALUES ('{1}'::float8[])) t(v);
+SELECT nfrec.kmeans(v, 1, '{"seed": "x"}') FROM (VALUES ('{1}'::float8[])) t(v);
 SELECT nfrec.kmeans(v, 1) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) t(v);
 SELECT nfrec.kmeans(v, 1, '{"iterations": 5}') FROM (VALUES ('{1}'::float8[])) t(v);
 SELECT nfrec.closest_centroid('{1,2}', '{1,2}');

@@ -168,6 +168,8 @@ SELECT nfrec.logreg_predict('{"coef": [1, 2]}', '{NaN}');
 SELECT nfrec.logreg_train(y, CASE WHEN g < 10 THEN ARRAY[x1] ELSE ARRAY[x1, x2] END) FROM lrc;
 SELECT nfrec.logreg_train(y, ARRAY[x1], '{"lambda": 1}') FROM lrc;
 SELECT nfrec.logreg_train(y, ARRAY[x1], '{"max_iter": 0}') FROM lrc;
+SELECT nfrec.logreg_train(y, ARRAY[x1], '{"tol": 0}') FROM lrc;
+SELECT nfrec.logreg_train(y, ARRAY[x1], '{"l2": -1}') FROM lrc;
 SELECT nfrec.logreg_train(y, ARRAY[x1], jsonb_build_object('l2', g % 2)) FROM lrc;
 SELECT nfrec.logreg_predict('{"coefs": [1, 2]}', '{1}');
 SELECT nfrec.logreg_predict('{"coef": [1, 2]}', '{1, 2}');
