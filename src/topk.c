@@ -10,6 +10,9 @@
 
 #include <math.h>
 
+/* scores tested at once against the heap root once the heap is full */
+#define TOPK_RUN 16
+
 /* true when row a ranks before row b: higher score, then lower row */
 static inline bool
 Better(const float *s, int32 a, int32 b)
@@ -66,27 +69,54 @@ int
 topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 {
 	int			len = 0;
+	int32		r;
 
 	if (k <= 0 || n <= 0)
 		return 0;
 	if (k > n)
 		k = n;
 
-	for (int32 r = 0; r < n; r++)
+	/* fill the heap with the first k eligible rows */
+	r = 0;
+	for (; r < n && len < k; r++)
 	{
-		float		v = scores[r];
-
-		if ((skip && skip[r]) || isnan(v))
+		if ((skip && skip[r]) || isnan(scores[r]))
 			continue;
-		if (len < k)
+		out[len] = r;
+		SiftUp(scores, out, len);
+		len++;
+	}
+
+	while (r < n)
+	{
+		int32		end = n;
+
+		/*
+		 * Most scores lose to the heap's root: test a run of TOPK_RUN of
+		 * them at once (vectorized; a NaN is never better) and skip the
+		 * run when none is strictly better.  An equal score never enters
+		 * (its row is higher), so skipping it changes nothing.
+		 */
+		if (r + TOPK_RUN <= n)
 		{
-			out[len] = r;
-			SiftUp(scores, out, len);
-			len++;
+			float		root = scores[out[0]];
+			int			any = 0;
+
+#pragma omp simd reduction(|:any)
+			for (int j = 0; j < TOPK_RUN; j++)
+				any |= scores[r + j] > root;
+			if (!any)
+			{
+				r += TOPK_RUN;
+				continue;
+			}
+			end = r + TOPK_RUN;
 		}
-		else if (v > scores[out[0]])
+		for (; r < end; r++)
 		{
-			/* strictly better score; an equal score has a higher row */
+			/* strictly better score (an equal score has a higher row) */
+			if ((skip && skip[r]) || !(scores[r] > scores[out[0]]))
+				continue;
 			out[0] = r;
 			SiftDown(scores, out, len, 0);
 		}
