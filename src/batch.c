@@ -53,7 +53,8 @@ Dot(const float *restrict a, const float *restrict b, int f)
 }
 
 void
-batch_select(const BatchModel *m, BatchBlock *b, int from, int to, uint8 *seen)
+batch_select(const BatchModel *m, BatchBlock *b, int from, int to, uint8 *seen,
+			 float *runmax)
 {
 	int			f = m->factors,
 				k = b->k;
@@ -71,7 +72,7 @@ batch_select(const BatchModel *m, BatchBlock *b, int from, int to, uint8 *seen)
 
 		for (int j = 0; j < nev; j++)
 			seen[ev[j]] = 1;
-		got = topk_select(s, m->nitems, seen, k, rows);
+		got = topk_select_bounded(s, m->nitems, seen, k, rows, runmax);
 		for (int j = 0; j < nev; j++)
 			seen[ev[j]] = 0;
 		b->got[u] = got;

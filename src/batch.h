@@ -60,9 +60,11 @@ extern void batch_unit_rows(const float *Y, int nitems, int factors, float *Yn,
 extern void batch_scores(const BatchModel *m, BatchBlock *b);
 
 /*
- * Top k and reasons of users [from, to) of the block, from b->S.  seen is
- * nitems bytes of zeros, returned as zeros.  Pure C, no BLAS.
+ * Top k and reasons of users [from, to) of the block, from b->S.  Scratch
+ * of the calling thread: seen is nitems bytes of zeros, returned as zeros;
+ * runmax holds nitems / 16 floats (topk_select_bounded).  Pure C, no BLAS.
  */
-extern void batch_select(const BatchModel *m, BatchBlock *b, int from, int to, uint8 *seen);
+extern void batch_select(const BatchModel *m, BatchBlock *b, int from, int to, uint8 *seen,
+						 float *runmax);
 
 #endif

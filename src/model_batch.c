@@ -83,38 +83,67 @@ TitleArray(const ServeModel *sm, const int32 *rows, int n, Datum *dv, bool *nv)
  * (pure C on plain buffers: no PostgreSQL call, no BLAS), the backend
  * reads the next one through SPI and scores it with cblas_sgemm (BLAS
  * only ever runs in the backend thread: Debian's serial OpenBLAS takes no
- * locks), then emits the rows of the finished one.  The worker is joined
+ * locks), then joins in the selection of the first (both take chunks of
+ * users from a shared counter), and emits its rows.  The worker is joined
  * before anything that can throw, and on the error path.
  */
+#define SELECT_CHUNK	8
+
 typedef struct Slot
 {
 	BatchBlock	b;
 	int64	   *uids;
-	uint8	   *seen;			/* the selecting thread's scratch */
+	uint8	   *seen;			/* the worker's scratch */
+	float	   *runmax;
 	MemoryContext cxt;			/* the block's detoasted arrays */
 	const BatchModel *bm;
+	uint32		next;			/* next user to select (atomic) */
 	pthread_t	thread;
 	bool		running;
 } Slot;
+
+/* Select chunks of users of s until none is left (any thread). */
+static void
+SelectChunks(Slot *s, uint8 *seen, float *runmax)
+{
+	for (;;)
+	{
+		uint32		from = __atomic_fetch_add(&s->next, SELECT_CHUNK, __ATOMIC_RELAXED);
+
+		if (from >= (uint32) s->b.nusers)
+			return;
+		batch_select(s->bm, &s->b, (int) from,
+					 (int) Min(from + SELECT_CHUNK, (uint32) s->b.nusers), seen, runmax);
+	}
+}
 
 static void *
 SelectThread(void *arg)
 {
 	Slot	   *s = arg;
 
-	batch_select(s->bm, &s->b, 0, s->b.nusers, s->seen);
+	SelectChunks(s, s->seen, s->runmax);
 	return NULL;
 }
 
 static void
 StartSelect(Slot *s)
 {
-	if (s->b.nusers == 0)
-		return;
-	if (pthread_create(&s->thread, NULL, SelectThread, s) == 0)
+	s->next = 0;
+	if (s->b.nusers > SELECT_CHUNK &&
+		pthread_create(&s->thread, NULL, SelectThread, s) == 0)
 		s->running = true;
-	else
-		batch_select(s->bm, &s->b, 0, s->b.nusers, s->seen);	/* no thread: inline */
+	/* else the backend selects it all in FinishSelect */
+}
+
+static void JoinSelect(Slot *s);
+
+/* The backend's share of the selection, then wait for the worker. */
+static void
+FinishSelect(Slot *s, uint8 *seen, float *runmax)
+{
+	SelectChunks(s, seen, runmax);
+	JoinSelect(s);
 }
 
 static void
@@ -142,6 +171,7 @@ InitSlot(Slot *s, const BatchModel *bm, int block, int k)
 	s->b.reasons = palloc(sizeof(int32) * (Size) block * k);
 	s->uids = palloc(sizeof(int64) * block);
 	s->seen = palloc0(bm->nitems);
+	s->runmax = palloc(sizeof(float) * (bm->nitems / 16 + 1));
 	s->cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec batch block",
 								   ALLOCSET_DEFAULT_SIZES);
 }
@@ -274,6 +304,8 @@ typedef struct BatchRun
 	Datum		name_d;
 	Datum	   *dv;
 	bool	   *nv;
+	uint8	   *seen;			/* the backend's selection scratch */
+	float	   *runmax;
 	int64		users;
 	double		t_read,
 				t_gemm,
@@ -301,7 +333,7 @@ ScoreAll(BatchRun *run)
 		run->t_gemm += Now() - t0;
 
 		t0 = Now();
-		JoinSelect(prev);
+		FinishSelect(prev, run->seen, run->runmax);
 		run->t_wait += Now() - t0;
 		t0 = Now();
 		EmitBlock(run->ts, run->tupdesc, run->sm, prev, run->name_d, run->dv, run->nv);
@@ -356,6 +388,8 @@ recommend_batch(PG_FUNCTION_ARGS)
 	InitSlot(&run.slots[1], &run.bm, run.block, k);
 	run.dv = palloc(sizeof(Datum) * k);
 	run.nv = palloc(sizeof(bool) * k);
+	run.seen = palloc0(sm->nitems);
+	run.runmax = palloc(sizeof(float) * (sm->nitems / 16 + 1));
 
 	plan = SPI_prepare("SELECT user_id, factors, title_ids, weights FROM nfrec.model_users"
 					   " WHERE version OPERATOR(pg_catalog.=) $1 ORDER BY user_id",
@@ -378,7 +412,7 @@ recommend_batch(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 
-	elog(DEBUG1, "nfrec: batch of " INT64_FORMAT " users in %.3f s: read %.3f s, scores %.3f s, waiting for selection %.3f s, rows %.3f s",
+	elog(DEBUG1, "nfrec: batch of " INT64_FORMAT " users in %.3f s: read %.3f s, scores %.3f s, selection %.3f s, rows %.3f s",
 		 run.users, Now() - t_start, run.t_read, run.t_gemm, run.t_wait, run.t_emit);
 	SPI_cursor_close(run.portal);
 	SPI_finish();
