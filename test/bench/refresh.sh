@@ -9,9 +9,11 @@
 #   - times CALL nfrec.refresh('recommendations') BENCH_RUNS times (the
 #     whole refresh: batch scoring of every trained user, DELETE + INSERT
 #     of the table, titles, catalog health) and nfrec._recommend_batch alone,
-#     and prints users/s (median run, wall clock);
-#   - refreshes everything and prints the execution time (EXPLAIN ANALYZE)
-#     of typical dashboard queries on each view;
+#     and prints users/s (median run, wall clock), and the refresh's CPU
+#     time (both threads of the backend: its cost whatever share of the
+#     cores the machine's load leaves it);
+#   - refreshes everything and prints the execution time (EXPLAIN ANALYZE) of typical dashboard
+#     queries on each view;
 #   - prints the machine's load before and after.
 #
 # Knobs: BENCH_USERS (default 20000), BENCH_TITLES (3000), BENCH_FACTORS
@@ -57,10 +59,24 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 refresh_ms=$(for i in $(seq 1 "$RUNS"); do timed "CALL nfrec.refresh('recommendations', n => $N)"; done | median)
 batch_ms=$(for i in $(seq 1 "$RUNS"); do timed "SELECT count(*) FROM nfrec._recommend_batch($N)"; done | median)
 listed=$("${PSQL[@]}" -d $db -c "SELECT count(*) FROM nfrec.dashboard_recommendations")
-awk -v u="$trained" -v l="$listed" -v r="$refresh_ms" -v b="$batch_ms" -v n="$N" 'BEGIN {
+# CPU time of the backend process (both threads: /proc/self/stat of the
+# backend, utime + stime), mean of 3 refreshes: what the refresh costs,
+# whatever share of the cores the machine's load leaves it
+ticks="(split_part(pg_read_file('/proc/self/stat'), ' ', 14)::bigint
+        + split_part(pg_read_file('/proc/self/stat'), ' ', 15)::bigint)"
+cpu_ms=$("${PSQL[@]}" -q -d $db <<SQL
+SELECT $ticks AS t0 \gset
+CALL nfrec.refresh('recommendations', n => $N);
+CALL nfrec.refresh('recommendations', n => $N);
+CALL nfrec.refresh('recommendations', n => $N);
+SELECT round(($ticks - :t0) * 1000.0 / 3 / $(getconf CLK_TCK));
+SQL
+)
+awk -v u="$trained" -v l="$listed" -v r="$refresh_ms" -v b="$batch_ms" -v c="$cpu_ms" -v n="$N" 'BEGIN {
 	printf "recommendations refresh (n => %d): %d trained users (%d listed), median of runs:\n", n, u, l
 	printf "  CALL nfrec.refresh(%s)  %8.1f ms  %9.0f users/s\n", "'\''recommendations'\''", r, u / (r / 1000)
 	printf "  _recommend_batch alone               %8.1f ms  %9.0f users/s\n", b, u / (b / 1000)
+	printf "  refresh, CPU time of the backend     %8.1f ms  %9.0f users per CPU-second\n", c, u / (c / 1000)
 }'
 
 nf_log "refresh of every view"
