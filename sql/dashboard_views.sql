@@ -11,10 +11,18 @@ SET search_path = dv, public;
 SELECT users, titles FROM nfrec.generate_demo(users => 400, titles => 120, days => 200, seed => 2,
                                               end_date => '2025-12-31');
 
--- no model deployed yet: the analytics parts refresh, recommendations cannot
+-- no default model (whatever earlier tests left in the registry): the
+-- analytics parts refresh, recommendations cannot
 \set VERBOSITY sqlstate
+BEGIN;
+DELETE FROM nfrec.model_default;
 CALL nfrec.refresh('recommendations');
+ROLLBACK;
+BEGIN;
+DELETE FROM nfrec.model_default;
 CALL nfrec.refresh('all');
+ROLLBACK;
+CALL nfrec.refresh('recommendations', model => 'dash');
 \set VERBOSITY default
 CALL nfrec.refresh('trending_now', n => 5);
 SELECT rank, title_id, as_of FROM nfrec.trending_now ORDER BY rank;
@@ -23,7 +31,7 @@ CREATE TABLE m AS
 SELECT nfrec.als_train(user_id, title_id, weight,
                        '{"factors": 8, "iterations": 6, "seed": 3, "verbose": false}') AS m
   FROM interactions;
-SELECT nfrec.deploy('dash', m) FROM m;
+SELECT nfrec.deploy('dash', m, make_default => true) IS NOT NULL AS deployed FROM m;
 CALL nfrec.refresh();
 
 -- every view has rows, one refresh time per view
@@ -107,6 +115,18 @@ SELECT h.catalog_titles = (SELECT titles FROM nfrec.models WHERE name = 'dash') 
        h.model = 'dash' AS model_ok
   FROM nfrec.catalog_health h;
 
+-- recommended_titles: a plain GROUP BY over the view's rows
+SELECT count(*) AS titles,
+       count(*) FILTER (WHERE t.users = b.users AND t.users_at_rank_1 = b.top1
+                          AND abs(t.mean_rank - b.mean_rank) < 1e-12
+                          AND t.title IS NOT DISTINCT FROM b.title) AS agree,
+       (SELECT count(*) FROM nfrec.recommended_titles) AS rows,
+       bool_and(t.generated_at = (SELECT generated_at FROM nfrec.catalog_health)) AS same_refresh
+  FROM nfrec.recommended_titles t
+  JOIN (SELECT title_id, min(title) AS title, count(*) AS users, count(*) FILTER (WHERE rank = 1) AS top1,
+               avg(rank)::float8 AS mean_rank
+          FROM nfrec.recommendations GROUP BY title_id) b USING (title_id);
+
 -- churn_cohorts against a plain GROUP BY over churn_risk at the same as_of
 -- (the day after the last event's day)
 SELECT DISTINCT as_of FROM nfrec.churn_cohorts;
@@ -172,9 +192,10 @@ CALL nfrec.refresh('churn_cohorts', events => 'no_events');
 -- rights: the views are security_invoker and readable after grant_dashboards
 CREATE ROLE regress_dash_reader;
 CREATE ROLE regress_dash_other;
-SELECT nfrec.grant_dashboards('regress_dash_reader', ARRAY['trending_now', 'churn_cohorts']);
+SELECT nfrec.grant_dashboards('regress_dash_reader', ARRAY['trending_now', 'churn_cohorts', 'recommended_titles']);
 SET ROLE regress_dash_reader;
 SELECT count(*) > 0 AS reads_trending FROM nfrec.trending_now;
+SELECT count(*) > 0 AS reads_recommended_titles FROM nfrec.recommended_titles WHERE title IS NOT NULL;
 SELECT count(*) > 0 AS reads_cohorts FROM nfrec.churn_cohorts WHERE risk_decile = 10;
 \set VERBOSITY sqlstate
 SELECT count(*) FROM nfrec.recommendations;
@@ -204,7 +225,8 @@ DROP ROLE regress_dash_reader, regress_dash_other;
 -- every view is security_invoker, every routine has a pinned search_path
 SELECT c.relname, c.reloptions FROM pg_class c
  WHERE c.relnamespace = 'nfrec'::regnamespace AND c.relkind = 'v'
-   AND c.relname IN ('recommendations', 'churn_cohorts', 'content_roi_launches', 'catalog_health', 'trending_now')
+   AND c.relname IN ('recommendations', 'recommended_titles', 'churn_cohorts', 'content_roi_launches',
+                     'catalog_health', 'trending_now')
  ORDER BY 1;
 SELECT p.proname, p.proconfig FROM pg_proc p
  WHERE p.pronamespace = 'nfrec'::regnamespace
@@ -215,4 +237,13 @@ SELECT p.proname, p.proconfig FROM pg_proc p
 SELECT count(*) AS member_tables FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND c.relname LIKE 'dashboard\_%';
 
+-- leave the registry and the dashboard tables as other tests expect them
+SELECT nfrec.drop_model('dash');
+DELETE FROM nfrec.dashboard_recommendations;
+DELETE FROM nfrec.dashboard_titles;
+DELETE FROM nfrec.dashboard_recommended_titles;
+DELETE FROM nfrec.dashboard_catalog_health;
+DELETE FROM nfrec.dashboard_churn_cohorts;
+DELETE FROM nfrec.dashboard_content_roi;
+DELETE FROM nfrec.dashboard_trending;
 DROP SCHEMA dv CASCADE;

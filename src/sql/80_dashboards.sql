@@ -63,6 +63,16 @@ CREATE TABLE dashboard_catalog_health (
 COMMENT ON TABLE dashboard_catalog_health IS
     'derived data behind the view nfrec.catalog_health; replaced by nfrec.refresh with the recommendations';
 
+CREATE TABLE dashboard_recommended_titles (
+    title_id        bigint PRIMARY KEY,
+    users           bigint NOT NULL,
+    users_at_rank_1 bigint NOT NULL,
+    mean_rank       float8 NOT NULL,
+    generated_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE dashboard_recommended_titles IS
+    'derived data behind the view nfrec.recommended_titles; replaced by nfrec.refresh with the recommendations';
+
 CREATE TABLE dashboard_churn_cohorts (
     as_of                   date NOT NULL,
     risk_decile             int NOT NULL,
@@ -136,6 +146,13 @@ SELECT c.model, c.model_version, c.catalog_titles, c.recommended_titles, c.cover
 COMMENT ON VIEW catalog_health IS
     'how much of the catalog the stored recommendations use: titles in the model, distinct titles recommended, coverage (their share), effective catalog size of all list entries (nfrec.effective_catalog_size), users with a list';
 
+CREATE VIEW recommended_titles WITH (security_invoker = true) AS
+SELECT r.title_id, t.title, r.users, r.users_at_rank_1, r.mean_rank, r.generated_at
+  FROM nfrec.dashboard_recommended_titles r
+  LEFT JOIN nfrec.dashboard_titles t ON t.title_id OPERATOR(pg_catalog.=) r.title_id;
+COMMENT ON VIEW recommended_titles IS
+    'per title in at least one stored list: how many users have it in their list, how many at rank 1, and its mean rank there (aggregates only: no user is named)';
+
 CREATE VIEW churn_cohorts WITH (security_invoker = true) AS
 SELECT c.as_of, c.risk_decile, c.country, c.plan, c.users, c.mean_risk,
        c.expected_cancellations, c.monthly_revenue_at_risk, c.generated_at
@@ -169,8 +186,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    parts constant text[] := ARRAY['recommendations', 'catalog_health', 'churn_cohorts',
-                                   'content_roi_launches', 'trending_now'];
+    parts constant text[] := ARRAY['recommendations', 'recommended_titles', 'catalog_health',
+                                   'churn_cohorts', 'content_roi_launches', 'trending_now'];
     v_what text := lower(refresh.what);
     v_as_of date := refresh.as_of;
     v_version bigint;
@@ -186,7 +203,7 @@ BEGIN
     IF v_what <> 'all' AND v_what <> ALL (parts) THEN
         RAISE EXCEPTION 'unknown dashboard view "%"', refresh.what
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use ''all'' or one of recommendations, catalog_health, churn_cohorts, content_roi_launches, trending_now.';
+                  HINT = 'Use ''all'' or one of recommendations, recommended_titles, catalog_health, churn_cohorts, content_roi_launches, trending_now.';
     END IF;
     IF refresh.n < 1 OR refresh.n > 1000 THEN
         RAISE EXCEPTION 'n must be between 1 and 1000, not %', refresh.n
@@ -196,13 +213,15 @@ BEGIN
         RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    -- recommendations and catalog health: one model version for both
-    IF v_what IN ('all', 'recommendations', 'catalog_health') THEN
+    -- recommendations, recommended titles and catalog health: one model
+    -- version for the three
+    IF v_what IN ('all', 'recommendations', 'recommended_titles', 'catalog_health') THEN
         -- a deployment waits until this transaction ends, so the version
         -- looked up here is the one the batch scores
         LOCK TABLE nfrec.model_store IN SHARE MODE;
         LOCK TABLE nfrec.dashboard_recommendations, nfrec.dashboard_titles,
-                   nfrec.dashboard_catalog_health IN SHARE ROW EXCLUSIVE MODE;
+                   nfrec.dashboard_recommended_titles, nfrec.dashboard_catalog_health
+            IN SHARE ROW EXCLUSIVE MODE;
         v_version := nfrec.model_version(refresh.model);
         SELECT s.name, s.titles INTO v_name, v_titles
           FROM nfrec.model_store s WHERE s.version = v_version;
@@ -226,19 +245,25 @@ BEGIN
              ORDER BY c.title_id::bigint, c.title::text
             $q$, refresh.titles);
 
-        -- one entry per (user, title) of the lists: coverage counts the
-        -- distinct titles, the effective catalog size weighs them by entries
+        -- per title: the lists that hold it, at rank 1, its mean rank there
+        DELETE FROM nfrec.dashboard_recommended_titles;
+        INSERT INTO nfrec.dashboard_recommended_titles
+               (title_id, users, users_at_rank_1, mean_rank, generated_at)
+        SELECT l.title_id, count(*), count(*) FILTER (WHERE l.rank = 1), avg(l.rank), v_stamp
+          FROM nfrec.dashboard_recommendations r
+         CROSS JOIN LATERAL unnest(r.title_ids) WITH ORDINALITY AS l(title_id, rank)
+         GROUP BY l.title_id;
+
+        -- coverage counts the distinct titles of the lists, the effective
+        -- catalog size weighs them by their list entries
         DELETE FROM nfrec.dashboard_catalog_health;
         INSERT INTO nfrec.dashboard_catalog_health
                (model, model_version, catalog_titles, recommended_titles, coverage,
                 effective_catalog_size, users, generated_at)
         SELECT v_name, v_version, v_titles, count(*), count(*)::float8 / v_titles,
-               nfrec.effective_catalog_size(x.title_id, x.entries::float8),
+               nfrec.effective_catalog_size(x.title_id, x.users::float8),
                (SELECT count(*) FROM nfrec.dashboard_recommendations), v_stamp
-          FROM (SELECT l.title_id, count(*) AS entries
-                  FROM nfrec.dashboard_recommendations r
-                 CROSS JOIN LATERAL unnest(r.title_ids) AS l(title_id)
-                 GROUP BY l.title_id) x;
+          FROM nfrec.dashboard_recommended_titles x;
     END IF;
 
     -- the analytics parts share one as_of: the given date, or the end of
@@ -309,7 +334,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass) IS
-    'recompute the tables behind the dashboard views, in the calling transaction (readers see the old or the new rows): what = all, recommendations (with catalog_health), catalog_health (with recommendations), churn_cohorts, content_roi_launches or trending_now; n: list length of recommendations and trending_now (1..1000); model: NULL = the default model; as_of: NULL = the day after the last event''s day; events, subscriptions, titles: the relations read (caller''s rights)';
+    'recompute the tables behind the dashboard views, in the calling transaction (readers see the old or the new rows): what = all, recommendations, recommended_titles or catalog_health (these three together), churn_cohorts, content_roi_launches or trending_now; n: list length of recommendations and trending_now (1..1000); model: NULL = the default model; as_of: NULL = the day after the last event''s day; events, subscriptions, titles: the relations read (caller''s rights)';
 REVOKE EXECUTE ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass) FROM PUBLIC;
 
 -- The dashboard views a role may read, and the backing tables each needs
@@ -324,12 +349,14 @@ DECLARE
     one text[];
     rels text[] := '{}';
 BEGIN
-    FOREACH v IN ARRAY coalesce(views, ARRAY['recommendations', 'catalog_health', 'churn_cohorts',
-                                             'content_roi_launches', 'trending_now'])
+    FOREACH v IN ARRAY coalesce(views, ARRAY['recommendations', 'recommended_titles', 'catalog_health',
+                                             'churn_cohorts', 'content_roi_launches', 'trending_now'])
     LOOP
         one := CASE v
             WHEN 'recommendations' THEN
                 ARRAY['nfrec.recommendations', 'nfrec.dashboard_recommendations', 'nfrec.dashboard_titles']
+            WHEN 'recommended_titles' THEN
+                ARRAY['nfrec.recommended_titles', 'nfrec.dashboard_recommended_titles', 'nfrec.dashboard_titles']
             WHEN 'catalog_health' THEN ARRAY['nfrec.catalog_health', 'nfrec.dashboard_catalog_health']
             WHEN 'churn_cohorts' THEN ARRAY['nfrec.churn_cohorts', 'nfrec.dashboard_churn_cohorts']
             WHEN 'content_roi_launches' THEN
@@ -339,7 +366,7 @@ BEGIN
         IF one IS NULL THEN
             RAISE EXCEPTION 'unknown dashboard view "%"', coalesce(v, 'NULL')
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Use recommendations, catalog_health, churn_cohorts, content_roi_launches or trending_now.';
+                      HINT = 'Use recommendations, recommended_titles, catalog_health, churn_cohorts, content_roi_launches or trending_now.';
         END IF;
         rels := rels || one;
     END LOOP;
@@ -347,7 +374,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _dashboard_relations(text[]) IS
-    'internal (grant_dashboards, revoke_dashboards): the views named (NULL: all five) and their backing tables, qualified; 22023 for an unknown name';
+    'internal (grant_dashboards, revoke_dashboards): the views named (NULL: all six) and their backing tables, qualified; 22023 for an unknown name';
 
 CREATE FUNCTION grant_dashboards(role regrole, views text[] DEFAULT NULL)
 RETURNS void
@@ -373,7 +400,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION grant_dashboards(regrole, text[]) IS
-    'let a role read dashboard views (views: NULL = all five, or some of recommendations, catalog_health, churn_cohorts, content_roi_launches, trending_now): USAGE on schema nfrec and SELECT on the views and their backing tables; the recommendations reveal viewing history (lists leave out watched titles, reasons name one)';
+    'let a role read dashboard views (views: NULL = all six, or some of recommendations, recommended_titles, catalog_health, churn_cohorts, content_roi_launches, trending_now): USAGE on schema nfrec and SELECT on the views and their backing tables; the recommendations reveal viewing history (lists leave out watched titles, reasons name one)';
 
 CREATE FUNCTION revoke_dashboards(role regrole, views text[] DEFAULT NULL)
 RETURNS void
@@ -398,4 +425,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION revoke_dashboards(regrole, text[]) IS
-    'undo nfrec.grant_dashboards for the views named (NULL: all five): revoke SELECT on them and their backing tables; USAGE on schema nfrec stays (nfrec.revoke_serving removes it)';
+    'undo nfrec.grant_dashboards for the views named (NULL: all six): revoke SELECT on them and their backing tables; USAGE on schema nfrec stays (nfrec.revoke_serving removes it)';
