@@ -11,7 +11,8 @@
  * reason per title.  A user the model was trained on gets exactly the list
  * recommend_for gives from the trained vector (same exclusion, same tie
  * order); events after training (the bound events relation, fold-in) are
- * not read: the table is a snapshot of the model as trained.
+ * not read: the table is a snapshot of the model as trained.  A worker
+ * thread shares the selection (see Slot below).
  *
  * Rights: model_users is read with the caller's rights (the extension
  * owner, who runs nfrec.refresh), unlike the serving functions, which read
@@ -20,6 +21,7 @@
 #include "postgres.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "access/htup_details.h"
@@ -37,7 +39,8 @@
 
 /* longest list: n beyond this is refused (a dashboard shows a few dozen) */
 #define BATCH_MAX_N			1000
-/* users per block, fewer for a large catalog (the score block stays 64 MB) */
+/* users per block, fewer for a large catalog (each of the two blocks in
+ * flight keeps its scores within 64 MB) */
 #define BATCH_USERS			256
 #define BATCH_MAX_SCORES	((Size) 16 * 1024 * 1024)
 
@@ -129,11 +132,21 @@ SelectThread(void *arg)
 static void
 StartSelect(Slot *s)
 {
+	sigset_t	all,
+				old;
+
 	s->next = 0;
-	if (s->b.nusers > SELECT_CHUNK &&
-		pthread_create(&s->thread, NULL, SelectThread, s) == 0)
-		s->running = true;
-	/* else the backend selects it all in FinishSelect */
+	if (s->b.nusers <= SELECT_CHUNK)
+		return;					/* the backend selects it in FinishSelect */
+	/*
+	 * The worker starts with every signal blocked, so PostgreSQL's handlers
+	 * (cancel, latch) only ever run in the backend thread.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	s->running = pthread_create(&s->thread, NULL, SelectThread, s) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* no thread: the backend selects it all in FinishSelect */
 }
 
 static void JoinSelect(Slot *s);
