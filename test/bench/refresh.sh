@@ -91,7 +91,7 @@ awk -v u="$trained" -v l="$listed" -v r="$refresh_ms" -v k="$cold_ms" -v b="$bat
 
 nf_log "refresh of every view"
 all_ms=$(timed "CALL nfrec.refresh(n => $N)")
-echo "CALL nfrec.refresh() (all five views): $all_ms ms"
+echo "CALL nfrec.refresh() (every view): $all_ms ms"
 "${PSQL[@]}" -d $db -c "ANALYZE nfrec.dashboard_recommendations, nfrec.dashboard_titles,
     nfrec.dashboard_recommended_titles, nfrec.dashboard_churn_cohorts, nfrec.dashboard_content_roi,
     nfrec.dashboard_trending,
@@ -103,7 +103,7 @@ while IFS='|' read -r name q; do
 		"${PSQL[@]}" -d $db -c "EXPLAIN (ANALYZE, FORMAT JSON) $q" |
 			sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
 	done | median)
-	printf "  %-34s %8.3f ms\n" "$name" "$ms"
+	printf "  %-40s %8.3f ms\n" "$name" "$ms"
 done <<'Q'
 one user's list|SELECT * FROM nfrec.recommendations WHERE user_id = 4242 ORDER BY rank
 top decile by country|SELECT country, sum(users), sum(expected_cancellations), sum(monthly_revenue_at_risk) FROM nfrec.churn_cohorts WHERE risk_decile = 10 GROUP BY country ORDER BY 3 DESC
