@@ -249,7 +249,7 @@ BEGIN
         DELETE FROM nfrec.dashboard_recommended_titles;
         INSERT INTO nfrec.dashboard_recommended_titles
                (title_id, users, users_at_rank_1, mean_rank, generated_at)
-        SELECT l.title_id, count(*), count(*) FILTER (WHERE l.rank = 1), avg(l.rank), v_stamp
+        SELECT l.title_id, count(*), count(*) FILTER (WHERE l.rank = 1), avg(l.rank::float8), v_stamp
           FROM nfrec.dashboard_recommendations r
          CROSS JOIN LATERAL unnest(r.title_ids) WITH ORDINALITY AS l(title_id, rank)
          GROUP BY l.title_id;
