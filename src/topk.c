@@ -9,6 +9,11 @@
 #include "topk.h"
 
 #include <math.h>
+#include <string.h>
+
+/* scores tested at once against the heap root once the heap is full */
+#define TOPK_RUN 16
+StaticAssertDecl(TOPK_RUN == 16, "pass 1 reads a run's skip bytes as two 8-byte words");
 
 /* true when row a ranks before row b: higher score, then lower row */
 static inline bool
@@ -62,37 +67,11 @@ SiftUp(const float *s, int32 *h, int i)
 	}
 }
 
-int
-topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
+/* Sort a heap of len rows in place, best first (heap sort). */
+static void
+HeapSort(const float *scores, int32 *out, int len)
 {
-	int			len = 0;
-
-	if (k <= 0 || n <= 0)
-		return 0;
-	if (k > n)
-		k = n;
-
-	for (int32 r = 0; r < n; r++)
-	{
-		float		v = scores[r];
-
-		if ((skip && skip[r]) || isnan(v))
-			continue;
-		if (len < k)
-		{
-			out[len] = r;
-			SiftUp(scores, out, len);
-			len++;
-		}
-		else if (v > scores[out[0]])
-		{
-			/* strictly better score; an equal score has a higher row */
-			out[0] = r;
-			SiftDown(scores, out, len, 0);
-		}
-	}
-
-	/* heap sort: move the worst to the end repeatedly */
+	/* move the worst to the end repeatedly */
 	for (int end = len - 1; end > 0; end--)
 	{
 		int32		t = out[0];
@@ -101,5 +80,199 @@ topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 		out[end] = t;
 		SiftDown(scores, out, end, 0);
 	}
+}
+
+int
+topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
+{
+	int			len = 0;
+	int32		r;
+
+	if (k <= 0 || n <= 0)
+		return 0;
+	if (k > n)
+		k = n;
+
+	/* fill the heap with the first k eligible rows */
+	r = 0;
+	for (; r < n && len < k; r++)
+	{
+		if ((skip && skip[r]) || isnan(scores[r]))
+			continue;
+		out[len] = r;
+		SiftUp(scores, out, len);
+		len++;
+	}
+
+	while (r < n)
+	{
+		int32		end = n;
+
+		/*
+		 * Most scores lose to the heap's root: test a run of TOPK_RUN of
+		 * them at once (vectorized; a NaN is never better) and skip the
+		 * run when none is strictly better.  An equal score never enters
+		 * (its row is higher), so skipping it changes nothing.
+		 */
+		if (r + TOPK_RUN <= n)
+		{
+			float		root = scores[out[0]];
+			int			any = 0;
+
+#pragma omp simd reduction(|:any)
+			for (int j = 0; j < TOPK_RUN; j++)
+				any |= scores[r + j] > root;
+			if (!any)
+			{
+				r += TOPK_RUN;
+				continue;
+			}
+			end = r + TOPK_RUN;
+		}
+		for (; r < end; r++)
+		{
+			/* strictly better score (an equal score has a higher row) */
+			if ((skip && skip[r]) || !(scores[r] > scores[out[0]]))
+				continue;
+			out[0] = r;
+			SiftDown(scores, out, len, 0);
+		}
+	}
+
+	HeapSort(scores, out, len);
+	return len;
+}
+
+/*
+ * A lower bound of the k-th best eligible score: the k-th largest of the
+ * run maxima (each run's best eligible score).  The k best runs hold k
+ * distinct eligible rows scoring at least that much, so no row below it
+ * can be in the top k.  -INFINITY when fewer than k runs have an eligible
+ * row (then every row must be looked at).
+ */
+static float
+KthRunMax(const float *runmax, int nruns, int k)
+{
+	float		heap[TOPK_BOUND_MAX_K];
+	int			len = 0;
+
+	for (int j = 0; j < nruns; j++)
+	{
+		float		v = runmax[j];
+		int			i;
+
+		if (!(v > -INFINITY))
+			continue;
+		if (len < k)
+		{
+			/* sift up in a min-heap */
+			i = len++;
+			while (i > 0 && heap[(i - 1) / 2] > v)
+			{
+				heap[i] = heap[(i - 1) / 2];
+				i = (i - 1) / 2;
+			}
+			heap[i] = v;
+		}
+		else if (v > heap[0])
+		{
+			/* replace the root and sift down */
+			i = 0;
+			for (;;)
+			{
+				int			l = 2 * i + 1,
+							c = l;
+
+				if (l >= len)
+					break;
+				if (l + 1 < len && heap[l + 1] < heap[l])
+					c = l + 1;
+				if (heap[c] >= v)
+					break;
+				heap[i] = heap[c];
+				i = c;
+			}
+			heap[i] = v;
+		}
+	}
+	return len < k ? -INFINITY : heap[0];
+}
+
+int
+topk_select_bounded(const float *scores, int n, const uint8 *skip, int k, int32 *out,
+					float *runmax)
+{
+	int			nruns = n / TOPK_RUN;
+	float		bound;
+	int			len = 0;
+
+	if (k <= 0 || n <= 0)
+		return 0;
+	if (k > n)
+		k = n;
+	if (k > TOPK_BOUND_MAX_K || nruns < 2 * k)
+		return topk_select(scores, n, skip, k, out);
+
+	/*
+	 * pass 1: the best eligible score of each run: a vectorized max (a NaN
+	 * never wins a comparison), redone row by row for the few runs that
+	 * hold a skipped row
+	 */
+	for (int j = 0; j < nruns; j++)
+	{
+		const float *s = scores + (Size) j * TOPK_RUN;
+		float		m = -INFINITY;
+
+#pragma omp simd reduction(max:m)
+		for (int e = 0; e < TOPK_RUN; e++)
+			m = s[e] > m ? s[e] : m;
+		if (skip)
+		{
+			const uint8 *sk = skip + (Size) j * TOPK_RUN;
+			uint64		w0,
+						w1;
+
+			memcpy(&w0, sk, 8);
+			memcpy(&w1, sk + 8, 8);
+			if (w0 | w1)
+			{
+				m = -INFINITY;
+				for (int e = 0; e < TOPK_RUN; e++)
+					if (!sk[e] && s[e] > m)
+						m = s[e];
+			}
+		}
+		runmax[j] = m;
+	}
+	bound = KthRunMax(runmax, nruns, k);
+
+	/* pass 2: the exact heap over the rows of runs that reach the bound */
+	for (int j = 0; j <= nruns; j++)
+	{
+		int32		lo = j * TOPK_RUN,
+					hi = j < nruns ? lo + TOPK_RUN : n;
+
+		if (j < nruns && runmax[j] < bound)
+			continue;
+		for (int32 r = lo; r < hi; r++)
+		{
+			float		v = scores[r];
+
+			if ((skip && skip[r]) || isnan(v))
+				continue;
+			if (len < k)
+			{
+				out[len] = r;
+				SiftUp(scores, out, len);
+				len++;
+			}
+			else if (v > scores[out[0]])
+			{
+				out[0] = r;
+				SiftDown(scores, out, len, 0);
+			}
+		}
+	}
+	HeapSort(scores, out, len);
 	return len;
 }

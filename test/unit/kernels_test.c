@@ -743,7 +743,7 @@ cmp_rank(const void *a, const void *b)
 static void
 test_topk(void)
 {
-	static const int ns[] = {0, 1, 2, 7, 64, 1000};
+	static const int ns[] = {0, 1, 2, 7, 64, 1000, 3000, 3000};
 
 	for (int ni = 0; ni < (int) lengthof(ns); ni++)
 	{
@@ -756,8 +756,9 @@ test_topk(void)
 		{
 			double		u = urand();
 
-			/* many ties, some NaN, some infinite */
-			s[i] = u < 0.05 ? NAN : u < 0.08 ? -INFINITY : u < 0.1 ? INFINITY : (float) (int) (urand() * 20);
+			/* many ties, some NaN, some infinite; the last: distinct scores */
+			s[i] = ni == (int) lengthof(ns) - 1 ? (float) urand() :
+				u < 0.05 ? NAN : u < 0.08 ? -INFINITY : u < 0.1 ? INFINITY : (float) (int) (urand() * 20);
 			skip[i] = urand() < 0.2;
 		}
 		for (int useskip = 0; useskip < 2; useskip++)
@@ -772,10 +773,16 @@ test_topk(void)
 			for (int k = 0; k <= n + 2; k += (k < 10 ? 1 : 97))
 			{
 				int32	   *out = xmalloc(sizeof(int32) * Max(Min(k, n), 1));
+				float	   *runmax = xmalloc(sizeof(float) * (n / 16 + 1));
 				int			got = topk_select(s, n, useskip ? skip : NULL, k, out);
 
 				CHECK(got == Min(k, m) && memcmp(out, ref, sizeof(int32) * got) == 0,
 					  "topk n=%d k=%d skip=%d: %d rows, expected %d", n, k, useskip, got, Min(k, m));
+				/* the bounded variant (batch scoring) gives the same rows */
+				got = topk_select_bounded(s, n, useskip ? skip : NULL, k, out, runmax);
+				CHECK(got == Min(k, m) && memcmp(out, ref, sizeof(int32) * got) == 0,
+					  "topk_select_bounded n=%d k=%d skip=%d: %d rows, expected %d", n, k, useskip, got, Min(k, m));
+				free(runmax);
 				free(out);
 			}
 		}
