@@ -41,6 +41,14 @@ SELECT count(*) AS differing
   FROM nfrec.churn_risk('2025-12-15', model => NULL) a
   FULL JOIN nfrec.churn_risk('2025-12-15') b USING (user_id)
  WHERE a.risk IS DISTINCT FROM b.risk;
+-- a model written as a JSON literal (an unknown-type literal, so the text
+-- overload) is read as the model, as before the overloads existed
+SELECT count(*) AS differing
+  FROM nfrec.churn_risk('2025-12-15', model => 'cm_nightly') a
+  FULL JOIN nfrec.churn_risk('2025-12-15', model => (SELECT m::text FROM m2)) b USING (user_id)
+ WHERE a.risk IS DISTINCT FROM b.risk;
+SELECT count(*) AS users
+  FROM nfrec.churn_risk('2025-12-15', model => '{"feature_index": [1], "mean": [0], "sd": [1], "logreg": {"coef": [0, 1]}}');
 -- which function each form calls
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM nfrec.churn_risk('2025-12-15', model => 'cm_nightly');
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM nfrec.churn_risk('2025-12-15', model => '{}'::jsonb);
@@ -94,6 +102,10 @@ SELECT nfrec.deploy_churn_model('cm_x', NULL);
 SELECT nfrec.deploy_churn_model('cm_x', m, keep => NULL) FROM m1;
 SELECT nfrec.deploy_churn_model('', m) FROM m1;
 SELECT nfrec.deploy_churn_model('cm_x', m, keep => 0) FROM m1;
+SELECT nfrec.deploy_churn_model(' {x}', m) FROM m1;
+SELECT nfrec.deploy_churn_model('[x', m) FROM m1;
+SELECT nfrec.churn_risk('2025-12-15', model => '[1]');
+SELECT nfrec.churn_risk('2025-12-15', model => '{"oops"');
 SELECT nfrec.deploy_churn_model('cm_x', '[1, 2]');
 SELECT nfrec.deploy_churn_model('cm_x', '{}');
 SELECT nfrec.deploy_churn_model('cm_x', jsonb_set(m, '{mean,0}', '"NaN"')) FROM m1;

@@ -204,8 +204,8 @@ BEGIN
 
     IF cur IS NULL THEN
         pass := true;
-        msg := format('first version of model "%s": deployed without comparison (%s@%s %s on %s held-out pairs)',
-                      name, metric, k, round(cv::numeric, 4), heldout);
+        msg := format('first version: deployed without comparison (%s@%s %s on %s held-out pairs)',
+                      metric, k, round(cv::numeric, 4), heldout);
     ELSIF cv IS NULL OR uv IS NULL THEN
         pass := false;
         msg := format('no held-out pair to compare on: all %s held-out pairs are in the training data of version %s',

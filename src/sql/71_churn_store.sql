@@ -19,8 +19,10 @@
 -- score with a stored model instead of training one per call: the text
 -- overloads below look the model up and call the jsonb versions.  A
 -- quoted literal given as model => '...' resolves to the text overload
--- (PostgreSQL prefers the string category for an unknown-type literal);
--- a jsonb value resolves to the jsonb version; model => NULL resolves to
+-- (PostgreSQL prefers the string category for an unknown-type literal),
+-- so a literal that is a model in JSON ('{"feature_index": ...}', as
+-- calls written before these overloads pass) is read as jsonb there; a
+-- jsonb value resolves to the jsonb version; model => NULL resolves to
 -- the text overload, which then trains on the fly as before.
 
 CREATE TABLE churn_model_store (
@@ -58,6 +60,11 @@ BEGIN
     IF deploy_churn_model.name = '' THEN
         RAISE EXCEPTION 'model name must not be empty'
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF left(ltrim(deploy_churn_model.name, E' \t\n\r'), 1) IN ('{', '[') THEN
+        RAISE EXCEPTION 'churn model name must not start with "{" or "["'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'churn_risk and content_roi read such a text as a churn model written in JSON, not as a name.';
     END IF;
     IF deploy_churn_model.keep < 1 THEN
         RAISE EXCEPTION 'keep must be at least 1, not %', deploy_churn_model.keep
@@ -198,6 +205,21 @@ $fn$;
 COMMENT ON FUNCTION deployed_churn_model(text) IS
     'the current version of a deployed churn model (the jsonb of nfrec.churn_model, for churn_score); error 42704 if there is none';
 
+-- The model argument of the text overloads: a name, or (as a quoted
+-- literal reached the jsonb versions before these overloads existed) a
+-- churn model written as JSON text, recognised by its first non-blank
+-- character { or [ (deploy_churn_model refuses such names).
+CREATE FUNCTION _churn_model_arg(model text)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE WHEN left(ltrim(model, E' \t\n\r'), 1) IN ('{', '[') THEN model::jsonb
+                ELSE nfrec.deployed_churn_model(model) END
+$fn$;
+COMMENT ON FUNCTION _churn_model_arg(text) IS
+    'internal (used by the text overloads of churn_risk and content_roi): the current version of a deployed churn model by name, or the text itself as jsonb when it starts with { or [ (a model written as a literal)';
+
 CREATE FUNCTION churn_risk(
     as_of date,
     model text,
@@ -210,7 +232,7 @@ RETURNS TABLE(user_id bigint, risk float8, risk_decile int, country text, plan t
     LANGUAGE sql STABLE PARALLEL RESTRICTED COST 10000 ROWS 10000
     SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT r.* FROM nfrec.churn_risk($1, model => nfrec.deployed_churn_model($2),
+    SELECT r.* FROM nfrec.churn_risk($1, model => nfrec._churn_model_arg($2),
                                      events => $3, subscriptions => $4) r
 $fn$;
 COMMENT ON FUNCTION churn_risk(date, text, regclass, regclass) IS
@@ -242,7 +264,7 @@ RETURNS TABLE(title_id bigint, title text, content_type text, launch_date date,
     SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT r.* FROM nfrec.content_roi($2, $3, $4, $5, $6, $7, $8, $9,
-                                      risk_model => nfrec.deployed_churn_model($1),
+                                      risk_model => nfrec._churn_model_arg($1),
                                       titles => $10, events => $11, subscriptions => $12) r
 $fn$;
 COMMENT ON FUNCTION content_roi(text, int, real, int, int, int, date, date, date, regclass, regclass, regclass) IS
