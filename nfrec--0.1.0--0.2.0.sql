@@ -1933,3 +1933,615 @@ END
 $$;
 COMMENT ON FUNCTION revoke_dashboards(regrole, text[]) IS
     'undo nfrec.grant_dashboards for the views named (NULL: all six): revoke SELECT on them and their backing tables; USAGE on schema nfrec stays (nfrec.revoke_serving removes it)';
+-- ---------------------------------------------------------------------
+-- 0.2.0 (retrain helper): scheduled retraining (nfrec.retrain, retrain_log)
+-- and stored churn models (churn_model_store, churn_risk / content_roi by
+-- name); new objects only, the same text as src/sql/56_retrain.sql and
+-- src/sql/71_churn_store.sql
+-- ---------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------
+-- Scheduled retraining: CALL nfrec.retrain(name, events, options, ...)
+-- ---------------------------------------------------------------------
+--
+-- One run: split the events by (user, title) pair with nfrec.holdout
+-- (fraction holdout, seed), train a candidate ALS model on the training
+-- pairs, evaluate it and the current version of the name on the same
+-- held-out pairs with nfrec.evaluate, and deploy the candidate only if its
+-- metric@k is at least (1 - tolerance) times the current version's (the
+-- guardrail; the first version of a name is always deployed).  Every run
+-- is a row of retrain_log.
+--
+-- What is deployed is the candidate that was evaluated, trained on the
+-- training pairs only (doc/retrain.md says why, with figures): a model
+-- retrained on every pair would have trained on the held-out pairs of the
+-- next run, and nfrec.evaluate leaves a model's training titles out of its
+-- lists, so its held-out metrics would be about zero and every later
+-- candidate would pass.  With the same holdout and seed the held-out pairs
+-- are the same every run (nfrec.holdout hashes the pair), so no version
+-- deployed by retrain has seen them.  To stay fair after a version
+-- deployed some other way (or with another holdout), the held-out pairs
+-- the current version trained on are left out of the comparison, for both
+-- models.  The events relation is bound to the deployed model, so serving
+-- still leaves out the held-out titles a user has and folds those users in.
+--
+-- Transactions: the run's log row is committed first (decision
+-- 'running'), then training, evaluation, deployment and the final log
+-- update commit together, so the log never says 'deployed' for a version
+-- that is not there; a failure rolls that back, is written to the log
+-- (decision 'failed', the error's SQLSTATE and message) and committed, and
+-- is raised again so that the caller (pg_cron) sees it.  A procedure that
+-- commits cannot have a SET clause, so retrain pins its search_path with
+-- set_config(..., is_local) after each COMMIT, and the helper functions
+-- pin their own.
+
+CREATE SEQUENCE retrain_run_seq;
+COMMENT ON SEQUENCE retrain_run_seq IS 'run ids of nfrec.retrain_log';
+
+CREATE TABLE retrain_log (
+    run_id          bigint PRIMARY KEY DEFAULT nextval('nfrec.retrain_run_seq'),
+    name            text NOT NULL,
+    events          text NOT NULL,
+    parameters      jsonb NOT NULL,
+    started_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at     timestamptz,
+    candidate       jsonb,
+    current         jsonb,
+    current_version bigint,
+    decision        text NOT NULL DEFAULT 'running'
+                    CHECK (decision IN ('running', 'deployed', 'rejected', 'failed')),
+    version         bigint,
+    message         text
+);
+CREATE INDEX retrain_log_name_started ON retrain_log (name, started_at);
+COMMENT ON TABLE retrain_log IS
+    'one row per nfrec.retrain run: parameters, start and end, candidate and current metrics on the same held-out pairs, decision (running, deployed, rejected, failed), the version deployed and a message (the error for a failed run)';
+SELECT pg_catalog.pg_extension_config_dump('nfrec.retrain_log', '');
+SELECT pg_catalog.pg_extension_config_dump('nfrec.retrain_run_seq', '');
+
+CREATE FUNCTION _retrain_begin(name text, events regclass, options jsonb, holdout float8,
+                               k int, metric text, tolerance float8, seed bigint, keep int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    run bigint;
+BEGIN
+    IF name IS NULL OR events IS NULL OR options IS NULL OR holdout IS NULL OR k IS NULL
+       OR metric IS NULL OR tolerance IS NULL OR seed IS NULL OR keep IS NULL THEN
+        RAISE EXCEPTION 'arguments of nfrec.retrain must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass als_train options such as ''{"factors": 64, "iterations": 15}''.';
+    END IF;
+    IF NOT (holdout > 0 AND holdout < 1) THEN       -- NaN fails too
+        RAISE EXCEPTION 'holdout must be between 0 and 1 (exclusive), not %', holdout
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'holdout is the fraction of (user, title) pairs held out for evaluation.';
+    END IF;
+    IF k < 1 THEN
+        RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF metric NOT IN ('precision', 'recall', 'ndcg', 'map') THEN
+        RAISE EXCEPTION 'unknown metric "%"', metric
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use precision, recall, ndcg or map.';
+    END IF;
+    IF NOT (tolerance >= 0 AND tolerance < 1) THEN
+        RAISE EXCEPTION 'tolerance must be at least 0 and less than 1, not %', tolerance
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A candidate is deployed when its metric is at least (1 - tolerance) times the current version''s.';
+    END IF;
+    IF keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    PERFORM nfrec._check_interactions(events, true);
+    IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = events AND c.relpersistence = 't') THEN
+        RAISE EXCEPTION 'events relation % is temporary', events
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The deployed model is bound to the events relation and used by every session, but a temporary relation exists only in the session that created it.';
+    END IF;
+    INSERT INTO nfrec.retrain_log AS l (name, events, parameters)
+    VALUES (name, events::text,
+            jsonb_build_object('options', options, 'holdout', holdout, 'k', k, 'metric', metric,
+                               'tolerance', tolerance, 'seed', seed, 'keep', keep))
+    RETURNING l.run_id INTO run;
+    RETURN run;
+END
+$fn$;
+COMMENT ON FUNCTION _retrain_begin(text, regclass, jsonb, float8, int, text, float8, bigint, int) IS
+    'internal (used by retrain): check the arguments and log the start of a run; returns its run_id';
+
+CREATE FUNCTION _retrain_run(run bigint, name text, events regclass, options jsonb, holdout float8,
+                             k int, metric text, tolerance float8, seed bigint, keep int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    cur bigint;
+    now_cur bigint;
+    heldout bigint;
+    seen bigint := 0;
+    m nfrec.als_model;
+    info record;
+    cand record;
+    curm record;
+    cand_j jsonb;
+    cur_j jsonb;
+    cv float8;
+    uv float8;
+    pass boolean;
+    new_version bigint;
+    msg text;
+BEGIN
+    -- one run per name at a time (held until this transaction ends)
+    IF NOT pg_try_advisory_xact_lock(pg_catalog.hashtext('nfrec.retrain'), pg_catalog.hashtext(name)) THEN
+        RAISE EXCEPTION 'model "%" is being retrained by another session', name
+            USING ERRCODE = 'lock_not_available';
+    END IF;
+    SELECT s.version INTO cur FROM nfrec.model_store s WHERE s.name = _retrain_run.name AND s.is_current;
+
+    -- the held-out pairs with a positive total weight: what a user watched
+    CREATE TEMP TABLE nfrec_retrain_heldout (user_id bigint, title_id bigint) ON COMMIT DROP;
+    EXECUTE format($q$
+        INSERT INTO pg_temp.nfrec_retrain_heldout
+        SELECT e.user_id::bigint, e.title_id::bigint FROM %s e
+         WHERE nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+         GROUP BY 1, 2 HAVING sum(e.weight::float8) > 0
+        $q$, events) USING holdout, seed;
+    GET DIAGNOSTICS heldout = ROW_COUNT;
+    -- a fair comparison: pairs the current version trained on are left out
+    IF cur IS NOT NULL THEN
+        DELETE FROM pg_temp.nfrec_retrain_heldout h
+         USING nfrec.model_users u
+         WHERE u.version = cur AND u.user_id = h.user_id AND h.title_id = ANY (u.title_ids);
+        GET DIAGNOSTICS seen = ROW_COUNT;
+    END IF;
+    ANALYZE pg_temp.nfrec_retrain_heldout;
+
+    EXECUTE format($q$
+        SELECT nfrec.als_train(e.user_id::bigint, e.title_id::bigint, e.weight::float8, $3)
+          FROM %s e
+         WHERE NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+        $q$, events) INTO m USING holdout, seed, options;
+    IF m IS NULL THEN
+        RAISE EXCEPTION 'no training rows in relation %', events
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Every row is held out or has a NULL user_id or title_id (holdout %s).', holdout);
+    END IF;
+    SELECT r.users, r.titles, r.training_events, r.train_seconds, r.loss, r.trained_at INTO info
+      FROM nfrec._model_store_row(m) r;
+
+    SELECT * INTO cand FROM nfrec.evaluate(m, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
+    cand_j := jsonb_build_object('users', cand.users, 'cold_users', cand.cold_users,
+                                 'precision', cand.precision, 'recall', cand.recall, 'ndcg', cand.ndcg,
+                                 'map', cand.map, 'coverage', cand.coverage,
+                                 'pop_ndcg', cand.pop_ndcg, 'k', k, 'test_pairs', heldout - seen,
+                                 'train_users', info.users, 'train_titles', info.titles,
+                                 'train_events', info.training_events,
+                                 'train_seconds', info.train_seconds, 'final_loss', info.loss,
+                                 'trained_at', info.trained_at);
+    cv := CASE metric WHEN 'precision' THEN cand.precision WHEN 'recall' THEN cand.recall
+                      WHEN 'ndcg' THEN cand.ndcg ELSE cand.map END;
+    IF cur IS NOT NULL THEN
+        SELECT * INTO curm FROM nfrec.evaluate(name, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
+        cur_j := jsonb_build_object('users', curm.users, 'cold_users', curm.cold_users,
+                                    'precision', curm.precision, 'recall', curm.recall, 'ndcg', curm.ndcg,
+                                    'map', curm.map, 'coverage', curm.coverage, 'k', k,
+                                    'test_pairs', heldout - seen, 'version', cur);
+        uv := CASE metric WHEN 'precision' THEN curm.precision WHEN 'recall' THEN curm.recall
+                          WHEN 'ndcg' THEN curm.ndcg ELSE curm.map END;
+    END IF;
+
+    IF cur IS NULL THEN
+        pass := true;
+        msg := format('first version: deployed without comparison (%s@%s %s on %s held-out pairs)',
+                      metric, k, round(cv::numeric, 4), heldout);
+    ELSIF cv IS NULL OR uv IS NULL THEN
+        pass := false;
+        msg := format('no held-out pair to compare on: all %s held-out pairs are in the training data of version %s',
+                      heldout, cur);
+    ELSE
+        pass := cv >= uv * (1 - tolerance);
+        msg := format('%s@%s %s against %s of version %s on %s held-out pairs%s (tolerance %s): %s',
+                      metric, k, round(cv::numeric, 4), round(uv::numeric, 4), cur, heldout - seen,
+                      CASE WHEN seen > 0 THEN format(', %s more left out as training pairs of version %s', seen, cur)
+                           ELSE '' END,
+                      tolerance, CASE WHEN pass THEN 'deployed' ELSE 'rejected' END);
+    END IF;
+
+    IF pass THEN
+        -- the comparison holds only if nobody deployed the name meanwhile
+        LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+        SELECT s.version INTO now_cur FROM nfrec.model_store s
+         WHERE s.name = _retrain_run.name AND s.is_current;
+        IF now_cur IS DISTINCT FROM cur THEN
+            RAISE EXCEPTION 'model "%" was deployed by another session during the retrain', name
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('The candidate was compared with version %s, but version %s is current now.',
+                                      coalesce(cur::text, 'none'), coalesce(now_cur::text, 'none'));
+        END IF;
+        new_version := nfrec.deploy(name, m, events, make_default => false, keep => keep);
+    END IF;
+    RAISE NOTICE 'retrain of model "%": %', name, msg;
+    UPDATE nfrec.retrain_log l
+       SET candidate = cand_j, current = cur_j, current_version = cur,
+           decision = CASE WHEN pass THEN 'deployed' ELSE 'rejected' END,
+           version = new_version, message = msg
+     WHERE l.run_id = run;
+END
+$fn$;
+COMMENT ON FUNCTION _retrain_run(bigint, text, regclass, jsonb, float8, int, text, float8, bigint, int) IS
+    'internal (used by retrain): train, evaluate against the current version, deploy if the guardrail passes, and write the outcome to the log row';
+
+CREATE FUNCTION _retrain_finish(run bigint, err_state text, err_message text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    d text;
+BEGIN
+    UPDATE nfrec.retrain_log l
+       SET finished_at = clock_timestamp(),
+           decision = CASE WHEN err_state IS NULL THEN l.decision ELSE 'failed' END,
+           message = CASE WHEN err_state IS NULL THEN l.message
+                          ELSE format('%s: %s', err_state, err_message) END
+     WHERE l.run_id = run
+    RETURNING l.decision INTO d;
+    RETURN d = 'deployed';
+END
+$fn$;
+COMMENT ON FUNCTION _retrain_finish(bigint, text, text) IS
+    'internal (used by retrain): record the end of a run (and its error, if it failed); true if it deployed a version';
+
+CREATE PROCEDURE retrain(name text, events regclass, options jsonb DEFAULT '{}',
+                         holdout float8 DEFAULT 0.1, k int DEFAULT 10, metric text DEFAULT 'ndcg',
+                         tolerance float8 DEFAULT 0.02, seed bigint DEFAULT 0, keep int DEFAULT 3)
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    run bigint;
+    deployed boolean;
+    err_state text;
+    err_message text;
+    err_detail text;
+    err_hint text;
+BEGIN
+    -- no SET clause (it would forbid COMMIT): pin the path per transaction
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    run := nfrec._retrain_begin(name, events, options, holdout, k, metric, tolerance, seed, keep);
+    COMMIT;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    BEGIN
+        PERFORM nfrec._retrain_run(run, name, events, options, holdout, k, metric, tolerance, seed, keep);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
+                                err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
+    END;
+    deployed := nfrec._retrain_finish(run, err_state, err_message);
+    COMMIT;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF err_state IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message,
+            DETAIL = coalesce(nullif(err_detail, ''), format('Run %s of nfrec.retrain_log failed.', run)),
+            HINT = coalesce(nullif(err_hint, ''), 'The row of nfrec.retrain_log with this run_id records the failure.');
+    END IF;
+    IF deployed THEN
+        NULL;
+        -- refresh views: wired by lead after merge
+    END IF;
+END
+$fn$;
+COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int) IS
+    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; call it outside a transaction block (it commits)';
+
+-- ---------------------------------------------------------------------
+-- Stored churn models
+-- ---------------------------------------------------------------------
+--
+-- A churn model (the jsonb of nfrec.churn_model) deployed under a name is
+-- one row of churn_model_store, a table of its own (an ALS model is rows
+-- of model_store and model_users; a churn model is a few coefficients).
+-- The rules are the ALS registry's (50_registry.sql): each name keeps its
+-- last few versions (keep, default 3), exactly one of them current (a
+-- partial unique index on name where is_current); rollback_churn_model
+-- discards the current version and makes the previous one current; every
+-- change is one transaction, so readers see the old or the new state.
+-- Versions come from nfrec.model_version_seq, so a version number names
+-- one deployed model of either kind.  The table is extension
+-- configuration: pg_dump dumps its rows.
+--
+-- churn_risk(as_of, model => 'name') and content_roi(risk_model => 'name')
+-- score with a stored model instead of training one per call: the text
+-- overloads below look the model up and call the jsonb versions.  A
+-- quoted literal given as model => '...' resolves to the text overload
+-- (PostgreSQL prefers the string category for an unknown-type literal),
+-- so a literal that is a model in JSON ('{"feature_index": ...}', as
+-- calls written before these overloads pass) is read as jsonb there; a
+-- jsonb value resolves to the jsonb version; model => NULL resolves to
+-- the text overload, which then trains on the fly as before.
+
+CREATE TABLE churn_model_store (
+    version      bigint PRIMARY KEY DEFAULT nextval('nfrec.model_version_seq'),
+    name         text NOT NULL CHECK (name <> ''),
+    deployed_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    as_of        date,
+    horizon_days int,
+    model        jsonb NOT NULL,
+    metrics      jsonb NOT NULL DEFAULT '{}',
+    is_current   boolean NOT NULL DEFAULT true
+);
+CREATE UNIQUE INDEX churn_model_store_current_name ON churn_model_store (name) WHERE is_current;
+COMMENT ON TABLE churn_model_store IS
+    'deployed churn models (the jsonb of nfrec.churn_model), the last few versions per name (is_current marks the one churn_risk and content_roi use); written by nfrec.deploy_churn_model, nfrec.rollback_churn_model and nfrec.drop_churn_model';
+SELECT pg_catalog.pg_extension_config_dump('nfrec.churn_model_store', '');
+
+CREATE FUNCTION deploy_churn_model(name text, model jsonb, keep int DEFAULT 3)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    p record;
+    v_as_of date;
+    v_horizon int;
+    k text;
+    new_version bigint;
+BEGIN
+    IF deploy_churn_model.name IS NULL OR deploy_churn_model.model IS NULL
+       OR deploy_churn_model.keep IS NULL THEN
+        RAISE EXCEPTION 'model name, model and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF deploy_churn_model.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF left(ltrim(deploy_churn_model.name, E' \t\n\r'), 1) IN ('{', '[') THEN
+        RAISE EXCEPTION 'churn model name must not start with "{" or "["'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'churn_risk and content_roi read such a text as a churn model written in JSON, not as a name.';
+    END IF;
+    IF deploy_churn_model.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', deploy_churn_model.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF jsonb_typeof(deploy_churn_model.model) <> 'object' THEN
+        RAISE EXCEPTION 'invalid churn model'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('A churn model is a jsonb object, not %s.',
+                                  jsonb_typeof(deploy_churn_model.model));
+    END IF;
+    -- the coefficients (22023 if they do not make a model)
+    p := nfrec._churn_model_parts(deploy_churn_model.model);
+    -- the settings churn_risk reads back must have their types
+    FOREACH k IN ARRAY ARRAY['as_of', 'horizon_days', 'window_days', 'session_gap', 'abandon_pct'] LOOP
+        CONTINUE WHEN deploy_churn_model.model->k IS NULL
+                  OR jsonb_typeof(deploy_churn_model.model->k) = 'null';
+        BEGIN
+            CASE k
+                WHEN 'as_of' THEN v_as_of := (deploy_churn_model.model->>k)::date;
+                WHEN 'horizon_days' THEN v_horizon := (deploy_churn_model.model->>k)::int;
+                WHEN 'window_days' THEN PERFORM (deploy_churn_model.model->>k)::int;
+                WHEN 'session_gap' THEN PERFORM (deploy_churn_model.model->>k)::interval;
+                ELSE PERFORM (deploy_churn_model.model->>k)::real;
+            END CASE;
+        EXCEPTION WHEN data_exception THEN
+            RAISE EXCEPTION 'invalid churn model'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('The value of key "%s" is %s, which is not %s.', k,
+                                      deploy_churn_model.model->k,
+                                      CASE k WHEN 'as_of' THEN 'a date' WHEN 'session_gap' THEN 'an interval'
+                                             WHEN 'abandon_pct' THEN 'a number' ELSE 'a whole number' END);
+        END;
+    END LOOP;
+
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.churn_model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.churn_model_store s SET is_current = false
+     WHERE s.name = deploy_churn_model.name AND s.is_current;
+    -- "raw" (the model on unstandardized features, which scoring uses) is
+    -- recomputed from the standardization and coefficients, so the two
+    -- can never disagree
+    INSERT INTO nfrec.churn_model_store AS s (name, as_of, horizon_days, model, metrics)
+    VALUES (deploy_churn_model.name, v_as_of, v_horizon,
+            deploy_churn_model.model || jsonb_build_object('raw', p.raw),
+            jsonb_strip_nulls(jsonb_build_object(
+                'train_rows', deploy_churn_model.model->'train_rows',
+                'train_cancelled', deploy_churn_model.model->'train_cancelled',
+                'holdout_rows', deploy_churn_model.model->'holdout_rows',
+                'holdout_cancelled', deploy_churn_model.model->'holdout_cancelled',
+                'holdout_auc', deploy_churn_model.model->'holdout_auc')))
+    RETURNING s.version INTO new_version;
+    -- keep the newest versions of the name (the new one is the newest)
+    DELETE FROM nfrec.churn_model_store s
+     WHERE s.name = deploy_churn_model.name
+       AND s.version < ALL (SELECT x.version FROM nfrec.churn_model_store x
+                             WHERE x.name = deploy_churn_model.name
+                             ORDER BY x.version DESC LIMIT deploy_churn_model.keep);
+    RETURN new_version;
+END
+$fn$;
+COMMENT ON FUNCTION deploy_churn_model(text, jsonb, int) IS
+    'store a churn model (from nfrec.churn_model) under a name as its new current version (atomically for concurrent readers) and return the version; the model is validated (22023 if it is not one); keep: how many versions of the name to keep, the new one included';
+
+CREATE FUNCTION rollback_churn_model(name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    cur bigint;
+    prev bigint;
+BEGIN
+    IF rollback_churn_model.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.churn_model_store IN SHARE ROW EXCLUSIVE MODE;
+    SELECT s.version INTO cur FROM nfrec.churn_model_store s
+     WHERE s.name = rollback_churn_model.name AND s.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'churn model "%" does not exist', rollback_churn_model.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.churn_models lists the deployed churn models.';
+    END IF;
+    SELECT max(s.version) INTO prev FROM nfrec.churn_model_store s
+     WHERE s.name = rollback_churn_model.name AND s.version < cur;
+    IF prev IS NULL THEN
+        RAISE EXCEPTION 'churn model "%" has no earlier version to roll back to', rollback_churn_model.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The current version is the only one kept.',
+                  HINT = 'deploy_churn_model keeps the last 3 versions of a name unless its argument keep says otherwise.';
+    END IF;
+    DELETE FROM nfrec.churn_model_store s WHERE s.version = cur;
+    UPDATE nfrec.churn_model_store s SET is_current = true WHERE s.version = prev;
+    RETURN prev;
+END
+$fn$;
+COMMENT ON FUNCTION rollback_churn_model(text) IS
+    'discard the current version of a churn model and make the previous kept version current again (atomically for concurrent readers); returns that version; error 55000 if no earlier version is kept';
+
+CREATE FUNCTION drop_churn_model(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    LOCK TABLE nfrec.churn_model_store IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM nfrec.churn_model_store s WHERE s.name = drop_churn_model.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'churn model "%" does not exist', drop_churn_model.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION drop_churn_model(text) IS
+    'remove a deployed churn model and every kept version';
+
+CREATE FUNCTION deployed_churn_model(name text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    m jsonb;
+BEGIN
+    SELECT s.model INTO m FROM nfrec.churn_model_store s
+     WHERE s.name = deployed_churn_model.name AND s.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'churn model "%" does not exist', deployed_churn_model.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Deploy one with nfrec.deploy_churn_model; the view nfrec.churn_models lists the deployed churn models.';
+    END IF;
+    RETURN m;
+END
+$fn$;
+COMMENT ON FUNCTION deployed_churn_model(text) IS
+    'the current version of a deployed churn model (the jsonb of nfrec.churn_model, for churn_score); error 42704 if there is none';
+
+-- The model argument of the text overloads: a name, or (as a quoted
+-- literal reached the jsonb versions before these overloads existed) a
+-- churn model written as JSON text, recognised by its first non-blank
+-- character { or [ (deploy_churn_model refuses such names).
+CREATE FUNCTION _churn_model_arg(model text)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE WHEN left(ltrim(model, E' \t\n\r'), 1) IN ('{', '[') THEN model::jsonb
+                ELSE nfrec.deployed_churn_model(model) END
+$fn$;
+COMMENT ON FUNCTION _churn_model_arg(text) IS
+    'internal (used by the text overloads of churn_risk and content_roi): the current version of a deployed churn model by name, or the text itself as jsonb when it starts with { or [ (a model written as a literal)';
+
+CREATE FUNCTION churn_risk(
+    as_of date,
+    model text,
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS TABLE(user_id bigint, risk float8, risk_decile int, country text, plan text,
+              monthly_price numeric, tenure_days int, days_since_last_play float8,
+              active_days_recent int, active_days_prior int,
+              watch_hours_recent float8, watch_hours_prior float8, browse_share float8)
+    LANGUAGE sql STABLE PARALLEL RESTRICTED COST 10000 ROWS 10000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT r.* FROM nfrec.churn_risk($1, model => nfrec._churn_model_arg($2),
+                                     events => $3, subscriptions => $4) r
+$fn$;
+COMMENT ON FUNCTION churn_risk(date, text, regclass, regclass) IS
+    'churn risk of every subscriber active at as_of under the current version of a deployed churn model (nfrec.deploy_churn_model): no training per call; columns and order as churn_risk(as_of, ..., model jsonb); model => NULL trains a model on the history before as_of, as churn_risk(as_of) does';
+
+CREATE FUNCTION content_roi(
+    risk_model text,
+    window_days int DEFAULT 28,
+    completion_pct real DEFAULT 70,
+    retention_days int DEFAULT 60,
+    attribution_days int DEFAULT 7,
+    at_risk_deciles int DEFAULT 3,
+    as_of date DEFAULT NULL,
+    launched_from date DEFAULT NULL,
+    launched_until date DEFAULT NULL,
+    titles regclass DEFAULT 'content_metadata'::text::regclass,
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS TABLE(title_id bigint, title text, content_type text, launch_date date,
+              production_cost numeric,
+              starters bigint, watchers bigint, completion_rate float8,
+              series_completers bigint, binge_hours float8,
+              signups_attributed bigint,
+              at_risk_watchers bigint, at_risk_watchers_retained bigint, watcher_retention float8,
+              at_risk_nonwatchers bigint, nonwatcher_retention float8, retention_lift float8,
+              retention_months float8, acquisition_months float8, incremental_months float8,
+              value numeric, roi float8, observed boolean)
+    LANGUAGE sql STABLE PARALLEL RESTRICTED COST 100000 ROWS 100
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT r.* FROM nfrec.content_roi($2, $3, $4, $5, $6, $7, $8, $9,
+                                      risk_model => nfrec._churn_model_arg($1),
+                                      titles => $10, events => $11, subscriptions => $12) r
+$fn$;
+COMMENT ON FUNCTION content_roi(text, int, real, int, int, int, date, date, date, regclass, regclass, regclass) IS
+    'content_roi with the at-risk deciles ranked by the current version of a deployed churn model (nfrec.deploy_churn_model) instead of one trained per call; risk_model => NULL trains one, as content_roi() does';
+
+-- security_invoker: reading the views needs SELECT on churn_model_store
+CREATE VIEW churn_models WITH (security_invoker = true) AS
+SELECT s.name,
+       s.version,
+       s.as_of,
+       s.horizon_days,
+       s.model->'features' AS features,
+       (s.metrics->>'train_rows')::bigint AS train_rows,
+       (s.metrics->>'holdout_auc')::float8 AS holdout_auc,
+       s.deployed_at,
+       (SELECT pg_catalog.count(*) FROM nfrec.churn_model_store k
+         WHERE k.name OPERATOR(pg_catalog.=) s.name) AS kept_versions
+  FROM nfrec.churn_model_store s
+ WHERE s.is_current;
+COMMENT ON VIEW churn_models IS
+    'deployed churn models (their current versions): the as_of they were trained at, horizon, features used, training rows, held-out AUC, deployment time and how many versions are kept for rollback';
+
+CREATE VIEW churn_model_history WITH (security_invoker = true) AS
+SELECT s.name,
+       s.version,
+       s.is_current,
+       s.as_of,
+       s.horizon_days,
+       (s.metrics->>'holdout_auc')::float8 AS holdout_auc,
+       s.deployed_at
+  FROM nfrec.churn_model_store s;
+COMMENT ON VIEW churn_model_history IS
+    'every kept version of every deployed churn model: is_current marks the one in use; nfrec.rollback_churn_model(name) discards it and makes the previous one current';

@@ -165,11 +165,15 @@ SELECT schema FROM nfrec.generate_demo(users => 5, titles => 3, schema => NULL);
 SELECT schema FROM nfrec.generate_demo(users => 5, titles => 3, schema => 'sp_no_such_schema');
 \set SHOW_CONTEXT errors
 
--- every SQL and plpgsql function of nfrec has its search_path pinned
+-- every SQL and plpgsql function of nfrec has its search_path pinned; a
+-- procedure that commits cannot have a SET clause, so it must pin the path
+-- itself, per transaction, with set_config(..., true)
 SELECT p.oid::regprocedure AS unpinned
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'nfrec'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
-  AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false);
+  AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
+  AND NOT (p.prokind = 'p' AND p.proconfig IS NULL
+           AND p.prosrc LIKE '%pg_catalog.set_config(''search_path'', ''pg_catalog, pg_temp'', true)%');
 -- and every view is security_invoker
 SELECT c.oid::regclass AS definer_view
 FROM pg_class c
