@@ -65,7 +65,7 @@ SET client_min_messages = warning;
 CREATE TEMP TABLE risk AS SELECT * FROM nfrec.churn_risk(date '$AS_OF', horizon_days => 30);
 \echo decile,users,mean_risk,observed_rate,cancelled
 SELECT r.risk_decile, count(*), round(avg(r.risk)::numeric, 4),
-       round(avg((s.cancel_date > date '$AS_OF' AND s.cancel_date <= date '$AS_OF' + 30)::int), 4),
+       round(avg(coalesce(s.cancel_date > date '$AS_OF' AND s.cancel_date <= date '$AS_OF' + 30, false)::int), 4),
        count(*) FILTER (WHERE s.cancel_date > date '$AS_OF' AND s.cancel_date <= date '$AS_OF' + 30)
   FROM risk r JOIN subscriptions s USING (user_id)
  GROUP BY r.risk_decile ORDER BY r.risk_decile;
@@ -212,16 +212,16 @@ set format x "%g"
 
 # 4. recommend_for latency against catalog size
 set output "$IMG/latency_catalog.png"
-set title "recommend_for(user, 10) latency against catalog size (pgbench, 1 client, 64 factors)\nNOISY: shared 2-core machine, load $load; measured $measured"
+set title "recommend_for(user, 10) latency against catalog size (pgbench, 1 client, 64 factors, $(meta users) demo users)\nNOISY: shared 2-core machine, load $load; measured $measured"
 set xlabel "titles in the catalog"
 set ylabel "milliseconds per call"
 set xrange [0:16000]
 set xtics ("1,000" 1000, "5,000" 5000, "15,000" 15000)
 set yrange [0:*]
-set key top left
-plot "latency_catalog.csv" skip 1 using 1:4 with linespoints lw 2 pt 7 lc rgb "#8e44ad" title "p90", \
+set key top center
+plot "latency_catalog.csv" skip 1 using 1:4 with linespoints lw 2 pt 7 lc rgb "#8e44ad" title "p90 (noise from other jobs dominates)", \
      "" skip 1 using 1:3 with linespoints lw 2 pt 7 lc rgb "#27ae60" title "p50", \
-     "" skip 1 using 1:3:(sprintf("%.2f ms", \$3)) with labels offset 0,-1 font ",9" notitle, \
+     "" skip 1 using 1:3:(sprintf("%.2f ms", \$3)) with labels offset 0,0.9 font ",9" notitle, \
      "" skip 1 using 1:6 with linespoints lw 2 pt 6 dt 2 lc rgb "#555555" title "SELECT 1, p50"
 GP
 	ls -l "$IMG"/*.png >&2
