@@ -147,7 +147,7 @@ SQL
 
 render() {
 	nf_log "drawing $IMG/*.png"
-	local meta auc pop measured load
+	local auc pop measured load
 	meta() { awk -F, -v k="$1" '$1 == k {print $2}' "$DATA/meta.csv"; }
 	measured=$(meta measured)
 	load=$(meta load)
