@@ -49,7 +49,7 @@ measure() {
 	nf_install_deps
 	nf_build_install
 	nf_start_cluster
-	local psql=("$NFREC_PGBIN/psql" -X -q -At -F, -v ON_ERROR_STOP=1 -d postgres)
+	local psql=("$NFREC_PGBIN/psql" -X -q -At "-F," -v ON_ERROR_STOP=1 -d postgres)
 	local t0 t
 	t0=$(date +%s)
 
@@ -153,7 +153,7 @@ render() {
 	load=$(meta load)
 	auc=$(cat "$DATA/churn_auc.csv")
 	pop=$(cat "$DATA/recall_popular.csv")
-	cd "$DATA"
+	cd "$DATA" || exit 1
 	gnuplot <<GP
 set terminal pngcairo size 860,480 font "DejaVu Sans,10" noenhanced
 set datafile separator ","
