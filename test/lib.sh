@@ -79,7 +79,7 @@ nf_build_install() {
 			[ -e "$f" ] && [ ! -e "$NFREC_ROOT/src/${f##*/}" ] && rm -f "$f" "${f%.c}.o"
 		done
 		# mtimes kept, so an unchanged file is not rebuilt next time
-		tar -C "$NFREC_ROOT" --exclude=./.git --exclude=./results --exclude='*.o' \
+		tar -C "$NFREC_ROOT" --exclude=./.git --exclude=./results --exclude=./examples --exclude='*.o' \
 			--exclude='*.so' --exclude='*.d' --exclude='*.bc' -cf - . | tar -C "$dir" -xf -
 		make -C "$dir" -s -j"$(nproc)" PG_CONFIG="$pgc" "${flags[@]}" \
 			COPT="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
