@@ -21,6 +21,7 @@ extern int	openblas_get_num_threads(void);
 extern char *openblas_get_corename(void);
 extern char *openblas_get_config(void);
 extern void nf_model_init(void);	/* model.c: the nfrec.model setting */
+extern void nf_titlemeta_init(void);	/* titlemeta.c: nfrec.metadata_cache_seconds */
 
 void		_PG_init(void);
 
@@ -29,6 +30,7 @@ _PG_init(void)
 {
 	openblas_set_num_threads(1);
 	nf_model_init();
+	nf_titlemeta_init();
 }
 
 /*
