@@ -71,7 +71,7 @@ COMMENT ON FUNCTION user_factors(text) IS
 
 CREATE FUNCTION homepage(user_id bigint, rows int DEFAULT 8, per_row int DEFAULT 10,
                          at timestamptz DEFAULT now(), device text DEFAULT NULL,
-                         model text DEFAULT NULL, diversity real DEFAULT 0.5)
+                         model text DEFAULT NULL, diversity real DEFAULT 0.3)
 RETURNS TABLE(row_rank int, row_kind text, row_label text, anchor_title_id bigint,
               rank int, title_id bigint, score real, reason text, artwork_id int)
     AS 'MODULE_PATHNAME', 'homepage'

@@ -29,15 +29,18 @@ six AS (
   SELECT d, user_id, max(n) >= 6 AS six FROM (
     SELECT l.d, l.user_id, g.genre, count(*) AS n FROM lists l JOIN g USING (title_id) GROUP BY 1, 2, 3) s
   GROUP BY 1, 2),
-ils AS (   -- mean pairwise cosine of the titles' genre vectors
-  SELECT a.d, a.user_id, avg(sim) AS ils FROM (
-    SELECT l1.d, l1.user_id,
-           (SELECT coalesce(sum(g1.share * g2.share), 0) FROM g g1 JOIN g g2 USING (genre)
-             WHERE g1.title_id = l1.title_id AND g2.title_id = l2.title_id)
-           / nullif(sqrt((SELECT sum(share * share) FROM g WHERE title_id = l1.title_id)
-                         * (SELECT sum(share * share) FROM g WHERE title_id = l2.title_id)), 0) AS sim
-    FROM lists l1 JOIN lists l2 ON l1.d = l2.d AND l1.user_id = l2.user_id AND l1.rank < l2.rank) a
-  GROUP BY 1, 2),
+ils AS (   -- mean pairwise cosine of the titles' genre vectors: with unit vectors
+           -- u_i and S = sum u_i, the pairwise sum is (|S|^2 - m) / 2
+  SELECT d, user_id, (sum(s * s) - max(m)) / 2 / (max(n) * (max(n) - 1) / 2.0) AS ils FROM (
+    SELECT l.d, l.user_id, g.genre, sum(g.share / gn.norm) AS s,
+           max(ln.m) AS m, max(ln.n) AS n
+    FROM lists l JOIN g USING (title_id)
+    JOIN (SELECT title_id, sqrt(sum(share * share)) AS norm FROM g GROUP BY 1) gn USING (title_id)
+    JOIN (SELECT l2.d, l2.user_id, count(*) AS n,
+                 count(*) FILTER (WHERE EXISTS (SELECT 1 FROM g WHERE g.title_id = l2.title_id)) AS m
+          FROM lists l2 GROUP BY 1, 2) ln USING (d, user_id)
+    GROUP BY 1, 2, 3) v
+  GROUP BY 1, 2 HAVING max(n) > 1),
 rec AS (
   SELECT l.d, l.user_id, nfrec.recall_at_k(array_agg(l.title_id ORDER BY l.rank), r.rel, :k) AS recall
   FROM lists l JOIN relevant r USING (user_id) GROUP BY l.d, l.user_id, r.rel)
