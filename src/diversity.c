@@ -31,14 +31,21 @@ div_kl(int ngenres, const double *p, const double *qsum, double qmass)
 	return kl;
 }
 
+/*
+ * Greedy selection.  Adding a candidate changes the list's genre mass (so
+ * every q~_g) but the genre sums only of its own genres, so each step
+ * first computes, for the mass with and without one more title with
+ * genres, the KL terms of every genre as they stand, and a candidate's
+ * divergence is that total corrected for its (few) genres.
+ */
 int
 div_calibrate(int ncand, const float *s, const int32 *gptr, const int32 *gid,
 			  int ngenres, const double *p, double lambda, int max_per_genre,
 			  int k, int32 *out, void *work)
 {
 	double	   *qsum = (double *) work;
-	double	   *trial = qsum + Max(ngenres, 1);
-	int32	   *count = (int32 *) (trial + Max(ngenres, 1));
+	double	   *term = qsum + Max(ngenres, 1);	/* KL term at mass + 1 */
+	int32	   *count = (int32 *) (term + Max(ngenres, 1));
 	uint8	   *taken = (uint8 *) (count + Max(ngenres, 1));
 	double		qmass = 0.0,
 				ssum = 0.0;
@@ -54,13 +61,30 @@ div_calibrate(int ncand, const float *s, const int32 *gptr, const int32 *gid,
 		int			best = -1;
 		double		best_obj = -INFINITY;
 		bool		capped = max_per_genre > 0;
+		double		kl_same = 0.0,	/* a title without genres: mass unchanged */
+					kl_plus = 0.0;	/* sum of term[] */
+
+		if (lambda > 0.0)
+		{
+			kl_same = div_kl(ngenres, p, qsum, qmass);
+			for (int g = 0; g < ngenres; g++)
+			{
+				double		q;
+
+				term[g] = 0.0;
+				if (p[g] <= 0.0)
+					continue;
+				q = (1.0 - DIV_ALPHA) * qsum[g] / (qmass + 1.0) + DIV_ALPHA * p[g];
+				term[g] = p[g] * log(p[g] / q);
+				kl_plus += term[g];
+			}
+		}
 
 retry:
 		for (int c = 0; c < ncand; c++)
 		{
 			int			ng = gptr[c + 1] - gptr[c];
-			double		obj,
-						mass = qmass;
+			double		obj;
 			bool		full = false;
 
 			if (taken[c])
@@ -74,13 +98,26 @@ retry:
 			}
 			if (lambda > 0.0)
 			{
-				memcpy(trial, qsum, sizeof(double) * ngenres);
-				for (int j = gptr[c]; j < gptr[c + 1]; j++)
-					trial[gid[j]] += 1.0 / ng;
-				if (ng > 0)
-					mass += 1.0;
-				obj = (1.0 - lambda) * (ssum + s[c]) -
-					lambda * div_kl(ngenres, p, trial, mass);
+				double		kl;
+
+				if (ng == 0)
+					kl = kl_same;
+				else
+				{
+					kl = kl_plus;
+					for (int j = gptr[c]; j < gptr[c + 1]; j++)
+					{
+						int			g = gid[j];
+						double		q;
+
+						if (p[g] <= 0.0)
+							continue;
+						q = (1.0 - DIV_ALPHA) * (qsum[g] + 1.0 / ng) / (qmass + 1.0) +
+							DIV_ALPHA * p[g];
+						kl += p[g] * log(p[g] / q) - term[g];
+					}
+				}
+				obj = (1.0 - lambda) * (ssum + s[c]) - lambda * kl;
 			}
 			else
 				obj = s[c];

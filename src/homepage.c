@@ -41,7 +41,8 @@
 #define HP_NEW_DAYS				90		/* a new release launched this recently */
 #define HP_MAX_ANCHORS			2		/* "because you watched" rows */
 #define HP_MAX_GENRE_ROWS		3
-#define HP_POOL					300		/* best-scored titles for BYW and top picks */
+#define HP_POOL					100		/* best-scored titles for BYW and top picks, */
+#define HP_POOL_PER_ROW			10		/* or this many times per_row */
 #define HP_MAX_ROWS				50
 #define HP_MAX_PER_ROW			100
 #define HP_MAINSTREAM			100		/* "popular" titles for the trending engagement */
@@ -116,29 +117,41 @@ CmpPageRow(const void *a, const void *b)
 	return x->tiebreak - y->tiebreak;
 }
 
-/* The user's plays before at in viewing_events, one per title. */
 static int
-ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out)
+CmpPlayTitle(const void *a, const void *b)
+{
+	const Play *x = a,
+			   *y = b;
+
+	return (x->title_id > y->title_id) - (x->title_id < y->title_id);
+}
+
+/*
+ * The user's plays before at in viewing_events, one per title (max
+ * watch_pct, first and last start), most recent first; *country gets the
+ * country of the latest play that has one.
+ */
+static int
+ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
+		  char **country)
 {
 	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
 	Datum		args[2];
 	SPIPlanPtr	plan;
-	int			n = 0;
+	int			n = 0,
+				m = 0;
 	Play	   *p;
+	TimestampTz country_at = DT_NOBEGIN;
 
+	*country = NULL;
 	plan = nf_relation_plan(ve, "homepage plays",
-							"SELECT (title_id)::pg_catalog.int8,"
-							" pg_catalog.max(COALESCE((watch_pct)::pg_catalog.float8, 0::pg_catalog.float8)),"
-							" pg_catalog.min(started_at)::pg_catalog.timestamptz,"
-							" pg_catalog.max(started_at)::pg_catalog.timestamptz,"
-							" (pg_catalog.array_agg((country)::pg_catalog.text ORDER BY started_at DESC)"
-							"   FILTER (WHERE country IS NOT NULL))[1]"
+							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
+							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text"
 							" FROM %s"
 							" WHERE user_id OPERATOR(pg_catalog.=) $1"
 							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
 							"   AND started_at OPERATOR(pg_catalog.<) $2"
-							"   AND title_id IS NOT NULL"
-							" GROUP BY 1",
+							"   AND title_id IS NOT NULL AND started_at IS NOT NULL",
 							2, argtypes);
 	args[0] = Int64GetDatum(user_id);
 	args[1] = TimestampTzGetDatum(at);
@@ -154,17 +167,37 @@ ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out)
 
 		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
 		p[n].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
-		p[n].first = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &isnull));
-		p[n].last = DatumGetTimestampTz(SPI_getbinval(tup, td, 4, &isnull));
-		c = SPI_getbinval(tup, td, 5, &isnull);
-		p[n].country = isnull ? NULL : TextDatumGetCString(c);
-		p[n].row = als_find_id(sm->item_ids, sm->nitems, p[n].title_id);
+		if (isnull || isnan(p[n].pct))
+			p[n].pct = 0.0;		/* no watch_pct: started, not finished */
+		p[n].first = p[n].last = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &isnull));
+		c = SPI_getbinval(tup, td, 4, &isnull);
+		if (!isnull && (*country == NULL || p[n].last > country_at))
+		{
+			*country = TextDatumGetCString(c);
+			country_at = p[n].last;
+		}
+		p[n].country = NULL;
 		n++;
 	}
 	SPI_freetuptable(SPI_tuptable);
-	qsort(p, n, sizeof(Play), CmpPlayRecent);
+	/* one entry per title */
+	qsort(p, n, sizeof(Play), CmpPlayTitle);
+	for (int j = 0; j < n; j++)
+	{
+		if (m > 0 && p[m - 1].title_id == p[j].title_id)
+		{
+			p[m - 1].pct = Max(p[m - 1].pct, p[j].pct);
+			p[m - 1].first = Min(p[m - 1].first, p[j].first);
+			p[m - 1].last = Max(p[m - 1].last, p[j].last);
+		}
+		else
+			p[m++] = p[j];
+	}
+	for (int j = 0; j < m; j++)
+		p[j].row = als_find_id(sm->item_ids, sm->nitems, p[j].title_id);
+	qsort(p, m, sizeof(Play), CmpPlayRecent);
 	*out = p;
-	return n;
+	return m;
 }
 
 static const char *
@@ -203,6 +236,46 @@ Cosine(ServeModel *sm, int32 a, int32 b)
 	for (int f = 0; f < sm->factors; f++)
 		d += (double) ya[f] * yb[f];
 	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
+}
+
+/*
+ * The k best of a subset of rows by score, skipping masked rows (ties:
+ * lower row first, as topk_select).  out gets model rows.
+ */
+static int
+RankSubset(const float *score, const int32 *subset, int nsub, const uint8 *ex,
+		   const uint8 *onpage, int k, int32 *out)
+{
+	int			got = 0;
+
+	/* a sorted insertion list: k is small and most rows fall below it */
+	for (int j = 0; j < nsub; j++)
+	{
+		int32		r = subset[j];
+		float		v = score[r];
+		int			pos;
+
+		if (ex[r] || onpage[r] || isnan(v))
+			continue;
+		if (got == k)
+		{
+			int32		last = out[k - 1];
+
+			if (v < score[last] || (v == score[last] && r > last))
+				continue;
+			got--;
+		}
+		pos = got;
+		while (pos > 0 && (score[out[pos - 1]] < v ||
+						   (score[out[pos - 1]] == v && out[pos - 1] > r)))
+		{
+			out[pos] = out[pos - 1];
+			pos--;
+		}
+		out[pos] = r;
+		got++;
+	}
+	return got;
 }
 
 PG_FUNCTION_INFO_V1(homepage);
@@ -260,8 +333,7 @@ homepage(PG_FUNCTION_ARGS)
 		int			nplays = 0;
 		const char *country = NULL;
 		uint8	   *ex,
-				   *onpage = palloc0(N),
-				   *mask = palloc(N);
+				   *onpage = palloc0(N);
 		float	   *score;
 		int32	   *pool;
 		float	   *poolsc;
@@ -281,7 +353,10 @@ homepage(PG_FUNCTION_ARGS)
 		ex = sm->seen;			/* seen in training or the bound events ... */
 		if (OidIsValid(ve) && !anonymous)
 		{
-			nplays = ReadPlays(ve, sm, user_id, at, &plays);
+			char	   *c;
+
+			nplays = ReadPlays(ve, sm, user_id, at, &plays, &c);
+			country = c;
 			catplays = repalloc(catplays, sizeof(int32) * Max(nplays, 1));
 			for (int j = 0; j < nplays; j++)
 			{
@@ -290,13 +365,11 @@ homepage(PG_FUNCTION_ARGS)
 					ex[plays[j].row] = 1;	/* ... or started before at */
 					catplays[ncatplays++] = plays[j].row;
 				}
-				if (country == NULL && plays[j].country)
-					country = plays[j].country;
 			}
 		}
 
 		/* score the catalog once */
-		npool = Min(HP_POOL, N);
+		npool = Min(Max(HP_POOL, HP_POOL_PER_ROW * per_row), N);
 		pool = palloc(sizeof(int32) * npool);
 		poolsc = palloc(sizeof(float) * npool);
 		if (src != USER_COLD)
@@ -460,15 +533,13 @@ homepage(PG_FUNCTION_ARGS)
 
 			if (r->kind != ROW_CW)
 				r->e = palloc(sizeof(Entry) * per_row);
-			for (int i = 0; i < N; i++)
-				mask[i] = ex[i] | onpage[i];
 			switch (r->kind)
 			{
 				case ROW_CW:
 					break;
 				case ROW_TOP:
 					for (int j = 0; j < npool; j++)
-						if (!mask[pool[j]])
+						if (!ex[pool[j]] && !onpage[pool[j]])
 						{
 							got[ng] = pool[j];
 							gs[ng++] = poolsc[j];
@@ -497,7 +568,7 @@ homepage(PG_FUNCTION_ARGS)
 						for (int j = 0; j < npool; j++)
 						{
 							cs[j] = Cosine(sm, r->anchor, pool[j]);
-							skip[j] = mask[pool[j]] || pool[j] == r->anchor;
+							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor;
 						}
 						k = topk_select(cs, npool, skip, per_row, sel);
 						for (int j = 0; j < k; j++)
@@ -526,7 +597,7 @@ homepage(PG_FUNCTION_ARGS)
 						r->label = where ? psprintf("Trending in %s", where) : "Trending Now";
 						for (int j = 0; tl && j < tl->n && r->n < per_row; j++)
 						{
-							if (mask[tl->rows[j]])
+							if (ex[tl->rows[j]] || onpage[tl->rows[j]])
 								continue;
 							r->e[r->n].title_id = sm->item_ids[tl->rows[j]];
 							r->e[r->n].score = tl->scores[j];
@@ -538,11 +609,22 @@ homepage(PG_FUNCTION_ARGS)
 					}
 					break;
 				case ROW_NEW:
-					for (int i = 0; i < N; i++)
-						if (tm->launch[i] == PG_INT32_MIN || tm->launch[i] > at_date ||
-							tm->launch[i] <= at_date - HP_NEW_DAYS)
-							mask[i] = 1;
-					ng = topk_select(score, N, mask, per_row, got);
+					{
+						/* launched in (at_date - HP_NEW_DAYS, at_date] */
+						int32	   *sub = palloc(sizeof(int32) * Max(tm->nlaunched, 1));
+						int			nsub = 0;
+
+						for (int j = tm->nlaunched - 1; j >= 0; j--)
+						{
+							int32		l = tm->launch[tm->by_launch[j]];
+
+							if (l <= at_date - HP_NEW_DAYS)
+								break;
+							if (l <= at_date)
+								sub[nsub++] = tm->by_launch[j];
+						}
+						ng = RankSubset(score, sub, nsub, ex, onpage, per_row, got);
+					}
 					for (int j = 0; j < ng; j++)
 					{
 						int			g = src != USER_COLD ? FavouriteGenre(tm, p, got[j]) : -1;
@@ -556,16 +638,9 @@ homepage(PG_FUNCTION_ARGS)
 					}
 					break;
 				case ROW_GENRE:
-					for (int i = 0; i < N; i++)
-						if (!mask[i])
-						{
-							bool		has = false;
-
-							for (int q = tm->gptr[i]; q < tm->gptr[i + 1]; q++)
-								has |= tm->gid[q] == r->genre;
-							mask[i] = !has;
-						}
-					ng = topk_select(score, N, mask, per_row, got);
+					ng = RankSubset(score, tm->genre_rows + tm->genre_ptr[r->genre],
+									tm->genre_ptr[r->genre + 1] - tm->genre_ptr[r->genre],
+									ex, onpage, per_row, got);
 					for (int j = 0; j < ng; j++)
 					{
 						r->e[r->n].title_id = sm->item_ids[got[j]];

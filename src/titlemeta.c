@@ -165,6 +165,18 @@ CmpStr(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+static int
+CmpLaunch(const void *a, const void *b, void *arg)
+{
+	const int32 *l = arg;
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	if (l[x] != l[y])
+		return l[x] < l[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
 static bool
 HasColumn(Oid relid, const char *col)
 {
@@ -321,6 +333,27 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 			tm->gid[fill[rowof[q]]++] = (int32) (hit - names);
 		}
 	}
+	/* the inverse: rows by genre */
+	tm->genre_ptr = palloc0(sizeof(int32) * (nnames + 1));
+	tm->genre_rows = palloc(sizeof(int32) * Max(npairs, 1));
+	for (int q = 0; q < npairs; q++)
+		tm->genre_ptr[tm->gid[q] + 1]++;
+	for (int g = 0; g < nnames; g++)
+		tm->genre_ptr[g + 1] += tm->genre_ptr[g];
+	{
+		int32	   *fill = palloc(sizeof(int32) * Max(nnames, 1));
+
+		memcpy(fill, tm->genre_ptr, sizeof(int32) * nnames);
+		for (int i = 0; i < sm->nitems; i++)
+			for (int q = tm->gptr[i]; q < tm->gptr[i + 1]; q++)
+				tm->genre_rows[fill[tm->gid[q]]++] = i;
+	}
+	/* rows by launch date */
+	tm->by_launch = palloc(sizeof(int32) * sm->nitems);
+	for (int i = 0; i < sm->nitems; i++)
+		if (tm->launch[i] != PG_INT32_MIN)
+			tm->by_launch[tm->nlaunched++] = i;
+	qsort_arg(tm->by_launch, tm->nlaunched, sizeof(int32), CmpLaunch, tm->launch);
 	MemoryContextSwitchTo(old);
 	SPI_freetuptable(SPI_tuptable);
 

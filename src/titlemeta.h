@@ -27,6 +27,10 @@ typedef struct TitleMeta
 	char	  **genre_names;	/* sorted */
 	char	  **titles;			/* NULL when unknown */
 	int32	   *launch;			/* DateADT, or PG_INT32_MIN when unknown */
+	int32	   *genre_ptr;		/* ngenres + 1: rows of genre g are */
+	int32	   *genre_rows;		/* genre_rows[genre_ptr[g] .. genre_ptr[g+1]) */
+	int			nlaunched;		/* rows with a launch date, */
+	int32	   *by_launch;		/* by launch date ascending */
 	MemoryContext mcxt;
 } TitleMeta;
 
