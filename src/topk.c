@@ -72,23 +72,38 @@ topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 	if (k > n)
 		k = n;
 
-	for (int32 r = 0; r < n; r++)
 	{
-		float		v = scores[r];
+		int32		r = 0;
 
-		if ((skip && skip[r]) || isnan(v))
-			continue;
-		if (len < k)
+		/* fill the heap with the first k eligible rows */
+		for (; r < n && len < k; r++)
 		{
+			if ((skip && skip[r]) || isnan(scores[r]))
+				continue;
 			out[len] = r;
 			SiftUp(scores, out, len);
 			len++;
 		}
-		else if (v > scores[out[0]])
+		if (len == k)
 		{
-			/* strictly better score; an equal score has a higher row */
-			out[0] = r;
-			SiftDown(scores, out, len, 0);
+			/*
+			 * The rest: most rows fall below the worst kept score, which is
+			 * held in a register and tested first (NaN fails it too), so
+			 * the skip mask is read only for the few that beat it.
+			 */
+			float		worst = scores[out[0]];
+
+			for (; r < n; r++)
+			{
+				float		v = scores[r];
+
+				/* strictly better score; an equal score has a higher row */
+				if (likely(!(v > worst)) || (skip && skip[r]))
+					continue;
+				out[0] = r;
+				SiftDown(scores, out, len, 0);
+				worst = scores[out[0]];
+			}
 		}
 	}
 

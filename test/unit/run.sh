@@ -25,7 +25,7 @@ fi
 
 # -O1 keeps it quick to build; the same sources as the extension
 pids=()
-for s in src/als src/kmeans src/logreg src/topk src/vecmath src/stats_math test/unit/kernels_test; do
+for s in src/als src/kmeans src/logreg src/topk src/diversity src/vecmath src/stats_math test/unit/kernels_test; do
 	gcc -c -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
 		-fopenmp-simd -Wall -Wno-unused-parameter -I"$root/src" -I"$inc" \
 		"$root/$s.c" -o "$out/$(basename "$s").o" &
