@@ -115,6 +115,10 @@ BEGIN
     RETURN QUERY SELECT 'models', count(*) > 0 FROM nfrec.models;
     RETURN QUERY SELECT 'model_version', nfrec.model_version('sp_model') IS NOT NULL;
     RETURN QUERY SELECT 'recommend_for', count(*) > 0 FROM nfrec.recommend_for(1, 5, 'sp_model');
+    RETURN QUERY SELECT 'recommend_for (candidates, diversity)', count(*) > 0
+        FROM nfrec.recommend_for(1, 5, 'sp_model', candidates => '{1,2,3,4,5,6,7,8}', diversity => 0.5);
+    RETURN QUERY SELECT 'homepage', count(DISTINCT h.row_kind) > 2
+        FROM nfrec.homepage(1, at => '2026-01-01', model => 'sp_model') h;
     RETURN QUERY SELECT 'user_vector', v.factors IS NOT NULL FROM nfrec.user_vector(1, 'sp_model') v;
     t := (SELECT i.title_id FROM nfrec.item_factors('sp_model') i LIMIT 1);
     RETURN QUERY SELECT 'item_factors', t IS NOT NULL;
@@ -136,6 +140,7 @@ RESET ROLE;
 -- 2. a path that names pg_catalog after the attacker's schema: now even
 --    same-signature copies of pg_catalog's operators would be chosen
 SET search_path = sp_trap, pg_catalog, sp_data;
+SET nfrec.metadata_cache_seconds = 0;   -- the metadata is read again under this path
 SELECT * FROM public.sp_calls('sp_scratch_su');
 SET ROLE regress_sp_victim;
 SELECT * FROM public.sp_calls('sp_scratch_victim');

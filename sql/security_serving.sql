@@ -31,6 +31,8 @@ SELECT rank, title_id, round(score::numeric, 4) AS score FROM nfrec.similar_titl
 SELECT count(*) AS titles FROM nfrec.item_factors('ss_model');
 SELECT nfrec.model_version('ss_model') > 0 AS has_version;
 SELECT rank, title_id FROM nfrec.recommend_for(99, 2, 'ss_model');  -- cold start
+SELECT rank, title_id FROM nfrec.recommend_for(1, 3, 'ss_model', candidates => '{10,20}');
+SELECT DISTINCT row_kind FROM nfrec.homepage(1, model => 'ss_model');   -- no viewing_events here
 -- ... but no table holding histories (or the registry) can be read
 \set VERBOSITY sqlstate
 SELECT * FROM nfrec.model_users;
@@ -55,6 +57,7 @@ GRANT USAGE ON SCHEMA nfrec TO regress_ss_other;
 SET ROLE regress_ss_other;
 \set VERBOSITY sqlstate
 SELECT * FROM nfrec.recommend_for(1, 3, 'ss_model');
+SELECT * FROM nfrec.homepage(1, model => 'ss_model');
 SELECT * FROM nfrec.similar_titles(10, 3, 'ss_model', min_support => 0);
 SELECT * FROM nfrec.user_vector(1, 'ss_model');
 SELECT * FROM nfrec.item_factors('ss_model');
@@ -68,6 +71,7 @@ SELECT nfrec.revoke_serving('regress_ss_app');
 SET ROLE regress_ss_app;
 \set VERBOSITY sqlstate
 SELECT * FROM nfrec.recommend_for(1, 3, 'ss_model');
+SELECT * FROM nfrec.homepage(1, model => 'ss_model');
 SELECT * FROM nfrec.similar_titles(10, 3, 'ss_model', min_support => 0);
 \set VERBOSITY default
 RESET ROLE;

@@ -54,6 +54,7 @@
 #include "als.h"
 #include "model.h"
 #include "pgutil.h"
+#include "titlemeta.h"
 #include "topk.h"
 
 #define MAX_CACHED_MODELS	8
@@ -80,14 +81,6 @@ typedef struct EventsPlan
 } EventsPlan;
 
 static EventsPlan *events_plans = NULL;
-
-/* how a user's vector was obtained */
-typedef enum UserSource
-{
-	USER_TRAINED,				/* stored vector from training */
-	USER_FOLDED,				/* re-solved from current events */
-	USER_COLD					/* no usable events: popularity */
-} UserSource;
 
 static const char *const user_source_names[] = {"trained", "folded_in", "cold_start"};
 
@@ -774,13 +767,9 @@ MarkSeen(ServeModel *sm, const UserEvents *ev)
 		sm->seen[ev->rows[j]] = 1;
 }
 
-/*
- * Decide how to serve a user and set sm->seen to every title they have
- * (training events and current events).  *x gets the user vector unless
- * the result is USER_COLD.
- */
-static UserSource
-ResolveUser(ServeModel *sm, int64 user_id, float *x)
+/* model.h: nf_resolve_user */
+UserSource
+nf_resolve_user(ServeModel *sm, int64 user_id, float *x, UserEvents *used)
 {
 	UserEvents tev,
 				cev;
@@ -795,6 +784,8 @@ ResolveUser(ServeModel *sm, int64 user_id, float *x)
 	MarkSeen(sm, &tev);
 	MarkSeen(sm, &cev);
 
+	if (used)
+		*used = (cev.n == 0 || (trained && SameEvents(&tev, &cev))) ? tev : cev;
 	if (cev.n == 0 || (trained && SameEvents(&tev, &cev)))
 		return trained ? USER_TRAINED : USER_COLD;
 
@@ -914,6 +905,87 @@ EmitRanking(Tuplestorestate *ts, TupleDesc tupdesc, const int64 *item_ids,
 	}
 }
 
+/*
+ * The candidates argument as a mask over the model's rows: 1 = not a
+ * candidate.  NULL elements and ids outside the catalog are ignored,
+ * duplicates count once.
+ */
+static void
+MaskCandidates(ServeModel *sm, ArrayType *cand, uint8 *skip)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			ne;
+	uint8	   *keep = palloc0(sm->nitems);
+
+	if (ARR_NDIM(cand) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("candidates must be a one-dimensional array")));
+	deconstruct_array(cand, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &ne);
+	for (int j = 0; j < ne; j++)
+	{
+		int32		r;
+
+		if (nulls[j])
+			continue;
+		r = als_find_id(sm->item_ids, sm->nitems, DatumGetInt64(elems[j]));
+		if (r >= 0)
+			keep[r] = 1;
+	}
+	for (int i = 0; i < sm->nitems; i++)
+		skip[i] |= !keep[i];
+	pfree(keep);
+}
+
+/* model.h */
+double
+nf_check_diversity(FunctionCallInfo fcinfo, int argno)
+{
+	float4		d;
+
+	if (PG_NARGS() <= argno)
+		return 0.0;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("diversity must not be null")));
+	d = PG_GETARG_FLOAT4(argno);
+	if (!(d >= 0.0f && d <= 1.0f))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("diversity must be between 0 and 1"),
+				 errdetail("diversity is %g.", (double) d)));
+	return d;
+}
+
+/*
+ * How many of the best titles the diversity re-ranking chooses from: the
+ * top DIVERSITY_POOL_FACTOR * n, at least DIVERSITY_POOL_MIN.
+ */
+#define DIVERSITY_POOL_FACTOR	10
+#define DIVERSITY_POOL_MIN		100
+
+/* model.h */
+void
+nf_user_genre_mix(ServeModel *sm, const TitleMeta *tm, UserSource src,
+				  const UserEvents *used, double *p)
+{
+	if (src != USER_COLD && used->n > 0)
+		nf_genre_mix(tm, used->rows, used->w, used->n, p);
+	else
+	{
+		/* cold start: the genre mix of training events (popularity) */
+		int32	   *all = palloc(sizeof(int32) * sm->nitems);
+
+		for (int i = 0; i < sm->nitems; i++)
+			all[i] = i;
+		nf_genre_mix(tm, all, sm->counts, sm->nitems, p);
+		pfree(all);
+	}
+}
+
 PG_FUNCTION_INFO_V1(recommend_for);
 Datum
 recommend_for(PG_FUNCTION_ARGS)
@@ -928,23 +1000,41 @@ recommend_for(PG_FUNCTION_ARGS)
 	int32	   *rows;
 	float	   *scores;
 	int			got;
+	ArrayType  *cand = NULL;
+	double		diversity;
 
+	/* 0.1.0's declaration has three arguments */
 	n = nf_check_n(fcinfo, 1, "n");
 	mname = ModelArg(fcinfo, 2);
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+		cand = PG_GETARG_ARRAYTYPE_P(3);
+	diversity = nf_check_diversity(fcinfo, 4);
 	ts = nf_begin_srf(fcinfo, &tupdesc);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;		/* no user, no recommendations */
+	if (cand && ArrayGetNItems(ARR_NDIM(cand), ARR_DIMS(cand)) == 0)
+		return (Datum) 0;		/* no candidates */
 	user_id = PG_GETARG_INT64(0);
 
 	SPI_connect();
 	sm = nf_model_acquire(mname);
 	{
 		float	   *x = palloc(sizeof(float) * sm->factors);
-		UserSource src = ResolveUser(sm, user_id, x);
+		UserEvents	used;
+		UserSource	src = nf_resolve_user(sm, user_id, x, &used);
 		int			k = Min(n, sm->nitems);
+		int			pool = k;
+		TitleMeta  *tm = NULL;
 
-		rows = MemoryContextAlloc(outer, sizeof(int32) * k);
-		scores = MemoryContextAlloc(outer, sizeof(float) * k);
+		if (diversity > 0.0)
+		{
+			tm = nf_title_meta(sm, false);
+			pool = Min(Max(k * DIVERSITY_POOL_FACTOR, DIVERSITY_POOL_MIN), sm->nitems);
+		}
+		if (cand)
+			MaskCandidates(sm, cand, sm->seen);
+		rows = MemoryContextAlloc(outer, sizeof(int32) * pool);
+		scores = MemoryContextAlloc(outer, sizeof(float) * pool);
 		if (src == USER_COLD)
 		{
 			/*
@@ -952,12 +1042,20 @@ recommend_for(PG_FUNCTION_ARGS)
 			 * the title: the preference an average user shows, on the same
 			 * 0..1 scale as a predicted preference.
 			 */
-			got = nf_rank_popular(sm, k, rows, scores);
+			got = nf_rank_popular(sm, pool, rows, scores);
 			for (int j = 0; j < got; j++)
 				scores[j] = sm->nusers > 0 ? scores[j] / sm->nusers : 0.0f;
 		}
 		else
-			got = nf_rank_by_vector(sm, x, 0.0f, k, rows, scores);
+			got = nf_rank_by_vector(sm, x, 0.0f, pool, rows, scores);
+		if (tm && got > 0)
+		{
+			double	   *p = palloc(sizeof(double) * Max(tm->ngenres, 1));
+
+			nf_user_genre_mix(sm, tm, src, &used, p);
+			got = nf_calibrate_rows(tm, p, diversity, got, rows, scores, k);
+		}
+		got = Min(got, k);
 		elog(DEBUG1, "nfrec: user " INT64_FORMAT " served by model \"%s\" version " INT64_FORMAT " (%s)",
 			 user_id, sm->name, sm->version, user_source_names[src]);
 	}
@@ -1061,7 +1159,7 @@ user_vector(PG_FUNCTION_ARGS)
 		ServeModel *sm = nf_model_acquire(mname);
 		float	   *x = palloc(sizeof(float) * sm->factors);
 
-		src = ResolveUser(sm, user_id, x);
+		src = nf_resolve_user(sm, user_id, x, NULL);
 		if (src != USER_COLD)
 		{
 			MemoryContext old = MemoryContextSwitchTo(outer);

@@ -99,4 +99,36 @@ extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
 
+/* how a user's vector was obtained */
+typedef enum UserSource
+{
+	USER_TRAINED,				/* stored vector from training */
+	USER_FOLDED,				/* re-solved from current events */
+	USER_COLD					/* no usable events: popularity */
+} UserSource;
+
+/*
+ * Decide how to serve a user: sets sm->seen to every title they have
+ * (training events and bound events) and *x to the user vector unless
+ * the result is USER_COLD.  When used is not NULL it gets the events the
+ * vector comes from (the bound events when they differ from training,
+ * else the training events; allocated in the current context).  SPI
+ * must be connected.
+ */
+extern UserSource nf_resolve_user(ServeModel *sm, int64 user_id, float *x,
+								  UserEvents *used);
+
+struct TitleMeta;
+
+/*
+ * The genre mix a user's list is calibrated to: of the events their
+ * vector comes from (weights > 0), or for a cold-start user of the
+ * training events (popularity).
+ */
+extern void nf_user_genre_mix(ServeModel *sm, const struct TitleMeta *tm,
+							  UserSource src, const UserEvents *used, double *p);
+
+/* The diversity argument: a weight in [0, 1] (absent: 0). */
+extern double nf_check_diversity(FunctionCallInfo fcinfo, int argno);
+
 #endif

@@ -17,12 +17,13 @@
 -- What EXECUTE reveals by design: recommend_for(u) leaves out the titles u
 -- has watched, and user_vector(u) returns u's factors (doc/security.md).
 
-CREATE FUNCTION recommend_for(user_id bigint, n int DEFAULT 10, model text DEFAULT NULL)
+CREATE FUNCTION recommend_for(user_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
+                              candidates bigint[] DEFAULT NULL, diversity real DEFAULT 0)
 RETURNS TABLE(rank int, title_id bigint, score real)
     AS 'MODULE_PATHNAME', 'recommend_for'
     LANGUAGE C STABLE PARALLEL RESTRICTED COST 1000 ROWS 10;
-COMMENT ON FUNCTION recommend_for(bigint, int, text) IS
-    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows';
+COMMENT ON FUNCTION recommend_for(bigint, int, text, bigint[], real) IS
+    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows; candidates (when not NULL) limits the ranking to those titles (NULL elements and unknown ids ignored, duplicates once, empty array: no rows); diversity in [0, 1] re-ranks the best titles to calibrate the genre mix of the list to the user''s (Steck 2018; genres from content_metadata on the search_path, read with the caller''s rights; 0 = off)';
 
 CREATE FUNCTION similar_titles(title_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
                                min_support int DEFAULT 5)
@@ -68,7 +69,18 @@ $$;
 COMMENT ON FUNCTION user_factors(text) IS
     'user factors of a deployed model as trained (no fold-in), one row per user in user_id order; reads nfrec.model_users with the caller''s rights';
 
-REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text), similar_titles(bigint, int, text, int),
+CREATE FUNCTION homepage(user_id bigint, rows int DEFAULT 8, per_row int DEFAULT 10,
+                         at timestamptz DEFAULT now(), device text DEFAULT NULL,
+                         model text DEFAULT NULL, diversity real DEFAULT 0.3)
+RETURNS TABLE(row_rank int, row_kind text, row_label text, anchor_title_id bigint,
+              rank int, title_id bigint, score real, reason text, artwork_id int)
+    AS 'MODULE_PATHNAME', 'homepage'
+    LANGUAGE C STABLE PARALLEL RESTRICTED COST 5000 ROWS 80;
+COMMENT ON FUNCTION homepage(bigint, int, int, timestamptz, text, text, real) IS
+    'a personalized page of up to rows rows of up to per_row titles: continue_watching (started, not finished: watch_pct below 90, last played within 28 days before at; always first), top_picks (genre-calibrated by diversity), because_you_watched (one row per anchor title), trending (in the user''s country when known), new_releases (launched in the 90 days up to at) and genre rows, ordered by the user''s engagement with each kind (doc/serve.md); no title twice, no finished title, started titles only in continue_watching; an unknown or NULL user gets a cold-start page; reads viewing_events and content_metadata on the search_path with the caller''s rights; at drives the continue-watching horizon and the trending and new-release windows; device is accepted for context re-ranking but does not change the page yet, and artwork_id is NULL until artwork selection is wired in';
+
+REVOKE EXECUTE ON FUNCTION homepage(bigint, int, int, timestamptz, text, text, real) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text, bigint[], real), similar_titles(bigint, int, text, int),
     user_vector(bigint, text), item_factors(text), model_version(text) FROM PUBLIC;
 
 CREATE FUNCTION grant_serving(role regrole)
@@ -78,7 +90,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
-            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text)',
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real)',
                                                   'EXECUTE WITH GRANT OPTION')) THEN
         RAISE EXCEPTION 'permission denied to grant serving'
             USING ERRCODE = 'insufficient_privilege',
@@ -86,13 +98,14 @@ BEGIN
     END IF;
     -- regrole's output is a quoted identifier
     EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
+    EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real),'
+                   ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
                    ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) TO %s', role);
 END
 $$;
 COMMENT ON FUNCTION grant_serving(regrole) IS
-    'let a role serve deployed models: USAGE on schema nfrec and EXECUTE on recommend_for, similar_titles, user_vector, item_factors and model_version, which read the registry as its owner; no privilege on any table (a bound events relation is read with the role''s own rights)';
+    'let a role serve deployed models: USAGE on schema nfrec and EXECUTE on recommend_for, homepage, similar_titles, user_vector, item_factors and model_version, which read the registry as its owner; no privilege on any table (a bound events relation is read with the role''s own rights)';
 
 CREATE FUNCTION revoke_serving(role regrole)
 RETURNS void
@@ -101,13 +114,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
-            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text)',
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real)',
                                                   'EXECUTE WITH GRANT OPTION')) THEN
         RAISE EXCEPTION 'permission denied to revoke serving'
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
     END IF;
-    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text),'
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real),'
+                   ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
                    ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
     EXECUTE format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);

@@ -38,6 +38,7 @@
 #include "metrics.h"
 #include "stats.h"
 #include "topk.h"
+#include "diversity.h"
 #include "vecmath.h"
 
 static int	npass,
@@ -793,6 +794,130 @@ test_topk(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* calibrated re-ranking (diversity.c) against a plain greedy          */
+/* ------------------------------------------------------------------ */
+
+/* the same greedy, every objective recomputed from scratch with div_kl */
+static int
+ref_calibrate(int nc, const float *s, const int32 *gptr, const int32 *gid, int ng,
+			  const double *p, double lambda, int cap, int k, int32 *out)
+{
+	double	   *q = xmalloc(sizeof(double) * ng),
+			   *t = xmalloc(sizeof(double) * ng);
+	int		   *cnt = xmalloc(sizeof(int) * ng);
+	uint8	   *taken = xmalloc(Max(nc, 1));
+	double		mass = 0,
+				ssum = 0;
+	int			got = 0;
+
+	memset(q, 0, sizeof(double) * ng);
+	memset(cnt, 0, sizeof(int) * ng);
+	memset(taken, 0, Max(nc, 1));
+	while (got < Min(k, nc))
+	{
+		int			best = -1;
+		double		bo = -INFINITY;
+
+		for (int pass = 0; pass < 2 && best < 0; pass++)
+			for (int c = 0; c < nc; c++)
+			{
+				int			n = gptr[c + 1] - gptr[c];
+				bool		full = false;
+				double		o;
+
+				if (taken[c])
+					continue;
+				for (int j = gptr[c]; j < gptr[c + 1]; j++)
+					full |= cap > 0 && cnt[gid[j]] >= cap;
+				if (full && pass == 0)
+					continue;
+				memcpy(t, q, sizeof(double) * ng);
+				for (int j = gptr[c]; j < gptr[c + 1]; j++)
+					t[gid[j]] += 1.0 / n;
+				o = lambda > 0 ? (1 - lambda) * (ssum + s[c]) -
+					lambda * div_kl(ng, p, t, mass + (n > 0)) : s[c];
+				if (o > bo)
+				{
+					bo = o;
+					best = c;
+				}
+			}
+		taken[best] = 1;
+		out[got++] = best;
+		ssum += s[best];
+		for (int j = gptr[best]; j < gptr[best + 1]; j++)
+		{
+			q[gid[j]] += 1.0 / (gptr[best + 1] - gptr[best]);
+			cnt[gid[j]]++;
+		}
+		mass += gptr[best + 1] > gptr[best];
+	}
+	free(q);
+	free(t);
+	free(cnt);
+	free(taken);
+	return got;
+}
+
+static void
+test_calibrate(void)
+{
+	for (int trial = 0; trial < 300; trial++)
+	{
+		int			nc = (int) (urand() * 40),
+					ng = 1 + (int) (urand() * 6),
+					k = (int) (urand() * 12);
+		float	   *s = xmalloc(sizeof(float) * Max(nc, 1));
+		int32	   *gptr = xmalloc(sizeof(int32) * (nc + 1));
+		int32	   *gid = xmalloc(sizeof(int32) * Max(nc * 3, 1));
+		double	   *p = xmalloc(sizeof(double) * ng);
+		int32	   *a = xmalloc(sizeof(int32) * Max(nc, 1)),
+				   *b = xmalloc(sizeof(int32) * Max(nc, 1));
+		double		tot = 0;
+		double		lambda = trial % 3 == 0 ? 0 : trial % 3 == 1 ? 0.3 : 0.7;	/* 1: near-ties of KL alone */
+		int			cap = trial % 2 ? 0 : 2;
+		void	   *work = xmalloc(div_work_bytes(nc, ng));
+		int			ga,
+					gb;
+
+		gptr[0] = 0;
+		for (int c = 0; c < nc; c++)
+		{
+			int			n = (int) (urand() * 4);
+
+			s[c] = (float) urand();
+			gptr[c + 1] = gptr[c];
+			for (int j = 0; j < n; j++)
+			{
+				int			g = (int) (urand() * ng);
+				bool		dup = false;
+
+				for (int x = gptr[c]; x < gptr[c + 1]; x++)
+					dup |= gid[x] == g;
+				if (!dup)
+					gid[gptr[c + 1]++] = g;
+			}
+		}
+		for (int g = 0; g < ng; g++)
+			tot += (p[g] = urand() < 0.3 ? 0 : urand());
+		for (int g = 0; g < ng; g++)
+			p[g] = tot > 0 ? p[g] / tot : 0;
+		ga = div_calibrate(nc, s, gptr, gid, ng, p, lambda, cap, k, a, work);
+		gb = ref_calibrate(nc, s, gptr, gid, ng, p, lambda, cap, k, b);
+		CHECK(ga == gb && memcmp(a, b, sizeof(int32) * ga) == 0,
+			  "calibrate trial %d (n=%d genres=%d k=%d lambda=%g cap=%d): lists differ",
+			  trial, nc, ng, k, lambda, cap);
+		free(s);
+		free(gptr);
+		free(gid);
+		free(p);
+		free(a);
+		free(b);
+		free(work);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* k-means                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -1181,6 +1306,7 @@ main(void)
 	test_als_solve_exact();
 	test_als();
 	test_topk();
+	test_calibrate();
 	test_kmeans();
 	test_logreg();
 	test_vecmath();

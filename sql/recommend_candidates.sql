@@ -1,0 +1,122 @@
+-- recommend_for(candidates, diversity): ranking restricted to given titles,
+-- and genre calibration (Steck 2018) over content_metadata.  Checked
+-- against plain SQL dot products and hand-worked calibrated lists.
+\set SHOW_CONTEXT never
+SET nfrec.metadata_cache_seconds = 0;
+CREATE SCHEMA rc;
+SET search_path = rc, public;
+-- users 1 = (1, 0), 2 = (0, 1), 3 = (0.5, 0.5); title 10 + k = (1 - k/10, k/10)
+CREATE TABLE rc_titles AS
+SELECT (10 + k)::bigint AS title_id, ARRAY[(1 - k / 10.0)::real, (k / 10.0)::real] AS f
+  FROM generate_series(0, 9) k;
+CREATE TABLE rc_events (user_id bigint, title_id bigint, weight real);
+INSERT INTO rc_events VALUES (1, 10, 1), (2, 19, 1), (3, 12, 1), (3, 13, 1), (4, 12, 1);
+CREATE INDEX ON rc_events (user_id);
+SELECT nfrec.deploy('rc', nfrec.als_model_from_factors(
+    '{1,2,3,4}', '{{1,0},{0,1},{0.5,0.5},{0.5,0.5}}',
+    (SELECT array_agg(title_id ORDER BY title_id) FROM rc_titles),
+    (SELECT array_agg(f ORDER BY title_id) FROM rc_titles),
+    (SELECT array_agg(user_id) FROM rc_events), (SELECT array_agg(title_id) FROM rc_events),
+    (SELECT array_agg(weight) FROM rc_events)), 'rc_events') > 0 AS deployed;
+
+-- the reference: dot products of unseen titles, score desc, title_id asc
+CREATE VIEW rc_ref AS
+SELECT u.user_id, t.title_id, (u.f[1] * t.f[1] + u.f[2] * t.f[2])::real AS score
+  FROM (VALUES (1, ARRAY[1, 0]::real[]), (2, ARRAY[0, 1]::real[])) u(user_id, f), rc_titles t
+ WHERE NOT EXISTS (SELECT 1 FROM rc_events e WHERE e.user_id = u.user_id AND e.title_id = t.title_id);
+
+-- candidates: only those titles, in the model's order; NULL elements and
+-- unknown ids ignored, duplicates once, a seen title (10) still excluded
+SELECT * FROM nfrec.recommend_for(1, 10, 'rc', candidates => '{17, 13, 13, NULL, 999, 10, 12}');
+SELECT row_number() OVER (ORDER BY score DESC, title_id)::int AS rank, title_id, score
+  FROM rc_ref WHERE user_id = 1 AND title_id IN (17, 13, 12) ORDER BY 1;
+-- n still caps the list
+SELECT * FROM nfrec.recommend_for(1, 1, 'rc', candidates => '{17, 13, 12}');
+-- every candidate subset of user 2 equals the reference restricted to it
+SELECT bool_and(got = want) AS all_subsets_match
+  FROM (SELECT s AS subset,
+               ARRAY(SELECT title_id FROM nfrec.recommend_for(2, 10, 'rc', candidates => c.cand)) AS got,
+               ARRAY(SELECT r.title_id FROM rc_ref r WHERE r.user_id = 2 AND r.title_id = ANY (c.cand)
+                      ORDER BY r.score DESC, r.title_id) AS want
+          FROM generate_series(1, 255) s,
+               LATERAL (SELECT array_agg(10 + b) AS cand FROM generate_series(0, 7) b
+                         WHERE s & (1 << b) <> 0) c) x;
+-- empty array, only NULLs, only unknown ids, only seen titles: no rows
+SELECT count(*) AS empty FROM nfrec.recommend_for(1, 10, 'rc', candidates => '{}');
+SELECT count(*) AS only_nulls FROM nfrec.recommend_for(1, 10, 'rc', candidates => '{NULL,NULL}');
+SELECT count(*) AS only_unknown FROM nfrec.recommend_for(1, 10, 'rc', candidates => '{1,2,-5}');
+SELECT count(*) AS only_seen FROM nfrec.recommend_for(1, 10, 'rc', candidates => '{10}');
+-- NULL candidates = the whole catalog
+SELECT (SELECT array_agg(title_id) FROM nfrec.recommend_for(1, 10, 'rc', candidates => NULL))
+     = (SELECT array_agg(title_id) FROM nfrec.recommend_for(1, 10, 'rc')) AS null_is_all;
+-- a cold-start user: popularity (training users per title) among candidates
+SELECT * FROM nfrec.recommend_for(77, 3, 'rc', candidates => '{19, 12, 15}');
+-- fold-in still applies: user 1 watches 11 after training, so it is gone
+INSERT INTO rc_events VALUES (1, 11, 1);
+SELECT title_id FROM nfrec.recommend_for(1, 10, 'rc', candidates => '{11, 12}');
+DELETE FROM rc_events WHERE user_id = 1 AND title_id = 11;
+-- bad input
+\set VERBOSITY sqlstate
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', candidates => '{{11,12},{13,14}}');
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => NULL);
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => -0.1);
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 1.5);
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 'NaN');
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 'Infinity');
+-- diversity needs content_metadata on the search_path
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 0.5);
+\set VERBOSITY default
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 0.5);
+-- diversity 0 needs no metadata and changes nothing
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 0);
+
+-- Genres: 10, 13, 14 are A; 11, 12 are B; 15 has none (no metadata row
+-- at all); the rest C.  User 1's history is title 10: p = {A: 1}.
+CREATE TABLE content_metadata (title_id bigint PRIMARY KEY, title text, genres text[]);
+INSERT INTO content_metadata
+SELECT title_id, 'T' || title_id,
+       CASE WHEN title_id IN (10, 13, 14) THEN '{A}' WHEN title_id IN (11, 12) THEN '{B}' ELSE '{C}' END::text[]
+  FROM rc_titles WHERE title_id <> 15;
+-- off: 11 (0.9), 12 (0.8), 13 (0.7)
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc');
+-- diversity 1 minimises KL(p || q~) alone: the two A titles first (KL 0),
+-- then 15, which has no genres and so leaves the list's mix (and KL 0)
+-- unchanged, where a B or C title would make q(A) = 2/3.  Scores are the
+-- predicted ones.
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 1);
+-- the same by plain SQL: among all 3-title lists of unseen titles, the
+-- smallest KL(p || 0.99 q + 0.01 p), then the largest score sum (q over
+-- the titles that have genres)
+WITH cand AS (SELECT title_id, score FROM rc_ref WHERE user_id = 1),
+g AS (SELECT title_id, genres[1] AS genre FROM content_metadata),
+lists AS (
+  SELECT ARRAY[a.title_id, b.title_id, c.title_id] AS l, a.score + b.score + c.score AS s
+    FROM cand a JOIN cand b ON a.title_id < b.title_id JOIN cand c ON b.title_id < c.title_id),
+kl AS (
+  SELECT l, s, ln(1 / (0.99 * (SELECT count(*) FROM g WHERE g.title_id = ANY (l) AND genre = 'A')
+                        / nullif((SELECT count(*) FROM g WHERE g.title_id = ANY (l)), 0) + 0.01)) AS kl
+    FROM lists)
+SELECT l AS best_set, round(kl::numeric, 6) AS kl FROM kl ORDER BY kl, s DESC LIMIT 1;
+-- diversity 0.5 on user 3 (history 12 B, 13 A: p = {A: .5, B: .5}; every
+-- unseen title scores 0.5): first an A title (10: KL 1.96 against 4.61
+-- for a C title or 15 without genres), then the B title 11 (KL 0)
+SELECT * FROM nfrec.recommend_for(3, 2, 'rc', diversity => 0.5);
+-- the metadata is read with the caller's rights
+CREATE ROLE regress_rc_app;
+SELECT nfrec.grant_serving('regress_rc_app');
+GRANT USAGE ON SCHEMA rc TO regress_rc_app;
+GRANT SELECT ON rc_events TO regress_rc_app;
+SET ROLE regress_rc_app;
+\set VERBOSITY sqlstate
+SELECT * FROM nfrec.recommend_for(1, 3, 'rc', diversity => 1);
+\set VERBOSITY default
+SELECT count(*) AS without_diversity FROM nfrec.recommend_for(1, 3, 'rc');
+RESET ROLE;
+SELECT nfrec.revoke_serving('regress_rc_app');
+REVOKE ALL ON SCHEMA rc FROM regress_rc_app;
+REVOKE ALL ON rc_events FROM regress_rc_app;
+DROP ROLE regress_rc_app;
+
+SELECT nfrec.drop_model('rc');
+RESET search_path;
+DROP SCHEMA rc CASCADE;

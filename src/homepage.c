@@ -1,0 +1,694 @@
+/*
+ * homepage.c -- nfrec.homepage: a page of recommendation rows for one
+ * user in one call (doc/serve.md, "The homepage").
+ *
+ * The catalog is scored once (one sgemv for a user with a vector, the
+ * popularity shares for a cold-start user) and every row is cut from
+ * that score vector: top picks (calibrated for genre diversity), one
+ * "because you watched" row per anchor (cosine to the anchor among the
+ * user's best-scored titles), trending in the user's country, new
+ * releases and the user's strongest genres.  Continue Watching comes
+ * from the user's own plays in viewing_events.  A page never shows a
+ * title twice, never a title the user finished, and a started title only
+ * in Continue Watching.
+ *
+ * Rights: the model as in model.c; viewing_events and content_metadata
+ * are the relations of those names on the caller's search_path, read
+ * with the caller's rights (titlemeta.c caches the metadata and the
+ * trending figures).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "als.h"
+#include "model.h"
+#include "titlemeta.h"
+#include "topk.h"
+
+/* Documented rules (doc/serve.md) */
+#define HP_FINISHED_PCT			90.0	/* watch_pct at which a title is finished */
+#define HP_CW_HORIZON_DAYS		28		/* Continue Watching looks back this far */
+#define HP_NEW_DAYS				90		/* a new release launched this recently */
+#define HP_MAX_ANCHORS			2		/* "because you watched" rows */
+#define HP_MAX_GENRE_ROWS		3
+#define HP_POOL					100		/* best-scored titles for BYW and top picks, */
+#define HP_POOL_PER_ROW			10		/* or this many times per_row */
+#define HP_MAX_ROWS				50
+#define HP_MAX_PER_ROW			100
+#define HP_MAINSTREAM			100		/* "popular" titles for the trending engagement */
+
+typedef struct Play
+{
+	int64		title_id;
+	int32		row;			/* model row, or -1 */
+	double		pct;			/* max watch_pct */
+	TimestampTz first;
+	TimestampTz last;
+	char	   *country;		/* of the latest play with one */
+} Play;
+
+typedef struct Entry
+{
+	int64		title_id;
+	float		score;
+	char	   *reason;
+} Entry;
+
+typedef enum RowKind
+{
+	ROW_CW,
+	ROW_TOP,
+	ROW_BYW,
+	ROW_TRENDING,
+	ROW_NEW,
+	ROW_GENRE
+} RowKind;
+
+static const char *const kind_names[] = {
+	"continue_watching", "top_picks", "because_you_watched", "trending",
+	"new_releases", "genre"
+};
+
+typedef struct PageRow
+{
+	RowKind		kind;
+	double		engagement;
+	int			tiebreak;		/* within a kind: lower first */
+	int32		anchor;			/* ROW_BYW: model row */
+	int			genre;			/* ROW_GENRE */
+	char	   *label;
+	int			n;
+	Entry	   *e;
+} PageRow;
+
+static int
+CmpPlayRecent(const void *a, const void *b)
+{
+	const Play *x = a,
+			   *y = b;
+
+	if (x->last != y->last)
+		return x->last > y->last ? -1 : 1;
+	return (x->title_id > y->title_id) - (x->title_id < y->title_id);
+}
+
+static int
+CmpPageRow(const void *a, const void *b)
+{
+	const PageRow *x = a,
+			   *y = b;
+
+	if (x->kind == ROW_CW || y->kind == ROW_CW)
+		return (y->kind == ROW_CW) - (x->kind == ROW_CW);
+	if (x->engagement != y->engagement)
+		return x->engagement > y->engagement ? -1 : 1;
+	if (x->kind != y->kind)
+		return (int) x->kind - (int) y->kind;
+	return x->tiebreak - y->tiebreak;
+}
+
+static int
+CmpPlayTitle(const void *a, const void *b)
+{
+	const Play *x = a,
+			   *y = b;
+
+	return (x->title_id > y->title_id) - (x->title_id < y->title_id);
+}
+
+/*
+ * The user's plays before at in viewing_events, one per title (max
+ * watch_pct, first and last start), most recent first; *country gets the
+ * country of the latest play that has one.
+ */
+static int
+ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
+		  char **country)
+{
+	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		args[2];
+	SPIPlanPtr	plan;
+	int			n = 0,
+				m = 0;
+	Play	   *p;
+	TimestampTz country_at = DT_NOBEGIN;
+
+	*country = NULL;
+	plan = nf_relation_plan(ve, "homepage plays",
+							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
+							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text"
+							" FROM %s"
+							" WHERE user_id OPERATOR(pg_catalog.=) $1"
+							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
+							"   AND started_at OPERATOR(pg_catalog.<) $2"
+							"   AND title_id IS NOT NULL AND started_at IS NOT NULL",
+							2, argtypes);
+	args[0] = Int64GetDatum(user_id);
+	args[1] = TimestampTzGetDatum(at);
+	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
+	p = palloc(sizeof(Play) * Max(SPI_processed, 1));
+	for (uint64 j = 0; j < SPI_processed; j++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[j];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		c;
+
+		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		p[n].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
+		if (isnull || isnan(p[n].pct))
+			p[n].pct = 0.0;		/* no watch_pct: started, not finished */
+		p[n].first = p[n].last = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &isnull));
+		c = SPI_getbinval(tup, td, 4, &isnull);
+		if (!isnull && (*country == NULL || p[n].last > country_at))
+		{
+			*country = TextDatumGetCString(c);
+			country_at = p[n].last;
+		}
+		p[n].country = NULL;
+		n++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	/* one entry per title */
+	qsort(p, n, sizeof(Play), CmpPlayTitle);
+	for (int j = 0; j < n; j++)
+	{
+		if (m > 0 && p[m - 1].title_id == p[j].title_id)
+		{
+			p[m - 1].pct = Max(p[m - 1].pct, p[j].pct);
+			p[m - 1].first = Min(p[m - 1].first, p[j].first);
+			p[m - 1].last = Max(p[m - 1].last, p[j].last);
+		}
+		else
+			p[m++] = p[j];
+	}
+	for (int j = 0; j < m; j++)
+		p[j].row = als_find_id(sm->item_ids, sm->nitems, p[j].title_id);
+	qsort(p, m, sizeof(Play), CmpPlayRecent);
+	*out = p;
+	return m;
+}
+
+static const char *
+TitleName(const TitleMeta *tm, ServeModel *sm, int32 row)
+{
+	if (tm && tm->titles[row])
+		return tm->titles[row];
+	return psprintf("title " INT64_FORMAT, sm->item_ids[row]);
+}
+
+/* the genre of a title the user likes most (p), or -1 */
+static int
+FavouriteGenre(const TitleMeta *tm, const double *p, int32 row)
+{
+	int			best = -1;
+
+	for (int q = tm->gptr[row]; q < tm->gptr[row + 1]; q++)
+	{
+		int			g = tm->gid[q];
+
+		if (p[g] > 0.0 && (best < 0 || p[g] > p[best]))
+			best = g;
+	}
+	return best;
+}
+
+static float
+Cosine(ServeModel *sm, int32 a, int32 b)
+{
+	const float *ya = sm->Y + (Size) a * sm->factors,
+			   *yb = sm->Y + (Size) b * sm->factors;
+	double		d = 0.0;
+
+	if (sm->norms[a] <= 0.0f || sm->norms[b] <= 0.0f)
+		return 0.0f;
+	for (int f = 0; f < sm->factors; f++)
+		d += (double) ya[f] * yb[f];
+	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
+}
+
+/*
+ * The k best of a subset of rows by score, skipping masked rows (ties:
+ * lower row first, as topk_select).  out gets model rows.
+ */
+static int
+RankSubset(const float *score, const int32 *subset, int nsub, const uint8 *ex,
+		   const uint8 *onpage, int k, int32 *out)
+{
+	int			got = 0;
+
+	/* a sorted insertion list: k is small and most rows fall below it */
+	for (int j = 0; j < nsub; j++)
+	{
+		int32		r = subset[j];
+		float		v = score[r];
+		int			pos;
+
+		if (ex[r] || onpage[r] || isnan(v))
+			continue;
+		if (got == k)
+		{
+			int32		last = out[k - 1];
+
+			if (v < score[last] || (v == score[last] && r > last))
+				continue;
+			got--;
+		}
+		pos = got;
+		while (pos > 0 && (score[out[pos - 1]] < v ||
+						   (score[out[pos - 1]] == v && out[pos - 1] > r)))
+		{
+			out[pos] = out[pos - 1];
+			pos--;
+		}
+		out[pos] = r;
+		got++;
+	}
+	return got;
+}
+
+PG_FUNCTION_INFO_V1(homepage);
+Datum
+homepage(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	MemoryContext outer = CurrentMemoryContext;
+	bool		anonymous = PG_ARGISNULL(0);
+	int64		user_id = anonymous ? 0 : PG_GETARG_INT64(0);
+	int			nrows,
+				per_row;
+	TimestampTz at;
+	char	   *mname;
+	double		diversity;
+	ServeModel *sm;
+	PageRow    *page;
+	int			npage = 0;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("rows, per_row and at must not be null")));
+	nrows = PG_GETARG_INT32(1);
+	per_row = PG_GETARG_INT32(2);
+	at = PG_GETARG_TIMESTAMPTZ(3);
+	if (nrows < 1 || nrows > HP_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rows must be between 1 and %d, not %d", HP_MAX_ROWS, nrows)));
+	if (per_row < 1 || per_row > HP_MAX_PER_ROW)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("per_row must be between 1 and %d, not %d", HP_MAX_PER_ROW, per_row)));
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("at must be finite")));
+	/* device (argument 4) does not change the page yet (see the COMMENT) */
+	mname = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	diversity = nf_check_diversity(fcinfo, 6);
+	ts = nf_begin_srf(fcinfo, &tupdesc);
+
+	SPI_connect();
+	sm = nf_model_acquire(mname);
+	{
+		int			N = sm->nitems;
+		float	   *x = palloc(sizeof(float) * sm->factors);
+		UserEvents	used = {0};
+		UserSource	src = USER_COLD;
+		TitleMeta  *tm = nf_title_meta(sm, true);
+		Oid			ve = nf_canonical_relid("viewing_events");
+		Play	   *plays = NULL;
+		int			nplays = 0;
+		const char *country = NULL;
+		uint8	   *ex,
+				   *onpage = palloc0(N);
+		float	   *score;
+		int32	   *pool;
+		float	   *poolsc;
+		int			npool;
+		double	   *p = NULL;
+		int			ncatplays = 0;
+		int32	   *catplays = palloc(sizeof(int32) * 1);
+		PageRow    *cand;
+		int			ncand = 0;
+		DateADT		at_date = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
+																  TimestampTzGetDatum(at)));
+
+		if (!anonymous)
+			src = nf_resolve_user(sm, user_id, x, &used);
+		else
+			memset(sm->seen, 0, N);
+		ex = sm->seen;			/* seen in training or the bound events ... */
+		if (OidIsValid(ve) && !anonymous)
+		{
+			char	   *c;
+
+			nplays = ReadPlays(ve, sm, user_id, at, &plays, &c);
+			country = c;
+			catplays = repalloc(catplays, sizeof(int32) * Max(nplays, 1));
+			for (int j = 0; j < nplays; j++)
+			{
+				if (plays[j].row >= 0)
+				{
+					ex[plays[j].row] = 1;	/* ... or started before at */
+					catplays[ncatplays++] = plays[j].row;
+				}
+			}
+		}
+
+		/* score the catalog once */
+		npool = Min(Max(HP_POOL, HP_POOL_PER_ROW * per_row), N);
+		pool = palloc(sizeof(int32) * npool);
+		poolsc = palloc(sizeof(float) * npool);
+		if (src != USER_COLD)
+			npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);
+		else
+		{
+			for (int i = 0; i < N; i++)
+				sm->scores[i] = sm->nusers > 0 ? sm->counts[i] / sm->nusers : 0.0f;
+			npool = nf_rank_popular(sm, npool, pool, poolsc);
+			for (int j = 0; j < npool; j++)
+				poolsc[j] = sm->scores[pool[j]];
+		}
+		score = sm->scores;
+
+		/* the genre mix of the user's taste */
+		if (tm)
+		{
+			p = palloc0(sizeof(double) * Max(tm->ngenres, 1));
+			if (src == USER_COLD && ncatplays > 0)
+				nf_genre_mix(tm, catplays, NULL, ncatplays, p);
+			else
+				nf_user_genre_mix(sm, tm, src, &used, p);
+		}
+
+		cand = palloc0(sizeof(PageRow) * (4 + HP_MAX_ANCHORS + HP_MAX_GENRE_ROWS));
+
+		/* Continue Watching */
+		{
+			PageRow    *r = &cand[ncand++];
+			TimestampTz horizon = at - (TimestampTz) HP_CW_HORIZON_DAYS * USECS_PER_DAY;
+			MemoryContext old = MemoryContextSwitchTo(outer);
+
+			r->kind = ROW_CW;
+			r->label = "Continue Watching";
+			r->e = palloc(sizeof(Entry) * per_row);
+			for (int j = 0; j < nplays && r->n < per_row; j++)
+			{
+				if (plays[j].pct >= HP_FINISHED_PCT || plays[j].last < horizon)
+					continue;
+				r->e[r->n].title_id = plays[j].title_id;
+				r->e[r->n].score = (float) (plays[j].pct / 100.0);
+				r->e[r->n].reason = psprintf("resume: %.0f%% watched", plays[j].pct);
+				r->n++;
+			}
+			MemoryContextSwitchTo(old);
+		}
+
+		/* engagement of the user with each kind of row (doc/serve.md) */
+		if (src != USER_COLD)
+		{
+			PageRow    *r = &cand[ncand++];
+			int			nanchor = 0;
+
+			r->kind = ROW_TOP;
+			r->engagement = 1.0;
+			r->label = "Top Picks for You";
+			for (int j = 0; j < nplays && nanchor < HP_MAX_ANCHORS; j++)
+			{
+				int32		a = plays[j].row;
+				double		e = 0.0;
+				int			m = 0;
+
+				if (a < 0 || sm->norms[a] <= 0.0f || plays[j].pct < HP_FINISHED_PCT)
+					continue;
+				for (int t = 0; t < ncatplays; t++)
+					if (catplays[t] != a)
+					{
+						e += Max(0.0f, Cosine(sm, a, catplays[t]));
+						m++;
+					}
+				r = &cand[ncand++];
+				r->kind = ROW_BYW;
+				r->anchor = a;
+				r->tiebreak = nanchor++;
+				r->engagement = m > 0 ? e / m : 0.0;
+				r->label = psprintf("Because you watched %s", TitleName(tm, sm, a));
+			}
+		}
+		{
+			PageRow    *r = &cand[ncand++];
+			int			hits = 0;
+
+			r->kind = ROW_TRENDING;
+			if (ncatplays > 0)
+			{
+				for (int t = 0; t < ncatplays; t++)
+					for (int j = 0; j < Min(HP_MAINSTREAM, N); j++)
+						if (sm->pop_order[j] == catplays[t])
+						{
+							hits++;
+							break;
+						}
+				r->engagement = (double) hits / ncatplays;
+			}
+			else
+				r->engagement = 0.6;
+		}
+		if (tm)
+		{
+			PageRow    *r = &cand[ncand++];
+			int			hits = 0;
+
+			r->kind = ROW_NEW;
+			r->label = "New Releases";
+			if (nplays > 0)
+			{
+				for (int j = 0; j < nplays; j++)
+				{
+					int32		row = plays[j].row;
+
+					if (row >= 0 && tm->launch[row] != PG_INT32_MIN)
+					{
+						TimestampTz launch = date2timestamptz_opt_overflow(tm->launch[row], NULL);
+
+						if (plays[j].first < launch + (TimestampTz) HP_NEW_DAYS * USECS_PER_DAY)
+							hits++;
+					}
+				}
+				r->engagement = (double) hits / nplays;
+			}
+			else
+				r->engagement = 0.5;
+
+			/* genres by the user's share, then name */
+			for (int k = 0; k < HP_MAX_GENRE_ROWS; k++)
+			{
+				int			best = -1;
+
+				for (int g = 0; g < tm->ngenres; g++)
+				{
+					bool		taken = false;
+
+					for (int c = 0; c < ncand; c++)
+						taken |= cand[c].kind == ROW_GENRE && cand[c].genre == g;
+					if (!taken && p[g] > 0.0 && (best < 0 || p[g] > p[best]))
+						best = g;
+				}
+				if (best < 0)
+					break;
+				r = &cand[ncand++];
+				r->kind = ROW_GENRE;
+				r->genre = best;
+				r->tiebreak = k;
+				r->engagement = p[best];
+				r->label = src == USER_COLD && ncatplays == 0 ?
+					psprintf("Popular in %s", tm->genre_names[best]) :
+					psprintf("%s picks for you", tm->genre_names[best]);
+			}
+		}
+		qsort(cand, ncand, sizeof(PageRow), CmpPageRow);
+
+		/* fill the rows in page order: a higher row picks first */
+		page = MemoryContextAlloc(outer, sizeof(PageRow) * ncand);
+		for (int c = 0; c < ncand && npage < nrows; c++)
+		{
+			PageRow    *r = &cand[c];
+			MemoryContext old = MemoryContextSwitchTo(outer);
+			int32	   *got = palloc(sizeof(int32) * Max(npool, per_row));
+			float	   *gs = palloc(sizeof(float) * Max(npool, per_row));
+			int			ng = 0;
+
+			if (r->kind != ROW_CW)
+				r->e = palloc(sizeof(Entry) * per_row);
+			switch (r->kind)
+			{
+				case ROW_CW:
+					break;
+				case ROW_TOP:
+					for (int j = 0; j < npool; j++)
+						if (!ex[pool[j]] && !onpage[pool[j]])
+						{
+							got[ng] = pool[j];
+							gs[ng++] = poolsc[j];
+						}
+					if (tm && diversity > 0.0)
+						ng = nf_calibrate_rows(tm, p, diversity, ng, got, gs, per_row);
+					for (int j = 0; j < Min(ng, per_row); j++)
+					{
+						int			g = tm ? FavouriteGenre(tm, p, got[j]) : -1;
+
+						r->e[r->n].title_id = sm->item_ids[got[j]];
+						r->e[r->n].score = gs[j];
+						r->e[r->n].reason = g >= 0 ?
+							psprintf("matches your taste for %s", tm->genre_names[g]) :
+							pstrdup("top pick for you");
+						r->n++;
+					}
+					break;
+				case ROW_BYW:
+					{
+						float	   *cs = palloc(sizeof(float) * Max(npool, 1));
+						uint8	   *skip = palloc0(Max(npool, 1));
+						int32	   *sel = palloc(sizeof(int32) * per_row);
+						int			k;
+
+						for (int j = 0; j < npool; j++)
+						{
+							cs[j] = Cosine(sm, r->anchor, pool[j]);
+							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor;
+						}
+						k = topk_select(cs, npool, skip, per_row, sel);
+						for (int j = 0; j < k; j++)
+						{
+							r->e[r->n].title_id = sm->item_ids[pool[sel[j]]];
+							r->e[r->n].score = cs[sel[j]];
+							r->e[r->n].reason = psprintf("similar to %s", TitleName(tm, sm, r->anchor));
+							r->n++;
+						}
+					}
+					break;
+				case ROW_TRENDING:
+					{
+						const TrendList *tl = NULL;
+						const char *where = NULL;
+
+						if (OidIsValid(ve))
+						{
+							Trending   *tr = nf_trending(sm, ve, at);
+
+							if (country && (tl = nf_trend_list(tr, country)) != NULL && tl->n > 0)
+								where = country;
+							else
+								tl = nf_trend_list(tr, NULL);
+						}
+						r->label = where ? psprintf("Trending in %s", where) : "Trending Now";
+						for (int j = 0; tl && j < tl->n && r->n < per_row; j++)
+						{
+							if (ex[tl->rows[j]] || onpage[tl->rows[j]])
+								continue;
+							r->e[r->n].title_id = sm->item_ids[tl->rows[j]];
+							r->e[r->n].score = tl->scores[j];
+							r->e[r->n].reason = where ? psprintf("trending in %s", where) :
+								pstrdup("trending now");
+							onpage[tl->rows[j]] = 1;	/* tl may repeat no row, but be safe */
+							r->n++;
+						}
+					}
+					break;
+				case ROW_NEW:
+					{
+						/* launched in (at_date - HP_NEW_DAYS, at_date] */
+						int32	   *sub = palloc(sizeof(int32) * Max(tm->nlaunched, 1));
+						int			nsub = 0;
+
+						for (int j = tm->nlaunched - 1; j >= 0; j--)
+						{
+							int32		l = tm->launch[tm->by_launch[j]];
+
+							if (l <= at_date - HP_NEW_DAYS)
+								break;
+							if (l <= at_date)
+								sub[nsub++] = tm->by_launch[j];
+						}
+						ng = RankSubset(score, sub, nsub, ex, onpage, per_row, got);
+					}
+					for (int j = 0; j < ng; j++)
+					{
+						int			g = src != USER_COLD ? FavouriteGenre(tm, p, got[j]) : -1;
+
+						r->e[r->n].title_id = sm->item_ids[got[j]];
+						r->e[r->n].score = score[got[j]];
+						r->e[r->n].reason = g >= 0 ?
+							psprintf("new: matches your taste for %s", tm->genre_names[g]) :
+							pstrdup("new release");
+						r->n++;
+					}
+					break;
+				case ROW_GENRE:
+					ng = RankSubset(score, tm->genre_rows + tm->genre_ptr[r->genre],
+									tm->genre_ptr[r->genre + 1] - tm->genre_ptr[r->genre],
+									ex, onpage, per_row, got);
+					for (int j = 0; j < ng; j++)
+					{
+						r->e[r->n].title_id = sm->item_ids[got[j]];
+						r->e[r->n].score = score[got[j]];
+						r->e[r->n].reason = src == USER_COLD && ncatplays == 0 ?
+							psprintf("popular in %s", tm->genre_names[r->genre]) :
+							psprintf("matches your taste for %s", tm->genre_names[r->genre]);
+						r->n++;
+					}
+					break;
+			}
+			MemoryContextSwitchTo(old);
+			if (r->n == 0)
+				continue;
+			for (int j = 0; j < r->n; j++)
+			{
+				int32		row = als_find_id(sm->item_ids, N, r->e[j].title_id);
+
+				if (row >= 0)
+					onpage[row] = 1;
+			}
+			page[npage] = *r;
+			page[npage].label = MemoryContextStrdup(outer, r->label ? r->label : kind_names[r->kind]);
+			npage++;
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	SPI_finish();
+
+	for (int r = 0; r < npage; r++)
+		for (int j = 0; j < page[r].n; j++)
+		{
+			Datum		values[9];
+			bool		nulls[9] = {0};
+
+			values[0] = Int32GetDatum(r + 1);
+			values[1] = CStringGetTextDatum(kind_names[page[r].kind]);
+			values[2] = CStringGetTextDatum(page[r].label);
+			if (page[r].kind == ROW_BYW)
+				values[3] = Int64GetDatum(sm->item_ids[page[r].anchor]);
+			else
+				nulls[3] = true;
+			values[4] = Int32GetDatum(j + 1);
+			values[5] = Int64GetDatum(page[r].e[j].title_id);
+			values[6] = Float4GetDatum(page[r].e[j].score);
+			values[7] = CStringGetTextDatum(page[r].e[j].reason);
+			nulls[8] = true;	/* artwork: not chosen yet */
+			tuplestore_putvalues(ts, tupdesc, values, nulls);
+		}
+	return (Datum) 0;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# test/bench/homepage.sh -- nfrec.homepage against recommend_for, same pgbench run.
+#
+#   bash test/bench/homepage.sh         # as root; same knobs as test/run.sh
+#
+# A 15,000-title x 64-factor model with random factors for BENCH_USERS
+# users (default 20,000) with ~40 training events each, bound to its
+# events table; content_metadata with 1-3 of 20 genres per title and
+# launch dates over two years; viewing_events with one play per training
+# event over the last 60 days (watch_pct 5..100, 10 countries), indexed
+# on (user_id, started_at).  pgbench (-n -M prepared, 1 client,
+# BENCH_SECONDS, default 20) interleaves two scripts with equal weight on
+# the same random users:
+#   rec   SELECT * FROM nfrec.recommend_for(:uid, 10, 'bench')
+#   home  SELECT * FROM nfrec.homepage(:uid, at => '2026-01-01', model => 'bench')
+# and prints p50 / p90 / p99 per script, the ratio of the p50s (target:
+# homepage at most 3x) and the machine's load.  The first homepage call of
+# the backend loads content_metadata and trending (cached per backend).
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+SECONDS_PER_RUN=${BENCH_SECONDS:-20}
+USERS=${BENCH_USERS:-20000}
+TITLES=${BENCH_TITLES:-15000}
+FACTORS=${BENCH_FACTORS:-64}
+EVENTS=${BENCH_EVENTS:-40}
+
+if [ -n "${NFREC_PGBIN:-}" ] && "$NFREC_PGBIN/pg_isready" -q 2>/dev/null; then
+	:
+else
+	nf_install_deps
+	nf_build_install
+	nf_start_cluster
+fi
+PSQL=("$NFREC_PGBIN/psql" -X -At -v ON_ERROR_STOP=1)
+db=nfrec_bench_homepage
+dir="$NFREC_WORK/bench-homepage"
+rm -rf "$dir"
+mkdir -p "$dir"
+chmod 777 "$dir"
+
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+nf_log "building the data: $USERS users x $EVENTS events, $TITLES titles x $FACTORS factors"
+"${PSQL[@]}" -d $db >/dev/null <<SQL
+CREATE EXTENSION nfrec;
+SELECT setseed(0.42);
+CREATE TABLE bench_events AS
+SELECT DISTINCT ON (user_id, title_id) * FROM (
+  SELECT u::bigint AS user_id, (1 + floor($TITLES * power(random(), 3)))::bigint AS title_id,
+         (1 + floor(random() * 5))::real AS weight
+    FROM generate_series(1, $USERS) u, generate_series(1, $EVENTS) e) s;
+CREATE TABLE bench_model AS
+SELECT nfrec.als_model_from_factors(
+         (SELECT array_agg(u::bigint ORDER BY u) FROM generate_series(1, $USERS) u),
+         (SELECT array_agg(f ORDER BY u) FROM (
+            SELECT u, ARRAY(SELECT ((random() - 0.5) * 0.5 + 0 * u)::real FROM generate_series(1, $FACTORS)) AS f
+              FROM generate_series(1, $USERS) u) s),
+         (SELECT array_agg(t::bigint ORDER BY t) FROM generate_series(1, $TITLES) t),
+         (SELECT array_agg(f ORDER BY t) FROM (
+            SELECT t, ARRAY(SELECT ((random() - 0.5) * 0.5 + 0 * t)::real FROM generate_series(1, $FACTORS)) AS f
+              FROM generate_series(1, $TITLES) t) s),
+         (SELECT array_agg(user_id) FROM bench_events),
+         (SELECT array_agg(title_id) FROM bench_events),
+         (SELECT array_agg(weight) FROM bench_events)) AS m;
+SELECT nfrec.deploy('bench', m, 'bench_events') FROM bench_model;
+DROP TABLE bench_model;
+CREATE INDEX ON bench_events (user_id);
+CREATE TABLE content_metadata AS
+SELECT t::bigint AS title_id, 'Title ' || t AS title,
+       (SELECT array_agg(DISTINCT 'Genre ' || (1 + floor(random() * 20 + 0 * g))::int)
+          FROM generate_series(1, 1 + floor(random() * 3 + 0 * t)::int) g) AS genres,
+       date '2026-01-01' - floor(random() * 730)::int AS launch_date
+  FROM generate_series(1, $TITLES) t;
+ALTER TABLE content_metadata ADD PRIMARY KEY (title_id);
+CREATE TABLE viewing_events AS
+SELECT row_number() OVER () AS event_id, user_id, title_id,
+       timestamptz '2026-01-01' - random() * interval '60 days' AS started_at,
+       (5 + floor(random() * 96))::real AS watch_pct,
+       'CC' || (user_id % 10) AS country, 'play'::text AS event_type
+  FROM bench_events;
+CREATE INDEX ON viewing_events (user_id, started_at);
+VACUUM ANALYZE;
+SQL
+"${PSQL[@]}" -d $db -c "SELECT 'model: ' || users || ' users, ' || titles || ' titles, ' || factors || ' factors; viewing_events: '
+                               || (SELECT count(*) FROM viewing_events) FROM nfrec.models"
+"${PSQL[@]}" -d $db -c "SELECT 'rows of a homepage: ' || string_agg(row_kind || ' ' || n, ', ' ORDER BY row_rank)
+                        FROM (SELECT row_rank, row_kind, count(*) n
+                              FROM nfrec.homepage(11, at => '2026-01-01', model => 'bench') GROUP BY 1, 2) s"
+
+cat >"$dir/rec.sql" <<S
+\set uid random(1, $USERS)
+SELECT * FROM nfrec.recommend_for(:uid, 10, 'bench');
+S
+cat >"$dir/home.sql" <<S
+\set uid random(1, $USERS)
+SELECT * FROM nfrec.homepage(:uid, at => '2026-01-01', model => 'bench');
+S
+
+nf_log "pgbench: 1 client, $SECONDS_PER_RUN s"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+(cd "$dir" && "$NFREC_PGBIN/pgbench" -n -M prepared -c 1 -j 1 -T "$SECONDS_PER_RUN" \
+	-f rec.sql@50 -f home.sql@50 --log --log-prefix="$dir/pgbench_log" $db) >"$dir/pgbench.out" 2>&1
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== $(grep -E '^tps' "$dir/pgbench.out" | head -1)"
+echo "   machine: $(nproc) cores; load average before: $load_before, after: $load_after"
+# drop the first 20 transactions (the backend's first calls load the caches)
+tail -q -n +21 "$dir"/pgbench_log.* | awk '{print $4, $3}' >"$dir/lat"
+for s in 0 1; do
+	awk -v s=$s '$1 == s {print $2}' "$dir/lat" | sort -n >"$dir/sorted.$s"
+done
+awk 'FNR == 1 { f++ } { v[f, FNR] = $1; n[f] = FNR }
+	END {
+		split("recommend_for homepage", name, " ")
+		for (i = 1; i <= 2; i++) {
+			p50[i] = v[i, int(0.50 * (n[i] - 1)) + 1]
+			printf "  %-14s n=%-7d p50=%.3f ms  p90=%.3f ms  p99=%.3f ms\n", name[i], n[i],
+				p50[i] / 1000, v[i, int(0.90 * (n[i] - 1)) + 1] / 1000, v[i, int(0.99 * (n[i] - 1)) + 1] / 1000
+		}
+		printf "  homepage p50 / recommend_for p50 = %.2f (target: at most 3)\n", p50[2] / p50[1]
+	}' "$dir/sorted.0" "$dir/sorted.1"
+[ -n "${BENCH_KEEP_DB:-}" ] || "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
