@@ -99,16 +99,16 @@ const char *const demo_ctx_class_names[DEMO_N_CTX_CLASSES] = {
 /* [class][morning, afternoon, evening, night] */
 static const double ctx_daypart[DEMO_N_CTX_CLASSES][DEMO_N_DAYPARTS] = {
 	{1, 1, 1, 1},
-	{1.5, 4.0, 0.7, 0.15},
-	{1.2, 1.0, 0.8, 1.3},
-	{0.4, 0.7, 2.5, 1.0}
+	{1.5, 5.0, 0.5, 0.1},
+	{1.2, 1.0, 0.7, 1.5},
+	{0.3, 0.6, 3.0, 1.0}
 };
 /* [class][tv, mobile, tablet, web] */
 static const double ctx_device[DEMO_N_CTX_CLASSES][DEMO_N_DEVICES] = {
 	{1, 1, 1, 1},
-	{1.0, 0.6, 3.0, 0.6},
-	{0.5, 3.0, 1.2, 1.0},
-	{2.0, 0.25, 0.7, 0.7}
+	{1.0, 0.5, 4.0, 0.5},
+	{0.4, 4.0, 1.2, 1.0},
+	{2.5, 0.2, 0.6, 0.6}
 };
 
 double
