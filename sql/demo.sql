@@ -28,7 +28,10 @@ BEGIN
                                        extract(epoch FROM x.started_at), x.watch_seconds,
                                        x.watch_pct, x.device, x.country, x.event_type),
                              '|' ORDER BY x.event_id)
-             FROM %1$I.viewing_events x WHERE x.user_id <= coalesce($1, x.user_id))))
+             FROM %1$I.viewing_events x WHERE x.user_id <= coalesce($1, x.user_id)),
+          (SELECT string_agg(x::text, '|' ORDER BY x.user_id, x.shown_at, x.title_id)
+             FROM %1$I.artwork_impressions x WHERE x.user_id <= coalesce($1, x.user_id)),
+          (SELECT string_agg(x::text, '|' ORDER BY x.segment, x.artwork_id) FROM %1$I.demo_artwork_truth x)))
     $q$, s) INTO r USING max_user;
     RETURN r;
 END $$;
