@@ -170,6 +170,25 @@ SET TimeZone = 'UTC';
 SELECT * FROM nfrec.context_rerank('{42,1,42}', '{0.5,0.4,0.3}', '2025-06-02 19:00+00', 'tv');
 SELECT count(*) FROM nfrec.context_rerank('{}', '{}', '2025-06-02 19:00+00', 'tv');
 SELECT count(*) FROM nfrec.context_rerank(NULL, '{1}', '2025-06-02 19:00+00', 'tv');
+-- n: the first n rows of the same ranking (the homepage asks for a few of 200-500)
+SELECT (SELECT array_agg(title_id ORDER BY rank)
+        FROM nfrec.context_rerank('{3,1,2,4}', '{0.9,0.8,0.7,-0.5}', '2025-06-02 19:00+00', 'tv', n => 2))
+     = (SELECT array_agg(title_id ORDER BY rank)
+        FROM nfrec.context_rerank('{3,1,2,4}', '{0.9,0.8,0.7,-0.5}', '2025-06-02 19:00+00', 'tv')
+        WHERE rank <= 2) AS top_n_same,
+       (SELECT count(*) FROM nfrec.context_rerank('{3,1,2}', '{0.9,0.8,0.7}', NULL, NULL, n => 0)) AS zero_rows,
+       (SELECT count(*) FROM nfrec.context_rerank('{3,1,2}', '{0.9,0.8,0.7}', NULL, NULL, n => 99)) AS all_rows;
+-- sparse title ids (no dense table in the cache): the same formula
+CREATE TABLE ctx_ev2 AS SELECT user_id, title_id * 1000000000000 AS title_id, started_at, device, event_type
+FROM ctx_ev;
+SELECT k FROM nfrec.fit_context('ctx_ev2', prior_starts => 2);
+SELECT ww.w, bool_and(r.title_id = e.title_id AND abs(r.score - e.score) <= 1e-6 * abs(e.score)) AS sparse_ids_ok
+FROM (VALUES (1.0::float8), (1.5)) ww(w)
+CROSS JOIN LATERAL nfrec.context_rerank('{3000000000000,1000000000000,2000000000000,4}', '{0.9,0.8,0.7,-0.5}',
+                                        '2025-06-02 19:00+00', 'tv', ww.w) r
+JOIN LATERAL pg_temp.expected('{3000000000000,1000000000000,2000000000000,4}', '{0.9,0.8,0.7,-0.5}',
+                              'evening', 'tv', ww.w) e USING (rank)
+GROUP BY ww.w ORDER BY ww.w;
 -- a new fit is seen by the same backend at once (the cache checks the version)
 SELECT k FROM nfrec.fit_context('ctx_ev', prior_starts => 1e12);
 SELECT * FROM nfrec.context_rerank('{3,1,2}', '{0.9,0.8,0.7}', '2025-06-02 19:00+00', 'tv');
@@ -184,6 +203,7 @@ SELECT * FROM nfrec.context_rerank('{3,1,2}', '{0.9,0.8}', now(), 'tv');
 SELECT * FROM nfrec.context_rerank('{3,NULL,2}', '{0.9,0.8,0.7}', now(), 'tv');
 SELECT * FROM nfrec.context_rerank('{3,1,2}', '{0.9,NaN,0.7}', now(), 'tv');
 SELECT * FROM nfrec.context_rerank('{{3,1}}', '{{0.9,0.8}}', now(), 'tv');
+SELECT * FROM nfrec.context_rerank('{3,1,2}', '{0.9,0.8,0.7}', now(), 'tv', n => -1);
 SELECT * FROM nfrec.fit_context('ctx_ev', prior_starts => 0);
 SELECT * FROM nfrec.fit_context('ctx_ev', prior_starts => 'NaN');
 SELECT * FROM nfrec.fit_context('no_such_table');
@@ -256,4 +276,4 @@ SELECT * FROM nfrec.fit_artwork('art_meta', 'art_ev', 'art_meta');
 
 DROP SCHEMA ctx_on CASCADE;
 DROP SCHEMA ctx_off CASCADE;
-DROP TABLE ctx_ev, art_meta, art_ev, art_imp;
+DROP TABLE ctx_ev, ctx_ev2, art_meta, art_ev, art_imp;

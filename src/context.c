@@ -10,13 +10,18 @@
  * each call reads the fit's version (one row of nfrec.context_fit, a
  * prepared plan) and reloads only when it changed.  Both tables are read
  * as the caller (they hold per-title aggregates and are readable by
- * PUBLIC), in the calling statement's snapshot.
+ * PUBLIC), in the calling statement's snapshot: the version with a direct
+ * scan of the one-row table (an SPI query would cost more than the whole
+ * re-rank), the affinities through SPI when they are reloaded.
  */
 #include "postgres.h"
 
 #include <float.h>
 #include <math.h>
 
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -27,9 +32,13 @@
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/datetime.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "context.h"
 #include "model.h"
 
 #define CTX_ANY_DAYPART 4
@@ -46,6 +55,9 @@ typedef struct CtxCell
 	int			n;
 	int64	   *ids;			/* sorted */
 	float	   *aff;
+	/* dense tables by title_id (when ids are 0..dense_n-1 mostly): */
+	float	   *dense_aff;		/* affinity, 0 for an unseen title */
+	float	   *dense_lift;		/* exp(affinity) */
 } CtxCell;
 
 typedef struct CtxCache
@@ -54,11 +66,15 @@ typedef struct CtxCache
 	int64		version;		/* -1 = no fit */
 	int			ncells;
 	CtxCell    *cells;
+	int64		dense_n;		/* > 0: the cells have dense tables of this size */
 	MemoryContext cxt;
 } CtxCache;
 
-static CtxCache ctx_cache = {false, -1, 0, NULL, NULL};
-static SPIPlanPtr plan_version = NULL;
+static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL};
+
+/* dense tables when the largest title_id is at most this many times the titles (+ 4096) */
+#define CTX_DENSE_FACTOR 4
+#define CTX_DENSE_MAX (16 * 1024 * 1024)
 static SPIPlanPtr plan_load = NULL;
 
 static SPIPlanPtr
@@ -85,28 +101,59 @@ DaypartIndex(const char *s)
 	return -1;
 }
 
-/* (re)load the cache when the stored fit's version changed */
-static void
-CtxRefresh(void)
+/*
+ * The stored fit's version (-1: none), read from nfrec.context_fit in the
+ * active snapshot with the caller's SELECT right.
+ */
+static int64
+ReadFitVersion(void)
 {
+	Oid			nsp = get_namespace_oid("nfrec", false);
+	Oid			relid = get_relname_relid("context_fit", nsp);
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att = InvalidAttrNumber;
 	int64		version = -1;
-	int			rc;
+	AclResult	acl;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_plan(SavedPlan(&plan_version,
-									"SELECT version FROM nfrec.context_fit"),
-						  NULL, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "reading nfrec.context_fit failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed > 0)
+	if (!OidIsValid(relid))
+		elog(ERROR, "relation nfrec.context_fit does not exist");
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "context_fit");
+	rel = table_open(relid, AccessShareLock);
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
+			att = a->attnum;
+	}
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "nfrec.context_fit has no column version");
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		d = slot_getattr(slot, att, &isnull);
 
 		if (!isnull)
 			version = DatumGetInt64(d);
 	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/* (re)load the cache when the stored fit's version changed */
+static void
+CtxRefresh(void)
+{
+	int64		version = ReadFitVersion();
+	int			rc;
 
 	if (!ctx_cache.loaded || version != ctx_cache.version)
 	{
@@ -122,9 +169,12 @@ CtxRefresh(void)
 		ctx_cache.loaded = false;
 		ctx_cache.ncells = 0;
 		ctx_cache.cells = NULL;
+		ctx_cache.dense_n = 0;
 
 		if (version >= 0)
 		{
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
 			rc = SPI_execute_plan(SavedPlan(&plan_load,
 											"SELECT day_part, device, title_id, affinity "
 											"FROM nfrec.context_affinity "
@@ -212,6 +262,44 @@ CtxRefresh(void)
 				c->ids = repalloc(c->ids, sizeof(int64) * Max(c->n, 1));
 				c->aff = repalloc(c->aff, sizeof(float) * Max(c->n, 1));
 			}
+
+			/*
+			 * Title ids are usually dense (1..titles): then one array per
+			 * cell indexed by id replaces the binary search, and the lift
+			 * exp(affinity) is stored for the default weight 1.
+			 */
+			{
+				int64		maxid = -1;
+				int			maxn = 0;
+
+				for (int i = 0; i < ncells; i++)
+				{
+					if (cells[i].n > 0 && cells[i].ids[0] < 0)
+						maxid = PG_INT64_MAX;	/* negative ids: no dense tables */
+					if (cells[i].n > 0)
+						maxid = Max(maxid, cells[i].ids[cells[i].n - 1]);
+					maxn = Max(maxn, cells[i].n);
+				}
+				if (maxid >= 0 && maxid < CTX_DENSE_MAX &&
+					maxid < (int64) CTX_DENSE_FACTOR * maxn + 4096)
+				{
+					ctx_cache.dense_n = maxid + 1;
+					for (int i = 0; i < ncells; i++)
+					{
+						CtxCell    *c = &cells[i];
+
+						c->dense_aff = palloc0(sizeof(float) * ctx_cache.dense_n);
+						c->dense_lift = palloc(sizeof(float) * ctx_cache.dense_n);
+						for (int64 j = 0; j < ctx_cache.dense_n; j++)
+							c->dense_lift[j] = 1.0f;
+						for (int j = 0; j < c->n; j++)
+						{
+							c->dense_aff[c->ids[j]] = c->aff[j];
+							c->dense_lift[c->ids[j]] = (float) exp(Max(-69.0, Min(69.0, (double) c->aff[j])));
+						}
+					}
+				}
+			}
 		}
 		MemoryContextSwitchTo(old);
 		ctx_cache.cxt = cxt;
@@ -219,8 +307,9 @@ CtxRefresh(void)
 		ctx_cache.ncells = ncells;
 		ctx_cache.version = version;
 		ctx_cache.loaded = true;
+		if (version >= 0)
+			SPI_finish();
 	}
-	SPI_finish();
 }
 
 static const CtxCell *
@@ -275,6 +364,78 @@ CmpRanked(const void *a, const void *b)
 	return x->pos - y->pos;
 }
 
+/*
+ * C entry point for serving code (the homepage): multiply scores[i] of
+ * titles ids[i] by exp(weight x affinity) for the context (at, device) in
+ * place, as context_rerank does.  at NULL = no day part, device NULL = no
+ * device.  Returns false (scores untouched) when there is no context, no
+ * fit or no fitted cell.  The caller validates weight (0..100) and scores
+ * (finite).
+ */
+bool
+nf_context_adjust(const int64 *ids, float4 *scores, int n,
+				  const TimestampTz *at, const char *device, double weight)
+{
+	int			daypart = CTX_ANY_DAYPART;
+	const CtxCell *cell = NULL;
+
+	if ((at == NULL && device == NULL) || !(weight > 0) || n <= 0)
+		return false;
+	if (at != NULL)
+	{
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tz;
+
+		if (TIMESTAMP_NOT_FINITE(*at) ||
+			timestamp2tm(*at, &tz, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("at must be a finite timestamp")));
+		if (tm.tm_hour >= 5 && tm.tm_hour < 12)
+			daypart = 0;
+		else if (tm.tm_hour >= 12 && tm.tm_hour < 17)
+			daypart = 1;
+		else if (tm.tm_hour >= 17 && tm.tm_hour < 22)
+			daypart = 2;
+		else
+			daypart = 3;
+	}
+
+	/* the most specific cell the fit knows: (day part, device), then a margin */
+	CtxRefresh();
+	if (at != NULL && device != NULL)
+		cell = FindCell(daypart, device);
+	if (cell == NULL && at != NULL)
+		cell = FindCell(daypart, NULL);
+	if (cell == NULL && device != NULL)
+		cell = FindCell(CTX_ANY_DAYPART, device);
+	if (cell == NULL)
+		return false;
+
+	for (int i = 0; i < n; i++)
+	{
+		int64		id = ids[i];
+		double		f;
+		double		s = scores[i];
+
+		/* the factor is kept within 1e-30..1e30 so that no score overflows */
+		if (ctx_cache.dense_n > 0 && weight == 1.0)
+			f = (id >= 0 && id < ctx_cache.dense_n) ? cell->dense_lift[id] : 1.0;
+		else
+		{
+			double		a = (ctx_cache.dense_n > 0) ?
+				((id >= 0 && id < ctx_cache.dense_n) ? cell->dense_aff[id] : 0) :
+				Affinity(cell, id);
+
+			f = exp(Max(-69.0, Min(69.0, weight * a)));
+		}
+		s = s >= 0 ? s * f : s / f;
+		scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
+	}
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(context_rerank);
 Datum
 context_rerank(PG_FUNCTION_ARGS)
@@ -289,8 +450,8 @@ context_rerank(PG_FUNCTION_ARGS)
 	bool		have_at = !PG_ARGISNULL(2);
 	char	   *device = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	double		weight;
-	int			daypart = CTX_ANY_DAYPART;
-	const CtxCell *cell = NULL;
+	int			limit = -1;
+	bool		changed;
 	Ranked	   *r;
 
 	if (PG_ARGISNULL(4))
@@ -303,6 +464,15 @@ context_rerank(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("weight must be between 0 and %g", CTX_MAX_WEIGHT),
 				 errdetail("The weight multiplies the log-lift of the context: 0 ignores the context, 1 applies the fitted lift.")));
+
+	if (!PG_ARGISNULL(5))
+	{
+		limit = PG_GETARG_INT32(5);
+		if (limit < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("n must not be negative")));
+	}
 
 	ts = nf_begin_srf(fcinfo, &tupdesc);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -334,57 +504,42 @@ context_rerank(PG_FUNCTION_ARGS)
 					 errmsg("scores must be finite"),
 					 errdetail("Score %d of title %lld is %g.", i + 1, (long long) ids[i], sc[i])));
 
-	if (have_at)
 	{
-		TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
-		struct pg_tm tm;
-		fsec_t		fsec;
-		int			tz;
+		TimestampTz at = have_at ? PG_GETARG_TIMESTAMPTZ(2) : 0;
+		float4	   *adj = palloc(sizeof(float4) * Max(n, 1));
 
-		if (TIMESTAMP_NOT_FINITE(at) ||
-			timestamp2tm(at, &tz, &tm, &fsec, NULL, NULL) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("at must be a finite timestamp")));
-		if (tm.tm_hour >= 5 && tm.tm_hour < 12)
-			daypart = 0;
-		else if (tm.tm_hour >= 12 && tm.tm_hour < 17)
-			daypart = 1;
-		else if (tm.tm_hour >= 17 && tm.tm_hour < 22)
-			daypart = 2;
-		else
-			daypart = 3;
-	}
-
-	/* the most specific cell the fit knows: (day part, device), then a margin */
-	if ((have_at || device != NULL) && weight > 0 && n > 0)
-	{
-		CtxRefresh();
-		if (have_at && device != NULL)
-			cell = FindCell(daypart, device);
-		if (cell == NULL && have_at)
-			cell = FindCell(daypart, NULL);
-		if (cell == NULL && device != NULL)
-			cell = FindCell(CTX_ANY_DAYPART, device);
-	}
-
-	r = palloc(sizeof(Ranked) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		double		s = sc[i];
-
-		if (cell != NULL)
+		memcpy(adj, sc, sizeof(float4) * n);
+		changed = nf_context_adjust(ids, adj, n, have_at ? &at : NULL, device, weight);
+		r = palloc(sizeof(Ranked) * Max(n, 1));
+		for (int i = 0; i < n; i++)
 		{
-			/* the factor is kept within 1e-30..1e30 so that no score overflows */
-			double		f = exp(Max(-69.0, Min(69.0, weight * (double) Affinity(cell, ids[i]))));
-
-			s = s >= 0 ? s * f : s / f;
+			r[i].score = changed ? adj[i] : sc[i];
+			r[i].pos = i;
 		}
-		r[i].score = s;
-		r[i].pos = i;
+		if (changed && limit >= 0 && limit < n && limit <= 64)
+		{
+			/* the first `limit` only: insertion into a short sorted prefix */
+			int			m = 0;
+
+			for (int i = 0; i < n; i++)
+			{
+				Ranked		x = r[i];
+				int			j;
+
+				if (m == limit && CmpRanked(&x, &r[m - 1]) >= 0)
+					continue;
+				j = m < limit ? m++ : m - 1;
+				for (; j > 0 && CmpRanked(&x, &r[j - 1]) < 0; j--)
+					r[j] = r[j - 1];
+				r[j] = x;
+			}
+		}
+		else if (changed)
+			qsort(r, n, sizeof(Ranked), CmpRanked);
 	}
-	if (cell != NULL)
-		qsort(r, n, sizeof(Ranked), CmpRanked);
+	if (limit >= 0 && limit < n)
+		n = limit;
+
 	for (int i = 0; i < n; i++)
 	{
 		Datum		v[3];
@@ -392,7 +547,7 @@ context_rerank(PG_FUNCTION_ARGS)
 
 		v[0] = Int32GetDatum(i + 1);
 		v[1] = Int64GetDatum(ids[r[i].pos]);
-		v[2] = Float4GetDatum((float4) Max(-FLT_MAX, Min(FLT_MAX, r[i].score)));
+		v[2] = Float4GetDatum((float4) r[i].score);
 		tuplestore_putvalues(ts, tupdesc, v, nul);
 	}
 	return (Datum) 0;

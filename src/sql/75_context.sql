@@ -156,13 +156,14 @@ COMMENT ON FUNCTION fit_context(regclass, float8) IS
 REVOKE EXECUTE ON FUNCTION fit_context(regclass, float8) FROM PUBLIC;
 
 CREATE FUNCTION context_rerank(title_ids bigint[], scores real[], at timestamptz,
-                               device text DEFAULT NULL, weight float8 DEFAULT 1.0)
+                               device text DEFAULT NULL, weight float8 DEFAULT 1.0,
+                               n int DEFAULT NULL)
     RETURNS TABLE(rank int, title_id bigint, score real)
     AS 'MODULE_PATHNAME', 'context_rerank'
     LANGUAGE C STABLE PARALLEL SAFE
     COST 10 ROWS 100;
-COMMENT ON FUNCTION context_rerank(bigint[], real[], timestamptz, text, float8) IS
-    're-rank scored titles for a context: score x exp(weight x affinity) (score / exp(...) when negative) with the affinity of the fitted cell (day part of at in the session''s TimeZone, device; a missing or unknown part uses the margin); no context or no fit keeps the order and scores';
+COMMENT ON FUNCTION context_rerank(bigint[], real[], timestamptz, text, float8, int) IS
+    're-rank scored titles for a context: score x exp(weight x affinity) (score / exp(...) when negative) with the affinity of the fitted cell (day part of at in the session''s TimeZone, device; a missing or unknown part uses the margin), the first n rows (NULL: all); no context or no fit keeps the order and scores';
 
 -- ---------------------------------------------------------------------
 -- Artwork: which artwork to show a user for a title (doc/context.md)

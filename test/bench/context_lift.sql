@@ -25,21 +25,31 @@ SELECT s.* FROM (SELECT DISTINCT ON (user_id, title_id) user_id, title_id, start
 WHERE s.started_at >= '2025-12-01' AND s.user_id % 2 = 0
   AND EXISTS (SELECT 1 FROM ctx_train_int i WHERE i.user_id = s.user_id)
   AND NOT EXISTS (SELECT 1 FROM ctx_train_int i WHERE i.user_id = s.user_id AND i.title_id = s.title_id);
+CREATE TEMP TABLE ctx_hits AS
 WITH r AS (
     SELECT h.*, b.ids, b.sc
     FROM ctx_held h
     CROSS JOIN LATERAL (SELECT array_agg(f.title_id ORDER BY f.rank) AS ids,
                                array_agg(f.score ORDER BY f.rank) AS sc
                         FROM nfrec.recommend_for(h.user_id, 200, 'ctx_eval') f) b)
-SELECT count(*) AS held_out_starts,
-       round(avg((r.title_id = ANY (r.ids[1:10]))::int), 4) AS recall10_context_free,
-       round(avg((SELECT count(*) FROM nfrec.context_rerank(r.ids, r.sc, r.started_at, r.device, 0.5) x
-                  WHERE x.rank <= 10 AND x.title_id = r.title_id))::numeric, 4) AS recall10_w05,
-       round(avg((SELECT count(*) FROM nfrec.context_rerank(r.ids, r.sc, r.started_at, r.device) x
-                  WHERE x.rank <= 10 AND x.title_id = r.title_id))::numeric, 4) AS recall10_w1,
-       round(avg((SELECT count(*) FROM nfrec.context_rerank(r.ids, r.sc, r.started_at, r.device, 2) x
-                  WHERE x.rank <= 10 AND x.title_id = r.title_id))::numeric, 4) AS recall10_w2,
-       round(avg((r.title_id = ANY (r.ids))::int), 4) AS recall200
+SELECT (r.title_id = ANY (r.ids[1:10])) AS free,
+       EXISTS (SELECT 1 FROM nfrec.context_rerank(r.ids, r.sc, r.started_at, r.device, 0.5, 10) x
+               WHERE x.title_id = r.title_id) AS w05,
+       EXISTS (SELECT 1 FROM nfrec.context_rerank(r.ids, r.sc, r.started_at, r.device, 1, 10) x
+               WHERE x.title_id = r.title_id) AS w1,
+       EXISTS (SELECT 1 FROM nfrec.context_rerank(r.ids, r.sc, r.started_at, r.device, 2, 10) x
+               WHERE x.title_id = r.title_id) AS w2,
+       (r.title_id = ANY (r.ids)) AS in200
 FROM r;
+SELECT count(*) AS held_out_starts,
+       round(avg(free::int), 4) AS recall10_context_free,
+       round(avg(w05::int), 4) AS recall10_w05,
+       round(avg(w1::int), 4) AS recall10_w1,
+       round(avg(w2::int), 4) AS recall10_w2,
+       round(avg(in200::int), 4) AS recall200,
+       -- paired: starts only the context-aware (w = 1) list finds, only the context-free one finds
+       count(*) FILTER (WHERE w1 AND NOT free) AS only_context,
+       count(*) FILTER (WHERE free AND NOT w1) AS only_free
+FROM ctx_hits;
 SELECT nfrec.drop_model('ctx_eval');
 DROP TABLE ctx_train_ev, ctx_train_int, ctx_held;
