@@ -31,6 +31,13 @@
  * hazard, and a few new subscribers cancel in their first month, which
  * keeps churn learnable but not trivially so.
  *
+ * Context (DemoParams.context).  A session's local day part and device
+ * multiply the chance that a title of a context class (family, short
+ * series, long film) is picked; drawn with the same number of random
+ * numbers, so only the chosen titles differ from a demo without it.
+ * Artwork impressions come from a separate stream after the events
+ * (demo_artwork_user).
+ *
  * Launch win-back.  Subscribers idle for two weeks when a planted launch
  * (hit or flop) goes live are reached by its win-back and may come to try
  * it in its first month.  Who watches a planted launch thus depends on
