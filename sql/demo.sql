@@ -28,7 +28,10 @@ BEGIN
                                        extract(epoch FROM x.started_at), x.watch_seconds,
                                        x.watch_pct, x.device, x.country, x.event_type),
                              '|' ORDER BY x.event_id)
-             FROM %1$I.viewing_events x WHERE x.user_id <= coalesce($1, x.user_id))))
+             FROM %1$I.viewing_events x WHERE x.user_id <= coalesce($1, x.user_id)),
+          (SELECT string_agg(x::text, '|' ORDER BY x.user_id, x.shown_at, x.title_id)
+             FROM %1$I.artwork_impressions x WHERE x.user_id <= coalesce($1, x.user_id)),
+          (SELECT string_agg(x::text, '|' ORDER BY x.segment, x.artwork_id) FROM %1$I.demo_artwork_truth x)))
     $q$, s) INTO r USING max_user;
     RETURN r;
 END $$;
@@ -383,17 +386,17 @@ SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, end_date => 'in
 SELECT users FROM nfrec.generate_demo(users => 10, titles => 10, end_date => '1800-01-01');
 -- the internal row sources check their arguments too
 SELECT count(*) FROM nfrec._demo_titles(0, 10, 1, '2025-01-01', 0);
-SELECT count(*) FROM nfrec._demo_users(10, 10, 10, 1, '2025-01-01', 0, 'NaN');
-SELECT count(*) FROM nfrec._demo_events(10, 10, 99999, 1, '2025-01-01', 0, 1);
-SELECT count(*) FROM nfrec._demo_users(50000001, 10, 10, 1, '2025-01-01', 0, 1);
-SELECT count(*) FROM nfrec._demo_events(50000000, 10, 3660, 1, '2025-01-01', 0, 100);
+SELECT count(*) FROM nfrec._demo_users(10, 10, 10, 1, '2025-01-01', 0, 'NaN', true);
+SELECT count(*) FROM nfrec._demo_events(10, 10, 99999, 1, '2025-01-01', 0, 1, true);
+SELECT count(*) FROM nfrec._demo_users(50000001, 10, 10, 1, '2025-01-01', 0, 1, true);
+SELECT count(*) FROM nfrec._demo_events(50000000, 10, 3660, 1, '2025-01-01', 0, 100, true);
 -- no schema to create in
 SET search_path = '';
 SELECT users FROM nfrec.generate_demo(10, 10);
 \set VERBOSITY default
 SELECT users FROM nfrec.generate_demo(users => 50000001, titles => 10);
 SELECT users FROM nfrec.generate_demo(users => 1000000, titles => 10, days => 3660, activity => 3);
-SELECT count(*) FROM nfrec._demo_events(50000000, 10, 3660, 1, '2025-01-01', 0, 100);
+SELECT count(*) FROM nfrec._demo_events(50000000, 10, 3660, 1, '2025-01-01', 0, 100, true);
 RESET search_path;
 SELECT count(*) FROM nfrec._demo_titles(NULL, 10, 1, '2025-01-01', 0) AS strict_null;
 -- edge sizes: one user, one title, one day

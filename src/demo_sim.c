@@ -31,6 +31,13 @@
  * hazard, and a few new subscribers cancel in their first month, which
  * keeps churn learnable but not trivially so.
  *
+ * Context (DemoParams.context).  A session's local day part and device
+ * multiply the chance that a title of a context class (family, short
+ * series, long film) is picked; drawn with the same number of random
+ * numbers, so only the chosen titles differ from a demo without it.
+ * Artwork impressions come from a separate stream after the events
+ * (demo_artwork_user).
+ *
  * Launch win-back.  Subscribers idle for two weeks when a planted launch
  * (hit or flop) goes live are reached by its win-back and may come to try
  * it in its first month.  Who watches a planted launch thus depends on
@@ -86,6 +93,53 @@ static const double country_mobile[DEMO_N_COUNTRIES] = {
 
 static const double device_base[DEMO_N_DEVICES] = {0.45, 0.30, 0.12, 0.13};
 
+/*
+ * Planted context effects (doc/demo.md): a title's chance of being picked
+ * in a session is multiplied by day-part factor x device factor of its
+ * class.  Family titles (archetypes with the Animation or Family genre) in
+ * afternoons and on tablets, short series (episodes of 30 minutes or less)
+ * on phones, long films (110 minutes or more) on TV and in the evening.
+ */
+const char *const demo_ctx_class_names[DEMO_N_CTX_CLASSES] = {
+	NULL, "family", "short_series", "long_film"
+};
+/* [class][morning, afternoon, evening, night] */
+static const double ctx_daypart[DEMO_N_CTX_CLASSES][DEMO_N_DAYPARTS] = {
+	{1, 1, 1, 1},
+	{1.5, 5.0, 0.5, 0.1},
+	{1.2, 1.0, 0.7, 1.5},
+	{0.3, 0.6, 3.0, 1.0}
+};
+/* [class][tv, mobile, tablet, web] */
+static const double ctx_device[DEMO_N_CTX_CLASSES][DEMO_N_DEVICES] = {
+	{1, 1, 1, 1},
+	{1.0, 0.5, 4.0, 0.5},
+	{0.4, 4.0, 1.2, 1.0},
+	{2.5, 0.2, 0.6, 0.6}
+};
+
+double
+demo_ctx_multiplier(int cls, int daypart, int device)
+{
+	return ctx_daypart[cls][daypart] * ctx_device[cls][device];
+}
+
+/* local hour -> day part: morning 5-11, afternoon 12-16, evening 17-21, night 22-4 */
+int
+demo_daypart_of_hour(int h)
+{
+	if (h >= 5 && h < 12)
+		return DEMO_DP_MORNING;
+	if (h >= 12 && h < 17)
+		return DEMO_DP_AFTERNOON;
+	if (h >= 17 && h < 22)
+		return DEMO_DP_EVENING;
+	return DEMO_DP_NIGHT;
+}
+
+/* planted artwork lifts, by the artwork's rank in a segment's preference */
+static const double art_rank_lift[DEMO_N_ARTWORKS] = {1.8, 1.0, 0.8, 0.6};
+
 /* local hour profiles [device][weekend][hour] */
 static const double hour_profile[DEMO_N_DEVICES][2][24] = {
 	{							/* tv: evenings, weekend afternoons */
@@ -138,6 +192,9 @@ static const double hour_profile[DEMO_N_DEVICES][2][24] = {
 #define TAG_CATALOG	1
 #define TAG_USER	2
 #define TAG_TEXT	3
+#define TAG_ARTWORK	4			/* artwork preferences and impressions */
+
+StaticAssertDecl(DEMO_N_SEGMENTS == DW_N_GENRES, "one artwork segment per genre");
 
 /* ------------------------------------------------------------------ */
 /* PRNG: xoshiro256** seeded through splitmix64                       */
@@ -581,6 +638,25 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc,
 		}
 	}
 
+	/* context classes (after the planted titles got their format) */
+	for (int t = 0; t < T; t++)
+	{
+		DemoTitle  *ti = &cat->title[t];
+		const DemoArchetype *a = &dw_archetypes[cat->comm[ti->community].archetype];
+
+		if (strcmp(dw_genres[a->genre1], "Animation") == 0 ||
+			strcmp(dw_genres[a->genre2], "Animation") == 0 ||
+			strcmp(dw_genres[a->genre1], "Family") == 0 ||
+			strcmp(dw_genres[a->genre2], "Family") == 0)
+			ti->ctx_class = DEMO_CTX_FAMILY;
+		else if (ti->episodes > 0 && ti->runtime <= 30)
+			ti->ctx_class = DEMO_CTX_SHORT_SERIES;
+		else if (ti->episodes == 0 && ti->runtime >= 110)
+			ti->ctx_class = DEMO_CTX_LONG_FILM;
+		else
+			ti->ctx_class = DEMO_CTX_NONE;
+	}
+
 	/* per-community sampling tables */
 	sc.title = cat->title;
 	for (int c = 0; c < K; c++)
@@ -619,6 +695,40 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc,
 			cm->cum_pop[i] = acc;
 		}
 		cm->total_pop = acc;
+
+		/* the same titles split by context class (still popularity order) */
+		for (int k = 0; k < DEMO_N_CTX_CLASSES; k++)
+		{
+			cm->cls_n[k] = 0;
+			cm->cls_pop[k] = 0;
+		}
+		for (int i = 0; i < n; i++)
+			cm->cls_n[cat->title[cm->by_pop[i]].ctx_class]++;
+		for (int k = 0; k < DEMO_N_CTX_CLASSES; k++)
+		{
+			cm->cls_by_pop[k] = alloc(sizeof(int32) * Max(cm->cls_n[k], 1));
+			cm->cls_cum[k] = alloc(sizeof(double) * Max(cm->cls_n[k], 1));
+			cm->cls_n[k] = 0;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			int32		t = cm->by_pop[i];
+			int			k = cat->title[t].ctx_class;
+
+			cm->cls_pop[k] += cat->title[t].pop;
+			cm->cls_by_pop[k][cm->cls_n[k]] = t;
+			cm->cls_cum[k][cm->cls_n[k]] = cm->cls_pop[k];
+			cm->cls_n[k]++;
+		}
+		for (int dp = 0; dp < DEMO_N_DAYPARTS; dp++)
+			for (int dv = 0; dv < DEMO_N_DEVICES; dv++)
+			{
+				double		w = 0;
+
+				for (int k = 0; k < DEMO_N_CTX_CLASSES; k++)
+					w += cm->cls_pop[k] * demo_ctx_multiplier(k, dp, dv);
+				cm->ctx_factor[dp * DEMO_N_DEVICES + dv] = w / cm->total_pop;
+			}
 		acc = 0;
 		for (int i = 0; i < n; i++)
 		{
@@ -653,6 +763,31 @@ demo_build_catalog(DemoCatalog *cat, const DemoParams *p, DemoAllocFn alloc,
 			acc += cm->appeal * LangFactor(country_lang[cn], cm->lang, anime);
 			cat->country_cum[cn * K + c] = acc;
 		}
+	}
+
+	demo_artwork_lifts(p->seed, cat->art_lift);
+}
+
+/*
+ * Planted artwork preferences: per segment (genre) a seeded order of the
+ * artworks, lifts 1.8, 1.0, 0.8, 0.6 in that order.  Its own stream, so
+ * the rest of the catalog does not depend on it.
+ */
+void
+demo_artwork_lifts(int64 seed, double lift[DEMO_N_SEGMENTS][DEMO_N_ARTWORKS])
+{
+	Rng			ar;
+
+	RngSeed(&ar, seed, TAG_ARTWORK, 0);
+	for (int g = 0; g < DEMO_N_SEGMENTS; g++)
+	{
+		int32		order[DEMO_N_ARTWORKS];
+
+		for (int a = 0; a < DEMO_N_ARTWORKS; a++)
+			order[a] = a;
+		Shuffle(&ar, order, DEMO_N_ARTWORKS);
+		for (int rk = 0; rk < DEMO_N_ARTWORKS; rk++)
+			lift[g][order[rk]] = art_rank_lift[rk];
 	}
 }
 
@@ -704,6 +839,8 @@ typedef struct Sim
 	int32		day;
 	int32		last_play_day;	/* day of the last play emitted */
 	uint32		winback;		/* bit k: reached by planted launch k's win-back */
+	int			daypart;		/* local day part of the current session */
+	int			device;			/* device of the current session */
 } Sim;
 
 static void
@@ -722,6 +859,7 @@ Emit(Sim *sm, int64 usec, int type, int32 title, double pct, int32 secs, int dev
 		e->device = (int8) device;
 		e->watch_pct = (float) pct;
 		e->watch_seconds = secs;
+		e->daypart = (int8) sm->daypart;
 	}
 	if (type == DEMO_EV_PLAY)
 		sm->last_play_day = sm->day;
@@ -770,6 +908,38 @@ PickCommunity(Sim *sm, double explore)
 			if (x < sm->u->weight[i])
 				return sm->u->comm[i];
 			x -= sm->u->weight[i];
+		}
+		return sm->u->comm[sm->u->ncomm - 1];
+	}
+}
+
+/*
+ * PickCommunity(sm, explore) with the planted context effect: the taste
+ * branch weighs each community by its context factor in the session's
+ * cell.  Draws exactly as many numbers as PickCommunity.
+ */
+static int32
+PickCommunityCtx(Sim *sm, double explore, int cell)
+{
+	const DemoCatalog *cat = sm->cat;
+
+	if (U01(&sm->r) < explore)
+		return SampleCum(&sm->r, cat->country_cum + sm->u->country * cat->ncomm, cat->ncomm);
+	else
+	{
+		double		total = 0,
+					x;
+
+		for (int i = 0; i < sm->u->ncomm; i++)
+			total += sm->u->weight[i] * cat->comm[sm->u->comm[i]].ctx_factor[cell];
+		x = U01(&sm->r) * total;
+		for (int i = 0; i < sm->u->ncomm; i++)
+		{
+			double		w = sm->u->weight[i] * cat->comm[sm->u->comm[i]].ctx_factor[cell];
+
+			if (x < w)
+				return sm->u->comm[i];
+			x -= w;
 		}
 		return sm->u->comm[sm->u->ncomm - 1];
 	}
@@ -830,6 +1000,46 @@ PickFromCommunity(Sim *sm, int32 c, double recent)
 	return t;
 }
 
+/*
+ * PickFromCommunity with the planted context effect: by popularity times
+ * the class multiplier of the session's cell (one uniform draw, as the
+ * plain popularity draw).
+ */
+static int32
+PickFromCommunityCtx(Sim *sm, int32 c, double recent, int dp, int dev)
+{
+	const DemoCommunity *cm = &sm->cat->comm[c];
+	int32		t = -1;
+
+	if (U01(&sm->r) < recent)
+		t = PickRecent(sm, c);
+	if (t < 0)
+	{
+		double		m[DEMO_N_CTX_CLASSES];
+		double		total = 0,
+					x;
+		int			k;
+
+		for (k = 0; k < DEMO_N_CTX_CLASSES; k++)
+		{
+			m[k] = demo_ctx_multiplier(k, dp, dev);
+			total += cm->cls_pop[k] * m[k];
+		}
+		x = U01(&sm->r) * total;
+		for (k = 0; k < DEMO_N_CTX_CLASSES - 1; k++)
+		{
+			if (cm->cls_n[k] > 0 && x < cm->cls_pop[k] * m[k])
+				break;
+			x -= cm->cls_pop[k] * m[k];
+		}
+		while (cm->cls_n[k] == 0)	/* rounding at the end: last non-empty class */
+			k--;
+		x = Clamp(x / m[k], 0, cm->cls_pop[k]);
+		t = cm->cls_by_pop[k][SearchCum(cm->cls_cum[k], cm->cls_n[k], x)];
+	}
+	return t;
+}
+
 static bool
 InWindow(const Sim *sm, int32 t, int days)
 {
@@ -863,7 +1073,19 @@ PickNew(Sim *sm, int64 now)
 	}
 	for (int tries = 0; tries < 10; tries++)
 	{
-		int32		t = PickFromCommunity(sm, PickCommunity(sm, EXPLORE_SHARE), RECENT_SHARE);
+		int32		t;
+
+		if (cat->p.context)
+		{
+			int			dev = sm->device;
+
+			t = PickFromCommunityCtx(sm,
+									 PickCommunityCtx(sm, EXPLORE_SHARE,
+													  sm->daypart * DEMO_N_DEVICES + dev),
+									 RECENT_SHARE, sm->daypart, dev);
+		}
+		else
+			t = PickFromCommunity(sm, PickCommunity(sm, EXPLORE_SHARE), RECENT_SHARE);
 
 		if (sm->s->state[t] == ST_UNSEEN && sm->s->progress[t] == 0 && Available(sm, t, now))
 			return t;
@@ -1325,6 +1547,7 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 		int			nsess;
 		int64		times[64];
 		int			devs[64];
+		int			dps[64];
 		bool		cancel_today = false;
 		bool		extra = false;
 
@@ -1432,9 +1655,11 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 			{
 				times[j] = times[j - 1];
 				devs[j] = devs[j - 1];
+				dps[j] = dps[j - 1];
 			}
 			times[j] = sec;
 			devs[j] = dev;
+			dps[j] = demo_daypart_of_hour(h);
 		}
 
 		for (int i = 0; i < nsess; i++)
@@ -1449,12 +1674,74 @@ demo_simulate_user(const DemoCatalog *cat, int64 user_id, DemoScratch *s,
 			/* the pending hit goes to the first session that happens */
 			forced = forced_title;
 			forced_title = -1;
+			sm.daypart = dps[i];
+			sm.device = devs[i];
 			cursor = Session(&sm, now, devs[i], weekend, forced);
 		}
 		if (cancel_today)
 			break;
 	}
 	return sm.n;
+}
+
+/* ------------------------------------------------------------------ */
+/* artwork                                                             */
+/* ------------------------------------------------------------------ */
+
+int
+demo_user_segment(const DemoCatalog *cat, const DemoUser *u)
+{
+	return dw_archetypes[cat->comm[u->comm[0]].archetype].genre1;
+}
+
+const char *
+demo_segment_name(int segment)
+{
+	return dw_genres[segment];
+}
+
+/*
+ * Every impression shows one of the title's artworks, chosen uniformly
+ * (the logging policy of an artwork test).  The tile is played with
+ * probability base x lift: base 0.45 when the session plays that title
+ * within two hours (the user wanted it anyway), 0.05 otherwise; lift is
+ * the planted preference of the user's segment for that artwork.
+ */
+int
+demo_artwork_user(const DemoCatalog *cat, const DemoUser *u,
+				  const DemoEvent *ev, int n, DemoArtwork *out)
+{
+	Rng			r;
+	int			seg = demo_user_segment(cat, u);
+	int			m = 0;
+
+	RngSeed(&r, cat->p.seed, TAG_ARTWORK, (uint64) u->user_id + 1);
+	for (int i = 0; i < n; i++)
+	{
+		bool		followed = false;
+		int			a;
+		double		p;
+
+		if (ev[i].type != DEMO_EV_IMPRESSION)
+			continue;
+		for (int j = i + 1; j < n && j <= i + 40; j++)
+		{
+			if (ev[j].usec - ev[i].usec > INT64CONST(2) * 3600 * DEMO_USEC_PER_SEC)
+				break;
+			if (ev[j].type == DEMO_EV_PLAY && ev[j].title == ev[i].title)
+			{
+				followed = true;
+				break;
+			}
+		}
+		a = UInt(&r, DEMO_N_ARTWORKS);
+		p = (followed ? 0.45 : 0.05) * cat->art_lift[seg][a];
+		out[m].event = i;
+		out[m].artwork = (int8) (a + 1);
+		out[m].played = U01(&r) < p;
+		m++;
+	}
+	return m;
 }
 
 /* ------------------------------------------------------------------ */

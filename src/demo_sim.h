@@ -74,7 +74,30 @@ typedef struct DemoParams
 	int32		communities;	/* 0 = automatic */
 	double		activity;		/* session-rate multiplier, 1 = default */
 	int32		dow0;			/* weekday of day 0, 0 = Sunday */
+	bool		context;		/* plant the context effects (device, day part) */
 } DemoParams;
+
+/*
+ * Planted context effects: a title's class multiplies its chance of being
+ * picked by a factor for the session's local day part and device.
+ */
+enum
+{
+	DEMO_CTX_NONE = 0, DEMO_CTX_FAMILY, DEMO_CTX_SHORT_SERIES, DEMO_CTX_LONG_FILM,
+	DEMO_N_CTX_CLASSES
+};
+enum
+{
+	DEMO_DP_MORNING = 0, DEMO_DP_AFTERNOON, DEMO_DP_EVENING, DEMO_DP_NIGHT, DEMO_N_DAYPARTS
+};
+#define DEMO_N_CELLS (DEMO_N_DAYPARTS * DEMO_N_DEVICES)
+extern const char *const demo_ctx_class_names[DEMO_N_CTX_CLASSES];
+extern double demo_ctx_multiplier(int cls, int daypart, int device);
+extern int	demo_daypart_of_hour(int local_hour);
+
+/* Artwork: every title has DEMO_N_ARTWORKS artworks (artwork_id 1..N) */
+#define DEMO_N_ARTWORKS 4
+#define DEMO_N_SEGMENTS 21		/* one per genre (DW_N_GENRES) */
 
 typedef struct DemoTitle
 {
@@ -89,6 +112,7 @@ typedef struct DemoTitle
 	int8		planted;		/* DEMO_PLANTED_* */
 	int8		lang;
 	int8		maturity;		/* 0..4 */
+	int8		ctx_class;		/* DEMO_CTX_* */
 } DemoTitle;
 
 typedef struct DemoCommunity
@@ -104,6 +128,12 @@ typedef struct DemoCommunity
 	int32	   *launch_sorted;	/* launch day of by_launch[i] */
 	double	   *cum_launch;		/* cumulative popularity over by_launch */
 	double		total_pop;
+	/* the community's titles by context class, popularity order */
+	int32		cls_n[DEMO_N_CTX_CLASSES];
+	int32	   *cls_by_pop[DEMO_N_CTX_CLASSES];
+	double	   *cls_cum[DEMO_N_CTX_CLASSES];
+	double		cls_pop[DEMO_N_CTX_CLASSES];
+	double		ctx_factor[DEMO_N_CELLS];	/* sum of pop x multiplier / total_pop */
 } DemoCommunity;
 
 /* Allocation hook: the glue passes palloc; memory is never freed here. */
@@ -127,6 +157,8 @@ typedef struct DemoCatalog
 	int32	   *hits;			/* title indexes, launch order */
 	int32		nflops;
 	int32	   *flops;
+	/* planted artwork preference: lift[segment][artwork - 1] */
+	double		art_lift[DEMO_N_SEGMENTS][DEMO_N_ARTWORKS];
 } DemoCatalog;
 
 typedef struct DemoEvent
@@ -137,6 +169,7 @@ typedef struct DemoEvent
 	float		watch_pct;		/* -1 = NULL (not a play) */
 	int8		type;
 	int8		device;
+	int8		daypart;		/* local day part of the session (DEMO_DP_*) */
 } DemoEvent;
 
 typedef struct DemoUser
@@ -189,6 +222,27 @@ typedef struct DemoTitleText
 	const char *maturity;
 	const char *community_name;
 } DemoTitleText;
+
+/* One artwork impression per impression event of a user. */
+typedef struct DemoArtwork
+{
+	int32		event;			/* index of the impression event */
+	int8		artwork;		/* 1..DEMO_N_ARTWORKS */
+	bool		played;
+} DemoArtwork;
+
+/* the planted artwork segment of a user: genre of the strongest community */
+extern int	demo_user_segment(const DemoCatalog *cat, const DemoUser *u);
+extern const char *demo_segment_name(int segment);
+extern void demo_artwork_lifts(int64 seed, double lift[DEMO_N_SEGMENTS][DEMO_N_ARTWORKS]);
+
+/*
+ * Artwork impressions of a simulated user (ev, n as returned by
+ * demo_simulate_user): one per impression event, written to out (room for
+ * n); returns how many.  A function of (seed, user_id) and the events only.
+ */
+extern int	demo_artwork_user(const DemoCatalog *cat, const DemoUser *u,
+							  const DemoEvent *ev, int n, DemoArtwork *out);
 
 extern void demo_title_text(const DemoCatalog *cat, int32 t, DemoTitleText *out);
 extern const char *demo_community_name(const DemoCatalog *cat, int32 c, char *buf, size_t len);

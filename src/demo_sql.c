@@ -10,6 +10,9 @@
  *   nfrec._demo_events(...)  the viewing events, value per call, so that
  *                            10 M rows stream into the INSERT without
  *                            being collected in a tuplestore first
+ *   nfrec._demo_artwork(...) the artwork impressions (one per impression
+ *                            event), value per call the same way
+ *   nfrec._demo_artwork_truth(seed)  the planted artwork preferences
  *
  * Each user is simulated from (seed, user_id) alone, so the rows do not
  * depend on the plan, and _demo_users and _demo_events agree.
@@ -112,6 +115,7 @@ SetupCatalog(FunctionCallInfo fcinfo, bool with_users, DemoCatalog *cat)
 	DateADT		end_date = PG_GETARG_DATEADT(a++);
 	int32		communities = PG_GETARG_INT32(a++);
 	double		activity = with_users ? PG_GETARG_FLOAT8(a++) : 1.0;
+	bool		context = with_users ? PG_GETARG_BOOL(a++) : true;
 	DemoParams	p;
 	DateADT		day0;
 
@@ -125,6 +129,7 @@ SetupCatalog(FunctionCallInfo fcinfo, bool with_users, DemoCatalog *cat)
 	p.seed = seed;
 	p.communities = communities;
 	p.activity = activity;
+	p.context = context;
 	p.dow0 = j2day(day0 + POSTGRES_EPOCH_JDATE);
 	demo_build_catalog(cat, &p, DemoPalloc, DemoCheckInterrupts);
 	return day0;
@@ -162,7 +167,7 @@ NumericFromText(const char *s)
 /* titles                                                              */
 /* ------------------------------------------------------------------ */
 
-#define TITLE_COLS 17
+#define TITLE_COLS 18
 
 PG_FUNCTION_INFO_V1(demo_titles);
 Datum
@@ -212,6 +217,8 @@ demo_titles(PG_FUNCTION_ARGS)
 		nul[i++] = ti->planted == DEMO_PLANTED_NONE;
 		v[i++] = Float8GetDatum(ti->pop);
 		v[i++] = Float4GetDatum(ti->quality);
+		v[i] = ti->ctx_class ? CStringGetTextDatum(demo_ctx_class_names[ti->ctx_class]) : (Datum) 0;
+		nul[i++] = ti->ctx_class == DEMO_CTX_NONE;
 		Assert(i == TITLE_COLS);
 		MemoryContextSwitchTo(old);
 		tuplestore_putvalues(ts, tupdesc, v, nul);
@@ -317,15 +324,56 @@ typedef struct EventsState
 	int64		next_user;
 	int64		next_id;
 	DemoUser	u;
+	bool		artwork;		/* rows of _demo_artwork instead of events */
+	DemoArtwork *art;			/* the current user's artwork impressions */
 	TupleDesc	tupdesc;
 	Datum		type_txt[DEMO_N_EVTYPES];
 	Datum		device_txt[DEMO_N_DEVICES];
 	Datum		country_txt[DEMO_N_COUNTRIES];
 } EventsState;
 
+static Datum DemoStream(FunctionCallInfo fcinfo, bool artwork);
+
 PG_FUNCTION_INFO_V1(demo_events);
 Datum
 demo_events(PG_FUNCTION_ARGS)
+{
+	return DemoStream(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(demo_artwork);
+Datum
+demo_artwork(PG_FUNCTION_ARGS)
+{
+	return DemoStream(fcinfo, true);
+}
+
+/* the planted artwork preferences: lift per (segment, artwork) */
+PG_FUNCTION_INFO_V1(demo_artwork_truth);
+Datum
+demo_artwork_truth(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts = BeginMaterialize(fcinfo, &tupdesc);
+	double		lift[DEMO_N_SEGMENTS][DEMO_N_ARTWORKS];
+
+	demo_artwork_lifts(PG_GETARG_INT64(0), lift);
+	for (int g = 0; g < DEMO_N_SEGMENTS; g++)
+		for (int a = 0; a < DEMO_N_ARTWORKS; a++)
+		{
+			Datum		v[3];
+			bool		nul[3] = {false, false, false};
+
+			v[0] = CStringGetTextDatum(demo_segment_name(g));
+			v[1] = Int32GetDatum(a + 1);
+			v[2] = Float8GetDatum(lift[g][a]);
+			tuplestore_putvalues(ts, tupdesc, v, nul);
+		}
+	return (Datum) 0;
+}
+
+static Datum
+DemoStream(FunctionCallInfo fcinfo, bool artwork)
 {
 	FuncCallContext *funcctx;
 	EventsState *st;
@@ -344,6 +392,9 @@ demo_events(PG_FUNCTION_ARGS)
 		st->ev = palloc(sizeof(DemoEvent) * st->cap);
 		st->next_user = 1;
 		st->next_id = 1;
+		st->artwork = artwork;
+		if (artwork)
+			st->art = palloc(sizeof(DemoArtwork) * st->cap);
 		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 			elog(ERROR, "return type must be a row type");
 		st->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
@@ -374,12 +425,33 @@ demo_events(PG_FUNCTION_ARGS)
 			st->ev = repalloc(st->ev, sizeof(DemoEvent) * st->cap);
 			n = demo_simulate_user(&st->cat, st->next_user, &st->scratch, &st->u, st->ev, st->cap);
 			Assert(n <= st->cap);
+			if (st->artwork)
+				st->art = repalloc(st->art, sizeof(DemoArtwork) * st->cap);
 		}
+		if (st->artwork)
+			n = demo_artwork_user(&st->cat, &st->u, st->ev, n, st->art);
 		st->n = n;
 		st->pos = 0;
 		st->next_user++;
 	}
 
+	if (st->artwork)
+	{
+		const DemoArtwork *a = &st->art[st->pos++];
+		const DemoEvent *e = &st->ev[a->event];
+		Datum		v[5];
+		bool		nul[5] = {false, false, false, false, false};
+		HeapTuple	tup;
+
+		v[0] = Int64GetDatum(st->u.user_id);
+		v[1] = Int64GetDatum((int64) e->title + 1);
+		v[2] = Int32GetDatum(a->artwork);
+		v[3] = TimestampTzGetDatum((TimestampTz) st->day0 * USECS_PER_DAY + e->usec);
+		v[4] = BoolGetDatum(a->played);
+		tup = heap_form_tuple(st->tupdesc, v, nul);
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tup));
+	}
+	else
 	{
 		const DemoEvent *e = &st->ev[st->pos++];
 		Datum		v[EVENT_COLS];

@@ -20,7 +20,7 @@ CREATE FUNCTION _demo_titles(n_titles int, n_days int, seed bigint, end_date dat
                   maturity_rating text, runtime_minutes int, episodes int,
                   launch_date date, production_cost numeric,
                   community int, community_name text, planted text,
-                  popularity float8, quality real)
+                  popularity float8, quality real, context_class text)
     AS 'MODULE_PATHNAME', 'demo_titles'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 1000 ROWS 1000;
@@ -28,7 +28,7 @@ COMMENT ON FUNCTION _demo_titles(int, int, bigint, date, int) IS
     'internal: the demo catalog (content_metadata columns plus ground truth); use nfrec.generate_demo';
 
 CREATE FUNCTION _demo_users(n_users int, n_titles int, n_days int, seed bigint, end_date date,
-                            n_communities int, activity_scale float8)
+                            n_communities int, activity_scale float8, context boolean)
     RETURNS TABLE(user_id bigint, signup_date date, cancel_date date, plan text,
                   monthly_price numeric, country text, communities int[],
                   community_weights real[], activity real, churn_prone boolean,
@@ -37,19 +37,37 @@ CREATE FUNCTION _demo_users(n_users int, n_titles int, n_days int, seed bigint, 
     AS 'MODULE_PATHNAME', 'demo_users'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 100000 ROWS 10000;
-COMMENT ON FUNCTION _demo_users(int, int, int, bigint, date, int, float8) IS
+COMMENT ON FUNCTION _demo_users(int, int, int, bigint, date, int, float8, boolean) IS
     'internal: the demo subscribers (subscriptions columns plus ground truth); use nfrec.generate_demo';
 
 CREATE FUNCTION _demo_events(n_users int, n_titles int, n_days int, seed bigint, end_date date,
-                             n_communities int, activity_scale float8)
+                             n_communities int, activity_scale float8, context boolean)
     RETURNS TABLE(event_id bigint, user_id bigint, title_id bigint, started_at timestamptz,
                   watch_seconds int, watch_pct real, device text, country text,
                   event_type text)
     AS 'MODULE_PATHNAME', 'demo_events'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 1000000 ROWS 1000000;
-COMMENT ON FUNCTION _demo_events(int, int, int, bigint, date, int, float8) IS
+COMMENT ON FUNCTION _demo_events(int, int, int, bigint, date, int, float8, boolean) IS
     'internal: the demo viewing events, streamed one user at a time; use nfrec.generate_demo';
+
+CREATE FUNCTION _demo_artwork(n_users int, n_titles int, n_days int, seed bigint, end_date date,
+                              n_communities int, activity_scale float8, context boolean)
+    RETURNS TABLE(user_id bigint, title_id bigint, artwork_id int, shown_at timestamptz,
+                  played boolean)
+    AS 'MODULE_PATHNAME', 'demo_artwork'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 1000000 ROWS 1000000;
+COMMENT ON FUNCTION _demo_artwork(int, int, int, bigint, date, int, float8, boolean) IS
+    'internal: the demo artwork impressions (one per impression event), streamed one user at a time; use nfrec.generate_demo';
+
+CREATE FUNCTION _demo_artwork_truth(seed bigint)
+    RETURNS TABLE(segment text, artwork_id int, lift float8)
+    AS 'MODULE_PATHNAME', 'demo_artwork_truth'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 10 ROWS 84;
+COMMENT ON FUNCTION _demo_artwork_truth(bigint) IS
+    'internal: the planted artwork preferences of the demo (play-rate lift per taste segment and artwork); use nfrec.generate_demo';
 
 CREATE TYPE demo_summary AS (
     schema name,
@@ -70,7 +88,7 @@ COMMENT ON TYPE demo_summary IS
 CREATE FUNCTION generate_demo(users int, titles int, days int DEFAULT 365, seed int DEFAULT 1,
                               end_date date DEFAULT '2025-12-31', activity float8 DEFAULT 1.0,
                               communities int DEFAULT NULL, replace boolean DEFAULT false,
-                              schema name DEFAULT current_schema())
+                              schema name DEFAULT current_schema(), context boolean DEFAULT true)
     RETURNS demo_summary
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
@@ -83,7 +101,7 @@ DECLARE
     res nfrec.demo_summary;
 BEGIN
     IF users IS NULL OR titles IS NULL OR days IS NULL OR seed IS NULL
-       OR end_date IS NULL OR activity IS NULL OR replace IS NULL THEN
+       OR end_date IS NULL OR activity IS NULL OR replace IS NULL OR context IS NULL THEN
         RAISE EXCEPTION 'arguments of nfrec.generate_demo must not be null'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Only communities may be NULL: then it is chosen from the number of titles.';
@@ -133,7 +151,8 @@ BEGIN
         FROM pg_catalog.pg_class c
         WHERE c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = sch)
           AND c.relname IN ('interactions', 'viewing_events', 'subscriptions', 'content_metadata',
-                            'demo_title_truth', 'demo_user_truth')
+                            'demo_title_truth', 'demo_user_truth', 'artwork_impressions',
+                            'demo_artwork_truth')
         ORDER BY c.relname <> 'interactions', c.relname
     LOOP
         IF NOT replace THEN
@@ -162,11 +181,16 @@ BEGIN
             plan text, monthly_price numeric, country text);
         CREATE TABLE %1$I.demo_title_truth (
             title_id bigint NOT NULL, community int NOT NULL, community_name text NOT NULL,
-            planted text, popularity float8 NOT NULL, quality real NOT NULL);
+            planted text, popularity float8 NOT NULL, quality real NOT NULL, context_class text);
         CREATE TABLE %1$I.demo_user_truth (
             user_id bigint NOT NULL, communities int[] NOT NULL, community_weights real[] NOT NULL,
             activity real NOT NULL, churn_prone boolean NOT NULL, decline_start date,
-            rescued_by bigint, attributed_to bigint, cancel_reason text)
+            rescued_by bigint, attributed_to bigint, cancel_reason text);
+        CREATE TABLE %1$I.artwork_impressions (
+            user_id bigint NOT NULL, title_id bigint NOT NULL, artwork_id int NOT NULL,
+            shown_at timestamptz NOT NULL, played boolean NOT NULL);
+        CREATE TABLE %1$I.demo_artwork_truth (
+            segment text NOT NULL, artwork_id int NOT NULL, lift float8 NOT NULL)
     $q$, sch);
 
     -- Production costs are drawn for a 125-million-subscriber service and
@@ -183,11 +207,11 @@ BEGIN
                         THEN greatest(round(production_cost * $6 / 125000000), 1) END
             FROM t)
         INSERT INTO %1$I.demo_title_truth
-        SELECT title_id, community, community_name, planted, popularity, quality FROM t
+        SELECT title_id, community, community_name, planted, popularity, quality, context_class FROM t
     $q$, sch) USING titles, days, seed::bigint, end_date, coalesce(communities, 0), users::numeric;
 
     EXECUTE format($q$
-        WITH u AS MATERIALIZED (SELECT * FROM nfrec._demo_users($1, $2, $3, $4, $5, $6, $7)),
+        WITH u AS MATERIALIZED (SELECT * FROM nfrec._demo_users($1, $2, $3, $4, $5, $6, $7, $8)),
         s AS (
             INSERT INTO %1$I.subscriptions
             SELECT user_id, signup_date, cancel_date, plan, monthly_price, country FROM u)
@@ -195,16 +219,28 @@ BEGIN
         SELECT user_id, communities, community_weights, activity, churn_prone, decline_start,
                rescued_by, attributed_to, cancel_reason
         FROM u
-    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity;
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity,
+                    context;
 
     -- the events stream from a target-list SRF (no tuplestore in between)
     EXECUTE format($q$
         INSERT INTO %1$I.viewing_events
         SELECT (e).event_id, (e).user_id, (e).title_id, (e).started_at, (e).watch_seconds,
                (e).watch_pct, (e).device, (e).country, (e).event_type
-        FROM (SELECT nfrec._demo_events($1, $2, $3, $4, $5, $6, $7) AS e OFFSET 0) s
-    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity;
+        FROM (SELECT nfrec._demo_events($1, $2, $3, $4, $5, $6, $7, $8) AS e OFFSET 0) s
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity,
+                    context;
     GET DIAGNOSTICS n_events = ROW_COUNT;
+
+    -- artwork impressions: the same users simulated again (same events),
+    -- one row per impression event
+    EXECUTE format($q$
+        INSERT INTO %1$I.artwork_impressions
+        SELECT (a).user_id, (a).title_id, (a).artwork_id, (a).shown_at, (a).played
+        FROM (SELECT nfrec._demo_artwork($1, $2, $3, $4, $5, $6, $7, $8) AS a OFFSET 0) s;
+        INSERT INTO %1$I.demo_artwork_truth SELECT * FROM nfrec._demo_artwork_truth($4)
+    $q$, sch) USING users, titles, days, seed::bigint, end_date, coalesce(communities, 0), activity,
+                    context;
 
     -- keys and the indexes an analyst would add, built after loading
     EXECUTE format($q$
@@ -216,6 +252,8 @@ BEGIN
         ALTER TABLE %1$I.subscriptions ADD PRIMARY KEY (user_id);
         ALTER TABLE %1$I.demo_title_truth ADD PRIMARY KEY (title_id);
         ALTER TABLE %1$I.demo_user_truth ADD PRIMARY KEY (user_id);
+        ALTER TABLE %1$I.demo_artwork_truth ADD PRIMARY KEY (segment, artwork_id);
+        CREATE INDEX ON %1$I.artwork_impressions (title_id, artwork_id);
         -- security_invoker: row-level security and GRANTs on viewing_events
         -- apply to whoever reads the view (and to serving a model bound to it)
         CREATE VIEW %1$I.interactions WITH (security_invoker = true) AS
@@ -235,13 +273,19 @@ BEGIN
             'nfrec demo ground truth per title: taste community, planted hit/flop, true popularity and quality';
         COMMENT ON TABLE %1$I.demo_user_truth IS
             'nfrec demo ground truth per user: taste communities and weights, activity, churn proneness, decline, rescue, cancellation reason';
+        COMMENT ON TABLE %1$I.artwork_impressions IS
+            'nfrec demo artwork impressions: one row per impression event, the artwork shown (1..4, chosen uniformly) and whether the tile was played';
+        COMMENT ON TABLE %1$I.demo_artwork_truth IS
+            'nfrec demo ground truth: planted play-rate lift of each artwork for each taste segment (the genre of the subscriber''s strongest community)';
         COMMENT ON VIEW %1$I.interactions IS
             'implicit feedback for nfrec.als_train: plays per (user, title), weight = full-title equivalents watched (sum of watch_pct / 100)';
         ANALYZE %1$I.content_metadata;
         ANALYZE %1$I.viewing_events;
         ANALYZE %1$I.subscriptions;
         ANALYZE %1$I.demo_title_truth;
-        ANALYZE %1$I.demo_user_truth
+        ANALYZE %1$I.demo_user_truth;
+        ANALYZE %1$I.artwork_impressions;
+        ANALYZE %1$I.demo_artwork_truth
     $q$, sch);
 
     EXECUTE format($q$
@@ -258,5 +302,5 @@ BEGIN
     RETURN res;
 END
 $fn$;
-COMMENT ON FUNCTION generate_demo(int, int, int, int, date, float8, int, boolean, name) IS
-    'create and fill the demo tables content_metadata, viewing_events, subscriptions (plus the interactions view, security_invoker, and demo_*_truth tables) in the given schema (default: the current schema), deterministically for a seed';
+COMMENT ON FUNCTION generate_demo(int, int, int, int, date, float8, int, boolean, name, boolean) IS
+    'create and fill the demo tables content_metadata, viewing_events, subscriptions, artwork_impressions (plus the interactions view, security_invoker, and demo_*_truth tables) in the given schema (default: the current schema), deterministically for a seed; context => false leaves out the planted time-of-day and device effects';

@@ -31,7 +31,7 @@ Alloc(size_t n)
 static int
 Run(int64 users, int32 titles, int32 days, int64 seed, int32 comm, double activity)
 {
-	DemoParams	p = {users, titles, days, seed, comm, activity, 3};
+	DemoParams	p = {users, titles, days, seed, comm, activity, 3, (seed & 1) == 1};
 	DemoCatalog cat;
 	DemoScratch s;
 	int			cap = 16;
@@ -81,6 +81,18 @@ Run(int64 users, int32 titles, int32 days, int64 seed, int32 comm, double activi
 					printf("user %lld event %d: %s\n", (long long) u, i, why);
 				bad++;
 			}
+		}
+		/* artwork impressions: one per impression event, artworks in range */
+		{
+			DemoArtwork *art = malloc(sizeof(DemoArtwork) * (n > 0 ? n : 1));
+			int			m = demo_artwork_user(&cat, &du, ev, n, art);
+
+			for (int i = 0; i < m; i++)
+				if (art[i].event < 0 || art[i].event >= n ||
+					ev[art[i].event].type != DEMO_EV_IMPRESSION ||
+					art[i].artwork < 1 || art[i].artwork > DEMO_N_ARTWORKS)
+					bad++;
+			free(art);
 		}
 		total += n;
 	}

@@ -26,8 +26,8 @@ cancel_check() {
 }
 
 cancel_check "titles" "SELECT count(*) FROM nfrec._demo_titles(1000000, 365, 1, '2025-12-31', 0)"
-cancel_check "users" "SELECT count(*) FROM nfrec._demo_users(5000000, 1000, 365, 1, '2025-12-31', 0, 1)"
-cancel_check "events" "SELECT count(*) FROM (SELECT nfrec._demo_events(5000000, 1000, 365, 1, '2025-12-31', 0, 1) OFFSET 0) s"
+cancel_check "users" "SELECT count(*) FROM nfrec._demo_users(5000000, 1000, 365, 1, '2025-12-31', 0, 1, true)"
+cancel_check "events" "SELECT count(*) FROM (SELECT nfrec._demo_events(5000000, 1000, 365, 1, '2025-12-31', 0, 1, true) OFFSET 0) s"
 cancel_check "generate_demo" "SELECT * FROM nfrec.generate_demo(users => 5000000, titles => 1000)"
 
 left=$(psql -X -A -t -d "$db" -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'd'::regnamespace")

@@ -1,0 +1,554 @@
+/*
+ * context.c -- nfrec.context_rerank: re-rank a scored list of titles for
+ * the context of a request (day part x device) with the affinities that
+ * nfrec.fit_context stored in nfrec.context_affinity (src/sql/75_context.sql,
+ * doc/context.md).
+ *
+ * The homepage calls this on every request, so the affinities are cached
+ * per backend in a child of CacheMemoryContext: one sorted array of
+ * (title_id, affinity) per cell.  Table writes send no invalidation, so
+ * each call reads the fit's version (one row of nfrec.context_fit, a
+ * prepared plan) and reloads only when it changed.  Both tables are read
+ * as the caller (they hold per-title aggregates and are readable by
+ * PUBLIC), in the calling statement's snapshot: the version with a direct
+ * scan of the one-row table (an SPI query would cost more than the whole
+ * re-rank), the affinities through SPI when they are reloaded.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/datetime.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "context.h"
+#include "model.h"
+
+#define CTX_ANY_DAYPART 4
+#define CTX_MAX_WEIGHT 100.0
+
+static const char *const daypart_names[CTX_ANY_DAYPART] = {
+	"morning", "afternoon", "evening", "night"
+};
+
+typedef struct CtxCell
+{
+	int			daypart;		/* 0..3, CTX_ANY_DAYPART = any */
+	char	   *device;			/* NULL = any device */
+	int			n;
+	int64	   *ids;			/* sorted */
+	float	   *aff;
+	/* dense tables by title_id (when ids are 0..dense_n-1 mostly): */
+	float	   *dense_aff;		/* affinity, 0 for an unseen title */
+	float	   *dense_lift;		/* exp(affinity) */
+} CtxCell;
+
+typedef struct CtxCache
+{
+	bool		loaded;
+	int64		version;		/* -1 = no fit */
+	int			ncells;
+	CtxCell    *cells;
+	int64		dense_n;		/* > 0: the cells have dense tables of this size */
+	MemoryContext cxt;
+} CtxCache;
+
+static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL};
+
+/* dense tables when the largest title_id is at most this many times the titles (+ 4096) */
+#define CTX_DENSE_FACTOR 4
+#define CTX_DENSE_MAX (16 * 1024 * 1024)
+static SPIPlanPtr plan_load = NULL;
+
+static SPIPlanPtr
+SavedPlan(SPIPlanPtr *slot, const char *sql)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, 0, NULL);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*slot = p;
+	}
+	return *slot;
+}
+
+static int
+DaypartIndex(const char *s)
+{
+	for (int i = 0; i < CTX_ANY_DAYPART; i++)
+		if (strcmp(s, daypart_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The stored fit's version (-1: none), read from nfrec.context_fit in the
+ * active snapshot with the caller's SELECT right.
+ */
+static int64
+ReadFitVersion(void)
+{
+	Oid			nsp = get_namespace_oid("nfrec", false);
+	Oid			relid = get_relname_relid("context_fit", nsp);
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att = InvalidAttrNumber;
+	int64		version = -1;
+	AclResult	acl;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "relation nfrec.context_fit does not exist");
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "context_fit");
+	rel = table_open(relid, AccessShareLock);
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
+			att = a->attnum;
+	}
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "nfrec.context_fit has no column version");
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, att, &isnull);
+
+		if (!isnull)
+			version = DatumGetInt64(d);
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/* (re)load the cache when the stored fit's version changed */
+static void
+CtxRefresh(void)
+{
+	int64		version = ReadFitVersion();
+	int			rc;
+
+	if (!ctx_cache.loaded || version != ctx_cache.version)
+	{
+		MemoryContext cxt;
+		MemoryContext old;
+		CtxCell    *cells = NULL;
+		int			ncells = 0;
+		uint64		nrows = 0;
+
+		if (ctx_cache.cxt)
+			MemoryContextDelete(ctx_cache.cxt);
+		ctx_cache.cxt = NULL;
+		ctx_cache.loaded = false;
+		ctx_cache.ncells = 0;
+		ctx_cache.cells = NULL;
+		ctx_cache.dense_n = 0;
+
+		if (version >= 0)
+		{
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			rc = SPI_execute_plan(SavedPlan(&plan_load,
+											"SELECT day_part, device, title_id, affinity "
+											"FROM nfrec.context_affinity "
+											"ORDER BY day_part COLLATE \"C\", device COLLATE \"C\", title_id"),
+								  NULL, NULL, true, 0);
+			if (rc != SPI_OK_SELECT)
+				elog(ERROR, "reading nfrec.context_affinity failed: %s", SPI_result_code_string(rc));
+			nrows = SPI_processed;
+		}
+
+		if (CacheMemoryContext == NULL)
+			CreateCacheMemoryContext();
+		cxt = AllocSetContextCreate(CacheMemoryContext, "nfrec context affinities",
+									ALLOCSET_DEFAULT_SIZES);
+		old = MemoryContextSwitchTo(cxt);
+		if (nrows > 0)
+		{
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			int			cap = 32;
+
+			cells = palloc0(sizeof(CtxCell) * cap);
+			for (uint64 i = 0; i < nrows; i++)
+			{
+				HeapTuple	tup = SPI_tuptable->vals[i];
+				bool		n1,
+							n2,
+							n3,
+							n4;
+				Datum		dp = SPI_getbinval(tup, td, 1, &n1);
+				Datum		dv = SPI_getbinval(tup, td, 2, &n2);
+				int64		id = DatumGetInt64(SPI_getbinval(tup, td, 3, &n3));
+				float		a = DatumGetFloat4(SPI_getbinval(tup, td, 4, &n4));
+				int			dpi = CTX_ANY_DAYPART;
+				char	   *dvs = NULL;
+				CtxCell    *c;
+
+				if ((i & 0xFFF) == 0)
+					CHECK_FOR_INTERRUPTS();
+				if (n3 || n4)
+					continue;
+				if (!n1)
+				{
+					char	   *s = TextDatumGetCString(dp);
+
+					dpi = DaypartIndex(s);
+					if (dpi < 0)
+						continue;	/* not a day part of nfrec.day_part */
+				}
+				if (!n2)
+					dvs = TextDatumGetCString(dv);
+				c = ncells > 0 ? &cells[ncells - 1] : NULL;
+				if (c == NULL || c->daypart != dpi ||
+					(c->device == NULL) != (dvs == NULL) ||
+					(dvs != NULL && strcmp(c->device, dvs) != 0))
+				{
+					if (c != NULL)	/* trim the finished cell */
+					{
+						c->ids = repalloc(c->ids, sizeof(int64) * Max(c->n, 1));
+						c->aff = repalloc(c->aff, sizeof(float) * Max(c->n, 1));
+					}
+					if (ncells == cap)
+					{
+						cells = repalloc(cells, sizeof(CtxCell) * cap * 2);
+						memset(cells + cap, 0, sizeof(CtxCell) * cap);
+						cap *= 2;
+					}
+					c = &cells[ncells++];
+					c->daypart = dpi;
+					c->device = dvs;
+					/* room for the rest of the rows at most; trimmed below */
+					c->ids = palloc(sizeof(int64) * Min(nrows - i, (uint64) MaxAllocSize / sizeof(int64)));
+					c->aff = palloc(sizeof(float) * Min(nrows - i, (uint64) MaxAllocSize / sizeof(int64)));
+					c->n = 0;
+				}
+				if (c->n > 0 && c->ids[c->n - 1] == id)
+					continue;
+				c->ids[c->n] = id;
+				c->aff[c->n] = isfinite(a) ? a : 0;
+				c->n++;
+			}
+			if (ncells > 0)
+			{
+				CtxCell    *c = &cells[ncells - 1];
+
+				c->ids = repalloc(c->ids, sizeof(int64) * Max(c->n, 1));
+				c->aff = repalloc(c->aff, sizeof(float) * Max(c->n, 1));
+			}
+
+			/*
+			 * Title ids are usually dense (1..titles): then one array per
+			 * cell indexed by id replaces the binary search, and the lift
+			 * exp(affinity) is stored for the default weight 1.
+			 */
+			{
+				int64		maxid = -1;
+				int			maxn = 0;
+
+				for (int i = 0; i < ncells; i++)
+				{
+					if (cells[i].n > 0 && cells[i].ids[0] < 0)
+						maxid = PG_INT64_MAX;	/* negative ids: no dense tables */
+					if (cells[i].n > 0)
+						maxid = Max(maxid, cells[i].ids[cells[i].n - 1]);
+					maxn = Max(maxn, cells[i].n);
+				}
+				if (maxid >= 0 && maxid < CTX_DENSE_MAX &&
+					maxid < (int64) CTX_DENSE_FACTOR * maxn + 4096)
+				{
+					ctx_cache.dense_n = maxid + 1;
+					for (int i = 0; i < ncells; i++)
+					{
+						CtxCell    *c = &cells[i];
+
+						c->dense_aff = palloc0(sizeof(float) * ctx_cache.dense_n);
+						c->dense_lift = palloc(sizeof(float) * ctx_cache.dense_n);
+						for (int64 j = 0; j < ctx_cache.dense_n; j++)
+							c->dense_lift[j] = 1.0f;
+						for (int j = 0; j < c->n; j++)
+						{
+							c->dense_aff[c->ids[j]] = c->aff[j];
+							c->dense_lift[c->ids[j]] = (float) exp(Max(-69.0, Min(69.0, (double) c->aff[j])));
+						}
+					}
+				}
+			}
+		}
+		MemoryContextSwitchTo(old);
+		ctx_cache.cxt = cxt;
+		ctx_cache.cells = cells;
+		ctx_cache.ncells = ncells;
+		ctx_cache.version = version;
+		ctx_cache.loaded = true;
+		if (version >= 0)
+			SPI_finish();
+	}
+}
+
+static const CtxCell *
+FindCell(int daypart, const char *device)
+{
+	for (int i = 0; i < ctx_cache.ncells; i++)
+	{
+		const CtxCell *c = &ctx_cache.cells[i];
+
+		if (c->daypart != daypart)
+			continue;
+		if (device == NULL ? c->device == NULL : (c->device != NULL && strcmp(c->device, device) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+static float
+Affinity(const CtxCell *c, int64 id)
+{
+	int			lo = 0,
+				hi = c->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (c->ids[mid] == id)
+			return c->aff[mid];
+		if (c->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0;
+}
+
+typedef struct Ranked
+{
+	double		score;
+	int			pos;
+} Ranked;
+
+static int
+CmpRanked(const void *a, const void *b)
+{
+	const Ranked *x = a,
+			   *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/*
+ * C entry point for serving code (the homepage): multiply scores[i] of
+ * titles ids[i] by exp(weight x affinity) for the context (at, device) in
+ * place, as context_rerank does.  at NULL = no day part, device NULL = no
+ * device.  Returns false (scores untouched) when there is no context, no
+ * fit or no fitted cell.  The caller validates weight (0..100) and scores
+ * (finite).
+ */
+bool
+nf_context_adjust(const int64 *ids, float4 *scores, int n,
+				  const TimestampTz *at, const char *device, double weight)
+{
+	int			daypart = CTX_ANY_DAYPART;
+	const CtxCell *cell = NULL;
+
+	if ((at == NULL && device == NULL) || !(weight > 0) || n <= 0)
+		return false;
+	if (at != NULL)
+	{
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tz;
+
+		if (TIMESTAMP_NOT_FINITE(*at) ||
+			timestamp2tm(*at, &tz, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("at must be a finite timestamp")));
+		if (tm.tm_hour >= 5 && tm.tm_hour < 12)
+			daypart = 0;
+		else if (tm.tm_hour >= 12 && tm.tm_hour < 17)
+			daypart = 1;
+		else if (tm.tm_hour >= 17 && tm.tm_hour < 22)
+			daypart = 2;
+		else
+			daypart = 3;
+	}
+
+	/* the most specific cell the fit knows: (day part, device), then a margin */
+	CtxRefresh();
+	if (at != NULL && device != NULL)
+		cell = FindCell(daypart, device);
+	if (cell == NULL && at != NULL)
+		cell = FindCell(daypart, NULL);
+	if (cell == NULL && device != NULL)
+		cell = FindCell(CTX_ANY_DAYPART, device);
+	if (cell == NULL)
+		return false;
+
+	for (int i = 0; i < n; i++)
+	{
+		int64		id = ids[i];
+		double		f;
+		double		s = scores[i];
+
+		/* the factor is kept within 1e-30..1e30 so that no score overflows */
+		if (ctx_cache.dense_n > 0 && weight == 1.0)
+			f = (id >= 0 && id < ctx_cache.dense_n) ? cell->dense_lift[id] : 1.0;
+		else
+		{
+			double		a = (ctx_cache.dense_n > 0) ?
+				((id >= 0 && id < ctx_cache.dense_n) ? cell->dense_aff[id] : 0) :
+				Affinity(cell, id);
+
+			f = exp(Max(-69.0, Min(69.0, weight * a)));
+		}
+		s = s >= 0 ? s * f : s / f;
+		scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
+	}
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(context_rerank);
+Datum
+context_rerank(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	ArrayType  *ids_a,
+			   *sc_a;
+	int64	   *ids;
+	float4	   *sc;
+	int			n;
+	bool		have_at = !PG_ARGISNULL(2);
+	char	   *device = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	double		weight;
+	int			limit = -1;
+	bool		changed;
+	Ranked	   *r;
+
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("weight must not be null")));
+	weight = PG_GETARG_FLOAT8(4);
+	if (!(weight >= 0 && weight <= CTX_MAX_WEIGHT))	/* also NaN */
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight must be between 0 and %g", CTX_MAX_WEIGHT),
+				 errdetail("The weight multiplies the log-lift of the context: 0 ignores the context, 1 applies the fitted lift.")));
+
+	if (!PG_ARGISNULL(5))
+	{
+		limit = PG_GETARG_INT32(5);
+		if (limit < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("n must not be negative")));
+	}
+
+	ts = nf_begin_srf(fcinfo, &tupdesc);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	ids_a = PG_GETARG_ARRAYTYPE_P(0);
+	sc_a = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(ids_a) > 1 || ARR_NDIM(sc_a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("title_ids and scores must be one-dimensional arrays")));
+	n = ArrayGetNItems(ARR_NDIM(ids_a), ARR_DIMS(ids_a));
+	if (n != ArrayGetNItems(ARR_NDIM(sc_a), ARR_DIMS(sc_a)))
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("title_ids and scores have different lengths %d and %d",
+						n, ArrayGetNItems(ARR_NDIM(sc_a), ARR_DIMS(sc_a)))));
+	if (array_contains_nulls(ids_a) || array_contains_nulls(sc_a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("title_ids and scores must not contain nulls")));
+	if (ARR_ELEMTYPE(ids_a) != INT8OID || ARR_ELEMTYPE(sc_a) != FLOAT4OID)
+		elog(ERROR, "unexpected array element types");
+	ids = (int64 *) ARR_DATA_PTR(ids_a);
+	sc = (float4 *) ARR_DATA_PTR(sc_a);
+	for (int i = 0; i < n; i++)
+		if (!isfinite(sc[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("scores must be finite"),
+					 errdetail("Score %d of title %lld is %g.", i + 1, (long long) ids[i], sc[i])));
+
+	{
+		TimestampTz at = have_at ? PG_GETARG_TIMESTAMPTZ(2) : 0;
+		float4	   *adj = palloc(sizeof(float4) * Max(n, 1));
+
+		memcpy(adj, sc, sizeof(float4) * n);
+		changed = nf_context_adjust(ids, adj, n, have_at ? &at : NULL, device, weight);
+		r = palloc(sizeof(Ranked) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+		{
+			r[i].score = changed ? adj[i] : sc[i];
+			r[i].pos = i;
+		}
+		if (changed && limit >= 0 && limit < n && limit <= 64)
+		{
+			/* the first `limit` only: insertion into a short sorted prefix */
+			int			m = 0;
+
+			for (int i = 0; i < n; i++)
+			{
+				Ranked		x = r[i];
+				int			j;
+
+				if (m == limit && CmpRanked(&x, &r[m - 1]) >= 0)
+					continue;
+				j = m < limit ? m++ : m - 1;
+				for (; j > 0 && CmpRanked(&x, &r[j - 1]) < 0; j--)
+					r[j] = r[j - 1];
+				r[j] = x;
+			}
+		}
+		else if (changed)
+			qsort(r, n, sizeof(Ranked), CmpRanked);
+	}
+	if (limit >= 0 && limit < n)
+		n = limit;
+
+	for (int i = 0; i < n; i++)
+	{
+		Datum		v[3];
+		bool		nul[3] = {false, false, false};
+
+		v[0] = Int32GetDatum(i + 1);
+		v[1] = Int64GetDatum(ids[r[i].pos]);
+		v[2] = Float4GetDatum((float4) r[i].score);
+		tuplestore_putvalues(ts, tupdesc, v, nul);
+	}
+	return (Datum) 0;
+}
