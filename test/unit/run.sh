@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/unit/run.sh -- build the pure C kernels (ALS, k-means, logistic
+# test/unit/run.sh -- build the pure C kernels (ALS, EASE, k-means, logistic
 # regression, top-k, vector math, statistics) together with
 # test/unit/kernels_test.c under AddressSanitizer + UBSan and run the tests.
 #
@@ -25,7 +25,7 @@ fi
 
 # -O1 keeps it quick to build; the same sources as the extension
 pids=()
-for s in src/als src/kmeans src/logreg src/topk src/vecmath src/stats_math test/unit/kernels_test; do
+for s in src/als src/ease src/kmeans src/logreg src/topk src/vecmath src/stats_math test/unit/kernels_test; do
 	gcc -c -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
 		-fopenmp-simd -Wall -Wno-unused-parameter -I"$root/src" -I"$inc" \
 		"$root/$s.c" -o "$out/$(basename "$s").o" &
