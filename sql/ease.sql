@@ -99,6 +99,21 @@ RETURNS TABLE(ti bigint, tj bigint, b float8) LANGUAGE sql AS $$
          generate_series(1, r.titles) i, generate_series(1, r.titles) j
 $$;
 
+-- A case worked by hand: users {10,20}, {20,30}, {10,20,30}, {30}, and a
+-- weight-0 event of the last user on 10 (seen, not counted).  With lambda 1
+--   X'X + I = [[3,2,1],[2,4,2],[1,2,4]],  det = 24,
+--   P = adj / 24 = [[12,-6,0],[-6,11,-4],[0,-4,8]] / 24,
+--   B_ij = -P_ij / P_jj = [[0, 6/11, 0], [1/2, 0, 1/2], [0, 4/11, 0]]
+SELECT e.ti, e.tj, round(e.b::numeric, 7) AS b, round(h.b, 7) AS by_hand, abs(e.b - h.b) < 1e-7 AS ok
+  FROM (SELECT nfrec.ease_train(u, t, w, '{"lambda": 1, "verbose": false}') AS m
+          FROM (VALUES (1, 10, 1), (1, 20, 1), (2, 20, 1), (2, 30, 1), (3, 10, 1), (3, 20, 1),
+                       (3, 30, 1), (4, 30, 1), (4, 10, 0)) v(u, t, w)) x,
+       pg_temp.ease_b(x.m) e
+  JOIN (VALUES (10, 10, 0), (10, 20, 6 / 11.0), (10, 30, 0),
+               (20, 10, 0.5), (20, 20, 0), (20, 30, 0.5),
+               (30, 10, 0), (30, 20, 4 / 11.0), (30, 30, 0)) h(ti, tj, b) USING (ti, tj)
+ ORDER BY 1, 2;
+
 CREATE TABLE ease_m AS
 SELECT nfrec.ease_train(user_id, title_id, weight, '{"lambda": 2, "verbose": false}') AS m
   FROM ease_tiny;
