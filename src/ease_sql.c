@@ -458,7 +458,10 @@ EasePoll(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* Start the solve of job->G; wait for it, checking for interrupts. */
+/*
+ * Start the solve of job->G; wait for it, checking for interrupts.  On an
+ * error the job is freed (thread not started) or left to the thread.
+ */
 static void
 EaseRunSolve(EaseJob *job)
 {
@@ -474,6 +477,7 @@ EaseRunSolve(EaseJob *job)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 	{
+		EaseJobFree(job);
 		errno = rc;
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
@@ -694,7 +698,7 @@ ease_train_final(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	t_gram = EaseNow();
 
-	EaseRunSolve(job);			/* on error, the thread frees the job */
+	EaseRunSolve(job);			/* on error, the job is gone */
 	t_solve = EaseNow();
 	PG_TRY();
 	{

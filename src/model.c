@@ -936,6 +936,8 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 {
 	int			got;
 
+	nf_require_factors(sm, "factors");	/* EASE ranks with nf_rank_scores */
+
 	/*
 	 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
 	 * kernel here (README, "OpenBLAS and the CPU"); on one it does not,
