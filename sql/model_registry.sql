@@ -111,7 +111,7 @@ ROLLBACK;
 -- deploy arguments
 SELECT nfrec.deploy(NULL, pg_temp.model_a());
 SELECT nfrec.deploy('', pg_temp.model_a());
-SELECT nfrec.deploy('reg_c', NULL);
+SELECT nfrec.deploy('reg_c', NULL::nfrec.als_model);
 -- events relations without the right columns
 CREATE TABLE r_no_weight (user_id bigint, title_id bigint);
 CREATE TABLE r_text_title (user_id bigint, title_id text, weight real);

@@ -354,7 +354,7 @@ Datum
 demo_artwork_truth(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Tuplestorestate *ts = BeginMaterialize(fcinfo, &tupdesc);
+	Tuplestorestate *ts = nf_begin_srf(fcinfo, &tupdesc);
 	double		lift[DEMO_N_SEGMENTS][DEMO_N_ARTWORKS];
 
 	demo_artwork_lifts(PG_GETARG_INT64(0), lift);

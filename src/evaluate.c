@@ -71,8 +71,8 @@ PutSide(Datum *values, bool *nulls, const EvalSide *side, int nitems)
 }
 
 static Datum
-Evaluate(FunctionCallInfo fcinfo, const AlsModelHeader *value, const char *mname,
-		 Oid test, int k)
+Evaluate(FunctionCallInfo fcinfo, const AlsModelHeader *value,
+		 const EaseModelHeader *ease_value, const char *mname, Oid test, int k)
 {
 	TupleDesc	tupdesc;
 	Datum		values[12];
@@ -114,7 +114,8 @@ Evaluate(FunctionCallInfo fcinfo, const AlsModelHeader *value, const char *mname
 								  1, argtypes, arg, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not check the test relation");
 
-		sm = value ? nf_model_from_value(value) : nf_model_acquire(mname);
+		sm = value ? nf_model_from_value(value) :
+			ease_value ? nf_ease_from_value(ease_value) : nf_model_acquire(mname);
 		nitems = sm->nitems;
 		listk = Min(k, nitems);
 		x = palloc(sizeof(float) * sm->factors);
@@ -179,11 +180,15 @@ Evaluate(FunctionCallInfo fcinfo, const AlsModelHeader *value, const char *mname
 				for (int j = 0; j < ev.n; j++)
 					sm->seen[ev.rows[j]] = 1;
 
+				/* an EASE user with no positive training title is cold */
+				if (trained && sm->kind == NF_MODEL_EASE)
+					trained = nf_ease_user_scores(sm, &ev) > 0;
 				users++;
 				if (!trained)
 					cold++;
-				got = trained ? nf_rank_by_vector(sm, x, 0.0f, listk, rows, sc)
-					: nf_rank_popular(sm, listk, rows, sc);
+				got = !trained ? nf_rank_popular(sm, listk, rows, sc) :
+					sm->kind == NF_MODEL_EASE ? nf_rank_scores(sm, listk, rows, sc) :
+					nf_rank_by_vector(sm, x, 0.0f, listk, rows, sc);
 				Score(&model_side, sm, rows, got, ids, rel, nrel, k, credited);
 				got = nf_rank_popular(sm, listk, rows, sc);
 				Score(&pop_side, sm, rows, got, ids, rel, nrel, k, credited);
@@ -224,7 +229,7 @@ evaluate_deployed(PG_FUNCTION_ARGS)
 	char	   *mname = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	EvalArgs(fcinfo, &test, &k);
-	return Evaluate(fcinfo, NULL, mname, test, k);
+	return Evaluate(fcinfo, NULL, NULL, mname, test, k);
 }
 
 PG_FUNCTION_INFO_V1(evaluate_value);
@@ -241,5 +246,20 @@ evaluate_value(PG_FUNCTION_ARGS)
 				 errmsg("model must not be null")));
 	EvalArgs(fcinfo, &test, &k);
 	m = PG_GETARG_ALSMODEL_P(0);
-	return Evaluate(fcinfo, m, NULL, test, k);
+	return Evaluate(fcinfo, m, NULL, NULL, test, k);
+}
+
+PG_FUNCTION_INFO_V1(evaluate_ease_value);
+Datum
+evaluate_ease_value(PG_FUNCTION_ARGS)
+{
+	Oid			test;
+	int			k;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model must not be null")));
+	EvalArgs(fcinfo, &test, &k);
+	return Evaluate(fcinfo, NULL, PG_GETARG_EASEMODEL_P(0), NULL, test, k);
 }

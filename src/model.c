@@ -170,7 +170,9 @@ PreparePlans(void)
 			SPI_freeplan(plan_by_name);
 		if (plan_default)
 			SPI_freeplan(plan_default);
-		plan_by_name = plan_default = NULL;
+		if (plan_load)
+			SPI_freeplan(plan_load);
+		plan_by_name = plan_default = plan_load = NULL;
 		plans_for_history = history;
 	}
 	if (plan_by_name == NULL)
@@ -189,11 +191,16 @@ PreparePlans(void)
 								"SELECT name, version, deployed_at, events::pg_catalog.oid"
 								" FROM nfrec.model_store ORDER BY version DESC LIMIT 1",
 								0, NULL);
+	/* model_store.kind arrives with 0.2.0's registry */
 	if (plan_load == NULL)
-		plan_load = KeepPlan(
+		plan_load = KeepPlan(history ?
 							 "SELECT factors, titles, alpha, regularization,"
 							 " options OPERATOR(pg_catalog.->>) 'regularization_scaling',"
-							 " title_ids, title_counts, title_factors, users"
+							 " title_ids, title_counts, title_factors, users, kind"
+							 " FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1" :
+							 "SELECT factors, titles, alpha, regularization,"
+							 " options OPERATOR(pg_catalog.->>) 'regularization_scaling',"
+							 " title_ids, title_counts, title_factors, users, 'als'::pg_catalog.text"
 							 " FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
 							 1, int8_arg);
 	if (plan_user == NULL)
@@ -253,10 +260,14 @@ FinishServeModel(ServeModel *sm)
 	int			f = sm->factors,
 				n = sm->nitems;
 
-	sm->G = palloc(sizeof(double) * f * f);
-	als_gram(f, sm->Y, f, n, sm->G);
-	sm->norms = palloc(sizeof(float) * n);
-	for (int i = 0; i < n; i++)
+	/* an EASE model has no factors (ease_serve.c) */
+	if (sm->kind != NF_MODEL_EASE)
+	{
+		sm->G = palloc(sizeof(double) * f * f);
+		als_gram(f, sm->Y, f, n, sm->G);
+		sm->norms = palloc(sizeof(float) * n);
+	}
+	for (int i = 0; sm->kind != NF_MODEL_EASE && i < n; i++)
 	{
 		double		s = 0.0;
 		const float *y = sm->Y + (Size) i * f;
@@ -272,6 +283,12 @@ FinishServeModel(ServeModel *sm)
 	sm->scores = palloc(sizeof(float) * n);
 	sm->seen = palloc0(n);
 	sm->work = palloc(sizeof(double) * als_solve_work_doubles(f));
+}
+
+void
+nf_serve_model_finish(ServeModel *sm)
+{
+	FinishServeModel(sm);
 }
 
 /* Read a deployed model's title side into a new context (SPI connected). */
@@ -290,6 +307,7 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 			   *Y;
 	char	   *scaling = NULL;
 	RegistryUser caller;
+	bool		ease;
 
 	arg[0] = Int64GetDatum(version);
 	RegistryUserBegin(&caller);
@@ -301,7 +319,17 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 
 	f = DatumGetInt32(GetCol(1, &isnull));
 	n = DatumGetInt32(GetCol(2, &isnull));
-	if (f < 1 || f > ALS_MAX_FACTORS || n < 1)
+	{
+		char	   *kind = TextDatumGetCString(GetCol(10, &isnull));
+
+		ease = strcmp(kind, "ease") == 0;
+		if (!ease && strcmp(kind, "als") != 0)
+			CorruptModel("unknown model kind");
+	}
+	/* an EASE model keeps B, titles x titles, where ALS keeps factors */
+	if (ease && f == 0 && n >= 1 && n <= EASE_HARD_MAX_TITLES)
+		f = n;
+	else if (f < 1 || f > ALS_MAX_FACTORS || n < 1)
 		CorruptModel("bad shape");
 	ids = StoredArray(GetCol(6, &isnull), INT8OID, n, 1);
 	counts = StoredArray(GetCol(7, &isnull), FLOAT4OID, n, 1);
@@ -346,8 +374,11 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 	sm->item_ids = memcpy(palloc(sizeof(int64) * n), ids, sizeof(int64) * n);
 	sm->counts = memcpy(palloc(sizeof(float) * n), counts, sizeof(float) * n);
 	sm->nusers = DatumGetInt32(GetCol(9, &isnull));
-	sm->Y = memcpy(MemoryContextAllocHuge(cxt, sizeof(float) * (Size) n * f),
-				   Y, sizeof(float) * (Size) n * f);
+	if (ease)
+		nf_ease_load(sm, Y);
+	else
+		sm->Y = memcpy(MemoryContextAllocHuge(cxt, sizeof(float) * (Size) n * f),
+					   Y, sizeof(float) * (Size) n * f);
 	FinishServeModel(sm);
 	MemoryContextSwitchTo(old);
 	MemoryContextSetIdentifier(cxt, sm->name);
@@ -572,6 +603,8 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 	ev->rows = NULL;
 	ev->w = NULL;
 
+	if (sm->ease_value)
+		return nf_ease_user_training(sm, user_id, ev);
 	if (sm->value)
 	{
 		const AlsModelHeader *m = sm->value;
@@ -616,7 +649,8 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 		n = ARR_NDIM(ta) == 0 ? 0 : ArrayGetNItems(ARR_NDIM(ta), ARR_DIMS(ta));
 		tids = StoredArray(PointerGetDatum(ta), INT8OID, n, 1);
 		w = StoredArray(GetCol(3, &isnull), FLOAT4OID, n, 1);
-		memcpy(x, fx, sizeof(float) * f);
+		if (f > 0)
+			memcpy(x, fx, sizeof(float) * f);
 		ev->rows = palloc(sizeof(int32) * Max(n, 1));
 		ev->w = palloc(sizeof(float) * Max(n, 1));
 		for (int j = 0; j < n; j++)
@@ -787,7 +821,12 @@ nf_resolve_user(ServeModel *sm, int64 user_id, float *x, UserEvents *used)
 	if (used)
 		*used = (cev.n == 0 || (trained && SameEvents(&tev, &cev))) ? tev : cev;
 	if (cev.n == 0 || (trained && SameEvents(&tev, &cev)))
+	{
+		/* EASE scores from the training titles (none positive: cold) */
+		if (trained && sm->kind == NF_MODEL_EASE && nf_ease_user_scores(sm, &tev) == 0)
+			return USER_COLD;
 		return trained ? USER_TRAINED : USER_COLD;
+	}
 
 	for (int j = 0; j < cev.n; j++)
 	{
@@ -803,6 +842,12 @@ nf_resolve_user(ServeModel *sm, int64 user_id, float *x, UserEvents *used)
 	}
 	if (positive == 0)
 		return USER_COLD;
+	/* EASE needs no fold-in: the current events are the user's row */
+	if (sm->kind == NF_MODEL_EASE)
+	{
+		nf_ease_user_scores(sm, &cev);
+		return USER_FOLDED;
+	}
 
 	{
 		/* the same objective as training's user step (als.h) */
@@ -837,6 +882,8 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 				  int32 *rows, float *scores)
 {
 	int			got;
+
+	nf_require_factors(sm, "factors");	/* EASE ranks with nf_rank_scores */
 
 	/*
 	 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
@@ -1046,6 +1093,8 @@ recommend_for(PG_FUNCTION_ARGS)
 			for (int j = 0; j < got; j++)
 				scores[j] = sm->nusers > 0 ? scores[j] / sm->nusers : 0.0f;
 		}
+		else if (sm->kind == NF_MODEL_EASE)
+			got = nf_rank_scores(sm, k, rows, scores);	/* nf_resolve_user scored */
 		else
 			got = nf_rank_by_vector(sm, x, 0.0f, pool, rows, scores);
 		if (tm && got > 0)
@@ -1106,7 +1155,7 @@ similar_titles(PG_FUNCTION_ARGS)
 		int			k = Min(n, sm->nitems);
 
 		/* an unknown title, or one with a zero vector, has no neighbours */
-		if (t >= 0 && sm->norms[t] > 0.0f)
+		if (t >= 0 && (sm->kind == NF_MODEL_EASE || sm->norms[t] > 0.0f))
 		{
 			bool		known = false;
 
@@ -1124,8 +1173,11 @@ similar_titles(PG_FUNCTION_ARGS)
 			for (int i = 0; i < sm->nitems; i++)
 				sm->seen[i] = known && sm->counts[i] < (float) min_support;
 			sm->seen[t] = 1;
-			got = nf_rank_by_vector(sm, sm->Y + (Size) t * sm->factors, sm->norms[t],
-									k, rows, scores);
+			if (sm->kind == NF_MODEL_EASE)
+				got = nf_ease_similar(sm, t, k, rows, scores);
+			else
+				got = nf_rank_by_vector(sm, sm->Y + (Size) t * sm->factors, sm->norms[t],
+										k, rows, scores);
 		}
 	}
 	SPI_finish();
@@ -1159,6 +1211,7 @@ user_vector(PG_FUNCTION_ARGS)
 		ServeModel *sm = nf_model_acquire(mname);
 		float	   *x = palloc(sizeof(float) * sm->factors);
 
+		nf_require_factors(sm, "user vectors");
 		src = nf_resolve_user(sm, user_id, x, NULL);
 		if (src != USER_COLD)
 		{
@@ -1191,6 +1244,7 @@ item_factors(PG_FUNCTION_ARGS)
 	{
 		ServeModel *sm = nf_model_acquire(mname);
 
+		nf_require_factors(sm, "title factors");
 		for (int i = 0; i < sm->nitems; i++)
 		{
 			MemoryContext old = MemoryContextSwitchTo(rowcxt);

@@ -16,6 +16,14 @@
 
 #include "als_model.h"
 #include "pgutil.h"			/* nf_begin_srf, nf_check_n */
+#include "ease.h"
+
+#define DatumGetEaseModelP(d)	((EaseModelHeader *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_EASEMODEL_P(n)	DatumGetEaseModelP(PG_GETARG_DATUM(n))
+
+/* ServeModel.kind: model_store.kind */
+#define NF_MODEL_ALS	0
+#define NF_MODEL_EASE	1
 
 /* _PG_init hook: defines the nfrec.model setting */
 extern void nf_model_init(void);
@@ -54,6 +62,15 @@ typedef struct ServeModel
 
 	/* a transient model reads users from its value */
 	const AlsModelHeader *value;
+
+	/*
+	 * kind NF_MODEL_EASE (ease_serve.c): no factors (factors 0, Y, G and
+	 * norms NULL); B is the nitems x nitems item-item matrix, and a
+	 * transient EASE model reads users from ease_value.
+	 */
+	int			kind;
+	const float *B;
+	const EaseModelHeader *ease_value;
 
 	/* cache bookkeeping */
 	MemoryContext mcxt;
@@ -130,5 +147,26 @@ extern void nf_user_genre_mix(ServeModel *sm, const struct TitleMeta *tm,
 
 /* The diversity argument: a weight in [0, 1] (absent: 0). */
 extern double nf_check_diversity(FunctionCallInfo fcinfo, int argno);
+
+/* Norms, Gram matrix (ALS only), popularity order and scratch. */
+extern void nf_serve_model_finish(ServeModel *sm);
+
+/* ease_sql.c: error 22000-class unless a model value is well-formed */
+extern void nf_ease_validate(const EaseModelHeader *m);
+
+/* ease_serve.c: EASE models behind the serving functions */
+extern ServeModel *nf_ease_from_value(const EaseModelHeader *m);
+/* B from a model_store row's title_factors (n x n), copied into the model */
+extern void nf_ease_load(ServeModel *sm, const float *B);
+/* sm->scores = x_u B for the events' positive titles; returns how many */
+extern int	nf_ease_user_scores(ServeModel *sm, const UserEvents *ev);
+/* the training events of a transient EASE model's user; false if unknown */
+extern bool nf_ease_user_training(ServeModel *sm, int64 user_id, UserEvents *ev);
+/* top-k of sm->scores, skipping sm->seen rows */
+extern int	nf_rank_scores(ServeModel *sm, int k, int32 *rows, float *scores);
+/* the titles that title row t adds most to (row t of B), skipping seen */
+extern int	nf_ease_similar(ServeModel *sm, int32 t, int k, int32 *rows, float *scores);
+/* error unless the model has factors (user_vector, item_factors) */
+extern void nf_require_factors(ServeModel *sm, const char *what);
 
 #endif

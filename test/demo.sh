@@ -91,6 +91,18 @@ SELECT s.rank, s.title_id, c.title, round(s.score::numeric, 3) AS cosine
 FROM nfrec.similar_titles(:chosen_title_id, 5) s JOIN content_metadata c USING (title_id) ORDER BY s.rank;
 
 \echo
+\echo '#### EASE, the closed-form title-by-title model, on the same split; deployed beside the ALS model (doc/ease.md)'
+CREATE TABLE ease_trained AS
+SELECT nfrec.ease_train(user_id, title_id, weight, '{"verbose": false}') AS model FROM train;
+SELECT users, round(recall::numeric, 3) AS recall, round(ndcg::numeric, 3) AS ndcg,
+       round(map::numeric, 3) AS map, round(coverage::numeric, 3) AS coverage
+FROM nfrec.evaluate((SELECT model FROM ease_trained), 'test', k => 10);
+SELECT nfrec.deploy('demo_ease', model, events => 'interactions') AS version FROM ease_trained;
+SELECT name, kind, titles, regularization, is_default FROM nfrec.models ORDER BY name;
+SELECT r.rank, r.title_id, c.title, round(r.score::numeric, 3) AS score
+FROM nfrec.recommend_for(42, 5, 'demo_ease') r JOIN content_metadata c USING (title_id) ORDER BY r.rank;
+
+\echo
 \echo '#### Which at-risk cohorts to target this week (churn model trained on the history before 2025-12-01)'
 CREATE TABLE risk AS SELECT * FROM nfrec.churn_risk('2025-12-01');
 SELECT risk_decile, country, plan, count(*) AS users,

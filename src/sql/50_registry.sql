@@ -67,12 +67,15 @@ CREATE TABLE model_store (
     title_counts    real[] NOT NULL,
     title_factors   real[] NOT NULL,
     trained_at      timestamptz,
-    is_current      boolean NOT NULL DEFAULT true
+    is_current      boolean NOT NULL DEFAULT true,
+    kind            text NOT NULL DEFAULT 'als' CHECK (kind IN ('als', 'ease'))
 );
 -- the version serving uses: one per name, found with one index probe
 CREATE UNIQUE INDEX model_store_current_name ON model_store (name) WHERE is_current;
 -- float factors do not compress: store them out of line uncompressed
 ALTER TABLE model_store ALTER COLUMN title_factors SET STORAGE EXTERNAL;
+COMMENT ON COLUMN model_store.kind IS
+    'als: title_factors are ALS factors (titles x factors); ease: an EASE model (54_ease.sql), title_factors is B (titles x titles), factors, iterations and alpha are 0, regularization is lambda';
 COMMENT ON TABLE model_store IS
     'deployed model versions, the last few per name (is_current marks the one serving uses): header and title side; written by nfrec.deploy and nfrec.rollback';
 
@@ -354,7 +357,8 @@ SELECT s.name,
                     (SELECT d.name FROM nfrec.model_default d))
            AS is_default,
        (SELECT pg_catalog.count(*) FROM nfrec.model_store k
-         WHERE k.name OPERATOR(pg_catalog.=) s.name) AS kept_versions
+         WHERE k.name OPERATOR(pg_catalog.=) s.name) AS kept_versions,
+       s.kind
   FROM nfrec.model_store s
  WHERE s.is_current;
 COMMENT ON VIEW models IS
@@ -370,7 +374,8 @@ SELECT s.name,
        s.titles,
        s.training_events AS events,
        s.loss AS final_loss,
-       s.events AS events_relation
+       s.events AS events_relation,
+       s.kind
   FROM nfrec.model_store s;
 COMMENT ON VIEW model_history IS
     'every kept version of every deployed model: is_current marks the one serving uses; nfrec.rollback(name) discards it and makes the previous one current';

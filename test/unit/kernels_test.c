@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "als.h"
+#include "ease.h"
 #include "kmeans.h"
 #include "logreg.h"
 #include "metrics.h"
@@ -1300,6 +1301,107 @@ test_metrics(void)
 	}
 }
 
+/*
+ * EASE on a hand-worked case.  Users {0,1}, {1,2}, {0,1,2}, {2} plus a
+ * zero-weight event of the last user on title 0 (seen, not counted):
+ * X'X + I = [[3,2,1],[2,4,2],[1,2,4]], det 24, P = adj / 24 =
+ * [[12,-6,0],[-6,11,-4],[0,-4,8]] / 24, B_ij = -P_ij / P_jj =
+ * [[0, 6/11, 0], [1/2, 0, 1/2], [0, 4/11, 0]].  Then a random case where
+ * (X'X + lambda I)(I - B) must be diagonal (it is diag(1 / P_jj)).
+ */
+static void
+test_ease(void)
+{
+	int64		ptr[] = {0, 2, 4, 7, 9};
+	int32		evi[] = {0, 1, 1, 2, 0, 1, 2, 0, 2};
+	float		evw[] = {1, 2, 1, 1, 1, 1, 1, 0, 1};
+	double		ref[9] = {0, 6.0 / 11, 0, 0.5, 0, 0.5, 0, 4.0 / 11, 0};
+	double	   *G = calloc(9, sizeof(double));
+	float		Bf[9],
+				sc[3];
+	int32		rows[2] = {0, 2};
+	float		w[2] = {1, -1};
+	double		err = 0;
+
+	ease_gram_users(3, ptr, evi, evw, 0, 2, G);
+	ease_gram_users(3, ptr, evi, evw, 2, 4, G);
+	CHECK(G[0] == 2 && G[1] == 2 && G[2] == 1 && G[4] == 3 && G[5] == 2 && G[8] == 3,
+		  "ease gram upper triangle");
+	CHECK(ease_solve(3, 1.0, G) == 0, "ease_solve 3x3");
+	for (int k = 0; k < 9; k++)
+	{
+		err = Max(err, fabs(G[k] - ref[k]));
+		Bf[k] = (float) G[k];
+	}
+	CHECK(err < 1e-12, "ease B 3x3: max error %g", err);
+	/* a user with title 0 (positive) and title 2 (a dislike): row 0 of B */
+	CHECK(ease_scores(3, Bf, rows, w, 2, sc) == 1 && sc[0] == 0 &&
+		  sc[1] == Bf[1] && sc[2] == 0, "ease_scores");
+	/* not positive definite: LAPACK's info, no crash */
+	memset(G, 0, 9 * sizeof(double));
+	CHECK(ease_solve(3, -1.0, G) > 0, "ease_solve of a negative definite matrix");
+	free(G);
+
+	{
+		int			n = 40,
+					nu = 200;
+		int64	   *p2 = malloc(sizeof(int64) * (nu + 1));
+		int32	   *e2 = malloc(sizeof(int32) * nu * n);
+		float	   *w2 = malloc(sizeof(float) * nu * n);
+		double	   *g = calloc((Size) n * n, sizeof(double));
+		double	   *gram = calloc((Size) n * n, sizeof(double));
+		double		lambda = 3.0,
+					off = 0;
+		uint32		h = 12345;
+
+		p2[0] = 0;
+		for (int u = 0; u < nu; u++)
+		{
+			p2[u + 1] = p2[u];
+			for (int i = 0; i < n; i++)
+			{
+				h = h * 1103515245u + 12345u;
+				if ((h >> 16) % 5 == 0)
+				{
+					e2[p2[u + 1]] = i;
+					w2[p2[u + 1]++] = ((h >> 8) % 7 == 0) ? -1.0f : 1.0f;
+				}
+			}
+		}
+		ease_gram_users(n, p2, e2, w2, 0, nu, g);
+		/* the full Gram matrix, computed densely, for the check */
+		for (int u = 0; u < nu; u++)
+			for (int64 a = p2[u]; a < p2[u + 1]; a++)
+				for (int64 b = p2[u]; b < p2[u + 1]; b++)
+					if (w2[a] > 0 && w2[b] > 0)
+						gram[(Size) e2[a] * n + e2[b]] += 1;
+		for (int i = 0; i < n; i++)
+			gram[(Size) i * n + i] += lambda;
+		CHECK(ease_solve(n, lambda, g) == 0, "ease_solve %dx%d", n, n);
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+			{
+				/* ((X'X + lambda I)(I - B))_ij */
+				double		s = 0;
+
+				for (int k = 0; k < n; k++)
+					s += gram[(Size) i * n + k] * ((k == j) - g[(Size) k * n + j]);
+				if (i != j)
+					off = Max(off, fabs(s));
+				else
+					CHECK(s > 0, "ease diagonal of G(I - B) at %d", i);
+			}
+		CHECK(off < 1e-10, "ease: G(I - B) off-diagonal %g", off);
+		for (int i = 0; i < n; i++)
+			CHECK(g[(Size) i * n + i] == 0, "ease diag(B) at %d", i);
+		free(p2);
+		free(e2);
+		free(w2);
+		free(g);
+		free(gram);
+	}
+}
+
 int
 main(void)
 {
@@ -1312,6 +1414,7 @@ main(void)
 	test_vecmath();
 	test_stats_math();
 	test_metrics();
+	test_ease();
 	printf("kernels: %d passed, %d failed\n", npass, nfail);
 	return nfail == 0 ? 0 : 1;
 }

@@ -1,0 +1,948 @@
+/*
+ * ease_sql.c -- SQL glue of EASE (ease.h): the nfrec.ease_train aggregate,
+ * the nfrec.ease_model type, model_info and the registry's row forms.
+ *
+ * Transition state: the raw (user, title, weight) rows, as in als_train,
+ * so partial aggregation (combine, serialize) is a concatenation and the
+ * model does not depend on row order or plan.  The final function
+ * canonicalizes the rows with als.c's code (users and titles sorted,
+ * duplicate pairs summed), refuses more titles than max_titles, builds the
+ * Gram matrix of the binarized events in the backend (interrupts checked
+ * between user blocks) and inverts it in one helper thread: LAPACK cannot
+ * be interrupted, so the backend waits for the thread and checks for
+ * interrupts every 100 ms.  On a cancel the backend leaves at once and the
+ * thread, which owns its one buffer (malloc'd, never touched by the
+ * backend afterwards), finishes the solve and frees it; the thread never
+ * calls PostgreSQL.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "als.h"
+#include "ease.h"
+#include "model.h"
+#include "pgutil.h"
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct EaseOptions
+{
+	double		lambda;
+	int			max_titles;
+	bool		verbose;
+} EaseOptions;
+
+#define EASE_OPTION_NAMES "lambda, max_titles, verbose"
+
+static void
+EaseOptionError(const char *key, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("ease_train option \"%s\" must be %s", key, what)));
+}
+
+static double
+EaseOptNumber(JsonbValue *v, const char *key, const char *what)
+{
+	char	   *s,
+			   *end;
+	double		x;
+
+	if (v->type != jbvNumeric)
+		EaseOptionError(key, what);
+	s = numeric_normalize(v->val.numeric);
+	errno = 0;
+	x = strtod(s, &end);
+	if (*end != '\0' || end == s || !isfinite(x))
+		EaseOptionError(key, what);
+	return x;
+}
+
+static void
+EaseParseOptions(Jsonb *jb, EaseOptions *o)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken r;
+
+	o->lambda = EASE_DEFAULT_LAMBDA;
+	o->max_titles = EASE_DEFAULT_MAX_TITLES;
+	o->verbose = true;
+	if (jb == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ease_train options must be a JSON object"),
+				 errhint("For example: '{\"lambda\": 200}'.")));
+	it = JsonbIteratorInit(&jb->root);
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		JsonbValue	val;
+
+		if (r != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		r = JsonbIteratorNext(&it, &val, true);
+		Assert(r == WJB_VALUE);
+		if (strcmp(key, "lambda") == 0)
+		{
+			double		x = EaseOptNumber(&val, key, "a number greater than 0 and at most 1e+09");
+
+			if (!(x > 0.0 && x <= 1e9))
+				EaseOptionError(key, "a number greater than 0 and at most 1e+09");
+			o->lambda = x;
+		}
+		else if (strcmp(key, "max_titles") == 0)
+		{
+			char		what[64];
+			double		x;
+
+			snprintf(what, sizeof(what), "an integer between 1 and %d", EASE_HARD_MAX_TITLES);
+			x = EaseOptNumber(&val, key, what);
+			if (x != floor(x) || x < 1 || x > EASE_HARD_MAX_TITLES)
+				EaseOptionError(key, what);
+			o->max_titles = (int) x;
+		}
+		else if (strcmp(key, "verbose") == 0)
+		{
+			if (val.type != jbvBool)
+				EaseOptionError(key, "true or false");
+			o->verbose = val.val.boolean;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized ease_train option \"%s\"", key),
+					 errhint("Valid options are: " EASE_OPTION_NAMES ".")));
+	}
+}
+
+/* The options that shape the model, as stored in it (verbose left out). */
+static char *
+EaseOptionsJson(const EaseOptions *o)
+{
+	return psprintf("{\"lambda\": %s, \"max_titles\": %d, \"binarize\": true}",
+					double_to_shortest_decimal(o->lambda), o->max_titles);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transition state: raw rows                                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct EaseState
+{
+	int64		n;
+	int64		cap;
+	int64	   *users;
+	int64	   *items;
+	double	   *weights;
+	int64		nskipped;		/* rows with a NULL */
+	Jsonb	   *options;		/* copy of the options argument, or NULL */
+	bool		options_set;
+} EaseState;
+
+#define EASE_MAX_ROWS	((int64) PG_INT32_MAX)
+
+static EaseState *
+EaseNewState(MemoryContext cxt)
+{
+	return (EaseState *) MemoryContextAllocZero(cxt, sizeof(EaseState));
+}
+
+static void
+EaseReserve(EaseState *st, MemoryContext cxt, int64 need)
+{
+	int64		cap;
+
+	if (need <= st->cap)
+		return;
+	if (need > EASE_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many interactions for ease_train"),
+				 errdetail("At most %d rows can be aggregated.", PG_INT32_MAX)));
+	cap = Min(Max(Max(st->cap * 2, 1024), need), EASE_MAX_ROWS);
+	if (st->users == NULL)
+	{
+		st->users = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
+		st->items = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
+		st->weights = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
+	}
+	else
+	{
+		st->users = repalloc_huge(st->users, sizeof(int64) * cap);
+		st->items = repalloc_huge(st->items, sizeof(int64) * cap);
+		st->weights = repalloc_huge(st->weights, sizeof(double) * cap);
+	}
+	st->cap = cap;
+}
+
+static void
+EaseSetOptions(EaseState *st, MemoryContext cxt, const Jsonb *opt)
+{
+	if (!st->options_set)
+	{
+		if (opt)
+		{
+			st->options = MemoryContextAlloc(cxt, VARSIZE(opt));
+			memcpy(st->options, opt, VARSIZE(opt));
+		}
+		st->options_set = true;
+	}
+	else if ((opt == NULL) != (st->options == NULL) ||
+			 (opt && (VARSIZE(opt) != VARSIZE(st->options) ||
+					  memcmp(opt, st->options, VARSIZE(opt)) != 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ease_train options must be the same for every row")));
+}
+
+PG_FUNCTION_INFO_V1(ease_train_trans);
+Datum
+ease_train_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	EaseState  *st;
+	double		w;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "ease_train_trans called in non-aggregate context");
+	st = PG_ARGISNULL(0) ? EaseNewState(aggcxt) : (EaseState *) PG_GETARG_POINTER(0);
+
+	if (PG_NARGS() > 4)
+	{
+		Jsonb	   *opt = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
+
+		if (!st->options_set)
+		{
+			EaseOptions o;
+
+			EaseParseOptions(opt, &o);	/* report bad options at once */
+		}
+		EaseSetOptions(st, aggcxt, opt);
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		st->nskipped++;
+		PG_RETURN_POINTER(st);
+	}
+	w = PG_GETARG_FLOAT8(3);
+	if (isnan(w) || isinf(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("ease_train weight must be a finite number"),
+				 errdetail("The row (user " INT64_FORMAT ", title " INT64_FORMAT ") has weight %s.",
+						   PG_GETARG_INT64(1), PG_GETARG_INT64(2), float8out_internal(w))));
+	if (st->n >= st->cap)
+		EaseReserve(st, aggcxt, st->n + 1);
+	st->users[st->n] = PG_GETARG_INT64(1);
+	st->items[st->n] = PG_GETARG_INT64(2);
+	st->weights[st->n] = w;
+	st->n++;
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(ease_train_combine);
+Datum
+ease_train_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	EaseState  *s1,
+			   *s2;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "ease_train_combine called in non-aggregate context");
+	s1 = PG_ARGISNULL(0) ? NULL : (EaseState *) PG_GETARG_POINTER(0);
+	s2 = PG_ARGISNULL(1) ? NULL : (EaseState *) PG_GETARG_POINTER(1);
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = EaseNewState(aggcxt);
+	if (s2->options_set)
+		EaseSetOptions(s1, aggcxt, s2->options);
+	if (s2->n > 0)
+	{
+		EaseReserve(s1, aggcxt, s1->n + s2->n);
+		memcpy(s1->users + s1->n, s2->users, sizeof(int64) * s2->n);
+		memcpy(s1->items + s1->n, s2->items, sizeof(int64) * s2->n);
+		memcpy(s1->weights + s1->n, s2->weights, sizeof(double) * s2->n);
+		s1->n += s2->n;
+	}
+	s1->nskipped += s2->nskipped;
+	PG_RETURN_POINTER(s1);
+}
+
+#define EASE_STATE_MAGIC 0x45415354	/* "EAST" */
+
+typedef struct EaseStateWire
+{
+	uint32		magic;
+	int32		options_len;	/* -1: options not set, 0: NULL options */
+	int64		n;
+	int64		nskipped;
+} EaseStateWire;
+
+PG_FUNCTION_INFO_V1(ease_train_serialize);
+Datum
+ease_train_serialize(PG_FUNCTION_ARGS)
+{
+	EaseState  *st = (EaseState *) PG_GETARG_POINTER(0);
+	EaseStateWire hdr;
+	Size		optbytes,
+				size;
+	bytea	   *out;
+	char	   *p;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "ease_train_serialize called in non-aggregate context");
+	hdr.magic = EASE_STATE_MAGIC;
+	hdr.options_len = !st->options_set ? -1 : st->options ? (int32) VARSIZE(st->options) : 0;
+	hdr.n = st->n;
+	hdr.nskipped = st->nskipped;
+	optbytes = hdr.options_len > 0 ? EASE_ALIGN8((Size) hdr.options_len) : 0;
+	size = VARHDRSZ + sizeof(hdr) + optbytes + (Size) st->n * (2 * sizeof(int64) + sizeof(double));
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("ease_train partial state of " INT64_FORMAT " rows is too large to pass between parallel workers", st->n),
+				 errhint("Disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
+	out = (bytea *) palloc0(size);
+	SET_VARSIZE(out, size);
+	p = VARDATA(out);
+	memcpy(p, &hdr, sizeof(hdr));
+	p += sizeof(hdr);
+	if (hdr.options_len > 0)
+		memcpy(p, st->options, hdr.options_len);
+	p += optbytes;
+	if (st->n > 0)
+	{
+		memcpy(p, st->users, sizeof(int64) * st->n);
+		p += sizeof(int64) * st->n;
+		memcpy(p, st->items, sizeof(int64) * st->n);
+		p += sizeof(int64) * st->n;
+		memcpy(p, st->weights, sizeof(double) * st->n);
+	}
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(ease_train_deserialize);
+Datum
+ease_train_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	const char *p = VARDATA_ANY(in);
+	Size		len = VARSIZE_ANY_EXHDR(in);
+	EaseStateWire hdr;
+	EaseState  *st;
+	Size		optbytes;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "ease_train_deserialize called in non-aggregate context");
+	if (len < sizeof(hdr))
+		elog(ERROR, "invalid ease_train partial state");
+	memcpy(&hdr, p, sizeof(hdr));
+	p += sizeof(hdr);
+	optbytes = hdr.options_len > 0 ? EASE_ALIGN8((Size) hdr.options_len) : 0;
+	if (hdr.magic != EASE_STATE_MAGIC || hdr.n < 0 || hdr.n > EASE_MAX_ROWS ||
+		hdr.options_len < -1 || (hdr.options_len > 0 && hdr.options_len < VARHDRSZ) ||
+		len != sizeof(hdr) + optbytes + (Size) hdr.n * (2 * sizeof(int64) + sizeof(double)))
+		elog(ERROR, "invalid ease_train partial state");
+	st = EaseNewState(CurrentMemoryContext);
+	st->nskipped = hdr.nskipped;
+	st->options_set = hdr.options_len >= 0;
+	if (hdr.options_len > 0)
+	{
+		st->options = palloc(hdr.options_len);
+		memcpy(st->options, p, hdr.options_len);
+	}
+	p += optbytes;
+	if (hdr.n > 0)
+	{
+		EaseReserve(st, CurrentMemoryContext, hdr.n);
+		memcpy(st->users, p, sizeof(int64) * hdr.n);
+		p += sizeof(int64) * hdr.n;
+		memcpy(st->items, p, sizeof(int64) * hdr.n);
+		p += sizeof(int64) * hdr.n;
+		memcpy(st->weights, p, sizeof(double) * hdr.n);
+		st->n = hdr.n;
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/* ------------------------------------------------------------------ */
+/* The solve in a helper thread                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Shared by the backend and the thread (malloc'd: it may outlive the
+ * call).  Whoever comes last frees G and the job: the thread when the
+ * backend abandoned it (error or cancel), else the backend.
+ */
+typedef struct EaseJob
+{
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int			n;
+	double		lambda;
+	double	   *G;
+	int			info;
+	bool		done;
+	bool		abandoned;
+} EaseJob;
+
+static void
+EaseJobFree(EaseJob *job)
+{
+	free(job->G);
+	pthread_mutex_destroy(&job->mu);
+	pthread_cond_destroy(&job->cv);
+	free(job);
+}
+
+static void *
+EaseThread(void *arg)
+{
+	EaseJob    *job = arg;
+	int			info = ease_solve(job->n, job->lambda, job->G);
+	bool		abandoned;
+
+	pthread_mutex_lock(&job->mu);
+	job->info = info;
+	job->done = true;
+	abandoned = job->abandoned;
+	pthread_cond_signal(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+	if (abandoned)
+		EaseJobFree(job);
+	return NULL;
+}
+
+static double
+EaseNow(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void
+EasePoll(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * Start the solve of job->G; wait for it, checking for interrupts.  On an
+ * error the job is freed (thread not started) or left to the thread.
+ */
+static void
+EaseRunSolve(EaseJob *job)
+{
+	pthread_t	th;
+	sigset_t	all,
+				old;
+	int			rc;
+
+	/* the thread inherits a mask that blocks every signal */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&th, NULL, EaseThread, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+	{
+		EaseJobFree(job);
+		errno = rc;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start the ease_train solver thread: %m")));
+	}
+	pthread_detach(th);
+
+	pthread_mutex_lock(&job->mu);
+	while (!job->done)
+	{
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000 * 1000 * 1000)
+		{
+			until.tv_sec++;
+			until.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&job->cv, &job->mu, &until);
+		if (job->done)
+			break;
+		pthread_mutex_unlock(&job->mu);
+		PG_TRY();
+		{
+			CHECK_FOR_INTERRUPTS();
+		}
+		PG_CATCH();
+		{
+			pthread_mutex_lock(&job->mu);
+			if (job->done)
+			{
+				pthread_mutex_unlock(&job->mu);
+				EaseJobFree(job);
+			}
+			else
+			{
+				job->abandoned = true;
+				pthread_mutex_unlock(&job->mu);
+			}
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		pthread_mutex_lock(&job->mu);
+	}
+	pthread_mutex_unlock(&job->mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Final function                                                      */
+/* ------------------------------------------------------------------ */
+
+static char *
+EaseMegabytes(double bytes)
+{
+	return psprintf("%.0f MB", ceil(bytes / (1024.0 * 1024.0)));
+}
+
+PG_FUNCTION_INFO_V1(ease_train_final);
+Datum
+ease_train_final(PG_FUNCTION_ARGS)
+{
+	EaseState  *st = PG_ARGISNULL(0) ? NULL : (EaseState *) PG_GETARG_POINTER(0);
+	double		t0 = EaseNow();
+	EaseOptions opt;
+	AlsHooks	hooks = {0};
+	AlsRaw		raw;
+	AlsCanonWork cw;
+	EaseModelHeader shape;
+	EaseModelHeader *m;
+	MemoryContext callcxt = CurrentMemoryContext;
+	MemoryContext workcxt;
+	int32	   *uidx,
+			   *iidx;
+	const int64 *sorted;
+	int64	   *user_ids,
+			   *item_ids;
+	int64		nnz,
+				bad_row;
+	char	   *optjson;
+	Size		size;
+	int			n;
+	EaseJob    *volatile job = NULL;
+	double		t_gram,
+				t_solve;
+
+	if (st == NULL || st->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot train an EASE model without interactions"),
+				 (st != NULL && st->nskipped > 0) ?
+				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, title_id or weight.", st->nskipped) :
+				 errdetail("The input has no rows.")));
+	EaseParseOptions(st->options, &opt);
+	if (st->nskipped > 0)
+		ereport(NOTICE,
+				(errmsg("ease_train skipped " INT64_FORMAT " of " INT64_FORMAT " rows with a NULL user_id, title_id or weight",
+						st->nskipped, st->nskipped + st->n)));
+	hooks.poll = EasePoll;
+
+	workcxt = AllocSetContextCreate(CurrentMemoryContext, "ease_train",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(workcxt);
+
+	/* canonical matrix, exactly as als_train builds it */
+	raw.n = st->n;
+	raw.users = st->users;
+	raw.items = st->items;
+	raw.weights = st->weights;
+	cw.key0 = MemoryContextAllocHuge(workcxt, als_canon_bytes_u64(raw.n));
+	cw.key1 = MemoryContextAllocHuge(workcxt, als_canon_bytes_u64(raw.n));
+	cw.val0 = MemoryContextAllocHuge(workcxt, sizeof(uint32) * raw.n);
+	cw.val1 = MemoryContextAllocHuge(workcxt, sizeof(uint32) * raw.n);
+	cw.order = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
+	uidx = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
+	iidx = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
+
+	memset(&shape, 0, sizeof(shape));
+	shape.nitems = als_canon_ids(raw.n, raw.items, &cw, iidx, &sorted, &hooks);
+	n = shape.nitems;
+	if (n > opt.max_titles)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many titles for ease_train: %d, the limit is %d", n, opt.max_titles),
+				 errdetail("EASE inverts a titles x titles matrix: %d titles need about %s of memory to train (the Gram matrix in double precision and the model) and make a model of about %s.",
+						   n, EaseMegabytes(12.0 * n * n), EaseMegabytes(4.0 * n * n)),
+				 opt.max_titles < EASE_HARD_MAX_TITLES && n <= EASE_HARD_MAX_TITLES ?
+				 errhint("Raise the option max_titles (at most %d) if the server has the memory, or train on the most watched titles only.", EASE_HARD_MAX_TITLES) :
+				 errhint("Train on the most watched titles only (at most %d), or use nfrec.als_train.", EASE_HARD_MAX_TITLES)));
+	item_ids = palloc(sizeof(int64) * n);
+	memcpy(item_ids, sorted, sizeof(int64) * n);
+	shape.nusers = als_canon_ids(raw.n, raw.users, &cw, uidx, &sorted, &hooks);
+	user_ids = MemoryContextAllocHuge(workcxt, sizeof(int64) * shape.nusers);
+	memcpy(user_ids, sorted, sizeof(int64) * shape.nusers);
+	nnz = als_canon_order(raw.n, uidx, shape.nusers, iidx, n, &cw, &hooks);
+
+	optjson = EaseOptionsJson(&opt);
+	shape.magic = EASE_MODEL_MAGIC;
+	shape.version = EASE_MODEL_VERSION;
+	shape.nevents = nnz;
+	shape.options_len = (int32) EASE_ALIGN8(strlen(optjson) + 1);
+	shape.lambda = opt.lambda;
+	size = offsetof(EaseModelHeader, data) + ease_data_size(&shape);
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("EASE model would be too large (%zu bytes)", size),
+				 errdetail("%d users, %d titles and " INT64_FORMAT " interactions do not fit in one 1 GB value.",
+						   shape.nusers, n, nnz),
+				 errhint("Train on fewer titles or fewer interactions.")));
+	m = (EaseModelHeader *) MemoryContextAllocHuge(callcxt, size);
+	memset(m, 0, offsetof(EaseModelHeader, data) + ease_off_b(&shape));
+	memcpy(m, &shape, offsetof(EaseModelHeader, data));
+	SET_VARSIZE(m, size);
+	strcpy((char *) EASE_OPTIONS(m), optjson);
+	memcpy(EASE_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
+	memcpy(EASE_ITEM_IDS(m), item_ids, sizeof(int64) * n);
+	if (als_canon_build(&raw, uidx, iidx, &cw, EASE_USER_PTR(m), EASE_EV_ITEM(m),
+						EASE_EV_WEIGHT(m), &bad_row) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("summed weight of user " INT64_FORMAT " and title " INT64_FORMAT " is out of range",
+						raw.users[bad_row], raw.items[bad_row]),
+				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+	MemoryContextSwitchTo(callcxt);
+	MemoryContextDelete(workcxt);
+
+	/* popularity: training users with a positive weight, as in als_train */
+	{
+		const int64 *ptr = EASE_USER_PTR(m);
+		const int32 *evi = EASE_EV_ITEM(m);
+		const float *evw = EASE_EV_WEIGHT(m);
+		float	   *cnt = EASE_ITEM_COUNT(m);
+
+		for (int64 e = 0; e < ptr[shape.nusers]; e++)
+			if (evw[e] > 0.0f)
+				cnt[evi[e]] += 1.0f;
+	}
+	if (opt.verbose)
+		ereport(NOTICE,
+				(errmsg("ease_train: %d users, %d titles, " INT64_FORMAT " interactions, lambda %g (%.3f s to prepare)",
+						shape.nusers, n, nnz, opt.lambda, EaseNow() - t0)));
+
+	/* the Gram matrix: thread-owned memory from here on */
+	job = calloc(1, sizeof(EaseJob));
+	if (job != NULL)
+		job->G = calloc((Size) n * n, sizeof(double));
+	if (job == NULL || job->G == NULL)
+	{
+		if (job)
+			free(job);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("ease_train needs %s for the Gram matrix of %d titles.",
+						   EaseMegabytes(8.0 * n * n), n)));
+	}
+	pthread_mutex_init(&job->mu, NULL);
+	pthread_cond_init(&job->cv, NULL);
+	job->n = n;
+	job->lambda = opt.lambda;
+	PG_TRY();
+	{
+		const int64 *ptr = EASE_USER_PTR(m);
+
+		for (int32 u = 0; u < shape.nusers; u += 256)
+		{
+			CHECK_FOR_INTERRUPTS();
+			ease_gram_users(n, ptr, EASE_EV_ITEM(m), EASE_EV_WEIGHT(m),
+							u, Min(u + 256, shape.nusers), job->G);
+		}
+	}
+	PG_CATCH();
+	{
+		EaseJobFree(job);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	t_gram = EaseNow();
+
+	EaseRunSolve(job);			/* on error, the job is gone */
+	t_solve = EaseNow();
+	PG_TRY();
+	{
+		float	   *B = EASE_B(m);
+
+		if (job->info != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("could not invert the regularized Gram matrix: LAPACK info %d", job->info),
+					 errdetail("With lambda %g the matrix should be positive definite; rounding broke it.", opt.lambda),
+					 errhint("Use a larger lambda.")));
+		for (int i = 0; i < n; i++)
+		{
+			const double *g = job->G + (Size) i * n;
+			float	   *b = B + (Size) i * n;
+
+			if ((i & 255) == 0)
+				CHECK_FOR_INTERRUPTS();
+			for (int j = 0; j < n; j++)
+			{
+				b[j] = (float) g[j];
+				if (!isfinite(b[j]))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("EASE weight of titles " INT64_FORMAT " and " INT64_FORMAT " is out of range for type real",
+									EASE_ITEM_IDS(m)[i], EASE_ITEM_IDS(m)[j]),
+							 errhint("Use a larger lambda.")));
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		EaseJobFree(job);
+	}
+	PG_END_TRY();
+
+	m->train_seconds = EaseNow() - t0;
+	m->trained_at = GetCurrentTimestamp();
+	if (opt.verbose)
+		ereport(NOTICE,
+				(errmsg("ease_train done: Gram matrix %.3f s, inverse %.3f s, %.3f s in all",
+						t_gram - t0, t_solve - t_gram, m->train_seconds)));
+	PG_RETURN_POINTER(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* The type                                                            */
+/* ------------------------------------------------------------------ */
+
+static EaseModelHeader *
+EaseUntrusted(bytea *raw, int code)
+{
+	const char *problem = ease_model_check((EaseModelHeader *) raw, VARSIZE(raw));
+
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("invalid nfrec.ease_model value: %s", problem)));
+	return (EaseModelHeader *) raw;
+}
+
+void
+nf_ease_validate(const EaseModelHeader *m)
+{
+	EaseUntrusted((bytea *) m, ERRCODE_DATA_CORRUPTED);
+}
+
+PG_FUNCTION_INFO_V1(ease_model_in);
+Datum
+ease_model_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	Size		len = strlen(str);
+	Size		nbytes;
+	bytea	   *result;
+
+	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type nfrec.ease_model"),
+				 errdetail("A model is written as \\x followed by an even number of hex digits.")));
+	nbytes = (len - 2) / 2;
+	if (nbytes + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("nfrec.ease_model value is too large")));
+	result = (bytea *) palloc(nbytes + VARHDRSZ);
+	hex_decode(str + 2, len - 2, VARDATA(result));
+	SET_VARSIZE(result, nbytes + VARHDRSZ);
+	PG_RETURN_POINTER(EaseUntrusted(result, ERRCODE_INVALID_TEXT_REPRESENTATION));
+}
+
+PG_FUNCTION_INFO_V1(ease_model_out);
+Datum
+ease_model_out(PG_FUNCTION_ARGS)
+{
+	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
+	Size		n = VARSIZE(m) - VARHDRSZ;
+	char	   *out;
+
+	if (2 * n + 3 > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("nfrec.ease_model value is too large for text output"),
+				 errhint("Deploy the model with nfrec.deploy() instead of storing it as text.")));
+	out = palloc(2 * n + 3);
+	out[0] = '\\';
+	out[1] = 'x';
+	hex_encode(VARDATA(m), n, out + 2);
+	out[2 * n + 2] = '\0';
+	PG_RETURN_CSTRING(out);
+}
+
+PG_FUNCTION_INFO_V1(ease_model_recv);
+Datum
+ease_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			nbytes = buf->len - buf->cursor;
+	bytea	   *result;
+
+	if ((Size) nbytes + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("nfrec.ease_model value is too large")));
+	result = (bytea *) palloc(nbytes + VARHDRSZ);
+	SET_VARSIZE(result, nbytes + VARHDRSZ);
+	pq_copymsgbytes(buf, VARDATA(result), nbytes);
+	PG_RETURN_POINTER(EaseUntrusted(result, ERRCODE_INVALID_BINARY_REPRESENTATION));
+}
+
+PG_FUNCTION_INFO_V1(ease_model_send);
+Datum
+ease_model_send(PG_FUNCTION_ARGS)
+{
+	bytea	   *m = (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA(m), VARSIZE(m) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(ease_model_info);
+Datum
+ease_model_info(PG_FUNCTION_ARGS)
+{
+	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s,
+					 "{\"kind\": \"ease\", \"users\": %d, \"titles\": %d, \"events\": " INT64_FORMAT
+					 ", \"bytes\": %zu, \"lambda\": %s, \"train_seconds\": %s",
+					 m->nusers, m->nitems, m->nevents, (Size) VARSIZE(m),
+					 double_to_shortest_decimal(m->lambda),
+					 double_to_shortest_decimal(m->train_seconds));
+	if (m->trained_at != 0)
+		appendStringInfo(&s, ", \"trained_at\": \"%s\"",
+						 timestamptz_to_str((TimestampTz) m->trained_at));
+	else
+		appendStringInfoString(&s, ", \"trained_at\": null");
+	appendStringInfo(&s, ", \"options\": %s}", EASE_OPTIONS(m));
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
+}
+
+/* ------------------------------------------------------------------ */
+/* Row forms for the registry                                          */
+/* ------------------------------------------------------------------ */
+
+PG_FUNCTION_INFO_V1(ease_store_row);
+Datum
+ease_store_row(PG_FUNCTION_ARGS)
+{
+	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
+	TupleDesc	tupdesc;
+	Datum		values[10];
+	bool		nulls[10] = {0};
+
+	nf_ease_validate(m);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int32GetDatum(m->nusers);
+	values[1] = Int32GetDatum(m->nitems);
+	values[2] = Int64GetDatum(m->nevents);
+	values[3] = Float8GetDatum(m->lambda);
+	values[4] = Float8GetDatum(m->train_seconds);
+	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(EASE_OPTIONS(m)));
+	values[6] = PointerGetDatum(nf_int8_array(EASE_ITEM_IDS(m), m->nitems));
+	values[7] = PointerGetDatum(nf_float4_array(EASE_ITEM_COUNT(m), m->nitems));
+	values[8] = PointerGetDatum(nf_float4_matrix(EASE_B(m), m->nitems, m->nitems));
+	values[9] = TimestampTzGetDatum((TimestampTz) m->trained_at);
+	nulls[9] = (m->trained_at == 0);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(ease_user_rows);
+Datum
+ease_user_rows(PG_FUNCTION_ARGS)
+{
+	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	const int64 *uids,
+			   *iids,
+			   *ptr;
+	const int32 *evi;
+	const float *evw;
+	MemoryContext rowcxt;
+	int64		maxev = 0;
+	int64	   *titles;
+
+	nf_ease_validate(m);
+	ts = nf_begin_srf(fcinfo, &tupdesc);
+	uids = EASE_USER_IDS(m);
+	iids = EASE_ITEM_IDS(m);
+	ptr = EASE_USER_PTR(m);
+	evi = EASE_EV_ITEM(m);
+	evw = EASE_EV_WEIGHT(m);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec user rows",
+								   ALLOCSET_DEFAULT_SIZES);
+	for (int u = 0; u < m->nusers; u++)
+		maxev = Max(maxev, ptr[u + 1] - ptr[u]);
+	titles = palloc(sizeof(int64) * Max(maxev, 1));
+	for (int u = 0; u < m->nusers; u++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		Datum		values[4];
+		bool		nulls[4] = {0};
+		int			k = (int) (ptr[u + 1] - ptr[u]);
+
+		for (int j = 0; j < k; j++)
+			titles[j] = iids[evi[ptr[u] + j]];
+		values[0] = Int64GetDatum(uids[u]);
+		values[1] = PointerGetDatum(nf_float4_array(NULL, 0));	/* no factors */
+		values[2] = PointerGetDatum(nf_int8_array(titles, k));
+		values[3] = PointerGetDatum(nf_float4_array(evw + ptr[u], k));
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
+		if ((u & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
