@@ -85,6 +85,7 @@ DECLARE
     ev_titles bigint[];
     ev_weights real[];
     new_version bigint;
+    unmapped bigint;
     base_ids bigint[];
     base_factors real[];
 BEGIN
@@ -133,9 +134,16 @@ BEGIN
            coalesce(jsonb_object_agg(c.title_id::text, to_jsonb(c.neighbour_ids)), '{}')
       INTO cold_ids, cold_factors, cold_neighbours
       FROM nfrec._cold_title_factors(base_ids, base_factors, metadata, neighbours, config) c;
-    IF cardinality(cold_ids) = 0 THEN
-        RAISE NOTICE 'deploy_cold_titles: every title of % with content is in model "%"; nothing deployed',
-            metadata, deploy_cold_titles.model;
+    EXECUTE format('SELECT count(DISTINCT m.title_id) FROM %s m WHERE m.title_id <> ALL ($1)', metadata)
+       INTO unmapped USING base_ids;
+    unmapped := unmapped - cardinality(cold_ids);
+    IF unmapped > 0 THEN
+        RAISE NOTICE 'deploy_cold_titles: % titles of % share no word or genre with a trained title and are left out',
+            unmapped, metadata;
+    END IF;
+    -- nothing new (the same titles as the current version's mapped ones)
+    IF coalesce(cur.options -> 'cold_titles', '[]') = to_jsonb(cold_ids) THEN
+        RAISE NOTICE 'deploy_cold_titles: no new title in %; model "%" is unchanged', metadata, deploy_cold_titles.model;
         RETURN cur.version;
     END IF;
 
@@ -168,8 +176,8 @@ BEGIN
                                                'config', config::text,
                                                'neighbour_ids', cold_neighbours))
      WHERE s.version = new_version;
-    RAISE NOTICE 'deploy_cold_titles: % titles of % mapped to factors from their content (version % of model "%")',
-        cardinality(cold_ids), metadata, new_version, deploy_cold_titles.model;
+    RAISE NOTICE 'deploy_cold_titles: % titles of % mapped to factors from their content in a new version of model "%"',
+        cardinality(cold_ids), metadata, deploy_cold_titles.model;
     RETURN new_version;
 END
 $$;
