@@ -569,15 +569,14 @@ ChooseFromData(const AlsTransState *st, AlsOptions *opt, const AlsRaw *raw,
 {
 	static const char *const keys[] = {"factors", "alpha", "regularization"};
 	StringInfoData chosen;
-	double		wsum = 0.0;
+	double		wsum;
 	int			which = 0;
 
 	for (int j = 0; j < 3; j++)
 		if (st->options == NULL ||
 			getKeyJsonValueFromContainer(&st->options->root, keys[j], strlen(keys[j]), NULL) == NULL)
 			which |= 1 << j;	/* ALS_DEFAULT_FACTORS, _ALPHA, _REGULARIZATION */
-	for (int64 r = 0; r < raw->n; r++)
-		wsum += fabs(raw->weights[r]);
+	wsum = als_abs_sum(raw->weights, raw->n);	/* independent of row order */
 	als_data_defaults(nusers, nitems, nnz, wsum, which, &opt->p);
 
 	*optjson = OptionsJson(opt);

@@ -19,6 +19,37 @@
 #include "als_defaults.h"
 
 #include <math.h>
+#include <string.h>
+
+/*
+ * Sum of |w[r]| that does not depend on the order of the rows (the model is
+ * the same byte for byte whatever the row order or plan: doc/alstrain.md,
+ * "Determinism"): each value is split into a 53-bit integer mantissa and an
+ * exponent, mantissas are added exactly per exponent in 128-bit integers,
+ * and the per-exponent sums are combined in a fixed order.
+ */
+double
+als_abs_sum(const double *w, int64 n)
+{
+#define ALS_EXP_MIN (-1080)
+#define ALS_EXP_MAX 1030
+	__int128	bucket[ALS_EXP_MAX - ALS_EXP_MIN + 1];	/* 34 kB */
+	double		sum = 0.0;
+
+	memset(bucket, 0, sizeof(bucket));
+	for (int64 r = 0; r < n; r++)
+	{
+		int			e;
+		double		m = frexp(fabs(w[r]), &e);	/* |w| = m 2^e, m in [0.5, 1) */
+
+		if (m != 0.0 && isfinite(m))
+			bucket[e - ALS_EXP_MIN] += (__int128) ldexp(m, 53);
+	}
+	for (int e = ALS_EXP_MIN; e <= ALS_EXP_MAX; e++)
+		if (bucket[e - ALS_EXP_MIN] != 0)
+			sum += ldexp((double) bucket[e - ALS_EXP_MIN], e - 53);
+	return sum;
+}
 
 void
 als_data_defaults(int64 nusers, int64 nitems, int64 nnz, double abs_weight_sum,

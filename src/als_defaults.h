@@ -13,6 +13,7 @@
 #define ALS_DEFAULT_ALPHA			0x2
 #define ALS_DEFAULT_REGULARIZATION	0x4
 
+extern double als_abs_sum(const double *w, int64 n);
 extern void als_data_defaults(int64 nusers, int64 nitems, int64 nnz,
 							  double abs_weight_sum, int which, AlsParams *p);
 
