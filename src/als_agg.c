@@ -592,7 +592,7 @@ ChooseFromData(const AlsTransState *st, AlsOptions *opt, const AlsRaw *raw,
 		ereport(NOTICE,
 				(errmsg("als_train: options chosen from the data: factors %d, alpha %g, regularization %g",
 						opt->p.factors, opt->p.alpha, opt->p.regularization),
-				 errdetail("%s as the rule in doc/alstrain.md computes them for %d users, %d titles, " INT64_FORMAT " events, mean weight %g.",
+				 errdetail("The rule of doc/alstrain.md chose %s for %d users, %d titles, " INT64_FORMAT " events and a mean weight of %g.",
 						   chosen.data, nusers, nitems, nnz, nnz > 0 ? wsum / nnz : 0.0)));
 }
 
