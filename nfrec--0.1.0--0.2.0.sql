@@ -3429,6 +3429,179 @@ COMMENT ON FUNCTION _ease_user_rows(ease_model) IS
 
 CREATE FUNCTION deploy(name text, model ease_model, events regclass DEFAULT NULL,
                        make_default boolean DEFAULT false, keep int DEFAULT 3)
+-- ---------------------------------------------------------------------
+-- Recommendation quality (issue 9): als_train options chosen from the data
+-- (comments), als_tune's default grid, cold start for titles
+-- ---------------------------------------------------------------------
+COMMENT ON AGGREGATE als_train(bigint, bigint, float8) IS
+'train an implicit-feedback ALS model (Hu, Koren & Volinsky 2008) with the default options (factors, alpha and regularization chosen from the data); weight > 0: confidence 1 + alpha*weight, weight < 0: a dislike; duplicate pairs are summed, rows with a NULL skipped';
+COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
+'train an implicit-feedback ALS model; options (defaults): factors, alpha, regularization (chosen from the data when not given: U users, E pairs, I titles, mean |weight| w: factors 2^round(log2(E/U)) within 8..64, alpha 3/w, regularization (1 + alpha w) sqrt(U I)/400; options.from_data lists them), iterations 15, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
+
+CREATE OR REPLACE FUNCTION als_tune(
+    train regclass,
+    validation regclass,
+    grid jsonb DEFAULT '{"factors": [16, 32, 64], "alpha": [1, 5], "regularization": [0.1, 30, 100]}',
+    k int DEFAULT 10,
+    base_options jsonb DEFAULT '{}',
+    metric text DEFAULT 'ndcg')
+RETURNS TABLE(options jsonb, "precision" float8, recall float8, ndcg float8, map float8,
+              coverage float8, train_seconds float8, is_best bool)
+LANGUAGE plpgsql VOLATILE COST 1000000 ROWS 12
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    combos jsonb[];
+    opts jsonb;
+    m nfrec.als_model;
+    e record;
+    t0 timestamptz;
+    res_options jsonb[] := '{}';
+    res_metrics float8[] := '{}';      -- 5 per configuration
+    res_seconds float8[] := '{}';
+    best int := 0;
+    best_value float8;
+    value float8;
+    i int;
+    n int;
+BEGIN
+    IF grid IS NULL OR jsonb_typeof(grid) <> 'object' THEN
+        RAISE EXCEPTION 'grid must be a JSON object of option name to array of values'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example {"factors": [32, 64], "alpha": [10, 40]}.';
+    END IF;
+    IF base_options IS NULL OR jsonb_typeof(base_options) <> 'object' THEN
+        RAISE EXCEPTION 'base_options must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF metric IS NULL OR metric NOT IN ('precision', 'recall', 'ndcg', 'map') THEN
+        RAISE EXCEPTION 'metric must be one of precision, recall, ndcg, map'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF k IS NULL OR k < 1 THEN
+        RAISE EXCEPTION 'k must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_each(grid) g
+                WHERE jsonb_typeof(g.value) = 'array' AND jsonb_array_length(g.value) = 0) THEN
+        RAISE EXCEPTION 'every grid entry needs at least one value'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM nfrec._check_interactions(train, true);
+    PERFORM nfrec._check_interactions(validation, false);
+
+    -- the cartesian product of the grid, in a stable order
+    WITH RECURSIVE keys AS (
+        SELECT g.key, g.value, row_number() OVER (ORDER BY g.key) AS i FROM jsonb_each(grid) g
+    ), c(i, o) AS (
+        SELECT 0::bigint, '{}'::jsonb
+        UNION ALL
+        SELECT c.i + 1, c.o || jsonb_build_object(keys.key, v.value)
+          FROM c JOIN keys ON keys.i = c.i + 1
+         CROSS JOIN LATERAL jsonb_array_elements(
+               CASE jsonb_typeof(keys.value) WHEN 'array' THEN keys.value
+                    ELSE jsonb_build_array(keys.value) END) WITH ORDINALITY AS v(value, ord)
+    )
+    SELECT array_agg(c.o ORDER BY c.o) INTO combos
+      FROM c WHERE c.i = (SELECT count(*) FROM keys);
+    n := cardinality(combos);
+
+    FOR i IN 1 .. n LOOP
+        opts := base_options || combos[i];
+        t0 := clock_timestamp();
+        EXECUTE format('SELECT nfrec.als_train(user_id, title_id, weight, $1) FROM %s', train)
+           INTO m USING opts;
+        res_seconds := res_seconds || extract(epoch FROM clock_timestamp() - t0)::float8;
+        SELECT * INTO e FROM nfrec.evaluate(m, validation, k);
+        res_options := res_options || opts;
+        res_metrics := res_metrics || ARRAY[e.precision, e.recall, e.ndcg, e.map, e.coverage];
+        value := CASE metric WHEN 'precision' THEN e.precision WHEN 'recall' THEN e.recall
+                             WHEN 'ndcg' THEN e.ndcg ELSE e.map END;
+        IF value IS NOT NULL AND (best = 0 OR value > best_value) THEN
+            best := i;
+            best_value := value;
+        END IF;
+        RAISE NOTICE 'als_tune: configuration %/% %: %@% = %', i, n, opts, metric, k,
+            coalesce(round(value::numeric, 4)::text, 'n/a');
+    END LOOP;
+
+    RETURN QUERY
+    SELECT res_options[j], res_metrics[5 * j - 4], res_metrics[5 * j - 3], res_metrics[5 * j - 2],
+           res_metrics[5 * j - 1], res_metrics[5 * j], res_seconds[j], j = best
+      FROM generate_series(1, n) AS j;
+END
+$$;
+COMMENT ON FUNCTION als_tune(regclass, regclass, jsonb, int, jsonb, text) IS
+    'grid search: train nfrec.als_train on train (user_id, title_id, weight) for every combination of the grid (merged over base_options), evaluate each on validation (user_id, title_id) at k, and mark the best by metric (ndcg, map, recall or precision)';
+
+-- The factors of titles that have no events, mapped from their content: for
+-- every title of metadata that the model does not know, the average of the
+-- factors of its `neighbours` most similar trained titles by TF-IDF cosine of
+-- description words and genres (tokens 'genre:<name>', twice), weighted by
+-- the cosine.  The TF-IDF corpus is every row of metadata.
+CREATE FUNCTION _cold_title_factors(
+    title_ids bigint[], title_factors real[],
+    metadata regclass, neighbours int, config regconfig)
+RETURNS TABLE(title_id bigint, factors real[], neighbour_ids bigint[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+    WITH meta AS MATERIALIZED (
+        SELECT DISTINCT ON (m.title_id) m.title_id,
+               nfrec.lexemes(coalesce(m.description::text, ''), $1)
+               OPERATOR(pg_catalog.||) coalesce((SELECT pg_catalog.array_agg('genre:' OPERATOR(pg_catalog.||) pg_catalog.lower(g))
+                                                   FROM pg_catalog.unnest(m.genres::text[]) g, pg_catalog.generate_series(1, 2) r
+                                                  WHERE g IS NOT NULL), '{}') AS tokens
+          FROM %s m
+         WHERE m.title_id IS NOT NULL
+         ORDER BY m.title_id
+    ), vocab AS (
+        SELECT nfrec.tfidf_fit(meta.tokens) AS v FROM meta
+    ), vec AS MATERIALIZED (
+        SELECT meta.title_id, nfrec.tfidf_vec(meta.tokens, vocab.v) AS v FROM meta, vocab
+    ), warm AS MATERIALIZED (
+        SELECT w.id, w.ord, vec.v
+          FROM pg_catalog.unnest($2) WITH ORDINALITY AS w(id, ord)
+          JOIN vec ON vec.title_id OPERATOR(pg_catalog.=) w.id
+    ), cold AS (
+        SELECT vec.title_id, vec.v FROM vec
+         WHERE vec.title_id OPERATOR(pg_catalog.<>) ALL ($2)
+    ), nb AS (
+        SELECT c.title_id, n.ord, n.id, n.s
+          FROM cold c
+         CROSS JOIN LATERAL (
+               SELECT warm.ord, warm.id, nfrec.cosine_sim(c.v, warm.v) AS s
+                 FROM warm
+                WHERE nfrec.cosine_sim(c.v, warm.v) OPERATOR(pg_catalog.>) 0
+                ORDER BY 3 DESC, warm.id
+                LIMIT $3) n
+    ), f AS (
+        SELECT nb.title_id, j.f,
+               (pg_catalog.sum(nb.s OPERATOR(pg_catalog.*) $4[nb.ord][j.f])
+                  OPERATOR(pg_catalog./) pg_catalog.sum(nb.s))::real AS y
+          FROM nb CROSS JOIN pg_catalog.generate_series(1, pg_catalog.array_length($4, 2)) AS j(f)
+         GROUP BY nb.title_id, j.f
+    )
+    SELECT f.title_id, pg_catalog.array_agg(f.y ORDER BY f.f),
+           (SELECT pg_catalog.array_agg(nb.id ORDER BY nb.s DESC, nb.id) FROM nb WHERE nb.title_id OPERATOR(pg_catalog.=) f.title_id)
+      FROM f GROUP BY f.title_id ORDER BY f.title_id
+    $q$, metadata)
+    USING config, title_ids, neighbours, title_factors;
+END
+$$;
+COMMENT ON FUNCTION _cold_title_factors(bigint[], real[], regclass, int, regconfig) IS
+    'internal (used by deploy_cold_titles): for every title of metadata not in title_ids, the cosine-weighted average of the factors of its most similar titles of title_ids by TF-IDF of description and genres, and those titles';
+
+CREATE FUNCTION deploy_cold_titles(
+    model text,
+    metadata regclass DEFAULT 'content_metadata'::text::regclass,
+    neighbours int DEFAULT 20,
+    config regconfig DEFAULT 'english',
+    keep int DEFAULT 3)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -3510,3 +3683,112 @@ CREATE FUNCTION evaluate(model ease_model, test regclass, k int DEFAULT 10,
     LANGUAGE C STABLE PARALLEL RESTRICTED COST 100000;
 COMMENT ON FUNCTION evaluate(ease_model, regclass, int) IS
     'ranking quality at k of an EASE model value (not deployed) on a test relation (user_id, title_id), next to a most-popular baseline; users whose training titles all have a weight of 0 or less count as cold; metrics are means over test users';
+    cur nfrec.model_store;
+    m nfrec.als_model;
+    cold_ids bigint[];
+    cold_factors real[];
+    cold_neighbours jsonb;
+    user_ids bigint[];
+    user_factors real[];
+    ev_users bigint[];
+    ev_titles bigint[];
+    ev_weights real[];
+    new_version bigint;
+    unmapped bigint;
+    base_ids bigint[];
+    base_factors real[];
+BEGIN
+    IF deploy_cold_titles.model IS NULL OR metadata IS NULL OR neighbours IS NULL
+       OR config IS NULL OR keep IS NULL THEN
+        RAISE EXCEPTION 'arguments of nfrec.deploy_cold_titles must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF neighbours < 1 OR neighbours > 1000 THEN
+        RAISE EXCEPTION 'neighbours must be between 1 and 1000, not %', neighbours
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM nfrec._check_columns(metadata, ARRAY['title_id']);
+    IF (SELECT count(*) FROM pg_attribute a
+         WHERE a.attrelid = metadata AND a.attname IN ('description', 'genres')
+           AND a.attnum > 0 AND NOT a.attisdropped) < 2 THEN
+        RAISE EXCEPTION 'relation "%" needs the columns description and genres', metadata::text
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Pass content_metadata or a view with title_id, description (text) and genres (text[]).';
+    END IF;
+
+    -- the version replaced is the one read: no deployment in between
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    SELECT s.* INTO cur FROM nfrec.model_store s
+     WHERE s.name = deploy_cold_titles.model AND s.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', deploy_cold_titles.model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+
+    -- titles mapped by an earlier call are cold again: map them afresh
+    SELECT coalesce(array_agg(t.id ORDER BY t.ord), '{}'),
+           array_agg((SELECT array_agg(cur.title_factors[t.ord][j] ORDER BY j)
+                        FROM generate_series(1, cur.factors) j) ORDER BY t.ord)
+      INTO base_ids, base_factors
+      FROM unnest(cur.title_ids) WITH ORDINALITY AS t(id, ord)
+     WHERE NOT coalesce(cur.options -> 'cold_titles' @> to_jsonb(t.id), false);
+    IF cardinality(base_ids) = 0 THEN
+        RAISE EXCEPTION 'model "%" has no trained titles', deploy_cold_titles.model
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT coalesce(array_agg(c.title_id ORDER BY c.title_id), '{}'),
+           array_agg(c.factors ORDER BY c.title_id),
+           coalesce(jsonb_object_agg(c.title_id::text, to_jsonb(c.neighbour_ids)), '{}')
+      INTO cold_ids, cold_factors, cold_neighbours
+      FROM nfrec._cold_title_factors(base_ids, base_factors, metadata, neighbours, config) c;
+    EXECUTE format('SELECT count(DISTINCT m.title_id) FROM %s m WHERE m.title_id <> ALL ($1)', metadata)
+       INTO unmapped USING base_ids;
+    unmapped := unmapped - cardinality(cold_ids);
+    IF unmapped > 0 THEN
+        RAISE NOTICE 'deploy_cold_titles: % titles of % share no word or genre with a trained title and are left out',
+            unmapped, metadata;
+    END IF;
+    -- nothing new (the same titles as the current version's mapped ones)
+    IF coalesce(cur.options -> 'cold_titles', '[]') = to_jsonb(cold_ids) THEN
+        RAISE NOTICE 'deploy_cold_titles: no new title in %; model "%" is unchanged', metadata, deploy_cold_titles.model;
+        RETURN cur.version;
+    END IF;
+
+    SELECT array_agg(u.user_id ORDER BY u.user_id), array_agg(u.factors ORDER BY u.user_id)
+      INTO user_ids, user_factors
+      FROM nfrec.model_users u WHERE u.version = cur.version;
+    SELECT coalesce(array_agg(u.user_id), '{}'), coalesce(array_agg(e.t), '{}'),
+           coalesce(array_agg(e.w), '{}')
+      INTO ev_users, ev_titles, ev_weights
+      FROM nfrec.model_users u, unnest(u.title_ids, u.weights) AS e(t, w)
+     WHERE u.version = cur.version;
+
+    m := nfrec.als_model_from_factors(
+        user_ids, user_factors, base_ids || cold_ids, base_factors || cold_factors,
+        ev_users, ev_titles, ev_weights, cur.alpha, cur.regularization,
+        coalesce(cur.options ->> 'regularization_scaling', 'none'));
+    new_version := nfrec.deploy(deploy_cold_titles.model, m, cur.events, false, keep);
+
+    -- the new version is the trained one plus mapped titles: keep its
+    -- training record, and say which titles are mapped and from what
+    UPDATE nfrec.model_store s
+       SET iterations = cur.iterations, loss = cur.loss, train_seconds = cur.train_seconds,
+           trained_at = cur.trained_at,
+           options = (cur.options - 'cold_titles' - 'cold_start')
+                     || jsonb_build_object('cold_titles', to_jsonb(cold_ids),
+                                           'cold_start', jsonb_build_object(
+                                               'from_version', cur.version,
+                                               'metadata', metadata::text,
+                                               'neighbours', neighbours,
+                                               'config', config::text,
+                                               'neighbour_ids', cold_neighbours))
+     WHERE s.version = new_version;
+    RAISE NOTICE 'deploy_cold_titles: % titles of % mapped to factors from their content in a new version of model "%"',
+        cardinality(cold_ids), metadata, deploy_cold_titles.model;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION deploy_cold_titles(text, regclass, int, regconfig, int) IS
+    'deploy a new version of a model with the titles of metadata that it lacks (no events) added: their factors are the cosine-weighted average of the factors of their most similar trained titles by TF-IDF of description and genres, their popularity 0; options.cold_titles lists them and options.cold_start says how they were mapped; returns the version';

@@ -198,6 +198,12 @@ CheckOptions(const AlsModelHeader *m, int code)
 			if (!OptionIs(&val, "none", "frequency"))
 				BadOption(code, key, "is not \"none\" or \"frequency\"");
 		}
+		else if (strcmp(key, "from_data") == 0)
+		{
+			/* the options als_train chose from the data: an array of names */
+			if (val.type != jbvBinary || !JsonContainerIsArray(val.val.binary.data))
+				BadOption(code, key, "is not an array");
+		}
 		else if (strcmp(key, "source") == 0)
 		{
 			if (!OptionIs(&val, "factors", NULL))

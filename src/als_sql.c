@@ -34,6 +34,7 @@
 #include "utils/timestamp.h"
 
 #include "als.h"
+#include "als_defaults.h"
 #include "als_model.h"
 #include "pgutil.h"
 
@@ -453,6 +454,44 @@ HugeAlloc(Size bytes)
 	return MemoryContextAllocHuge(CurrentMemoryContext, Max(bytes, 1));
 }
 
+/*
+ * Options not given (factors, alpha, regularization) are chosen from the
+ * data (als_defaults.c); the model's options record the values and, under
+ * "from_data", which ones the rule chose.
+ */
+static void
+ChooseFromData(const AlsTransState *st, AlsOptions *opt, const AlsRaw *raw,
+			   int32 nusers, int32 nitems, int64 nnz, char **optjson)
+{
+	static const char *const keys[] = {"factors", "alpha", "regularization"};
+	StringInfoData chosen;
+	double		wsum;
+	int			which = 0;
+
+	for (int j = 0; j < 3; j++)
+		if (st->options == NULL ||
+			getKeyJsonValueFromContainer(&st->options->root, keys[j], strlen(keys[j]), NULL) == NULL)
+			which |= 1 << j;	/* ALS_DEFAULT_FACTORS, _ALPHA, _REGULARIZATION */
+	wsum = als_abs_sum(raw->weights, raw->n);	/* independent of row order */
+	als_data_defaults(nusers, nitems, nnz, wsum, which, &opt->p);
+
+	*optjson = OptionsJson(opt);
+	if (which == 0)
+		return;
+	initStringInfo(&chosen);
+	for (int j = 0; j < 3; j++)
+		if (which & (1 << j))
+			appendStringInfo(&chosen, "%s\"%s\"", chosen.len ? ", " : "", keys[j]);
+	(*optjson)[strlen(*optjson) - 1] = '\0';	/* the closing brace */
+	*optjson = psprintf("%s, \"from_data\": [%s]}", *optjson, chosen.data);
+	if (opt->verbose)
+		ereport(NOTICE,
+				(errmsg("als_train: options chosen from the data: factors %d, alpha %g, regularization %g",
+						opt->p.factors, opt->p.alpha, opt->p.regularization),
+				 errdetail("The rule of doc/alstrain.md chose %s for %d users, %d titles, " INT64_FORMAT " events and a mean weight of %g.",
+						   chosen.data, nusers, nitems, nnz, nnz > 0 ? wsum / nnz : 0.0)));
+}
+
 PG_FUNCTION_INFO_V1(als_train_final);
 Datum
 als_train_final(PG_FUNCTION_ARGS)
@@ -533,9 +572,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	item_ids = HugeAlloc(sizeof(int64) * shape.nitems);
 	memcpy(item_ids, sorted, sizeof(int64) * shape.nitems);
 	nnz = als_canon_order(raw.n, uidx, shape.nusers, iidx, shape.nitems, &cw, &hooks);
-
-	/* the model value, allocated in the caller's context */
-	optjson = OptionsJson(&opt);
+	ChooseFromData(st, &opt, &raw, shape.nusers, shape.nitems, nnz, &optjson);
 	optlen = ALS_ALIGN8(strlen(optjson) + 1);
 	shape.magic = ALS_MODEL_MAGIC;
 	shape.version = ALS_MODEL_VERSION;

@@ -6,7 +6,7 @@
 CREATE FUNCTION als_tune(
     train regclass,
     validation regclass,
-    grid jsonb DEFAULT '{"factors": [32, 64], "alpha": [1, 5, 20], "regularization": [0.01, 0.1]}',
+    grid jsonb DEFAULT '{"factors": [16, 32, 64], "alpha": [1, 5], "regularization": [0.1, 30, 100]}',
     k int DEFAULT 10,
     base_options jsonb DEFAULT '{}',
     metric text DEFAULT 'ndcg')

@@ -42,7 +42,7 @@ SMALL_RUNS=${ALS_BENCH_SMALL_RUNS:-3}
 BIG_RUNS=${ALS_BENCH_BIG_RUNS:-1}
 QUALITY=${ALS_BENCH_QUALITY:-1}
 REGEN=${ALS_BENCH_REGEN:-0}
-OPTS='{"factors": 64, "iterations": 15, "threads": 2, "solver": "cg", "cg_steps": 3, "verbose": false}'
+OPTS='{"factors": 64, "iterations": 15, "alpha": 1, "regularization": 0.1, "threads": 2, "solver": "cg", "cg_steps": 3, "verbose": false}'
 
 log() { printf '== %s\n' "$*" >&2; }
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
