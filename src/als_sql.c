@@ -469,9 +469,14 @@ ChooseFromData(const AlsTransState *st, AlsOptions *opt, const AlsRaw *raw,
 	int			which = 0;
 
 	for (int j = 0; j < 3; j++)
-		if (st->options == NULL ||
-			getKeyJsonValueFromContainer(&st->options->root, keys[j], strlen(keys[j]), NULL) == NULL)
+	{
+		JsonbValue *v = st->options == NULL ? NULL :
+			getKeyJsonValueFromContainer(&st->options->root, keys[j], strlen(keys[j]), NULL);
+
+		/* absent or a JSON null (which keeps the default) */
+		if (v == NULL || v->type == jbvNull)
 			which |= 1 << j;	/* ALS_DEFAULT_FACTORS, _ALPHA, _REGULARIZATION */
+	}
 	wsum = als_abs_sum(raw->weights, raw->n);	/* independent of row order */
 	als_data_defaults(nusers, nitems, nnz, wsum, which, &opt->p);
 
