@@ -18,27 +18,8 @@
 #include "miscadmin.h"
 
 #include "ease.h"
-#include "model.h"
+#include "ease_serve.h"
 #include "topk.h"
-
-ServeModel *
-nf_ease_from_value(const EaseModelHeader *m)
-{
-	ServeModel *sm = palloc0(sizeof(ServeModel));
-
-	sm->kind = NF_MODEL_EASE;
-	sm->ease_value = m;
-	sm->factors = 0;
-	sm->nitems = m->nitems;
-	sm->item_ids = EASE_ITEM_IDS(m);
-	sm->counts = EASE_ITEM_COUNT(m);
-	sm->nusers = m->nusers;
-	sm->lambda = m->lambda;
-	sm->B = EASE_B(m);
-	sm->mcxt = CurrentMemoryContext;
-	nf_serve_model_finish(sm);
-	return sm;
-}
 
 void
 nf_ease_load(ServeModel *sm, const float *B)

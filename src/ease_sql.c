@@ -760,7 +760,7 @@ EaseUntrusted(bytea *raw, int code)
 	return (EaseModelHeader *) raw;
 }
 
-void
+static void
 nf_ease_validate(const EaseModelHeader *m)
 {
 	EaseUntrusted((bytea *) m, ERRCODE_DATA_CORRUPTED);

@@ -25,6 +25,7 @@
 
 #include "metrics.h"
 #include "model.h"
+#include "ease_serve.h"
 
 #define EVAL_BATCH	1000
 

@@ -53,6 +53,7 @@
 
 #include "als.h"
 #include "model.h"
+#include "ease_serve.h"
 #include "pgutil.h"
 #include "titlemeta.h"
 #include "topk.h"
@@ -516,6 +517,26 @@ OptionsScaleByFrequency(const char *options)
 	return v != NULL && v->type == jbvString &&
 		v->val.string.len == strlen("frequency") &&
 		strncmp(v->val.string.val, "frequency", v->val.string.len) == 0;
+}
+
+/* A transient serving view of an EASE model value (ease_serve.c scores it). */
+ServeModel *
+nf_ease_from_value(const EaseModelHeader *m)
+{
+	ServeModel *sm = palloc0(sizeof(ServeModel));
+
+	sm->kind = NF_MODEL_EASE;
+	sm->ease_value = m;
+	sm->factors = 0;
+	sm->nitems = m->nitems;
+	sm->item_ids = EASE_ITEM_IDS(m);
+	sm->counts = EASE_ITEM_COUNT(m);
+	sm->nusers = m->nusers;
+	sm->lambda = m->lambda;
+	sm->B = EASE_B(m);
+	sm->mcxt = CurrentMemoryContext;
+	nf_serve_model_finish(sm);
+	return sm;
 }
 
 ServeModel *

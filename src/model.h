@@ -16,75 +16,11 @@
 
 #include "als_model.h"
 #include "pgutil.h"			/* nf_begin_srf, nf_check_n */
-#include "ease.h"
-
-#define DatumGetEaseModelP(d)	((EaseModelHeader *) PG_DETOAST_DATUM(d))
-#define PG_GETARG_EASEMODEL_P(n)	DatumGetEaseModelP(PG_GETARG_DATUM(n))
-
-/* ServeModel.kind: model_store.kind */
-#define NF_MODEL_ALS	0
-#define NF_MODEL_EASE	1
+#include "serve.h"
 
 /* _PG_init hook: defines the nfrec.model setting */
 extern void nf_model_init(void);
 
-/*
- * The title side of a model as serving sees it: item factors, Gram matrix
- * Y'Y for fold-in, norms for cosine, popularity order for cold start.
- * Either cached per backend (a deployed model, keyed by name and version)
- * or transient (a model value being evaluated).
- */
-typedef struct ServeModel
-{
-	/* identity of a deployed model (name NULL for a transient one) */
-	char	   *name;
-	int64		version;
-	TimestampTz deployed_at;
-	Oid			events_relid;	/* bound events relation, or InvalidOid */
-
-	int			factors;
-	int			nitems;
-	const int64 *item_ids;		/* ascending */
-	const float *Y;				/* nitems x factors, row-major */
-	double	   *G;				/* factors x factors, Y'Y (als_gram) */
-	float	   *norms;			/* |y_i| */
-	const float *counts;		/* training events per title */
-	int			nusers;			/* training users (0 if unknown) */
-	int32	   *pop_order;		/* rows by count desc, title_id asc */
-	double		alpha;
-	double		lambda;
-	bool		lambda_per_event;	/* regularization_scaling "frequency" */
-
-	/* scratch reused by every call (never across an SPI call) */
-	float	   *scores;			/* nitems */
-	uint8	   *seen;			/* nitems */
-	double	   *work;			/* als_solve_work_doubles(factors) */
-
-	/* a transient model reads users from its value */
-	const AlsModelHeader *value;
-
-	/*
-	 * kind NF_MODEL_EASE (ease_serve.c): no factors (factors 0, Y, G and
-	 * norms NULL); B is the nitems x nitems item-item matrix, and a
-	 * transient EASE model reads users from ease_value.
-	 */
-	int			kind;
-	const float *B;
-	const EaseModelHeader *ease_value;
-
-	/* cache bookkeeping */
-	MemoryContext mcxt;
-	uint64		last_used;
-	struct ServeModel *next;
-} ServeModel;
-
-/* A user's events as title rows (ascending) and summed weights. */
-typedef struct UserEvents
-{
-	int			n;
-	int32	   *rows;
-	float	   *w;
-} UserEvents;
 
 /*
  * Find a deployed model (name NULL: setting nfrec.model, else the latest)
@@ -116,13 +52,6 @@ extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
 
-/* how a user's vector was obtained */
-typedef enum UserSource
-{
-	USER_TRAINED,				/* stored vector from training */
-	USER_FOLDED,				/* re-solved from current events */
-	USER_COLD					/* no usable events: popularity */
-} UserSource;
 
 /*
  * Decide how to serve a user: sets sm->seen to every title they have
@@ -151,22 +80,7 @@ extern double nf_check_diversity(FunctionCallInfo fcinfo, int argno);
 /* Norms, Gram matrix (ALS only), popularity order and scratch. */
 extern void nf_serve_model_finish(ServeModel *sm);
 
-/* ease_sql.c: error 22000-class unless a model value is well-formed */
-extern void nf_ease_validate(const EaseModelHeader *m);
-
-/* ease_serve.c: EASE models behind the serving functions */
+/* A transient serving view of an EASE model value (current memory context). */
 extern ServeModel *nf_ease_from_value(const EaseModelHeader *m);
-/* B from a model_store row's title_factors (n x n), copied into the model */
-extern void nf_ease_load(ServeModel *sm, const float *B);
-/* sm->scores = x_u B for the events' positive titles; returns how many */
-extern int	nf_ease_user_scores(ServeModel *sm, const UserEvents *ev);
-/* the training events of a transient EASE model's user; false if unknown */
-extern bool nf_ease_user_training(ServeModel *sm, int64 user_id, UserEvents *ev);
-/* top-k of sm->scores, skipping sm->seen rows */
-extern int	nf_rank_scores(ServeModel *sm, int k, int32 *rows, float *scores);
-/* the titles that title row t adds most to (row t of B), skipping seen */
-extern int	nf_ease_similar(ServeModel *sm, int32 t, int k, int32 *rows, float *scores);
-/* error unless the model has factors (user_vector, item_factors) */
-extern void nf_require_factors(ServeModel *sm, const char *what);
 
 #endif

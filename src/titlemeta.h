@@ -9,7 +9,7 @@
 #ifndef NFREC_TITLEMETA_H
 #define NFREC_TITLEMETA_H
 
-#include "model.h"
+#include "serve.h"
 
 /* The catalog's metadata, arranged by the rows of one model. */
 typedef struct TitleMeta
