@@ -186,10 +186,11 @@ HasColumn(Oid relid, const char *col)
 TitleMeta *
 nf_title_meta(ServeModel *sm, bool missing_ok)
 {
+	/* SPI calls leave the SPI procedure context current: restore ours */
+	MemoryContext caller = CurrentMemoryContext;
 	Oid			relid = nf_canonical_relid("content_metadata");
 	TitleMeta  *tm;
-	MemoryContext cxt,
-				old;
+	MemoryContext cxt;
 	char	   *sql;
 	uint64		nrows;
 	char	  **rowgenres;		/* all (row, genre) pairs */
@@ -231,7 +232,7 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec title metadata entry",
 								ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
+	MemoryContextSwitchTo(cxt);
 	tm = palloc0(sizeof(TitleMeta));
 	tm->mcxt = cxt;
 	tm->relid = relid;
@@ -354,7 +355,7 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 		if (tm->launch[i] != PG_INT32_MIN)
 			tm->by_launch[tm->nlaunched++] = i;
 	qsort_arg(tm->by_launch, tm->nlaunched, sizeof(int32), CmpLaunch, tm->launch);
-	MemoryContextSwitchTo(old);
+	MemoryContextSwitchTo(caller);
 	SPI_freetuptable(SPI_tuptable);
 
 	MemoryContextSetParent(cxt, MetaCxt());
@@ -445,10 +446,11 @@ CmpTrend(const void *a, const void *b)
 Trending *
 nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 {
+	/* SPI calls leave the SPI procedure context current: restore ours */
+	MemoryContext caller = CurrentMemoryContext;
 	TimestampTz window_end = at - (at % USECS_PER_HOUR + (at < 0 && at % USECS_PER_HOUR ? USECS_PER_HOUR : 0));
 	Trending   *tr;
-	MemoryContext cxt,
-				old;
+	MemoryContext cxt;
 	Oid			argtypes[3] = {TIMESTAMPTZOID, FLOAT8OID, INT4OID};
 	Datum		args[3];
 	uint64		nrows;
@@ -489,7 +491,7 @@ nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec trending entry",
 								ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
+	MemoryContextSwitchTo(cxt);
 	tr = palloc0(sizeof(Trending));
 	tr->mcxt = cxt;
 	tr->relid = events_relid;
@@ -571,7 +573,7 @@ nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 			pfree(it);
 		}
 	}
-	MemoryContextSwitchTo(old);
+	MemoryContextSwitchTo(caller);
 	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSetParent(cxt, MetaCxt());
 	if (trend_cache)
