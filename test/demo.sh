@@ -86,6 +86,11 @@ SELECT r.rank, r.title_id, c.title, c.genres, round(r.score::numeric, 3) AS scor
 FROM nfrec.recommend_for(42, 8) r JOIN content_metadata c USING (title_id) ORDER BY r.rank;
 
 \echo
+\echo '#### The whole homepage of user 42 in one call (rows, reasons; doc/serve.md)'
+SELECT row_rank, row_kind, row_label, rank, title_id, round(score::numeric, 3) AS score, reason
+FROM nfrec.homepage(42, rows => 8, per_row => 2, at => '2026-01-01') ORDER BY row_rank, rank;
+
+\echo
 \echo '#### Because you watched' :'chosen_title'
 SELECT s.rank, s.title_id, c.title, round(s.score::numeric, 3) AS cosine
 FROM nfrec.similar_titles(:chosen_title_id, 5) s JOIN content_metadata c USING (title_id) ORDER BY s.rank;
@@ -151,4 +156,14 @@ SELECT arm, count(*) AS times_picked
 FROM generate_series(1, 1000) s,
      LATERAL nfrec.thompson_pick('{118,127,40}', '{882,873,260}', seed => s) AS arm
 GROUP BY arm ORDER BY arm;
+
+\echo
+\echo '#### Dashboards: one refresh recomputes every view (doc/dashboards.md); what BI tools read'
+\timing on
+CALL nfrec.refresh();
+\timing off
+SELECT * FROM nfrec.recommendations WHERE user_id = 42 ORDER BY rank;
+SELECT * FROM nfrec.catalog_health;
+SELECT * FROM nfrec.churn_cohorts WHERE risk_decile = 10 ORDER BY expected_cancellations DESC LIMIT 5;
+SELECT * FROM nfrec.trending_now ORDER BY rank LIMIT 5;
 SQL
