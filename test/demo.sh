@@ -7,8 +7,9 @@
 # PostgreSQL on 127.0.0.1 (own data directory and port, stopped at the
 # end), generates the demo catalog and viewing history, and prints what an
 # analyst wants to see: titles similar by description (with the terms they
-# share), personal recommendations, churn-risk cohorts, content ROI and an
-# A/B readout.  Knobs: NFREC_DEMO_USERS (default 5000), NFREC_DEMO_TITLES
+# share), personal recommendations and a homepage, an EASE model beside
+# the ALS one, churn-risk cohorts, content ROI, an A/B readout and the
+# dashboard views after one refresh: the tour of README.md, block by block.  Knobs: NFREC_DEMO_USERS (default 5000), NFREC_DEMO_TITLES
 # (default 1500), plus those of test/lib.sh.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
