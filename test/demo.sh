@@ -7,8 +7,9 @@
 # PostgreSQL on 127.0.0.1 (own data directory and port, stopped at the
 # end), generates the demo catalog and viewing history, and prints what an
 # analyst wants to see: titles similar by description (with the terms they
-# share), personal recommendations, churn-risk cohorts, content ROI and an
-# A/B readout.  Knobs: NFREC_DEMO_USERS (default 5000), NFREC_DEMO_TITLES
+# share), personal recommendations and a homepage, an EASE model beside
+# the ALS one, churn-risk cohorts, content ROI, an A/B readout and the
+# dashboard views after one refresh: the tour of README.md, block by block.  Knobs: NFREC_DEMO_USERS (default 5000), NFREC_DEMO_TITLES
 # (default 1500), plus those of test/lib.sh.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -86,6 +87,11 @@ SELECT r.rank, r.title_id, c.title, c.genres, round(r.score::numeric, 3) AS scor
 FROM nfrec.recommend_for(42, 8) r JOIN content_metadata c USING (title_id) ORDER BY r.rank;
 
 \echo
+\echo '#### The whole homepage of user 42 in one call (rows, reasons; doc/serve.md)'
+SELECT row_rank, row_kind, row_label, rank, title_id, round(score::numeric, 3) AS score, reason
+FROM nfrec.homepage(42, rows => 8, per_row => 2, at => '2026-01-01') ORDER BY row_rank, rank;
+
+\echo
 \echo '#### Because you watched' :'chosen_title'
 SELECT s.rank, s.title_id, c.title, round(s.score::numeric, 3) AS cosine
 FROM nfrec.similar_titles(:chosen_title_id, 5) s JOIN content_metadata c USING (title_id) ORDER BY s.rank;
@@ -151,4 +157,14 @@ SELECT arm, count(*) AS times_picked
 FROM generate_series(1, 1000) s,
      LATERAL nfrec.thompson_pick('{118,127,40}', '{882,873,260}', seed => s) AS arm
 GROUP BY arm ORDER BY arm;
+
+\echo
+\echo '#### Dashboards: one refresh recomputes every view (doc/dashboards.md); what BI tools read'
+\timing on
+CALL nfrec.refresh();
+\timing off
+SELECT * FROM nfrec.recommendations WHERE user_id = 42 ORDER BY rank;
+SELECT * FROM nfrec.catalog_health;
+SELECT * FROM nfrec.churn_cohorts WHERE risk_decile = 10 ORDER BY expected_cancellations DESC LIMIT 5;
+SELECT * FROM nfrec.trending_now ORDER BY rank LIMIT 5;
 SQL
