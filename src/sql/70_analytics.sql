@@ -315,8 +315,6 @@ BEGIN
     PERFORM nfrec._check_as_of_in_data(events, d[cardinality(d)]::timestamptz);
     lo := (d[1] - 2 * window_days)::timestamptz;
     hi := d[cardinality(d)]::timestamptz;
-    PERFORM nfrec._report_bad_values(events, ARRAY['watch_pct', 'watch_seconds'], 'started_at', lo, hi);
-    PERFORM nfrec._report_bad_values(subscriptions, ARRAY['signup_date', 'monthly_price'], NULL, NULL, NULL);
 
     -- The last play before the feature windows matters only for a
     -- subscriber without a play in [lo, d[1]) (a later play is later than
@@ -336,15 +334,19 @@ BEGIN
     INTO by_index;
 
     -- One pass over the events of the feature windows (sessions, daily
-    -- play statistics) and the last plays before them; each subscriber's
-    -- days then go to _churn_windows (C, running totals), which returns
-    -- the windows at every date at which it is active.
+    -- play statistics, and the bad values of _report_bad_values, which
+    -- the query reports once through the always-empty last branch) and
+    -- the last plays before them; each subscriber's days then go to
+    -- _churn_windows (C, running totals), which returns the windows at
+    -- every date at which it is active.
     RETURN QUERY EXECUTE format($q$
     WITH ev AS (
         -- watch_seconds and watch_pct out of range count as unknown
         SELECT e.user_id::bigint AS user_id, e.started_at, e.started_at::date AS day,
                coalesce(e.event_type = 'play', false) AS is_play, v.secs, v.pct,
-               e.started_at + make_interval(secs => coalesce(v.secs, 0)) AS ended_at
+               e.started_at + make_interval(secs => coalesce(v.secs, 0)) AS ended_at,
+               e.watch_pct IS NOT NULL AND v.pct IS NULL AS bad_pct,
+               e.watch_seconds IS NOT NULL AND v.secs IS NULL AS bad_secs
         FROM %1$s e
         CROSS JOIN LATERAL (SELECT
             CASE WHEN e.watch_seconds BETWEEN 0 AND 2147483647 THEN e.watch_seconds::float8 END AS secs,
@@ -381,7 +383,9 @@ BEGIN
                sum(ev2.pct) FILTER (WHERE ev2.is_play) AS pct_sum,
                count(ev2.pct) FILTER (WHERE ev2.is_play) AS pct_n,
                count(*) FILTER (WHERE ev2.is_play AND ev2.pct < $4) AS abandoned,
-               max(ev2.started_at) FILTER (WHERE ev2.is_play) AS last_ts
+               max(ev2.started_at) FILTER (WHERE ev2.is_play) AS last_ts,
+               count(*) FILTER (WHERE ev2.bad_pct) AS bad_pct,
+               count(*) FILTER (WHERE ev2.bad_secs) AS bad_secs
         FROM ev2 GROUP BY ev2.user_id, ev2.day
     ), agg AS (
         SELECT x.user_id,
@@ -390,8 +394,15 @@ BEGIN
                                coalesce(x.pct_sum, 0), x.pct_n, x.abandoned,
                                x.sessions, x.browse]::float8[] ORDER BY x.day) AS vals,
                array_agg(x.last_ts ORDER BY x.day) AS last_play,
-               min(x.day) FILTER (WHERE x.last_ts IS NOT NULL) AS first_play_day
+               min(x.day) FILTER (WHERE x.last_ts IS NOT NULL) AS first_play_day,
+               sum(x.bad_pct) AS bad_pct, sum(x.bad_secs) AS bad_secs
         FROM daily x GROUP BY x.user_id
+    ), rep AS MATERIALIZED (
+        -- one NOTICE per rule with bad values among the events read
+        SELECT nfrec._report_bad_values($9, ARRAY['watch_pct', 'watch_seconds'], 'started_at', $5, $6,
+                   ARRAY[coalesce(sum(a.bad_pct), 0), coalesce(sum(a.bad_secs), 0)]::bigint[]) AS r,
+               count(*) AS n
+        FROM agg a
     )%3$s, f AS (
         -- per subscriber, the windows at every date at which it is active
         SELECT w.as_of, s.user_id::bigint AS user_id, s.plan::text AS plan,
@@ -427,6 +438,11 @@ BEGIN
                  coalesce(f.abandonment, 0), coalesce(f.browse_share, 0),
                  f.tenure_days, coalesce(f.monthly_price, 0)]::float8[]
     FROM f
+    UNION ALL
+    SELECT NULL::date, NULL::bigint, NULL::text, NULL::text, NULL::numeric, NULL::int, NULL::float8,
+           NULL::int, NULL::int, NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8,
+           NULL::int, NULL::float8, NULL::int, NULL::float8, NULL::float8[]
+    FROM rep WHERE rep.n < 0 AND rep.r IS NULL
     $q$, events, subscriptions,
     CASE WHEN by_index THEN '' ELSE format($old$, old AS (
         -- the last play before the feature windows of the earliest date
@@ -445,7 +461,9 @@ BEGIN
               AND e.started_at < $5 AND isfinite(e.started_at)
             ORDER BY e.started_at DESC LIMIT 1) o ON true$old$, events)
     ELSE 'LEFT JOIN old o ON o.user_id = s.user_id' END)
-    USING d, window_days, session_gap, abandon_pct::float8, lo, hi, d[cardinality(d)], d[1];
+    USING d, window_days, session_gap, abandon_pct::float8, lo, hi, d[cardinality(d)], d[1], events;
+    -- after the events' (reported while the query read them)
+    PERFORM nfrec._report_bad_values(subscriptions, ARRAY['signup_date', 'monthly_price'], NULL, NULL, NULL);
 END
 $fn$;
 COMMENT ON FUNCTION churn_features_at(date[], int, interval, real, regclass, regclass) IS
