@@ -394,15 +394,14 @@ BEGIN
                                coalesce(x.pct_sum, 0), x.pct_n, x.abandoned,
                                x.sessions, x.browse]::float8[] ORDER BY x.day) AS vals,
                array_agg(x.last_ts ORDER BY x.day) AS last_play,
-               min(x.day) FILTER (WHERE x.last_ts IS NOT NULL) AS first_play_day,
-               sum(x.bad_pct) AS bad_pct, sum(x.bad_secs) AS bad_secs
+               min(x.day) FILTER (WHERE x.last_ts IS NOT NULL) AS first_play_day
         FROM daily x GROUP BY x.user_id
     ), rep AS MATERIALIZED (
         -- one NOTICE per rule with bad values among the events read
         SELECT nfrec._report_bad_values($9, ARRAY['watch_pct', 'watch_seconds'], 'started_at', $5, $6,
-                   ARRAY[coalesce(sum(a.bad_pct), 0), coalesce(sum(a.bad_secs), 0)]::bigint[]) AS r,
+                   ARRAY[coalesce(sum(x.bad_pct), 0), coalesce(sum(x.bad_secs), 0)]::bigint[]) AS r,
                count(*) AS n
-        FROM agg a
+        FROM daily x
     )%3$s, f AS (
         -- per subscriber, the windows at every date at which it is active
         SELECT w.as_of, s.user_id::bigint AS user_id, s.plan::text AS plan,
