@@ -129,5 +129,39 @@ SELECT count(*) = 10 AS ten_rows,
        (array_agg(score ORDER BY rank))[1] >= (array_agg(score ORDER BY rank))[10] AS descending
 FROM nfrec.trending('2025-12-31', n => 10);
 
+-- churn_features_at takes the last play before the windows from one index
+-- probe per subscriber without a window play when the events have an index
+-- on (user_id, started_at), from one scan of every earlier play otherwise,
+-- and counts bad values in its main pass: both give exactly the same rows
+-- and NOTICEs (a few bad values planted in the windows), and
+-- days_since_last_play equals plain SQL
+CREATE TEMP TABLE ev_idx AS SELECT * FROM viewing_events;
+UPDATE ev_idx SET watch_pct = 'NaN' WHERE event_id % 997 = 0 AND started_at >= '2025-09-01';
+UPDATE ev_idx SET watch_seconds = -5 WHERE event_id % 991 = 0 AND started_at >= '2025-09-01';
+CREATE TEMP TABLE ev_plain AS SELECT * FROM ev_idx;
+CREATE INDEX ON ev_idx (user_id, started_at);
+ANALYZE ev_idx;
+ANALYZE ev_plain;
+SET client_min_messages = notice;
+CREATE TEMP TABLE f_idx AS
+SELECT * FROM nfrec.churn_features_at('{2025-10-01}', events => 'ev_idx')
+UNION ALL
+SELECT * FROM nfrec.churn_features_at('{2025-06-01,2025-09-15,2025-12-31}', events => 'ev_idx');
+CREATE TEMP TABLE f_plain AS
+SELECT * FROM nfrec.churn_features_at('{2025-10-01}', events => 'ev_plain')
+UNION ALL
+SELECT * FROM nfrec.churn_features_at('{2025-06-01,2025-09-15,2025-12-31}', events => 'ev_plain');
+SET client_min_messages = warning;
+SELECT (SELECT count(*) FROM f_idx) AS rows,
+       (SELECT count(*) FROM (SELECT * FROM f_idx EXCEPT ALL SELECT * FROM f_plain) x) AS only_idx,
+       (SELECT count(*) FROM (SELECT * FROM f_plain EXCEPT ALL SELECT * FROM f_idx) x) AS only_plain,
+       (SELECT count(*) FROM f_idx WHERE days_since_last_play IS NULL) > 0 AS some_never_played;
+SELECT count(*) AS compared,
+       count(*) FILTER (WHERE f.days_since_last_play IS DISTINCT FROM
+         (SELECT extract(epoch FROM f.as_of::timestamptz - max(e.started_at))::float8 / 86400
+          FROM ev_idx e WHERE e.user_id = f.user_id AND e.event_type = 'play'
+            AND e.started_at < f.as_of::timestamptz)) AS dslp_differs
+FROM f_idx f;
+
 RESET search_path;
 DROP SCHEMA an_demo CASCADE;
