@@ -102,8 +102,10 @@ SELECT count(*) AS unchanged FROM (SELECT DISTINCT model_version, generated_at F
 -- a refresh that fails (no content_metadata on the caller's path) leaves
 -- the deployed version current, is logged and is a WARNING
 SET search_path = pg_catalog;
+\set VERBOSITY terse
 CALL nfrec.retrain('wr_m', 'wr.interactions', '{"factors": 8, "iterations": 6, "verbose": false}',
                    tolerance => 0.99);
+\set VERBOSITY default
 SET search_path = wr, public;
 SELECT l.decision, l.refreshed, s.is_current AS deployed_version_current,
        regexp_replace(l.message, '^.*; ', '') AS message_end
@@ -111,13 +113,48 @@ SELECT l.decision, l.refreshed, s.is_current AS deployed_version_current,
  WHERE l.name = 'wr_m' ORDER BY l.run_id DESC LIMIT 1;
 SELECT count(*) AS unchanged FROM (SELECT DISTINCT model_version, generated_at FROM nfrec.recommendations) r
   JOIN rec_before USING (model_version, generated_at);
--- a refresh after a rejected candidate is not due
-CALL nfrec.retrain('wr_m', 'interactions', '{"factors": 1, "iterations": 1, "verbose": false}',
-                   tolerance => 0);
+-- a failed run refreshes nothing
+\set VERBOSITY terse
+CALL nfrec.retrain('wr_m', 'interactions', '{"factors": 0}');
+\set VERBOSITY default
 SELECT decision, refreshed FROM nfrec.retrain_log WHERE name = 'wr_m' ORDER BY run_id DESC LIMIT 1;
 \set VERBOSITY sqlstate
 CALL nfrec.retrain('wr_m', 'interactions', refresh => NULL);
 \set VERBOSITY default
+
+-- a deployer with the grants of doc/security.md retrains and refreshes;
+-- one without the dashboard grants deploys, and its refresh fails (42501)
+CREATE TABLE ev_copy AS SELECT user_id, title_id, weight FROM interactions;
+CREATE ROLE regress_wr_deployer;
+CREATE ROLE regress_wr_nodash;
+GRANT USAGE ON SCHEMA nfrec, wr TO regress_wr_deployer, regress_wr_nodash;
+GRANT SELECT ON wr.ev_copy, wr.content_metadata TO regress_wr_deployer, regress_wr_nodash;
+GRANT SELECT, INSERT, UPDATE, DELETE ON nfrec.model_store, nfrec.model_users, nfrec.model_default,
+      nfrec.churn_model_store TO regress_wr_deployer, regress_wr_nodash;
+GRANT USAGE ON SEQUENCE nfrec.model_version_seq, nfrec.retrain_run_seq TO regress_wr_deployer, regress_wr_nodash;
+GRANT SELECT, INSERT, UPDATE ON nfrec.retrain_log TO regress_wr_deployer, regress_wr_nodash;
+GRANT EXECUTE ON FUNCTION nfrec.evaluate(text, regclass, int) TO regress_wr_deployer, regress_wr_nodash;
+GRANT SELECT, INSERT, DELETE ON nfrec.dashboard_recommendations, nfrec.dashboard_titles,
+      nfrec.dashboard_recommended_titles, nfrec.dashboard_catalog_health,
+      nfrec.dashboard_churn_cohorts, nfrec.dashboard_content_roi, nfrec.dashboard_trending TO regress_wr_deployer;
+GRANT EXECUTE ON PROCEDURE nfrec.refresh(text, int, text, date, regclass, regclass, regclass, text) TO regress_wr_deployer;
+GRANT EXECUTE ON FUNCTION nfrec._recommend_batch(int, text), nfrec.model_version(text) TO regress_wr_deployer;
+\set VERBOSITY terse
+SET ROLE regress_wr_deployer;
+CALL nfrec.retrain('wr_m', 'ev_copy', '{"factors": 8, "iterations": 6, "verbose": false}', tolerance => 0.99);
+RESET ROLE;
+SELECT decision, refreshed FROM nfrec.retrain_log WHERE name = 'wr_m' ORDER BY run_id DESC LIMIT 1;
+SELECT DISTINCT model_version = (SELECT version FROM nfrec.model_store WHERE name = 'wr_m' AND is_current)
+       AS shows_current FROM nfrec.recommendations;
+SET ROLE regress_wr_nodash;
+CALL nfrec.retrain('wr_m', 'ev_copy', '{"factors": 8, "iterations": 6, "verbose": false}', tolerance => 0.99);
+RESET ROLE;
+\set VERBOSITY default
+SELECT decision, refreshed, regexp_replace(message, '^.*; ', '') AS message_end
+  FROM nfrec.retrain_log WHERE name = 'wr_m' ORDER BY run_id DESC LIMIT 1;
+DROP OWNED BY regress_wr_deployer, regress_wr_nodash;
+DROP ROLE regress_wr_deployer, regress_wr_nodash;
+CREATE TABLE rec_before2 AS SELECT DISTINCT model_version, generated_at FROM nfrec.recommendations;
 
 -- EASE: retrain refuses a name whose current version is EASE (logged);
 -- refresh refuses an EASE model for the recommendations
@@ -126,21 +163,22 @@ SELECT nfrec.deploy('wr_ease', nfrec.ease_train(user_id, title_id, weight,
   FROM interactions;
 \set VERBOSITY sqlstate
 CALL nfrec.retrain('wr_ease', 'interactions', '{"factors": 4, "iterations": 2, "verbose": false}');
-\set VERBOSITY default
+\set VERBOSITY terse
 CALL nfrec.retrain('wr_ease', 'interactions', '{"factors": 4, "iterations": 2, "verbose": false}');
 SELECT decision, version, message FROM nfrec.retrain_log WHERE name = 'wr_ease' ORDER BY run_id;
 SELECT kind, count(*) AS versions FROM nfrec.model_store WHERE name = 'wr_ease' GROUP BY 1;
 \set VERBOSITY sqlstate
 CALL nfrec.refresh('recommendations', model => 'wr_ease');
 SELECT count(*) FROM nfrec._recommend_batch(5, 'wr_ease');
-\set VERBOSITY default
+\set VERBOSITY terse
 CALL nfrec.refresh('recommendations', model => 'wr_ease');
+\set VERBOSITY default
 SELECT nfrec.set_default('wr_ease');
 \set VERBOSITY sqlstate
 CALL nfrec.refresh('all', as_of => '2025-12-01');
 \set VERBOSITY default
 SELECT count(*) AS unchanged FROM (SELECT DISTINCT model_version, generated_at FROM nfrec.recommendations) r
-  JOIN rec_before USING (model_version, generated_at);
+  JOIN rec_before2 USING (model_version, generated_at);
 
 -- the new signatures keep a pinned path and no PUBLIC execute on refresh
 SELECT p.oid::regprocedure, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
