@@ -180,6 +180,15 @@ CALL nfrec.refresh('all', as_of => '2025-12-01');
 SELECT count(*) AS unchanged FROM (SELECT DISTINCT model_version, generated_at FROM nfrec.recommendations) r
   JOIN rec_before2 USING (model_version, generated_at);
 
+-- the default as the setting nfrec.model names it counts too
+SET nfrec.model = 'wr_m';
+CALL nfrec.retrain('wr_m', 'interactions', '{"factors": 8, "iterations": 6, "verbose": false}',
+                   tolerance => 0.99);
+RESET nfrec.model;
+SELECT decision, refreshed FROM nfrec.retrain_log WHERE name = 'wr_m' ORDER BY run_id DESC LIMIT 1;
+SELECT DISTINCT model, model_version = (SELECT version FROM nfrec.model_store WHERE name = 'wr_m' AND is_current)
+       AS shows_current FROM nfrec.recommendations;
+
 -- the new signatures keep a pinned path and no PUBLIC execute on refresh
 SELECT p.oid::regprocedure, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
   FROM pg_proc p

@@ -327,9 +327,12 @@ BEGIN
             DETAIL = coalesce(nullif(err_detail, ''), format('Run %s of nfrec.retrain_log failed.', run)),
             HINT = coalesce(nullif(err_hint, ''), 'The row of nfrec.retrain_log with this run_id records the failure.');
     END IF;
-    -- the dashboards show the default model: refresh them when it changed
+    -- the dashboards show the default model (as refresh and recommend_for
+    -- resolve it: the setting nfrec.model, else nfrec.model_default's):
+    -- refresh them when it changed
     IF deployed AND retrain.refresh
-       AND EXISTS (SELECT 1 FROM nfrec.model_default d WHERE d.name = retrain.name) THEN
+       AND retrain.name = coalesce(nullif(pg_catalog.current_setting('nfrec.model', true), ''),
+                                   (SELECT d.name FROM nfrec.model_default d)) THEN
         BEGIN
             IF v_titles IS NULL THEN
                 RAISE EXCEPTION 'relation "content_metadata" does not exist'
