@@ -4017,3 +4017,391 @@ END
 $fn$;
 COMMENT ON FUNCTION churn_features_at(date[], int, interval, real, regclass, regclass) IS
     'churn features of every subscriber active at each of the given dates (one pass over the events); columns as churn_features plus as_of';
+
+-- ---------------------------------------------------------------------
+-- Wiring of issue 11: retrain refreshes the dashboards, refresh scores
+-- with a stored churn model, retrain refuses non-ALS names
+-- ---------------------------------------------------------------------
+ALTER TABLE retrain_log ADD COLUMN refreshed boolean;
+COMMENT ON TABLE retrain_log IS
+    'one row per nfrec.retrain run: parameters, start and end, candidate and current metrics on the same held-out pairs, decision (running, deployed, rejected, failed), the version deployed, a message (the error for a failed run) and whether the dashboard views were refreshed after the deploy (NULL: no refresh was due)';
+
+CREATE OR REPLACE FUNCTION _retrain_run(run bigint, name text, events regclass, options jsonb, holdout float8,
+                             k int, metric text, tolerance float8, seed bigint, keep int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    cur bigint;
+    now_cur bigint;
+    heldout bigint;
+    seen bigint := 0;
+    m nfrec.als_model;
+    info record;
+    cand record;
+    curm record;
+    cand_j jsonb;
+    cur_j jsonb;
+    cv float8;
+    uv float8;
+    pass boolean;
+    new_version bigint;
+    msg text;
+    cur_kind text;
+BEGIN
+    -- one run per name at a time (held until this transaction ends)
+    IF NOT pg_try_advisory_xact_lock(pg_catalog.hashtext('nfrec.retrain'), pg_catalog.hashtext(name)) THEN
+        RAISE EXCEPTION 'model "%" is being retrained by another session', name
+            USING ERRCODE = 'lock_not_available';
+    END IF;
+    SELECT s.version, s.kind INTO cur, cur_kind FROM nfrec.model_store s
+     WHERE s.name = _retrain_run.name AND s.is_current;
+    IF cur IS NOT NULL AND cur_kind IS DISTINCT FROM 'als' THEN
+        RAISE EXCEPTION 'model "%" is not an ALS model', name
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = format('Its current version %s is of kind %s; nfrec.retrain trains and compares ALS models only.',
+                                  cur, cur_kind),
+                  HINT = 'Retrain under another name, or drop this one first with nfrec.drop_model.';
+    END IF;
+
+    -- the held-out pairs with a positive total weight: what a user watched
+    CREATE TEMP TABLE nfrec_retrain_heldout (user_id bigint, title_id bigint) ON COMMIT DROP;
+    EXECUTE format($q$
+        INSERT INTO pg_temp.nfrec_retrain_heldout
+        SELECT e.user_id::bigint, e.title_id::bigint FROM %s e
+         WHERE nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+         GROUP BY 1, 2 HAVING sum(e.weight::float8) > 0
+        $q$, events) USING holdout, seed;
+    GET DIAGNOSTICS heldout = ROW_COUNT;
+    -- a fair comparison: pairs the current version trained on are left out
+    IF cur IS NOT NULL THEN
+        DELETE FROM pg_temp.nfrec_retrain_heldout h
+         USING nfrec.model_users u
+         WHERE u.version = cur AND u.user_id = h.user_id AND h.title_id = ANY (u.title_ids);
+        GET DIAGNOSTICS seen = ROW_COUNT;
+    END IF;
+    ANALYZE pg_temp.nfrec_retrain_heldout;
+
+    EXECUTE format($q$
+        SELECT nfrec.als_train(e.user_id::bigint, e.title_id::bigint, e.weight::float8, $3)
+          FROM %s e
+         WHERE NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+        $q$, events) INTO m USING holdout, seed, options;
+    IF m IS NULL THEN
+        RAISE EXCEPTION 'no training rows in relation %', events
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Every row is held out or has a NULL user_id or title_id (holdout %s).', holdout);
+    END IF;
+    SELECT r.users, r.titles, r.training_events, r.train_seconds, r.loss, r.trained_at INTO info
+      FROM nfrec._model_store_row(m) r;
+
+    SELECT * INTO cand FROM nfrec.evaluate(m, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
+    cand_j := jsonb_build_object('users', cand.users, 'cold_users', cand.cold_users,
+                                 'precision', cand.precision, 'recall', cand.recall, 'ndcg', cand.ndcg,
+                                 'map', cand.map, 'coverage', cand.coverage,
+                                 'pop_ndcg', cand.pop_ndcg, 'k', k, 'test_pairs', heldout - seen,
+                                 'train_users', info.users, 'train_titles', info.titles,
+                                 'train_events', info.training_events,
+                                 'train_seconds', info.train_seconds, 'final_loss', info.loss,
+                                 'trained_at', info.trained_at);
+    cv := CASE metric WHEN 'precision' THEN cand.precision WHEN 'recall' THEN cand.recall
+                      WHEN 'ndcg' THEN cand.ndcg ELSE cand.map END;
+    IF cur IS NOT NULL THEN
+        SELECT * INTO curm FROM nfrec.evaluate(name, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
+        cur_j := jsonb_build_object('users', curm.users, 'cold_users', curm.cold_users,
+                                    'precision', curm.precision, 'recall', curm.recall, 'ndcg', curm.ndcg,
+                                    'map', curm.map, 'coverage', curm.coverage, 'k', k,
+                                    'test_pairs', heldout - seen, 'version', cur);
+        uv := CASE metric WHEN 'precision' THEN curm.precision WHEN 'recall' THEN curm.recall
+                          WHEN 'ndcg' THEN curm.ndcg ELSE curm.map END;
+    END IF;
+
+    IF cur IS NULL THEN
+        pass := true;
+        msg := format('first version: deployed without comparison (%s@%s %s on %s held-out pairs)',
+                      metric, k, round(cv::numeric, 4), heldout);
+    ELSIF cv IS NULL OR uv IS NULL THEN
+        pass := false;
+        msg := format('no held-out pair to compare on: all %s held-out pairs are in the training data of version %s',
+                      heldout, cur);
+    ELSE
+        pass := cv >= uv * (1 - tolerance);
+        msg := format('%s@%s %s against %s of version %s on %s held-out pairs%s (tolerance %s): %s',
+                      metric, k, round(cv::numeric, 4), round(uv::numeric, 4), cur, heldout - seen,
+                      CASE WHEN seen > 0 THEN format(', %s more left out as training pairs of version %s', seen, cur)
+                           ELSE '' END,
+                      tolerance, CASE WHEN pass THEN 'deployed' ELSE 'rejected' END);
+    END IF;
+
+    IF pass THEN
+        -- the comparison holds only if nobody deployed the name meanwhile
+        LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+        SELECT s.version INTO now_cur FROM nfrec.model_store s
+         WHERE s.name = _retrain_run.name AND s.is_current;
+        IF now_cur IS DISTINCT FROM cur THEN
+            RAISE EXCEPTION 'model "%" was deployed by another session during the retrain', name
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('The candidate was compared with version %s, but version %s is current now.',
+                                      coalesce(cur::text, 'none'), coalesce(now_cur::text, 'none'));
+        END IF;
+        new_version := nfrec.deploy(name, m, events, make_default => false, keep => keep);
+    END IF;
+    RAISE NOTICE 'retrain of model "%": %', name, msg;
+    UPDATE nfrec.retrain_log l
+       SET candidate = cand_j, current = cur_j, current_version = cur,
+           decision = CASE WHEN pass THEN 'deployed' ELSE 'rejected' END,
+           version = new_version, message = msg
+     WHERE l.run_id = run;
+END
+$fn$;
+COMMENT ON FUNCTION _retrain_run(bigint, text, regclass, jsonb, float8, int, text, float8, bigint, int) IS
+    'internal (used by retrain): train, evaluate against the current version, deploy if the guardrail passes, and write the outcome to the log row';
+
+DROP PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int);
+CREATE PROCEDURE retrain(name text, events regclass, options jsonb DEFAULT '{}',
+                         holdout float8 DEFAULT 0.1, k int DEFAULT 10, metric text DEFAULT 'ndcg',
+                         tolerance float8 DEFAULT 0.02, seed bigint DEFAULT 0, keep int DEFAULT 3,
+                         refresh boolean DEFAULT true)
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    -- resolved before the path is pinned: content_metadata as the caller
+    -- would name it in CALL nfrec.refresh()
+    v_titles regclass := pg_catalog.to_regclass('content_metadata');
+    v_n int;
+    run bigint;
+    deployed boolean;
+    err_state text;
+    err_message text;
+    err_detail text;
+    err_hint text;
+BEGIN
+    -- no SET clause (it would forbid COMMIT): pin the path per transaction
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF retrain.refresh IS NULL THEN
+        RAISE EXCEPTION 'arguments of nfrec.retrain must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    run := nfrec._retrain_begin(name, events, options, holdout, k, metric, tolerance, seed, keep);
+    COMMIT;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    BEGIN
+        PERFORM nfrec._retrain_run(run, name, events, options, holdout, k, metric, tolerance, seed, keep);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
+                                err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
+    END;
+    deployed := nfrec._retrain_finish(run, err_state, err_message);
+    COMMIT;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF err_state IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message,
+            DETAIL = coalesce(nullif(err_detail, ''), format('Run %s of nfrec.retrain_log failed.', run)),
+            HINT = coalesce(nullif(err_hint, ''), 'The row of nfrec.retrain_log with this run_id records the failure.');
+    END IF;
+    -- the dashboards show the default model (as refresh and recommend_for
+    -- resolve it: the setting nfrec.model, else nfrec.model_default's):
+    -- refresh them when it changed
+    IF deployed AND retrain.refresh
+       AND retrain.name = coalesce(nullif(pg_catalog.current_setting('nfrec.model', true), ''),
+                                   (SELECT d.name FROM nfrec.model_default d)) THEN
+        BEGIN
+            IF v_titles IS NULL THEN
+                RAISE EXCEPTION 'relation "content_metadata" does not exist'
+                    USING ERRCODE = 'undefined_table',
+                          DETAIL = 'The dashboard recommendations take their titles from content_metadata on the search_path of the caller of nfrec.retrain.';
+            END IF;
+            SELECT coalesce(max(pg_catalog.cardinality(r.title_ids)), 10) INTO v_n
+              FROM nfrec.dashboard_recommendations r;
+            -- the recommendations part reads neither events nor
+            -- subscriptions; they are passed so that refresh's defaults
+            -- are not looked up on the pinned path
+            CALL nfrec.refresh('recommendations', n => v_n, model => retrain.name,
+                               events => retrain.events, subscriptions => retrain.events,
+                               titles => v_titles);
+            UPDATE nfrec.retrain_log l SET refreshed = true WHERE l.run_id = run;
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+            UPDATE nfrec.retrain_log l
+               SET refreshed = false,
+                   message = format('%s; dashboard views not refreshed: %s: %s', l.message, err_state, err_message)
+             WHERE l.run_id = run;
+            RAISE WARNING 'model "%" was deployed, but the dashboard views were not refreshed: %', retrain.name, err_message
+                USING DETAIL = format('Run %s of nfrec.retrain_log records the error; the new version stays deployed.', run),
+                      HINT = 'Run CALL nfrec.refresh(''recommendations'') when the cause is fixed.';
+        END;
+        COMMIT;
+    END IF;
+END
+$fn$;
+COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int, boolean) IS
+    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; refresh: after deploying a version of the default model, refresh the recommendations, recommended_titles and catalog_health views (a failed refresh is logged and warned about, the version stays deployed); only ALS models are retrained (42809 otherwise); call it outside a transaction block (it commits)';
+
+DROP PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass);
+CREATE PROCEDURE refresh(what text DEFAULT 'all', n int DEFAULT 10, model text DEFAULT NULL,
+                         as_of date DEFAULT NULL,
+                         events regclass DEFAULT 'viewing_events'::text::regclass,
+                         subscriptions regclass DEFAULT 'subscriptions'::text::regclass,
+                         titles regclass DEFAULT 'content_metadata'::text::regclass,
+                         churn_model text DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    parts constant text[] := ARRAY['recommendations', 'recommended_titles', 'catalog_health',
+                                   'churn_cohorts', 'content_roi_launches', 'trending_now'];
+    v_what text := lower(refresh.what);
+    v_as_of date := refresh.as_of;
+    v_version bigint;
+    v_name text;
+    v_titles bigint;
+    v_stamp timestamptz;
+    last_ts timestamptz;
+BEGIN
+    IF v_what IS NULL OR refresh.n IS NULL THEN
+        RAISE EXCEPTION 'what and n must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_what <> 'all' AND v_what <> ALL (parts) THEN
+        RAISE EXCEPTION 'unknown dashboard view "%"', refresh.what
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''all'' or one of recommendations, recommended_titles, catalog_health, churn_cohorts, content_roi_launches, trending_now.';
+    END IF;
+    IF refresh.n < 1 OR refresh.n > 1000 THEN
+        RAISE EXCEPTION 'n must be between 1 and 1000, not %', refresh.n
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a stored churn model: an unknown name fails before any part is
+    -- replaced (42704 from deployed_churn_model)
+    IF refresh.churn_model IS NOT NULL THEN
+        PERFORM nfrec._churn_model_arg(refresh.churn_model);
+    END IF;
+
+    -- recommendations, recommended titles and catalog health: one model
+    -- version for the three
+    IF v_what IN ('all', 'recommendations', 'recommended_titles', 'catalog_health') THEN
+        -- a deployment waits until this transaction ends, so the version
+        -- looked up here is the one the batch scores
+        LOCK TABLE nfrec.model_store IN SHARE MODE;
+        LOCK TABLE nfrec.dashboard_recommendations, nfrec.dashboard_titles,
+                   nfrec.dashboard_recommended_titles, nfrec.dashboard_catalog_health
+            IN SHARE ROW EXCLUSIVE MODE;
+        v_version := nfrec.model_version(refresh.model);
+        SELECT s.name, s.titles INTO v_name, v_titles
+          FROM nfrec.model_store s WHERE s.version = v_version;
+
+        -- generated_at: when this part computed its rows (the clock, not
+        -- the transaction start: a refresh inside a retrain runs after it)
+        v_stamp := clock_timestamp();
+        DELETE FROM nfrec.dashboard_recommendations;
+        INSERT INTO nfrec.dashboard_recommendations
+               (user_id, title_ids, scores, reason_title_ids, model, model_version, generated_at)
+        SELECT b.user_id, b.title_ids, b.scores, b.reason_title_ids, b.model, b.model_version,
+               v_stamp
+          FROM nfrec._recommend_batch(refresh.n, v_name) b;
+
+        PERFORM nfrec._check_columns(refresh.titles, ARRAY['title_id', 'title']);
+        DELETE FROM nfrec.dashboard_titles;
+        EXECUTE format($q$
+            INSERT INTO nfrec.dashboard_titles (title_id, title)
+            SELECT DISTINCT ON (c.title_id::bigint) c.title_id::bigint, c.title::text
+              FROM %s c WHERE c.title_id IS NOT NULL
+             ORDER BY c.title_id::bigint, c.title::text
+            $q$, refresh.titles);
+
+        -- per title: the lists that hold it, at rank 1, its mean rank there
+        DELETE FROM nfrec.dashboard_recommended_titles;
+        INSERT INTO nfrec.dashboard_recommended_titles
+               (title_id, users, users_at_rank_1, mean_rank, generated_at)
+        SELECT l.title_id, count(*), count(*) FILTER (WHERE l.rank = 1), avg(l.rank::float8), v_stamp
+          FROM nfrec.dashboard_recommendations r
+         CROSS JOIN LATERAL unnest(r.title_ids) WITH ORDINALITY AS l(title_id, rank)
+         GROUP BY l.title_id;
+
+        -- coverage counts the distinct titles of the lists, the effective
+        -- catalog size weighs them by their list entries
+        DELETE FROM nfrec.dashboard_catalog_health;
+        INSERT INTO nfrec.dashboard_catalog_health
+               (model, model_version, catalog_titles, recommended_titles, coverage,
+                effective_catalog_size, users, generated_at)
+        SELECT v_name, v_version, v_titles, count(*), count(*)::float8 / v_titles,
+               nfrec.effective_catalog_size(x.title_id, x.users::float8),
+               (SELECT count(*) FROM nfrec.dashboard_recommendations), v_stamp
+          FROM nfrec.dashboard_recommended_titles x;
+    END IF;
+
+    -- the analytics parts share one as_of: the given date, or the end of
+    -- the data (the day after the last event's day, as content_roi and
+    -- trending default to)
+    IF v_what IN ('all', 'churn_cohorts', 'content_roi_launches', 'trending_now') AND v_as_of IS NULL THEN
+        PERFORM nfrec._check_columns(refresh.events, ARRAY['started_at']);
+        EXECUTE format($q$
+            SELECT max(e.started_at) FROM %s e
+             WHERE e.started_at > '-infinity' AND e.started_at < 'infinity'
+            $q$, refresh.events)
+            INTO last_ts;
+        IF last_ts IS NULL THEN
+            RAISE EXCEPTION 'relation % has no events', refresh.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Pass as_of explicitly.';
+        END IF;
+        v_as_of := last_ts::date + 1;
+    END IF;
+
+    IF v_what IN ('all', 'churn_cohorts') THEN
+        LOCK TABLE nfrec.dashboard_churn_cohorts IN SHARE ROW EXCLUSIVE MODE;
+        v_stamp := clock_timestamp();
+        DELETE FROM nfrec.dashboard_churn_cohorts;
+        INSERT INTO nfrec.dashboard_churn_cohorts
+               (as_of, risk_decile, country, plan, users, mean_risk, expected_cancellations,
+                monthly_revenue_at_risk, generated_at)
+        SELECT v_as_of, r.risk_decile, r.country, r.plan, count(*), avg(r.risk), sum(r.risk),
+               sum(r.risk::numeric * r.monthly_price), v_stamp
+          FROM nfrec.churn_risk(v_as_of, model => refresh.churn_model, events => refresh.events,
+                                subscriptions => refresh.subscriptions) r
+         GROUP BY r.risk_decile, r.country, r.plan;
+    END IF;
+
+    IF v_what IN ('all', 'content_roi_launches') THEN
+        LOCK TABLE nfrec.dashboard_content_roi IN SHARE ROW EXCLUSIVE MODE;
+        v_stamp := clock_timestamp();
+        DELETE FROM nfrec.dashboard_content_roi;
+        INSERT INTO nfrec.dashboard_content_roi
+               (title_id, title, content_type, launch_date, production_cost,
+                starters, watchers, completion_rate, series_completers, binge_hours,
+                signups_attributed, at_risk_watchers, at_risk_watchers_retained,
+                watcher_retention, at_risk_nonwatchers, nonwatcher_retention,
+                retention_lift, retention_months, acquisition_months, incremental_months,
+                value, roi, observed, generated_at)
+        SELECT c.title_id, c.title, c.content_type, c.launch_date, c.production_cost,
+               c.starters, c.watchers, c.completion_rate, c.series_completers, c.binge_hours,
+               c.signups_attributed, c.at_risk_watchers, c.at_risk_watchers_retained,
+               c.watcher_retention, c.at_risk_nonwatchers, c.nonwatcher_retention,
+               c.retention_lift, c.retention_months, c.acquisition_months, c.incremental_months,
+               c.value, c.roi, c.observed, v_stamp
+          FROM nfrec.content_roi(risk_model => refresh.churn_model,
+                                 as_of => v_as_of, titles => refresh.titles,
+                                 events => refresh.events,
+                                 subscriptions => refresh.subscriptions) c;
+    END IF;
+
+    IF v_what IN ('all', 'trending_now') THEN
+        LOCK TABLE nfrec.dashboard_trending IN SHARE ROW EXCLUSIVE MODE;
+        v_stamp := clock_timestamp();
+        DELETE FROM nfrec.dashboard_trending;
+        INSERT INTO nfrec.dashboard_trending
+               (rank, title_id, title, score, plays, last_played, as_of, generated_at)
+        SELECT t.rank, t.title_id, t.title, t.score, t.plays, t.last_played,
+               v_as_of::timestamptz, v_stamp
+          FROM nfrec.trending(as_of => v_as_of::timestamptz, n => refresh.n,
+                              events => refresh.events, titles => refresh.titles) t;
+    END IF;
+END
+$$;
+COMMENT ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass, text) IS
+    'recompute the tables behind the dashboard views, in the calling transaction (readers see the old or the new rows): what = all, recommendations, recommended_titles or catalog_health (these three together), churn_cohorts, content_roi_launches or trending_now; n: list length of recommendations and trending_now (1..1000); model: NULL = the default model; as_of: NULL = the day after the last event''s day; events, subscriptions, titles: the relations read (caller''s rights); churn_model: a churn model deployed with nfrec.deploy_churn_model that churn_cohorts and content_roi_launches score with (NULL: one trained on the history before as_of, per part); the recommendations need an ALS model (42809 for an EASE model)';
+REVOKE EXECUTE ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass, text) FROM PUBLIC;

@@ -28,6 +28,14 @@ CREATE TABLE heldout AS SELECT user_id, title_id FROM ev WHERE nfrec.holdout(use
 CREATE TABLE train AS SELECT * FROM ev WHERE NOT nfrec.holdout(user_id, title_id, 0.1, 0);
 SELECT (SELECT count(*) FROM heldout) AS heldout, (SELECT count(*) FROM train) AS train;
 
+-- the default model is another one, so no run here refreshes the
+-- dashboards whatever earlier tests left (sql/retrain_refresh.sql tests that)
+CREATE TABLE saved_default AS SELECT name FROM nfrec.model_default;
+SELECT nfrec.deploy('rt_default', nfrec.als_train(user_id, title_id, weight,
+                    '{"factors": 2, "iterations": 1, "verbose": false}'),
+                    make_default => true) > 0 AS placeholder_default
+  FROM ev;
+
 -- 1. The first run deploys whatever it trains (nothing to compare with).
 CALL nfrec.retrain('rt_m', 'ev', '{"factors": 8, "iterations": 10, "verbose": false}');
 SELECT name, decision, version = nfrec.model_version('rt_m') AS version_is_current, rt.msg(message),
@@ -142,5 +150,7 @@ SELECT decision, count(*), bool_and(finished_at IS NOT NULL) AS finished,
        bool_and((decision = 'deployed') = (version IS NOT NULL)) AS version_iff_deployed
   FROM nfrec.retrain_log GROUP BY decision ORDER BY decision;
 
-SELECT nfrec.drop_model('rt_m'), nfrec.drop_model('rt_all');
+SELECT nfrec.drop_model('rt_m'), nfrec.drop_model('rt_all'), nfrec.drop_model('rt_default');
+DELETE FROM nfrec.model_default;
+INSERT INTO nfrec.model_default (name) SELECT name FROM saved_default;
 DROP SCHEMA rt CASCADE;

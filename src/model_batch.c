@@ -386,6 +386,14 @@ recommend_batch(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	sm = run.sm = nf_model_acquire(mname);
+	/* the lists are products of user and item factors: EASE has none */
+	if (sm->kind != NF_MODEL_ALS)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is not an ALS model", sm->name),
+				 errdetail("Version " INT64_FORMAT " is an EASE model; the stored recommendations are computed from ALS factors.",
+						   (int64) sm->version),
+				 errhint("Refresh the recommendations with an ALS model (the model argument of nfrec.refresh), or call nfrec.recommend_for for an EASE model.")));
 	f = sm->factors;
 	k = Min(n, sm->nitems);
 	run.block = (int) Max(1, Min((Size) BATCH_USERS, BATCH_MAX_SCORES / (Size) sm->nitems));

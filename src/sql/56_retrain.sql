@@ -29,7 +29,19 @@
 -- update commit together, so the log never says 'deployed' for a version
 -- that is not there; a failure rolls that back, is written to the log
 -- (decision 'failed', the error's SQLSTATE and message) and committed, and
--- is raised again so that the caller (pg_cron) sees it.  A procedure that
+-- is raised again so that the caller (pg_cron) sees it.
+--
+-- Dashboards: when a run deploys a version of the default model and
+-- refresh is true (the default), the recommendations, recommended_titles
+-- and catalog_health views are refreshed next, in their own transaction
+-- (CALL nfrec.refresh('recommendations') with the list length the views
+-- have, 10 when they are empty, and the titles of content_metadata on the
+-- caller's search_path).  A failed refresh leaves the deployed version in
+-- place: it is logged (refreshed false, the error appended to the
+-- message) and reported as a WARNING, not an error, because the run did
+-- what it was for.  refreshed is NULL when no refresh was due.  Only ALS
+-- models are retrained: a name whose current version is another kind
+-- (EASE) fails the run, logged, before any training.  A procedure that
 -- commits cannot have a SET clause, so retrain pins its search_path with
 -- set_config(..., is_local) after each COMMIT, and the helper functions
 -- pin their own.
@@ -50,11 +62,12 @@ CREATE TABLE retrain_log (
     decision        text NOT NULL DEFAULT 'running'
                     CHECK (decision IN ('running', 'deployed', 'rejected', 'failed')),
     version         bigint,
-    message         text
+    message         text,
+    refreshed       boolean
 );
 CREATE INDEX retrain_log_name_started ON retrain_log (name, started_at);
 COMMENT ON TABLE retrain_log IS
-    'one row per nfrec.retrain run: parameters, start and end, candidate and current metrics on the same held-out pairs, decision (running, deployed, rejected, failed), the version deployed and a message (the error for a failed run)';
+    'one row per nfrec.retrain run: parameters, start and end, candidate and current metrics on the same held-out pairs, decision (running, deployed, rejected, failed), the version deployed, a message (the error for a failed run) and whether the dashboard views were refreshed after the deploy (NULL: no refresh was due)';
 SELECT pg_catalog.pg_extension_config_dump('nfrec.retrain_log', '');
 SELECT pg_catalog.pg_extension_config_dump('nfrec.retrain_run_seq', '');
 
@@ -142,13 +155,22 @@ DECLARE
     pass boolean;
     new_version bigint;
     msg text;
+    cur_kind text;
 BEGIN
     -- one run per name at a time (held until this transaction ends)
     IF NOT pg_try_advisory_xact_lock(pg_catalog.hashtext('nfrec.retrain'), pg_catalog.hashtext(name)) THEN
         RAISE EXCEPTION 'model "%" is being retrained by another session', name
             USING ERRCODE = 'lock_not_available';
     END IF;
-    SELECT s.version INTO cur FROM nfrec.model_store s WHERE s.name = _retrain_run.name AND s.is_current;
+    SELECT s.version, s.kind INTO cur, cur_kind FROM nfrec.model_store s
+     WHERE s.name = _retrain_run.name AND s.is_current;
+    IF cur IS NOT NULL AND cur_kind IS DISTINCT FROM 'als' THEN
+        RAISE EXCEPTION 'model "%" is not an ALS model', name
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = format('Its current version %s is of kind %s; nfrec.retrain trains and compares ALS models only.',
+                                  cur, cur_kind),
+                  HINT = 'Retrain under another name, or drop this one first with nfrec.drop_model.';
+    END IF;
 
     -- the held-out pairs with a positive total weight: what a user watched
     CREATE TEMP TABLE nfrec_retrain_heldout (user_id bigint, title_id bigint) ON COMMIT DROP;
@@ -266,10 +288,15 @@ COMMENT ON FUNCTION _retrain_finish(bigint, text, text) IS
 
 CREATE PROCEDURE retrain(name text, events regclass, options jsonb DEFAULT '{}',
                          holdout float8 DEFAULT 0.1, k int DEFAULT 10, metric text DEFAULT 'ndcg',
-                         tolerance float8 DEFAULT 0.02, seed bigint DEFAULT 0, keep int DEFAULT 3)
+                         tolerance float8 DEFAULT 0.02, seed bigint DEFAULT 0, keep int DEFAULT 3,
+                         refresh boolean DEFAULT true)
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
+    -- resolved before the path is pinned: content_metadata as the caller
+    -- would name it in CALL nfrec.refresh()
+    v_titles regclass := pg_catalog.to_regclass('content_metadata');
+    v_n int;
     run bigint;
     deployed boolean;
     err_state text;
@@ -279,6 +306,10 @@ DECLARE
 BEGIN
     -- no SET clause (it would forbid COMMIT): pin the path per transaction
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF retrain.refresh IS NULL THEN
+        RAISE EXCEPTION 'arguments of nfrec.retrain must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     run := nfrec._retrain_begin(name, events, options, holdout, k, metric, tolerance, seed, keep);
     COMMIT;
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -296,11 +327,40 @@ BEGIN
             DETAIL = coalesce(nullif(err_detail, ''), format('Run %s of nfrec.retrain_log failed.', run)),
             HINT = coalesce(nullif(err_hint, ''), 'The row of nfrec.retrain_log with this run_id records the failure.');
     END IF;
-    IF deployed THEN
-        NULL;
-        -- refresh views: wired by lead after merge
+    -- the dashboards show the default model (as refresh and recommend_for
+    -- resolve it: the setting nfrec.model, else nfrec.model_default's):
+    -- refresh them when it changed
+    IF deployed AND retrain.refresh
+       AND retrain.name = coalesce(nullif(pg_catalog.current_setting('nfrec.model', true), ''),
+                                   (SELECT d.name FROM nfrec.model_default d)) THEN
+        BEGIN
+            IF v_titles IS NULL THEN
+                RAISE EXCEPTION 'relation "content_metadata" does not exist'
+                    USING ERRCODE = 'undefined_table',
+                          DETAIL = 'The dashboard recommendations take their titles from content_metadata on the search_path of the caller of nfrec.retrain.';
+            END IF;
+            SELECT coalesce(max(pg_catalog.cardinality(r.title_ids)), 10) INTO v_n
+              FROM nfrec.dashboard_recommendations r;
+            -- the recommendations part reads neither events nor
+            -- subscriptions; they are passed so that refresh's defaults
+            -- are not looked up on the pinned path
+            CALL nfrec.refresh('recommendations', n => v_n, model => retrain.name,
+                               events => retrain.events, subscriptions => retrain.events,
+                               titles => v_titles);
+            UPDATE nfrec.retrain_log l SET refreshed = true WHERE l.run_id = run;
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+            UPDATE nfrec.retrain_log l
+               SET refreshed = false,
+                   message = format('%s; dashboard views not refreshed: %s: %s', l.message, err_state, err_message)
+             WHERE l.run_id = run;
+            RAISE WARNING 'model "%" was deployed, but the dashboard views were not refreshed: %', retrain.name, err_message
+                USING DETAIL = format('Run %s of nfrec.retrain_log records the error; the new version stays deployed.', run),
+                      HINT = 'Run CALL nfrec.refresh(''recommendations'') when the cause is fixed.';
+        END;
+        COMMIT;
     END IF;
 END
 $fn$;
-COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int) IS
-    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; call it outside a transaction block (it commits)';
+COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int, boolean) IS
+    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; refresh: after deploying a version of the default model, refresh the recommendations, recommended_titles and catalog_health views (a failed refresh is logged and warned about, the version stays deployed); only ALS models are retrained (42809 otherwise); call it outside a transaction block (it commits)';

@@ -181,7 +181,8 @@ CREATE PROCEDURE refresh(what text DEFAULT 'all', n int DEFAULT 10, model text D
                          as_of date DEFAULT NULL,
                          events regclass DEFAULT 'viewing_events'::text::regclass,
                          subscriptions regclass DEFAULT 'subscriptions'::text::regclass,
-                         titles regclass DEFAULT 'content_metadata'::text::regclass)
+                         titles regclass DEFAULT 'content_metadata'::text::regclass,
+                         churn_model text DEFAULT NULL)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -211,6 +212,11 @@ BEGIN
     END IF;
     IF v_as_of IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a stored churn model: an unknown name fails before any part is
+    -- replaced (42704 from deployed_churn_model)
+    IF refresh.churn_model IS NOT NULL THEN
+        PERFORM nfrec._churn_model_arg(refresh.churn_model);
     END IF;
 
     -- recommendations, recommended titles and catalog health: one model
@@ -293,7 +299,7 @@ BEGIN
                 monthly_revenue_at_risk, generated_at)
         SELECT v_as_of, r.risk_decile, r.country, r.plan, count(*), avg(r.risk), sum(r.risk),
                sum(r.risk::numeric * r.monthly_price), v_stamp
-          FROM nfrec.churn_risk(v_as_of, events => refresh.events,
+          FROM nfrec.churn_risk(v_as_of, model => refresh.churn_model, events => refresh.events,
                                 subscriptions => refresh.subscriptions) r
          GROUP BY r.risk_decile, r.country, r.plan;
     END IF;
@@ -315,7 +321,8 @@ BEGIN
                c.watcher_retention, c.at_risk_nonwatchers, c.nonwatcher_retention,
                c.retention_lift, c.retention_months, c.acquisition_months, c.incremental_months,
                c.value, c.roi, c.observed, v_stamp
-          FROM nfrec.content_roi(as_of => v_as_of, titles => refresh.titles,
+          FROM nfrec.content_roi(risk_model => refresh.churn_model,
+                                 as_of => v_as_of, titles => refresh.titles,
                                  events => refresh.events,
                                  subscriptions => refresh.subscriptions) c;
     END IF;
@@ -333,9 +340,9 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass) IS
-    'recompute the tables behind the dashboard views, in the calling transaction (readers see the old or the new rows): what = all, recommendations, recommended_titles or catalog_health (these three together), churn_cohorts, content_roi_launches or trending_now; n: list length of recommendations and trending_now (1..1000); model: NULL = the default model; as_of: NULL = the day after the last event''s day; events, subscriptions, titles: the relations read (caller''s rights)';
-REVOKE EXECUTE ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass) FROM PUBLIC;
+COMMENT ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass, text) IS
+    'recompute the tables behind the dashboard views, in the calling transaction (readers see the old or the new rows): what = all, recommendations, recommended_titles or catalog_health (these three together), churn_cohorts, content_roi_launches or trending_now; n: list length of recommendations and trending_now (1..1000); model: NULL = the default model; as_of: NULL = the day after the last event''s day; events, subscriptions, titles: the relations read (caller''s rights); churn_model: a churn model deployed with nfrec.deploy_churn_model that churn_cohorts and content_roi_launches score with (NULL: one trained on the history before as_of, per part); the recommendations need an ALS model (42809 for an EASE model)';
+REVOKE EXECUTE ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass, text) FROM PUBLIC;
 
 -- The dashboard views a role may read, and the backing tables each needs
 -- (security_invoker views check the reader's rights on them).
