@@ -39,6 +39,7 @@
 #include "ease.h"
 #include "model.h"
 #include "pgutil.h"
+#include "triples.h"
 
 /* ------------------------------------------------------------------ */
 /* Options                                                             */
@@ -148,251 +149,65 @@ EaseOptionsJson(const EaseOptions *o)
 }
 
 /* ------------------------------------------------------------------ */
-/* Transition state: raw rows                                          */
+/* Transition state: the raw rows (triples.h)                          */
 /* ------------------------------------------------------------------ */
 
-typedef struct EaseState
+static void
+EaseCheckOptions(Jsonb *opt)
 {
-	int64		n;
-	int64		cap;
-	int64	   *users;
-	int64	   *items;
-	double	   *weights;
-	int64		nskipped;		/* rows with a NULL */
-	Jsonb	   *options;		/* copy of the options argument, or NULL */
-	bool		options_set;
-} EaseState;
+	EaseOptions o;
 
-#define EASE_MAX_ROWS	((int64) PG_INT32_MAX)
-
-static EaseState *
-EaseNewState(MemoryContext cxt)
-{
-	return (EaseState *) MemoryContextAllocZero(cxt, sizeof(EaseState));
+	EaseParseOptions(opt, &o);
 }
+
+static void EaseOptionsDiffer(void) pg_attribute_noreturn();
 
 static void
-EaseReserve(EaseState *st, MemoryContext cxt, int64 need)
+EaseOptionsDiffer(void)
 {
-	int64		cap;
-
-	if (need <= st->cap)
-		return;
-	if (need > EASE_MAX_ROWS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many interactions for ease_train"),
-				 errdetail("At most %d rows can be aggregated.", PG_INT32_MAX)));
-	cap = Min(Max(Max(st->cap * 2, 1024), need), EASE_MAX_ROWS);
-	if (st->users == NULL)
-	{
-		st->users = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
-		st->items = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
-		st->weights = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
-	}
-	else
-	{
-		st->users = repalloc_huge(st->users, sizeof(int64) * cap);
-		st->items = repalloc_huge(st->items, sizeof(int64) * cap);
-		st->weights = repalloc_huge(st->weights, sizeof(double) * cap);
-	}
-	st->cap = cap;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("ease_train options must be the same for every row")));
 }
 
-static void
-EaseSetOptions(EaseState *st, MemoryContext cxt, const Jsonb *opt)
-{
-	if (!st->options_set)
-	{
-		if (opt)
-		{
-			st->options = MemoryContextAlloc(cxt, VARSIZE(opt));
-			memcpy(st->options, opt, VARSIZE(opt));
-		}
-		st->options_set = true;
-	}
-	else if ((opt == NULL) != (st->options == NULL) ||
-			 (opt && (VARSIZE(opt) != VARSIZE(st->options) ||
-					  memcmp(opt, st->options, VARSIZE(opt)) != 0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ease_train options must be the same for every row")));
-}
+static const NfTriplesKind EaseRows = {
+	.agg = "ease_train",
+	.item = "title",
+	.magic = 0x45415354,		/* "EAST" */
+	.check_options = EaseCheckOptions,
+	.options_differ = EaseOptionsDiffer,
+};
 
 PG_FUNCTION_INFO_V1(ease_train_trans);
 Datum
 ease_train_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	EaseState  *st;
-	double		w;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "ease_train_trans called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? EaseNewState(aggcxt) : (EaseState *) PG_GETARG_POINTER(0);
-
-	if (PG_NARGS() > 4)
-	{
-		Jsonb	   *opt = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
-
-		if (!st->options_set)
-		{
-			EaseOptions o;
-
-			EaseParseOptions(opt, &o);	/* report bad options at once */
-		}
-		EaseSetOptions(st, aggcxt, opt);
-	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	w = PG_GETARG_FLOAT8(3);
-	if (isnan(w) || isinf(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("ease_train weight must be a finite number"),
-				 errdetail("The row (user " INT64_FORMAT ", title " INT64_FORMAT ") has weight %s.",
-						   PG_GETARG_INT64(1), PG_GETARG_INT64(2), float8out_internal(w))));
-	if (st->n >= st->cap)
-		EaseReserve(st, aggcxt, st->n + 1);
-	st->users[st->n] = PG_GETARG_INT64(1);
-	st->items[st->n] = PG_GETARG_INT64(2);
-	st->weights[st->n] = w;
-	st->n++;
-	PG_RETURN_POINTER(st);
+	PG_RETURN_POINTER(nf_triples_accum(fcinfo, &EaseRows));
 }
 
 PG_FUNCTION_INFO_V1(ease_train_combine);
 Datum
 ease_train_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	EaseState  *s1,
-			   *s2;
+	NfTriples  *st = nf_triples_combine(fcinfo, &EaseRows);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "ease_train_combine called in non-aggregate context");
-	s1 = PG_ARGISNULL(0) ? NULL : (EaseState *) PG_GETARG_POINTER(0);
-	s2 = PG_ARGISNULL(1) ? NULL : (EaseState *) PG_GETARG_POINTER(1);
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = EaseNewState(aggcxt);
-	if (s2->options_set)
-		EaseSetOptions(s1, aggcxt, s2->options);
-	if (s2->n > 0)
-	{
-		EaseReserve(s1, aggcxt, s1->n + s2->n);
-		memcpy(s1->users + s1->n, s2->users, sizeof(int64) * s2->n);
-		memcpy(s1->items + s1->n, s2->items, sizeof(int64) * s2->n);
-		memcpy(s1->weights + s1->n, s2->weights, sizeof(double) * s2->n);
-		s1->n += s2->n;
-	}
-	s1->nskipped += s2->nskipped;
-	PG_RETURN_POINTER(s1);
+	if (st == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(st);
 }
-
-#define EASE_STATE_MAGIC 0x45415354	/* "EAST" */
-
-typedef struct EaseStateWire
-{
-	uint32		magic;
-	int32		options_len;	/* -1: options not set, 0: NULL options */
-	int64		n;
-	int64		nskipped;
-} EaseStateWire;
 
 PG_FUNCTION_INFO_V1(ease_train_serialize);
 Datum
 ease_train_serialize(PG_FUNCTION_ARGS)
 {
-	EaseState  *st = (EaseState *) PG_GETARG_POINTER(0);
-	EaseStateWire hdr;
-	Size		optbytes,
-				size;
-	bytea	   *out;
-	char	   *p;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "ease_train_serialize called in non-aggregate context");
-	hdr.magic = EASE_STATE_MAGIC;
-	hdr.options_len = !st->options_set ? -1 : st->options ? (int32) VARSIZE(st->options) : 0;
-	hdr.n = st->n;
-	hdr.nskipped = st->nskipped;
-	optbytes = hdr.options_len > 0 ? EASE_ALIGN8((Size) hdr.options_len) : 0;
-	size = VARHDRSZ + sizeof(hdr) + optbytes + (Size) st->n * (2 * sizeof(int64) + sizeof(double));
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("ease_train partial state of " INT64_FORMAT " rows is too large to pass between parallel workers", st->n),
-				 errhint("Disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
-	out = (bytea *) palloc0(size);
-	SET_VARSIZE(out, size);
-	p = VARDATA(out);
-	memcpy(p, &hdr, sizeof(hdr));
-	p += sizeof(hdr);
-	if (hdr.options_len > 0)
-		memcpy(p, st->options, hdr.options_len);
-	p += optbytes;
-	if (st->n > 0)
-	{
-		memcpy(p, st->users, sizeof(int64) * st->n);
-		p += sizeof(int64) * st->n;
-		memcpy(p, st->items, sizeof(int64) * st->n);
-		p += sizeof(int64) * st->n;
-		memcpy(p, st->weights, sizeof(double) * st->n);
-	}
-	PG_RETURN_BYTEA_P(out);
+	PG_RETURN_BYTEA_P(nf_triples_serialize(fcinfo, &EaseRows));
 }
 
 PG_FUNCTION_INFO_V1(ease_train_deserialize);
 Datum
 ease_train_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(in);
-	Size		len = VARSIZE_ANY_EXHDR(in);
-	EaseStateWire hdr;
-	EaseState  *st;
-	Size		optbytes;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "ease_train_deserialize called in non-aggregate context");
-	if (len < sizeof(hdr))
-		elog(ERROR, "invalid ease_train partial state");
-	memcpy(&hdr, p, sizeof(hdr));
-	p += sizeof(hdr);
-	optbytes = hdr.options_len > 0 ? EASE_ALIGN8((Size) hdr.options_len) : 0;
-	if (hdr.magic != EASE_STATE_MAGIC || hdr.n < 0 || hdr.n > EASE_MAX_ROWS ||
-		hdr.options_len < -1 || (hdr.options_len > 0 && hdr.options_len < VARHDRSZ) ||
-		len != sizeof(hdr) + optbytes + (Size) hdr.n * (2 * sizeof(int64) + sizeof(double)))
-		elog(ERROR, "invalid ease_train partial state");
-	st = EaseNewState(CurrentMemoryContext);
-	st->nskipped = hdr.nskipped;
-	st->options_set = hdr.options_len >= 0;
-	if (hdr.options_len > 0)
-	{
-		st->options = palloc(hdr.options_len);
-		memcpy(st->options, p, hdr.options_len);
-	}
-	p += optbytes;
-	if (hdr.n > 0)
-	{
-		EaseReserve(st, CurrentMemoryContext, hdr.n);
-		memcpy(st->users, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->items, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->weights, p, sizeof(double) * hdr.n);
-		st->n = hdr.n;
-	}
-	PG_RETURN_POINTER(st);
+	PG_RETURN_POINTER(nf_triples_deserialize(fcinfo, &EaseRows));
 }
 
 /* ------------------------------------------------------------------ */
@@ -540,7 +355,7 @@ PG_FUNCTION_INFO_V1(ease_train_final);
 Datum
 ease_train_final(PG_FUNCTION_ARGS)
 {
-	EaseState  *st = PG_ARGISNULL(0) ? NULL : (EaseState *) PG_GETARG_POINTER(0);
+	NfTriples  *st = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
 	double		t0 = EaseNow();
 	EaseOptions opt;
 	AlsHooks	hooks = {0};

@@ -1,0 +1,58 @@
+/*
+ * triples.h -- the raw-rows state of the training aggregates (als_train,
+ * ease_train): growing arrays of (user, item, weight) triples in the
+ * aggregate context, rows with a NULL counted, and a copy of the options
+ * argument.  Partial aggregation concatenates states (combine) and ships
+ * them as bytea (serialize/deserialize).  SQL glue (triples.c).
+ *
+ * Each aggregate describes itself with an NfTriplesKind; its support
+ * functions are one call each (nf_triples_accum, _combine, _serialize,
+ * _deserialize) and its final function reads the arrays.
+ */
+#ifndef NFREC_TRIPLES_H
+#define NFREC_TRIPLES_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+typedef struct NfTriples
+{
+	int64		n;				/* rows kept */
+	int64		cap;
+	int64	   *users;
+	int64	   *items;
+	double	   *weights;
+	int64		nskipped;		/* rows with a NULL user, item or weight */
+	Jsonb	   *options;		/* copy of the options argument, or NULL */
+	bool		options_set;	/* options seen (from a row or a combine) */
+} NfTriples;
+
+/* Rows are indexed with int32 in the canonical matrix. */
+#define NF_TRIPLES_MAX_ROWS	((int64) PG_INT32_MAX)
+
+/* What differs between the aggregates. */
+typedef struct NfTriplesKind
+{
+	const char *agg;			/* SQL name: "als_train"; support functions are <agg>_trans ... */
+	const char *item;			/* the item column in messages: "item", "title" */
+	uint32		magic;			/* first word of the serialized state */
+	/* ERROR on bad options (NULL: none given); called for the first options seen */
+	void		(*check_options) (Jsonb *options);
+	/* ERROR: a row's options differ from the first row's */
+	void		(*options_differ) (void) pg_attribute_noreturn();
+} NfTriplesKind;
+
+/*
+ * The transition function's body, for the arguments (state, user int8,
+ * item int8, weight float8 [, options jsonb]): a row with a NULL user, item
+ * or weight is counted and skipped, a non-finite weight is an ERROR.
+ */
+extern NfTriples *nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+/* The combine function's body: NULL when both states are NULL. */
+extern NfTriples *nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+extern bytea *nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+extern NfTriples *nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+
+#endif							/* NFREC_TRIPLES_H */
