@@ -38,6 +38,7 @@
 #include "als.h"
 #include "ease.h"
 #include "model.h"
+#include "model_value.h"
 #include "pgutil.h"
 #include "triples.h"
 
@@ -585,25 +586,9 @@ PG_FUNCTION_INFO_V1(ease_model_in);
 Datum
 ease_model_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	Size		len = strlen(str);
-	Size		nbytes;
-	bytea	   *result;
+	bytea	   *raw = nf_model_text_in(PG_GETARG_CSTRING(0), "nfrec.ease_model");
 
-	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type nfrec.ease_model"),
-				 errdetail("A model is written as \\x followed by an even number of hex digits.")));
-	nbytes = (len - 2) / 2;
-	if (nbytes + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.ease_model value is too large")));
-	result = (bytea *) palloc(nbytes + VARHDRSZ);
-	hex_decode(str + 2, len - 2, VARDATA(result));
-	SET_VARSIZE(result, nbytes + VARHDRSZ);
-	PG_RETURN_POINTER(EaseUntrusted(result, ERRCODE_INVALID_TEXT_REPRESENTATION));
+	PG_RETURN_POINTER(EaseUntrusted(raw, ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_out);
@@ -611,20 +596,8 @@ Datum
 ease_model_out(PG_FUNCTION_ARGS)
 {
 	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
-	Size		n = VARSIZE(m) - VARHDRSZ;
-	char	   *out;
 
-	if (2 * n + 3 > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.ease_model value is too large for text output"),
-				 errhint("Deploy the model with nfrec.deploy() instead of storing it as text.")));
-	out = palloc(2 * n + 3);
-	out[0] = '\\';
-	out[1] = 'x';
-	hex_encode(VARDATA(m), n, out + 2);
-	out[2 * n + 2] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(nf_model_text_out((bytea *) m, "nfrec.ease_model"));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_recv);
@@ -632,29 +605,16 @@ Datum
 ease_model_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			nbytes = buf->len - buf->cursor;
-	bytea	   *result;
+	bytea	   *raw = nf_model_recv(buf, "nfrec.ease_model");
 
-	if ((Size) nbytes + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.ease_model value is too large")));
-	result = (bytea *) palloc(nbytes + VARHDRSZ);
-	SET_VARSIZE(result, nbytes + VARHDRSZ);
-	pq_copymsgbytes(buf, VARDATA(result), nbytes);
-	PG_RETURN_POINTER(EaseUntrusted(result, ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(EaseUntrusted(raw, ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_send);
 Datum
 ease_model_send(PG_FUNCTION_ARGS)
 {
-	bytea	   *m = (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA(m), VARSIZE(m) - VARHDRSZ);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(nf_model_send(PG_GETARG_DATUM(0)));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_info);
@@ -689,26 +649,19 @@ Datum
 ease_store_row(PG_FUNCTION_ARGS)
 {
 	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
-	TupleDesc	tupdesc;
 	Datum		values[10];
 	bool		nulls[10] = {0};
 
 	nf_ease_validate(m);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Int32GetDatum(m->nusers);
 	values[1] = Int32GetDatum(m->nitems);
 	values[2] = Int64GetDatum(m->nevents);
 	values[3] = Float8GetDatum(m->lambda);
 	values[4] = Float8GetDatum(m->train_seconds);
-	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(EASE_OPTIONS(m)));
-	values[6] = PointerGetDatum(nf_int8_array(EASE_ITEM_IDS(m), m->nitems));
-	values[7] = PointerGetDatum(nf_float4_array(EASE_ITEM_COUNT(m), m->nitems));
-	values[8] = PointerGetDatum(nf_float4_matrix(EASE_B(m), m->nitems, m->nitems));
-	values[9] = TimestampTzGetDatum((TimestampTz) m->trained_at);
-	nulls[9] = (m->trained_at == 0);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	nf_model_row_tail(values + 5, nulls + 5, EASE_OPTIONS(m), EASE_ITEM_IDS(m),
+					  EASE_ITEM_COUNT(m), EASE_B(m), m->nitems, m->nitems,
+					  m->trained_at);
+	PG_RETURN_DATUM(nf_model_row(fcinfo, values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(ease_user_rows);
@@ -716,48 +669,11 @@ Datum
 ease_user_rows(PG_FUNCTION_ARGS)
 {
 	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *ts;
-	const int64 *uids,
-			   *iids,
-			   *ptr;
-	const int32 *evi;
-	const float *evw;
-	MemoryContext rowcxt;
-	int64		maxev = 0;
-	int64	   *titles;
 
 	nf_ease_validate(m);
-	ts = nf_begin_srf(fcinfo, &tupdesc);
-	uids = EASE_USER_IDS(m);
-	iids = EASE_ITEM_IDS(m);
-	ptr = EASE_USER_PTR(m);
-	evi = EASE_EV_ITEM(m);
-	evw = EASE_EV_WEIGHT(m);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec user rows",
-								   ALLOCSET_DEFAULT_SIZES);
-	for (int u = 0; u < m->nusers; u++)
-		maxev = Max(maxev, ptr[u + 1] - ptr[u]);
-	titles = palloc(sizeof(int64) * Max(maxev, 1));
-	for (int u = 0; u < m->nusers; u++)
-	{
-		MemoryContext old = MemoryContextSwitchTo(rowcxt);
-		Datum		values[4];
-		bool		nulls[4] = {0};
-		int			k = (int) (ptr[u + 1] - ptr[u]);
-
-		for (int j = 0; j < k; j++)
-			titles[j] = iids[evi[ptr[u] + j]];
-		values[0] = Int64GetDatum(uids[u]);
-		values[1] = PointerGetDatum(nf_float4_array(NULL, 0));	/* no factors */
-		values[2] = PointerGetDatum(nf_int8_array(titles, k));
-		values[3] = PointerGetDatum(nf_float4_array(evw + ptr[u], k));
-		tuplestore_putvalues(ts, tupdesc, values, nulls);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowcxt);
-		if ((u & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	MemoryContextDelete(rowcxt);
+	/* no user factors */
+	nf_model_user_rows(fcinfo, m->nusers, EASE_USER_IDS(m), EASE_ITEM_IDS(m),
+					   EASE_USER_PTR(m), EASE_EV_ITEM(m), EASE_EV_WEIGHT(m),
+					   NULL, 0);
 	return (Datum) 0;
 }
