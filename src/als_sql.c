@@ -178,37 +178,8 @@ static const NfTriplesKind AlsRows = {
 	.options_differ = AlsOptionsDiffer,
 };
 
-PG_FUNCTION_INFO_V1(als_train_trans);
-Datum
-als_train_trans(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(nf_triples_accum(fcinfo, &AlsRows));
-}
-
-PG_FUNCTION_INFO_V1(als_train_combine);
-Datum
-als_train_combine(PG_FUNCTION_ARGS)
-{
-	NfTriples  *st = nf_triples_combine(fcinfo, &AlsRows);
-
-	if (st == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(als_train_serialize);
-Datum
-als_train_serialize(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(nf_triples_serialize(fcinfo, &AlsRows));
-}
-
-PG_FUNCTION_INFO_V1(als_train_deserialize);
-Datum
-als_train_deserialize(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(nf_triples_deserialize(fcinfo, &AlsRows));
-}
+/* als_train_trans, als_train_combine, als_train_serialize, als_train_deserialize */
+NF_TRIPLES_SUPPORT(als_train, AlsRows);
 
 /* ------------------------------------------------------------------ */
 /* Final function: canonicalize, train, build the model                */

@@ -179,37 +179,8 @@ static const NfTriplesKind EaseRows = {
 	.options_differ = EaseOptionsDiffer,
 };
 
-PG_FUNCTION_INFO_V1(ease_train_trans);
-Datum
-ease_train_trans(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(nf_triples_accum(fcinfo, &EaseRows));
-}
-
-PG_FUNCTION_INFO_V1(ease_train_combine);
-Datum
-ease_train_combine(PG_FUNCTION_ARGS)
-{
-	NfTriples  *st = nf_triples_combine(fcinfo, &EaseRows);
-
-	if (st == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(ease_train_serialize);
-Datum
-ease_train_serialize(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(nf_triples_serialize(fcinfo, &EaseRows));
-}
-
-PG_FUNCTION_INFO_V1(ease_train_deserialize);
-Datum
-ease_train_deserialize(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(nf_triples_deserialize(fcinfo, &EaseRows));
-}
+/* ease_train_trans, ease_train_combine, ease_train_serialize, ease_train_deserialize */
+NF_TRIPLES_SUPPORT(ease_train, EaseRows);
 
 /* ------------------------------------------------------------------ */
 /* The solve in a helper thread                                        */

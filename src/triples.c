@@ -81,7 +81,7 @@ SetOptions(NfTriples *st, MemoryContext cxt, const Jsonb *opt, const NfTriplesKi
 		kind->options_differ();
 }
 
-NfTriples *
+Datum
 nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	MemoryContext aggcxt;
@@ -104,7 +104,7 @@ nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 	{
 		st->nskipped++;
-		return st;
+		PG_RETURN_POINTER(st);
 	}
 	w = PG_GETARG_FLOAT8(3);
 	if (isnan(w) || isinf(w))
@@ -120,10 +120,10 @@ nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	st->items[st->n] = PG_GETARG_INT64(2);
 	st->weights[st->n] = w;
 	st->n++;
-	return st;
+	PG_RETURN_POINTER(st);
 }
 
-NfTriples *
+Datum
 nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	MemoryContext aggcxt;
@@ -135,7 +135,11 @@ nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	s1 = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
 	s2 = PG_ARGISNULL(1) ? NULL : (NfTriples *) PG_GETARG_POINTER(1);
 	if (s2 == NULL)
-		return s1;
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
 	if (s1 == NULL)
 		s1 = NewTriples(aggcxt);
 
@@ -150,10 +154,10 @@ nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 		s1->n += s2->n;
 	}
 	s1->nskipped += s2->nskipped;
-	return s1;
+	PG_RETURN_POINTER(s1);
 }
 
-bytea *
+Datum
 nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	NfTriples  *st = (NfTriples *) PG_GETARG_POINTER(0);
@@ -193,10 +197,10 @@ nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 		p += sizeof(int64) * st->n;
 		memcpy(p, st->weights, sizeof(double) * st->n);
 	}
-	return out;
+	PG_RETURN_BYTEA_P(out);
 }
 
-NfTriples *
+Datum
 nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
@@ -237,5 +241,5 @@ nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 		memcpy(st->weights, p, sizeof(double) * hdr.n);
 		st->n = hdr.n;
 	}
-	return st;
+	PG_RETURN_POINTER(st);
 }

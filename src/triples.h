@@ -5,9 +5,9 @@
  * argument.  Partial aggregation concatenates states (combine) and ships
  * them as bytea (serialize/deserialize).  SQL glue (triples.c).
  *
- * Each aggregate describes itself with an NfTriplesKind; its support
- * functions are one call each (nf_triples_accum, _combine, _serialize,
- * _deserialize) and its final function reads the arrays.
+ * Each aggregate describes itself with an NfTriplesKind and gets its
+ * support functions from NF_TRIPLES_SUPPORT; its final function reads the
+ * arrays.
  */
 #ifndef NFREC_TRIPLES_H
 #define NFREC_TRIPLES_H
@@ -45,14 +45,30 @@ typedef struct NfTriplesKind
 } NfTriplesKind;
 
 /*
- * The transition function's body, for the arguments (state, user int8,
- * item int8, weight float8 [, options jsonb]): a row with a NULL user, item
- * or weight is counted and skipped, a non-finite weight is an ERROR.
+ * The support functions' bodies.  accum: the transition, for the arguments
+ * (state, user int8, item int8, weight float8 [, options jsonb]): a row
+ * with a NULL user, item or weight is counted and skipped, a non-finite
+ * weight is an ERROR.  combine: NULL when both states are NULL.
  */
-extern NfTriples *nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
-/* The combine function's body: NULL when both states are NULL. */
-extern NfTriples *nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
-extern bytea *nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
-extern NfTriples *nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+extern Datum nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+extern Datum nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+extern Datum nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+extern Datum nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+
+/*
+ * Define an aggregate's four SQL-callable support functions over them:
+ * NF_TRIPLES_SUPPORT(als_train, AlsRows) defines als_train_trans,
+ * als_train_combine, als_train_serialize and als_train_deserialize.
+ */
+#define NF_TRIPLES_SUPPORT(agg, kind) \
+	PG_FUNCTION_INFO_V1(agg##_trans); \
+	Datum agg##_trans(PG_FUNCTION_ARGS) { return nf_triples_accum(fcinfo, &(kind)); } \
+	PG_FUNCTION_INFO_V1(agg##_combine); \
+	Datum agg##_combine(PG_FUNCTION_ARGS) { return nf_triples_combine(fcinfo, &(kind)); } \
+	PG_FUNCTION_INFO_V1(agg##_serialize); \
+	Datum agg##_serialize(PG_FUNCTION_ARGS) { return nf_triples_serialize(fcinfo, &(kind)); } \
+	PG_FUNCTION_INFO_V1(agg##_deserialize); \
+	Datum agg##_deserialize(PG_FUNCTION_ARGS) { return nf_triples_deserialize(fcinfo, &(kind)); } \
+	extern int no_such_variable
 
 #endif							/* NFREC_TRIPLES_H */
