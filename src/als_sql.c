@@ -173,6 +173,8 @@ AlsOptionsDiffer(void)
 static const NfTriplesKind AlsRows = {
 	.agg = "als_train",
 	.item = "item",
+	.item_column = "item_id",
+	.model = "ALS",
 	.magic = 0x414C5354,		/* "ALST" */
 	.check_options = AlsCheckOptions,
 	.options_differ = AlsOptionsDiffer,
@@ -272,7 +274,7 @@ PG_FUNCTION_INFO_V1(als_train_final);
 Datum
 als_train_final(PG_FUNCTION_ARGS)
 {
-	NfTriples *st = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
+	NfTriples  *st = nf_triples_final_state(fcinfo, &AlsRows);
 	double		t0 = Now();
 	AlsOptions	opt;
 	AlsRun		run;
@@ -303,13 +305,6 @@ als_train_final(PG_FUNCTION_ARGS)
 	AlsPool    *volatile pool = NULL;
 	const char *problem;
 
-	if (st == NULL || st->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("cannot train an ALS model without interactions"),
-				 (st != NULL && st->nskipped > 0) ?
-				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, item_id or weight.", st->nskipped) :
-				 errdetail("The input has no rows.")));
 	ParseOptions(st->options, &opt);
 	if (st->nskipped > 0)
 		ereport(NOTICE,

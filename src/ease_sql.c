@@ -174,6 +174,8 @@ EaseOptionsDiffer(void)
 static const NfTriplesKind EaseRows = {
 	.agg = "ease_train",
 	.item = "title",
+	.item_column = "title_id",
+	.model = "EASE",
 	.magic = 0x45415354,		/* "EAST" */
 	.check_options = EaseCheckOptions,
 	.options_differ = EaseOptionsDiffer,
@@ -327,7 +329,7 @@ PG_FUNCTION_INFO_V1(ease_train_final);
 Datum
 ease_train_final(PG_FUNCTION_ARGS)
 {
-	NfTriples  *st = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
+	NfTriples  *st = nf_triples_final_state(fcinfo, &EaseRows);
 	double		t0 = EaseNow();
 	EaseOptions opt;
 	AlsHooks	hooks = {0};
@@ -351,13 +353,6 @@ ease_train_final(PG_FUNCTION_ARGS)
 	double		t_gram,
 				t_solve;
 
-	if (st == NULL || st->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("cannot train an EASE model without interactions"),
-				 (st != NULL && st->nskipped > 0) ?
-				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, title_id or weight.", st->nskipped) :
-				 errdetail("The input has no rows.")));
 	EaseParseOptions(st->options, &opt);
 	if (st->nskipped > 0)
 		ereport(NOTICE,

@@ -243,3 +243,19 @@ nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	}
 	PG_RETURN_POINTER(st);
 }
+
+NfTriples *
+nf_triples_final_state(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
+{
+	NfTriples  *st = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
+
+	if (st == NULL || st->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot train an %s model without interactions", kind->model),
+				 (st != NULL && st->nskipped > 0) ?
+				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, %s or weight.",
+						   st->nskipped, kind->item_column) :
+				 errdetail("The input has no rows.")));
+	return st;
+}

@@ -36,7 +36,9 @@ typedef struct NfTriples
 typedef struct NfTriplesKind
 {
 	const char *agg;			/* SQL name: "als_train"; support functions are <agg>_trans ... */
-	const char *item;			/* the item column in messages: "item", "title" */
+	const char *item;			/* the item in messages: "item", "title" */
+	const char *item_column;	/* its column in messages: "item_id", "title_id" */
+	const char *model;			/* the model in messages: "ALS", "EASE" */
 	uint32		magic;			/* first word of the serialized state */
 	/* ERROR on bad options (NULL: none given); called for the first options seen */
 	void		(*check_options) (Jsonb *options);
@@ -54,6 +56,12 @@ extern Datum nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind
 extern Datum nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
 extern Datum nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
 extern Datum nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+
+/*
+ * The final function's state (argument 0): ERROR (data_exception) "cannot
+ * train an <model> model without interactions" when no row was kept.
+ */
+extern NfTriples *nf_triples_final_state(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
 
 /*
  * Define an aggregate's four SQL-callable support functions over them:
