@@ -299,8 +299,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	char	   *optjson;
 	Size		optlen,
 				size;
-	int64		nnz,
-				bad_row;
+	int64		nnz;
 	void	   *work;
 	AlsPool    *volatile pool = NULL;
 	const char *problem;
@@ -323,17 +322,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(workcxt);
 
 	/* canonical matrix: distinct users and items, pairs sorted and summed */
-	raw.n = st->n;
-	raw.users = st->users;
-	raw.items = st->items;
-	raw.weights = st->weights;
-	cw.key0 = HugeAlloc(als_canon_bytes_u64(raw.n));
-	cw.key1 = HugeAlloc(als_canon_bytes_u64(raw.n));
-	cw.val0 = HugeAlloc(sizeof(uint32) * raw.n);
-	cw.val1 = HugeAlloc(sizeof(uint32) * raw.n);
-	cw.order = HugeAlloc(sizeof(int32) * raw.n);
-	uidx = HugeAlloc(sizeof(int32) * raw.n);
-	iidx = HugeAlloc(sizeof(int32) * raw.n);
+	nf_triples_canon_start(st, &raw, &cw, &uidx, &iidx);
 
 	memset(&shape, 0, sizeof(shape));
 	shape.nusers = als_canon_ids(raw.n, raw.users, &cw, uidx, &sorted, &hooks);
@@ -368,13 +357,8 @@ als_train_final(PG_FUNCTION_ARGS)
 	memcpy(ALS_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
 	memcpy(ALS_ITEM_IDS(m), item_ids, sizeof(int64) * shape.nitems);
 
-	if (als_canon_build(&raw, uidx, iidx, &cw, ALS_USER_PTR(m), ALS_EV_ITEM(m),
-						ALS_EV_WEIGHT(m), &bad_row) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("summed weight of user " INT64_FORMAT " and item " INT64_FORMAT " is out of range",
-						raw.users[bad_row], raw.items[bad_row]),
-				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+	nf_triples_canon_build(&raw, uidx, iidx, &cw, ALS_USER_PTR(m), ALS_EV_ITEM(m),
+						   ALS_EV_WEIGHT(m), &AlsRows);
 	/* training computes the confidence 1 + alpha |w| in real */
 	for (int32 u = 0; u < shape.nusers; u++)
 		for (int64 e = ALS_USER_PTR(m)[u]; e < ALS_USER_PTR(m)[u + 1]; e++)

@@ -344,8 +344,7 @@ ease_train_final(PG_FUNCTION_ARGS)
 	const int64 *sorted;
 	int64	   *user_ids,
 			   *item_ids;
-	int64		nnz,
-				bad_row;
+	int64		nnz;
 	char	   *optjson;
 	Size		size;
 	int			n;
@@ -365,17 +364,7 @@ ease_train_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(workcxt);
 
 	/* canonical matrix, exactly as als_train builds it */
-	raw.n = st->n;
-	raw.users = st->users;
-	raw.items = st->items;
-	raw.weights = st->weights;
-	cw.key0 = MemoryContextAllocHuge(workcxt, als_canon_bytes_u64(raw.n));
-	cw.key1 = MemoryContextAllocHuge(workcxt, als_canon_bytes_u64(raw.n));
-	cw.val0 = MemoryContextAllocHuge(workcxt, sizeof(uint32) * raw.n);
-	cw.val1 = MemoryContextAllocHuge(workcxt, sizeof(uint32) * raw.n);
-	cw.order = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
-	uidx = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
-	iidx = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
+	nf_triples_canon_start(st, &raw, &cw, &uidx, &iidx);
 
 	memset(&shape, 0, sizeof(shape));
 	shape.nitems = als_canon_ids(raw.n, raw.items, &cw, iidx, &sorted, &hooks);
@@ -417,13 +406,8 @@ ease_train_final(PG_FUNCTION_ARGS)
 	strcpy((char *) EASE_OPTIONS(m), optjson);
 	memcpy(EASE_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
 	memcpy(EASE_ITEM_IDS(m), item_ids, sizeof(int64) * n);
-	if (als_canon_build(&raw, uidx, iidx, &cw, EASE_USER_PTR(m), EASE_EV_ITEM(m),
-						EASE_EV_WEIGHT(m), &bad_row) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("summed weight of user " INT64_FORMAT " and title " INT64_FORMAT " is out of range",
-						raw.users[bad_row], raw.items[bad_row]),
-				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+	nf_triples_canon_build(&raw, uidx, iidx, &cw, EASE_USER_PTR(m), EASE_EV_ITEM(m),
+						   EASE_EV_WEIGHT(m), &EaseRows);
 	MemoryContextSwitchTo(callcxt);
 	MemoryContextDelete(workcxt);
 

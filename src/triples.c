@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "fmgr.h"
@@ -258,4 +259,39 @@ nf_triples_final_state(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 						   st->nskipped, kind->item_column) :
 				 errdetail("The input has no rows.")));
 	return st;
+}
+
+void
+nf_triples_canon_start(const NfTriples *st, AlsRaw *raw, AlsCanonWork *cw,
+					   int32 **uidx, int32 **iidx)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Size		n = (Size) Max(st->n, 1);
+
+	raw->n = st->n;
+	raw->users = st->users;
+	raw->items = st->items;
+	raw->weights = st->weights;
+	cw->key0 = MemoryContextAllocHuge(cxt, als_canon_bytes_u64(n));
+	cw->key1 = MemoryContextAllocHuge(cxt, als_canon_bytes_u64(n));
+	cw->val0 = MemoryContextAllocHuge(cxt, sizeof(uint32) * n);
+	cw->val1 = MemoryContextAllocHuge(cxt, sizeof(uint32) * n);
+	cw->order = MemoryContextAllocHuge(cxt, sizeof(int32) * n);
+	*uidx = MemoryContextAllocHuge(cxt, sizeof(int32) * n);
+	*iidx = MemoryContextAllocHuge(cxt, sizeof(int32) * n);
+}
+
+void
+nf_triples_canon_build(const AlsRaw *raw, const int32 *uidx, const int32 *iidx,
+					   AlsCanonWork *cw, int64 *user_ptr, int32 *ev_item,
+					   float *ev_weight, const NfTriplesKind *kind)
+{
+	int64		bad_row;
+
+	if (als_canon_build(raw, uidx, iidx, cw, user_ptr, ev_item, ev_weight, &bad_row) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("summed weight of user " INT64_FORMAT " and %s " INT64_FORMAT " is out of range",
+						raw->users[bad_row], kind->item, raw->items[bad_row]),
+				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
 }

@@ -17,6 +17,8 @@
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
+#include "als.h"
+
 typedef struct NfTriples
 {
 	int64		n;				/* rows kept */
@@ -62,6 +64,19 @@ extern Datum nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind
  * train an <model> model without interactions" when no row was kept.
  */
 extern NfTriples *nf_triples_final_state(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
+
+/*
+ * Canonicalization of the rows with als.c (users and items sorted,
+ * duplicate pairs summed).  start: point raw at the rows and allocate the
+ * scratch (cw, the users' and items' indexes) in the current memory
+ * context.  build: als_canon_build, ERROR (numeric_value_out_of_range)
+ * when a summed weight is out of range.
+ */
+extern void nf_triples_canon_start(const NfTriples *st, AlsRaw *raw, AlsCanonWork *cw,
+								   int32 **uidx, int32 **iidx);
+extern void nf_triples_canon_build(const AlsRaw *raw, const int32 *uidx, const int32 *iidx,
+								   AlsCanonWork *cw, int64 *user_ptr, int32 *ev_item,
+								   float *ev_weight, const NfTriplesKind *kind);
 
 /*
  * Define an aggregate's four SQL-callable support functions over them:
