@@ -4405,3 +4405,131 @@ $$;
 COMMENT ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass, text) IS
     'recompute the tables behind the dashboard views, in the calling transaction (readers see the old or the new rows): what = all, recommendations, recommended_titles or catalog_health (these three together), churn_cohorts, content_roi_launches or trending_now; n: list length of recommendations and trending_now (1..1000); model: NULL = the default model; as_of: NULL = the day after the last event''s day; events, subscriptions, titles: the relations read (caller''s rights); churn_model: a churn model deployed with nfrec.deploy_churn_model that churn_cohorts and content_roi_launches score with (NULL: one trained on the history before as_of, per part); the recommendations need an ALS model (42809 for an EASE model)';
 REVOKE EXECUTE ON PROCEDURE refresh(text, int, text, date, regclass, regclass, regclass, text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
+-- dedup (issue 12 after EASE): one deploy body, nfrec._deploy, for both
+-- model types; deploy(text, als_model, ...) and deploy(text, ease_model,
+-- ...) call it (same arguments, messages and steps as before)
+-- ---------------------------------------------------------------------
+-- The body of every deploy(name, model, ...): model is an als_model or an
+-- ease_model (the row functions of its type fill the registry).
+CREATE FUNCTION _deploy(name text, model anyelement, events regclass,
+                        make_default boolean, keep int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF _deploy.name IS NULL OR _deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy.make_default IS NULL OR _deploy.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF _deploy.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', _deploy.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF _deploy.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(_deploy.events, true);
+        -- a deployed model is every session's: a temporary relation (or a
+        -- view over one, which is temporary too) exists only in this one
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = _deploy.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', _deploy.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
+    END IF;
+
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = _deploy.name AND s.is_current;
+
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    IF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at)
+        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp()
+          FROM nfrec._model_store_row(_deploy.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy.model) r;
+    ELSIF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
+        -- an EASE model has no factors, iterations or alpha: 0 in those columns
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+        SELECT _deploy.name, _deploy.events, 0, r.users, r.titles, r.training_events, 0,
+               0, r.regularization, NULL, r.train_seconds, r.options,
+               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+               pg_catalog.clock_timestamp(), 'ease'
+          FROM nfrec._ease_store_row(_deploy.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy.model) r;
+    ELSE
+        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy.model)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
+    END IF;
+
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = _deploy.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = _deploy.name
+                                 ORDER BY k.version DESC LIMIT _deploy.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy.make_default;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
+    'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default';
+
+CREATE OR REPLACE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL,
+                       make_default boolean DEFAULT false, keep int DEFAULT 3)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN nfrec._deploy(deploy.name, deploy.model, deploy.events,
+                         deploy.make_default, deploy.keep);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION deploy(name text, model ease_model, events regclass DEFAULT NULL,
+                       make_default boolean DEFAULT false, keep int DEFAULT 3)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN nfrec._deploy(deploy.name, deploy.model, deploy.events,
+                         deploy.make_default, deploy.keep);
+END
+$$;

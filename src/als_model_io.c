@@ -23,6 +23,7 @@
 
 #include "als_model.h"
 #include "als_model_io.h"
+#include "model_value.h"
 
 /* ------------------------------------------------------------------ */
 /* Options: a flat JSON object that agrees with the header             */
@@ -269,25 +270,7 @@ PG_FUNCTION_INFO_V1(als_model_in);
 Datum
 als_model_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	Size		len = strlen(str);
-	Size		nbytes;
-	bytea	   *result;
-
-	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type nfrec.als_model"),
-				 errdetail("A model is written as \\x followed by an even number of hex digits.")));
-	nbytes = (len - 2) / 2;
-	if (nbytes + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.als_model value is too large")));
-	result = (bytea *) palloc(nbytes + VARHDRSZ);
-	hex_decode(str + 2, len - 2, VARDATA(result));
-	SET_VARSIZE(result, nbytes + VARHDRSZ);
-	PG_RETURN_POINTER(UntrustedModel(result));
+	PG_RETURN_POINTER(UntrustedModel(nf_model_text_in(PG_GETARG_CSTRING(0), "nfrec.als_model")));
 }
 
 PG_FUNCTION_INFO_V1(als_model_out);
@@ -295,20 +278,8 @@ Datum
 als_model_out(PG_FUNCTION_ARGS)
 {
 	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
-	Size		n = VARSIZE(m) - VARHDRSZ;
-	char	   *out;
 
-	if (2 * n + 3 > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.als_model value is too large for text output"),
-				 errhint("Deploy the model with nfrec.deploy() instead of storing it as text.")));
-	out = palloc(2 * n + 3);
-	out[0] = '\\';
-	out[1] = 'x';
-	hex_encode(VARDATA(m), n, out + 2);
-	out[2 * n + 2] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(nf_model_text_out((bytea *) m, "nfrec.als_model"));
 }
 
 PG_FUNCTION_INFO_V1(als_model_recv);
@@ -316,30 +287,15 @@ Datum
 als_model_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			nbytes = buf->len - buf->cursor;
-	bytea	   *result;
 
-	if ((Size) nbytes + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.als_model value is too large")));
-	result = (bytea *) palloc(nbytes + VARHDRSZ);
-
-	SET_VARSIZE(result, nbytes + VARHDRSZ);
-	pq_copymsgbytes(buf, VARDATA(result), nbytes);
-	PG_RETURN_POINTER(UntrustedModel(result));
+	PG_RETURN_POINTER(UntrustedModel(nf_model_recv(buf, "nfrec.als_model")));
 }
 
 PG_FUNCTION_INFO_V1(als_model_send);
 Datum
 als_model_send(PG_FUNCTION_ARGS)
 {
-	bytea	   *m = (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA(m), VARSIZE(m) - VARHDRSZ);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(nf_model_send(PG_GETARG_DATUM(0)));
 }
 
 /* A double as a JSON number in shortest round-trip form; null if not finite. */

@@ -1,9 +1,9 @@
 /*
  * als_sql.c -- the nfrec.als_train aggregate: SQL glue around als.c.
  *
- * Transition state: three growing arrays (user, item, weight) of the raw
- * rows in the aggregate context, plus a copy of the options.  Partial
- * aggregation concatenates states (combine) and ships them as bytea
+ * Transition state: the raw (user, item, weight) rows and a copy of the
+ * options, in triples.c (shared with ease_train).  Partial aggregation
+ * concatenates states (combine) and ships them as bytea
  * (serialize/deserialize).  The final function canonicalizes the rows
  * (sorted users, items, summed duplicates: the model does not depend on row
  * order or plan), trains with worker threads, and returns a
@@ -37,6 +37,7 @@
 #include "als_defaults.h"
 #include "als_model.h"
 #include "pgutil.h"
+#include "triples.h"
 
 
 /* ------------------------------------------------------------------ */
@@ -150,265 +151,37 @@ OptionsJson(const AlsOptions *o)
 }
 
 /* ------------------------------------------------------------------ */
-/* Transition state                                                    */
+/* Transition state: the raw rows (triples.h)                          */
 /* ------------------------------------------------------------------ */
 
-typedef struct AlsTransState
+static void
+AlsCheckOptions(Jsonb *opt)
 {
-	int64		n;				/* rows kept */
-	int64		cap;
-	int64	   *users;
-	int64	   *items;
-	double	   *weights;
-	int64		nskipped;		/* rows with a NULL user, item or weight */
-	Jsonb	   *options;		/* copy of the options argument, or NULL */
-	bool		options_set;	/* options seen (from a row or a combine) */
-} AlsTransState;
+	AlsOptions	o;
 
-/* Rows are indexed with int32 in the canonical matrix. */
-#define ALS_MAX_ROWS	((int64) PG_INT32_MAX)
-
-static AlsTransState *
-NewState(MemoryContext cxt)
-{
-	return (AlsTransState *) MemoryContextAllocZero(cxt, sizeof(AlsTransState));
+	ParseOptions(opt, &o);
 }
+
+static void AlsOptionsDiffer(void) pg_attribute_noreturn();
 
 static void
-Reserve(AlsTransState *st, MemoryContext cxt, int64 need)
+AlsOptionsDiffer(void)
 {
-	int64		cap;
-
-	if (need <= st->cap)
-		return;
-	if (need > ALS_MAX_ROWS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many interactions for als_train"),
-				 errdetail("At most %d rows can be aggregated.", PG_INT32_MAX)));
-	cap = Max(st->cap * 2, 1024);
-	cap = Max(cap, need);
-	cap = Min(cap, ALS_MAX_ROWS);
-	if (st->users == NULL)
-	{
-		st->users = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
-		st->items = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
-		st->weights = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
-	}
-	else
-	{
-		st->users = repalloc_huge(st->users, sizeof(int64) * cap);
-		st->items = repalloc_huge(st->items, sizeof(int64) * cap);
-		st->weights = repalloc_huge(st->weights, sizeof(double) * cap);
-	}
-	st->cap = cap;
+	nf_options_differ("als_train");
 }
 
-static bool
-SameOptions(const Jsonb *a, const Jsonb *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
+static const NfTriplesKind AlsRows = {
+	.agg = "als_train",
+	.item = "item",
+	.item_column = "item_id",
+	.model = "ALS",
+	.magic = 0x414C5354,		/* "ALST" */
+	.check_options = AlsCheckOptions,
+	.options_differ = AlsOptionsDiffer,
+};
 
-PG_FUNCTION_INFO_V1(als_train_trans);
-Datum
-als_train_trans(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	AlsTransState *st;
-	double		w;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "als_train_trans called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? NULL : (AlsTransState *) PG_GETARG_POINTER(0);
-	if (st == NULL)
-		st = NewState(aggcxt);
-
-	if (PG_NARGS() > 4)
-	{
-		Jsonb	   *opt = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
-
-		if (!st->options_set)
-		{
-			AlsOptions	o;
-
-			ParseOptions(opt, &o);	/* report bad options at once */
-			if (opt)
-			{
-				st->options = MemoryContextAlloc(aggcxt, VARSIZE(opt));
-				memcpy(st->options, opt, VARSIZE(opt));
-			}
-			st->options_set = true;
-		}
-		else if (!SameOptions(st->options, opt))
-			nf_options_differ("als_train");
-	}
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	w = PG_GETARG_FLOAT8(3);
-	if (isnan(w) || isinf(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("als_train weight must be a finite number"),
-				 errdetail("The row (user " INT64_FORMAT ", item " INT64_FORMAT ") has weight %s.",
-						   PG_GETARG_INT64(1), PG_GETARG_INT64(2), float8out_internal(w))));
-	if (st->n >= st->cap)
-		Reserve(st, aggcxt, st->n + 1);
-	st->users[st->n] = PG_GETARG_INT64(1);
-	st->items[st->n] = PG_GETARG_INT64(2);
-	st->weights[st->n] = w;
-	st->n++;
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(als_train_combine);
-Datum
-als_train_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	AlsTransState *s1,
-			   *s2;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "als_train_combine called in non-aggregate context");
-	s1 = PG_ARGISNULL(0) ? NULL : (AlsTransState *) PG_GETARG_POINTER(0);
-	s2 = PG_ARGISNULL(1) ? NULL : (AlsTransState *) PG_GETARG_POINTER(1);
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = NewState(aggcxt);
-
-	if (s2->options_set)
-	{
-		if (!s1->options_set)
-		{
-			if (s2->options)
-			{
-				s1->options = MemoryContextAlloc(aggcxt, VARSIZE(s2->options));
-				memcpy(s1->options, s2->options, VARSIZE(s2->options));
-			}
-			s1->options_set = true;
-		}
-		else if (!SameOptions(s1->options, s2->options))
-			nf_options_differ("als_train");
-	}
-	if (s2->n > 0)
-	{
-		Reserve(s1, aggcxt, s1->n + s2->n);
-		memcpy(s1->users + s1->n, s2->users, sizeof(int64) * s2->n);
-		memcpy(s1->items + s1->n, s2->items, sizeof(int64) * s2->n);
-		memcpy(s1->weights + s1->n, s2->weights, sizeof(double) * s2->n);
-		s1->n += s2->n;
-	}
-	s1->nskipped += s2->nskipped;
-	PG_RETURN_POINTER(s1);
-}
-
-/* Serialized state: header, options bytes (padded to 8), three arrays. */
-#define ALS_STATE_MAGIC 0x414C5354	/* "ALST" */
-
-typedef struct AlsStateWire
-{
-	uint32		magic;
-	int32		options_len;	/* -1: options not set, 0: NULL options */
-	int64		n;
-	int64		nskipped;
-} AlsStateWire;
-
-PG_FUNCTION_INFO_V1(als_train_serialize);
-Datum
-als_train_serialize(PG_FUNCTION_ARGS)
-{
-	AlsTransState *st = (AlsTransState *) PG_GETARG_POINTER(0);
-	AlsStateWire hdr;
-	Size		optbytes,
-				size;
-	bytea	   *out;
-	char	   *p;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "als_train_serialize called in non-aggregate context");
-	hdr.magic = ALS_STATE_MAGIC;
-	hdr.options_len = !st->options_set ? -1 : st->options ? (int32) VARSIZE(st->options) : 0;
-	hdr.n = st->n;
-	hdr.nskipped = st->nskipped;
-	optbytes = hdr.options_len > 0 ? ALS_ALIGN8((Size) hdr.options_len) : 0;
-	size = VARHDRSZ + sizeof(hdr) + optbytes + (Size) st->n * (2 * sizeof(int64) + sizeof(double));
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("als_train partial state of " INT64_FORMAT " rows is too large to pass between parallel workers", st->n),
-				 errhint("Disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
-	out = (bytea *) palloc0(size);
-	SET_VARSIZE(out, size);
-	p = VARDATA(out);
-	memcpy(p, &hdr, sizeof(hdr));
-	p += sizeof(hdr);
-	if (hdr.options_len > 0)
-		memcpy(p, st->options, hdr.options_len);
-	p += optbytes;
-	memcpy(p, st->users, sizeof(int64) * st->n);
-	p += sizeof(int64) * st->n;
-	memcpy(p, st->items, sizeof(int64) * st->n);
-	p += sizeof(int64) * st->n;
-	memcpy(p, st->weights, sizeof(double) * st->n);
-	PG_RETURN_BYTEA_P(out);
-}
-
-PG_FUNCTION_INFO_V1(als_train_deserialize);
-Datum
-als_train_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(in);
-	Size		len = VARSIZE_ANY_EXHDR(in);
-	AlsStateWire hdr;
-	AlsTransState *st;
-	Size		optbytes;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "als_train_deserialize called in non-aggregate context");
-	if (len < sizeof(hdr))
-		elog(ERROR, "invalid als_train partial state");
-	memcpy(&hdr, p, sizeof(hdr));
-	p += sizeof(hdr);
-	optbytes = hdr.options_len > 0 ? ALS_ALIGN8((Size) hdr.options_len) : 0;
-	if (hdr.magic != ALS_STATE_MAGIC || hdr.n < 0 || hdr.n > ALS_MAX_ROWS ||
-		hdr.options_len < -1 ||
-		len != sizeof(hdr) + optbytes + (Size) hdr.n * (2 * sizeof(int64) + sizeof(double)))
-		elog(ERROR, "invalid als_train partial state");
-
-	st = NewState(CurrentMemoryContext);
-	st->nskipped = hdr.nskipped;
-	st->options_set = hdr.options_len >= 0;
-	if (hdr.options_len > 0)
-	{
-		st->options = palloc(hdr.options_len);
-		memcpy(st->options, p, hdr.options_len);
-	}
-	p += optbytes;
-	if (hdr.n > 0)
-	{
-		Reserve(st, CurrentMemoryContext, hdr.n);
-		memcpy(st->users, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->items, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->weights, p, sizeof(double) * hdr.n);
-		st->n = hdr.n;
-	}
-	PG_RETURN_POINTER(st);
-}
+/* als_train_trans, als_train_combine, als_train_serialize, als_train_deserialize */
+NF_TRIPLES_SUPPORT(als_train, AlsRows);
 
 /* ------------------------------------------------------------------ */
 /* Final function: canonicalize, train, build the model                */
@@ -460,7 +233,7 @@ HugeAlloc(Size bytes)
  * "from_data", which ones the rule chose.
  */
 static void
-ChooseFromData(const AlsTransState *st, AlsOptions *opt, const AlsRaw *raw,
+ChooseFromData(const NfTriples *st, AlsOptions *opt, const AlsRaw *raw,
 			   int32 nusers, int32 nitems, int64 nnz, char **optjson)
 {
 	static const char *const keys[] = {"factors", "alpha", "regularization"};
@@ -501,7 +274,7 @@ PG_FUNCTION_INFO_V1(als_train_final);
 Datum
 als_train_final(PG_FUNCTION_ARGS)
 {
-	AlsTransState *st = PG_ARGISNULL(0) ? NULL : (AlsTransState *) PG_GETARG_POINTER(0);
+	NfTriples  *st = nf_triples_final_state(fcinfo, &AlsRows);
 	double		t0 = Now();
 	AlsOptions	opt;
 	AlsRun		run;
@@ -526,19 +299,11 @@ als_train_final(PG_FUNCTION_ARGS)
 	char	   *optjson;
 	Size		optlen,
 				size;
-	int64		nnz,
-				bad_row;
+	int64		nnz;
 	void	   *work;
 	AlsPool    *volatile pool = NULL;
 	const char *problem;
 
-	if (st == NULL || st->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("cannot train an ALS model without interactions"),
-				 (st != NULL && st->nskipped > 0) ?
-				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, item_id or weight.", st->nskipped) :
-				 errdetail("The input has no rows.")));
 	ParseOptions(st->options, &opt);
 	if (st->nskipped > 0)
 		ereport(NOTICE,
@@ -557,17 +322,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(workcxt);
 
 	/* canonical matrix: distinct users and items, pairs sorted and summed */
-	raw.n = st->n;
-	raw.users = st->users;
-	raw.items = st->items;
-	raw.weights = st->weights;
-	cw.key0 = HugeAlloc(als_canon_bytes_u64(raw.n));
-	cw.key1 = HugeAlloc(als_canon_bytes_u64(raw.n));
-	cw.val0 = HugeAlloc(sizeof(uint32) * raw.n);
-	cw.val1 = HugeAlloc(sizeof(uint32) * raw.n);
-	cw.order = HugeAlloc(sizeof(int32) * raw.n);
-	uidx = HugeAlloc(sizeof(int32) * raw.n);
-	iidx = HugeAlloc(sizeof(int32) * raw.n);
+	nf_triples_canon_start(st, &raw, &cw, &uidx, &iidx);
 
 	memset(&shape, 0, sizeof(shape));
 	shape.nusers = als_canon_ids(raw.n, raw.users, &cw, uidx, &sorted, &hooks);
@@ -602,13 +357,8 @@ als_train_final(PG_FUNCTION_ARGS)
 	memcpy(ALS_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
 	memcpy(ALS_ITEM_IDS(m), item_ids, sizeof(int64) * shape.nitems);
 
-	if (als_canon_build(&raw, uidx, iidx, &cw, ALS_USER_PTR(m), ALS_EV_ITEM(m),
-						ALS_EV_WEIGHT(m), &bad_row) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("summed weight of user " INT64_FORMAT " and item " INT64_FORMAT " is out of range",
-						raw.users[bad_row], raw.items[bad_row]),
-				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+	nf_triples_canon_build(&raw, uidx, iidx, &cw, ALS_USER_PTR(m), ALS_EV_ITEM(m),
+						   ALS_EV_WEIGHT(m), &AlsRows);
 	/* training computes the confidence 1 + alpha |w| in real */
 	for (int32 u = 0; u < shape.nusers; u++)
 		for (int64 e = ALS_USER_PTR(m)[u]; e < ALS_USER_PTR(m)[u + 1]; e++)

@@ -38,7 +38,9 @@
 #include "als.h"
 #include "ease.h"
 #include "model.h"
+#include "model_value.h"
 #include "pgutil.h"
+#include "triples.h"
 
 /* ------------------------------------------------------------------ */
 /* Options                                                             */
@@ -148,252 +150,39 @@ EaseOptionsJson(const EaseOptions *o)
 }
 
 /* ------------------------------------------------------------------ */
-/* Transition state: raw rows                                          */
+/* Transition state: the raw rows (triples.h)                          */
 /* ------------------------------------------------------------------ */
 
-typedef struct EaseState
+static void
+EaseCheckOptions(Jsonb *opt)
 {
-	int64		n;
-	int64		cap;
-	int64	   *users;
-	int64	   *items;
-	double	   *weights;
-	int64		nskipped;		/* rows with a NULL */
-	Jsonb	   *options;		/* copy of the options argument, or NULL */
-	bool		options_set;
-} EaseState;
+	EaseOptions o;
 
-#define EASE_MAX_ROWS	((int64) PG_INT32_MAX)
-
-static EaseState *
-EaseNewState(MemoryContext cxt)
-{
-	return (EaseState *) MemoryContextAllocZero(cxt, sizeof(EaseState));
+	EaseParseOptions(opt, &o);
 }
+
+static void EaseOptionsDiffer(void) pg_attribute_noreturn();
 
 static void
-EaseReserve(EaseState *st, MemoryContext cxt, int64 need)
+EaseOptionsDiffer(void)
 {
-	int64		cap;
-
-	if (need <= st->cap)
-		return;
-	if (need > EASE_MAX_ROWS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many interactions for ease_train"),
-				 errdetail("At most %d rows can be aggregated.", PG_INT32_MAX)));
-	cap = Min(Max(Max(st->cap * 2, 1024), need), EASE_MAX_ROWS);
-	if (st->users == NULL)
-	{
-		st->users = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
-		st->items = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
-		st->weights = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
-	}
-	else
-	{
-		st->users = repalloc_huge(st->users, sizeof(int64) * cap);
-		st->items = repalloc_huge(st->items, sizeof(int64) * cap);
-		st->weights = repalloc_huge(st->weights, sizeof(double) * cap);
-	}
-	st->cap = cap;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("ease_train options must be the same for every row")));
 }
 
-static void
-EaseSetOptions(EaseState *st, MemoryContext cxt, const Jsonb *opt)
-{
-	if (!st->options_set)
-	{
-		if (opt)
-		{
-			st->options = MemoryContextAlloc(cxt, VARSIZE(opt));
-			memcpy(st->options, opt, VARSIZE(opt));
-		}
-		st->options_set = true;
-	}
-	else if ((opt == NULL) != (st->options == NULL) ||
-			 (opt && (VARSIZE(opt) != VARSIZE(st->options) ||
-					  memcmp(opt, st->options, VARSIZE(opt)) != 0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ease_train options must be the same for every row")));
-}
+static const NfTriplesKind EaseRows = {
+	.agg = "ease_train",
+	.item = "title",
+	.item_column = "title_id",
+	.model = "EASE",
+	.magic = 0x45415354,		/* "EAST" */
+	.check_options = EaseCheckOptions,
+	.options_differ = EaseOptionsDiffer,
+};
 
-PG_FUNCTION_INFO_V1(ease_train_trans);
-Datum
-ease_train_trans(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	EaseState  *st;
-	double		w;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "ease_train_trans called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? EaseNewState(aggcxt) : (EaseState *) PG_GETARG_POINTER(0);
-
-	if (PG_NARGS() > 4)
-	{
-		Jsonb	   *opt = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
-
-		if (!st->options_set)
-		{
-			EaseOptions o;
-
-			EaseParseOptions(opt, &o);	/* report bad options at once */
-		}
-		EaseSetOptions(st, aggcxt, opt);
-	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		st->nskipped++;
-		PG_RETURN_POINTER(st);
-	}
-	w = PG_GETARG_FLOAT8(3);
-	if (isnan(w) || isinf(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("ease_train weight must be a finite number"),
-				 errdetail("The row (user " INT64_FORMAT ", title " INT64_FORMAT ") has weight %s.",
-						   PG_GETARG_INT64(1), PG_GETARG_INT64(2), float8out_internal(w))));
-	if (st->n >= st->cap)
-		EaseReserve(st, aggcxt, st->n + 1);
-	st->users[st->n] = PG_GETARG_INT64(1);
-	st->items[st->n] = PG_GETARG_INT64(2);
-	st->weights[st->n] = w;
-	st->n++;
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(ease_train_combine);
-Datum
-ease_train_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	EaseState  *s1,
-			   *s2;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "ease_train_combine called in non-aggregate context");
-	s1 = PG_ARGISNULL(0) ? NULL : (EaseState *) PG_GETARG_POINTER(0);
-	s2 = PG_ARGISNULL(1) ? NULL : (EaseState *) PG_GETARG_POINTER(1);
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = EaseNewState(aggcxt);
-	if (s2->options_set)
-		EaseSetOptions(s1, aggcxt, s2->options);
-	if (s2->n > 0)
-	{
-		EaseReserve(s1, aggcxt, s1->n + s2->n);
-		memcpy(s1->users + s1->n, s2->users, sizeof(int64) * s2->n);
-		memcpy(s1->items + s1->n, s2->items, sizeof(int64) * s2->n);
-		memcpy(s1->weights + s1->n, s2->weights, sizeof(double) * s2->n);
-		s1->n += s2->n;
-	}
-	s1->nskipped += s2->nskipped;
-	PG_RETURN_POINTER(s1);
-}
-
-#define EASE_STATE_MAGIC 0x45415354	/* "EAST" */
-
-typedef struct EaseStateWire
-{
-	uint32		magic;
-	int32		options_len;	/* -1: options not set, 0: NULL options */
-	int64		n;
-	int64		nskipped;
-} EaseStateWire;
-
-PG_FUNCTION_INFO_V1(ease_train_serialize);
-Datum
-ease_train_serialize(PG_FUNCTION_ARGS)
-{
-	EaseState  *st = (EaseState *) PG_GETARG_POINTER(0);
-	EaseStateWire hdr;
-	Size		optbytes,
-				size;
-	bytea	   *out;
-	char	   *p;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "ease_train_serialize called in non-aggregate context");
-	hdr.magic = EASE_STATE_MAGIC;
-	hdr.options_len = !st->options_set ? -1 : st->options ? (int32) VARSIZE(st->options) : 0;
-	hdr.n = st->n;
-	hdr.nskipped = st->nskipped;
-	optbytes = hdr.options_len > 0 ? EASE_ALIGN8((Size) hdr.options_len) : 0;
-	size = VARHDRSZ + sizeof(hdr) + optbytes + (Size) st->n * (2 * sizeof(int64) + sizeof(double));
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("ease_train partial state of " INT64_FORMAT " rows is too large to pass between parallel workers", st->n),
-				 errhint("Disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
-	out = (bytea *) palloc0(size);
-	SET_VARSIZE(out, size);
-	p = VARDATA(out);
-	memcpy(p, &hdr, sizeof(hdr));
-	p += sizeof(hdr);
-	if (hdr.options_len > 0)
-		memcpy(p, st->options, hdr.options_len);
-	p += optbytes;
-	if (st->n > 0)
-	{
-		memcpy(p, st->users, sizeof(int64) * st->n);
-		p += sizeof(int64) * st->n;
-		memcpy(p, st->items, sizeof(int64) * st->n);
-		p += sizeof(int64) * st->n;
-		memcpy(p, st->weights, sizeof(double) * st->n);
-	}
-	PG_RETURN_BYTEA_P(out);
-}
-
-PG_FUNCTION_INFO_V1(ease_train_deserialize);
-Datum
-ease_train_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(in);
-	Size		len = VARSIZE_ANY_EXHDR(in);
-	EaseStateWire hdr;
-	EaseState  *st;
-	Size		optbytes;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "ease_train_deserialize called in non-aggregate context");
-	if (len < sizeof(hdr))
-		elog(ERROR, "invalid ease_train partial state");
-	memcpy(&hdr, p, sizeof(hdr));
-	p += sizeof(hdr);
-	optbytes = hdr.options_len > 0 ? EASE_ALIGN8((Size) hdr.options_len) : 0;
-	if (hdr.magic != EASE_STATE_MAGIC || hdr.n < 0 || hdr.n > EASE_MAX_ROWS ||
-		hdr.options_len < -1 || (hdr.options_len > 0 && hdr.options_len < VARHDRSZ) ||
-		len != sizeof(hdr) + optbytes + (Size) hdr.n * (2 * sizeof(int64) + sizeof(double)))
-		elog(ERROR, "invalid ease_train partial state");
-	st = EaseNewState(CurrentMemoryContext);
-	st->nskipped = hdr.nskipped;
-	st->options_set = hdr.options_len >= 0;
-	if (hdr.options_len > 0)
-	{
-		st->options = palloc(hdr.options_len);
-		memcpy(st->options, p, hdr.options_len);
-	}
-	p += optbytes;
-	if (hdr.n > 0)
-	{
-		EaseReserve(st, CurrentMemoryContext, hdr.n);
-		memcpy(st->users, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->items, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->weights, p, sizeof(double) * hdr.n);
-		st->n = hdr.n;
-	}
-	PG_RETURN_POINTER(st);
-}
+/* ease_train_trans, ease_train_combine, ease_train_serialize, ease_train_deserialize */
+NF_TRIPLES_SUPPORT(ease_train, EaseRows);
 
 /* ------------------------------------------------------------------ */
 /* The solve in a helper thread                                        */
@@ -540,7 +329,7 @@ PG_FUNCTION_INFO_V1(ease_train_final);
 Datum
 ease_train_final(PG_FUNCTION_ARGS)
 {
-	EaseState  *st = PG_ARGISNULL(0) ? NULL : (EaseState *) PG_GETARG_POINTER(0);
+	NfTriples  *st = nf_triples_final_state(fcinfo, &EaseRows);
 	double		t0 = EaseNow();
 	EaseOptions opt;
 	AlsHooks	hooks = {0};
@@ -555,8 +344,7 @@ ease_train_final(PG_FUNCTION_ARGS)
 	const int64 *sorted;
 	int64	   *user_ids,
 			   *item_ids;
-	int64		nnz,
-				bad_row;
+	int64		nnz;
 	char	   *optjson;
 	Size		size;
 	int			n;
@@ -564,13 +352,6 @@ ease_train_final(PG_FUNCTION_ARGS)
 	double		t_gram,
 				t_solve;
 
-	if (st == NULL || st->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("cannot train an EASE model without interactions"),
-				 (st != NULL && st->nskipped > 0) ?
-				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, title_id or weight.", st->nskipped) :
-				 errdetail("The input has no rows.")));
 	EaseParseOptions(st->options, &opt);
 	if (st->nskipped > 0)
 		ereport(NOTICE,
@@ -583,17 +364,7 @@ ease_train_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(workcxt);
 
 	/* canonical matrix, exactly as als_train builds it */
-	raw.n = st->n;
-	raw.users = st->users;
-	raw.items = st->items;
-	raw.weights = st->weights;
-	cw.key0 = MemoryContextAllocHuge(workcxt, als_canon_bytes_u64(raw.n));
-	cw.key1 = MemoryContextAllocHuge(workcxt, als_canon_bytes_u64(raw.n));
-	cw.val0 = MemoryContextAllocHuge(workcxt, sizeof(uint32) * raw.n);
-	cw.val1 = MemoryContextAllocHuge(workcxt, sizeof(uint32) * raw.n);
-	cw.order = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
-	uidx = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
-	iidx = MemoryContextAllocHuge(workcxt, sizeof(int32) * raw.n);
+	nf_triples_canon_start(st, &raw, &cw, &uidx, &iidx);
 
 	memset(&shape, 0, sizeof(shape));
 	shape.nitems = als_canon_ids(raw.n, raw.items, &cw, iidx, &sorted, &hooks);
@@ -635,13 +406,8 @@ ease_train_final(PG_FUNCTION_ARGS)
 	strcpy((char *) EASE_OPTIONS(m), optjson);
 	memcpy(EASE_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
 	memcpy(EASE_ITEM_IDS(m), item_ids, sizeof(int64) * n);
-	if (als_canon_build(&raw, uidx, iidx, &cw, EASE_USER_PTR(m), EASE_EV_ITEM(m),
-						EASE_EV_WEIGHT(m), &bad_row) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("summed weight of user " INT64_FORMAT " and title " INT64_FORMAT " is out of range",
-						raw.users[bad_row], raw.items[bad_row]),
-				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+	nf_triples_canon_build(&raw, uidx, iidx, &cw, EASE_USER_PTR(m), EASE_EV_ITEM(m),
+						   EASE_EV_WEIGHT(m), &EaseRows);
 	MemoryContextSwitchTo(callcxt);
 	MemoryContextDelete(workcxt);
 
@@ -770,25 +536,9 @@ PG_FUNCTION_INFO_V1(ease_model_in);
 Datum
 ease_model_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	Size		len = strlen(str);
-	Size		nbytes;
-	bytea	   *result;
+	bytea	   *raw = nf_model_text_in(PG_GETARG_CSTRING(0), "nfrec.ease_model");
 
-	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type nfrec.ease_model"),
-				 errdetail("A model is written as \\x followed by an even number of hex digits.")));
-	nbytes = (len - 2) / 2;
-	if (nbytes + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.ease_model value is too large")));
-	result = (bytea *) palloc(nbytes + VARHDRSZ);
-	hex_decode(str + 2, len - 2, VARDATA(result));
-	SET_VARSIZE(result, nbytes + VARHDRSZ);
-	PG_RETURN_POINTER(EaseUntrusted(result, ERRCODE_INVALID_TEXT_REPRESENTATION));
+	PG_RETURN_POINTER(EaseUntrusted(raw, ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_out);
@@ -796,20 +546,8 @@ Datum
 ease_model_out(PG_FUNCTION_ARGS)
 {
 	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
-	Size		n = VARSIZE(m) - VARHDRSZ;
-	char	   *out;
 
-	if (2 * n + 3 > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.ease_model value is too large for text output"),
-				 errhint("Deploy the model with nfrec.deploy() instead of storing it as text.")));
-	out = palloc(2 * n + 3);
-	out[0] = '\\';
-	out[1] = 'x';
-	hex_encode(VARDATA(m), n, out + 2);
-	out[2 * n + 2] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(nf_model_text_out((bytea *) m, "nfrec.ease_model"));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_recv);
@@ -817,29 +555,16 @@ Datum
 ease_model_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			nbytes = buf->len - buf->cursor;
-	bytea	   *result;
+	bytea	   *raw = nf_model_recv(buf, "nfrec.ease_model");
 
-	if ((Size) nbytes + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("nfrec.ease_model value is too large")));
-	result = (bytea *) palloc(nbytes + VARHDRSZ);
-	SET_VARSIZE(result, nbytes + VARHDRSZ);
-	pq_copymsgbytes(buf, VARDATA(result), nbytes);
-	PG_RETURN_POINTER(EaseUntrusted(result, ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(EaseUntrusted(raw, ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_send);
 Datum
 ease_model_send(PG_FUNCTION_ARGS)
 {
-	bytea	   *m = (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA(m), VARSIZE(m) - VARHDRSZ);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(nf_model_send(PG_GETARG_DATUM(0)));
 }
 
 PG_FUNCTION_INFO_V1(ease_model_info);
@@ -874,26 +599,19 @@ Datum
 ease_store_row(PG_FUNCTION_ARGS)
 {
 	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
-	TupleDesc	tupdesc;
 	Datum		values[10];
 	bool		nulls[10] = {0};
 
 	nf_ease_validate(m);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Int32GetDatum(m->nusers);
 	values[1] = Int32GetDatum(m->nitems);
 	values[2] = Int64GetDatum(m->nevents);
 	values[3] = Float8GetDatum(m->lambda);
 	values[4] = Float8GetDatum(m->train_seconds);
-	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(EASE_OPTIONS(m)));
-	values[6] = PointerGetDatum(nf_int8_array(EASE_ITEM_IDS(m), m->nitems));
-	values[7] = PointerGetDatum(nf_float4_array(EASE_ITEM_COUNT(m), m->nitems));
-	values[8] = PointerGetDatum(nf_float4_matrix(EASE_B(m), m->nitems, m->nitems));
-	values[9] = TimestampTzGetDatum((TimestampTz) m->trained_at);
-	nulls[9] = (m->trained_at == 0);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	nf_model_row_tail(values + 5, nulls + 5, EASE_OPTIONS(m), EASE_ITEM_IDS(m),
+					  EASE_ITEM_COUNT(m), EASE_B(m), m->nitems, m->nitems,
+					  m->trained_at);
+	PG_RETURN_DATUM(nf_model_row(fcinfo, values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(ease_user_rows);
@@ -901,48 +619,11 @@ Datum
 ease_user_rows(PG_FUNCTION_ARGS)
 {
 	EaseModelHeader *m = PG_GETARG_EASEMODEL_P(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *ts;
-	const int64 *uids,
-			   *iids,
-			   *ptr;
-	const int32 *evi;
-	const float *evw;
-	MemoryContext rowcxt;
-	int64		maxev = 0;
-	int64	   *titles;
 
 	nf_ease_validate(m);
-	ts = nf_begin_srf(fcinfo, &tupdesc);
-	uids = EASE_USER_IDS(m);
-	iids = EASE_ITEM_IDS(m);
-	ptr = EASE_USER_PTR(m);
-	evi = EASE_EV_ITEM(m);
-	evw = EASE_EV_WEIGHT(m);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec user rows",
-								   ALLOCSET_DEFAULT_SIZES);
-	for (int u = 0; u < m->nusers; u++)
-		maxev = Max(maxev, ptr[u + 1] - ptr[u]);
-	titles = palloc(sizeof(int64) * Max(maxev, 1));
-	for (int u = 0; u < m->nusers; u++)
-	{
-		MemoryContext old = MemoryContextSwitchTo(rowcxt);
-		Datum		values[4];
-		bool		nulls[4] = {0};
-		int			k = (int) (ptr[u + 1] - ptr[u]);
-
-		for (int j = 0; j < k; j++)
-			titles[j] = iids[evi[ptr[u] + j]];
-		values[0] = Int64GetDatum(uids[u]);
-		values[1] = PointerGetDatum(nf_float4_array(NULL, 0));	/* no factors */
-		values[2] = PointerGetDatum(nf_int8_array(titles, k));
-		values[3] = PointerGetDatum(nf_float4_array(evw + ptr[u], k));
-		tuplestore_putvalues(ts, tupdesc, values, nulls);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowcxt);
-		if ((u & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	MemoryContextDelete(rowcxt);
+	/* no user factors */
+	nf_model_user_rows(fcinfo, m->nusers, EASE_USER_IDS(m), EASE_ITEM_IDS(m),
+					   EASE_USER_PTR(m), EASE_EV_ITEM(m), EASE_EV_WEIGHT(m),
+					   NULL, 0);
 	return (Datum) 0;
 }

@@ -27,6 +27,7 @@
 
 #include "als_model_io.h"
 #include "model.h"
+#include "model_value.h"
 #include "pgutil.h"
 
 typedef struct IdRow
@@ -448,15 +449,11 @@ Datum
 model_store_row(PG_FUNCTION_ARGS)
 {
 	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
-	TupleDesc	tupdesc;
 	Datum		values[14];
 	bool		nulls[14] = {0};
 
 	/* values only come from validated input, but never deploy a bad one */
 	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	if (m->nitems < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -471,13 +468,10 @@ model_store_row(PG_FUNCTION_ARGS)
 	values[6] = Float8GetDatum(m->regularization);
 	values[7] = Float8GetDatum(m->loss);
 	values[8] = Float8GetDatum(m->train_seconds);
-	values[9] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ALS_OPTIONS(m)));
-	values[10] = PointerGetDatum(nf_int8_array(ALS_ITEM_IDS(m), m->nitems));
-	values[11] = PointerGetDatum(nf_float4_array(ALS_ITEM_COUNT(m), m->nitems));
-	values[12] = PointerGetDatum(nf_float4_matrix(ALS_ITEM_FACTORS(m), m->nitems, m->factors));
-	values[13] = TimestampTzGetDatum((TimestampTz) m->trained_at);
-	nulls[13] = (m->trained_at == 0);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	nf_model_row_tail(values + 9, nulls + 9, ALS_OPTIONS(m), ALS_ITEM_IDS(m),
+					  ALS_ITEM_COUNT(m), ALS_ITEM_FACTORS(m), m->nitems,
+					  m->factors, m->trained_at);
+	PG_RETURN_DATUM(nf_model_row(fcinfo, values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(model_user_rows);
@@ -485,55 +479,10 @@ Datum
 model_user_rows(PG_FUNCTION_ARGS)
 {
 	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *ts;
-	const int64 *uids,
-			   *iids,
-			   *ptr;
-	const int32 *evi;
-	const float *evw,
-			   *X;
-	int			f;
-	MemoryContext rowcxt;
-	int64		maxev = 0;
-	int64	   *titles;
 
 	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
-	ts = nf_begin_srf(fcinfo, &tupdesc);
-	uids = ALS_USER_IDS(m);
-	iids = ALS_ITEM_IDS(m);
-	ptr = ALS_USER_PTR(m);
-	evi = ALS_EV_ITEM(m);
-	evw = ALS_EV_WEIGHT(m);
-	X = ALS_USER_FACTORS(m);
-	f = m->factors;
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
-								   "nfrec user rows",
-								   ALLOCSET_DEFAULT_SIZES);
-
-	for (int u = 0; u < m->nusers; u++)
-		maxev = Max(maxev, ptr[u + 1] - ptr[u]);
-	titles = palloc(sizeof(int64) * Max(maxev, 1));
-
-	for (int u = 0; u < m->nusers; u++)
-	{
-		MemoryContext old = MemoryContextSwitchTo(rowcxt);
-		Datum		values[4];
-		bool		nulls[4] = {0};
-		int			n = (int) (ptr[u + 1] - ptr[u]);
-
-		for (int j = 0; j < n; j++)
-			titles[j] = iids[evi[ptr[u] + j]];
-		values[0] = Int64GetDatum(uids[u]);
-		values[1] = PointerGetDatum(nf_float4_array(X + (Size) u * f, f));
-		values[2] = PointerGetDatum(nf_int8_array(titles, n));
-		values[3] = PointerGetDatum(nf_float4_array(evw + ptr[u], n));
-		tuplestore_putvalues(ts, tupdesc, values, nulls);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowcxt);
-		if ((u & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	MemoryContextDelete(rowcxt);
+	nf_model_user_rows(fcinfo, m->nusers, ALS_USER_IDS(m), ALS_ITEM_IDS(m),
+					   ALS_USER_PTR(m), ALS_EV_ITEM(m), ALS_EV_WEIGHT(m),
+					   ALS_USER_FACTORS(m), m->factors);
 	return (Datum) 0;
 }

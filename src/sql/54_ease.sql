@@ -136,70 +136,9 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    new_version bigint;
 BEGIN
-    IF deploy.name IS NULL OR deploy.model IS NULL THEN
-        RAISE EXCEPTION 'model name and model must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF deploy.make_default IS NULL OR deploy.keep IS NULL THEN
-        RAISE EXCEPTION 'make_default and keep must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF deploy.name = '' THEN
-        RAISE EXCEPTION 'model name must not be empty'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF deploy.keep < 1 THEN
-        RAISE EXCEPTION 'keep must be at least 1, not %', deploy.keep
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
-    END IF;
-    IF deploy.events IS NOT NULL THEN
-        PERFORM nfrec._check_interactions(deploy.events, true);
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                   WHERE c.oid = deploy.events AND c.relpersistence = 't') THEN
-            RAISE EXCEPTION 'events relation % is temporary', deploy.events
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
-                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
-        END IF;
-    END IF;
-
-    -- the same steps as deploy(text, als_model, ...): one deployment at a
-    -- time, readers never blocked
-    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
-    UPDATE nfrec.model_store s SET is_current = false
-     WHERE s.name = deploy.name AND s.is_current;
-
-    -- an EASE model has no factors, iterations or alpha: 0 in those columns
-    INSERT INTO nfrec.model_store AS s
-           (name, events, factors, users, titles, training_events, iterations,
-            alpha, regularization, loss, train_seconds, options,
-            title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
-    SELECT deploy.name, deploy.events, 0, r.users, r.titles, r.training_events, 0,
-           0, r.regularization, NULL, r.train_seconds, r.options,
-           r.title_ids, r.title_counts, r.title_factors, r.trained_at,
-           pg_catalog.clock_timestamp(), 'ease'
-      FROM nfrec._ease_store_row(deploy.model) r
-    RETURNING s.version INTO new_version;
-
-    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
-    SELECT new_version, r.* FROM nfrec._ease_user_rows(deploy.model) r;
-
-    WITH old AS (
-        DELETE FROM nfrec.model_store s
-         WHERE s.name = deploy.name
-           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
-                                 WHERE k.name = deploy.name
-                                 ORDER BY k.version DESC LIMIT deploy.keep)
-        RETURNING s.version)
-    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
-
-    INSERT INTO nfrec.model_default AS d (name) VALUES (deploy.name)
-        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE deploy.make_default;
-    RETURN new_version;
+    RETURN nfrec._deploy(deploy.name, deploy.model, deploy.events,
+                         deploy.make_default, deploy.keep);
 END
 $$;
 COMMENT ON FUNCTION deploy(text, ease_model, regclass, boolean, int) IS

@@ -1,0 +1,297 @@
+/*
+ * triples.c -- the raw-rows state shared by the training aggregates
+ * (triples.h): reserve, add, combine, serialize, deserialize.  SQL glue.
+ *
+ * The transition is the training aggregates' hot path (one call a row):
+ * the common case is a bounds check and three stores.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+#include "triples.h"
+
+/* Serialized state: header, options bytes (padded to 8), three arrays. */
+typedef struct NfTriplesWire
+{
+	uint32		magic;
+	int32		options_len;	/* -1: options not set, 0: NULL options */
+	int64		n;
+	int64		nskipped;
+} NfTriplesWire;
+
+#define TRIPLES_ALIGN8(x)	(((x) + 7) & ~((Size) 7))
+#define TRIPLE_BYTES		(2 * sizeof(int64) + sizeof(double))
+
+static NfTriples *
+NewTriples(MemoryContext cxt)
+{
+	return (NfTriples *) MemoryContextAllocZero(cxt, sizeof(NfTriples));
+}
+
+static void
+Reserve(NfTriples *st, MemoryContext cxt, int64 need, const NfTriplesKind *kind)
+{
+	int64		cap;
+
+	if (need <= st->cap)
+		return;
+	if (need > NF_TRIPLES_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many interactions for %s", kind->agg),
+				 errdetail("At most %d rows can be aggregated.", PG_INT32_MAX)));
+	cap = Min(Max(Max(st->cap * 2, 1024), need), NF_TRIPLES_MAX_ROWS);
+	if (st->users == NULL)
+	{
+		st->users = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
+		st->items = MemoryContextAllocHuge(cxt, sizeof(int64) * cap);
+		st->weights = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
+	}
+	else
+	{
+		st->users = repalloc_huge(st->users, sizeof(int64) * cap);
+		st->items = repalloc_huge(st->items, sizeof(int64) * cap);
+		st->weights = repalloc_huge(st->weights, sizeof(double) * cap);
+	}
+	st->cap = cap;
+}
+
+/* Record the options of a row or of a combined state (the first ones win). */
+static void
+SetOptions(NfTriples *st, MemoryContext cxt, const Jsonb *opt, const NfTriplesKind *kind)
+{
+	if (!st->options_set)
+	{
+		if (opt)
+		{
+			st->options = MemoryContextAlloc(cxt, VARSIZE(opt));
+			memcpy(st->options, opt, VARSIZE(opt));
+		}
+		st->options_set = true;
+	}
+	else if ((opt == NULL) != (st->options == NULL) ||
+			 (opt && (VARSIZE(opt) != VARSIZE(st->options) ||
+					  memcmp(opt, st->options, VARSIZE(opt)) != 0)))
+		kind->options_differ();
+}
+
+Datum
+nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
+{
+	MemoryContext aggcxt;
+	NfTriples  *st;
+	double		w;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "%s_trans called in non-aggregate context", kind->agg);
+	st = PG_ARGISNULL(0) ? NewTriples(aggcxt) : (NfTriples *) PG_GETARG_POINTER(0);
+
+	if (PG_NARGS() > 4)
+	{
+		Jsonb	   *opt = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
+
+		if (!st->options_set)
+			kind->check_options(opt);	/* report bad options at once */
+		SetOptions(st, aggcxt, opt, kind);
+	}
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		st->nskipped++;
+		PG_RETURN_POINTER(st);
+	}
+	w = PG_GETARG_FLOAT8(3);
+	if (isnan(w) || isinf(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s weight must be a finite number", kind->agg),
+				 errdetail("The row (user " INT64_FORMAT ", %s " INT64_FORMAT ") has weight %s.",
+						   PG_GETARG_INT64(1), kind->item, PG_GETARG_INT64(2),
+						   float8out_internal(w))));
+	if (unlikely(st->n >= st->cap))
+		Reserve(st, aggcxt, st->n + 1, kind);
+	st->users[st->n] = PG_GETARG_INT64(1);
+	st->items[st->n] = PG_GETARG_INT64(2);
+	st->weights[st->n] = w;
+	st->n++;
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
+{
+	MemoryContext aggcxt;
+	NfTriples  *s1,
+			   *s2;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "%s_combine called in non-aggregate context", kind->agg);
+	s1 = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
+	s2 = PG_ARGISNULL(1) ? NULL : (NfTriples *) PG_GETARG_POINTER(1);
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = NewTriples(aggcxt);
+
+	if (s2->options_set)
+		SetOptions(s1, aggcxt, s2->options, kind);
+	if (s2->n > 0)
+	{
+		Reserve(s1, aggcxt, s1->n + s2->n, kind);
+		memcpy(s1->users + s1->n, s2->users, sizeof(int64) * s2->n);
+		memcpy(s1->items + s1->n, s2->items, sizeof(int64) * s2->n);
+		memcpy(s1->weights + s1->n, s2->weights, sizeof(double) * s2->n);
+		s1->n += s2->n;
+	}
+	s1->nskipped += s2->nskipped;
+	PG_RETURN_POINTER(s1);
+}
+
+Datum
+nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
+{
+	NfTriples  *st = (NfTriples *) PG_GETARG_POINTER(0);
+	NfTriplesWire hdr;
+	Size		optbytes,
+				size;
+	bytea	   *out;
+	char	   *p;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "%s_serialize called in non-aggregate context", kind->agg);
+	hdr.magic = kind->magic;
+	hdr.options_len = !st->options_set ? -1 : st->options ? (int32) VARSIZE(st->options) : 0;
+	hdr.n = st->n;
+	hdr.nskipped = st->nskipped;
+	optbytes = hdr.options_len > 0 ? TRIPLES_ALIGN8((Size) hdr.options_len) : 0;
+	size = VARHDRSZ + sizeof(hdr) + optbytes + (Size) st->n * TRIPLE_BYTES;
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s partial state of " INT64_FORMAT " rows is too large to pass between parallel workers",
+						kind->agg, st->n),
+				 errhint("Disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
+	out = (bytea *) palloc0(size);
+	SET_VARSIZE(out, size);
+	p = VARDATA(out);
+	memcpy(p, &hdr, sizeof(hdr));
+	p += sizeof(hdr);
+	if (hdr.options_len > 0)
+		memcpy(p, st->options, hdr.options_len);
+	p += optbytes;
+	if (st->n > 0)
+	{
+		memcpy(p, st->users, sizeof(int64) * st->n);
+		p += sizeof(int64) * st->n;
+		memcpy(p, st->items, sizeof(int64) * st->n);
+		p += sizeof(int64) * st->n;
+		memcpy(p, st->weights, sizeof(double) * st->n);
+	}
+	PG_RETURN_BYTEA_P(out);
+}
+
+Datum
+nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	const char *p = VARDATA_ANY(in);
+	Size		len = VARSIZE_ANY_EXHDR(in);
+	NfTriplesWire hdr;
+	NfTriples  *st;
+	Size		optbytes;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "%s_deserialize called in non-aggregate context", kind->agg);
+	if (len < sizeof(hdr))
+		elog(ERROR, "invalid %s partial state", kind->agg);
+	memcpy(&hdr, p, sizeof(hdr));
+	p += sizeof(hdr);
+	optbytes = hdr.options_len > 0 ? TRIPLES_ALIGN8((Size) hdr.options_len) : 0;
+	if (hdr.magic != kind->magic || hdr.n < 0 || hdr.n > NF_TRIPLES_MAX_ROWS ||
+		hdr.options_len < -1 || (hdr.options_len > 0 && hdr.options_len < VARHDRSZ) ||
+		len != sizeof(hdr) + optbytes + (Size) hdr.n * TRIPLE_BYTES)
+		elog(ERROR, "invalid %s partial state", kind->agg);
+
+	st = NewTriples(CurrentMemoryContext);
+	st->nskipped = hdr.nskipped;
+	st->options_set = hdr.options_len >= 0;
+	if (hdr.options_len > 0)
+	{
+		st->options = palloc(hdr.options_len);
+		memcpy(st->options, p, hdr.options_len);
+	}
+	p += optbytes;
+	if (hdr.n > 0)
+	{
+		Reserve(st, CurrentMemoryContext, hdr.n, kind);
+		memcpy(st->users, p, sizeof(int64) * hdr.n);
+		p += sizeof(int64) * hdr.n;
+		memcpy(st->items, p, sizeof(int64) * hdr.n);
+		p += sizeof(int64) * hdr.n;
+		memcpy(st->weights, p, sizeof(double) * hdr.n);
+		st->n = hdr.n;
+	}
+	PG_RETURN_POINTER(st);
+}
+
+NfTriples *
+nf_triples_final_state(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
+{
+	NfTriples  *st = PG_ARGISNULL(0) ? NULL : (NfTriples *) PG_GETARG_POINTER(0);
+
+	if (st == NULL || st->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot train an %s model without interactions", kind->model),
+				 (st != NULL && st->nskipped > 0) ?
+				 errdetail("All " INT64_FORMAT " input rows have a NULL user_id, %s or weight.",
+						   st->nskipped, kind->item_column) :
+				 errdetail("The input has no rows.")));
+	return st;
+}
+
+void
+nf_triples_canon_start(const NfTriples *st, AlsRaw *raw, AlsCanonWork *cw,
+					   int32 **uidx, int32 **iidx)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Size		n = (Size) Max(st->n, 1);
+
+	raw->n = st->n;
+	raw->users = st->users;
+	raw->items = st->items;
+	raw->weights = st->weights;
+	cw->key0 = MemoryContextAllocHuge(cxt, als_canon_bytes_u64(n));
+	cw->key1 = MemoryContextAllocHuge(cxt, als_canon_bytes_u64(n));
+	cw->val0 = MemoryContextAllocHuge(cxt, sizeof(uint32) * n);
+	cw->val1 = MemoryContextAllocHuge(cxt, sizeof(uint32) * n);
+	cw->order = MemoryContextAllocHuge(cxt, sizeof(int32) * n);
+	*uidx = MemoryContextAllocHuge(cxt, sizeof(int32) * n);
+	*iidx = MemoryContextAllocHuge(cxt, sizeof(int32) * n);
+}
+
+void
+nf_triples_canon_build(const AlsRaw *raw, const int32 *uidx, const int32 *iidx,
+					   AlsCanonWork *cw, int64 *user_ptr, int32 *ev_item,
+					   float *ev_weight, const NfTriplesKind *kind)
+{
+	int64		bad_row;
+
+	if (als_canon_build(raw, uidx, iidx, cw, user_ptr, ev_item, ev_weight, &bad_row) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("summed weight of user " INT64_FORMAT " and %s " INT64_FORMAT " is out of range",
+						raw->users[bad_row], kind->item, raw->items[bad_row]),
+				 errdetail("Summed weights must be finite and at most %g in absolute value.", (double) FLT_MAX)));
+}
