@@ -436,6 +436,52 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 	return true;
 }
 
+/* context.h */
+bool
+nf_context_rerank_rows(const int64 *item_ids, int32 *rows, float4 *scores, int n,
+					   const TimestampTz *at, const char *device)
+{
+	int64	   *ids;
+	float4	   *adj;
+	Ranked	   *r;
+	int32	   *rows0;
+
+	if ((at == NULL && device == NULL) || n <= 0)
+		return false;
+	ids = palloc(sizeof(int64) * n);
+	adj = palloc(sizeof(float4) * n);
+	for (int i = 0; i < n; i++)
+	{
+		ids[i] = item_ids[rows[i]];
+		adj[i] = scores[i];
+	}
+	if (!nf_context_adjust(ids, adj, n, at, device, 1.0))
+	{
+		pfree(ids);
+		pfree(adj);
+		return false;
+	}
+	r = palloc(sizeof(Ranked) * n);
+	for (int i = 0; i < n; i++)
+	{
+		r[i].score = adj[i];
+		r[i].pos = i;
+	}
+	qsort(r, n, sizeof(Ranked), CmpRanked);
+	rows0 = palloc(sizeof(int32) * n);
+	memcpy(rows0, rows, sizeof(int32) * n);
+	for (int i = 0; i < n; i++)
+	{
+		rows[i] = rows0[r[i].pos];
+		scores[i] = (float4) r[i].score;
+	}
+	pfree(ids);
+	pfree(adj);
+	pfree(r);
+	pfree(rows0);
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(context_rerank);
 Datum
 context_rerank(PG_FUNCTION_ARGS)

@@ -25,12 +25,15 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "als.h"
+#include "context.h"
 #include "model.h"
 #include "titlemeta.h"
 #include "topk.h"
@@ -62,6 +65,8 @@ typedef struct Entry
 	int64		title_id;
 	float		score;
 	char	   *reason;
+	bool		has_artwork;	/* artwork: NULL unless set */
+	int32		artwork;
 } Entry;
 
 typedef enum RowKind
@@ -238,6 +243,99 @@ Cosine(ServeModel *sm, int32 a, int32 b)
 	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
 }
 
+static SPIPlanPtr plan_artwork = NULL;
+
+/*
+ * The artwork of every entry of the page: nfrec.pick_artwork for the user
+ * and the page's titles in page order, seeded by the date of at as
+ * YYYYMMDD (pick_artwork mixes in the user and the title), with the same
+ * viewing_events and content_metadata as the page.  pick_artwork runs with
+ * the caller's rights, as the rest of the page's reads of viewing_events
+ * (doc/serve.md).  Without an artwork fit it gives NULL for every title.
+ */
+static void
+PickArtwork(int64 user_id, DateADT at_date, Oid ve, Oid cm, PageRow *page, int npage,
+			MemoryContext outer)
+{
+	int			n = 0,
+				k = 0;
+	Datum	   *ids;
+	Datum		args[5];
+	Oid			argtypes[5] = {INT8OID, INT8ARRAYOID, INT8OID, REGCLASSOID, REGCLASSOID};
+	int			y,
+				m,
+				d;
+
+	for (int r = 0; r < npage; r++)
+		n += page[r].n;
+	if (n == 0)
+		return;
+	ids = palloc(sizeof(Datum) * n);
+	for (int r = 0; r < npage; r++)
+		for (int j = 0; j < page[r].n; j++)
+			ids[k++] = Int64GetDatum(page[r].e[j].title_id);
+	j2date(at_date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	if (plan_artwork == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT artwork_id FROM nfrec.pick_artwork($1, $2, $3, $4, $5)",
+									5, argtypes);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare the artwork query");
+		plan_artwork = p;
+	}
+	args[0] = Int64GetDatum(user_id);
+	args[1] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[2] = Int64GetDatum((int64) y * 10000 + m * 100 + d);
+	args[3] = ObjectIdGetDatum(ve);
+	args[4] = ObjectIdGetDatum(cm);
+	if (SPI_execute_plan(plan_artwork, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not pick the artwork of the page");
+	if (SPI_processed != (uint64) n)
+		elog(ERROR, "pick_artwork returned " UINT64_FORMAT " rows for %d titles", SPI_processed, n);
+	k = 0;
+	for (int r = 0; r < npage; r++)
+		for (int j = 0; j < page[r].n; j++, k++)
+		{
+			bool		isnull;
+			Datum		v = SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull);
+
+			page[r].e[j].artwork = isnull ? -1 : DatumGetInt32(v);
+			page[r].e[j].has_artwork = !isnull;
+		}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Why a title that deploy_cold_titles added (no viewing in training; its
+ * factors come from its content) is shown: the title the user played that
+ * is most similar to it by factors, else the user's genre g, else only
+ * that it is new.
+ */
+static char *
+ColdReason(const TitleMeta *tm, ServeModel *sm, int32 row, const int32 *played,
+		   int nplayed, int g)
+{
+	int32		best = -1;
+	float		bc = 0.0f;
+
+	for (int t = 0; t < nplayed; t++)
+	{
+		float		c = Cosine(sm, row, played[t]);
+
+		if (c > bc || (c == bc && best >= 0 && played[t] < best))
+		{
+			bc = c;
+			best = played[t];
+		}
+	}
+	if (best >= 0)
+		return psprintf("new title, similar to %s", TitleName(tm, sm, best));
+	if (g >= 0)
+		return psprintf("new title: matches your taste for %s", tm->genre_names[g]);
+	return pstrdup("new title, matched to the catalog by its content");
+}
+
 /*
  * The k best of a subset of rows by score, skipping masked rows (ties:
  * lower row first, as topk_select).  out gets model rows.
@@ -291,6 +389,7 @@ homepage(PG_FUNCTION_ARGS)
 				per_row;
 	TimestampTz at;
 	char	   *mname;
+	char	   *device;
 	double		diversity;
 	ServeModel *sm;
 	PageRow    *page;
@@ -315,7 +414,7 @@ homepage(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("at must be finite")));
-	/* device (argument 4) does not change the page yet (see the COMMENT) */
+	device = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	mname = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	diversity = nf_check_diversity(fcinfo, 6);
 	ts = nf_begin_srf(fcinfo, &tupdesc);
@@ -329,6 +428,7 @@ homepage(PG_FUNCTION_ARGS)
 		UserSource	src = USER_COLD;
 		TitleMeta  *tm = nf_title_meta(sm, true);
 		Oid			ve = nf_canonical_relid("viewing_events");
+		Oid			cm = nf_canonical_relid("content_metadata");
 		Play	   *plays = NULL;
 		int			nplays = 0;
 		const char *country = NULL;
@@ -343,6 +443,7 @@ homepage(PG_FUNCTION_ARGS)
 		int32	   *catplays = palloc(sizeof(int32) * 1);
 		PageRow    *cand;
 		int			ncand = 0;
+		bool		context;
 		DateADT		at_date = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 																  TimestampTzGetDatum(at)));
 
@@ -384,6 +485,16 @@ homepage(PG_FUNCTION_ARGS)
 		}
 		score = sm->scores;
 
+		/*
+		 * The context (day part of at, device) re-ranks every row: the
+		 * top-picks pool as context_rerank would, and the catalog scores
+		 * that the other rows are cut from (doc/context.md).  No fit: no
+		 * change.
+		 */
+		context = nf_context_rerank_rows(sm->item_ids, pool, poolsc, npool, &at, device);
+		if (context)
+			nf_context_adjust(sm->item_ids, score, N, &at, device, 1.0);
+
 		/* the genre mix of the user's taste */
 		if (tm)
 		{
@@ -404,7 +515,7 @@ homepage(PG_FUNCTION_ARGS)
 
 			r->kind = ROW_CW;
 			r->label = "Continue Watching";
-			r->e = palloc(sizeof(Entry) * per_row);
+			r->e = palloc0(sizeof(Entry) * per_row);
 			for (int j = 0; j < nplays && r->n < per_row; j++)
 			{
 				if (plays[j].pct >= HP_FINISHED_PCT || plays[j].last < horizon)
@@ -532,7 +643,7 @@ homepage(PG_FUNCTION_ARGS)
 			int			ng = 0;
 
 			if (r->kind != ROW_CW)
-				r->e = palloc(sizeof(Entry) * per_row);
+				r->e = palloc0(sizeof(Entry) * per_row);
 			switch (r->kind)
 			{
 				case ROW_CW:
@@ -570,6 +681,14 @@ homepage(PG_FUNCTION_ARGS)
 							cs[j] = Cosine(sm, r->anchor, pool[j]);
 							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor;
 						}
+						if (context)
+						{
+							int64	   *pid = palloc(sizeof(int64) * Max(npool, 1));
+
+							for (int j = 0; j < npool; j++)
+								pid[j] = sm->item_ids[pool[j]];
+							nf_context_adjust(pid, cs, npool, &at, device, 1.0);
+						}
 						k = topk_select(cs, npool, skip, per_row, sel);
 						for (int j = 0; j < k; j++)
 						{
@@ -584,6 +703,9 @@ homepage(PG_FUNCTION_ARGS)
 					{
 						const TrendList *tl = NULL;
 						const char *where = NULL;
+						int			nt;
+						int32	   *trow;
+						float	   *tsc;
 
 						if (OidIsValid(ve))
 						{
@@ -594,16 +716,27 @@ homepage(PG_FUNCTION_ARGS)
 							else
 								tl = nf_trend_list(tr, NULL);
 						}
+						nt = tl ? tl->n : 0;
+						trow = palloc(sizeof(int32) * Max(nt, 1));
+						tsc = palloc(sizeof(float) * Max(nt, 1));
+
 						r->label = where ? psprintf("Trending in %s", where) : "Trending Now";
-						for (int j = 0; tl && j < tl->n && r->n < per_row; j++)
+						if (nt > 0)
 						{
-							if (ex[tl->rows[j]] || onpage[tl->rows[j]])
+							memcpy(trow, tl->rows, sizeof(int32) * nt);
+							memcpy(tsc, tl->scores, sizeof(float) * nt);
+							if (context)
+								nf_context_rerank_rows(sm->item_ids, trow, tsc, nt, &at, device);
+						}
+						for (int j = 0; j < nt && r->n < per_row; j++)
+						{
+							if (ex[trow[j]] || onpage[trow[j]])
 								continue;
-							r->e[r->n].title_id = sm->item_ids[tl->rows[j]];
-							r->e[r->n].score = tl->scores[j];
+							r->e[r->n].title_id = sm->item_ids[trow[j]];
+							r->e[r->n].score = tsc[j];
 							r->e[r->n].reason = where ? psprintf("trending in %s", where) :
 								pstrdup("trending now");
-							onpage[tl->rows[j]] = 1;	/* tl may repeat no row, but be safe */
+							onpage[trow[j]] = 1;	/* tl may repeat no row, but be safe */
 							r->n++;
 						}
 					}
@@ -631,9 +764,12 @@ homepage(PG_FUNCTION_ARGS)
 
 						r->e[r->n].title_id = sm->item_ids[got[j]];
 						r->e[r->n].score = score[got[j]];
-						r->e[r->n].reason = g >= 0 ?
-							psprintf("new: matches your taste for %s", tm->genre_names[g]) :
-							pstrdup("new release");
+						if (sm->cold && sm->cold[got[j]])
+							r->e[r->n].reason = ColdReason(tm, sm, got[j], catplays, ncatplays, g);
+						else
+							r->e[r->n].reason = g >= 0 ?
+								psprintf("new: matches your taste for %s", tm->genre_names[g]) :
+								pstrdup("new release");
 						r->n++;
 					}
 					break;
@@ -667,6 +803,10 @@ homepage(PG_FUNCTION_ARGS)
 			npage++;
 			CHECK_FOR_INTERRUPTS();
 		}
+
+		/* artwork (no user: no segment, NULL artwork) */
+		if (!anonymous && OidIsValid(ve) && OidIsValid(cm))
+			PickArtwork(user_id, at_date, ve, cm, page, npage, outer);
 	}
 	SPI_finish();
 
@@ -687,7 +827,10 @@ homepage(PG_FUNCTION_ARGS)
 			values[5] = Int64GetDatum(page[r].e[j].title_id);
 			values[6] = Float4GetDatum(page[r].e[j].score);
 			values[7] = CStringGetTextDatum(page[r].e[j].reason);
-			nulls[8] = true;	/* artwork: not chosen yet */
+			if (page[r].e[j].has_artwork)
+				values[8] = Int32GetDatum(page[r].e[j].artwork);
+			else
+				nulls[8] = true;
 			tuplestore_putvalues(ts, tupdesc, values, nulls);
 		}
 	return (Datum) 0;
