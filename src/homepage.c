@@ -243,6 +243,24 @@ Cosine(ServeModel *sm, int32 a, int32 b)
 	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
 }
 
+/* the rows launched in (at_date - HP_NEW_DAYS, at_date], latest first */
+static int
+NewWindow(const TitleMeta *tm, DateADT at_date, int32 *sub)
+{
+	int			nsub = 0;
+
+	for (int j = tm->nlaunched - 1; j >= 0; j--)
+	{
+		int32		l = tm->launch[tm->by_launch[j]];
+
+		if (l <= at_date - HP_NEW_DAYS)
+			break;
+		if (l <= at_date)
+			sub[nsub++] = tm->by_launch[j];
+	}
+	return nsub;
+}
+
 static SPIPlanPtr plan_artwork = NULL;
 
 /*
@@ -444,6 +462,7 @@ homepage(PG_FUNCTION_ARGS)
 		PageRow    *cand;
 		int			ncand = 0;
 		bool		context;
+		uint8	   *reserved = NULL;
 		DateADT		at_date = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 																  TimestampTzGetDatum(at)));
 
@@ -632,6 +651,26 @@ homepage(PG_FUNCTION_ARGS)
 		}
 		qsort(cand, ncand, sizeof(PageRow), CmpPageRow);
 
+		/*
+		 * Cold titles (deploy_cold_titles) launched in the new-release
+		 * window are kept for new_releases when that row is among the first
+		 * nrows candidates: marked as on the page until it ranks them.
+		 */
+		if (sm->cold && tm)
+		{
+			for (int c = 0; c < ncand && c < nrows; c++)
+				if (cand[c].kind == ROW_NEW)
+				{
+					int32	   *sub = palloc(sizeof(int32) * Max(tm->nlaunched, 1));
+					int			nsub = NewWindow(tm, at_date, sub);
+
+					reserved = palloc0(N);
+					for (int j = 0; j < nsub; j++)
+						if (sm->cold[sub[j]] && !ex[sub[j]])
+							reserved[sub[j]] = onpage[sub[j]] = 1;
+				}
+		}
+
 		/* fill the rows in page order: a higher row picks first */
 		page = MemoryContextAlloc(outer, sizeof(PageRow) * ncand);
 		for (int c = 0; c < ncand && npage < nrows; c++)
@@ -743,20 +782,17 @@ homepage(PG_FUNCTION_ARGS)
 					break;
 				case ROW_NEW:
 					{
-						/* launched in (at_date - HP_NEW_DAYS, at_date] */
 						int32	   *sub = palloc(sizeof(int32) * Max(tm->nlaunched, 1));
-						int			nsub = 0;
+						int			nsub = NewWindow(tm, at_date, sub);
 
-						for (int j = tm->nlaunched - 1; j >= 0; j--)
-						{
-							int32		l = tm->launch[tm->by_launch[j]];
-
-							if (l <= at_date - HP_NEW_DAYS)
-								break;
-							if (l <= at_date)
-								sub[nsub++] = tm->by_launch[j];
-						}
+						/* the cold titles kept for this row compete now */
+						for (int j = 0; reserved && j < nsub; j++)
+							if (reserved[sub[j]])
+								onpage[sub[j]] = 0;
 						ng = RankSubset(score, sub, nsub, ex, onpage, per_row, got);
+						for (int j = 0; reserved && j < nsub; j++)
+							if (reserved[sub[j]])
+								onpage[sub[j]] = 1;
 					}
 					for (int j = 0; j < ng; j++)
 					{

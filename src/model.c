@@ -1095,8 +1095,9 @@ recommend_for(PG_FUNCTION_ARGS)
 			at = PG_GETARG_TIMESTAMPTZ(5);
 			if (TIMESTAMP_NOT_FINITE(at))
 				ereport(ERROR,
-						(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-						 errmsg("at must be a finite timestamp")));
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("at must be finite"),
+						 errdetail("The context is the day part of at and the device; NULL leaves either out.")));
 			have_at = true;
 		}
 		if (!PG_ARGISNULL(6))
