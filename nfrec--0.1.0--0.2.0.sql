@@ -3429,6 +3429,88 @@ COMMENT ON FUNCTION _ease_user_rows(ease_model) IS
 
 CREATE FUNCTION deploy(name text, model ease_model, events regclass DEFAULT NULL,
                        make_default boolean DEFAULT false, keep int DEFAULT 3)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF deploy.name IS NULL OR deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF deploy.make_default IS NULL OR deploy.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF deploy.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF deploy.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', deploy.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF deploy.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(deploy.events, true);
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = deploy.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', deploy.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
+    END IF;
+
+    -- the same steps as deploy(text, als_model, ...): one deployment at a
+    -- time, readers never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = deploy.name AND s.is_current;
+
+    -- an EASE model has no factors, iterations or alpha: 0 in those columns
+    INSERT INTO nfrec.model_store AS s
+           (name, events, factors, users, titles, training_events, iterations,
+            alpha, regularization, loss, train_seconds, options,
+            title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+    SELECT deploy.name, deploy.events, 0, r.users, r.titles, r.training_events, 0,
+           0, r.regularization, NULL, r.train_seconds, r.options,
+           r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+           pg_catalog.clock_timestamp(), 'ease'
+      FROM nfrec._ease_store_row(deploy.model) r
+    RETURNING s.version INTO new_version;
+
+    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+    SELECT new_version, r.* FROM nfrec._ease_user_rows(deploy.model) r;
+
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = deploy.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = deploy.name
+                                 ORDER BY k.version DESC LIMIT deploy.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    INSERT INTO nfrec.model_default AS d (name) VALUES (deploy.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE deploy.make_default;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION deploy(text, ease_model, regclass, boolean, int) IS
+    'store an EASE model under a name as its new current version (kind ''ease''; same registry, versions, default and arguments as deploy(text, als_model, ...)); recommend_for and similar_titles serve it, user_vector and item_factors report that it has no factors';
+
+CREATE FUNCTION evaluate(model ease_model, test regclass, k int DEFAULT 10,
+    OUT users bigint, OUT cold_users bigint,
+    OUT "precision" float8, OUT recall float8, OUT ndcg float8, OUT map float8, OUT coverage float8,
+    OUT pop_precision float8, OUT pop_recall float8, OUT pop_ndcg float8, OUT pop_map float8, OUT pop_coverage float8)
+    AS 'MODULE_PATHNAME', 'evaluate_ease_value'
+    LANGUAGE C STABLE PARALLEL RESTRICTED COST 100000;
+COMMENT ON FUNCTION evaluate(ease_model, regclass, int) IS
+    'ranking quality at k of an EASE model value (not deployed) on a test relation (user_id, title_id), next to a most-popular baseline; users whose training titles all have a weight of 0 or less count as cold; metrics are means over test users';
+
 -- ---------------------------------------------------------------------
 -- Recommendation quality (issue 9): als_train options chosen from the data
 -- (comments), als_tune's default grid, cold start for titles
@@ -3607,82 +3689,6 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    new_version bigint;
-BEGIN
-    IF deploy.name IS NULL OR deploy.model IS NULL THEN
-        RAISE EXCEPTION 'model name and model must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF deploy.make_default IS NULL OR deploy.keep IS NULL THEN
-        RAISE EXCEPTION 'make_default and keep must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF deploy.name = '' THEN
-        RAISE EXCEPTION 'model name must not be empty'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF deploy.keep < 1 THEN
-        RAISE EXCEPTION 'keep must be at least 1, not %', deploy.keep
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
-    END IF;
-    IF deploy.events IS NOT NULL THEN
-        PERFORM nfrec._check_interactions(deploy.events, true);
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                   WHERE c.oid = deploy.events AND c.relpersistence = 't') THEN
-            RAISE EXCEPTION 'events relation % is temporary', deploy.events
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
-                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
-        END IF;
-    END IF;
-
-    -- the same steps as deploy(text, als_model, ...): one deployment at a
-    -- time, readers never blocked
-    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
-    UPDATE nfrec.model_store s SET is_current = false
-     WHERE s.name = deploy.name AND s.is_current;
-
-    -- an EASE model has no factors, iterations or alpha: 0 in those columns
-    INSERT INTO nfrec.model_store AS s
-           (name, events, factors, users, titles, training_events, iterations,
-            alpha, regularization, loss, train_seconds, options,
-            title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
-    SELECT deploy.name, deploy.events, 0, r.users, r.titles, r.training_events, 0,
-           0, r.regularization, NULL, r.train_seconds, r.options,
-           r.title_ids, r.title_counts, r.title_factors, r.trained_at,
-           pg_catalog.clock_timestamp(), 'ease'
-      FROM nfrec._ease_store_row(deploy.model) r
-    RETURNING s.version INTO new_version;
-
-    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
-    SELECT new_version, r.* FROM nfrec._ease_user_rows(deploy.model) r;
-
-    WITH old AS (
-        DELETE FROM nfrec.model_store s
-         WHERE s.name = deploy.name
-           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
-                                 WHERE k.name = deploy.name
-                                 ORDER BY k.version DESC LIMIT deploy.keep)
-        RETURNING s.version)
-    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
-
-    INSERT INTO nfrec.model_default AS d (name) VALUES (deploy.name)
-        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE deploy.make_default;
-    RETURN new_version;
-END
-$$;
-COMMENT ON FUNCTION deploy(text, ease_model, regclass, boolean, int) IS
-    'store an EASE model under a name as its new current version (kind ''ease''; same registry, versions, default and arguments as deploy(text, als_model, ...)); recommend_for and similar_titles serve it, user_vector and item_factors report that it has no factors';
-
-CREATE FUNCTION evaluate(model ease_model, test regclass, k int DEFAULT 10,
-    OUT users bigint, OUT cold_users bigint,
-    OUT "precision" float8, OUT recall float8, OUT ndcg float8, OUT map float8, OUT coverage float8,
-    OUT pop_precision float8, OUT pop_recall float8, OUT pop_ndcg float8, OUT pop_map float8, OUT pop_coverage float8)
-    AS 'MODULE_PATHNAME', 'evaluate_ease_value'
-    LANGUAGE C STABLE PARALLEL RESTRICTED COST 100000;
-COMMENT ON FUNCTION evaluate(ease_model, regclass, int) IS
-    'ranking quality at k of an EASE model value (not deployed) on a test relation (user_id, title_id), next to a most-popular baseline; users whose training titles all have a weight of 0 or less count as cold; metrics are means over test users';
     cur nfrec.model_store;
     m nfrec.als_model;
     cold_ids bigint[];
@@ -3792,7 +3798,6 @@ END
 $$;
 COMMENT ON FUNCTION deploy_cold_titles(text, regclass, int, regconfig, int) IS
     'deploy a new version of a model with the titles of metadata that it lacks (no events) added: their factors are the cosine-weighted average of the factors of their most similar trained titles by TF-IDF of description and genres, their popularity 0; options.cold_titles lists them and options.cold_start says how they were mapped; returns the version';
-
 -- ---------------------------------------------------------------------
 -- Homepage wiring (issue 8): recommend_for gains the context (at,
 -- device); homepage's comment (context, cold titles, artwork);
