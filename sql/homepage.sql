@@ -149,7 +149,7 @@ SELECT count(*) AS top_entries,
        count(*) FILTER (WHERE abs(g.score - r.score) < 1e-6) AS same_score
   FROM pages g JOIN LATERAL nfrec.recommend_for(g.uid, 200, 'hpg') r ON r.title_id = g.title_id
  WHERE g.row_kind IN ('top_picks', 'genre', 'new_releases') AND g.uid BETWEEN 1 AND 1000;
--- every entry has a score and a reason; artwork is not chosen yet
+-- every entry has a score and a reason; no artwork fit: no artwork
 SELECT count(*) FILTER (WHERE score IS NULL OR reason IS NULL) AS missing, count(artwork_id) AS artwork FROM pages;
 -- one real page (first user), for reading
 SELECT row_rank, row_kind, row_label, rank, title_id, reason
@@ -259,11 +259,16 @@ SELECT count(*) AS null_user FROM nfrec.recommend_for(NULL, 10, 'hpg', at => :ct
 -- (YYYYMMDD in the session's time zone): repeatable and equal to
 -- pick_artwork for the page's titles and that seed
 SELECT shown > 0 AS fitted FROM nfrec.fit_artwork('artwork_impressions');
-CREATE TEMP TABLE art_page AS SELECT * FROM nfrec.homepage(1, at => :ctxat, model => 'hpg');
+CREATE TEMP TABLE art_pages AS
+SELECT u.uid, h.* FROM (SELECT user_id AS uid FROM subscriptions ORDER BY user_id LIMIT 20) u,
+       nfrec.homepage(u.uid, at => :ctxat, model => 'hpg') h;
+INSERT INTO art_pages SELECT 123456789, h.* FROM nfrec.homepage(123456789, at => :ctxat, model => 'hpg') h;
 SELECT count(*) AS entries, count(a.artwork_id) AS with_artwork,
        count(*) FILTER (WHERE a.artwork_id IS NOT DISTINCT FROM k.artwork_id) AS as_pick_artwork
-  FROM art_page a
-  JOIN nfrec.pick_artwork(1, (SELECT array_agg(title_id) FROM art_page), seed => 20260101) k USING (title_id);
+  FROM (SELECT uid, array_agg(title_id) AS ids FROM art_pages GROUP BY 1) p
+  CROSS JOIN LATERAL nfrec.pick_artwork(p.uid, p.ids, seed => 20260101) k
+  JOIN art_pages a ON a.uid = p.uid AND a.title_id = k.title_id;
+CREATE TEMP TABLE art_page AS SELECT * FROM nfrec.homepage(1, at => :ctxat, model => 'hpg');
 SELECT (SELECT array_agg(array[title_id, artwork_id] ORDER BY row_rank, rank) FROM art_page)
      = (SELECT array_agg(array[title_id, artwork_id] ORDER BY row_rank, rank)
           FROM nfrec.homepage(1, at => :ctxat, model => 'hpg')) AS repeatable;

@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 
 #include "als.h"
+#include "artwork.h"
 #include "context.h"
 #include "model.h"
 #include "titlemeta.h"
@@ -261,25 +262,22 @@ NewWindow(const TitleMeta *tm, DateADT at_date, int32 *sub)
 	return nsub;
 }
 
-static SPIPlanPtr plan_artwork = NULL;
-
 /*
- * The artwork of every entry of the page: nfrec.pick_artwork for the user
- * and the page's titles in page order, seeded by the date of at as
- * YYYYMMDD (pick_artwork mixes in the user and the title), with the same
- * viewing_events and content_metadata as the page.  pick_artwork runs with
- * the caller's rights, as the rest of the page's reads of viewing_events
- * (doc/serve.md).  Without an artwork fit it gives NULL for every title.
+ * The artwork of every entry of the page: the pick of nfrec.pick_artwork
+ * for the user and the page's titles (artwork.c computes it from a cached
+ * copy of the fit), seeded by the date of at as YYYYMMDD (the pick mixes
+ * in the user and the title), with the same viewing_events and
+ * content_metadata as the page, read with the caller's rights as the rest
+ * of the page's reads (doc/serve.md).  No artwork fit: NULL everywhere.
  */
 static void
-PickArtwork(int64 user_id, DateADT at_date, Oid ve, Oid cm, PageRow *page, int npage,
-			MemoryContext outer)
+PickArtwork(int64 user_id, DateADT at_date, Oid ve, Oid cm, PageRow *page, int npage)
 {
 	int			n = 0,
 				k = 0;
-	Datum	   *ids;
-	Datum		args[5];
-	Oid			argtypes[5] = {INT8OID, INT8ARRAYOID, INT8OID, REGCLASSOID, REGCLASSOID};
+	int64	   *ids;
+	int32	   *art;
+	bool	   *has;
 	int			y,
 				m,
 				d;
@@ -288,40 +286,22 @@ PickArtwork(int64 user_id, DateADT at_date, Oid ve, Oid cm, PageRow *page, int n
 		n += page[r].n;
 	if (n == 0)
 		return;
-	ids = palloc(sizeof(Datum) * n);
+	ids = palloc(sizeof(int64) * n);
+	art = palloc(sizeof(int32) * n);
+	has = palloc(sizeof(bool) * n);
 	for (int r = 0; r < npage; r++)
 		for (int j = 0; j < page[r].n; j++)
-			ids[k++] = Int64GetDatum(page[r].e[j].title_id);
+			ids[k++] = page[r].e[j].title_id;
 	j2date(at_date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
-	if (plan_artwork == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare("SELECT artwork_id FROM nfrec.pick_artwork($1, $2, $3, $4, $5)",
-									5, argtypes);
-
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "could not prepare the artwork query");
-		plan_artwork = p;
-	}
-	args[0] = Int64GetDatum(user_id);
-	args[1] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	args[2] = Int64GetDatum((int64) y * 10000 + m * 100 + d);
-	args[3] = ObjectIdGetDatum(ve);
-	args[4] = ObjectIdGetDatum(cm);
-	if (SPI_execute_plan(plan_artwork, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not pick the artwork of the page");
-	if (SPI_processed != (uint64) n)
-		elog(ERROR, "pick_artwork returned " UINT64_FORMAT " rows for %d titles", SPI_processed, n);
+	if (!nf_artwork_pick(user_id, ids, n, (int64) y * 10000 + m * 100 + d, ve, cm, art, has))
+		return;
 	k = 0;
 	for (int r = 0; r < npage; r++)
 		for (int j = 0; j < page[r].n; j++, k++)
 		{
-			bool		isnull;
-			Datum		v = SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull);
-
-			page[r].e[j].artwork = isnull ? -1 : DatumGetInt32(v);
-			page[r].e[j].has_artwork = !isnull;
+			page[r].e[j].artwork = art[k];
+			page[r].e[j].has_artwork = has[k];
 		}
-	SPI_freetuptable(SPI_tuptable);
 }
 
 /*
@@ -842,7 +822,7 @@ homepage(PG_FUNCTION_ARGS)
 
 		/* artwork (no user: no segment, NULL artwork) */
 		if (!anonymous && OidIsValid(ve) && OidIsValid(cm))
-			PickArtwork(user_id, at_date, ve, cm, page, npage, outer);
+			PickArtwork(user_id, at_date, ve, cm, page, npage);
 	}
 	SPI_finish();
 
