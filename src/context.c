@@ -39,7 +39,7 @@
 #include "utils/timestamp.h"
 
 #include "context.h"
-#include "model.h"
+#include "pgutil.h"
 
 #define CTX_ANY_DAYPART 4
 #define CTX_MAX_WEIGHT 100.0
