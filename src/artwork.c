@@ -16,8 +16,12 @@
  * Cache: artwork_stats and artwork_prior of the current fit, keyed by
  * artwork_fit.version (read on each call; table writes send no
  * invalidation).  All reads are as the caller, in the statement's
- * snapshot, like pick_artwork (the artwork tables are readable by PUBLIC;
- * viewing_events with the caller's rights).
+ * snapshot, like pick_artwork (the artwork tables are readable by PUBLIC).
+ * The homepage passes the user's segment, counted from the plays it reads
+ * from viewing_events anyway (with the caller's rights) and the genres[1]
+ * of its cached metadata, so the pick costs no query of its own; that
+ * count covers the model's titles only (pick_artwork's join also counts
+ * plays of titles in content_metadata that the model lacks).
  */
 #include "postgres.h"
 
@@ -60,9 +64,6 @@ static struct
 static SPIPlanPtr plan_version = NULL;
 static SPIPlanPtr plan_stats = NULL;
 static SPIPlanPtr plan_prior = NULL;
-static SPIPlanPtr plan_segment = NULL;
-static Oid	segment_ve = InvalidOid,
-			segment_cm = InvalidOid;
 
 static SPIPlanPtr
 Keep(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
@@ -221,55 +222,11 @@ FindTitle(const ArtSeg *s, int64 title)
 	return lo;
 }
 
-/* the user's segment as pick_artwork computes it (NULL: none) */
-static char *
-UserSegment(int64 user_id, Oid ve, Oid cm)
-{
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1];
-	bool		isnull;
-
-	if (plan_segment && (ve != segment_ve || cm != segment_cm))
-	{
-		SPI_freeplan(plan_segment);
-		plan_segment = NULL;
-	}
-	if (plan_segment == NULL)
-	{
-		char	   *sql = psprintf("SELECT t.genres[1]::pg_catalog.text FROM %s e JOIN %s t"
-								   " ON t.title_id OPERATOR(pg_catalog.=) e.title_id"
-								   " WHERE e.user_id OPERATOR(pg_catalog.=) $1"
-								   " AND e.event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-								   " AND t.genres[1] IS NOT NULL"
-								   " GROUP BY t.genres[1] ORDER BY pg_catalog.count(*) DESC,"
-								   " t.genres[1] COLLATE \"C\" LIMIT 1",
-								   quote_qualified_identifier(get_namespace_name(get_rel_namespace(ve)),
-															  get_rel_name(ve)),
-								   quote_qualified_identifier(get_namespace_name(get_rel_namespace(cm)),
-															  get_rel_name(cm)));
-
-		Keep(&plan_segment, sql, 1, argtypes);
-		segment_ve = ve;
-		segment_cm = cm;
-	}
-	args[0] = Int64GetDatum(user_id);
-	if (SPI_execute_plan(plan_segment, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the segment of user " INT64_FORMAT, user_id);
-	if (SPI_processed == 0)
-		return NULL;
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		return isnull ? NULL : TextDatumGetCString(d);
-	}
-}
-
 /* artwork.h */
 bool
-nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, Oid ve, Oid cm,
+nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const char *segname,
 				int32 *artwork, bool *has)
 {
-	char	   *segname;
 	const ArtSeg *all,
 			   *seg;
 	double	   *alpha,
@@ -282,7 +239,6 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, Oid ve
 	all = FindSeg("*");
 	if (all == NULL)
 		return true;
-	segname = UserSegment(user_id, ve, cm);
 	seg = segname ? FindSeg(segname) : NULL;
 	if (seg == NULL || seg->nprior == 0)
 		seg = all;

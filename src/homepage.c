@@ -138,9 +138,14 @@ CmpPlayTitle(const void *a, const void *b)
  * country of the latest play that has one.
  */
 static int
-ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
-		  char **country)
+ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampTz at,
+		  Play **out, char **country, char **segment)
 {
+	/* the artwork segment: genres[1] most often among all plays (any time) */
+	char	  **segname = NULL;
+	int64	   *segcount = NULL;
+	int			nseg = 0;
+
 	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
 	Datum		args[2];
 	SPIPlanPtr	plan;
@@ -150,28 +155,50 @@ ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
 	TimestampTz country_at = DT_NOBEGIN;
 
 	*country = NULL;
-	plan = nf_relation_plan(ve, "homepage plays",
+	plan = nf_relation_plan(ve, "homepage plays, all",
 							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
-							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text"
+							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text,"
+							" started_at OPERATOR(pg_catalog.<) $2"
 							" FROM %s"
 							" WHERE user_id OPERATOR(pg_catalog.=) $1"
 							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-							"   AND started_at OPERATOR(pg_catalog.<) $2"
-							"   AND title_id IS NOT NULL AND started_at IS NOT NULL",
+							"   AND title_id IS NOT NULL",
 							2, argtypes);
 	args[0] = Int64GetDatum(user_id);
 	args[1] = TimestampTzGetDatum(at);
 	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
 	p = palloc(sizeof(Play) * Max(SPI_processed, 1));
+	if (tm)
+	{
+		segname = palloc(sizeof(char *) * Max(SPI_processed, 1));
+		segcount = palloc0(sizeof(int64) * Max(SPI_processed, 1));
+	}
 	for (uint64 j = 0; j < SPI_processed; j++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[j];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
 		Datum		c;
+		bool		before;
 
 		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		if (tm)
+		{
+			int32		r = als_find_id(sm->item_ids, sm->nitems, p[n].title_id);
+			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
+			int			k = 0;
+
+			while (g && k < nseg && strcmp(segname[k], g) != 0)
+				k++;
+			if (g && k == nseg)
+				segname[nseg++] = (char *) g;
+			if (g)
+				segcount[k]++;
+		}
+		before = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
+		if (isnull || !before)
+			continue;			/* no start, or at or after at: not a play of the page */
 		p[n].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
 		if (isnull || isnan(p[n].pct))
 			p[n].pct = 0.0;		/* no watch_pct: started, not finished */
@@ -186,6 +213,16 @@ ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
 		n++;
 	}
 	SPI_freetuptable(SPI_tuptable);
+	/* most plays, ties by name in "C" order, as pick_artwork */
+	{
+		int			best = -1;
+
+		for (int k = 0; k < nseg; k++)
+			if (best < 0 || segcount[k] > segcount[best] ||
+				(segcount[k] == segcount[best] && strcmp(segname[k], segname[best]) < 0))
+				best = k;
+		*segment = best >= 0 ? segname[best] : NULL;
+	}
 	/* one entry per title */
 	qsort(p, n, sizeof(Play), CmpPlayTitle);
 	for (int j = 0; j < n; j++)
@@ -271,7 +308,7 @@ NewWindow(const TitleMeta *tm, DateADT at_date, int32 *sub)
  * of the page's reads (doc/serve.md).  No artwork fit: NULL everywhere.
  */
 static void
-PickArtwork(int64 user_id, DateADT at_date, Oid ve, Oid cm, PageRow *page, int npage)
+PickArtwork(int64 user_id, DateADT at_date, const char *segment, PageRow *page, int npage)
 {
 	int			n = 0,
 				k = 0;
@@ -293,7 +330,7 @@ PickArtwork(int64 user_id, DateADT at_date, Oid ve, Oid cm, PageRow *page, int n
 		for (int j = 0; j < page[r].n; j++)
 			ids[k++] = page[r].e[j].title_id;
 	j2date(at_date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
-	if (!nf_artwork_pick(user_id, ids, n, (int64) y * 10000 + m * 100 + d, ve, cm, art, has))
+	if (!nf_artwork_pick(user_id, ids, n, (int64) y * 10000 + m * 100 + d, segment, art, has))
 		return;
 	k = 0;
 	for (int r = 0; r < npage; r++)
@@ -426,7 +463,7 @@ homepage(PG_FUNCTION_ARGS)
 		UserSource	src = USER_COLD;
 		TitleMeta  *tm = nf_title_meta(sm, true);
 		Oid			ve = nf_canonical_relid("viewing_events");
-		Oid			cm = nf_canonical_relid("content_metadata");
+		char	   *segment = NULL;	/* the user's artwork segment */
 		Play	   *plays = NULL;
 		int			nplays = 0;
 		const char *country = NULL;
@@ -455,7 +492,7 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			char	   *c;
 
-			nplays = ReadPlays(ve, sm, user_id, at, &plays, &c);
+			nplays = ReadPlays(ve, sm, tm, user_id, at, &plays, &c, &segment);
 			country = c;
 			catplays = repalloc(catplays, sizeof(int32) * Max(nplays, 1));
 			for (int j = 0; j < nplays; j++)
@@ -821,8 +858,8 @@ homepage(PG_FUNCTION_ARGS)
 		}
 
 		/* artwork (no user: no segment, NULL artwork) */
-		if (!anonymous && OidIsValid(ve) && OidIsValid(cm))
-			PickArtwork(user_id, at_date, ve, cm, page, npage);
+		if (!anonymous && tm)
+			PickArtwork(user_id, at_date, segment, page, npage);
 	}
 	SPI_finish();
 
