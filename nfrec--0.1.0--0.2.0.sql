@@ -4533,3 +4533,86 @@ BEGIN
                          deploy.make_default, deploy.keep);
 END
 $$;
+
+-- ---------------------------------------------------------------------
+-- Homepage wiring (issue 8): recommend_for gains the context (at,
+-- device); homepage's comment (context, cold titles, artwork);
+-- grant_serving/revoke_serving name the new recommend_for
+-- ---------------------------------------------------------------------
+-- As in the homepage section above: the new recommend_for is created
+-- beside the 5-argument one, the roles that could execute that one may
+-- execute the new one, and the old one is dropped.
+CREATE FUNCTION recommend_for(user_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
+                              candidates bigint[] DEFAULT NULL, diversity real DEFAULT 0,
+                              at timestamptz DEFAULT NULL, device text DEFAULT NULL)
+RETURNS TABLE(rank int, title_id bigint, score real)
+    AS 'MODULE_PATHNAME', 'recommend_for'
+    LANGUAGE C STABLE PARALLEL RESTRICTED COST 1000 ROWS 10;
+COMMENT ON FUNCTION recommend_for(bigint, int, text, bigint[], real, timestamptz, text) IS
+    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows; candidates (when not NULL) limits the ranking to those titles (NULL elements and unknown ids ignored, duplicates once, empty array: no rows); diversity in [0, 1] re-ranks the best titles to calibrate the genre mix of the list to the user''s (Steck 2018; genres from content_metadata on the search_path, read with the caller''s rights; 0 = off); at and device (NULL = unknown) re-rank the best max(10 n, 100) titles as context_rerank does with the fitted context affinities (score x exp(affinity) of the cell of the day part of at and device, a missing or unknown device using the day part''s margin; score then is that adjusted score), before diversity; no fit or no context changes nothing; an infinite at is an error (22023, as in homepage)';
+REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text, bigint[], real, timestamptz, text) FROM PUBLIC;
+DO $$
+DECLARE
+    r regrole;
+BEGIN
+    FOR r IN
+        SELECT DISTINCT a.grantee::regrole
+          FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+         WHERE p.oid = 'nfrec.recommend_for(bigint, int, text, bigint[], real)'::pg_catalog.regprocedure
+           AND a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND a.grantee <> p.proowner
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION'
+                       ' nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text) TO %s', r);
+    END LOOP;
+END
+$$;
+DROP FUNCTION recommend_for(bigint, int, text, bigint[], real);
+COMMENT ON FUNCTION homepage(bigint, int, int, timestamptz, text, text, real) IS
+    'a personalized page of up to rows rows of up to per_row titles: continue_watching (started, not finished: watch_pct below 90, last played within 28 days before at; always first), top_picks (genre-calibrated by diversity), because_you_watched (one row per anchor title), trending (in the user''s country when known), new_releases (launched in the 90 days up to at) and genre rows, ordered by the user''s engagement with each kind (doc/serve.md); no title twice, no finished title, started titles only in continue_watching; an unknown or NULL user gets a cold-start page; reads viewing_events and content_metadata on the search_path with the caller''s rights; at drives the continue-watching horizon and the trending and new-release windows; at and device (NULL = unknown) re-rank every row with the fitted context affinities as context_rerank does (scores are the adjusted ones; no fit: no change); titles added by deploy_cold_titles (options.cold_titles) and launched in the new-release window are kept for new_releases, with a reason that says they are new (launch_date from content_metadata); artwork_id is the Thompson pick of pick_artwork for the user''s segment, seeded by user_id and the date of at (NULL without an artwork fit)';
+
+CREATE OR REPLACE FUNCTION grant_serving(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to grant serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.grant_serving as the owner of the extension or a superuser.';
+    END IF;
+    -- regrole's output is a quoted identifier
+    EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text),'
+                   ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
+                   ' nfrec.item_factors(text), nfrec.model_version(text) TO %s', role);
+END
+$$;
+COMMENT ON FUNCTION grant_serving(regrole) IS
+    'let a role serve deployed models: USAGE on schema nfrec and EXECUTE on recommend_for, homepage, similar_titles, user_vector, item_factors and model_version, which read the registry as its owner; no privilege on any table (a bound events relation is read with the role''s own rights)';
+
+CREATE OR REPLACE FUNCTION revoke_serving(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to revoke serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
+    END IF;
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text),'
+                   ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
+                   ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
+    EXECUTE format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
+END
+$$;
+COMMENT ON FUNCTION revoke_serving(regrole) IS
+    'undo nfrec.grant_serving: revoke EXECUTE on the serving functions and USAGE on schema nfrec';

@@ -15,6 +15,13 @@ SELECT nfrec.deploy('hpg', (SELECT nfrec.als_train(user_id, title_id, weight,
                                    '{"factors": 8, "iterations": 5, "seed": 1}') FROM train),
                     'interactions') > 0 AS deployed;
 \set at '''2026-01-01 00:00+00'''
+-- no context or artwork fit (context.sql leaves one): the page rules below
+-- are checked context-free; the context section at the end fits its own
+DELETE FROM nfrec.context_affinity;
+DELETE FROM nfrec.context_fit;
+DELETE FROM nfrec.artwork_stats;
+DELETE FROM nfrec.artwork_prior;
+DELETE FROM nfrec.artwork_fit;
 -- a user with only unfinished titles (new to the model, one title twice)
 INSERT INTO viewing_events (event_id, user_id, title_id, started_at, watch_seconds, watch_pct, device, country, event_type)
 VALUES (900001, 9001, 5, '2025-12-20', 600, 30, 'tv', 'BR', 'play'),
@@ -142,7 +149,7 @@ SELECT count(*) AS top_entries,
        count(*) FILTER (WHERE abs(g.score - r.score) < 1e-6) AS same_score
   FROM pages g JOIN LATERAL nfrec.recommend_for(g.uid, 200, 'hpg') r ON r.title_id = g.title_id
  WHERE g.row_kind IN ('top_picks', 'genre', 'new_releases') AND g.uid BETWEEN 1 AND 1000;
--- every entry has a score and a reason; artwork is not chosen yet
+-- every entry has a score and a reason; no artwork fit: no artwork
 SELECT count(*) FILTER (WHERE score IS NULL OR reason IS NULL) AS missing, count(artwork_id) AS artwork FROM pages;
 -- one real page (first user), for reading
 SELECT row_rank, row_kind, row_label, rank, title_id, reason
@@ -186,9 +193,118 @@ SELECT * FROM nfrec.homepage(1, at => :at, model => 'hpg', diversity => 'NaN');
 SELECT * FROM nfrec.homepage(1, at => :at, model => 'hpg', diversity => 2);
 \set VERBOSITY default
 SELECT * FROM nfrec.homepage(1, rows => 51, at => :at, model => 'hpg');
--- device is accepted and does not change the page yet
+-- no context fit: device changes nothing, nor does recommend_for's context
 SELECT (SELECT array_agg(title_id ORDER BY row_rank, rank) FROM nfrec.homepage(1, at => :at, device => 'tablet', model => 'hpg'))
      = (SELECT array_agg(title_id ORDER BY row_rank, rank) FROM nfrec.homepage(1, at => :at, model => 'hpg')) AS device_ignored;
+SELECT (SELECT array_agg(array[title_id::real, score] ORDER BY rank) FROM nfrec.recommend_for(1, 10, 'hpg', at => :at, device => 'tablet'))
+     = (SELECT array_agg(array[title_id::real, score] ORDER BY rank) FROM nfrec.recommend_for(1, 10, 'hpg')) AS no_fit_no_change;
+
+-- context (at, device) with a fit on the demo's plays (planted context
+-- effects).  pg_regress runs in PST8PDT: 15:00 UTC is a morning.
+\set ctxat '''2026-01-01 15:00+00'''
+SELECT nfrec.day_part(:ctxat) AS day_part, starts > 0 AS fitted FROM nfrec.fit_context('viewing_events');
+-- recommend_for = context_rerank of the context-free best 100 (max(10 n, 100)), first 10
+CREATE TEMP TABLE ctx_cases (at timestamptz, device text);
+INSERT INTO ctx_cases VALUES (:ctxat, 'tablet'), (:ctxat, 'tv'), (:ctxat, NULL), (NULL, 'phone'),
+                             ('2026-01-02 04:00+00', 'tv'), (:ctxat, 'toaster'), (:ctxat, '');
+SELECT c.at, c.device,
+       (SELECT array_agg(array[r.title_id::float8, r.score] ORDER BY r.rank)
+          FROM nfrec.recommend_for(u.uid, 10, 'hpg', at => c.at, device => c.device) r)
+     = (SELECT array_agg(array[x.title_id::float8, x.score] ORDER BY x.rank)
+          FROM (SELECT array_agg(title_id ORDER BY rank) ids, array_agg(score ORDER BY rank) sc
+                  FROM nfrec.recommend_for(u.uid, 100, 'hpg')) p,
+               nfrec.context_rerank(p.ids, p.sc, c.at, c.device, n => 10) x) AS equals_context_rerank,
+       (SELECT array_agg(r.title_id ORDER BY r.rank) FROM nfrec.recommend_for(u.uid, 10, 'hpg', at => c.at, device => c.device) r)
+     <> (SELECT array_agg(r.title_id ORDER BY r.rank) FROM nfrec.recommend_for(u.uid, 10, 'hpg') r) AS order_changed
+  FROM ctx_cases c, (VALUES (1), (123456789)) u(uid) ORDER BY u.uid, c.at, c.device;
+-- an unknown device is the day part's margin, as in context_rerank
+SELECT (SELECT array_agg(title_id ORDER BY rank) FROM nfrec.recommend_for(1, 10, 'hpg', at => :ctxat, device => 'toaster'))
+     = (SELECT array_agg(title_id ORDER BY rank) FROM nfrec.recommend_for(1, 10, 'hpg', at => :ctxat)) AS unknown_device_is_margin;
+-- homepage's top_picks (diversity 0) = context_rerank of the same pool
+-- without the user's plays before at and the titles of the rows above it
+CREATE TEMP TABLE ctx_pages AS
+SELECT u.uid, h.* FROM (VALUES (1), (2), (3), (123456789)) u(uid),
+       nfrec.homepage(u.uid, at => :ctxat, device => 'tablet', model => 'hpg', diversity => 0) h;
+WITH pool AS (
+  SELECT u.uid, array_agg(r.title_id ORDER BY r.rank) ids, array_agg(r.score ORDER BY r.rank) sc
+    FROM (SELECT DISTINCT uid FROM ctx_pages) u, nfrec.recommend_for(u.uid, 100, 'hpg') r GROUP BY 1),
+want AS (
+  SELECT p.uid, row_number() OVER (PARTITION BY p.uid ORDER BY x.rank) AS rank, x.title_id, x.score
+    FROM pool p, nfrec.context_rerank(p.ids, p.sc, :ctxat, 'tablet') x
+   WHERE x.title_id NOT IN (SELECT v.title_id FROM viewing_events v
+                             WHERE v.user_id = p.uid AND v.event_type = 'play' AND v.started_at < :ctxat)
+     AND x.title_id NOT IN (SELECT g.title_id FROM ctx_pages g
+                             WHERE g.uid = p.uid AND g.row_rank < (SELECT t.row_rank FROM ctx_pages t
+                                                                    WHERE t.uid = p.uid AND t.row_kind = 'top_picks' LIMIT 1))),
+got AS (SELECT uid, rank, title_id, score FROM ctx_pages WHERE row_kind = 'top_picks')
+SELECT g.uid, count(*) AS top_picks, count(*) FILTER (WHERE w.title_id = g.title_id AND w.score = g.score) AS as_context_rerank
+  FROM got g LEFT JOIN want w USING (uid, rank) GROUP BY 1 ORDER BY 1;
+-- ... and the context changes the page
+SELECT (SELECT array_agg(title_id ORDER BY row_rank, rank) FROM ctx_pages WHERE uid = 1)
+    <> (SELECT array_agg(title_id ORDER BY row_rank, rank)
+          FROM nfrec.homepage(1, at => :ctxat, model => 'hpg', diversity => 0)) AS device_changes_page;
+-- the page rules still hold under a context
+SELECT count(*) AS duplicates FROM (SELECT uid, title_id FROM ctx_pages GROUP BY 1, 2 HAVING count(*) > 1) d;
+-- bad context values
+\set VERBOSITY sqlstate
+SELECT * FROM nfrec.recommend_for(1, 10, 'hpg', at => 'infinity');
+SELECT * FROM nfrec.recommend_for(1, 10, 'hpg', at => '-infinity', device => 'tv');
+SELECT * FROM nfrec.homepage(1, at => '-infinity', device => 'tv', model => 'hpg');
+\set VERBOSITY default
+SELECT * FROM nfrec.recommend_for(1, 10, 'hpg', at => 'infinity');
+-- NULL user: no rows whatever the context
+SELECT count(*) AS null_user FROM nfrec.recommend_for(NULL, 10, 'hpg', at => :ctxat, device => 'tv');
+
+-- artwork: the Thompson pick of pick_artwork, seeded by the date of at
+-- (YYYYMMDD in the session's time zone): repeatable and equal to
+-- pick_artwork for the page's titles and that seed
+SELECT shown > 0 AS fitted FROM nfrec.fit_artwork('artwork_impressions');
+CREATE TEMP TABLE art_pages AS
+SELECT u.uid, h.* FROM (SELECT user_id AS uid FROM subscriptions ORDER BY user_id LIMIT 20) u,
+       nfrec.homepage(u.uid, at => :ctxat, model => 'hpg') h;
+INSERT INTO art_pages SELECT 123456789, h.* FROM nfrec.homepage(123456789, at => :ctxat, model => 'hpg') h;
+SELECT count(*) AS entries, count(a.artwork_id) AS with_artwork,
+       count(*) FILTER (WHERE a.artwork_id IS NOT DISTINCT FROM k.artwork_id) AS as_pick_artwork
+  FROM (SELECT uid, array_agg(title_id) AS ids FROM art_pages GROUP BY 1) p
+  CROSS JOIN LATERAL nfrec.pick_artwork(p.uid, p.ids, seed => 20260101) k
+  JOIN art_pages a ON a.uid = p.uid AND a.title_id = k.title_id;
+CREATE TEMP TABLE art_page AS SELECT * FROM nfrec.homepage(1, at => :ctxat, model => 'hpg');
+SELECT (SELECT array_agg(array[title_id, artwork_id] ORDER BY row_rank, rank) FROM art_page)
+     = (SELECT array_agg(array[title_id, artwork_id] ORDER BY row_rank, rank)
+          FROM nfrec.homepage(1, at => :ctxat, model => 'hpg')) AS repeatable;
+-- no user: no segment, no artwork
+SELECT count(artwork_id) AS anonymous_artwork FROM nfrec.homepage(NULL, at => :ctxat, model => 'hpg');
+
+-- cold titles: a title launched after training, mapped in by
+-- deploy_cold_titles, is a new release with a reason that says it is new
+INSERT INTO content_metadata (title_id, title, content_type, genres, description, release_year, launch_date)
+SELECT 5001, 'The Late Arrival', content_type, genres, description, 2025, date '2025-12-20'
+  FROM content_metadata WHERE title_id = (SELECT title_id FROM pages WHERE uid = 1 AND row_kind = 'top_picks' AND rank = 1);
+SELECT nfrec.deploy_cold_titles('hpg', neighbours => 5) > 0 AS cold_deployed;
+SELECT options -> 'cold_titles' AS cold_titles FROM nfrec.model_store WHERE name = 'hpg' AND is_current;
+CREATE TEMP TABLE cold_pages AS
+SELECT u.uid, h.* FROM (SELECT user_id AS uid FROM subscriptions ORDER BY user_id LIMIT 60) u,
+       nfrec.homepage(u.uid, rows => 50, per_row => 100, at => :at, model => 'hpg') h;
+SELECT row_kind, count(*) AS pages,
+       count(*) FILTER (WHERE reason LIKE 'new title, similar to %' OR reason LIKE 'new title: %') AS says_new
+  FROM cold_pages WHERE title_id = 5001 GROUP BY 1 ORDER BY 1;
+-- the named title is the user's played title nearest by factors
+SELECT count(*) AS reasons, count(*) FILTER (WHERE c.reason = 'new title, similar to ' || m.title) AS nearest_played
+  FROM cold_pages c
+  CROSS JOIN LATERAL (
+    SELECT v.title_id FROM (SELECT DISTINCT title_id FROM viewing_events
+                             WHERE user_id = c.uid AND event_type = 'play' AND started_at < :at) v
+      JOIN nfrec.item_factors('hpg') a ON a.title_id = v.title_id
+      JOIN nfrec.item_factors('hpg') b ON b.title_id = 5001
+     ORDER BY nfrec.cosine_sim(a.factors, b.factors) DESC, v.title_id LIMIT 1) n
+  JOIN content_metadata m ON m.title_id = n.title_id
+ WHERE c.title_id = 5001 AND c.row_kind = 'new_releases';
+DELETE FROM content_metadata WHERE title_id = 5001;
+DELETE FROM nfrec.context_affinity;
+DELETE FROM nfrec.context_fit;
+DELETE FROM nfrec.artwork_stats;
+DELETE FROM nfrec.artwork_prior;
+DELETE FROM nfrec.artwork_fit;
 
 SELECT nfrec.drop_model('hpg');
 RESET search_path;

@@ -39,7 +39,7 @@
 #include "utils/timestamp.h"
 
 #include "context.h"
-#include "model.h"
+#include "pgutil.h"
 
 #define CTX_ANY_DAYPART 4
 #define CTX_MAX_WEIGHT 100.0
@@ -433,6 +433,52 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 		s = s >= 0 ? s * f : s / f;
 		scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
 	}
+	return true;
+}
+
+/* context.h */
+bool
+nf_context_rerank_rows(const int64 *item_ids, int32 *rows, float4 *scores, int n,
+					   const TimestampTz *at, const char *device)
+{
+	int64	   *ids;
+	float4	   *adj;
+	Ranked	   *r;
+	int32	   *rows0;
+
+	if ((at == NULL && device == NULL) || n <= 0)
+		return false;
+	ids = palloc(sizeof(int64) * n);
+	adj = palloc(sizeof(float4) * n);
+	for (int i = 0; i < n; i++)
+	{
+		ids[i] = item_ids[rows[i]];
+		adj[i] = scores[i];
+	}
+	if (!nf_context_adjust(ids, adj, n, at, device, 1.0))
+	{
+		pfree(ids);
+		pfree(adj);
+		return false;
+	}
+	r = palloc(sizeof(Ranked) * n);
+	for (int i = 0; i < n; i++)
+	{
+		r[i].score = adj[i];
+		r[i].pos = i;
+	}
+	qsort(r, n, sizeof(Ranked), CmpRanked);
+	rows0 = palloc(sizeof(int32) * n);
+	memcpy(rows0, rows, sizeof(int32) * n);
+	for (int i = 0; i < n; i++)
+	{
+		rows[i] = rows0[r[i].pos];
+		scores[i] = (float4) r[i].score;
+	}
+	pfree(ids);
+	pfree(adj);
+	pfree(r);
+	pfree(rows0);
 	return true;
 }
 

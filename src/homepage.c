@@ -25,12 +25,16 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "als.h"
+#include "artwork.h"
+#include "context.h"
 #include "model.h"
 #include "titlemeta.h"
 #include "topk.h"
@@ -62,6 +66,8 @@ typedef struct Entry
 	int64		title_id;
 	float		score;
 	char	   *reason;
+	bool		has_artwork;	/* artwork: NULL unless set */
+	int32		artwork;
 } Entry;
 
 typedef enum RowKind
@@ -132,9 +138,14 @@ CmpPlayTitle(const void *a, const void *b)
  * country of the latest play that has one.
  */
 static int
-ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
-		  char **country)
+ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampTz at,
+		  Play **out, char **country, char **segment)
 {
+	/* the artwork segment: genres[1] most often among all plays (any time) */
+	char	  **segname = NULL;
+	int64	   *segcount = NULL;
+	int			nseg = 0;
+
 	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
 	Datum		args[2];
 	SPIPlanPtr	plan;
@@ -144,28 +155,50 @@ ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
 	TimestampTz country_at = DT_NOBEGIN;
 
 	*country = NULL;
-	plan = nf_relation_plan(ve, "homepage plays",
+	plan = nf_relation_plan(ve, "homepage plays, all",
 							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
-							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text"
+							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text,"
+							" started_at OPERATOR(pg_catalog.<) $2"
 							" FROM %s"
 							" WHERE user_id OPERATOR(pg_catalog.=) $1"
 							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-							"   AND started_at OPERATOR(pg_catalog.<) $2"
-							"   AND title_id IS NOT NULL AND started_at IS NOT NULL",
+							"   AND title_id IS NOT NULL",
 							2, argtypes);
 	args[0] = Int64GetDatum(user_id);
 	args[1] = TimestampTzGetDatum(at);
 	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
 	p = palloc(sizeof(Play) * Max(SPI_processed, 1));
+	if (tm)
+	{
+		segname = palloc(sizeof(char *) * Max(SPI_processed, 1));
+		segcount = palloc0(sizeof(int64) * Max(SPI_processed, 1));
+	}
 	for (uint64 j = 0; j < SPI_processed; j++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[j];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
 		Datum		c;
+		bool		before;
 
 		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		if (tm)
+		{
+			int32		r = als_find_id(sm->item_ids, sm->nitems, p[n].title_id);
+			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
+			int			k = 0;
+
+			while (g && k < nseg && strcmp(segname[k], g) != 0)
+				k++;
+			if (g && k == nseg)
+				segname[nseg++] = (char *) g;
+			if (g)
+				segcount[k]++;
+		}
+		before = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
+		if (isnull || !before)
+			continue;			/* no start, or at or after at: not a play of the page */
 		p[n].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
 		if (isnull || isnan(p[n].pct))
 			p[n].pct = 0.0;		/* no watch_pct: started, not finished */
@@ -180,6 +213,16 @@ ReadPlays(Oid ve, ServeModel *sm, int64 user_id, TimestampTz at, Play **out,
 		n++;
 	}
 	SPI_freetuptable(SPI_tuptable);
+	/* most plays, ties by name in "C" order, as pick_artwork */
+	{
+		int			best = -1;
+
+		for (int k = 0; k < nseg; k++)
+			if (best < 0 || segcount[k] > segcount[best] ||
+				(segcount[k] == segcount[best] && strcmp(segname[k], segname[best]) < 0))
+				best = k;
+		*segment = best >= 0 ? segname[best] : NULL;
+	}
 	/* one entry per title */
 	qsort(p, n, sizeof(Play), CmpPlayTitle);
 	for (int j = 0; j < n; j++)
@@ -238,6 +281,96 @@ Cosine(ServeModel *sm, int32 a, int32 b)
 	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
 }
 
+/* the rows launched in (at_date - HP_NEW_DAYS, at_date], latest first */
+static int
+NewWindow(const TitleMeta *tm, DateADT at_date, int32 *sub)
+{
+	int			nsub = 0;
+
+	for (int j = tm->nlaunched - 1; j >= 0; j--)
+	{
+		int32		l = tm->launch[tm->by_launch[j]];
+
+		if (l <= at_date - HP_NEW_DAYS)
+			break;
+		if (l <= at_date)
+			sub[nsub++] = tm->by_launch[j];
+	}
+	return nsub;
+}
+
+/*
+ * The artwork of every entry of the page: the pick of nfrec.pick_artwork
+ * for the user and the page's titles (artwork.c computes it from a cached
+ * copy of the fit), seeded by the date of at as YYYYMMDD (the pick mixes
+ * in the user and the title), with the same viewing_events and
+ * content_metadata as the page, read with the caller's rights as the rest
+ * of the page's reads (doc/serve.md).  No artwork fit: NULL everywhere.
+ */
+static void
+PickArtwork(int64 user_id, DateADT at_date, const char *segment, PageRow *page, int npage)
+{
+	int			n = 0,
+				k = 0;
+	int64	   *ids;
+	int32	   *art;
+	bool	   *has;
+	int			y,
+				m,
+				d;
+
+	for (int r = 0; r < npage; r++)
+		n += page[r].n;
+	if (n == 0)
+		return;
+	ids = palloc(sizeof(int64) * n);
+	art = palloc(sizeof(int32) * n);
+	has = palloc(sizeof(bool) * n);
+	for (int r = 0; r < npage; r++)
+		for (int j = 0; j < page[r].n; j++)
+			ids[k++] = page[r].e[j].title_id;
+	j2date(at_date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	if (!nf_artwork_pick(user_id, ids, n, (int64) y * 10000 + m * 100 + d, segment, art, has))
+		return;
+	k = 0;
+	for (int r = 0; r < npage; r++)
+		for (int j = 0; j < page[r].n; j++, k++)
+		{
+			page[r].e[j].artwork = art[k];
+			page[r].e[j].has_artwork = has[k];
+		}
+}
+
+/*
+ * Why a title that deploy_cold_titles added (no viewing in training; its
+ * factors come from its content) is shown: the title the user played that
+ * is most similar to it by factors, else the user's genre g, else only
+ * that it is new.
+ */
+static char *
+ColdReason(const TitleMeta *tm, ServeModel *sm, int32 row, const int32 *played,
+		   int nplayed, int g)
+{
+	int32		best = -1;
+	float		bc = 0.0f;
+
+	for (int t = 0; t < nplayed; t++)
+	{
+		float		c = Cosine(sm, row, played[t]);
+
+		if (c > bc || (c == bc && best >= 0 && played[t] < best))
+		{
+			bc = c;
+			best = played[t];
+		}
+	}
+	if (best >= 0)
+		return psprintf("new title, similar to %s", TitleName(tm, sm, best));
+	if (g >= 0)
+		return psprintf("new title: matches your taste for %s", tm->genre_names[g]);
+	return pstrdup("new title, matched to the catalog by its content");
+}
+
 /*
  * The k best of a subset of rows by score, skipping masked rows (ties:
  * lower row first, as topk_select).  out gets model rows.
@@ -291,6 +424,7 @@ homepage(PG_FUNCTION_ARGS)
 				per_row;
 	TimestampTz at;
 	char	   *mname;
+	char	   *device;
 	double		diversity;
 	ServeModel *sm;
 	PageRow    *page;
@@ -315,7 +449,7 @@ homepage(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("at must be finite")));
-	/* device (argument 4) does not change the page yet (see the COMMENT) */
+	device = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	mname = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	diversity = nf_check_diversity(fcinfo, 6);
 	ts = nf_begin_srf(fcinfo, &tupdesc);
@@ -329,6 +463,7 @@ homepage(PG_FUNCTION_ARGS)
 		UserSource	src = USER_COLD;
 		TitleMeta  *tm = nf_title_meta(sm, true);
 		Oid			ve = nf_canonical_relid("viewing_events");
+		char	   *segment = NULL;	/* the user's artwork segment */
 		Play	   *plays = NULL;
 		int			nplays = 0;
 		const char *country = NULL;
@@ -343,6 +478,8 @@ homepage(PG_FUNCTION_ARGS)
 		int32	   *catplays = palloc(sizeof(int32) * 1);
 		PageRow    *cand;
 		int			ncand = 0;
+		bool		context;
+		uint8	   *reserved = NULL;
 		DateADT		at_date = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 																  TimestampTzGetDatum(at)));
 
@@ -355,7 +492,7 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			char	   *c;
 
-			nplays = ReadPlays(ve, sm, user_id, at, &plays, &c);
+			nplays = ReadPlays(ve, sm, tm, user_id, at, &plays, &c, &segment);
 			country = c;
 			catplays = repalloc(catplays, sizeof(int32) * Max(nplays, 1));
 			for (int j = 0; j < nplays; j++)
@@ -384,6 +521,16 @@ homepage(PG_FUNCTION_ARGS)
 		}
 		score = sm->scores;
 
+		/*
+		 * The context (day part of at, device) re-ranks every row: the
+		 * top-picks pool as context_rerank would, and the catalog scores
+		 * that the other rows are cut from (doc/context.md).  No fit: no
+		 * change.
+		 */
+		context = nf_context_rerank_rows(sm->item_ids, pool, poolsc, npool, &at, device);
+		if (context)
+			nf_context_adjust(sm->item_ids, score, N, &at, device, 1.0);
+
 		/* the genre mix of the user's taste */
 		if (tm)
 		{
@@ -404,7 +551,7 @@ homepage(PG_FUNCTION_ARGS)
 
 			r->kind = ROW_CW;
 			r->label = "Continue Watching";
-			r->e = palloc(sizeof(Entry) * per_row);
+			r->e = palloc0(sizeof(Entry) * per_row);
 			for (int j = 0; j < nplays && r->n < per_row; j++)
 			{
 				if (plays[j].pct >= HP_FINISHED_PCT || plays[j].last < horizon)
@@ -521,6 +668,26 @@ homepage(PG_FUNCTION_ARGS)
 		}
 		qsort(cand, ncand, sizeof(PageRow), CmpPageRow);
 
+		/*
+		 * Cold titles (deploy_cold_titles) launched in the new-release
+		 * window are kept for new_releases when that row is among the first
+		 * nrows candidates: marked as on the page until it ranks them.
+		 */
+		if (sm->cold && tm)
+		{
+			for (int c = 0; c < ncand && c < nrows; c++)
+				if (cand[c].kind == ROW_NEW)
+				{
+					int32	   *sub = palloc(sizeof(int32) * Max(tm->nlaunched, 1));
+					int			nsub = NewWindow(tm, at_date, sub);
+
+					reserved = palloc0(N);
+					for (int j = 0; j < nsub; j++)
+						if (sm->cold[sub[j]] && !ex[sub[j]])
+							reserved[sub[j]] = onpage[sub[j]] = 1;
+				}
+		}
+
 		/* fill the rows in page order: a higher row picks first */
 		page = MemoryContextAlloc(outer, sizeof(PageRow) * ncand);
 		for (int c = 0; c < ncand && npage < nrows; c++)
@@ -532,7 +699,7 @@ homepage(PG_FUNCTION_ARGS)
 			int			ng = 0;
 
 			if (r->kind != ROW_CW)
-				r->e = palloc(sizeof(Entry) * per_row);
+				r->e = palloc0(sizeof(Entry) * per_row);
 			switch (r->kind)
 			{
 				case ROW_CW:
@@ -570,6 +737,14 @@ homepage(PG_FUNCTION_ARGS)
 							cs[j] = Cosine(sm, r->anchor, pool[j]);
 							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor;
 						}
+						if (context)
+						{
+							int64	   *pid = palloc(sizeof(int64) * Max(npool, 1));
+
+							for (int j = 0; j < npool; j++)
+								pid[j] = sm->item_ids[pool[j]];
+							nf_context_adjust(pid, cs, npool, &at, device, 1.0);
+						}
 						k = topk_select(cs, npool, skip, per_row, sel);
 						for (int j = 0; j < k; j++)
 						{
@@ -584,6 +759,9 @@ homepage(PG_FUNCTION_ARGS)
 					{
 						const TrendList *tl = NULL;
 						const char *where = NULL;
+						int			nt;
+						int32	   *trow;
+						float	   *tsc;
 
 						if (OidIsValid(ve))
 						{
@@ -594,36 +772,44 @@ homepage(PG_FUNCTION_ARGS)
 							else
 								tl = nf_trend_list(tr, NULL);
 						}
+						nt = tl ? tl->n : 0;
+						trow = palloc(sizeof(int32) * Max(nt, 1));
+						tsc = palloc(sizeof(float) * Max(nt, 1));
+
 						r->label = where ? psprintf("Trending in %s", where) : "Trending Now";
-						for (int j = 0; tl && j < tl->n && r->n < per_row; j++)
+						if (nt > 0)
 						{
-							if (ex[tl->rows[j]] || onpage[tl->rows[j]])
+							memcpy(trow, tl->rows, sizeof(int32) * nt);
+							memcpy(tsc, tl->scores, sizeof(float) * nt);
+							if (context)
+								nf_context_rerank_rows(sm->item_ids, trow, tsc, nt, &at, device);
+						}
+						for (int j = 0; j < nt && r->n < per_row; j++)
+						{
+							if (ex[trow[j]] || onpage[trow[j]])
 								continue;
-							r->e[r->n].title_id = sm->item_ids[tl->rows[j]];
-							r->e[r->n].score = tl->scores[j];
+							r->e[r->n].title_id = sm->item_ids[trow[j]];
+							r->e[r->n].score = tsc[j];
 							r->e[r->n].reason = where ? psprintf("trending in %s", where) :
 								pstrdup("trending now");
-							onpage[tl->rows[j]] = 1;	/* tl may repeat no row, but be safe */
+							onpage[trow[j]] = 1;	/* tl may repeat no row, but be safe */
 							r->n++;
 						}
 					}
 					break;
 				case ROW_NEW:
 					{
-						/* launched in (at_date - HP_NEW_DAYS, at_date] */
 						int32	   *sub = palloc(sizeof(int32) * Max(tm->nlaunched, 1));
-						int			nsub = 0;
+						int			nsub = NewWindow(tm, at_date, sub);
 
-						for (int j = tm->nlaunched - 1; j >= 0; j--)
-						{
-							int32		l = tm->launch[tm->by_launch[j]];
-
-							if (l <= at_date - HP_NEW_DAYS)
-								break;
-							if (l <= at_date)
-								sub[nsub++] = tm->by_launch[j];
-						}
+						/* the cold titles kept for this row compete now */
+						for (int j = 0; reserved && j < nsub; j++)
+							if (reserved[sub[j]])
+								onpage[sub[j]] = 0;
 						ng = RankSubset(score, sub, nsub, ex, onpage, per_row, got);
+						for (int j = 0; reserved && j < nsub; j++)
+							if (reserved[sub[j]])
+								onpage[sub[j]] = 1;
 					}
 					for (int j = 0; j < ng; j++)
 					{
@@ -631,9 +817,12 @@ homepage(PG_FUNCTION_ARGS)
 
 						r->e[r->n].title_id = sm->item_ids[got[j]];
 						r->e[r->n].score = score[got[j]];
-						r->e[r->n].reason = g >= 0 ?
-							psprintf("new: matches your taste for %s", tm->genre_names[g]) :
-							pstrdup("new release");
+						if (sm->cold && sm->cold[got[j]])
+							r->e[r->n].reason = ColdReason(tm, sm, got[j], catplays, ncatplays, g);
+						else
+							r->e[r->n].reason = g >= 0 ?
+								psprintf("new: matches your taste for %s", tm->genre_names[g]) :
+								pstrdup("new release");
 						r->n++;
 					}
 					break;
@@ -667,6 +856,10 @@ homepage(PG_FUNCTION_ARGS)
 			npage++;
 			CHECK_FOR_INTERRUPTS();
 		}
+
+		/* artwork (no user: no segment, NULL artwork) */
+		if (!anonymous && tm)
+			PickArtwork(user_id, at_date, segment, page, npage);
 	}
 	SPI_finish();
 
@@ -687,7 +880,10 @@ homepage(PG_FUNCTION_ARGS)
 			values[5] = Int64GetDatum(page[r].e[j].title_id);
 			values[6] = Float4GetDatum(page[r].e[j].score);
 			values[7] = CStringGetTextDatum(page[r].e[j].reason);
-			nulls[8] = true;	/* artwork: not chosen yet */
+			if (page[r].e[j].has_artwork)
+				values[8] = Int32GetDatum(page[r].e[j].artwork);
+			else
+				nulls[8] = true;
 			tuplestore_putvalues(ts, tupdesc, values, nulls);
 		}
 	return (Datum) 0;

@@ -52,6 +52,7 @@
 #include "utils/syscache.h"
 
 #include "als.h"
+#include "context.h"
 #include "model.h"
 #include "ease_serve.h"
 #include "pgutil.h"
@@ -197,11 +198,14 @@ PreparePlans(void)
 		plan_load = KeepPlan(history ?
 							 "SELECT factors, titles, alpha, regularization,"
 							 " options OPERATOR(pg_catalog.->>) 'regularization_scaling',"
-							 " title_ids, title_counts, title_factors, users, kind"
+							 " title_ids, title_counts, title_factors, users, kind,"
+							 " (SELECT pg_catalog.array_agg(e::pg_catalog.int8) FROM"
+							 "  pg_catalog.jsonb_array_elements_text(options OPERATOR(pg_catalog.->) 'cold_titles') e)"
 							 " FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1" :
 							 "SELECT factors, titles, alpha, regularization,"
 							 " options OPERATOR(pg_catalog.->>) 'regularization_scaling',"
-							 " title_ids, title_counts, title_factors, users, 'als'::pg_catalog.text"
+							 " title_ids, title_counts, title_factors, users, 'als'::pg_catalog.text,"
+							 " NULL::pg_catalog.int8[]"
 							 " FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
 							 1, int8_arg);
 	if (plan_user == NULL)
@@ -375,6 +379,30 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 	sm->item_ids = memcpy(palloc(sizeof(int64) * n), ids, sizeof(int64) * n);
 	sm->counts = memcpy(palloc(sizeof(float) * n), counts, sizeof(float) * n);
 	sm->nusers = DatumGetInt32(GetCol(9, &isnull));
+	{
+		/* titles added by deploy_cold_titles (options.cold_titles) */
+		Datum		d = GetCol(11, &isnull);
+
+		if (!isnull)
+		{
+			Datum	   *el;
+			bool	   *nul;
+			int			ne;
+
+			deconstruct_array(DatumGetArrayTypeP(d), INT8OID, 8, FLOAT8PASSBYVAL,
+							  TYPALIGN_DOUBLE, &el, &nul, &ne);
+			for (int j = 0; j < ne; j++)
+			{
+				int32		r = nul[j] ? -1 : als_find_id(sm->item_ids, n, DatumGetInt64(el[j]));
+
+				if (r < 0)
+					continue;
+				if (sm->cold == NULL)
+					sm->cold = palloc0(n);
+				sm->cold[r] = 1;
+			}
+		}
+	}
 	if (ease)
 		nf_ease_load(sm, Y);
 	else
@@ -1070,6 +1098,9 @@ recommend_for(PG_FUNCTION_ARGS)
 	int			got;
 	ArrayType  *cand = NULL;
 	double		diversity;
+	TimestampTz at = 0;
+	bool		have_at = false;
+	char	   *device = NULL;
 
 	/* 0.1.0's declaration has three arguments */
 	n = nf_check_n(fcinfo, 1, "n");
@@ -1077,6 +1108,22 @@ recommend_for(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 		cand = PG_GETARG_ARRAYTYPE_P(3);
 	diversity = nf_check_diversity(fcinfo, 4);
+	/* the context (0.2.0): at and device, NULL = unknown */
+	if (PG_NARGS() > 6)
+	{
+		if (!PG_ARGISNULL(5))
+		{
+			at = PG_GETARG_TIMESTAMPTZ(5);
+			if (TIMESTAMP_NOT_FINITE(at))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("at must be finite"),
+						 errdetail("The context is the day part of at and the device; NULL leaves either out.")));
+			have_at = true;
+		}
+		if (!PG_ARGISNULL(6))
+			device = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	}
 	ts = nf_begin_srf(fcinfo, &tupdesc);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;		/* no user, no recommendations */
@@ -1094,11 +1141,13 @@ recommend_for(PG_FUNCTION_ARGS)
 		int			pool = k;
 		TitleMeta  *tm = NULL;
 
+		bool		context = have_at || device != NULL;
+
 		if (diversity > 0.0)
-		{
 			tm = nf_title_meta(sm, false);
+		/* a context or diversity re-ranks the best titles of a larger pool */
+		if (diversity > 0.0 || context)
 			pool = Min(Max(k * DIVERSITY_POOL_FACTOR, DIVERSITY_POOL_MIN), sm->nitems);
-		}
 		if (cand)
 			MaskCandidates(sm, cand, sm->seen);
 		rows = MemoryContextAlloc(outer, sizeof(int32) * pool);
@@ -1115,9 +1164,12 @@ recommend_for(PG_FUNCTION_ARGS)
 				scores[j] = sm->nusers > 0 ? scores[j] / sm->nusers : 0.0f;
 		}
 		else if (sm->kind == NF_MODEL_EASE)
-			got = nf_rank_scores(sm, k, rows, scores);	/* nf_resolve_user scored */
+			got = nf_rank_scores(sm, context ? pool : k, rows, scores);	/* nf_resolve_user scored */
 		else
 			got = nf_rank_by_vector(sm, x, 0.0f, pool, rows, scores);
+		if (context && got > 0)
+			nf_context_rerank_rows(sm->item_ids, rows, scores, got,
+								   have_at ? &at : NULL, device);
 		if (tm && got > 0)
 		{
 			double	   *p = palloc(sizeof(double) * Max(tm->ngenres, 1));

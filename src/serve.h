@@ -48,6 +48,8 @@ typedef struct ServeModel
 	double		alpha;
 	double		lambda;
 	bool		lambda_per_event;	/* regularization_scaling "frequency" */
+	uint8	   *cold;			/* nitems: 1 = added by deploy_cold_titles
+								 * (options.cold_titles); NULL when none */
 
 	/* scratch reused by every call (never across an SPI call) */
 	float	   *scores;			/* nitems */

@@ -243,6 +243,7 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 	tm->loaded_at = GetCurrentTimestamp();
 	tm->nitems = sm->nitems;
 	tm->titles = palloc0(sizeof(char *) * sm->nitems);
+	tm->first_genre = palloc0(sizeof(char *) * sm->nitems);
 	tm->launch = palloc(sizeof(int32) * sm->nitems);
 	for (int i = 0; i < sm->nitems; i++)
 		tm->launch[i] = PG_INT32_MIN;
@@ -281,6 +282,9 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 
 				deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
 								  &elems, &enulls, &ne);
+				/* genres[1] (lower bound 1), the artwork segment's key */
+				if (ne > 0 && ARR_LBOUND(DatumGetArrayTypeP(d))[0] == 1 && !enulls[0])
+					tm->first_genre[r] = TextDatumGetCString(elems[0]);
 				for (int e = 0; e < ne; e++)
 				{
 					char	   *g;

@@ -18,12 +18,13 @@
 -- has watched, and user_vector(u) returns u's factors (doc/security.md).
 
 CREATE FUNCTION recommend_for(user_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
-                              candidates bigint[] DEFAULT NULL, diversity real DEFAULT 0)
+                              candidates bigint[] DEFAULT NULL, diversity real DEFAULT 0,
+                              at timestamptz DEFAULT NULL, device text DEFAULT NULL)
 RETURNS TABLE(rank int, title_id bigint, score real)
     AS 'MODULE_PATHNAME', 'recommend_for'
     LANGUAGE C STABLE PARALLEL RESTRICTED COST 1000 ROWS 10;
-COMMENT ON FUNCTION recommend_for(bigint, int, text, bigint[], real) IS
-    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows; candidates (when not NULL) limits the ranking to those titles (NULL elements and unknown ids ignored, duplicates once, empty array: no rows); diversity in [0, 1] re-ranks the best titles to calibrate the genre mix of the list to the user''s (Steck 2018; genres from content_metadata on the search_path, read with the caller''s rights; 0 = off)';
+COMMENT ON FUNCTION recommend_for(bigint, int, text, bigint[], real, timestamptz, text) IS
+    'top-n titles for a user (score desc, title_id asc), never one the user has in training or in the bound events; users with new events are folded in; users with no events get the most popular titles; score is a preference on one 0..1 scale: predicted for users with a vector (trained or folded in, as user_vector reports), the share of training users who have the title for cold-start users; NULL user gives no rows; candidates (when not NULL) limits the ranking to those titles (NULL elements and unknown ids ignored, duplicates once, empty array: no rows); diversity in [0, 1] re-ranks the best titles to calibrate the genre mix of the list to the user''s (Steck 2018; genres from content_metadata on the search_path, read with the caller''s rights; 0 = off); at and device (NULL = unknown) re-rank the best max(10 n, 100) titles as context_rerank does with the fitted context affinities (score x exp(affinity) of the cell of the day part of at and device, a missing or unknown device using the day part''s margin; score then is that adjusted score), before diversity; no fit or no context changes nothing; an infinite at is an error (22023, as in homepage)';
 
 CREATE FUNCTION similar_titles(title_id bigint, n int DEFAULT 10, model text DEFAULT NULL,
                                min_support int DEFAULT 5)
@@ -77,10 +78,10 @@ RETURNS TABLE(row_rank int, row_kind text, row_label text, anchor_title_id bigin
     AS 'MODULE_PATHNAME', 'homepage'
     LANGUAGE C STABLE PARALLEL RESTRICTED COST 5000 ROWS 80;
 COMMENT ON FUNCTION homepage(bigint, int, int, timestamptz, text, text, real) IS
-    'a personalized page of up to rows rows of up to per_row titles: continue_watching (started, not finished: watch_pct below 90, last played within 28 days before at; always first), top_picks (genre-calibrated by diversity), because_you_watched (one row per anchor title), trending (in the user''s country when known), new_releases (launched in the 90 days up to at) and genre rows, ordered by the user''s engagement with each kind (doc/serve.md); no title twice, no finished title, started titles only in continue_watching; an unknown or NULL user gets a cold-start page; reads viewing_events and content_metadata on the search_path with the caller''s rights; at drives the continue-watching horizon and the trending and new-release windows; device is accepted for context re-ranking but does not change the page yet, and artwork_id is NULL until artwork selection is wired in';
+    'a personalized page of up to rows rows of up to per_row titles: continue_watching (started, not finished: watch_pct below 90, last played within 28 days before at; always first), top_picks (genre-calibrated by diversity), because_you_watched (one row per anchor title), trending (in the user''s country when known), new_releases (launched in the 90 days up to at) and genre rows, ordered by the user''s engagement with each kind (doc/serve.md); no title twice, no finished title, started titles only in continue_watching; an unknown or NULL user gets a cold-start page; reads viewing_events and content_metadata on the search_path with the caller''s rights; at drives the continue-watching horizon and the trending and new-release windows; at and device (NULL = unknown) re-rank every row with the fitted context affinities as context_rerank does (scores are the adjusted ones; no fit: no change); titles added by deploy_cold_titles (options.cold_titles) and launched in the new-release window are kept for new_releases, with a reason that says they are new (launch_date from content_metadata); artwork_id is the Thompson pick of pick_artwork for the user''s segment, seeded by user_id and the date of at (NULL without an artwork fit)';
 
 REVOKE EXECUTE ON FUNCTION homepage(bigint, int, int, timestamptz, text, text, real) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text, bigint[], real), similar_titles(bigint, int, text, int),
+REVOKE EXECUTE ON FUNCTION recommend_for(bigint, int, text, bigint[], real, timestamptz, text), similar_titles(bigint, int, text, int),
     user_vector(bigint, text), item_factors(text), model_version(text) FROM PUBLIC;
 
 CREATE FUNCTION grant_serving(role regrole)
@@ -90,7 +91,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
-            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real)',
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)',
                                                   'EXECUTE WITH GRANT OPTION')) THEN
         RAISE EXCEPTION 'permission denied to grant serving'
             USING ERRCODE = 'insufficient_privilege',
@@ -98,7 +99,7 @@ BEGIN
     END IF;
     -- regrole's output is a quoted identifier
     EXECUTE format('GRANT USAGE ON SCHEMA nfrec TO %s', role);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real),'
+    EXECUTE format('GRANT EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text),'
                    ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
                    ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) TO %s', role);
@@ -114,13 +115,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
-            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real)',
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)',
                                                   'EXECUTE WITH GRANT OPTION')) THEN
         RAISE EXCEPTION 'permission denied to revoke serving'
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
     END IF;
-    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real),'
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text),'
                    ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
                    ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);

@@ -13,6 +13,9 @@
 # the same random users:
 #   rec   SELECT * FROM nfrec.recommend_for(:uid, 10, 'bench')
 #   home  SELECT * FROM nfrec.homepage(:uid, at => '2026-01-01', model => 'bench')
+# With BENCH_CONTEXT=1 (default) the plays get devices and the database a
+# context fit (fit_context) and an artwork fit (fit_artwork, 3 artworks
+# per title), so the page pays for its context re-ranking and artwork.
 # and prints p50 / p90 / p99 per script, the ratio of the p50s (target:
 # homepage at most 3x) and the machine's load.  The first homepage call of
 # the backend loads content_metadata and trending (cached per backend).
@@ -78,8 +81,23 @@ SELECT row_number() OVER () AS event_id, user_id, title_id,
        'CC' || (user_id % 10) AS country, 'play'::text AS event_type
   FROM bench_events;
 CREATE INDEX ON viewing_events (user_id, started_at);
-VACUUM ANALYZE;
 SQL
+if [ "${BENCH_CONTEXT:-1}" = 1 ]; then
+	# the page's context and artwork paths: devices on the plays, a context
+	# fit, and 3 artworks per title with impressions for every 4th play
+	nf_log "fitting context affinities and artwork (BENCH_CONTEXT=0 skips)"
+	"${PSQL[@]}" -d $db >/dev/null <<SQL
+ALTER TABLE viewing_events ADD COLUMN device text;
+UPDATE viewing_events SET device = (ARRAY['tv', 'phone', 'tablet', 'web'])[1 + (event_id % 4)::int];
+SELECT nfrec.fit_context('viewing_events');
+CREATE TABLE artwork_impressions AS
+SELECT user_id, title_id, (1 + (event_id % 3))::int AS artwork_id, started_at AS shown_at,
+       random() < 0.3 AS played
+  FROM viewing_events WHERE event_id % 4 = 0;
+SELECT nfrec.fit_artwork('artwork_impressions');
+SQL
+fi
+"${PSQL[@]}" -d $db -c "VACUUM ANALYZE" >/dev/null
 "${PSQL[@]}" -d $db -c "SELECT 'model: ' || users || ' users, ' || titles || ' titles, ' || factors || ' factors; viewing_events: '
                                || (SELECT count(*) FROM viewing_events) FROM nfrec.models"
 "${PSQL[@]}" -d $db -c "SELECT 'rows of a homepage: ' || string_agg(row_kind || ' ' || n, ', ' ORDER BY row_rank)

@@ -1,0 +1,296 @@
+/*
+ * artwork.c -- the homepage's artwork pick: nfrec.pick_artwork
+ * (src/sql/75_context.sql) computed in C from a per-backend copy of the
+ * artwork fit, so that a page of ~80 titles costs microseconds, not the
+ * milliseconds of the plpgsql function.  The result is the same as
+ * pick_artwork(user_id, title_ids, seed) with the default prior_strength
+ * (sql/homepage.sql checks it): the user's segment is the first genre
+ * most often among their plays, '*' when they have none or the fit has no
+ * prior for it; per title, the arms are its artworks in segment '*', each
+ * Beta(1 + 20 x rate + played, 1 + 20 x (1 - rate) + not played) with the
+ * segment's counts and rate = (segment's plays of that artwork over all
+ * titles + 1) / (its impressions + 2), 0.5 without a prior row; the
+ * Thompson draw is seeded by the first 60 bits of
+ * md5('<seed>/<user_id>/<title_id>'), as pick_artwork does.
+ *
+ * Cache: artwork_stats and artwork_prior of the current fit, keyed by
+ * artwork_fit.version (read on each call; table writes send no
+ * invalidation).  All reads are as the caller, in the statement's
+ * snapshot, like pick_artwork (the artwork tables are readable by PUBLIC).
+ * The homepage passes the user's segment, counted from the plays it reads
+ * from viewing_events anyway (with the caller's rights) and the genres[1]
+ * of its cached metadata, so the pick costs no query of its own; that
+ * count covers the model's titles only (pick_artwork's join also counts
+ * plays of titles in content_metadata that the model lacks).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/md5.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "artwork.h"
+#include "rng.h"
+#include "stats.h"
+
+#define ART_PRIOR_STRENGTH 20.0
+
+typedef struct ArtSeg
+{
+	char	   *name;
+	int			n;				/* stats rows, by (title_id, artwork_id) */
+	int64	   *title;
+	int32	   *art;
+	int64	   *shown;
+	int64	   *played;
+	int			nprior;			/* prior rows, by artwork_id */
+	int32	   *prior_art;
+	int64	   *prior_shown;
+	int64	   *prior_played;
+} ArtSeg;
+
+static struct
+{
+	int64		version;		/* -1: not loaded */
+	int			nseg;
+	ArtSeg	   *seg;
+	MemoryContext cxt;
+}			art_cache = {-1, 0, NULL, NULL};
+
+static SPIPlanPtr plan_version = NULL;
+static SPIPlanPtr plan_stats = NULL;
+static SPIPlanPtr plan_prior = NULL;
+
+static SPIPlanPtr
+Keep(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare \"%s\"", sql);
+		*slot = p;
+	}
+	return *slot;
+}
+
+static ArtSeg *
+FindSeg(const char *name)
+{
+	for (int i = 0; i < art_cache.nseg; i++)
+		if (strcmp(art_cache.seg[i].name, name) == 0)
+			return &art_cache.seg[i];
+	return NULL;
+}
+
+/* Load the fit into the cache unless its version is current; false: no fit. */
+static bool
+Refresh(void)
+{
+	int64		version;
+	bool		isnull;
+	MemoryContext cxt,
+				old;
+	uint64		nrows;
+
+	if (SPI_execute_plan(Keep(&plan_version, "SELECT version FROM nfrec.artwork_fit", 0, NULL),
+						 NULL, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read nfrec.artwork_fit");
+	if (SPI_processed == 0)
+		return false;
+	version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (version == art_cache.version)
+		return true;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec artwork", ALLOCSET_DEFAULT_SIZES);
+	if (SPI_execute_plan(Keep(&plan_stats,
+							  "SELECT segment, title_id, artwork_id, shown, played FROM nfrec.artwork_stats"
+							  " ORDER BY segment COLLATE \"C\", title_id, artwork_id", 0, NULL),
+						 NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read nfrec.artwork_stats");
+	old = MemoryContextSwitchTo(cxt);
+	nrows = SPI_processed;
+	{
+		ArtSeg	   *segs;
+		int			nseg = 0,
+					cap = 64;	/* the prior's segments that have no stats, at most */
+		SPITupleTable *tt = SPI_tuptable;
+		char	   *prev = NULL;
+
+		for (uint64 j = 0; j < nrows; j++)
+		{
+			char	   *name = TextDatumGetCString(SPI_getbinval(tt->vals[j], tt->tupdesc, 1, &isnull));
+
+			if (prev == NULL || strcmp(prev, name) != 0)
+				cap++;
+			prev = name;
+		}
+		segs = palloc0(sizeof(ArtSeg) * cap);
+
+		for (uint64 j = 0; j < nrows; j++)
+		{
+			char	   *name = TextDatumGetCString(SPI_getbinval(tt->vals[j], tt->tupdesc, 1, &isnull));
+			ArtSeg	   *s;
+
+			if (nseg == 0 || strcmp(segs[nseg - 1].name, name) != 0)
+			{
+				uint64		k = j;
+
+				s = &segs[nseg++];
+				s->name = name;
+				while (k < nrows &&
+					   strcmp(TextDatumGetCString(SPI_getbinval(tt->vals[k], tt->tupdesc, 1, &isnull)), name) == 0)
+					k++;
+				s->title = palloc(sizeof(int64) * (k - j));
+				s->art = palloc(sizeof(int32) * (k - j));
+				s->shown = palloc(sizeof(int64) * (k - j));
+				s->played = palloc(sizeof(int64) * (k - j));
+			}
+			s = &segs[nseg - 1];
+			s->title[s->n] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 2, &isnull));
+			s->art[s->n] = DatumGetInt32(SPI_getbinval(tt->vals[j], tt->tupdesc, 3, &isnull));
+			s->shown[s->n] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 4, &isnull));
+			s->played[s->n] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 5, &isnull));
+			s->n++;
+			if ((j & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		MemoryContextSwitchTo(old);
+		if (SPI_execute_plan(Keep(&plan_prior,
+								  "SELECT segment, artwork_id, shown, played FROM nfrec.artwork_prior"
+								  " ORDER BY segment COLLATE \"C\", artwork_id", 0, NULL),
+							 NULL, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read nfrec.artwork_prior");
+		old = MemoryContextSwitchTo(cxt);
+		tt = SPI_tuptable;
+		art_cache.seg = segs;
+		art_cache.nseg = nseg;
+		for (uint64 j = 0; j < SPI_processed; j++)
+		{
+			char	   *name = TextDatumGetCString(SPI_getbinval(tt->vals[j], tt->tupdesc, 1, &isnull));
+			ArtSeg	   *s = FindSeg(name);
+
+			if (s == NULL)
+			{
+				if (art_cache.nseg >= cap)
+					continue;	/* can't happen: fit_artwork writes stats for each prior segment */
+				s = &segs[art_cache.nseg++];
+				s->name = name;
+			}
+			if (s->prior_art == NULL)
+			{
+				s->prior_art = palloc(sizeof(int32) * SPI_processed);
+				s->prior_shown = palloc(sizeof(int64) * SPI_processed);
+				s->prior_played = palloc(sizeof(int64) * SPI_processed);
+			}
+			s->prior_art[s->nprior] = DatumGetInt32(SPI_getbinval(tt->vals[j], tt->tupdesc, 2, &isnull));
+			s->prior_shown[s->nprior] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 3, &isnull));
+			s->prior_played[s->nprior] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 4, &isnull));
+			s->nprior++;
+		}
+		MemoryContextSwitchTo(old);
+	}
+	if (art_cache.cxt)
+		MemoryContextDelete(art_cache.cxt);
+	MemoryContextSetParent(cxt, CacheMemoryContext);
+	art_cache.cxt = cxt;
+	art_cache.version = version;
+	return true;
+}
+
+/* first index of title in s (rows sorted by title_id), or s->n */
+static int
+FindTitle(const ArtSeg *s, int64 title)
+{
+	int			lo = 0,
+				hi = s->n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (s->title[mid] < title)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* artwork.h */
+bool
+nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const char *segname,
+				int32 *artwork, bool *has)
+{
+	const ArtSeg *all,
+			   *seg;
+	double	   *alpha,
+			   *beta;
+
+	for (int i = 0; i < n; i++)
+		has[i] = false;
+	if (n == 0 || !Refresh())
+		return false;
+	all = FindSeg("*");
+	if (all == NULL)
+		return true;
+	seg = segname ? FindSeg(segname) : NULL;
+	if (seg == NULL || seg->nprior == 0)
+		seg = all;
+	alpha = palloc(sizeof(double) * Max(all->n, 1));
+	beta = palloc(sizeof(double) * Max(all->n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		int			a0 = FindTitle(all, title_ids[i]),
+					na = 0,
+					s0 = FindTitle(seg, title_ids[i]);
+		char		hex[33];
+		char	   *key;
+		const char *err;
+		NfRng		rng;
+
+		while (a0 + na < all->n && all->title[a0 + na] == title_ids[i])
+			na++;
+		if (na == 0)
+			continue;			/* never shown: NULL */
+		for (int k = 0; k < na; k++)
+		{
+			int32		art = all->art[a0 + k];
+			double		played = 0,
+						missed = 0,
+						rate = 0.5;
+
+			/* the segment's counts of this title and artwork (both sorted) */
+			while (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] < art)
+				s0++;
+			if (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] == art)
+			{
+				played = (double) seg->played[s0];
+				missed = (double) (seg->shown[s0] - seg->played[s0]);
+			}
+			for (int p = 0; p < seg->nprior; p++)
+				if (seg->prior_art[p] == art)
+				{
+					rate = ((double) seg->prior_played[p] + 1) / ((double) seg->prior_shown[p] + 2);
+					break;
+				}
+			alpha[k] = 1 + ART_PRIOR_STRENGTH * rate + played;
+			beta[k] = 1 + ART_PRIOR_STRENGTH * (1 - rate) + missed;
+		}
+		key = psprintf(INT64_FORMAT "/" INT64_FORMAT "/" INT64_FORMAT, seed, user_id, title_ids[i]);
+		if (!pg_md5_hash(key, strlen(key), hex, &err))
+			elog(ERROR, "could not compute md5: %s", err);
+		hex[15] = '\0';
+		nf_rng_seed(&rng, (uint64) strtoull(hex, NULL, 16));
+		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
+		has[i] = true;
+		pfree(key);
+	}
+	return true;
+}
