@@ -4616,3 +4616,164 @@ END
 $$;
 COMMENT ON FUNCTION revoke_serving(regrole) IS
     'undo nfrec.grant_serving: revoke EXECUTE on the serving functions and USAGE on schema nfrec';
+
+
+-- ---------------------------------------------------------------------
+-- Aggregates that split under Citus (issue 10, item 4): nfrec.sum/avg
+-- (termvec), catalog_coverage and effective_catalog_size get real state
+-- types (nfrec.termvec_state, nfrec.tally_state) instead of internal.  A
+-- state type cannot be altered: drop and create.  The 0.1.0 C symbols
+-- stay in the module.
+-- ---------------------------------------------------------------------
+
+DROP AGGREGATE sum(termvec);
+DROP AGGREGATE avg(termvec);
+DROP FUNCTION termvec_accum(internal, termvec);
+DROP FUNCTION termvec_accum_combine(internal, internal);
+DROP FUNCTION termvec_accum_serialize(internal);
+DROP FUNCTION termvec_accum_deserialize(bytea, internal);
+DROP FUNCTION termvec_sum_final(internal);
+DROP FUNCTION termvec_avg_final(internal);
+DROP AGGREGATE catalog_coverage(bigint, bigint);
+DROP AGGREGATE effective_catalog_size(bigint);
+DROP AGGREGATE effective_catalog_size(bigint, float8);
+DROP FUNCTION _tally_add(internal, bigint);
+DROP FUNCTION _tally_add_weighted(internal, bigint, float8);
+DROP FUNCTION _tally_add_coverage(internal, bigint, bigint);
+DROP FUNCTION _tally_combine(internal, internal);
+DROP FUNCTION _tally_serialize(internal);
+DROP FUNCTION _tally_deserialize(bytea, internal);
+DROP FUNCTION _tally_coverage_final(internal);
+DROP FUNCTION _tally_ecs_final(internal);
+
+CREATE TYPE termvec_state;
+CREATE FUNCTION termvec_state_in(cstring) RETURNS termvec_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION termvec_state_out(termvec_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION termvec_state_recv(internal) RETURNS termvec_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION termvec_state_send(termvec_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE termvec_state (
+    INPUT = termvec_state_in,
+    OUTPUT = termvec_state_out,
+    RECEIVE = termvec_state_recv,
+    SEND = termvec_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE termvec_state IS
+    'state of nfrec.sum/avg(termvec): the number of vectors and a sum per term; text form vectors;length:term=sum;...';
+COMMENT ON FUNCTION termvec_state_in(cstring) IS 'input function of nfrec.termvec_state (vectors;length:term=sum;...)';
+COMMENT ON FUNCTION termvec_state_out(termvec_state) IS 'output function of nfrec.termvec_state (terms in byte order, sums in shortest exact decimal)';
+COMMENT ON FUNCTION termvec_state_recv(internal) IS 'binary input function of nfrec.termvec_state (validated)';
+COMMENT ON FUNCTION termvec_state_send(termvec_state) IS 'binary output function of nfrec.termvec_state';
+
+CREATE FUNCTION _termvec_state_accum(termvec_state, termvec) RETURNS termvec_state
+    AS 'MODULE_PATHNAME', 'termvec_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _termvec_state_combine(termvec_state, termvec_state) RETURNS termvec_state
+    AS 'MODULE_PATHNAME', 'termvec_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _termvec_state_sum_final(termvec_state) RETURNS termvec
+    AS 'MODULE_PATHNAME', 'termvec_state_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _termvec_state_avg_final(termvec_state) RETURNS termvec
+    AS 'MODULE_PATHNAME', 'termvec_state_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _termvec_state_accum(termvec_state, termvec) IS 'internal: transition function of nfrec.sum/avg(termvec)';
+COMMENT ON FUNCTION _termvec_state_combine(termvec_state, termvec_state) IS 'internal: combine function of nfrec.sum/avg(termvec)';
+COMMENT ON FUNCTION _termvec_state_sum_final(termvec_state) IS 'internal: final function of nfrec.sum(termvec)';
+COMMENT ON FUNCTION _termvec_state_avg_final(termvec_state) IS 'internal: final function of nfrec.avg(termvec)';
+
+CREATE AGGREGATE sum(termvec) (
+    SFUNC = _termvec_state_accum,
+    STYPE = termvec_state,
+    FINALFUNC = _termvec_state_sum_final,
+    COMBINEFUNC = _termvec_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE sum(termvec) IS
+    'term-wise sum of term vectors (NULLs ignored; NULL if there are none)';
+
+CREATE AGGREGATE avg(termvec) (
+    SFUNC = _termvec_state_accum,
+    STYPE = termvec_state,
+    FINALFUNC = _termvec_state_avg_final,
+    COMBINEFUNC = _termvec_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE avg(termvec) IS
+    'term-wise mean of term vectors, e.g. a user''s content profile from the titles they watched (NULLs ignored; a term missing from a vector counts as 0)';
+
+CREATE TYPE tally_state;
+CREATE FUNCTION tally_state_in(cstring) RETURNS tally_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tally_state_out(tally_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tally_state_recv(internal) RETURNS tally_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tally_state_send(tally_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE tally_state (
+    INPUT = tally_state_in,
+    OUTPUT = tally_state_out,
+    RECEIVE = tally_state_recv,
+    SEND = tally_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE tally_state IS
+    'state of catalog_coverage / effective_catalog_size: weight per title and the catalog size; text form catalog_size;title_id=weight;...';
+COMMENT ON FUNCTION tally_state_in(cstring) IS 'input function of nfrec.tally_state (catalog_size;title_id=weight;...)';
+COMMENT ON FUNCTION tally_state_out(tally_state) IS 'output function of nfrec.tally_state (title_ids ascending, weights in shortest exact decimal)';
+COMMENT ON FUNCTION tally_state_recv(internal) IS 'binary input function of nfrec.tally_state (validated)';
+COMMENT ON FUNCTION tally_state_send(tally_state) IS 'binary output function of nfrec.tally_state';
+
+CREATE FUNCTION _tally_state_add(tally_state, bigint) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_add_weighted(tally_state, bigint, float8) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_add_weighted' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_add_coverage(tally_state, bigint, bigint) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_add_coverage' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_combine(tally_state, tally_state) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_coverage_final(tally_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'tally_state_coverage_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_ecs_final(tally_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'tally_state_ecs_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _tally_state_add(tally_state, bigint) IS 'internal: transition function of effective_catalog_size(title_id)';
+COMMENT ON FUNCTION _tally_state_add_weighted(tally_state, bigint, float8) IS 'internal: transition function of effective_catalog_size(title_id, plays)';
+COMMENT ON FUNCTION _tally_state_add_coverage(tally_state, bigint, bigint) IS 'internal: transition function of catalog_coverage';
+COMMENT ON FUNCTION _tally_state_combine(tally_state, tally_state) IS 'internal: combine function of the catalog aggregates';
+COMMENT ON FUNCTION _tally_state_coverage_final(tally_state) IS 'internal: final function of catalog_coverage';
+COMMENT ON FUNCTION _tally_state_ecs_final(tally_state) IS 'internal: final function of effective_catalog_size';
+
+CREATE AGGREGATE catalog_coverage(title_id bigint, catalog_size bigint) (
+    SFUNC = _tally_state_add_coverage,
+    STYPE = tally_state,
+    FINALFUNC = _tally_state_coverage_final,
+    COMBINEFUNC = _tally_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE catalog_coverage(bigint, bigint) IS
+    'share of the catalog that appears at least once: distinct non-null title_ids / catalog_size (the largest non-null catalog_size given)';
+
+CREATE AGGREGATE effective_catalog_size(title_id bigint) (
+    SFUNC = _tally_state_add,
+    STYPE = tally_state,
+    FINALFUNC = _tally_state_ecs_final,
+    COMBINEFUNC = _tally_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE effective_catalog_size(bigint) IS
+    'effective catalog size (Gomez-Uribe & Hunt 2015) of plays, one row per play: 2 * sum_i i * p_i - 1, p_i the share of the i-th most played title; 1 = one title takes every play, N = plays spread evenly over N titles';
+
+CREATE AGGREGATE effective_catalog_size(title_id bigint, plays float8) (
+    SFUNC = _tally_state_add_weighted,
+    STYPE = tally_state,
+    FINALFUNC = _tally_state_ecs_final,
+    COMBINEFUNC = _tally_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE effective_catalog_size(bigint, float8) IS
+    'effective catalog size (Gomez-Uribe & Hunt 2015) with a weight per row (plays, hours): 2 * sum_i i * p_i - 1 over titles ranked by total weight';

@@ -135,45 +135,68 @@ CREATE OPERATOR <> (LEFTARG = termvec, RIGHTARG = termvec, FUNCTION = termvec_ne
 COMMENT ON OPERATOR <> (termvec, termvec) IS 'different terms or weights';
 
 -- sum / avg aggregates (a user's content profile) -----------------------
+--
+-- The state is nfrec.termvec_state, a real type (not internal): Citus
+-- rewrites aggregates named sum or avg by name in any schema unless they
+-- have a combine function and such a state, so with it nfrec.sum and
+-- nfrec.avg run as worker partials plus a coordinator combine on a
+-- distributed table (doc/scale.md).  Text form "vectors;length:term=sum;..."
+-- (terms in byte order, lengths in bytes, sums in shortest exact decimal):
+-- lossless.
 
-CREATE FUNCTION termvec_accum(state internal, v termvec) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION termvec_accum(internal, termvec) IS 'transition function of nfrec.sum/avg(termvec)';
-CREATE FUNCTION termvec_accum_combine(a internal, b internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION termvec_accum_combine(internal, internal) IS 'combine function of nfrec.sum/avg(termvec)';
-CREATE FUNCTION termvec_accum_serialize(state internal) RETURNS bytea
+CREATE TYPE termvec_state;
+CREATE FUNCTION termvec_state_in(cstring) RETURNS termvec_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION termvec_accum_serialize(internal) IS 'serialization function of nfrec.sum/avg(termvec)';
-CREATE FUNCTION termvec_accum_deserialize(state bytea, dummy internal) RETURNS internal
+CREATE FUNCTION termvec_state_out(termvec_state) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION termvec_accum_deserialize(bytea, internal) IS 'deserialization function of nfrec.sum/avg(termvec)';
-CREATE FUNCTION termvec_sum_final(state internal) RETURNS termvec
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION termvec_sum_final(internal) IS 'final function of nfrec.sum(termvec)';
-CREATE FUNCTION termvec_avg_final(state internal) RETURNS termvec
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION termvec_avg_final(internal) IS 'final function of nfrec.avg(termvec)';
+CREATE FUNCTION termvec_state_recv(internal) RETURNS termvec_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION termvec_state_send(termvec_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE termvec_state (
+    INPUT = termvec_state_in,
+    OUTPUT = termvec_state_out,
+    RECEIVE = termvec_state_recv,
+    SEND = termvec_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE termvec_state IS
+    'state of nfrec.sum/avg(termvec): the number of vectors and a sum per term; text form vectors;length:term=sum;...';
+COMMENT ON FUNCTION termvec_state_in(cstring) IS 'input function of nfrec.termvec_state (vectors;length:term=sum;...)';
+COMMENT ON FUNCTION termvec_state_out(termvec_state) IS 'output function of nfrec.termvec_state (terms in byte order, sums in shortest exact decimal)';
+COMMENT ON FUNCTION termvec_state_recv(internal) IS 'binary input function of nfrec.termvec_state (validated)';
+COMMENT ON FUNCTION termvec_state_send(termvec_state) IS 'binary output function of nfrec.termvec_state';
+
+CREATE FUNCTION _termvec_state_accum(termvec_state, termvec) RETURNS termvec_state
+    AS 'MODULE_PATHNAME', 'termvec_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _termvec_state_combine(termvec_state, termvec_state) RETURNS termvec_state
+    AS 'MODULE_PATHNAME', 'termvec_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _termvec_state_sum_final(termvec_state) RETURNS termvec
+    AS 'MODULE_PATHNAME', 'termvec_state_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _termvec_state_avg_final(termvec_state) RETURNS termvec
+    AS 'MODULE_PATHNAME', 'termvec_state_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _termvec_state_accum(termvec_state, termvec) IS 'internal: transition function of nfrec.sum/avg(termvec)';
+COMMENT ON FUNCTION _termvec_state_combine(termvec_state, termvec_state) IS 'internal: combine function of nfrec.sum/avg(termvec)';
+COMMENT ON FUNCTION _termvec_state_sum_final(termvec_state) IS 'internal: final function of nfrec.sum(termvec)';
+COMMENT ON FUNCTION _termvec_state_avg_final(termvec_state) IS 'internal: final function of nfrec.avg(termvec)';
 
 CREATE AGGREGATE sum(termvec) (
-    SFUNC = termvec_accum,
-    STYPE = internal,
-    FINALFUNC = termvec_sum_final,
-    COMBINEFUNC = termvec_accum_combine,
-    SERIALFUNC = termvec_accum_serialize,
-    DESERIALFUNC = termvec_accum_deserialize,
+    SFUNC = _termvec_state_accum,
+    STYPE = termvec_state,
+    FINALFUNC = _termvec_state_sum_final,
+    COMBINEFUNC = _termvec_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE sum(termvec) IS
     'term-wise sum of term vectors (NULLs ignored; NULL if there are none)';
 
 CREATE AGGREGATE avg(termvec) (
-    SFUNC = termvec_accum,
-    STYPE = internal,
-    FINALFUNC = termvec_avg_final,
-    COMBINEFUNC = termvec_accum_combine,
-    SERIALFUNC = termvec_accum_serialize,
-    DESERIALFUNC = termvec_accum_deserialize,
+    SFUNC = _termvec_state_accum,
+    STYPE = termvec_state,
+    FINALFUNC = _termvec_state_avg_final,
+    COMBINEFUNC = _termvec_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE avg(termvec) IS

@@ -39,63 +39,81 @@ COMMENT ON FUNCTION average_precision_at_k(bigint[], bigint[], int) IS
     'average precision at k: sum of precision@i over hits i <= k, divided by min(k, |relevant|) (NULL if no relevant titles); its mean over users is MAP@k';
 
 -- catalog coverage and effective catalog size
+--
+-- The state is nfrec.tally_state, a real type (not internal) so that Citus
+-- runs these aggregates as worker partials plus a coordinator combine: its
+-- text form "catalog_size;title_id=weight;..." (ids ascending, weights in
+-- shortest exact decimal) carries a partial tally losslessly.
 
-CREATE FUNCTION _tally_add(internal, bigint) RETURNS internal
-    AS 'MODULE_PATHNAME', 'tally_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION _tally_add_weighted(internal, bigint, float8) RETURNS internal
-    AS 'MODULE_PATHNAME', 'tally_add_weighted' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION _tally_add_coverage(internal, bigint, bigint) RETURNS internal
-    AS 'MODULE_PATHNAME', 'tally_add_coverage' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION _tally_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'tally_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION _tally_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'tally_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION _tally_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'tally_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION _tally_coverage_final(internal) RETURNS float8
-    AS 'MODULE_PATHNAME', 'tally_coverage_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION _tally_ecs_final(internal) RETURNS float8
-    AS 'MODULE_PATHNAME', 'tally_ecs_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION _tally_add(internal, bigint) IS 'internal: transition function of effective_catalog_size(title_id)';
-COMMENT ON FUNCTION _tally_add_weighted(internal, bigint, float8) IS 'internal: transition function of effective_catalog_size(title_id, plays)';
-COMMENT ON FUNCTION _tally_add_coverage(internal, bigint, bigint) IS 'internal: transition function of catalog_coverage';
-COMMENT ON FUNCTION _tally_combine(internal, internal) IS 'internal: combine function of the catalog aggregates';
-COMMENT ON FUNCTION _tally_serialize(internal) IS 'internal: serialize function of the catalog aggregates';
-COMMENT ON FUNCTION _tally_deserialize(bytea, internal) IS 'internal: deserialize function of the catalog aggregates';
-COMMENT ON FUNCTION _tally_coverage_final(internal) IS 'internal: final function of catalog_coverage';
-COMMENT ON FUNCTION _tally_ecs_final(internal) IS 'internal: final function of effective_catalog_size';
+CREATE TYPE tally_state;
+CREATE FUNCTION tally_state_in(cstring) RETURNS tally_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tally_state_out(tally_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tally_state_recv(internal) RETURNS tally_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tally_state_send(tally_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE tally_state (
+    INPUT = tally_state_in,
+    OUTPUT = tally_state_out,
+    RECEIVE = tally_state_recv,
+    SEND = tally_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE tally_state IS
+    'state of catalog_coverage / effective_catalog_size: weight per title and the catalog size; text form catalog_size;title_id=weight;...';
+COMMENT ON FUNCTION tally_state_in(cstring) IS 'input function of nfrec.tally_state (catalog_size;title_id=weight;...)';
+COMMENT ON FUNCTION tally_state_out(tally_state) IS 'output function of nfrec.tally_state (title_ids ascending, weights in shortest exact decimal)';
+COMMENT ON FUNCTION tally_state_recv(internal) IS 'binary input function of nfrec.tally_state (validated)';
+COMMENT ON FUNCTION tally_state_send(tally_state) IS 'binary output function of nfrec.tally_state';
+
+CREATE FUNCTION _tally_state_add(tally_state, bigint) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_add_weighted(tally_state, bigint, float8) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_add_weighted' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_add_coverage(tally_state, bigint, bigint) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_add_coverage' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_combine(tally_state, tally_state) RETURNS tally_state
+    AS 'MODULE_PATHNAME', 'tally_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_coverage_final(tally_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'tally_state_coverage_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tally_state_ecs_final(tally_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'tally_state_ecs_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _tally_state_add(tally_state, bigint) IS 'internal: transition function of effective_catalog_size(title_id)';
+COMMENT ON FUNCTION _tally_state_add_weighted(tally_state, bigint, float8) IS 'internal: transition function of effective_catalog_size(title_id, plays)';
+COMMENT ON FUNCTION _tally_state_add_coverage(tally_state, bigint, bigint) IS 'internal: transition function of catalog_coverage';
+COMMENT ON FUNCTION _tally_state_combine(tally_state, tally_state) IS 'internal: combine function of the catalog aggregates';
+COMMENT ON FUNCTION _tally_state_coverage_final(tally_state) IS 'internal: final function of catalog_coverage';
+COMMENT ON FUNCTION _tally_state_ecs_final(tally_state) IS 'internal: final function of effective_catalog_size';
 
 CREATE AGGREGATE catalog_coverage(title_id bigint, catalog_size bigint) (
-    SFUNC = _tally_add_coverage,
-    STYPE = internal,
-    FINALFUNC = _tally_coverage_final,
-    COMBINEFUNC = _tally_combine,
-    SERIALFUNC = _tally_serialize,
-    DESERIALFUNC = _tally_deserialize,
+    SFUNC = _tally_state_add_coverage,
+    STYPE = tally_state,
+    FINALFUNC = _tally_state_coverage_final,
+    COMBINEFUNC = _tally_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE catalog_coverage(bigint, bigint) IS
     'share of the catalog that appears at least once: distinct non-null title_ids / catalog_size (the largest non-null catalog_size given)';
 
 CREATE AGGREGATE effective_catalog_size(title_id bigint) (
-    SFUNC = _tally_add,
-    STYPE = internal,
-    FINALFUNC = _tally_ecs_final,
-    COMBINEFUNC = _tally_combine,
-    SERIALFUNC = _tally_serialize,
-    DESERIALFUNC = _tally_deserialize,
+    SFUNC = _tally_state_add,
+    STYPE = tally_state,
+    FINALFUNC = _tally_state_ecs_final,
+    COMBINEFUNC = _tally_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE effective_catalog_size(bigint) IS
     'effective catalog size (Gomez-Uribe & Hunt 2015) of plays, one row per play: 2 * sum_i i * p_i - 1, p_i the share of the i-th most played title; 1 = one title takes every play, N = plays spread evenly over N titles';
 
 CREATE AGGREGATE effective_catalog_size(title_id bigint, plays float8) (
-    SFUNC = _tally_add_weighted,
-    STYPE = internal,
-    FINALFUNC = _tally_ecs_final,
-    COMBINEFUNC = _tally_combine,
-    SERIALFUNC = _tally_serialize,
-    DESERIALFUNC = _tally_deserialize,
+    SFUNC = _tally_state_add_weighted,
+    STYPE = tally_state,
+    FINALFUNC = _tally_state_ecs_final,
+    COMBINEFUNC = _tally_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE effective_catalog_size(bigint, float8) IS

@@ -42,4 +42,4 @@ check_profile "content_roi plan profile" "SELECT count(*) FROM nfrec.content_roi
 check_profile "trending plan profile" "SELECT count(*) FROM nfrec.trending('2025-12-01')" \
 	"statements=6 pushdown=4 split=2 pull=0 subplans=2"
 check_profile "watched_catalog_size plan profile" "SELECT nfrec.watched_catalog_size('2025-11-01', '2025-12-01')" \
-	"statements=1 pushdown=0 split=0 pull=1 subplans=0"
+	"statements=1 pushdown=0 split=1 pull=0 subplans=0"
