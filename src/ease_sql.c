@@ -53,92 +53,21 @@ typedef struct EaseOptions
 	bool		verbose;
 } EaseOptions;
 
-#define EASE_OPTION_NAMES "lambda, max_titles, verbose"
-
-static void
-EaseOptionError(const char *key, const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("ease_train option \"%s\" must be %s", key, what)));
-}
-
-static double
-EaseOptNumber(JsonbValue *v, const char *key, const char *what)
-{
-	char	   *s,
-			   *end;
-	double		x;
-
-	if (v->type != jbvNumeric)
-		EaseOptionError(key, what);
-	s = numeric_normalize(v->val.numeric);
-	errno = 0;
-	x = strtod(s, &end);
-	if (*end != '\0' || end == s || !isfinite(x))
-		EaseOptionError(key, what);
-	return x;
-}
+/* the options of ease_train, parsed by the one option parser (pgutil.h) */
+static const NfOption EaseOptionTable[] = {
+	{"lambda", NF_OPT_REAL, 0.0, 1e9, true, NULL, offsetof(EaseOptions, lambda)},
+	{"max_titles", NF_OPT_INT32, 1, EASE_HARD_MAX_TITLES, false, NULL, offsetof(EaseOptions, max_titles)},
+	{"verbose", NF_OPT_BOOL, 0, 0, false, NULL, offsetof(EaseOptions, verbose)},
+};
 
 static void
 EaseParseOptions(Jsonb *jb, EaseOptions *o)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
-
 	o->lambda = EASE_DEFAULT_LAMBDA;
 	o->max_titles = EASE_DEFAULT_MAX_TITLES;
 	o->verbose = true;
-	if (jb == NULL)
-		return;
-	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ease_train options must be a JSON object"),
-				 errhint("For example: '{\"lambda\": 200}'.")));
-	it = JsonbIteratorInit(&jb->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		JsonbValue	val;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		r = JsonbIteratorNext(&it, &val, true);
-		Assert(r == WJB_VALUE);
-		if (strcmp(key, "lambda") == 0)
-		{
-			double		x = EaseOptNumber(&val, key, "a number greater than 0 and at most 1e+09");
-
-			if (!(x > 0.0 && x <= 1e9))
-				EaseOptionError(key, "a number greater than 0 and at most 1e+09");
-			o->lambda = x;
-		}
-		else if (strcmp(key, "max_titles") == 0)
-		{
-			char		what[64];
-			double		x;
-
-			snprintf(what, sizeof(what), "an integer between 1 and %d", EASE_HARD_MAX_TITLES);
-			x = EaseOptNumber(&val, key, what);
-			if (x != floor(x) || x < 1 || x > EASE_HARD_MAX_TITLES)
-				EaseOptionError(key, what);
-			o->max_titles = (int) x;
-		}
-		else if (strcmp(key, "verbose") == 0)
-		{
-			if (val.type != jbvBool)
-				EaseOptionError(key, "true or false");
-			o->verbose = val.val.boolean;
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unrecognized ease_train option \"%s\"", key),
-					 errhint("Valid options are: " EASE_OPTION_NAMES ".")));
-	}
+	if (jb != NULL)
+		nf_parse_options(jb, "ease_train", EaseOptionTable, lengthof(EaseOptionTable), o);
 }
 
 /* The options that shape the model, as stored in it (verbose left out). */
@@ -166,9 +95,7 @@ static void EaseOptionsDiffer(void) pg_attribute_noreturn();
 static void
 EaseOptionsDiffer(void)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("ease_train options must be the same for every row")));
+	nf_options_differ("ease_train");
 }
 
 static const NfTriplesKind EaseRows = {
