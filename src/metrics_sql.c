@@ -333,15 +333,13 @@ tally_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(t);
 }
 
-PG_FUNCTION_INFO_V1(tally_coverage_final);
-Datum
-tally_coverage_final(PG_FUNCTION_ARGS)
+/*
+ * The final values of the catalog tallies, shared by the 0.1.0 entry
+ * points (internal state) and the tally_state ones.
+ */
+static Datum
+TallyCoverage(FunctionCallInfo fcinfo, TitleTally *t)
 {
-	TitleTally *t;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	t = (TitleTally *) PG_GETARG_POINTER(0);
 	if (t->catalog_size == 0)
 		PG_RETURN_NULL();
 	if (t->used > t->catalog_size)
@@ -352,18 +350,13 @@ tally_coverage_final(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8((double) t->used / t->catalog_size);
 }
 
-PG_FUNCTION_INFO_V1(tally_ecs_final);
-Datum
-tally_ecs_final(PG_FUNCTION_ARGS)
+static Datum
+TallyEcs(FunctionCallInfo fcinfo, TitleTally *t)
 {
-	TitleTally *t;
 	double	   *plays,
 				ecs;
 	int64		m = 0;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	t = (TitleTally *) PG_GETARG_POINTER(0);
 	plays = palloc_extended(sizeof(double) * Max(t->used, 1), MCXT_ALLOC_HUGE);
 	for (int64 j = 0; j < t->cap; j++)
 		if (t->full[j])
@@ -373,6 +366,24 @@ tally_ecs_final(PG_FUNCTION_ARGS)
 	if (isnan(ecs))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(ecs);
+}
+
+PG_FUNCTION_INFO_V1(tally_coverage_final);
+Datum
+tally_coverage_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return TallyCoverage(fcinfo, (TitleTally *) PG_GETARG_POINTER(0));
+}
+
+PG_FUNCTION_INFO_V1(tally_ecs_final);
+Datum
+tally_ecs_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return TallyEcs(fcinfo, (TitleTally *) PG_GETARG_POINTER(0));
 }
 
 /* ------------------------------------------------------------------ */
@@ -653,42 +664,18 @@ PG_FUNCTION_INFO_V1(tally_state_coverage_final);
 Datum
 tally_state_coverage_final(PG_FUNCTION_ARGS)
 {
-	TitleTally *t;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	t = TallyOfDatum(PG_GETARG_DATUM(0));
-	if (t->catalog_size == 0)
-		PG_RETURN_NULL();
-	if (t->used > t->catalog_size)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("catalog_size " INT64_FORMAT " is smaller than the " INT64_FORMAT " distinct titles seen",
-						t->catalog_size, t->used)));
-	PG_RETURN_FLOAT8((double) t->used / t->catalog_size);
+	return TallyCoverage(fcinfo, TallyOfDatum(PG_GETARG_DATUM(0)));
 }
 
 PG_FUNCTION_INFO_V1(tally_state_ecs_final);
 Datum
 tally_state_ecs_final(PG_FUNCTION_ARGS)
 {
-	TitleTally *t;
-	double	   *plays,
-				ecs;
-	int64		m = 0;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	t = TallyOfDatum(PG_GETARG_DATUM(0));
-	plays = palloc_extended(sizeof(double) * Max(t->used, 1), MCXT_ALLOC_HUGE);
-	for (int64 j = 0; j < t->cap; j++)
-		if (t->full[j])
-			plays[m++] = t->vals[j];
-	ecs = effective_catalog_size(plays, m);
-	pfree(plays);
-	if (isnan(ecs))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(ecs);
+	return TallyEcs(fcinfo, TallyOfDatum(PG_GETARG_DATUM(0)));
 }
 
 /* text form ----------------------------------------------------------- */
