@@ -397,9 +397,10 @@ BEGIN
                min(x.day) FILTER (WHERE x.last_ts IS NOT NULL) AS first_play_day
         FROM daily x GROUP BY x.user_id
     ), rep AS MATERIALIZED (
-        -- one NOTICE per rule with bad values among the events read
+        -- one NOTICE per rule with bad values among the events read (r as
+        -- text: Citus cannot carry a void column in an intermediate result)
         SELECT nfrec._report_bad_values($9, ARRAY['watch_pct', 'watch_seconds'], 'started_at', $5, $6,
-                   ARRAY[coalesce(sum(x.bad_pct), 0), coalesce(sum(x.bad_secs), 0)]::bigint[]) AS r,
+                   ARRAY[coalesce(sum(x.bad_pct), 0), coalesce(sum(x.bad_secs), 0)]::bigint[])::text AS r,
                count(*) AS n
         FROM daily x
     )%3$s, f AS (
