@@ -4778,3 +4778,126 @@ CREATE AGGREGATE effective_catalog_size(title_id bigint, plays float8) (
 );
 COMMENT ON AGGREGATE effective_catalog_size(bigint, float8) IS
     'effective catalog size (Gomez-Uribe & Hunt 2015) with a weight per row (plays, hours): 2 * sum_i i * p_i - 1 over titles ranked by total weight';
+
+-- ---------------------------------------------------------------------
+-- Similar titles with co-occurrence (issue 9, item 2): deploy stores each
+-- title's co-occurrence neighbours in model_store (neighbour_rows,
+-- neighbour_scores, appended last as in a fresh install; versions kept
+-- before the update have none and serve as before), computed by
+-- _model_neighbours; similar_titles and the homepage blend them with the
+-- cosine of factors (setting nfrec.cooccurrence_weight)
+-- ---------------------------------------------------------------------
+
+ALTER TABLE model_store ADD COLUMN neighbour_rows int[];
+ALTER TABLE model_store ADD COLUMN neighbour_scores real[];
+COMMENT ON COLUMN model_store.neighbour_rows IS
+    'co-occurrence neighbours of each title (titles x m, m = min(50, titles - 1)): 1-based positions in title_ids, best first, 0 = none; NULL for EASE models and models without positive training events (doc/serve.md, "Similar titles and support")';
+COMMENT ON COLUMN model_store.neighbour_scores IS
+    'the co-occurrence score of each neighbour in neighbour_rows: C(a, b) / (n(b) + 10), C(a, b) the users who have both titles, n(b) the users who have b (positive summed weights, at most 256 titles of a user''s history: the highest weights), 0 = none';
+CREATE FUNCTION _model_neighbours(model als_model, neighbours int DEFAULT 50,
+    history int DEFAULT 256, OUT neighbour_rows int[], OUT neighbour_scores real[])
+    AS 'MODULE_PATHNAME', 'model_neighbours'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _model_neighbours(als_model, int, int) IS
+    'internal (used by deploy): for every title, its neighbours best titles b by co-occurrence C(a, b) / (n(b) + 10) over the training events with a positive summed weight (at most history titles of a user: the highest weights, ties lower title_id), as 1-based positions in the model''s title ids (0 = none) and scores (titles x neighbours arrays); NULLs when the model has no positive event or one title';
+
+CREATE OR REPLACE FUNCTION _deploy(name text, model anyelement, events regclass,
+                        make_default boolean, keep int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF _deploy.name IS NULL OR _deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy.make_default IS NULL OR _deploy.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF _deploy.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', _deploy.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF _deploy.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(_deploy.events, true);
+        -- a deployed model is every session's: a temporary relation (or a
+        -- view over one, which is temporary too) exists only in this one
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = _deploy.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', _deploy.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
+    END IF;
+
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = _deploy.name AND s.is_current;
+
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    IF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at,
+                neighbour_rows, neighbour_scores)
+        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp(),
+               nb.neighbour_rows, nb.neighbour_scores
+          FROM nfrec._model_store_row(_deploy.model) r,
+               nfrec._model_neighbours(_deploy.model) nb
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy.model) r;
+    ELSIF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
+        -- an EASE model has no factors, iterations or alpha: 0 in those columns
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+        SELECT _deploy.name, _deploy.events, 0, r.users, r.titles, r.training_events, 0,
+               0, r.regularization, NULL, r.train_seconds, r.options,
+               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+               pg_catalog.clock_timestamp(), 'ease'
+          FROM nfrec._ease_store_row(_deploy.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy.model) r;
+    ELSE
+        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy.model)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
+    END IF;
+
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = _deploy.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = _deploy.name
+                                 ORDER BY k.version DESC LIMIT _deploy.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy.make_default;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
+    'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default';
+

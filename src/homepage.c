@@ -36,6 +36,7 @@
 #include "artwork.h"
 #include "context.h"
 #include "model.h"
+#include "model_neighbours.h"
 #include "titlemeta.h"
 #include "topk.h"
 
@@ -479,10 +480,15 @@ homepage(PG_FUNCTION_ARGS)
 		PageRow    *cand;
 		int			ncand = 0;
 		bool		context;
+		/* "because you watched": similar_titles' blend and support floor */
+		double		cooc_w = nf_neighbours_load(sm) ? nf_cooccurrence_weight() : 0.0;
+		bool		known_counts = false;
 		uint8	   *reserved = NULL;
 		DateADT		at_date = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 																  TimestampTzGetDatum(at)));
 
+		for (int i = 0; i < N && !known_counts; i++)
+			known_counts = sm->counts[i] > 0.0f;
 		if (!anonymous)
 			src = nf_resolve_user(sm, user_id, x, &used);
 		else
@@ -732,10 +738,16 @@ homepage(PG_FUNCTION_ARGS)
 						int32	   *sel = palloc(sizeof(int32) * per_row);
 						int			k;
 
+						/*
+						 * similar_titles' score (co-occurrence blended in)
+						 * and support floor (doc/serve.md, "Similar titles
+						 * and support"); no floor without per-title counts
+						 */
 						for (int j = 0; j < npool; j++)
 						{
-							cs[j] = Cosine(sm, r->anchor, pool[j]);
-							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor;
+							cs[j] = nf_similar_score(sm, r->anchor, pool[j], cooc_w);
+							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor ||
+								(known_counts && sm->counts[pool[j]] < (float) NF_SIMILAR_MIN_SUPPORT);
 						}
 						if (context)
 						{

@@ -54,6 +54,7 @@
 #include "als.h"
 #include "context.h"
 #include "model.h"
+#include "model_neighbours.h"
 #include "ease_serve.h"
 #include "pgutil.h"
 #include "titlemeta.h"
@@ -1231,6 +1232,7 @@ similar_titles(PG_FUNCTION_ARGS)
 		if (t >= 0 && (sm->kind == NF_MODEL_EASE || sm->norms[t] > 0.0f))
 		{
 			bool		known = false;
+			bool		blend;
 
 			rows = MemoryContextAlloc(outer, sizeof(int32) * k);
 			scores = MemoryContextAlloc(outer, sizeof(float) * k);
@@ -1240,7 +1242,13 @@ similar_titles(PG_FUNCTION_ARGS)
 			 * of the prior, and their direction is noise: such titles are
 			 * no neighbours (doc/serve.md, "Similar titles").  Factors
 			 * imported without events carry no support: no filter then.
+			 * The factors' cosine is blended with co-occurrence when the
+			 * model has neighbour lists (model_neighbours.c; read before
+			 * the scratch is filled, as reading them is an SPI call).
 			 */
+			blend = sm->kind != NF_MODEL_EASE &&
+				nf_cooccurrence_weight() > 0.0 && nf_neighbours_load(sm);
+
 			for (int i = 0; i < sm->nitems && !known; i++)
 				known = sm->counts[i] > 0.0f;
 			for (int i = 0; i < sm->nitems; i++)
@@ -1248,6 +1256,8 @@ similar_titles(PG_FUNCTION_ARGS)
 			sm->seen[t] = 1;
 			if (sm->kind == NF_MODEL_EASE)
 				got = nf_ease_similar(sm, t, k, rows, scores);
+			else if (blend)
+				got = nf_similar_rank(sm, t, nf_cooccurrence_weight(), k, rows, scores);
 			else
 				got = nf_rank_by_vector(sm, sm->Y + (Size) t * sm->factors, sm->norms[t],
 										k, rows, scores);
@@ -1257,6 +1267,25 @@ similar_titles(PG_FUNCTION_ARGS)
 
 	EmitRanking(ts, tupdesc, sm->item_ids, rows, scores, got);
 	return (Datum) 0;
+}
+
+/* Exported RegistryUserBegin/End for model_neighbours.c. */
+void
+nf_registry_user_begin(NfRegistryUser *saved)
+{
+	RegistryUser r;
+
+	RegistryUserBegin(&r);
+	saved->userid = r.userid;
+	saved->sec_context = r.sec_context;
+}
+
+void
+nf_registry_user_end(const NfRegistryUser *saved)
+{
+	RegistryUser r = {saved->userid, saved->sec_context};
+
+	RegistryUserEnd(&r);
 }
 
 PG_FUNCTION_INFO_V1(user_vector);

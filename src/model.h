@@ -83,4 +83,17 @@ extern void nf_serve_model_finish(ServeModel *sm);
 /* A transient serving view of an EASE model value (current memory context). */
 extern ServeModel *nf_ease_from_value(const EaseModelHeader *m);
 
+/*
+ * Run the registry queries between begin and end as the owner of
+ * nfrec.model_store (model.c's header comment says why and how).
+ */
+typedef struct NfRegistryUser
+{
+	Oid			userid;
+	int			sec_context;
+} NfRegistryUser;
+
+extern void nf_registry_user_begin(NfRegistryUser *saved);
+extern void nf_registry_user_end(const NfRegistryUser *saved);
+
 #endif

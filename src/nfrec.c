@@ -17,6 +17,7 @@
 #include "utils/guc.h"
 
 #include "model.h"				/* nf_model_init */
+#include "model_neighbours.h"	/* nf_neighbours_init */
 #include "titlemeta.h"			/* nf_titlemeta_init */
 
 PG_MODULE_MAGIC;
@@ -41,6 +42,7 @@ _PG_init(void)
 {
 	openblas_set_num_threads(1);
 	nf_model_init();
+	nf_neighbours_init();
 	nf_titlemeta_init();
 #if PG_VERSION_NUM >= 150000
 	/* nfrec.* settings other than ours are typos: warn and remove them */

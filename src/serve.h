@@ -68,6 +68,16 @@ typedef struct ServeModel
 	const float *B;
 	const EaseModelHeader *ease_value;
 
+	/*
+	 * co-occurrence neighbours (model_neighbours.c), read on first use:
+	 * nb_state 0 = not read yet, 1 = the model has none, 2 = nb_rows and
+	 * nb_scores hold nb_m entries per title (row -1 = none), best first
+	 */
+	int			nb_state;
+	int			nb_m;
+	int32	   *nb_rows;
+	float	   *nb_scores;
+
 	/* cache bookkeeping */
 	MemoryContext mcxt;
 	uint64		last_used;

@@ -68,7 +68,9 @@ CREATE TABLE model_store (
     title_factors   real[] NOT NULL,
     trained_at      timestamptz,
     is_current      boolean NOT NULL DEFAULT true,
-    kind            text NOT NULL DEFAULT 'als' CHECK (kind IN ('als', 'ease'))
+    kind            text NOT NULL DEFAULT 'als' CHECK (kind IN ('als', 'ease')),
+    neighbour_rows  int[],
+    neighbour_scores real[]
 );
 -- the version serving uses: one per name, found with one index probe
 CREATE UNIQUE INDEX model_store_current_name ON model_store (name) WHERE is_current;
@@ -76,6 +78,10 @@ CREATE UNIQUE INDEX model_store_current_name ON model_store (name) WHERE is_curr
 ALTER TABLE model_store ALTER COLUMN title_factors SET STORAGE EXTERNAL;
 COMMENT ON COLUMN model_store.kind IS
     'als: title_factors are ALS factors (titles x factors); ease: an EASE model (54_ease.sql), title_factors is B (titles x titles), factors, iterations and alpha are 0, regularization is lambda';
+COMMENT ON COLUMN model_store.neighbour_rows IS
+    'co-occurrence neighbours of each title (titles x m, m = min(50, titles - 1)): 1-based positions in title_ids, best first, 0 = none; NULL for EASE models and models without positive training events (doc/serve.md, "Similar titles and support")';
+COMMENT ON COLUMN model_store.neighbour_scores IS
+    'the co-occurrence score of each neighbour in neighbour_rows: C(a, b) / (n(b) + 10), C(a, b) the users who have both titles, n(b) the users who have b (positive summed weights, at most 256 titles of a user''s history: the highest weights), 0 = none';
 COMMENT ON TABLE model_store IS
     'deployed model versions, the last few per name (is_current marks the one serving uses): header and title side; written by nfrec.deploy and nfrec.rollback';
 
@@ -112,6 +118,13 @@ CREATE FUNCTION _model_store_row(model als_model,
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION _model_store_row(als_model) IS
     'internal (used by deploy): header and title side of a model as a model_store row';
+
+CREATE FUNCTION _model_neighbours(model als_model, neighbours int DEFAULT 50,
+    history int DEFAULT 256, OUT neighbour_rows int[], OUT neighbour_scores real[])
+    AS 'MODULE_PATHNAME', 'model_neighbours'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _model_neighbours(als_model, int, int) IS
+    'internal (used by deploy): for every title, its neighbours best titles b by co-occurrence C(a, b) / (n(b) + 10) over the training events with a positive summed weight (at most history titles of a user: the highest weights, ties lower title_id), as 1-based positions in the model''s title ids (0 = none) and scores (titles x neighbours arrays); NULLs when the model has no positive event or one title';
 
 CREATE FUNCTION _model_user_rows(model als_model)
 RETURNS TABLE(user_id bigint, factors real[], title_ids bigint[], weights real[])
@@ -217,9 +230,12 @@ BEGIN
         INSERT INTO nfrec.model_store AS s
                (name, events, factors, users, titles, training_events, iterations,
                 alpha, regularization, loss, train_seconds, options,
-                title_ids, title_counts, title_factors, trained_at, deployed_at)
-        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp()
-          FROM nfrec._model_store_row(_deploy.model) r
+                title_ids, title_counts, title_factors, trained_at, deployed_at,
+                neighbour_rows, neighbour_scores)
+        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp(),
+               nb.neighbour_rows, nb.neighbour_scores
+          FROM nfrec._model_store_row(_deploy.model) r,
+               nfrec._model_neighbours(_deploy.model) nb
         RETURNING s.version INTO new_version;
 
         INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)

@@ -1,0 +1,330 @@
+/*
+ * model_neighbours.c -- co-occurrence neighbours of a model's titles: the
+ * deploy-time computation (nfrec._model_neighbours, over the model's
+ * training events with the pure kernel of cooccur.c) and their use in
+ * serving (similar_titles, the homepage's "because you watched" rows).
+ *
+ * Why: a title's factors say little when few users watched it, and the
+ * cosine of factors alone lets such titles, or titles every group
+ * watches, crowd the neighbours of a popular one.  "Users who have a also
+ * have b" is measured directly by co-occurrence; blending the two keeps
+ * the factors' smoothness for titles with little co-occurrence and lets
+ * the data speak where it is plentiful (doc/serve.md, "Similar titles and
+ * support").
+ *
+ * Storage: nfrec.model_store.neighbour_rows (int[], titles x m, 1-based
+ * positions in title_ids, 0 = none) and neighbour_scores (real[], titles
+ * x m, C(a,b) / (n(b) + beta)), written by deploy in the same row as the
+ * title side, so versions, rollback, drop_model, pg_dump and the
+ * registry's rights cover them with nothing more.  Serving reads them once
+ * per cached model version, as the owner of model_store (like model.c).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <cblas.h>
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "als_model_io.h"
+#include "cooccur.h"
+#include "model.h"
+#include "model_neighbours.h"
+#include "pgutil.h"
+#include "topk.h"
+
+/* setting nfrec.cooccurrence_weight */
+static double nf_cooc_weight = 0.5;
+
+static SPIPlanPtr plan_neighbours = NULL;
+
+void
+nf_neighbours_init(void)
+{
+	DefineCustomRealVariable("nfrec.cooccurrence_weight",
+							 "Weight of co-occurrence in similar_titles and \"because you watched\" rows.",
+							 "0 ranks by the cosine of factors alone, 1 by co-occurrence (the cosine breaking ties).",
+							 &nf_cooc_weight,
+							 0.5, 0.0, 1.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+double
+nf_cooccurrence_weight(void)
+{
+	return nf_cooc_weight;
+}
+
+static void
+PollInterrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* ------------------------------------------------------------------ */
+/* deploy time                                                         */
+/* ------------------------------------------------------------------ */
+
+static ArrayType *
+Int4Matrix(const int32 *v, int rows, int cols)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max((Size) rows * cols, 1));
+	int			dims[2] = {rows, cols};
+	int			lbs[2] = {1, 1};
+
+	for (Size j = 0; j < (Size) rows * cols; j++)
+		d[j] = Int32GetDatum(v[j]);
+	return construct_md_array(d, NULL, 2, dims, lbs, INT4OID, sizeof(int32), true,
+							  TYPALIGN_INT);
+}
+
+/*
+ * nfrec._model_neighbours(model als_model, neighbours int, history int,
+ *     OUT neighbour_rows int[], OUT neighbour_scores real[])
+ * NULLs when the model has no positive training event or one title.
+ */
+PG_FUNCTION_INFO_V1(model_neighbours);
+Datum
+model_neighbours(PG_FUNCTION_ARGS)
+{
+	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
+	int			kept = PG_GETARG_INT32(1);
+	int			cap = PG_GETARG_INT32(2);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {true, true};
+	int64		positive = 0;
+	int			k;
+
+	if (kept < 1 || kept > 10000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("neighbours must be between 1 and 10000, not %d", kept)));
+	if (cap < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("history must be at least 2, not %d", cap),
+				 errdetail("Co-occurrence needs two titles of one user.")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
+
+	for (int64 e = 0; e < m->nevents; e++)
+		positive += ALS_EV_WEIGHT(m)[e] > 0.0f;
+	k = Min(kept, m->nitems - 1);
+	if (positive > 0 && k >= 1)
+	{
+		Size		n = (Size) m->nitems * k;
+		Size		wb = cooccur_work_bytes(m->nusers, m->nitems, m->nevents, cap);
+		void	   *work = MemoryContextAllocHuge(CurrentMemoryContext, wb);
+		int32	   *rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * n);
+		float	   *scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * n);
+
+		if (n * sizeof(int32) > MaxAllocSize / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("neighbour lists of %d titles with %d neighbours each are too large", m->nitems, k),
+					 errhint("Keep fewer neighbours per title.")));
+		cooccur_neighbours(m->nusers, m->nitems, ALS_USER_PTR(m), ALS_EV_ITEM(m),
+						   ALS_EV_WEIGHT(m), k, cap, NF_NEIGHBOURS_BETA,
+						   rows, scores, work, PollInterrupts, NULL);
+		pfree(work);
+		/* stored 1-based, 0 = none */
+		for (Size j = 0; j < n; j++)
+			rows[j] += 1;
+		values[0] = PointerGetDatum(Int4Matrix(rows, m->nitems, k));
+		values[1] = PointerGetDatum(nf_float4_matrix(scores, m->nitems, k));
+		nulls[0] = nulls[1] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ------------------------------------------------------------------ */
+/* serving                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+CorruptNeighbours(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("deployed model data is invalid: neighbour lists of unexpected shape"),
+			 errhint("Redeploy the model with nfrec.deploy().")));
+}
+
+bool
+nf_neighbours_load(ServeModel *sm)
+{
+	Oid			relid;
+	Datum		arg[1];
+	bool		isnull_r,
+				isnull_s;
+	Datum		dr,
+				ds;
+	NfRegistryUser caller;
+
+	if (sm->nb_state != 0)
+		return sm->nb_state == 2;
+	if (sm->name == NULL || sm->kind != NF_MODEL_ALS)
+	{
+		sm->nb_state = 1;
+		return false;
+	}
+	/* a registry from before 0.2.0 (ALTER EXTENSION UPDATE pending) */
+	relid = get_relname_relid("model_store", get_namespace_oid("nfrec", false));
+	if (!OidIsValid(relid) || get_attnum(relid, "neighbour_rows") == InvalidAttrNumber)
+		return false;			/* look again next time */
+	if (plan_neighbours == NULL)
+	{
+		Oid			int8_arg[1] = {INT8OID};
+		SPIPlanPtr	p = SPI_prepare("SELECT neighbour_rows, neighbour_scores"
+									" FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
+									1, int8_arg);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare the neighbour query: %s",
+				 SPI_result_code_string(SPI_result));
+		plan_neighbours = p;
+	}
+	arg[0] = Int64GetDatum(sm->version);
+	nf_registry_user_begin(&caller);
+	if (SPI_execute_plan(plan_neighbours, arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the neighbours of model \"%s\"", sm->name);
+	nf_registry_user_end(&caller);
+	if (SPI_processed != 1)
+	{
+		/* the version is gone (a concurrent redeploy): not now */
+		SPI_freetuptable(SPI_tuptable);
+		return false;
+	}
+	dr = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull_r);
+	ds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull_s);
+	if (isnull_r || isnull_s)
+		sm->nb_state = 1;
+	else
+	{
+		ArrayType  *ar = DatumGetArrayTypeP(dr),
+				   *as = DatumGetArrayTypeP(ds);
+		int			n = sm->nitems,
+					mm;
+		const int32 *r;
+		const float *s;
+		MemoryContext old;
+
+		if (ARR_NDIM(ar) != 2 || ARR_NDIM(as) != 2 ||
+			ARR_ELEMTYPE(ar) != INT4OID || ARR_ELEMTYPE(as) != FLOAT4OID ||
+			ARR_DIMS(ar)[0] != n || ARR_DIMS(as)[0] != n ||
+			ARR_DIMS(ar)[1] != ARR_DIMS(as)[1] || ARR_DIMS(ar)[1] < 1 ||
+			ARR_HASNULL(ar) || ARR_HASNULL(as))
+			CorruptNeighbours();
+		mm = ARR_DIMS(ar)[1];
+		r = (const int32 *) ARR_DATA_PTR(ar);
+		s = (const float *) ARR_DATA_PTR(as);
+		for (Size j = 0; j < (Size) n * mm; j++)
+			if (r[j] < 0 || r[j] > n || !isfinite(s[j]) || s[j] < 0.0f)
+				CorruptNeighbours();
+
+		old = MemoryContextSwitchTo(sm->mcxt);
+		sm->nb_rows = MemoryContextAllocHuge(sm->mcxt, sizeof(int32) * (Size) n * mm);
+		sm->nb_scores = MemoryContextAllocHuge(sm->mcxt, sizeof(float) * (Size) n * mm);
+		MemoryContextSwitchTo(old);
+		for (Size j = 0; j < (Size) n * mm; j++)
+		{
+			sm->nb_rows[j] = r[j] - 1;
+			sm->nb_scores[j] = s[j];
+		}
+		sm->nb_m = mm;
+		sm->nb_state = 2;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return sm->nb_state == 2;
+}
+
+/* cosine of two title rows' factors (0 when either is the zero vector) */
+static float
+FactorCosine(const ServeModel *sm, int32 a, int32 b)
+{
+	const float *ya = sm->Y + (Size) a * sm->factors,
+			   *yb = sm->Y + (Size) b * sm->factors;
+	double		d = 0.0;
+
+	if (sm->norms[a] <= 0.0f || sm->norms[b] <= 0.0f)
+		return 0.0f;
+	for (int f = 0; f < sm->factors; f++)
+		d += (double) ya[f] * yb[f];
+	d /= (double) sm->norms[a] * sm->norms[b];
+	return (float) (d > 1.0 ? 1.0 : (d < -1.0 ? -1.0 : d));
+}
+
+float
+nf_similar_score(ServeModel *sm, int32 a, int32 b, double w)
+{
+	float		c = FactorCosine(sm, a, b);
+	const int32 *r;
+	const float *s;
+	double		co = 0.0;
+
+	if (sm->nb_state != 2 || w <= 0.0)
+		return c;
+	r = sm->nb_rows + (Size) a * sm->nb_m;
+	s = sm->nb_scores + (Size) a * sm->nb_m;
+	if (s[0] <= 0.0f)
+		return c;				/* a shares no user with any title */
+	for (int j = 0; j < sm->nb_m && r[j] >= 0; j++)
+		if (r[j] == b)
+		{
+			co = (double) s[j] / s[0];
+			break;
+		}
+	return (float) ((1.0 - w) * c + w * co);
+}
+
+int
+nf_similar_rank(ServeModel *sm, int32 a, double w, int k, int32 *rows, float *scores)
+{
+	float	   *sc = sm->scores;
+	float		na = sm->norms[a];
+	int			got;
+
+	/* no list, or a shares no user with any title: the cosine alone */
+	if (sm->nb_state != 2 || sm->nb_scores[(Size) a * sm->nb_m] <= 0.0f)
+		w = 0.0;
+
+	/* cosine of every title's factors with a's, as nf_rank_by_vector */
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
+				1.0f, sm->Y, sm->factors, sm->Y + (Size) a * sm->factors, 1, 0.0f, sc, 1);
+	for (int i = 0; i < sm->nitems; i++)
+	{
+		float		c = sm->norms[i] > 0.0f && na > 0.0f ? sc[i] / (sm->norms[i] * na) : NAN;
+
+		c = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
+		sc[i] = (float) ((1.0 - w) * c);
+	}
+	if (w > 0.0)
+	{
+		const int32 *r = sm->nb_rows + (Size) a * sm->nb_m;
+		const float *s = sm->nb_scores + (Size) a * sm->nb_m;
+
+		for (int j = 0; j < sm->nb_m && r[j] >= 0; j++)
+			if (!isnan(sc[r[j]]))
+				sc[r[j]] += (float) (w * s[j] / s[0]);
+	}
+	got = topk_select(sc, sm->nitems, sm->seen, k, rows);
+	for (int j = 0; j < got; j++)
+		scores[j] = sc[rows[j]];
+	return got;
+}

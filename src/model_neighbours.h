@@ -1,0 +1,50 @@
+/*
+ * model_neighbours.h -- co-occurrence neighbours of a deployed model's
+ * titles (model_neighbours.c): computed by deploy from the training
+ * events, stored in nfrec.model_store (neighbour_rows, neighbour_scores),
+ * and blended with the cosine of factors by similar_titles and the
+ * homepage's "because you watched" rows (doc/serve.md, "Similar titles
+ * and support").
+ */
+#ifndef NFREC_MODEL_NEIGHBOURS_H
+#define NFREC_MODEL_NEIGHBOURS_H
+
+#include "postgres.h"
+
+#include "serve.h"
+
+/* Documented defaults (doc/serve.md) */
+#define NF_NEIGHBOURS_KEPT		50		/* neighbours stored per title */
+#define NF_NEIGHBOURS_HISTORY	256		/* titles of a user's history counted */
+#define NF_NEIGHBOURS_BETA		10.0	/* shrinkage: C(a,b) / (n(b) + beta) */
+#define NF_SIMILAR_MIN_SUPPORT	5		/* similar_titles' and the homepage's default */
+
+/* _PG_init hook: defines the setting nfrec.cooccurrence_weight */
+extern void nf_neighbours_init(void);
+
+/* The setting nfrec.cooccurrence_weight (0..1) */
+extern double nf_cooccurrence_weight(void);
+
+/*
+ * Make sm's neighbour lists available (read once per cached model, as the
+ * registry owner); false when the model has none (EASE, factors without
+ * events, a registry from before 0.2.0).  SPI must be connected.
+ */
+extern bool nf_neighbours_load(ServeModel *sm);
+
+/*
+ * The blended similarity of title b to anchor a (both rows; neighbours
+ * loaded): (1 - w) cos(y_a, y_b) + w s(a, b) / s_max(a), where s is the
+ * stored co-occurrence score (0 for b outside a's list) and s_max(a) the
+ * best of a's list.  With no neighbours (or w = 0): the cosine alone.
+ */
+extern float nf_similar_score(ServeModel *sm, int32 a, int32 b, double w);
+
+/*
+ * similar_titles' ranking of an ALS model: the k best titles by the
+ * blended score above, skipping sm->seen rows.
+ */
+extern int	nf_similar_rank(ServeModel *sm, int32 a, double w, int k,
+							int32 *rows, float *scores);
+
+#endif
