@@ -54,7 +54,7 @@ nf_neighbours_init(void)
 {
 	DefineCustomRealVariable("nfrec.cooccurrence_weight",
 							 "Weight of co-occurrence in similar_titles and \"because you watched\" rows.",
-							 "0 ranks by the cosine of factors alone, 1 by co-occurrence (the cosine breaking ties).",
+							 "0 ranks by the cosine of factors alone, 1 by co-occurrence alone.",
 							 &nf_cooc_weight,
 							 0.5, 0.0, 1.0,
 							 PGC_USERSET,
