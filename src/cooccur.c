@@ -10,6 +10,7 @@
  */
 #include "cooccur.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,8 @@ cooccur_work_bytes(int nusers, int nitems, int64 nevents, int cap)
 		+ ALIGN_UP(sizeof(int32) * Max(ncap, 1))	/* tuser */
 		+ ALIGN_UP(sizeof(int32) * (Size) nitems) * 3	/* acc, touched, fill */
 		+ ALIGN_UP(sizeof(float) * (Size) nitems)	/* cscore */
+		+ ALIGN_UP(sizeof(float) * ((Size) nitems / 16 + 1))	/* runmax */
+		+ ALIGN_UP(sizeof(double) * (Size) nitems)	/* nbeta */
 		+ ALIGN_UP(sizeof(WRow) * (Size) nitems);	/* a user's history */
 }
 
@@ -74,7 +77,9 @@ cooccur_neighbours(int nusers, int nitems, const int64 *user_ptr,
 			   *acc,
 			   *touched,
 			   *fill;
-	float	   *cscore;
+	float	   *cscore,
+			   *runmax;
+	double	   *nbeta;
 	WRow	   *hist;
 	int64		pairs = 0;
 
@@ -92,6 +97,8 @@ cooccur_neighbours(int nusers, int nitems, const int64 *user_ptr,
 		TAKE(touched, int32, nitems);
 		TAKE(fill, int32, nitems);
 		TAKE(cscore, float, nitems);
+		TAKE(runmax, float, nitems / 16 + 1);
+		TAKE(nbeta, double, nitems);
 		TAKE(hist, WRow, nitems);
 	}
 #undef TAKE
@@ -144,43 +151,92 @@ cooccur_neighbours(int nusers, int nitems, const int64 *user_ptr,
 			tuser[tptr[i] + fill[i]++] = u;
 		}
 
+	/* n(b) + beta */
+	for (int i = 0; i < nitems; i++)
+		nbeta[i] = (double) (tptr[i + 1] - tptr[i]) + beta;
+
 	/* per title: count, score, keep the best m */
 	memset(acc, 0, sizeof(int32) * nitems);
 	for (int a = 0; a < nitems; a++)
 	{
 		int			nt = 0,
 					got;
+		int32	   *orow = out_rows + (Size) a * m;
+		float	   *osc = out_scores + (Size) a * m;
 
+		int64		work_a = 0;
+		bool		dense;
+
+		/*
+		 * An anchor whose users' histories add up to more than a
+		 * sixteenth of the catalog touches much of it: count without a
+		 * touched list and score the whole catalog (untouched rows NaN,
+		 * which topk skips, so the index is the row).  Otherwise keep the
+		 * list, sorted so that topk's tie order (lower index) is the
+		 * lower row.
+		 */
 		for (int64 q = tptr[a]; q < tptr[a + 1]; q++)
-		{
-			int32		u = tuser[q];
+			work_a += uptr[tuser[q] + 1] - uptr[tuser[q]];
+		dense = work_a > nitems / 16;
+		pairs += work_a - (tptr[a + 1] - tptr[a]);
 
-			for (int64 e = uptr[u]; e < uptr[u + 1]; e++)
+		if (dense)
+		{
+			for (int64 q = tptr[a]; q < tptr[a + 1]; q++)
 			{
-				int32		b = uitem[e];
+				int32		u = tuser[q];
 
-				if (b == a)
-					continue;
-				if (acc[b]++ == 0)
-					touched[nt++] = b;
+				for (int64 e = uptr[u]; e < uptr[u + 1]; e++)
+					acc[uitem[e]]++;
 			}
-			pairs += uptr[u + 1] - uptr[u] - 1;
-		}
-		/* ascending rows, so topk's tie order (lower index) is lower row */
-		qsort(touched, nt, sizeof(int32), CmpInt32);
-		for (int j = 0; j < nt; j++)
-		{
-			int32		b = touched[j];
-			double		nb = (double) (tptr[b + 1] - tptr[b]);
+			acc[a] = 0;
+			for (int b = 0; b < nitems; b++)
+			{
+				double		q = (double) acc[b] / nbeta[b];
 
-			cscore[j] = (float) ((double) acc[b] / (nb + beta));
-			acc[b] = 0;
+				cscore[b] = acc[b] != 0 ? (float) q : NAN;
+			}
+			memset(acc, 0, sizeof(int32) * nitems);
+			got = topk_select_bounded(cscore, nitems, NULL, m, fill, runmax);
+			for (int j = 0; j < got; j++)
+			{
+				orow[j] = fill[j];
+				osc[j] = cscore[fill[j]];
+			}
 		}
-		got = topk_select(cscore, nt, NULL, m, fill);
-		for (int j = 0; j < m; j++)
+		else
 		{
-			out_rows[(Size) a * m + j] = j < got ? touched[fill[j]] : -1;
-			out_scores[(Size) a * m + j] = j < got ? cscore[fill[j]] : 0.0f;
+			for (int64 q = tptr[a]; q < tptr[a + 1]; q++)
+			{
+				int32		u = tuser[q];
+
+				for (int64 e = uptr[u]; e < uptr[u + 1]; e++)
+				{
+					int32		b = uitem[e];
+
+					if (b != a && acc[b]++ == 0)
+						touched[nt++] = b;
+				}
+			}
+			qsort(touched, nt, sizeof(int32), CmpInt32);
+			for (int j = 0; j < nt; j++)
+			{
+				int32		b = touched[j];
+
+				cscore[j] = (float) ((double) acc[b] / nbeta[b]);
+				acc[b] = 0;
+			}
+			got = topk_select(cscore, nt, NULL, m, fill);
+			for (int j = 0; j < got; j++)
+			{
+				orow[j] = touched[fill[j]];
+				osc[j] = cscore[fill[j]];
+			}
+		}
+		for (int j = got; j < m; j++)
+		{
+			orow[j] = -1;
+			osc[j] = 0.0f;
 		}
 		if (poll && (a & 63) == 0)
 			poll(arg);
