@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "als.h"
+#include "cooccur.h"
 #include "ease.h"
 #include "kmeans.h"
 #include "logreg.h"
@@ -1402,6 +1403,107 @@ test_ease(void)
 	}
 }
 
+/*
+ * cooccur_neighbours against a brute force: random histories (some
+ * dislikes, some users longer than the cap), every title's best m by
+ * C(a,b) / (n(b) + beta) with ties to the lower row; both the sparse and
+ * the whole-catalog path run (nitems / 16 splits them).
+ */
+static void
+test_cooccur(void)
+{
+	for (int round = 0; round < 3; round++)
+	{
+		int			ni = round == 0 ? 5 : (round == 1 ? 64 : 300),
+					nu = round == 2 ? 120 : 40,
+					m = round == 0 ? 10 : 7,	/* m > ni - 1 in round 0: padding */
+					cap = round == 1 ? 4 : 50,
+					mm = Min(m, ni - 1);
+		int64	   *ptr = malloc(sizeof(int64) * (nu + 1));
+		int32	   *ev = malloc(sizeof(int32) * (Size) nu * ni);
+		float	   *w = malloc(sizeof(float) * (Size) nu * ni);
+		uint8	   *keep = calloc((Size) nu * ni, 1);	/* user x title after the cap */
+		int		   *cnt = calloc((Size) ni, sizeof(int));
+		int32	   *rows = malloc(sizeof(int32) * (Size) ni * mm);
+		float	   *sc = malloc(sizeof(float) * (Size) ni * mm);
+		void	   *work;
+		uint32		h = 777 + round;
+		int			bad = 0;
+
+		ptr[0] = 0;
+		for (int u = 0; u < nu; u++)
+		{
+			int			pct = (u % 7 == 0) ? 60 : 8;
+
+			ptr[u + 1] = ptr[u];
+			for (int i = 0; i < ni; i++)
+			{
+				h = h * 1103515245u + 12345u;
+				if ((int) ((h >> 16) % 100) < pct)
+				{
+					ev[ptr[u + 1]] = i;
+					w[ptr[u + 1]++] = ((h >> 4) % 9 == 0) ? -1.0f : (float) (1 + (h >> 8) % 4);
+				}
+			}
+			/* the cap: the highest weights, ties lower row */
+			for (int k = 0; k < cap; k++)
+			{
+				int			best = -1;
+
+				for (int64 e = ptr[u]; e < ptr[u + 1]; e++)
+					if (w[e] > 0 && !keep[(Size) u * ni + ev[e]] &&
+						(best < 0 || w[e] > w[best] || (w[e] == w[best] && ev[e] < ev[best])))
+						best = (int) e;
+				if (best < 0)
+					break;
+				keep[(Size) u * ni + ev[best]] = 1;
+				cnt[ev[best]]++;
+			}
+		}
+		work = malloc(cooccur_work_bytes(nu, ni, ptr[nu], cap));
+		cooccur_neighbours(nu, ni, ptr, ev, w, mm, cap, 10.0, rows, sc, work, NULL, NULL);
+		for (int a = 0; a < ni; a++)
+		{
+			float	   *ref = malloc(sizeof(float) * ni);
+			uint8	   *used = calloc(ni, 1);
+
+			for (int b = 0; b < ni; b++)
+			{
+				int			c = 0;
+
+				for (int u = 0; u < nu; u++)
+					c += keep[(Size) u * ni + a] && keep[(Size) u * ni + b];
+				ref[b] = (b != a && c > 0) ? (float) ((double) c / (cnt[b] + 10.0)) : -1.0f;
+			}
+			for (int j = 0; j < mm; j++)
+			{
+				int			best = -1;
+
+				for (int b = 0; b < ni; b++)
+					if (!used[b] && ref[b] >= 0 && (best < 0 || ref[b] > ref[best]))
+						best = b;
+				if (best >= 0)
+					used[best] = 1;
+				if (best < 0 ? (rows[(Size) a * mm + j] != -1 || sc[(Size) a * mm + j] != 0)
+					: (rows[(Size) a * mm + j] != best || sc[(Size) a * mm + j] != ref[best]))
+					bad++;
+			}
+			free(ref);
+			free(used);
+		}
+		CHECK(bad == 0, "cooccur %d titles x %d users, m %d, cap %d: %d entries differ",
+			  ni, nu, mm, cap, bad);
+		free(ptr);
+		free(ev);
+		free(w);
+		free(keep);
+		free(cnt);
+		free(rows);
+		free(sc);
+		free(work);
+	}
+}
+
 int
 main(void)
 {
@@ -1415,6 +1517,7 @@ main(void)
 	test_stats_math();
 	test_metrics();
 	test_ease();
+	test_cooccur();
 	printf("kernels: %d passed, %d failed\n", npass, nfail);
 	return nfail == 0 ? 0 : 1;
 }
