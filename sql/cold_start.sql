@@ -44,7 +44,9 @@ SELECT want.nb, round(want.y1::numeric, 6) AS y1, round(want.y2::numeric, 6) AS 
 -- Serving picks the new title up: user 1 (1, 0) gets it (10 and 30 are
 -- watched); its neighbours are trained titles (min_support counts training
 -- users, and the anchor itself is not filtered); as a neighbour of a
--- trained title it needs min_support 0 (it has no training users).
+-- trained title it needs min_support 0 (it has no training users), and it
+-- gets only the cosine term of the blend (no co-occurrence: no events):
+-- (1 - 0.5) x 0.9446 below 30's 0.5 x 0.7071 + 0.5 x 1.
 SELECT * FROM nfrec.recommend_for(1, 5, 'cold_small');
 SELECT * FROM nfrec.similar_titles(40, 5, 'cold_small', min_support => 1);
 SELECT * FROM nfrec.similar_titles(10, 5, 'cold_small', min_support => 1);

@@ -131,17 +131,27 @@ SELECT count(*) AS genre_entries,
                            OR g.row_label IN (SELECT 'Popular in ' || x FROM unnest(m.genres) x)) AS of_the_genre
   FROM pages g JOIN content_metadata m USING (title_id) WHERE g.row_kind = 'genre';
 -- because you watched: the anchor is a title the user finished, named in
--- the label and the reasons, and the row's scores are cosines of factors
+-- the label and the reasons, and the row's scores are similar_titles'
+-- (cosine of factors blended with co-occurrence; sql/similar_cooccurrence
+-- checks both against brute force); with the blend off, cosines of factors
 SELECT count(*) AS byw_entries,
        count(*) FILTER (WHERE p.pct >= 90) AS anchor_finished,
        count(*) FILTER (WHERE g.row_label = 'Because you watched ' || m.title
                           AND g.reason = 'similar to ' || m.title) AS named,
-       count(*) FILTER (WHERE abs(g.score - nfrec.cosine_sim(fa.factors, ft.factors)) < 1e-5) AS cosine
+       count(*) FILTER (WHERE abs(g.score - (SELECT s.score FROM nfrec.similar_titles(g.anchor_title_id, 1000, 'hpg') s
+                                             WHERE s.title_id = g.title_id)) < 1e-5) AS similar_titles_score
   FROM pages g JOIN plays p ON p.user_id = g.uid AND p.title_id = g.anchor_title_id
   JOIN content_metadata m ON m.title_id = g.anchor_title_id
-  JOIN nfrec.item_factors('hpg') fa ON fa.title_id = g.anchor_title_id
-  JOIN nfrec.item_factors('hpg') ft ON ft.title_id = g.title_id
  WHERE g.row_kind = 'because_you_watched';
+SET nfrec.cooccurrence_weight = 0;
+SELECT count(*) AS byw_entries,
+       count(*) FILTER (WHERE abs(h.score - nfrec.cosine_sim(fa.factors, ft.factors)) < 1e-5) AS cosine
+  FROM generate_series(1, 200) u,
+       LATERAL nfrec.homepage(u, rows => 8, per_row => 4, at => :at, model => 'hpg') h
+  JOIN nfrec.item_factors('hpg') fa ON fa.title_id = h.anchor_title_id
+  JOIN nfrec.item_factors('hpg') ft ON ft.title_id = h.title_id
+ WHERE h.row_kind = 'because_you_watched';
+RESET nfrec.cooccurrence_weight;
 SELECT count(*) AS anchors_elsewhere FROM pages WHERE anchor_title_id IS NOT NULL AND row_kind <> 'because_you_watched';
 -- top picks and genre rows score with the model: their scores are the
 -- user's predicted preferences (recommend_for's, for the same title)

@@ -205,7 +205,10 @@ SELECT round((1 / sqrt(2))::numeric, 5) AS inv_sqrt2, round((1 / sqrt(10))::nume
 -- against SQL over the 12-title model: every title's full neighbour list,
 -- with no support filter and with min_support 3, 6 and 7 (supports are 2
 -- to 6): neighbours are exactly the titles with that many training users in
--- s_train (the events the model was built from), in cosine order
+-- s_train (the events the model was built from), in cosine order (the
+-- cosine alone: nfrec.cooccurrence_weight 0; the blend with co-occurrence
+-- is checked in similar_cooccurrence)
+SET nfrec.cooccurrence_weight = 0;
 CREATE TEMP TABLE sim_ref AS
 SELECT a.title_id AS q, b.title_id,
        (SELECT sum(x * y) FROM unnest(a.f, b.f) z(x, y))
@@ -222,6 +225,7 @@ SELECT ms, (SELECT count(*) FROM sim_ref WHERE support >= ms) AS expected_pairs,
                        nfrec.similar_titles(t.title_id, 11, 'serve_a', min_support => ms) s) g
   JOIN sim_ref r USING (q, title_id)
  GROUP BY ms ORDER BY ms;
+RESET nfrec.cooccurrence_weight;
 SELECT (SELECT count(*) FROM s_titles t, nfrec.similar_titles(t.title_id, 11, 'serve_a') s) AS default_pairs,
        (SELECT count(*) FROM sim_ref WHERE support >= 5) AS support_5_pairs;
 SELECT min(support), max(support) FROM (SELECT DISTINCT title_id, support FROM sim_ref) s;

@@ -481,7 +481,7 @@ homepage(PG_FUNCTION_ARGS)
 		int			ncand = 0;
 		bool		context;
 		/* "because you watched": similar_titles' blend and support floor */
-		double		cooc_w = nf_neighbours_load(sm) ? nf_cooccurrence_weight() : 0.0;
+		double		cooc_w = nf_model_neighbours(sm) ? nf_cooccurrence_weight() : 0.0;
 		bool		known_counts = false;
 		uint8	   *reserved = NULL;
 		DateADT		at_date = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,

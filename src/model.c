@@ -1247,7 +1247,7 @@ similar_titles(PG_FUNCTION_ARGS)
 			 * the scratch is filled, as reading them is an SPI call).
 			 */
 			blend = sm->kind != NF_MODEL_EASE &&
-				nf_cooccurrence_weight() > 0.0 && nf_neighbours_load(sm);
+				nf_cooccurrence_weight() > 0.0 && nf_model_neighbours(sm);
 
 			for (int i = 0; i < sm->nitems && !known; i++)
 				known = sm->counts[i] > 0.0f;
@@ -1269,23 +1269,18 @@ similar_titles(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Exported RegistryUserBegin/End for model_neighbours.c. */
-void
-nf_registry_user_begin(NfRegistryUser *saved)
+bool
+nf_model_neighbours(ServeModel *sm)
 {
-	RegistryUser r;
+	RegistryUser caller;
+	bool		found;
 
-	RegistryUserBegin(&r);
-	saved->userid = r.userid;
-	saved->sec_context = r.sec_context;
-}
-
-void
-nf_registry_user_end(const NfRegistryUser *saved)
-{
-	RegistryUser r = {saved->userid, saved->sec_context};
-
-	RegistryUserEnd(&r);
+	if (sm->nb_state != 0)
+		return sm->nb_state == 2;
+	RegistryUserBegin(&caller);
+	found = nf_neighbours_load(sm);
+	RegistryUserEnd(&caller);
+	return found;
 }
 
 PG_FUNCTION_INFO_V1(user_vector);

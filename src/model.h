@@ -84,16 +84,10 @@ extern void nf_serve_model_finish(ServeModel *sm);
 extern ServeModel *nf_ease_from_value(const EaseModelHeader *m);
 
 /*
- * Run the registry queries between begin and end as the owner of
- * nfrec.model_store (model.c's header comment says why and how).
+ * Read a deployed model's co-occurrence neighbour lists, as the owner of
+ * nfrec.model_store (nf_neighbours_load in model_neighbours.c); false when
+ * it has none.  SPI must be connected.
  */
-typedef struct NfRegistryUser
-{
-	Oid			userid;
-	int			sec_context;
-} NfRegistryUser;
-
-extern void nf_registry_user_begin(NfRegistryUser *saved);
-extern void nf_registry_user_end(const NfRegistryUser *saved);
+extern bool nf_model_neighbours(ServeModel *sm);
 
 #endif

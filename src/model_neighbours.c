@@ -17,7 +17,8 @@
  * x m, C(a,b) / (n(b) + beta)), written by deploy in the same row as the
  * title side, so versions, rollback, drop_model, pg_dump and the
  * registry's rights cover them with nothing more.  Serving reads them once
- * per cached model version, as the owner of model_store (like model.c).
+ * per cached model version; the caller (nf_model_neighbours in model.c)
+ * runs the read as the owner of model_store, like every registry query.
  */
 #include "postgres.h"
 
@@ -39,7 +40,6 @@
 
 #include "als_model_io.h"
 #include "cooccur.h"
-#include "model.h"
 #include "model_neighbours.h"
 #include "pgutil.h"
 #include "topk.h"
@@ -175,7 +175,6 @@ nf_neighbours_load(ServeModel *sm)
 				isnull_s;
 	Datum		dr,
 				ds;
-	NfRegistryUser caller;
 
 	if (sm->nb_state != 0)
 		return sm->nb_state == 2;
@@ -201,10 +200,8 @@ nf_neighbours_load(ServeModel *sm)
 		plan_neighbours = p;
 	}
 	arg[0] = Int64GetDatum(sm->version);
-	nf_registry_user_begin(&caller);
 	if (SPI_execute_plan(plan_neighbours, arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the neighbours of model \"%s\"", sm->name);
-	nf_registry_user_end(&caller);
 	if (SPI_processed != 1)
 	{
 		/* the version is gone (a concurrent redeploy): not now */

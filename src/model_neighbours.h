@@ -26,9 +26,10 @@ extern void nf_neighbours_init(void);
 extern double nf_cooccurrence_weight(void);
 
 /*
- * Make sm's neighbour lists available (read once per cached model, as the
- * registry owner); false when the model has none (EASE, factors without
- * events, a registry from before 0.2.0).  SPI must be connected.
+ * Make sm's neighbour lists available (read once per cached model); false
+ * when the model has none (EASE, factors without events, a registry from
+ * before 0.2.0).  SPI must be connected, and the caller must run it as the
+ * registry's owner: serving calls nf_model_neighbours (model.c).
  */
 extern bool nf_neighbours_load(ServeModel *sm);
 
