@@ -129,16 +129,21 @@ model_neighbours(PG_FUNCTION_ARGS)
 	if (positive > 0 && k >= 1)
 	{
 		Size		n = (Size) m->nitems * k;
-		Size		wb = cooccur_work_bytes(m->nusers, m->nitems, m->nevents, cap);
-		void	   *work = MemoryContextAllocHuge(CurrentMemoryContext, wb);
-		int32	   *rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * n);
-		float	   *scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * n);
+		Size		wb;
+		void	   *work;
+		int32	   *rows;
+		float	   *scores;
 
-		if (n * sizeof(int32) > MaxAllocSize / 2)
+		/* the stored arrays (and the Datums that build one) must fit 1 GB */
+		if (n > MaxAllocSize / sizeof(Datum))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("neighbour lists of %d titles with %d neighbours each are too large", m->nitems, k),
 					 errhint("Keep fewer neighbours per title.")));
+		wb = cooccur_work_bytes(m->nusers, m->nitems, m->nevents, cap);
+		work = MemoryContextAllocHuge(CurrentMemoryContext, wb);
+		rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * n);
+		scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * n);
 		cooccur_neighbours(m->nusers, m->nitems, ALS_USER_PTR(m), ALS_EV_ITEM(m),
 						   ALS_EV_WEIGHT(m), k, cap, NF_NEIGHBOURS_BETA,
 						   rows, scores, work, PollInterrupts, NULL);
