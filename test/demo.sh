@@ -92,8 +92,8 @@ SELECT row_rank, row_kind, row_label, rank, title_id, round(score::numeric, 3) A
 FROM nfrec.homepage(42, rows => 8, per_row => 2, at => '2026-01-01') ORDER BY row_rank, rank;
 
 \echo
-\echo '#### Because you watched' :'chosen_title'
-SELECT s.rank, s.title_id, c.title, round(s.score::numeric, 3) AS cosine
+\echo '#### Because you watched' :'chosen_title' '(cosine of factors blended with co-occurrence; doc/serve.md)'
+SELECT s.rank, s.title_id, c.title, round(s.score::numeric, 3) AS score
 FROM nfrec.similar_titles(:chosen_title_id, 5) s JOIN content_metadata c USING (title_id) ORDER BY s.rank;
 
 \echo
