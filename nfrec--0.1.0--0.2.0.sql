@@ -4901,3 +4901,6 @@ $$;
 COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
     'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default';
 
+
+COMMENT ON FUNCTION similar_titles(bigint, int, text, int) IS
+    'the n titles most similar to a title (score desc, title_id asc): the cosine of factors blended with co-occurrence, (1 - w) cos + w s(a,b) / s_max(a), s the co-occurrence score of the neighbour lists deploy stores and w the setting nfrec.cooccurrence_weight (default 0.5; models without lists, such as EASE models and factors imported without events: the cosine, or for EASE the row of B); the title itself and titles with fewer than min_support training users excluded (no support filter for factors imported without events); no rows for a title the model does not know';

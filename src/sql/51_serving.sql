@@ -32,7 +32,7 @@ RETURNS TABLE(rank int, title_id bigint, score real)
     AS 'MODULE_PATHNAME', 'similar_titles'
     LANGUAGE C STABLE PARALLEL SAFE COST 1000 ROWS 10;
 COMMENT ON FUNCTION similar_titles(bigint, int, text, int) IS
-    'the n titles with the highest cosine similarity of factors (score desc, title_id asc), the title itself and titles with fewer than min_support training users excluded (no support filter for factors imported without events); no rows for a title the model does not know';
+    'the n titles most similar to a title (score desc, title_id asc): the cosine of factors blended with co-occurrence, (1 - w) cos + w s(a,b) / s_max(a), s the co-occurrence score of the neighbour lists deploy stores and w the setting nfrec.cooccurrence_weight (default 0.5; models without lists, such as EASE models and factors imported without events: the cosine, or for EASE the row of B); the title itself and titles with fewer than min_support training users excluded (no support filter for factors imported without events); no rows for a title the model does not know';
 
 CREATE FUNCTION user_vector(user_id bigint, model text DEFAULT NULL,
                             OUT source text, OUT factors real[])
