@@ -4778,3 +4778,153 @@ CREATE AGGREGATE effective_catalog_size(title_id bigint, plays float8) (
 );
 COMMENT ON AGGREGATE effective_catalog_size(bigint, float8) IS
     'effective catalog size (Gomez-Uribe & Hunt 2015) with a weight per row (plays, hours): 2 * sum_i i * p_i - 1 over titles ranked by total weight';
+
+-- ---------------------------------------------------------------------
+-- Aggregates that split under Citus, continued (issue 10, item 4): auc
+-- and tfidf_fit get real state types (nfrec.auc_state: positives and
+-- negatives per distinct score; nfrec.tfidf_state: document frequencies)
+-- instead of internal.  Drop and create; the 0.1.0 C symbols stay.
+-- ---------------------------------------------------------------------
+
+DROP AGGREGATE auc(float8, bool);
+DROP FUNCTION auc_accum(internal, float8, bool);
+DROP FUNCTION auc_combine(internal, internal);
+DROP FUNCTION auc_serial(internal);
+DROP FUNCTION auc_deserial(bytea, internal);
+DROP FUNCTION auc_final(internal);
+DROP AGGREGATE tfidf_fit(text);
+DROP AGGREGATE tfidf_fit(text, regconfig);
+DROP AGGREGATE tfidf_fit(text[]);
+DROP FUNCTION tfidf_fit_trans(internal, text);
+DROP FUNCTION tfidf_fit_trans(internal, text, regconfig);
+DROP FUNCTION tfidf_fit_tokens_trans(internal, text[]);
+DROP FUNCTION tfidf_fit_combine(internal, internal);
+DROP FUNCTION tfidf_fit_serialize(internal);
+DROP FUNCTION tfidf_fit_deserialize(bytea, internal);
+DROP FUNCTION tfidf_fit_final(internal);
+
+-- AUC ------------------------------------------------------------------
+--
+-- The state is nfrec.auc_state, a real type (not internal) so that Citus
+-- runs auc as worker partials plus a coordinator combine: positives and
+-- negatives counted per distinct score, all the Mann-Whitney count needs,
+-- with the text form "npos/nneg;score=pos/neg;..." (scores ascending in
+-- shortest exact decimal).
+
+CREATE TYPE auc_state;
+CREATE FUNCTION auc_state_in(cstring) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_out(auc_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_recv(internal) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_send(auc_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE auc_state (
+    INPUT = auc_state_in,
+    OUTPUT = auc_state_out,
+    RECEIVE = auc_state_recv,
+    SEND = auc_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE auc_state IS
+    'state of auc: positives and negatives per distinct score; text form npos/nneg;score=pos/neg;...';
+COMMENT ON FUNCTION auc_state_in(cstring) IS 'input function of nfrec.auc_state (npos/nneg;score=pos/neg;...)';
+COMMENT ON FUNCTION auc_state_out(auc_state) IS 'output function of nfrec.auc_state (scores ascending in shortest exact decimal)';
+COMMENT ON FUNCTION auc_state_recv(internal) IS 'binary input function of nfrec.auc_state (validated)';
+COMMENT ON FUNCTION auc_state_send(auc_state) IS 'binary output function of nfrec.auc_state';
+
+CREATE FUNCTION _auc_state_accum(auc_state, score float8, label bool) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_combine(auc_state, auc_state) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_final(auc_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'auc_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _auc_state_accum(auc_state, float8, bool) IS 'internal: transition function of auc (counts the row at its score)';
+COMMENT ON FUNCTION _auc_state_combine(auc_state, auc_state) IS 'internal: combine function of auc';
+COMMENT ON FUNCTION _auc_state_final(auc_state) IS 'internal: final function of auc (Mann-Whitney count over the sorted distinct scores)';
+
+CREATE AGGREGATE auc(score float8, label bool) (
+    SFUNC = _auc_state_accum,
+    STYPE = auc_state,
+    COMBINEFUNC = _auc_state_combine,
+    FINALFUNC = _auc_state_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE auc(float8, bool) IS
+    'area under the ROC curve: the share of (positive, negative) pairs in which the positive scores higher, tied pairs counting 1/2 (Mann-Whitney U / (n_pos n_neg)); rows with a NULL score or label are skipped; NULL unless both labels occur; NaN scores are errors';
+
+-- tfidf_fit --
+-- The state is nfrec.tfidf_state, a real type (not internal) so that Citus
+-- runs tfidf_fit as worker partials (document frequencies per shard) plus
+-- a coordinator combine: text form "n_docs;config;len:term=df;..." with
+-- the configuration by its qualified name ("-" for token arrays).
+
+CREATE TYPE tfidf_state;
+CREATE FUNCTION tfidf_state_in(cstring) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_out(tfidf_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_recv(internal) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_send(tfidf_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE tfidf_state (
+    INPUT = tfidf_state_in,
+    OUTPUT = tfidf_state_out,
+    RECEIVE = tfidf_state_recv,
+    SEND = tfidf_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE tfidf_state IS
+    'state of tfidf_fit: document count, text search configuration and document frequency per term; text form n_docs;config;len:term=df;...';
+COMMENT ON FUNCTION tfidf_state_in(cstring) IS 'input function of nfrec.tfidf_state (n_docs;config;len:term=df;..., config - or len:name)';
+COMMENT ON FUNCTION tfidf_state_out(tfidf_state) IS 'output function of nfrec.tfidf_state (terms in byte order, the configuration schema-qualified)';
+COMMENT ON FUNCTION tfidf_state_recv(internal) IS 'binary input function of nfrec.tfidf_state (validated)';
+COMMENT ON FUNCTION tfidf_state_send(tfidf_state) IS 'binary output function of nfrec.tfidf_state';
+
+CREATE FUNCTION _tfidf_state_accum(tfidf_state, document text) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_accum(tfidf_state, document text, config regconfig) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_tokens_accum(tfidf_state, tokens text[]) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_tokens_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_combine(tfidf_state, tfidf_state) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- STABLE: the configuration is written by name, as search_path shows it
+CREATE FUNCTION _tfidf_state_final(tfidf_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'tfidf_state_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _tfidf_state_accum(tfidf_state, text) IS 'internal: transition function of nfrec.tfidf_fit(text)';
+COMMENT ON FUNCTION _tfidf_state_accum(tfidf_state, text, regconfig) IS 'internal: transition function of nfrec.tfidf_fit(text, regconfig)';
+COMMENT ON FUNCTION _tfidf_state_tokens_accum(tfidf_state, text[]) IS 'internal: transition function of nfrec.tfidf_fit(text[])';
+COMMENT ON FUNCTION _tfidf_state_combine(tfidf_state, tfidf_state) IS 'internal: combine function of nfrec.tfidf_fit';
+COMMENT ON FUNCTION _tfidf_state_final(tfidf_state) IS 'internal: final function of nfrec.tfidf_fit';
+
+CREATE AGGREGATE tfidf_fit(document text) (
+    SFUNC = _tfidf_state_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tfidf_fit(text) IS
+    'TF-IDF vocabulary of a corpus tokenized with configuration simple: jsonb {"config", "n_docs", "doc_freq": {term: df}}; NULL documents are skipped';
+
+CREATE AGGREGATE tfidf_fit(document text, config regconfig) (
+    SFUNC = _tfidf_state_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tfidf_fit(text, regconfig) IS
+    'TF-IDF vocabulary of a corpus tokenized with the given configuration: jsonb {"config", "n_docs", "doc_freq": {term: df}}; NULL documents are skipped';
+
+CREATE AGGREGATE tfidf_fit(tokens text[]) (
+    SFUNC = _tfidf_state_tokens_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tfidf_fit(text[]) IS
+    'TF-IDF vocabulary of a corpus of token arrays ("config": null); NULL arrays are skipped';
+

@@ -170,41 +170,53 @@ COMMENT ON FUNCTION logreg_predict(jsonb, float8[]) IS
     'probability 1 / (1 + exp(-(coef[0] + coef[1..] . features))) under a model returned by logreg_train';
 
 -- AUC ------------------------------------------------------------------
+--
+-- The state is nfrec.auc_state, a real type (not internal) so that Citus
+-- runs auc as worker partials plus a coordinator combine: positives and
+-- negatives counted per distinct score, all the Mann-Whitney count needs,
+-- with the text form "npos/nneg;score=pos/neg;..." (scores ascending in
+-- shortest exact decimal).
 
-CREATE FUNCTION auc_accum(internal, score float8, label bool) RETURNS internal
-    AS 'MODULE_PATHNAME', 'auc_accum'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auc_accum(internal, float8, bool) IS
-    'transition function of auc (keeps the scores by label)';
-CREATE FUNCTION auc_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'auc_combine'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auc_combine(internal, internal) IS
-    'combine function of auc';
-CREATE FUNCTION auc_serial(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'auc_serial'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION auc_serial(internal) IS
-    'serialization function of auc';
-CREATE FUNCTION auc_deserial(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'auc_deserial'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION auc_deserial(bytea, internal) IS
-    'deserialization function of auc';
-CREATE FUNCTION auc_final(internal) RETURNS float8
-    AS 'MODULE_PATHNAME', 'auc_final'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auc_final(internal) IS
-    'final function of auc (Mann-Whitney count after sorting)';
+CREATE TYPE auc_state;
+CREATE FUNCTION auc_state_in(cstring) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_out(auc_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_recv(internal) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_send(auc_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE auc_state (
+    INPUT = auc_state_in,
+    OUTPUT = auc_state_out,
+    RECEIVE = auc_state_recv,
+    SEND = auc_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE auc_state IS
+    'state of auc: positives and negatives per distinct score; text form npos/nneg;score=pos/neg;...';
+COMMENT ON FUNCTION auc_state_in(cstring) IS 'input function of nfrec.auc_state (npos/nneg;score=pos/neg;...)';
+COMMENT ON FUNCTION auc_state_out(auc_state) IS 'output function of nfrec.auc_state (scores ascending in shortest exact decimal)';
+COMMENT ON FUNCTION auc_state_recv(internal) IS 'binary input function of nfrec.auc_state (validated)';
+COMMENT ON FUNCTION auc_state_send(auc_state) IS 'binary output function of nfrec.auc_state';
+
+CREATE FUNCTION _auc_state_accum(auc_state, score float8, label bool) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_combine(auc_state, auc_state) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_final(auc_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'auc_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _auc_state_accum(auc_state, float8, bool) IS 'internal: transition function of auc (counts the row at its score)';
+COMMENT ON FUNCTION _auc_state_combine(auc_state, auc_state) IS 'internal: combine function of auc';
+COMMENT ON FUNCTION _auc_state_final(auc_state) IS 'internal: final function of auc (Mann-Whitney count over the sorted distinct scores)';
 
 CREATE AGGREGATE auc(score float8, label bool) (
-    SFUNC = auc_accum,
-    STYPE = internal,
-    COMBINEFUNC = auc_combine,
-    SERIALFUNC = auc_serial,
-    DESERIALFUNC = auc_deserial,
-    FINALFUNC = auc_final,
-    FINALFUNC_MODIFY = READ_ONLY,
+    SFUNC = _auc_state_accum,
+    STYPE = auc_state,
+    COMBINEFUNC = _auc_state_combine,
+    FINALFUNC = _auc_state_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE auc(float8, bool) IS

@@ -1,0 +1,421 @@
+/*
+ * auc_state.c -- glue: nfrec.auc_state, the state of nfrec.auc as a real
+ * type so that Citus runs auc as worker partials plus a coordinator
+ * combine (doc/scale.md).
+ *
+ * The state counts positives and negatives per distinct score (a hash
+ * table keyed by the score's bits, -0 folded into 0), which is all the
+ * Mann-Whitney count needs: the final function sorts the distinct scores
+ * and stats_auc_counts gives the same doubled U, an integer, as the
+ * internal-state auc that kept every score (stats_auc), so the result is
+ * the same double.  Memory: 24 bytes per distinct score instead of 8 per
+ * row, and much less when scores repeat.
+ *
+ * Text form: "npos/nneg;score=pos/neg;..." with the scores ascending in
+ * their shortest exact decimal (Infinity allowed, NaN not) and the totals
+ * first ("0/0" is the empty state).  Binary (flat) form: int64 m, then m
+ * times float8 score, int64 pos, int64 neg, scores ascending.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/hashfn.h"
+#include "common/int.h"
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "aggstate.h"
+#include "stats.h"
+
+typedef struct AucEntry
+{
+	double		score;
+	int64		pos;
+	int64		neg;
+} AucEntry;
+
+typedef struct AucCounts
+{
+	MemoryContext cxt;
+	int64		m;				/* distinct scores */
+	int64		nslots;			/* power of two */
+	AucEntry   *slots;
+	bool	   *full;
+} AucCounts;
+
+static void *
+AucCreateSized(MemoryContext cxt, int64 nslots)
+{
+	AucCounts  *a = MemoryContextAllocZero(cxt, sizeof(AucCounts));
+
+	a->cxt = cxt;
+	a->nslots = nslots;
+	a->slots = MemoryContextAllocHuge(cxt, sizeof(AucEntry) * nslots);
+	a->full = MemoryContextAllocHuge(cxt, nslots);
+	memset(a->full, 0, nslots);
+	return a;
+}
+
+static void *
+AucCreate(MemoryContext cxt)
+{
+	return AucCreateSized(cxt, 256);
+}
+
+static inline uint64
+ScoreKey(double s)
+{
+	uint64		k;
+
+	if (s == 0.0)
+		s = 0.0;				/* -0 and 0 are one score */
+	memcpy(&k, &s, sizeof(k));
+	return k;
+}
+
+static void AucGrow(AucCounts *a);
+
+/* Add pos positives and neg negatives at score s; returns true if new. */
+static bool
+AucAdd(AucCounts *a, double s, int64 pos, int64 neg)
+{
+	uint64		k = ScoreKey(s);
+	uint64		mask = a->nslots - 1;
+	uint64		h = hash_uint32((uint32) k ^ (uint32) (k >> 32)) & mask;
+
+	if (s == 0.0)
+		s = 0.0;
+	for (;;)
+	{
+		if (!a->full[h])
+		{
+			a->full[h] = true;
+			a->slots[h].score = s;
+			a->slots[h].pos = pos;
+			a->slots[h].neg = neg;
+			a->m++;
+			if (a->m * 2 > a->nslots)
+				AucGrow(a);
+			return true;
+		}
+		if (ScoreKey(a->slots[h].score) == k)
+		{
+			a->slots[h].pos += pos;
+			a->slots[h].neg += neg;
+			return false;
+		}
+		h = (h + 1) & mask;
+	}
+}
+
+static void
+AucGrow(AucCounts *a)
+{
+	AucEntry   *old = a->slots;
+	bool	   *oldfull = a->full;
+	int64		oldn = a->nslots;
+
+	if (a->nslots > (int64) (MaxAllocHugeSize / sizeof(AucEntry) / 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct scores for auc")));
+	a->nslots *= 2;
+	a->slots = MemoryContextAllocHuge(a->cxt, sizeof(AucEntry) * a->nslots);
+	a->full = MemoryContextAllocHuge(a->cxt, a->nslots);
+	memset(a->full, 0, a->nslots);
+	a->m = 0;
+	for (int64 j = 0; j < oldn; j++)
+		if (oldfull[j])
+			AucAdd(a, old[j].score, old[j].pos, old[j].neg);
+	pfree(old);
+	pfree(oldfull);
+}
+
+static int
+CmpEntry(const void *x, const void *y)
+{
+	double		a = ((const AucEntry *) x)->score,
+				b = ((const AucEntry *) y)->score;
+
+	return (a > b) - (a < b);
+}
+
+/* The entries, scores ascending (palloc'd in the current context). */
+static AucEntry *
+AucSorted(const AucCounts *a)
+{
+	AucEntry   *e = palloc_extended(sizeof(AucEntry) * Max(a->m, 1), MCXT_ALLOC_HUGE);
+	int64		m = 0;
+
+	for (int64 j = 0; j < a->nslots; j++)
+		if (a->full[j])
+			e[m++] = a->slots[j];
+	qsort(e, m, sizeof(AucEntry), CmpEntry);
+	return e;
+}
+
+static bytea *
+AucFlatten(const void *st)
+{
+	const AucCounts *a = st;
+	AucEntry   *e = AucSorted(a);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, a->m);
+	for (int64 j = 0; j < a->m; j++)
+	{
+		pq_sendfloat8(&buf, e[j].score);
+		pq_sendint64(&buf, e[j].pos);
+		pq_sendint64(&buf, e[j].neg);
+	}
+	pfree(e);
+	return pq_endtypsend(&buf);
+}
+
+static void *AucRead(const char *data, int len, MemoryContext cxt);
+
+static const NfStateType AucType = {"auc_state", AucCreate, AucFlatten, AucRead};
+
+static int64
+SlotsFor(int64 m)
+{
+	int64		n = 256;
+
+	while (n < 2 * m + 2)
+		n *= 2;
+	return n;
+}
+
+/* one more score: counts not negative, not both 0, no overflow, no NaN */
+static bool
+AucEntryOk(AucCounts *a, double s, int64 pos, int64 neg, int64 *npos, int64 *nneg)
+{
+	if (isnan(s) || pos < 0 || neg < 0 || (pos == 0 && neg == 0) ||
+		pg_add_s64_overflow(*npos, pos, npos) || pg_add_s64_overflow(*nneg, neg, nneg))
+		return false;
+	return AucAdd(a, s, pos, neg);	/* false: the score twice */
+}
+
+static void *
+AucRead(const char *data, int len, MemoryContext cxt)
+{
+	StringInfoData buf;
+	AucCounts  *a;
+	int64		m,
+				npos = 0,
+				nneg = 0;
+
+	buf.data = (char *) data;
+	buf.len = len;
+	buf.maxlen = len;
+	buf.cursor = 0;
+	if (len < 8)
+		nf_state_bad_binary(&AucType);
+	m = pq_getmsgint64(&buf);
+	if (m < 0 || (len - 8) % 24 != 0 || m != (len - 8) / 24)
+		nf_state_bad_binary(&AucType);
+	a = AucCreateSized(cxt, SlotsFor(m));
+	for (int64 j = 0; j < m; j++)
+	{
+		double		s = pq_getmsgfloat8(&buf);
+		int64		p = pq_getmsgint64(&buf);
+		int64		q = pq_getmsgint64(&buf);
+
+		if (!AucEntryOk(a, s, p, q, &npos, &nneg))
+			nf_state_bad_binary(&AucType);
+	}
+	return a;
+}
+
+/* SQL functions ------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(auc_state_accum);
+Datum
+auc_state_accum(PG_FUNCTION_ARGS)
+{
+	NfStateEOH *e;
+	double		score;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		NF_STATE_RETURN(nf_state_arg(fcinfo, &AucType));
+	}
+	score = PG_GETARG_FLOAT8(1);
+	if (isnan(score))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("auc score must not be NaN")));
+	e = nf_state_arg(fcinfo, &AucType);
+	if (PG_GETARG_BOOL(2))
+		AucAdd(e->st, score, 1, 0);
+	else
+		AucAdd(e->st, score, 0, 1);
+	NF_STATE_RETURN(e);
+}
+
+PG_FUNCTION_INFO_V1(auc_state_combine);
+Datum
+auc_state_combine(PG_FUNCTION_ARGS)
+{
+	NfStateEOH *e;
+	AucCounts  *b;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		NF_STATE_RETURN(nf_state_arg(fcinfo, &AucType));
+	}
+	e = nf_state_arg(fcinfo, &AucType);
+	b = nf_state_of_datum(PG_GETARG_DATUM(1), &AucType);
+	for (int64 j = 0; j < b->nslots; j++)
+	{
+		if ((j & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (b->full[j])
+			AucAdd(e->st, b->slots[j].score, b->slots[j].pos, b->slots[j].neg);
+	}
+	NF_STATE_RETURN(e);
+}
+
+PG_FUNCTION_INFO_V1(auc_state_final);
+Datum
+auc_state_final(PG_FUNCTION_ARGS)
+{
+	AucCounts  *a;
+	AucEntry   *e;
+	int64	   *pos,
+			   *neg;
+	double		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = nf_state_of_datum(PG_GETARG_DATUM(0), &AucType);
+	e = AucSorted(a);
+	pos = palloc_extended(sizeof(int64) * Max(a->m, 1), MCXT_ALLOC_HUGE);
+	neg = palloc_extended(sizeof(int64) * Max(a->m, 1), MCXT_ALLOC_HUGE);
+	for (int64 j = 0; j < a->m; j++)
+	{
+		pos[j] = e[j].pos;
+		neg[j] = e[j].neg;
+	}
+	r = stats_auc_counts(pos, neg, a->m);
+	if (isnan(r))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(r);
+}
+
+/* text form ----------------------------------------------------------- */
+
+#define AUC_FORM "The text form is npos/nneg;score=pos/neg;... with each score once, counts not negative and the totals first."
+
+PG_FUNCTION_INFO_V1(auc_state_out);
+Datum
+auc_state_out(PG_FUNCTION_ARGS)
+{
+	AucCounts  *a = nf_state_of_datum(PG_GETARG_DATUM(0), &AucType);
+	AucEntry   *e = AucSorted(a);
+	StringInfoData s;
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+	int64		npos = 0,
+				nneg = 0;
+
+	for (int64 j = 0; j < a->m; j++)
+	{
+		npos += e[j].pos;
+		nneg += e[j].neg;
+	}
+	initStringInfo(&s);
+	appendStringInfo(&s, INT64_FORMAT "/" INT64_FORMAT, npos, nneg);
+	for (int64 j = 0; j < a->m; j++)
+	{
+		double_to_shortest_decimal_buf(e[j].score, num);
+		appendStringInfo(&s, ";%s=" INT64_FORMAT "/" INT64_FORMAT, num, e[j].pos, e[j].neg);
+	}
+	PG_RETURN_CSTRING(s.data);
+}
+
+static int64
+ParseCount(const char *str, const char **p)
+{
+	char	   *end;
+	long long	v;
+
+	if (!(**p >= '0' && **p <= '9'))
+		nf_state_bad_text(&AucType, str, AUC_FORM);
+	errno = 0;
+	v = strtoll(*p, &end, 10);
+	if (errno != 0 || end == *p)
+		nf_state_bad_text(&AucType, str, AUC_FORM);
+	*p = end;
+	return (int64) v;
+}
+
+static void
+ParsePair(const char *str, const char **p, int64 *pos, int64 *neg)
+{
+	*pos = ParseCount(str, p);
+	if (**p != '/')
+		nf_state_bad_text(&AucType, str, AUC_FORM);
+	(*p)++;
+	*neg = ParseCount(str, p);
+}
+
+PG_FUNCTION_INFO_V1(auc_state_in);
+Datum
+auc_state_in(PG_FUNCTION_ARGS)
+{
+	const char *str = PG_GETARG_CSTRING(0);
+	const char *p = str;
+	AucCounts  *a = AucCreate(CurrentMemoryContext);
+	int64		tpos,
+				tneg,
+				npos = 0,
+				nneg = 0;
+
+	ParsePair(str, &p, &tpos, &tneg);
+	while (*p == ';')
+	{
+		double		s;
+		int64		pos,
+					neg;
+		char	   *end;
+
+		p++;
+		if (!(*p == '-' || *p == '.' || *p == 'I' || (*p >= '0' && *p <= '9')))
+			nf_state_bad_text(&AucType, str, AUC_FORM);
+		s = strtod(p, &end);
+		if (end == p)
+			nf_state_bad_text(&AucType, str, AUC_FORM);
+		p = end;
+		if (*p++ != '=')
+			nf_state_bad_text(&AucType, str, AUC_FORM);
+		ParsePair(str, &p, &pos, &neg);
+		if (!AucEntryOk(a, s, pos, neg, &npos, &nneg))
+			nf_state_bad_text(&AucType, str, AUC_FORM);
+	}
+	if (*p != '\0' || npos != tpos || nneg != tneg)
+		nf_state_bad_text(&AucType, str, AUC_FORM);
+	PG_RETURN_POINTER(AucFlatten(a));
+}
+
+PG_FUNCTION_INFO_V1(auc_state_send);
+Datum
+auc_state_send(PG_FUNCTION_ARGS)
+{
+	return nf_state_send(fcinfo, &AucType);
+}
+
+PG_FUNCTION_INFO_V1(auc_state_recv);
+Datum
+auc_state_recv(PG_FUNCTION_ARGS)
+{
+	return nf_state_recv(fcinfo, &AucType);
+}
