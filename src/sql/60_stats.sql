@@ -286,3 +286,55 @@ CREATE FUNCTION closest_centroid(v float8[], centroids float8[]) RETURNS int
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION closest_centroid(float8[], float8[]) IS
     '1-based row of the k x d centroids array (as returned by kmeans) nearest to v in Euclidean distance; ties go to the lower row';
+
+-- One Lloyd iteration as an aggregate that splits: kmeans keeps every row
+-- (its k-means++ start and restarts need them all), so under Citus it
+-- pulls them; kmeans_step(v, centroids) needs only per-cluster counts and
+-- sums, which add up across shards (state nfrec.kmeans_state, text form
+-- "d;centroid:count:sum;..."), so a driver loop runs each iteration as
+-- worker partials plus a coordinator combine (doc/scale.md).
+
+CREATE TYPE kmeans_state;
+CREATE FUNCTION kmeans_state_in(cstring) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_out(kmeans_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_recv(internal) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_send(kmeans_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE kmeans_state (
+    INPUT = kmeans_state_in,
+    OUTPUT = kmeans_state_out,
+    RECEIVE = kmeans_state_recv,
+    SEND = kmeans_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE kmeans_state IS
+    'state of kmeans_step: the given centroids and, per cluster, the number and the sum of the rows nearest to it; text form d;centroid:count:sum;...';
+COMMENT ON FUNCTION kmeans_state_in(cstring) IS 'input function of nfrec.kmeans_state (d;centroid:count:sum;..., vectors comma-separated)';
+COMMENT ON FUNCTION kmeans_state_out(kmeans_state) IS 'output function of nfrec.kmeans_state (shortest exact decimals)';
+COMMENT ON FUNCTION kmeans_state_recv(internal) IS 'binary input function of nfrec.kmeans_state (validated)';
+COMMENT ON FUNCTION kmeans_state_send(kmeans_state) IS 'binary output function of nfrec.kmeans_state';
+
+CREATE FUNCTION _kmeans_step_accum(kmeans_state, v float8[], centroids float8[]) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME', 'kmeans_step_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _kmeans_step_combine(kmeans_state, kmeans_state) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME', 'kmeans_step_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _kmeans_step_final(kmeans_state) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_step_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _kmeans_step_accum(kmeans_state, float8[], float8[]) IS 'internal: transition function of kmeans_step (adds v to its nearest centroid''s count and sum)';
+COMMENT ON FUNCTION _kmeans_step_combine(kmeans_state, kmeans_state) IS 'internal: combine function of kmeans_step';
+COMMENT ON FUNCTION _kmeans_step_final(kmeans_state) IS 'internal: final function of kmeans_step (the means)';
+
+CREATE AGGREGATE kmeans_step(v float8[], centroids float8[]) (
+    SFUNC = _kmeans_step_accum,
+    STYPE = kmeans_state,
+    COMBINEFUNC = _kmeans_step_combine,
+    FINALFUNC = _kmeans_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE kmeans_step(float8[], float8[]) IS
+    'one Lloyd iteration of k-means: given the k x d centroids (the same in every row, e.g. from kmeans or a previous step), the k x d array of the means of the vectors nearest to each centroid (ties: the lower row, as closest_centroid); a centroid no vector chose stays where it is; NULL vectors are skipped, NULL for no rows; splits into partials under parallel query and Citus';
