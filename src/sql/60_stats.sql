@@ -169,6 +169,59 @@ CREATE FUNCTION logreg_predict(model jsonb, features float8[]) RETURNS float8
 COMMENT ON FUNCTION logreg_predict(jsonb, float8[]) IS
     'probability 1 / (1 + exp(-(coef[0] + coef[1..] . features))) under a model returned by logreg_train';
 
+-- One Newton (IRLS) iteration of logistic regression as an aggregate that
+-- splits: logreg_train keeps every row (each iteration needs sums at the
+-- current coefficients, and step halving another pass), so under Citus it
+-- pulls them; logreg_step(label, features, coef) keeps only the sums at
+-- the given coef (state nfrec.logreg_state), which add up across shards,
+-- so a driver loop runs each Newton iteration as worker partials plus a
+-- coordinator combine (doc/scale.md).
+
+CREATE TYPE logreg_state;
+CREATE FUNCTION logreg_state_in(cstring) RETURNS logreg_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_out(logreg_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_recv(internal) RETURNS logreg_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_send(logreg_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE logreg_state (
+    INPUT = logreg_state_in,
+    OUTPUT = logreg_state_out,
+    RECEIVE = logreg_state_recv,
+    SEND = logreg_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE logreg_state IS
+    'state of logreg_step: at the given coefficients, the row and positive counts, log-likelihood, gradient and information matrix; text form p;n;n_positive;log_likelihood;coef;gradient;information (upper triangle)';
+COMMENT ON FUNCTION logreg_state_in(cstring) IS 'input function of nfrec.logreg_state (p;n;n_positive;log_likelihood;coef;gradient;information)';
+COMMENT ON FUNCTION logreg_state_out(logreg_state) IS 'output function of nfrec.logreg_state (shortest exact decimals)';
+COMMENT ON FUNCTION logreg_state_recv(internal) IS 'binary input function of nfrec.logreg_state (validated)';
+COMMENT ON FUNCTION logreg_state_send(logreg_state) IS 'binary output function of nfrec.logreg_state';
+
+CREATE FUNCTION _logreg_step_accum(logreg_state, label bool, features float8[], coef float8[]) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_step_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _logreg_step_combine(logreg_state, logreg_state) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_step_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _logreg_step_final(logreg_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_step_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_step_accum(logreg_state, bool, float8[], float8[]) IS 'internal: transition function of logreg_step';
+COMMENT ON FUNCTION _logreg_step_combine(logreg_state, logreg_state) IS 'internal: combine function of logreg_step';
+COMMENT ON FUNCTION _logreg_step_final(logreg_state) IS 'internal: final function of logreg_step (solves the Newton step)';
+
+CREATE AGGREGATE logreg_step(label bool, features float8[], coef float8[]) (
+    SFUNC = _logreg_step_accum,
+    STYPE = logreg_state,
+    COMBINEFUNC = _logreg_step_combine,
+    FINALFUNC = _logreg_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE logreg_step(bool, float8[], float8[]) IS
+    'one Newton (IRLS) iteration of logistic regression at the given coef (intercept first, the same in every row): jsonb with n, n_positive, log_likelihood and gradient at coef and coef, the next iterate coef + (Z''WZ)^-1 Z''(y - mu) (null, with singular_column, if the information matrix is singular); no penalty or step halving; rows with a NULL label or features skipped; NULL for no rows; splits into partials under parallel query and Citus';
+
 -- AUC ------------------------------------------------------------------
 --
 -- The state is nfrec.auc_state, a real type (not internal) so that Citus
