@@ -3,13 +3,15 @@
  * type so that Citus runs auc as worker partials plus a coordinator
  * combine (doc/scale.md).
  *
- * The state counts positives and negatives per distinct score (a hash
- * table keyed by the score's bits, -0 folded into 0), which is all the
- * Mann-Whitney count needs: the final function sorts the distinct scores
+ * The state counts positives and negatives per score (-0 folded into 0):
+ * rows are appended as (score, 1, 0) or (score, 0, 1) and the array is
+ * sorted and equal scores merged whenever it fills, so it holds at most
+ * about twice the distinct scores.  That is all the Mann-Whitney count
+ * needs: the final function sorts the distinct scores
  * and stats_auc_counts gives the same doubled U, an integer, as the
  * internal-state auc that kept every score (stats_auc), so the result is
- * the same double.  Memory: 24 bytes per distinct score instead of 8 per
- * row, and much less when scores repeat.
+ * the same double.  Memory: up to 48 bytes per distinct score instead of
+ * 8 per row, and much less when scores repeat.
  *
  * Text form: "npos/nneg;score=pos/neg;..." with the scores ascending in
  * their shortest exact decimal (Infinity allowed, NaN not) and the totals
@@ -20,7 +22,6 @@
 
 #include <math.h>
 
-#include "common/hashfn.h"
 #include "common/int.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
@@ -29,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "aggstate.h"
+#include "sort.h"
 #include "stats.h"
 
 typedef struct AucEntry
@@ -38,105 +40,43 @@ typedef struct AucEntry
 	int64		neg;
 } AucEntry;
 
+/*
+ * Entries [0, m): scores with counts, possibly the same score more than
+ * once (rows are appended as they come); Compact sorts them and merges
+ * equal scores, which the array does whenever it fills, so it holds at
+ * most about twice the distinct scores.
+ */
 typedef struct AucCounts
 {
 	MemoryContext cxt;
-	int64		m;				/* distinct scores */
-	int64		nslots;			/* power of two */
-	AucEntry   *slots;
-	bool	   *full;
+	int64		m;
+	int64		cap;
+	bool		compact;		/* sorted, each score once */
+	AucEntry   *e;
 } AucCounts;
 
+#define AUC_INITIAL_CAP		1024
+
 static void *
-AucCreateSized(MemoryContext cxt, int64 nslots)
+AucCreateSized(MemoryContext cxt, int64 cap)
 {
 	AucCounts  *a = MemoryContextAllocZero(cxt, sizeof(AucCounts));
 
 	a->cxt = cxt;
-	a->nslots = nslots;
-	a->slots = MemoryContextAllocHuge(cxt, sizeof(AucEntry) * nslots);
-	a->full = MemoryContextAllocHuge(cxt, nslots);
-	memset(a->full, 0, nslots);
+	a->cap = cap;
+	a->compact = true;
+	a->e = MemoryContextAllocHuge(cxt, sizeof(AucEntry) * cap);
 	return a;
 }
 
 static void *
 AucCreate(MemoryContext cxt)
 {
-	return AucCreateSized(cxt, 256);
-}
-
-static inline uint64
-ScoreKey(double s)
-{
-	uint64		k;
-
-	if (s == 0.0)
-		s = 0.0;				/* -0 and 0 are one score */
-	memcpy(&k, &s, sizeof(k));
-	return k;
-}
-
-static void AucGrow(AucCounts *a);
-
-/* Add pos positives and neg negatives at score s; returns true if new. */
-static bool
-AucAdd(AucCounts *a, double s, int64 pos, int64 neg)
-{
-	uint64		k = ScoreKey(s);
-	uint64		mask = a->nslots - 1;
-	uint64		h = hash_uint32((uint32) k ^ (uint32) (k >> 32)) & mask;
-
-	if (s == 0.0)
-		s = 0.0;
-	for (;;)
-	{
-		if (!a->full[h])
-		{
-			a->full[h] = true;
-			a->slots[h].score = s;
-			a->slots[h].pos = pos;
-			a->slots[h].neg = neg;
-			a->m++;
-			if (a->m * 2 > a->nslots)
-				AucGrow(a);
-			return true;
-		}
-		if (ScoreKey(a->slots[h].score) == k)
-		{
-			a->slots[h].pos += pos;
-			a->slots[h].neg += neg;
-			return false;
-		}
-		h = (h + 1) & mask;
-	}
-}
-
-static void
-AucGrow(AucCounts *a)
-{
-	AucEntry   *old = a->slots;
-	bool	   *oldfull = a->full;
-	int64		oldn = a->nslots;
-
-	if (a->nslots > (int64) (MaxAllocHugeSize / sizeof(AucEntry) / 2))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many distinct scores for auc")));
-	a->nslots *= 2;
-	a->slots = MemoryContextAllocHuge(a->cxt, sizeof(AucEntry) * a->nslots);
-	a->full = MemoryContextAllocHuge(a->cxt, a->nslots);
-	memset(a->full, 0, a->nslots);
-	a->m = 0;
-	for (int64 j = 0; j < oldn; j++)
-		if (oldfull[j])
-			AucAdd(a, old[j].score, old[j].pos, old[j].neg);
-	pfree(old);
-	pfree(oldfull);
+	return AucCreateSized(cxt, AUC_INITIAL_CAP);
 }
 
 static int
-CmpEntry(const void *x, const void *y)
+CmpEntry(const void *x, const void *y, void *arg)
 {
 	double		a = ((const AucEntry *) x)->score,
 				b = ((const AucEntry *) y)->score;
@@ -144,36 +84,80 @@ CmpEntry(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* The entries, scores ascending (palloc'd in the current context). */
-static AucEntry *
-AucSorted(const AucCounts *a)
+static void
+CheckInterrupts(void)
 {
-	AucEntry   *e = palloc_extended(sizeof(AucEntry) * Max(a->m, 1), MCXT_ALLOC_HUGE);
-	int64		m = 0;
+	CHECK_FOR_INTERRUPTS();
+}
 
-	for (int64 j = 0; j < a->nslots; j++)
-		if (a->full[j])
-			e[m++] = a->slots[j];
-	qsort(e, m, sizeof(AucEntry), CmpEntry);
-	return e;
+/* Sort the entries by score and merge equal scores. */
+static void
+AucCompact(AucCounts *a)
+{
+	AucEntry   *scratch;
+	int64		w = 0;
+
+	if (a->compact)
+		return;
+	scratch = MemoryContextAllocHuge(a->cxt, sizeof(AucEntry) * Max(a->m, 1));
+	nf_merge_sort(a->e, a->m, sizeof(AucEntry), scratch, CmpEntry, NULL, CheckInterrupts);
+	pfree(scratch);
+	for (int64 j = 0; j < a->m; j++)
+	{
+		if (w > 0 && a->e[w - 1].score == a->e[j].score)
+		{
+			a->e[w - 1].pos += a->e[j].pos;
+			a->e[w - 1].neg += a->e[j].neg;
+		}
+		else
+			a->e[w++] = a->e[j];
+	}
+	a->m = w;
+	a->compact = true;
+}
+
+/* Count pos positives and neg negatives at score s (not NaN). */
+static inline void
+AucAdd(AucCounts *a, double s, int64 pos, int64 neg)
+{
+	if (a->m == a->cap)
+	{
+		AucCompact(a);
+		if (a->m > a->cap / 2)
+		{
+			if (a->cap > (int64) (MaxAllocHugeSize / sizeof(AucEntry) / 2))
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many distinct scores for auc")));
+			a->cap *= 2;
+			a->e = repalloc_huge(a->e, sizeof(AucEntry) * a->cap);
+		}
+	}
+	if (s == 0.0)
+		s = 0.0;				/* -0 and 0 are one score */
+	if (a->m > 0 && !(a->e[a->m - 1].score < s))
+		a->compact = false;
+	a->e[a->m].score = s;
+	a->e[a->m].pos = pos;
+	a->e[a->m].neg = neg;
+	a->m++;
 }
 
 static bytea *
 AucFlatten(const void *st)
 {
-	const AucCounts *a = st;
-	AucEntry   *e = AucSorted(a);
+	AucCounts  *a = (AucCounts *) st;	/* compacting keeps the content */
 	StringInfoData buf;
 
+	AucCompact(a);
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, a->m);
 	for (int64 j = 0; j < a->m; j++)
 	{
-		pq_sendfloat8(&buf, e[j].score);
-		pq_sendint64(&buf, e[j].pos);
-		pq_sendint64(&buf, e[j].neg);
+		pq_sendfloat8(&buf, a->e[j].score);
+		pq_sendint64(&buf, a->e[j].pos);
+		pq_sendint64(&buf, a->e[j].neg);
 	}
-	pfree(e);
 	return pq_endtypsend(&buf);
 }
 
@@ -181,24 +165,26 @@ static void *AucRead(const char *data, int len, MemoryContext cxt);
 
 static const NfStateType AucType = {"auc_state", AucCreate, AucFlatten, AucRead};
 
-static int64
-SlotsFor(int64 m)
-{
-	int64		n = 256;
-
-	while (n < 2 * m + 2)
-		n *= 2;
-	return n;
-}
-
-/* one more score: counts not negative, not both 0, no overflow, no NaN */
+/* one more score of a state read from text or bytes: counts not
+ * negative, not both 0, no overflow, no NaN */
 static bool
 AucEntryOk(AucCounts *a, double s, int64 pos, int64 neg, int64 *npos, int64 *nneg)
 {
 	if (isnan(s) || pos < 0 || neg < 0 || (pos == 0 && neg == 0) ||
 		pg_add_s64_overflow(*npos, pos, npos) || pg_add_s64_overflow(*nneg, neg, nneg))
 		return false;
-	return AucAdd(a, s, pos, neg);	/* false: the score twice */
+	AucAdd(a, s, pos, neg);
+	return true;
+}
+
+/* After reading: false if a score came twice. */
+static bool
+AucNoDuplicates(AucCounts *a)
+{
+	int64		m = a->m;
+
+	AucCompact(a);
+	return a->m == m;
 }
 
 static void *
@@ -219,7 +205,7 @@ AucRead(const char *data, int len, MemoryContext cxt)
 	m = pq_getmsgint64(&buf);
 	if (m < 0 || (len - 8) % 24 != 0 || m != (len - 8) / 24)
 		nf_state_bad_binary(&AucType);
-	a = AucCreateSized(cxt, SlotsFor(m));
+	a = AucCreateSized(cxt, Max(m, AUC_INITIAL_CAP));
 	for (int64 j = 0; j < m; j++)
 	{
 		double		s = pq_getmsgfloat8(&buf);
@@ -229,6 +215,8 @@ AucRead(const char *data, int len, MemoryContext cxt)
 		if (!AucEntryOk(a, s, p, q, &npos, &nneg))
 			nf_state_bad_binary(&AucType);
 	}
+	if (!AucNoDuplicates(a))
+		nf_state_bad_binary(&AucType);
 	return a;
 }
 
@@ -275,12 +263,12 @@ auc_state_combine(PG_FUNCTION_ARGS)
 	}
 	e = nf_state_arg(fcinfo, &AucType);
 	b = nf_state_of_datum(PG_GETARG_DATUM(1), &AucType);
-	for (int64 j = 0; j < b->nslots; j++)
+	AucCompact(b);
+	for (int64 j = 0; j < b->m; j++)
 	{
 		if ((j & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (b->full[j])
-			AucAdd(e->st, b->slots[j].score, b->slots[j].pos, b->slots[j].neg);
+		AucAdd(e->st, b->e[j].score, b->e[j].pos, b->e[j].neg);
 	}
 	NF_STATE_RETURN(e);
 }
@@ -290,7 +278,6 @@ Datum
 auc_state_final(PG_FUNCTION_ARGS)
 {
 	AucCounts  *a;
-	AucEntry   *e;
 	int64	   *pos,
 			   *neg;
 	double		r;
@@ -298,13 +285,13 @@ auc_state_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	a = nf_state_of_datum(PG_GETARG_DATUM(0), &AucType);
-	e = AucSorted(a);
+	AucCompact(a);
 	pos = palloc_extended(sizeof(int64) * Max(a->m, 1), MCXT_ALLOC_HUGE);
 	neg = palloc_extended(sizeof(int64) * Max(a->m, 1), MCXT_ALLOC_HUGE);
 	for (int64 j = 0; j < a->m; j++)
 	{
-		pos[j] = e[j].pos;
-		neg[j] = e[j].neg;
+		pos[j] = a->e[j].pos;
+		neg[j] = a->e[j].neg;
 	}
 	r = stats_auc_counts(pos, neg, a->m);
 	if (isnan(r))
@@ -321,12 +308,14 @@ Datum
 auc_state_out(PG_FUNCTION_ARGS)
 {
 	AucCounts  *a = nf_state_of_datum(PG_GETARG_DATUM(0), &AucType);
-	AucEntry   *e = AucSorted(a);
+	AucEntry   *e;
 	StringInfoData s;
 	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
 	int64		npos = 0,
 				nneg = 0;
 
+	AucCompact(a);
+	e = a->e;
 	for (int64 j = 0; j < a->m; j++)
 	{
 		npos += e[j].pos;
@@ -401,7 +390,7 @@ auc_state_in(PG_FUNCTION_ARGS)
 		if (!AucEntryOk(a, s, pos, neg, &npos, &nneg))
 			nf_state_bad_text(&AucType, str, AUC_FORM);
 	}
-	if (*p != '\0' || npos != tpos || nneg != tneg)
+	if (*p != '\0' || npos != tpos || nneg != tneg || !AucNoDuplicates(a))
 		nf_state_bad_text(&AucType, str, AUC_FORM);
 	PG_RETURN_POINTER(AucFlatten(a));
 }
