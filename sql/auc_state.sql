@@ -14,6 +14,9 @@ SELECT x::nfrec.auc_state::text AS text_form,
                ('1/1;-Infinity=0/1;Infinity=1/0'),
                ('9223372036854775807/1;4.9e-324=9223372036854775807/0;1.7976931348623157e+308=0/1')) v(x);
 SELECT (0.1::float8 + 0.2) = split_part(split_part(('1/0;' || (0.1::float8 + 0.2)::text || '=1/0')::nfrec.auc_state::text, ';', 2), '=', 1)::float8 AS exact;
+-- a long state (more scores than the first array holds) round trips
+SELECT t::nfrec.auc_state::text = t AS long_round_trip
+  FROM (SELECT '3000/3000;' || string_agg(i || '=1/1', ';' ORDER BY i) AS t FROM generate_series(1, 3000) i) x;
 -- binary form
 SELECT nfrec.auc_state_send('1/1;2=1/0;1=0/1') AS send;
 
@@ -126,5 +129,8 @@ SELECT '1/0; 1=1/0'::nfrec.auc_state;
 SELECT '1/0;1=1/-0'::nfrec.auc_state;
 SELECT '99999999999999999999/0'::nfrec.auc_state;
 SELECT '9223372036854775807/0;1=9223372036854775807/0;2=1/0'::nfrec.auc_state;
+-- a score twice after more entries than the state's first array holds
+SELECT ('1101/0;' || string_agg(i || '=1/0', ';') || ';5=1/0')::nfrec.auc_state
+  FROM generate_series(1, 1100) i;
 \set VERBOSITY default
 SELECT '1/0;1=1/0;1=0/1'::nfrec.auc_state;

@@ -177,14 +177,12 @@ AucEntryOk(AucCounts *a, double s, int64 pos, int64 neg, int64 *npos, int64 *nne
 	return true;
 }
 
-/* After reading: false if a score came twice. */
+/* After reading nread entries: false if a score came twice. */
 static bool
-AucNoDuplicates(AucCounts *a)
+AucNoDuplicates(AucCounts *a, int64 nread)
 {
-	int64		m = a->m;
-
 	AucCompact(a);
-	return a->m == m;
+	return a->m == nread;
 }
 
 static void *
@@ -215,7 +213,7 @@ AucRead(const char *data, int len, MemoryContext cxt)
 		if (!AucEntryOk(a, s, p, q, &npos, &nneg))
 			nf_state_bad_binary(&AucType);
 	}
-	if (!AucNoDuplicates(a))
+	if (!AucNoDuplicates(a, m))
 		nf_state_bad_binary(&AucType);
 	return a;
 }
@@ -367,7 +365,8 @@ auc_state_in(PG_FUNCTION_ARGS)
 	int64		tpos,
 				tneg,
 				npos = 0,
-				nneg = 0;
+				nneg = 0,
+				nread = 0;
 
 	ParsePair(str, &p, &tpos, &tneg);
 	while (*p == ';')
@@ -389,8 +388,9 @@ auc_state_in(PG_FUNCTION_ARGS)
 		ParsePair(str, &p, &pos, &neg);
 		if (!AucEntryOk(a, s, pos, neg, &npos, &nneg))
 			nf_state_bad_text(&AucType, str, AUC_FORM);
+		nread++;
 	}
-	if (*p != '\0' || npos != tpos || nneg != tneg || !AucNoDuplicates(a))
+	if (*p != '\0' || npos != tpos || nneg != tneg || !AucNoDuplicates(a, nread))
 		nf_state_bad_text(&AucType, str, AUC_FORM);
 	PG_RETURN_POINTER(AucFlatten(a));
 }
