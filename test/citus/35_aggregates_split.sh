@@ -2,7 +2,8 @@
 # aggregates that got a real state type so that Citus runs them as worker
 # partials plus a coordinator combine (issue 10, item 4): auc
 # (nfrec.auc_state), tfidf_fit (nfrec.tfidf_state) and kmeans_step
-# (nfrec.kmeans_state, one Lloyd iteration; a driver loop iterates it).
+# (nfrec.kmeans_state, one Lloyd iteration) and logreg_step
+# (nfrec.logreg_state, one Newton iteration); driver loops iterate them.
 # For each: the same result over the distributed table as over local.*,
 # and a plan in which the shards run worker_partial_agg and the
 # coordinator coord_combine_agg over their partial states (no pull of the
@@ -89,3 +90,40 @@ END $$;
 SQL
 check_same "kmeans_step driver: same centroids" \
 	"SELECT public.km_drive('public.viewing_events', $KC)" "SELECT public.km_drive('local.viewing_events', $KC)" 1e-9
+
+# logreg_step: one Newton iteration at given coefficients; the sums meet in
+# another order (1e-9 relative after the solve)
+LF="ARRAY[e.watch_seconds / 3600.0, extract(hour FROM e.started_at)::float8 / 24]"
+LC="'{-0.5,0.2,0.1}'::float8[]"
+check_same "logreg_step same result" \
+	"SELECT nfrec.logreg_step(e.watch_pct >= 70, $LF, $LC) $E" "SELECT nfrec.logreg_step(e.watch_pct >= 70, $LF, $LC) $LE" 1e-9
+check_split "logreg_step plan: split" "SELECT nfrec.logreg_step(e.watch_pct >= 70, $LF, $LC) $E"
+# a Newton driver on the coordinator from logreg_train's start (the
+# intercept-only fit): the coefficients of logreg_train on one node
+cq 0 -o /dev/null <<'SQL' || notok "set-up: logreg driver"
+CREATE FUNCTION public.lr_drive(events regclass) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c float8[];
+    r jsonb;
+    prev float8;
+    it int := 0;
+BEGIN
+    EXECUTE format('SELECT ARRAY[ln(count(*) FILTER (WHERE e.watch_pct >= 70)::float8 / count(*) FILTER (WHERE NOT e.watch_pct >= 70)), 0, 0]
+                      FROM %s e WHERE e.event_type = ''play''', events) INTO c;
+    LOOP
+        EXECUTE format('SELECT nfrec.logreg_step(e.watch_pct >= 70, ARRAY[e.watch_seconds / 3600.0, extract(hour FROM e.started_at)::float8 / 24], $1)
+                          FROM %s e WHERE e.event_type = ''play''', events) INTO r USING c;
+        it := it + 1;
+        EXIT WHEN it > 50 OR (prev IS NOT NULL AND
+            abs((r ->> 'log_likelihood')::float8 - prev) / (abs((r ->> 'log_likelihood')::float8) + 0.05) < 1e-12);
+        prev := (r ->> 'log_likelihood')::float8;
+        SELECT array_agg(v::float8 ORDER BY o) INTO c FROM jsonb_array_elements_text(r -> 'coef') WITH ORDINALITY t(v, o);
+    END LOOP;
+    RETURN format('%s iterations, log-likelihood %s, coef %s', it, r ->> 'log_likelihood', c);
+END $$;
+SQL
+check_same "logreg_step driver: same fit" "SELECT public.lr_drive('public.viewing_events')" "SELECT public.lr_drive('local.viewing_events')" 1e-9
+check_same "logreg_step driver: the coefficients of logreg_train" \
+	"SELECT array_agg(round(v::numeric, 8) ORDER BY o) FROM jsonb_array_elements_text((SELECT nfrec.logreg_train(e.watch_pct >= 70, $LF) $LE) -> 'coef') WITH ORDINALITY t(v, o)" \
+	"SELECT array_agg(round(v::numeric, 8) ORDER BY o) FROM unnest(substring(public.lr_drive('public.viewing_events') FROM 'coef (.*)\$')::float8[]) WITH ORDINALITY t(v, o)"
