@@ -4,6 +4,9 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/expandeddatum.h"
@@ -137,4 +140,85 @@ nf_state_bad_text(const NfStateType *type, const char *str, const char *form)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type %s: \"%s\"", type->name, str),
 			 errdetail("%s", form)));
+}
+
+/* text forms ----------------------------------------------------------- */
+
+void
+nf_state_bad(NfStateText *t)
+{
+	nf_state_bad_text(t->type, t->str, t->form);
+}
+
+int64
+nf_state_parse_count(NfStateText *t)
+{
+	char	   *end;
+	long long	v;
+
+	if (!(*t->p >= '0' && *t->p <= '9'))
+		nf_state_bad(t);
+	errno = 0;
+	v = strtoll(t->p, &end, 10);
+	if (errno != 0 || end == t->p)
+		nf_state_bad(t);
+	t->p = end;
+	return (int64) v;
+}
+
+double
+nf_state_parse_float8(NfStateText *t)
+{
+	char	   *end;
+	double		v;
+	char		c = *t->p;
+
+	/* strtod also takes spaces, "nan", "inf" and hex: only our own forms */
+	if (!(c == '-' || c == '.' || c == 'I' || (c >= '0' && c <= '9')))
+		nf_state_bad(t);
+	v = strtod(t->p, &end);
+	if (end == t->p || isnan(v))
+		nf_state_bad(t);
+	t->p = end;
+	return v;
+}
+
+void
+nf_state_parse_float8s(NfStateText *t, double *v, int n)
+{
+	for (int j = 0; j < n; j++)
+	{
+		if (j > 0)
+			nf_state_expect(t, ',');
+		v[j] = nf_state_parse_float8(t);
+	}
+}
+
+void
+nf_state_expect(NfStateText *t, char c)
+{
+	if (*t->p != c)
+		nf_state_bad(t);
+	t->p++;
+}
+
+void
+nf_state_expect_end(NfStateText *t)
+{
+	if (*t->p != '\0')
+		nf_state_bad(t);
+}
+
+void
+nf_state_append_float8s(StringInfo s, const double *v, int n)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	for (int j = 0; j < n; j++)
+	{
+		double_to_shortest_decimal_buf(v[j], num);
+		if (j > 0)
+			appendStringInfoChar(s, ',');
+		appendStringInfoString(s, num);
+	}
 }

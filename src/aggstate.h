@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/expandeddatum.h"
 
 typedef struct NfStateType
@@ -56,6 +57,36 @@ extern void *nf_state_of_datum(Datum d, const NfStateType *type);
 /* send/recv of a state type: flat form out, validated flat form in */
 extern Datum nf_state_send(FunctionCallInfo fcinfo, const NfStateType *type);
 extern Datum nf_state_recv(FunctionCallInfo fcinfo, const NfStateType *type);
+
+/*
+ * Text forms.  The state types write their numbers the same way: counts
+ * as plain digits, float8 values in their shortest exact decimal (so a
+ * text round trip is lossless), vectors comma-separated.  The parsers
+ * read at *p and advance it; bad text is nf_state_bad_text(type, str,
+ * form) (SQLSTATE 22P02).
+ */
+typedef struct NfStateText
+{
+	const NfStateType *type;
+	const char *str;			/* the whole input, for the message */
+	const char *form;			/* the DETAIL: what the text form is */
+	const char *p;				/* where parsing is */
+} NfStateText;
+
+/* a count: digits only (no sign, no space), at most INT64_MAX */
+extern int64 nf_state_parse_count(NfStateText *t);
+/* a float8: not NaN (Infinity and -Infinity allowed) */
+extern double nf_state_parse_float8(NfStateText *t);
+/* n float8 values separated by commas */
+extern void nf_state_parse_float8s(NfStateText *t, double *v, int n);
+/* the next character must be c */
+extern void nf_state_expect(NfStateText *t, char c);
+/* the end of the text must be reached */
+extern void nf_state_expect_end(NfStateText *t);
+extern void nf_state_bad(NfStateText *t) pg_attribute_noreturn();
+
+/* n float8 values, comma-separated shortest exact decimals */
+extern void nf_state_append_float8s(StringInfo s, const double *v, int n);
 
 /* errors with the wording every state type shares */
 extern void nf_state_bad_binary(const NfStateType *type) pg_attribute_noreturn();

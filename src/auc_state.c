@@ -23,7 +23,6 @@
 #include <math.h>
 
 #include "common/int.h"
-#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -308,7 +307,6 @@ auc_state_out(PG_FUNCTION_ARGS)
 	AucCounts  *a = nf_state_of_datum(PG_GETARG_DATUM(0), &AucType);
 	AucEntry   *e;
 	StringInfoData s;
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
 	int64		npos = 0,
 				nneg = 0;
 
@@ -323,44 +321,27 @@ auc_state_out(PG_FUNCTION_ARGS)
 	appendStringInfo(&s, INT64_FORMAT "/" INT64_FORMAT, npos, nneg);
 	for (int64 j = 0; j < a->m; j++)
 	{
-		double_to_shortest_decimal_buf(e[j].score, num);
-		appendStringInfo(&s, ";%s=" INT64_FORMAT "/" INT64_FORMAT, num, e[j].pos, e[j].neg);
+		appendStringInfoChar(&s, ';');
+		nf_state_append_float8s(&s, &e[j].score, 1);
+		appendStringInfo(&s, "=" INT64_FORMAT "/" INT64_FORMAT, e[j].pos, e[j].neg);
 	}
 	PG_RETURN_CSTRING(s.data);
 }
 
-static int64
-ParseCount(const char *str, const char **p)
-{
-	char	   *end;
-	long long	v;
-
-	if (!(**p >= '0' && **p <= '9'))
-		nf_state_bad_text(&AucType, str, AUC_FORM);
-	errno = 0;
-	v = strtoll(*p, &end, 10);
-	if (errno != 0 || end == *p)
-		nf_state_bad_text(&AucType, str, AUC_FORM);
-	*p = end;
-	return (int64) v;
-}
-
+/* "pos/neg" */
 static void
-ParsePair(const char *str, const char **p, int64 *pos, int64 *neg)
+ParsePair(NfStateText *t, int64 *pos, int64 *neg)
 {
-	*pos = ParseCount(str, p);
-	if (**p != '/')
-		nf_state_bad_text(&AucType, str, AUC_FORM);
-	(*p)++;
-	*neg = ParseCount(str, p);
+	*pos = nf_state_parse_count(t);
+	nf_state_expect(t, '/');
+	*neg = nf_state_parse_count(t);
 }
 
 PG_FUNCTION_INFO_V1(auc_state_in);
 Datum
 auc_state_in(PG_FUNCTION_ARGS)
 {
-	const char *str = PG_GETARG_CSTRING(0);
-	const char *p = str;
+	NfStateText t = {&AucType, PG_GETARG_CSTRING(0), AUC_FORM, NULL};
 	AucCounts  *a = AucCreate(CurrentMemoryContext);
 	int64		tpos,
 				tneg,
@@ -368,30 +349,25 @@ auc_state_in(PG_FUNCTION_ARGS)
 				nneg = 0,
 				nread = 0;
 
-	ParsePair(str, &p, &tpos, &tneg);
-	while (*p == ';')
+	t.p = t.str;
+	ParsePair(&t, &tpos, &tneg);
+	while (*t.p == ';')
 	{
 		double		s;
 		int64		pos,
 					neg;
-		char	   *end;
 
-		p++;
-		if (!(*p == '-' || *p == '.' || *p == 'I' || (*p >= '0' && *p <= '9')))
-			nf_state_bad_text(&AucType, str, AUC_FORM);
-		s = strtod(p, &end);
-		if (end == p)
-			nf_state_bad_text(&AucType, str, AUC_FORM);
-		p = end;
-		if (*p++ != '=')
-			nf_state_bad_text(&AucType, str, AUC_FORM);
-		ParsePair(str, &p, &pos, &neg);
+		t.p++;
+		s = nf_state_parse_float8(&t);
+		nf_state_expect(&t, '=');
+		ParsePair(&t, &pos, &neg);
 		if (!AucEntryOk(a, s, pos, neg, &npos, &nneg))
-			nf_state_bad_text(&AucType, str, AUC_FORM);
+			nf_state_bad(&t);
 		nread++;
 	}
-	if (*p != '\0' || npos != tpos || nneg != tneg || !AucNoDuplicates(a, nread))
-		nf_state_bad_text(&AucType, str, AUC_FORM);
+	nf_state_expect_end(&t);
+	if (npos != tpos || nneg != tneg || !AucNoDuplicates(a, nread))
+		nf_state_bad(&t);
 	PG_RETURN_POINTER(AucFlatten(a));
 }
 

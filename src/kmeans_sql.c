@@ -14,7 +14,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -507,20 +506,6 @@ kmeans_step_final(PG_FUNCTION_ARGS)
 
 #define STEP_FORM "The text form is d;centroid:count:sum;... with one segment per cluster, vectors of d comma-separated finite numbers and counts not negative."
 
-static void
-AppendVector(StringInfo s, const double *v, int d)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	for (int j = 0; j < d; j++)
-	{
-		double_to_shortest_decimal_buf(v[j], num);
-		if (j > 0)
-			appendStringInfoChar(s, ',');
-		appendStringInfoString(s, num);
-	}
-}
-
 PG_FUNCTION_INFO_V1(kmeans_state_out);
 Datum
 kmeans_state_out(PG_FUNCTION_ARGS)
@@ -533,86 +518,58 @@ kmeans_state_out(PG_FUNCTION_ARGS)
 	for (int c = 0; c < st->k; c++)
 	{
 		appendStringInfoChar(&s, ';');
-		AppendVector(&s, st->cent + (Size) c * st->d, st->d);
+		nf_state_append_float8s(&s, st->cent + (Size) c * st->d, st->d);
 		appendStringInfo(&s, ":" INT64_FORMAT ":", st->count[c]);
-		AppendVector(&s, st->sum + (Size) c * st->d, st->d);
+		nf_state_append_float8s(&s, st->sum + (Size) c * st->d, st->d);
 	}
 	PG_RETURN_CSTRING(s.data);
-}
-
-static void
-ParseVector(const char *str, const char **p, double *v, int d, bool finite)
-{
-	for (int j = 0; j < d; j++)
-	{
-		char	   *end;
-
-		if (j > 0 && *(*p)++ != ',')
-			nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-		if (!(**p == '-' || **p == '.' || **p == 'I' || (**p >= '0' && **p <= '9')))
-			nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-		v[j] = strtod(*p, &end);
-		if (end == *p || isnan(v[j]) || (finite && !isfinite(v[j])))
-			nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-		*p = end;
-	}
 }
 
 PG_FUNCTION_INFO_V1(kmeans_state_in);
 Datum
 kmeans_state_in(PG_FUNCTION_ARGS)
 {
-	const char *str = PG_GETARG_CSTRING(0);
-	const char *p = str;
-	char	   *end;
-	long		d;
+	NfStateText t = {&KmeansStepType, PG_GETARG_CSTRING(0), STEP_FORM, NULL};
+	int64		d;
 	int			k = 0,
-				cap = 8;
+				cap = 1;
 	double	   *cent,
 			   *sum;
 	int64	   *count;
 	KmeansStep *st = StepCreate(CurrentMemoryContext);
 
-	if (!(*p >= '0' && *p <= '9'))
-		nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-	errno = 0;
-	d = strtol(p, &end, 10);
-	if (errno != 0 || d < 1 || d > STEP_MAX_CELLS)
-		nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-	p = end;
+	t.p = t.str;
+	d = nf_state_parse_count(&t);
+	if (d < 1 || d > STEP_MAX_CELLS)
+		nf_state_bad(&t);
 	cent = palloc(sizeof(double) * cap * d);
 	sum = palloc(sizeof(double) * cap * d);
 	count = palloc(sizeof(int64) * cap);
-	while (*p == ';')
+	while (*t.p == ';')
 	{
-		long long	n;
-
-		p++;
+		t.p++;
 		if (k == cap)
 		{
 			if ((int64) cap * 2 * d > STEP_MAX_CELLS)
-				nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
+				nf_state_bad(&t);
 			cap *= 2;
 			cent = repalloc(cent, sizeof(double) * cap * d);
 			sum = repalloc(sum, sizeof(double) * cap * d);
 			count = repalloc(count, sizeof(int64) * cap);
 		}
-		ParseVector(str, &p, cent + (Size) k * d, d, true);
-		if (*p++ != ':' || !(*p >= '0' && *p <= '9'))
-			nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-		errno = 0;
-		n = strtoll(p, &end, 10);
-		if (errno != 0)
-			nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-		p = end;
-		count[k] = n;
-		if (*p++ != ':')
-			nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
-		ParseVector(str, &p, sum + (Size) k * d, d, false);
+		nf_state_parse_float8s(&t, cent + (Size) k * d, d);
+		for (int j = 0; j < d; j++)
+			if (!isfinite(cent[(Size) k * d + j]))
+				nf_state_bad(&t);
+		nf_state_expect(&t, ':');
+		count[k] = nf_state_parse_count(&t);
+		nf_state_expect(&t, ':');
+		nf_state_parse_float8s(&t, sum + (Size) k * d, d);
 		k++;
 	}
-	if (*p != '\0' || k == 0)
-		nf_state_bad_text(&KmeansStepType, str, STEP_FORM);
+	nf_state_expect_end(&t);
+	if (k == 0)
+		nf_state_bad(&t);
 	StepSetup(st, k, d, cent);
 	memcpy(st->count, count, sizeof(int64) * k);
 	memcpy(st->sum, sum, sizeof(double) * k * d);

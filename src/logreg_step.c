@@ -23,7 +23,6 @@
 
 #include <math.h>
 
-#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -291,21 +290,6 @@ logreg_step_final(PG_FUNCTION_ARGS)
 
 #define STEP_FORM "The text form is p;n;n_positive;log_likelihood;coef;gradient;information with p, p, and p(p+1)/2 comma-separated numbers."
 
-static void
-AppendVector(StringInfo s, const double *v, int n)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	appendStringInfoChar(s, ';');
-	for (int j = 0; j < n; j++)
-	{
-		double_to_shortest_decimal_buf(v[j], num);
-		if (j > 0)
-			appendStringInfoChar(s, ',');
-		appendStringInfoString(s, num);
-	}
-}
-
 PG_FUNCTION_INFO_V1(logreg_state_out);
 Datum
 logreg_state_out(PG_FUNCTION_ARGS)
@@ -320,80 +304,53 @@ logreg_state_out(PG_FUNCTION_ARGS)
 		for (int i = 0; i <= j; i++)
 			tri[m++] = st->h[i + j * p];
 	initStringInfo(&s);
-	appendStringInfo(&s, "%d;" INT64_FORMAT ";" INT64_FORMAT, p, st->n, st->npos);
-	AppendVector(&s, &st->ll, 1);
-	AppendVector(&s, st->coef, p);
-	AppendVector(&s, st->g, p);
-	AppendVector(&s, tri, m);
+	appendStringInfo(&s, "%d;" INT64_FORMAT ";" INT64_FORMAT ";", p, st->n, st->npos);
+	nf_state_append_float8s(&s, &st->ll, 1);
+	appendStringInfoChar(&s, ';');
+	nf_state_append_float8s(&s, st->coef, p);
+	appendStringInfoChar(&s, ';');
+	nf_state_append_float8s(&s, st->g, p);
+	appendStringInfoChar(&s, ';');
+	nf_state_append_float8s(&s, tri, m);
 	PG_RETURN_CSTRING(s.data);
-}
-
-static void
-ParseVector(const char *str, const char **p, double *v, int n)
-{
-	if (*(*p)++ != ';')
-		nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-	for (int j = 0; j < n; j++)
-	{
-		char	   *end;
-
-		if (j > 0 && *(*p)++ != ',')
-			nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-		if (!(**p == '-' || **p == '.' || **p == 'I' || (**p >= '0' && **p <= '9')))
-			nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-		v[j] = strtod(*p, &end);
-		if (end == *p)
-			nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-		*p = end;
-	}
-}
-
-static int64
-ParseInt(const char *str, const char **p, bool first)
-{
-	char	   *end;
-	long long	v;
-
-	if (!first && *(*p)++ != ';')
-		nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-	if (!(**p >= '0' && **p <= '9'))
-		nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-	errno = 0;
-	v = strtoll(*p, &end, 10);
-	if (errno != 0)
-		nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-	*p = end;
-	return (int64) v;
 }
 
 PG_FUNCTION_INFO_V1(logreg_state_in);
 Datum
 logreg_state_in(PG_FUNCTION_ARGS)
 {
-	const char *str = PG_GETARG_CSTRING(0);
-	const char *s = str;
+	NfStateText t = {&LogregStepType, PG_GETARG_CSTRING(0), STEP_FORM, NULL};
 	LogregStep *st = StepCreate(CurrentMemoryContext);
-	int64		p = ParseInt(str, &s, true);
+	int64		p;
 	double	   *coef,
 			   *tri;
 	int			m = 0;
 
+	t.p = t.str;
+	p = nf_state_parse_count(&t);
 	if (p < 1 || p > STEP_MAX_P)
-		nf_state_bad_text(&LogregStepType, str, STEP_FORM);
-	st->n = ParseInt(str, &s, false);
-	st->npos = ParseInt(str, &s, false);
-	ParseVector(str, &s, &st->ll, 1);
+		nf_state_bad(&t);
+	nf_state_expect(&t, ';');
+	st->n = nf_state_parse_count(&t);
+	nf_state_expect(&t, ';');
+	st->npos = nf_state_parse_count(&t);
+	nf_state_expect(&t, ';');
+	st->ll = nf_state_parse_float8(&t);
+	nf_state_expect(&t, ';');
 	coef = palloc(sizeof(double) * p);
-	ParseVector(str, &s, coef, p);
+	nf_state_parse_float8s(&t, coef, p);
 	StepSetup(st, p, coef);
-	ParseVector(str, &s, st->g, p);
+	nf_state_expect(&t, ';');
+	nf_state_parse_float8s(&t, st->g, p);
+	nf_state_expect(&t, ';');
 	tri = palloc(sizeof(double) * p * (p + 1) / 2);
-	ParseVector(str, &s, tri, p * (p + 1) / 2);
+	nf_state_parse_float8s(&t, tri, p * (p + 1) / 2);
+	nf_state_expect_end(&t);
 	for (int j = 0; j < p; j++)
 		for (int i = 0; i <= j; i++)
 			st->h[i + j * p] = tri[m++];
-	if (*s != '\0' || !StepValid(st))
-		nf_state_bad_text(&LogregStepType, str, STEP_FORM);
+	if (!StepValid(st))
+		nf_state_bad(&t);
 	PG_RETURN_POINTER(StepFlatten(st));
 }
 

@@ -1709,77 +1709,59 @@ tfidf_state_final(PG_FUNCTION_ARGS)
 
 #define TFIDF_STATE_FORM "The text form is n_docs;config;length:term=df;... with config - (token arrays) or length:name, each term once with its length in bytes, and each df at most n_docs."
 
-static int64
-FitParseInt(const char *str, const char **p)
-{
-	char	   *end;
-	long long	v;
-
-	if (!(**p >= '0' && **p <= '9'))
-		nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
-	errno = 0;
-	v = strtoll(*p, &end, 10);
-	if (errno != 0 || end == *p)
-		nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
-	*p = end;
-	return (int64) v;
-}
-
 /* "len:" then len bytes; returns the bytes, *len set */
 static const char *
-FitParseCounted(const char *str, const char **p, int32 *len)
+FitParseCounted(NfStateText *t, int32 *len)
 {
-	int64		n = FitParseInt(str, p);
-	const char *t;
+	int64		n = nf_state_parse_count(t);
+	const char *bytes;
 
-	if (**p != ':' || n < 1 || n > (int64) strlen(*p + 1))
-		nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
-	t = *p + 1;
-	*p = t + n;
+	nf_state_expect(t, ':');
+	if (n < 1 || n > (int64) strlen(t->p))
+		nf_state_bad(t);
+	bytes = t->p;
+	t->p += n;
 	*len = (int32) n;
-	return t;
+	return bytes;
 }
 
 PG_FUNCTION_INFO_V1(tfidf_state_in);
 Datum
 tfidf_state_in(PG_FUNCTION_ARGS)
 {
-	const char *str = PG_GETARG_CSTRING(0);
-	const char *p = str;
+	NfStateText t = {&TfidfStateType, PG_GETARG_CSTRING(0), TFIDF_STATE_FORM, NULL};
 	TfidfFitState *st = FitStateCreate(CurrentMemoryContext);
 
-	st->ndocs = FitParseInt(str, &p);
-	if (*p++ != ';')
-		nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
-	if (*p == '-')
+	t.p = t.str;
+	st->ndocs = nf_state_parse_count(&t);
+	nf_state_expect(&t, ';');
+	if (*t.p == '-')
 	{
 		st->tokens = true;
-		p++;
+		t.p++;
 	}
 	else
 	{
 		int32		clen;
-		const char *c = FitParseCounted(str, &p, &clen);
+		const char *c = FitParseCounted(&t, &clen);
 
 		st->cfg = ConfigOfName(c, clen);
 	}
 	st->fixed = true;
-	while (*p == ';')
+	while (*t.p == ';')
 	{
 		int32		len;
-		const char *t;
+		const char *term;
 		int64		df;
 
-		p++;
-		t = FitParseCounted(str, &p, &len);
-		if (*p++ != '=')
-			nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
-		df = FitParseInt(str, &p);
-		if (!FitStateAdd(st, t, len, df))
-			nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
+		t.p++;
+		term = FitParseCounted(&t, &len);
+		nf_state_expect(&t, '=');
+		df = nf_state_parse_count(&t);
+		if (!FitStateAdd(st, term, len, df))
+			nf_state_bad(&t);
 	}
-	if (*p != '\0')
-		nf_state_bad_text(&TfidfStateType, str, TFIDF_STATE_FORM);
+	nf_state_expect_end(&t);
 	PG_RETURN_POINTER(FitStateFlatten(st));
 }
 
