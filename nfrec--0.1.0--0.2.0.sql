@@ -4904,3 +4904,258 @@ COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
 
 COMMENT ON FUNCTION similar_titles(bigint, int, text, int) IS
     'the n titles most similar to a title (score desc, title_id asc): the cosine of factors blended with co-occurrence, (1 - w) cos + w s(a,b) / s_max(a), s the co-occurrence score of the neighbour lists deploy stores and w the setting nfrec.cooccurrence_weight (default 0.5; models without lists, such as EASE models and factors imported without events: the cosine, or for EASE the row of B); the title itself and titles with fewer than min_support training users excluded (no support filter for factors imported without events); no rows for a title the model does not know';
+-- Aggregates that split under Citus, continued (issue 10, item 4): auc
+-- and tfidf_fit get real state types (nfrec.auc_state: positives and
+-- negatives per distinct score; nfrec.tfidf_state: document frequencies)
+-- instead of internal.  Drop and create; the 0.1.0 C symbols stay.
+-- ---------------------------------------------------------------------
+
+DROP AGGREGATE auc(float8, bool);
+DROP FUNCTION auc_accum(internal, float8, bool);
+DROP FUNCTION auc_combine(internal, internal);
+DROP FUNCTION auc_serial(internal);
+DROP FUNCTION auc_deserial(bytea, internal);
+DROP FUNCTION auc_final(internal);
+DROP AGGREGATE tfidf_fit(text);
+DROP AGGREGATE tfidf_fit(text, regconfig);
+DROP AGGREGATE tfidf_fit(text[]);
+DROP FUNCTION tfidf_fit_trans(internal, text);
+DROP FUNCTION tfidf_fit_trans(internal, text, regconfig);
+DROP FUNCTION tfidf_fit_tokens_trans(internal, text[]);
+DROP FUNCTION tfidf_fit_combine(internal, internal);
+DROP FUNCTION tfidf_fit_serialize(internal);
+DROP FUNCTION tfidf_fit_deserialize(bytea, internal);
+DROP FUNCTION tfidf_fit_final(internal);
+
+-- AUC ------------------------------------------------------------------
+--
+-- The state is nfrec.auc_state, a real type (not internal) so that Citus
+-- runs auc as worker partials plus a coordinator combine: positives and
+-- negatives counted per distinct score, all the Mann-Whitney count needs,
+-- with the text form "npos/nneg;score=pos/neg;..." (scores ascending in
+-- shortest exact decimal).
+
+CREATE TYPE auc_state;
+CREATE FUNCTION auc_state_in(cstring) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_out(auc_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_recv(internal) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_send(auc_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE auc_state (
+    INPUT = auc_state_in,
+    OUTPUT = auc_state_out,
+    RECEIVE = auc_state_recv,
+    SEND = auc_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE auc_state IS
+    'state of auc: positives and negatives per distinct score; text form npos/nneg;score=pos/neg;...';
+COMMENT ON FUNCTION auc_state_in(cstring) IS 'input function of nfrec.auc_state (npos/nneg;score=pos/neg;...)';
+COMMENT ON FUNCTION auc_state_out(auc_state) IS 'output function of nfrec.auc_state (scores ascending in shortest exact decimal)';
+COMMENT ON FUNCTION auc_state_recv(internal) IS 'binary input function of nfrec.auc_state (validated)';
+COMMENT ON FUNCTION auc_state_send(auc_state) IS 'binary output function of nfrec.auc_state';
+
+CREATE FUNCTION _auc_state_accum(auc_state, score float8, label bool) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_combine(auc_state, auc_state) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_final(auc_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'auc_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _auc_state_accum(auc_state, float8, bool) IS 'internal: transition function of auc (counts the row at its score)';
+COMMENT ON FUNCTION _auc_state_combine(auc_state, auc_state) IS 'internal: combine function of auc';
+COMMENT ON FUNCTION _auc_state_final(auc_state) IS 'internal: final function of auc (Mann-Whitney count over the sorted distinct scores)';
+
+CREATE AGGREGATE auc(score float8, label bool) (
+    SFUNC = _auc_state_accum,
+    STYPE = auc_state,
+    COMBINEFUNC = _auc_state_combine,
+    FINALFUNC = _auc_state_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE auc(float8, bool) IS
+    'area under the ROC curve: the share of (positive, negative) pairs in which the positive scores higher, tied pairs counting 1/2 (Mann-Whitney U / (n_pos n_neg)); rows with a NULL score or label are skipped; NULL unless both labels occur; NaN scores are errors';
+
+-- tfidf_fit --
+-- The state is nfrec.tfidf_state, a real type (not internal) so that Citus
+-- runs tfidf_fit as worker partials (document frequencies per shard) plus
+-- a coordinator combine: text form "n_docs;config;len:term=df;..." with
+-- the configuration by its qualified name ("-" for token arrays).
+
+CREATE TYPE tfidf_state;
+CREATE FUNCTION tfidf_state_in(cstring) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_out(tfidf_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_recv(internal) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_send(tfidf_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE tfidf_state (
+    INPUT = tfidf_state_in,
+    OUTPUT = tfidf_state_out,
+    RECEIVE = tfidf_state_recv,
+    SEND = tfidf_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE tfidf_state IS
+    'state of tfidf_fit: document count, text search configuration and document frequency per term; text form n_docs;config;len:term=df;...';
+COMMENT ON FUNCTION tfidf_state_in(cstring) IS 'input function of nfrec.tfidf_state (n_docs;config;len:term=df;..., config - or len:name)';
+COMMENT ON FUNCTION tfidf_state_out(tfidf_state) IS 'output function of nfrec.tfidf_state (terms in byte order, the configuration schema-qualified)';
+COMMENT ON FUNCTION tfidf_state_recv(internal) IS 'binary input function of nfrec.tfidf_state (validated)';
+COMMENT ON FUNCTION tfidf_state_send(tfidf_state) IS 'binary output function of nfrec.tfidf_state';
+
+CREATE FUNCTION _tfidf_state_accum(tfidf_state, document text) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_accum(tfidf_state, document text, config regconfig) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_tokens_accum(tfidf_state, tokens text[]) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_tokens_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_combine(tfidf_state, tfidf_state) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- STABLE: the configuration is written by name, as search_path shows it
+CREATE FUNCTION _tfidf_state_final(tfidf_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'tfidf_state_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _tfidf_state_accum(tfidf_state, text) IS 'internal: transition function of nfrec.tfidf_fit(text)';
+COMMENT ON FUNCTION _tfidf_state_accum(tfidf_state, text, regconfig) IS 'internal: transition function of nfrec.tfidf_fit(text, regconfig)';
+COMMENT ON FUNCTION _tfidf_state_tokens_accum(tfidf_state, text[]) IS 'internal: transition function of nfrec.tfidf_fit(text[])';
+COMMENT ON FUNCTION _tfidf_state_combine(tfidf_state, tfidf_state) IS 'internal: combine function of nfrec.tfidf_fit';
+COMMENT ON FUNCTION _tfidf_state_final(tfidf_state) IS 'internal: final function of nfrec.tfidf_fit';
+
+CREATE AGGREGATE tfidf_fit(document text) (
+    SFUNC = _tfidf_state_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tfidf_fit(text) IS
+    'TF-IDF vocabulary of a corpus tokenized with configuration simple: jsonb {"config", "n_docs", "doc_freq": {term: df}}; NULL documents are skipped';
+
+CREATE AGGREGATE tfidf_fit(document text, config regconfig) (
+    SFUNC = _tfidf_state_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tfidf_fit(text, regconfig) IS
+    'TF-IDF vocabulary of a corpus tokenized with the given configuration: jsonb {"config", "n_docs", "doc_freq": {term: df}}; NULL documents are skipped';
+
+CREATE AGGREGATE tfidf_fit(tokens text[]) (
+    SFUNC = _tfidf_state_tokens_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE tfidf_fit(text[]) IS
+    'TF-IDF vocabulary of a corpus of token arrays ("config": null); NULL arrays are skipped';
+
+
+-- kmeans_step --
+-- One Lloyd iteration as an aggregate that splits: kmeans keeps every row
+-- (its k-means++ start and restarts need them all), so under Citus it
+-- pulls them; kmeans_step(v, centroids) needs only per-cluster counts and
+-- sums, which add up across shards (state nfrec.kmeans_state, text form
+-- "d;centroid:count:sum;..."), so a driver loop runs each iteration as
+-- worker partials plus a coordinator combine (doc/scale.md).
+
+CREATE TYPE kmeans_state;
+CREATE FUNCTION kmeans_state_in(cstring) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_out(kmeans_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_recv(internal) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_send(kmeans_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE kmeans_state (
+    INPUT = kmeans_state_in,
+    OUTPUT = kmeans_state_out,
+    RECEIVE = kmeans_state_recv,
+    SEND = kmeans_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE kmeans_state IS
+    'state of kmeans_step: the given centroids and, per cluster, the number and the sum of the rows nearest to it; text form d;centroid:count:sum;...';
+COMMENT ON FUNCTION kmeans_state_in(cstring) IS 'input function of nfrec.kmeans_state (d;centroid:count:sum;..., vectors comma-separated)';
+COMMENT ON FUNCTION kmeans_state_out(kmeans_state) IS 'output function of nfrec.kmeans_state (shortest exact decimals)';
+COMMENT ON FUNCTION kmeans_state_recv(internal) IS 'binary input function of nfrec.kmeans_state (validated)';
+COMMENT ON FUNCTION kmeans_state_send(kmeans_state) IS 'binary output function of nfrec.kmeans_state';
+
+CREATE FUNCTION _kmeans_step_accum(kmeans_state, v float8[], centroids float8[]) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME', 'kmeans_step_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _kmeans_step_combine(kmeans_state, kmeans_state) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME', 'kmeans_step_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _kmeans_step_final(kmeans_state) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_step_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _kmeans_step_accum(kmeans_state, float8[], float8[]) IS 'internal: transition function of kmeans_step (adds v to its nearest centroid''s count and sum)';
+COMMENT ON FUNCTION _kmeans_step_combine(kmeans_state, kmeans_state) IS 'internal: combine function of kmeans_step';
+COMMENT ON FUNCTION _kmeans_step_final(kmeans_state) IS 'internal: final function of kmeans_step (the means)';
+
+CREATE AGGREGATE kmeans_step(v float8[], centroids float8[]) (
+    SFUNC = _kmeans_step_accum,
+    STYPE = kmeans_state,
+    COMBINEFUNC = _kmeans_step_combine,
+    FINALFUNC = _kmeans_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE kmeans_step(float8[], float8[]) IS
+    'one Lloyd iteration of k-means: given the k x d centroids (the same in every row, e.g. from kmeans or a previous step), the k x d array of the means of the vectors nearest to each centroid (ties: the lower row, as closest_centroid); a centroid no vector chose stays where it is; NULL vectors are skipped, NULL for no rows; splits into partials under parallel query and Citus';
+
+-- logreg_step --
+-- One Newton (IRLS) iteration of logistic regression as an aggregate that
+-- splits: logreg_train keeps every row (each iteration needs sums at the
+-- current coefficients, and step halving another pass), so under Citus it
+-- pulls them; logreg_step(label, features, coef) keeps only the sums at
+-- the given coef (state nfrec.logreg_state), which add up across shards,
+-- so a driver loop runs each Newton iteration as worker partials plus a
+-- coordinator combine (doc/scale.md).
+
+CREATE TYPE logreg_state;
+CREATE FUNCTION logreg_state_in(cstring) RETURNS logreg_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_out(logreg_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_recv(internal) RETURNS logreg_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_send(logreg_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE logreg_state (
+    INPUT = logreg_state_in,
+    OUTPUT = logreg_state_out,
+    RECEIVE = logreg_state_recv,
+    SEND = logreg_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE logreg_state IS
+    'state of logreg_step: at the given coefficients, the row and positive counts, log-likelihood, gradient and information matrix; text form p;n;n_positive;log_likelihood;coef;gradient;information (upper triangle)';
+COMMENT ON FUNCTION logreg_state_in(cstring) IS 'input function of nfrec.logreg_state (p;n;n_positive;log_likelihood;coef;gradient;information)';
+COMMENT ON FUNCTION logreg_state_out(logreg_state) IS 'output function of nfrec.logreg_state (shortest exact decimals)';
+COMMENT ON FUNCTION logreg_state_recv(internal) IS 'binary input function of nfrec.logreg_state (validated)';
+COMMENT ON FUNCTION logreg_state_send(logreg_state) IS 'binary output function of nfrec.logreg_state';
+
+CREATE FUNCTION _logreg_step_accum(logreg_state, label bool, features float8[], coef float8[]) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_step_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _logreg_step_combine(logreg_state, logreg_state) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_step_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _logreg_step_final(logreg_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_step_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_step_accum(logreg_state, bool, float8[], float8[]) IS 'internal: transition function of logreg_step';
+COMMENT ON FUNCTION _logreg_step_combine(logreg_state, logreg_state) IS 'internal: combine function of logreg_step';
+COMMENT ON FUNCTION _logreg_step_final(logreg_state) IS 'internal: final function of logreg_step (solves the Newton step)';
+
+CREATE AGGREGATE logreg_step(label bool, features float8[], coef float8[]) (
+    SFUNC = _logreg_step_accum,
+    STYPE = logreg_state,
+    COMBINEFUNC = _logreg_step_combine,
+    FINALFUNC = _logreg_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE logreg_step(bool, float8[], float8[]) IS
+    'one Newton (IRLS) iteration of logistic regression at the given coef (intercept first, the same in every row): jsonb with n, n_positive, log_likelihood and gradient at coef and coef, the next iterate coef + (Z''WZ)^-1 Z''(y - mu) (null, with singular_column, if the information matrix is singular); no penalty or step halving; rows with a NULL label or features skipped; NULL for no rows; splits into partials under parallel query and Citus';

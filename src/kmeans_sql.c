@@ -15,11 +15,13 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "aggstate.h"
 #include "kmeans.h"
 #include "pgutil.h"
 #include "stats_state.h"
@@ -218,16 +220,11 @@ kmeans_final(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(nf_float8_matrix(res.centroids, pr.k, d));
 }
 
-PG_FUNCTION_INFO_V1(closest_centroid);
-Datum
-closest_centroid(PG_FUNCTION_ARGS)
+/* A k x d centroids argument: two-dimensional, no NULLs, finite. */
+static const double *
+CentroidsArg(ArrayType *c, int *k, int *d)
 {
-	const double *v;
-	int			n = stats_float8_vector(PG_GETARG_ARRAYTYPE_P(0), "vector", &v);
-	ArrayType  *c = PG_GETARG_ARRAYTYPE_P(1);
 	const double *cv;
-	int			k,
-				d;
 
 	if (ARR_NDIM(c) != 2)
 		ereport(ERROR,
@@ -237,18 +234,358 @@ closest_centroid(PG_FUNCTION_ARGS)
 								  ARR_NDIM(c), ARR_NDIM(c)),
 				 errhint("Pass the k x d array returned by nfrec.kmeans.")));
 	nf_array_no_nulls(c, "centroids");
-	k = ARR_DIMS(c)[0];
-	d = ARR_DIMS(c)[1];
+	*k = ARR_DIMS(c)[0];
+	*d = ARR_DIMS(c)[1];
 	cv = (const double *) ARR_DATA_PTR(c);
-	for (Size i = 0; i < (Size) k * d; i++)
+	for (Size i = 0; i < (Size) *k * *d; i++)
 		if (!isfinite(cv[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("centroids must not contain NaN or infinite values")));
+	return cv;
+}
+
+static void
+CheckVectorDim(int n, int d)
+{
 	if (d != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("different vector dimensions %d and %d", n, d),
 				 errdetail("The centroids have %d dimensions.", d)));
+}
+
+PG_FUNCTION_INFO_V1(closest_centroid);
+Datum
+closest_centroid(PG_FUNCTION_ARGS)
+{
+	const double *v;
+	int			n = stats_float8_vector(PG_GETARG_ARRAYTYPE_P(0), "vector", &v);
+	int			k,
+				d;
+	const double *cv = CentroidsArg(PG_GETARG_ARRAYTYPE_P(1), &k, &d);
+
+	CheckVectorDim(n, d);
 	PG_RETURN_INT32(kmeans_nearest(cv, k, d, v, NULL) + 1);
+}
+
+/* ---------------------------------------------------------------------
+ * kmeans_step: one Lloyd iteration as an aggregate that splits
+ *
+ * nfrec.kmeans keeps every row (k-means++ seeding and the restarts need
+ * them all), so it cannot run as partials.  kmeans_step(v, centroids)
+ * does one Lloyd iteration for given centroids: the state holds, per
+ * cluster, the number of rows nearest to its centroid and their sum, which
+ * add up across shards; the final function returns the new centroids (the
+ * means; a cluster no row chose keeps its centroid).  A driver iterates it
+ * (doc/scale.md), each pass a worker-partial / coordinator-combine query.
+ *
+ * State nfrec.kmeans_state, text form "d;centroid:count:sum;..." one
+ * segment per cluster (k of them), vectors as comma-separated shortest
+ * exact decimals.  Binary form: int32 k, int32 d, then per cluster d
+ * float8 centroid, int64 count, d float8 sum.
+ * --------------------------------------------------------------------- */
+
+typedef struct KmeansStep
+{
+	int32		k;				/* 0: no row yet */
+	int32		d;
+	double	   *cent;			/* k x d */
+	int64	   *count;			/* k */
+	double	   *sum;			/* k x d */
+	MemoryContext cxt;
+} KmeansStep;
+
+static void *
+StepCreate(MemoryContext cxt)
+{
+	KmeansStep *st = MemoryContextAllocZero(cxt, sizeof(KmeansStep));
+
+	st->cxt = cxt;
+	return st;
+}
+
+static void
+StepSetup(KmeansStep *st, int k, int d, const double *cent)
+{
+	st->k = k;
+	st->d = d;
+	st->cent = MemoryContextAllocHuge(st->cxt, sizeof(double) * k * d);
+	st->count = MemoryContextAllocZero(st->cxt, sizeof(int64) * k);
+	st->sum = MemoryContextAllocHuge(st->cxt, sizeof(double) * k * d);
+	memcpy(st->cent, cent, sizeof(double) * k * d);
+	memset(st->sum, 0, sizeof(double) * k * d);
+}
+
+static bytea *
+StepFlatten(const void *p)
+{
+	const KmeansStep *st = p;
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, st->k);
+	pq_sendint32(&buf, st->d);
+	for (int c = 0; c < st->k; c++)
+	{
+		for (int j = 0; j < st->d; j++)
+			pq_sendfloat8(&buf, st->cent[(Size) c * st->d + j]);
+		pq_sendint64(&buf, st->count[c]);
+		for (int j = 0; j < st->d; j++)
+			pq_sendfloat8(&buf, st->sum[(Size) c * st->d + j]);
+	}
+	return pq_endtypsend(&buf);
+}
+
+static void *StepRead(const char *data, int len, MemoryContext cxt);
+
+static const NfStateType KmeansStepType = {"kmeans_state", StepCreate, StepFlatten, StepRead};
+
+/* largest k * d a state may have (the centroids fit in 1 GB) */
+#define STEP_MAX_CELLS	((int64) (MaxAllocSize / sizeof(double)))
+
+static void *
+StepRead(const char *data, int len, MemoryContext cxt)
+{
+	StringInfoData buf;
+	KmeansStep *st = StepCreate(cxt);
+	int32		k,
+				d;
+
+	buf.data = (char *) data;
+	buf.len = len;
+	buf.maxlen = len;
+	buf.cursor = 0;
+	if (len < 8)
+		nf_state_bad_binary(&KmeansStepType);
+	k = pq_getmsgint(&buf, 4);
+	d = pq_getmsgint(&buf, 4);
+	if (k < 1 || d < 1 || (int64) k * d > STEP_MAX_CELLS ||
+		(int64) len - 8 != (int64) k * (16 * (int64) d + 8))
+		nf_state_bad_binary(&KmeansStepType);
+	st->k = k;
+	st->d = d;
+	st->cent = MemoryContextAllocHuge(cxt, sizeof(double) * k * d);
+	st->count = MemoryContextAllocZero(cxt, sizeof(int64) * k);
+	st->sum = MemoryContextAllocHuge(cxt, sizeof(double) * k * d);
+	for (int c = 0; c < k; c++)
+	{
+		for (int j = 0; j < d; j++)
+			st->cent[(Size) c * d + j] = pq_getmsgfloat8(&buf);
+		st->count[c] = pq_getmsgint64(&buf);
+		for (int j = 0; j < d; j++)
+			st->sum[(Size) c * d + j] = pq_getmsgfloat8(&buf);
+		if (st->count[c] < 0)
+			nf_state_bad_binary(&KmeansStepType);
+		for (int j = 0; j < d; j++)
+			if (!isfinite(st->cent[(Size) c * d + j]) || isnan(st->sum[(Size) c * d + j]))
+				nf_state_bad_binary(&KmeansStepType);
+	}
+	return st;
+}
+
+static void pg_attribute_noreturn()
+StepCentroidsDiffer(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("centroids of kmeans_step must be the same in every row")));
+}
+
+static void
+StepSameCentroids(const KmeansStep *st, int k, int d, const double *cent)
+{
+	if (st->k != k || st->d != d ||
+		memcmp(st->cent, cent, sizeof(double) * k * d) != 0)
+		StepCentroidsDiffer();
+}
+
+PG_FUNCTION_INFO_V1(kmeans_step_accum);
+Datum
+kmeans_step_accum(PG_FUNCTION_ARGS)
+{
+	NfStateEOH *e;
+	KmeansStep *st;
+	const double *v,
+			   *cent;
+	int			n,
+				k,
+				d,
+				c;
+	double	   *s;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		NF_STATE_RETURN(nf_state_arg(fcinfo, &KmeansStepType));
+	}
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("centroids of kmeans_step must not be null")));
+	n = stats_float8_vector(PG_GETARG_ARRAYTYPE_P(1), "vector", &v);
+	e = nf_state_arg(fcinfo, &KmeansStepType);
+	st = e->st;
+	if (st->k == 0)
+	{
+		cent = CentroidsArg(PG_GETARG_ARRAYTYPE_P(2), &k, &d);
+		StepSetup(st, k, d, cent);
+	}
+	else
+	{
+		/* the same bytes as the first row's (so finite, no NULLs) */
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(2);
+
+		if (ARR_NDIM(a) != 2 || ARR_HASNULL(a) ||
+			ARR_DIMS(a)[0] != st->k || ARR_DIMS(a)[1] != st->d)
+			StepCentroidsDiffer();
+		StepSameCentroids(st, st->k, st->d, (const double *) ARR_DATA_PTR(a));
+	}
+	CheckVectorDim(n, st->d);
+	c = kmeans_nearest(st->cent, st->k, st->d, v, NULL);
+	st->count[c]++;
+	s = st->sum + (Size) c * st->d;
+	for (int j = 0; j < st->d; j++)
+		s[j] += v[j];
+	NF_STATE_RETURN(e);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_step_combine);
+Datum
+kmeans_step_combine(PG_FUNCTION_ARGS)
+{
+	NfStateEOH *e;
+	KmeansStep *a,
+			   *b;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		NF_STATE_RETURN(nf_state_arg(fcinfo, &KmeansStepType));
+	}
+	e = nf_state_arg(fcinfo, &KmeansStepType);
+	a = e->st;
+	b = nf_state_of_datum(PG_GETARG_DATUM(1), &KmeansStepType);
+	if (b->k == 0)
+		NF_STATE_RETURN(e);
+	if (a->k == 0)
+		StepSetup(a, b->k, b->d, b->cent);
+	else
+		StepSameCentroids(a, b->k, b->d, b->cent);
+	for (int c = 0; c < a->k; c++)
+		a->count[c] += b->count[c];
+	for (Size i = 0; i < (Size) a->k * a->d; i++)
+		a->sum[i] += b->sum[i];
+	NF_STATE_RETURN(e);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_step_final);
+Datum
+kmeans_step_final(PG_FUNCTION_ARGS)
+{
+	KmeansStep *st;
+	double	   *out;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = nf_state_of_datum(PG_GETARG_DATUM(0), &KmeansStepType);
+	if (st->k == 0)
+		PG_RETURN_NULL();
+	out = palloc(sizeof(double) * st->k * st->d);
+	for (int c = 0; c < st->k; c++)
+		for (int j = 0; j < st->d; j++)
+		{
+			Size		i = (Size) c * st->d + j;
+
+			out[i] = st->count[c] > 0 ? st->sum[i] / (double) st->count[c] : st->cent[i];
+		}
+	PG_RETURN_ARRAYTYPE_P(nf_float8_matrix(out, st->k, st->d));
+}
+
+#define STEP_FORM "The text form is d;centroid:count:sum;... with one segment per cluster, vectors of d comma-separated finite numbers and counts not negative."
+
+PG_FUNCTION_INFO_V1(kmeans_state_out);
+Datum
+kmeans_state_out(PG_FUNCTION_ARGS)
+{
+	KmeansStep *st = nf_state_of_datum(PG_GETARG_DATUM(0), &KmeansStepType);
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "%d", st->d);
+	for (int c = 0; c < st->k; c++)
+	{
+		appendStringInfoChar(&s, ';');
+		nf_state_append_float8s(&s, st->cent + (Size) c * st->d, st->d);
+		appendStringInfo(&s, ":" INT64_FORMAT ":", st->count[c]);
+		nf_state_append_float8s(&s, st->sum + (Size) c * st->d, st->d);
+	}
+	PG_RETURN_CSTRING(s.data);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_state_in);
+Datum
+kmeans_state_in(PG_FUNCTION_ARGS)
+{
+	NfStateText t = {&KmeansStepType, PG_GETARG_CSTRING(0), STEP_FORM, NULL};
+	int64		d;
+	int			k = 0,
+				cap = 1;
+	double	   *cent,
+			   *sum;
+	int64	   *count;
+	KmeansStep *st = StepCreate(CurrentMemoryContext);
+
+	t.p = t.str;
+	d = nf_state_parse_count(&t);
+	if (d < 1 || d > STEP_MAX_CELLS)
+		nf_state_bad(&t);
+	cent = palloc(sizeof(double) * cap * d);
+	sum = palloc(sizeof(double) * cap * d);
+	count = palloc(sizeof(int64) * cap);
+	while (*t.p == ';')
+	{
+		t.p++;
+		if (k == cap)
+		{
+			if ((int64) cap * 2 * d > STEP_MAX_CELLS)
+				nf_state_bad(&t);
+			cap *= 2;
+			cent = repalloc(cent, sizeof(double) * cap * d);
+			sum = repalloc(sum, sizeof(double) * cap * d);
+			count = repalloc(count, sizeof(int64) * cap);
+		}
+		nf_state_parse_float8s(&t, cent + (Size) k * d, d);
+		for (int j = 0; j < d; j++)
+			if (!isfinite(cent[(Size) k * d + j]))
+				nf_state_bad(&t);
+		nf_state_expect(&t, ':');
+		count[k] = nf_state_parse_count(&t);
+		nf_state_expect(&t, ':');
+		nf_state_parse_float8s(&t, sum + (Size) k * d, d);
+		k++;
+	}
+	nf_state_expect_end(&t);
+	if (k == 0)
+		nf_state_bad(&t);
+	StepSetup(st, k, d, cent);
+	memcpy(st->count, count, sizeof(int64) * k);
+	memcpy(st->sum, sum, sizeof(double) * k * d);
+	PG_RETURN_POINTER(StepFlatten(st));
+}
+
+PG_FUNCTION_INFO_V1(kmeans_state_send);
+Datum
+kmeans_state_send(PG_FUNCTION_ARGS)
+{
+	return nf_state_send(fcinfo, &KmeansStepType);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_state_recv);
+Datum
+kmeans_state_recv(PG_FUNCTION_ARGS)
+{
+	return nf_state_recv(fcinfo, &KmeansStepType);
 }

@@ -340,3 +340,51 @@ logreg_fit(const LogregProblem *pr, LogregResult *res, double *work,
 	CholeskySolve(s, dinv, p, res->cov, p);
 	return LOGREG_OK;
 }
+
+void
+logreg_accumulate_row(const double *coef, const double *x, int nfeat, bool y,
+					  double *g, double *h, double *ll)
+{
+	int			p = nfeat + 1;
+	double		eta = coef[0],
+				e,
+				resid,
+				w;
+
+	for (int j = 0; j < nfeat; j++)
+		eta += coef[j + 1] * x[j];
+	e = exp(-fabs(eta));
+	/* as in Accumulate: resid = y - mu, w = mu (1 - mu) = e / (1 + e)^2 */
+	if (y)
+		resid = (eta >= 0.0) ? e / (1.0 + e) : 1.0 / (1.0 + e);
+	else
+		resid = (eta >= 0.0) ? -1.0 / (1.0 + e) : -e / (1.0 + e);
+	w = e / ((1.0 + e) * (1.0 + e));
+	*ll += RowLogLik(eta, y);
+	g[0] += resid;
+	h[0] += w;
+	for (int j = 1; j < p; j++)
+	{
+		double		zj = x[j - 1];
+		double		wz = w * zj;
+
+		g[j] += resid * zj;
+		h[j * p] += wz;			/* (0, j) */
+		for (int i = 1; i <= j; i++)
+			h[i + j * p] += wz * x[i - 1];
+	}
+}
+
+int
+logreg_newton_step(const double *h, const double *g, int p, double *step, double *work)
+{
+	double	   *s = work;
+	double	   *dinv = work + (Size) p * p;
+	int			bad = EquilibratedCholesky(h, p, s, dinv);
+
+	if (bad >= 0)
+		return bad;
+	memcpy(step, g, sizeof(double) * p);
+	CholeskySolve(s, dinv, p, step, 1);
+	return -1;
+}

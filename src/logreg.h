@@ -55,4 +55,23 @@ extern LogregStatus logreg_fit(const LogregProblem *pr, LogregResult *res,
 /* Probability for one row: sigma(coef[0] + coef[1..] . x), overflow-safe. */
 extern double logreg_probability(const double *coef, const double *x, int nfeat);
 
+/*
+ * One row's share of a Newton step at coef (nfeat + 1 values, intercept
+ * first), as logreg_fit accumulates it: adds (y - mu) z to g (nfeat + 1),
+ * mu (1 - mu) z z' to the upper triangle of h ((nfeat + 1)^2, column-major)
+ * and the row's log-likelihood to *ll, z = (1, x).  Sums of these over any
+ * partition of the rows add up: logreg_step's partial state.
+ */
+extern void logreg_accumulate_row(const double *coef, const double *x, int nfeat,
+								  bool y, double *g, double *h, double *ll);
+
+/*
+ * The Newton step h^-1 g (h: upper triangle, column-major p x p) into step
+ * (p), by the same equilibrated Cholesky as logreg_fit.  work: p * p + p
+ * doubles.  Returns -1, or the first column (0 = intercept) whose 1 - R^2
+ * against the earlier ones is below the singularity tolerance.
+ */
+extern int	logreg_newton_step(const double *h, const double *g, int p,
+							   double *step, double *work);
+
 #endif

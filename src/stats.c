@@ -661,3 +661,30 @@ stats_auc(double *pos, int64 npos, double *neg, int64 nneg, double *tmp,
 	}
 	return (double) twice_u / (2.0 * (double) npos * (double) nneg);
 }
+
+double
+stats_auc_counts(const int64 *pos, const int64 *neg, int64 m)
+{
+	int64		npos = 0,
+				nneg = 0,
+				below = 0;
+	int64		twice_u = 0;
+
+	for (int64 i = 0; i < m; i++)
+	{
+		npos += pos[i];
+		nneg += neg[i];
+	}
+	if (npos == 0 || nneg == 0)
+		return NAN;
+	/*
+	 * Each positive at a score with below negatives under it and neg[i] at
+	 * it adds below + (below + neg[i]) to 2U, as in stats_auc.
+	 */
+	for (int64 i = 0; i < m; i++)
+	{
+		twice_u += pos[i] * (2 * below + neg[i]);
+		below += neg[i];
+	}
+	return (double) twice_u / (2.0 * (double) npos * (double) nneg);
+}

@@ -119,4 +119,12 @@ extern double stats_sample_size(double baseline, double mde, double alpha, doubl
 extern double stats_auc(double *pos, int64 npos, double *neg, int64 nneg,
 						double *tmp, void (*check) (void));
 
+/*
+ * The same AUC from per-score counts: m distinct scores in ascending order,
+ * pos[i] positives and neg[i] negatives at the i-th.  Counts the same
+ * doubled Mann-Whitney U as stats_auc (an integer), so the result is the
+ * same double.  NaN when a class is empty.
+ */
+extern double stats_auc_counts(const int64 *pos, const int64 *neg, int64 m);
+
 #endif

@@ -42,7 +42,9 @@
 
 #include <math.h>
 
+#include "catalog/pg_ts_config.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -58,8 +60,10 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "windowapi.h"
 
+#include "aggstate.h"
 #include "pgutil.h"
 #include "termdict.h"
 #include "termvec.h"
@@ -1139,6 +1143,8 @@ typedef struct TfidfFitState
 	int64		ndocs;
 	bool		tokens;
 	Oid			cfg;			/* InvalidOid for token arrays */
+	bool		fixed;			/* tokens and cfg are set (tfidf_state: by the
+								 * first row or partial) */
 } TfidfFitState;
 
 static TfidfFitState *
@@ -1152,6 +1158,7 @@ FitCreate(MemoryContext cxt, bool tokens, Oid cfg)
 	st->stamp = MemoryContextAllocHuge(cxt, sizeof(int64) * st->cap);
 	st->tokens = tokens;
 	st->cfg = cfg;
+	st->fixed = true;
 	return st;
 }
 
@@ -1220,26 +1227,46 @@ CheckSameConfig(Oid a, Oid b)
 				 errmsg("tfidf_fit needs the same text search configuration for every document")));
 }
 
+/* The configuration of this row's call: InvalidOid for token arrays. */
+static Oid
+FitRowConfig(FunctionCallInfo fcinfo, bool tokens)
+{
+	if (tokens)
+		return InvalidOid;
+	if (PG_NARGS() > 2)
+	{
+		if (PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("text search configuration must not be null")));
+		return PG_GETARG_OID(2);
+	}
+	return SimpleConfig();
+}
+
+/* Count the document of argument 1 (not NULL); cxt: where st lives. */
+static void
+FitAddDocument(TfidfFitState *st, MemoryContext cxt, FunctionCallInfo fcinfo)
+{
+	st->ndocs++;
+	/* lexemes go to the per-row context; the dictionary copies terms */
+	if (st->tokens)
+		TokenizeArray(PG_GETARG_ARRAYTYPE_P(1), FitAddToken, st);
+	else
+	{
+		if (st->lc == NULL)
+			st->lc = LexCacheCreate(cxt, st->cfg, st->dict, false);
+		TokenizeCached(st->lc, PG_GETARG_TEXT_PP(1), FitAddId, st);
+	}
+}
+
 static Datum
 FitTransition(FunctionCallInfo fcinfo, bool tokens)
 {
 	MemoryContext cxt = FitAggContext(fcinfo);
 	TfidfFitState *st = PG_ARGISNULL(0) ? NULL : (TfidfFitState *) PG_GETARG_POINTER(0);
-	Oid			cfg = InvalidOid;
+	Oid			cfg = FitRowConfig(fcinfo, tokens);
 
-	if (!tokens)
-	{
-		if (PG_NARGS() > 2)
-		{
-			if (PG_ARGISNULL(2))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("text search configuration must not be null")));
-			cfg = PG_GETARG_OID(2);
-		}
-		else
-			cfg = SimpleConfig();
-	}
 	if (st == NULL)
 		st = FitCreate(cxt, tokens, cfg);
 	else
@@ -1247,17 +1274,7 @@ FitTransition(FunctionCallInfo fcinfo, bool tokens)
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
-
-	st->ndocs++;
-	/* lexemes go to the per-row context; the dictionary copies terms */
-	if (tokens)
-		TokenizeArray(PG_GETARG_ARRAYTYPE_P(1), FitAddToken, st);
-	else
-	{
-		if (st->lc == NULL)
-			st->lc = LexCacheCreate(cxt, cfg, st->dict, false);
-		TokenizeCached(st->lc, PG_GETARG_TEXT_PP(1), FitAddId, st);
-	}
+	FitAddDocument(st, cxt, fcinfo);
 	PG_RETURN_POINTER(st);
 }
 
@@ -1273,6 +1290,33 @@ Datum
 tfidf_fit_tokens_trans(PG_FUNCTION_ARGS)
 {
 	return FitTransition(fcinfo, true);
+}
+
+/* Add b's counts to a (a's configuration taken from b if a has none). */
+static void
+FitMerge(TfidfFitState *a, const TfidfFitState *b)
+{
+	if (!b->fixed)
+		return;
+	if (!a->fixed)
+	{
+		a->tokens = b->tokens;
+		a->cfg = b->cfg;
+		a->fixed = true;
+	}
+	CheckSameConfig(a->cfg, b->cfg);
+	for (int32 id = 0; id < b->dict->nterms; id++)
+	{
+		int32		len;
+		const char *t = termdict_term(b->dict, id, &len);
+
+		int32		aid = FitTerm(a, t, len);	/* may move a->df */
+
+		a->df[aid] += b->df[id];
+		if ((id & 0xffff) == 0xffff)
+			CHECK_FOR_INTERRUPTS();
+	}
+	a->ndocs += b->ndocs;
 }
 
 PG_FUNCTION_INFO_V1(tfidf_fit_combine);
@@ -1291,19 +1335,7 @@ tfidf_fit_combine(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL)
 		a = FitCreate(cxt, b->tokens, b->cfg);
-	CheckSameConfig(a->cfg, b->cfg);
-	for (int32 id = 0; id < b->dict->nterms; id++)
-	{
-		int32		len;
-		const char *t = termdict_term(b->dict, id, &len);
-
-		int32		aid = FitTerm(a, t, len);	/* may move a->df */
-
-		a->df[aid] += b->df[id];
-		if ((id & 0xffff) == 0xffff)
-			CHECK_FOR_INTERRUPTS();
-	}
-	a->ndocs += b->ndocs;
+	FitMerge(a, b);
 	PG_RETURN_POINTER(a);
 }
 
@@ -1394,17 +1426,13 @@ PushInt8(JsonbParseState **ps, int64 v)
 	pushJsonbValue(ps, WJB_VALUE, &jv);
 }
 
-PG_FUNCTION_INFO_V1(tfidf_fit_final);
-Datum
-tfidf_fit_final(PG_FUNCTION_ARGS)
+/* The vocabulary jsonb of a state with documents. */
+static Jsonb *
+FitVocabulary(const TfidfFitState *st)
 {
-	TfidfFitState *st = PG_ARGISNULL(0) ? NULL : (TfidfFitState *) PG_GETARG_POINTER(0);
 	JsonbParseState *ps = NULL;
 	JsonbValue	jv;
 	JsonbValue *res;
-
-	if (st == NULL || st->ndocs == 0)
-		PG_RETURN_NULL();
 
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	PushKey(&ps, "config");
@@ -1439,7 +1467,346 @@ tfidf_fit_final(PG_FUNCTION_ARGS)
 	}
 	pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+	return JsonbValueToJsonb(res);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_fit_final);
+Datum
+tfidf_fit_final(PG_FUNCTION_ARGS)
+{
+	TfidfFitState *st = PG_ARGISNULL(0) ? NULL : (TfidfFitState *) PG_GETARG_POINTER(0);
+
+	if (st == NULL || st->ndocs == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(FitVocabulary(st));
+}
+
+/* ---------------------------------------------------------------------
+ * nfrec.tfidf_state: the tfidf_fit state as a real type
+ *
+ * So that Citus runs tfidf_fit as worker partials (document frequencies
+ * per shard) plus a coordinator combine, the state is a real type kept as
+ * an expanded object (aggstate.h).  A text search configuration travels
+ * by its schema-qualified name, not its OID, which differs between nodes
+ * for configurations created by users.
+ *
+ * Text form: "n_docs;config;len:term=df;..." with config "-" for token
+ * arrays or "len:schema.name", terms in byte order, each with its length
+ * in bytes (terms may hold any character).  Binary form: int64 n_docs,
+ * int32 config length (-1: token arrays) and bytes, int32 n, then n times
+ * int32 length, bytes, int64 df, terms in byte order.
+ * --------------------------------------------------------------------- */
+
+static void *
+FitStateCreate(MemoryContext cxt)
+{
+	TfidfFitState *st = FitCreate(cxt, false, InvalidOid);
+
+	st->fixed = false;
+	return st;
+}
+
+/* The schema-qualified name of a text search configuration. */
+static char *
+ConfigName(Oid cfg)
+{
+	HeapTuple	tp = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(cfg));
+	Form_pg_ts_config f;
+	char	   *name;
+
+	if (!HeapTupleIsValid(tp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("text search configuration %u does not exist", cfg)));
+	f = (Form_pg_ts_config) GETSTRUCT(tp);
+	name = quote_qualified_identifier(get_namespace_name(f->cfgnamespace),
+									  NameStr(f->cfgname));
+	ReleaseSysCache(tp);
+	return name;
+}
+
+static Oid
+ConfigOfName(const char *name, int len)
+{
+	char	   *z = pnstrdup(name, len);
+
+	return DatumGetObjectId(DirectFunctionCall1(regconfigin, CStringGetDatum(z)));
+}
+
+static bytea *
+FitStateFlatten(const void *p)
+{
+	const TfidfFitState *st = p;
+	int32	   *ids = termdict_sorted_ids(st->dict);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, st->ndocs);
+	if (!st->fixed || st->tokens)
+		pq_sendint32(&buf, st->fixed ? -1 : -2);
+	else
+	{
+		char	   *name = ConfigName(st->cfg);
+
+		pq_sendint32(&buf, strlen(name));
+		pq_sendbytes(&buf, name, strlen(name));
+	}
+	pq_sendint32(&buf, st->dict->nterms);
+	for (int32 k = 0; k < st->dict->nterms; k++)
+	{
+		int32		len;
+		const char *t = termdict_term(st->dict, ids[k], &len);
+
+		pq_sendint32(&buf, len);
+		pq_sendbytes(&buf, t, len);
+		pq_sendint64(&buf, st->df[ids[k]]);
+	}
+	pfree(ids);
+	return pq_endtypsend(&buf);
+}
+
+static void *FitStateRead(const char *data, int len, MemoryContext cxt);
+
+static const NfStateType TfidfStateType = {"tfidf_state", FitStateCreate, FitStateFlatten, FitStateRead};
+
+/* A term of a state: not empty, no NUL, valid in the server encoding. */
+static bool
+FitStateTermOk(const char *t, int32 len)
+{
+	return len >= 1 && memchr(t, '\0', len) == NULL && pg_verifymbstr(t, len, true);
+}
+
+/* Add a term read from a state; false if it is a duplicate or bad. */
+static bool
+FitStateAdd(TfidfFitState *st, const char *t, int32 len, int64 df)
+{
+	bool		added;
+	int32		id;
+
+	if (!FitStateTermOk(t, len) || df < 0 || df > st->ndocs)
+		return false;
+	id = termdict_add(st->dict, t, len, &added);
+	FitEnsure(st, id);
+	st->df[id] = df;
+	return added;
+}
+
+static void *
+FitStateRead(const char *data, int len, MemoryContext cxt)
+{
+	StringInfoData buf;
+	TfidfFitState *st;
+	int32		clen,
+				n;
+
+	buf.data = (char *) data;
+	buf.len = len;
+	buf.maxlen = len;
+	buf.cursor = 0;
+	if (len < 16)
+		nf_state_bad_binary(&TfidfStateType);
+	st = FitStateCreate(cxt);
+	st->ndocs = pq_getmsgint64(&buf);
+	clen = pq_getmsgint(&buf, 4);
+	if (st->ndocs < 0 || clen < -2 || clen > buf.len - buf.cursor - 4)
+		nf_state_bad_binary(&TfidfStateType);
+	if (clen == -1)
+	{
+		st->tokens = true;
+		st->fixed = true;
+	}
+	else if (clen >= 0)
+	{
+		st->cfg = ConfigOfName(pq_getmsgbytes(&buf, clen), clen);
+		st->fixed = true;
+	}
+	n = pq_getmsgint(&buf, 4);
+	if (n < 0 || n > (buf.len - buf.cursor) / 13)
+		nf_state_bad_binary(&TfidfStateType);
+	for (int32 i = 0; i < n; i++)
+	{
+		int32		tlen;
+		const char *t;
+
+		if (buf.len - buf.cursor < 4)
+			nf_state_bad_binary(&TfidfStateType);
+		tlen = pq_getmsgint(&buf, 4);
+		if (tlen < 1 || tlen > buf.len - buf.cursor - 8)
+			nf_state_bad_binary(&TfidfStateType);
+		t = pq_getmsgbytes(&buf, tlen);
+		if (!FitStateAdd(st, t, tlen, pq_getmsgint64(&buf)))
+			nf_state_bad_binary(&TfidfStateType);
+	}
+	if (buf.cursor != buf.len)
+		nf_state_bad_binary(&TfidfStateType);
+	return st;
+}
+
+static Datum
+FitStateTransition(FunctionCallInfo fcinfo, bool tokens)
+{
+	Oid			cfg = FitRowConfig(fcinfo, tokens);
+	NfStateEOH *e = nf_state_arg(fcinfo, &TfidfStateType);
+	TfidfFitState *st = e->st;
+
+	if (!st->fixed)
+	{
+		st->tokens = tokens;
+		st->cfg = cfg;
+		st->fixed = true;
+	}
+	else
+		CheckSameConfig(st->cfg, cfg);
+	if (!PG_ARGISNULL(1))
+		FitAddDocument(st, e->hdr.eoh_context, fcinfo);
+	NF_STATE_RETURN(e);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_accum);
+Datum
+tfidf_state_accum(PG_FUNCTION_ARGS)
+{
+	return FitStateTransition(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_tokens_accum);
+Datum
+tfidf_state_tokens_accum(PG_FUNCTION_ARGS)
+{
+	return FitStateTransition(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_combine);
+Datum
+tfidf_state_combine(PG_FUNCTION_ARGS)
+{
+	NfStateEOH *e;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		NF_STATE_RETURN(nf_state_arg(fcinfo, &TfidfStateType));
+	}
+	e = nf_state_arg(fcinfo, &TfidfStateType);
+	FitMerge(e->st, nf_state_of_datum(PG_GETARG_DATUM(1), &TfidfStateType));
+	NF_STATE_RETURN(e);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_final);
+Datum
+tfidf_state_final(PG_FUNCTION_ARGS)
+{
+	TfidfFitState *st;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = nf_state_of_datum(PG_GETARG_DATUM(0), &TfidfStateType);
+	if (st->ndocs == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(FitVocabulary(st));
+}
+
+#define TFIDF_STATE_FORM "The text form is n_docs;config;length:term=df;... with config - (token arrays) or length:name, each term once with its length in bytes, and each df at most n_docs."
+
+/* "len:" then len bytes; returns the bytes, *len set */
+static const char *
+FitParseCounted(NfStateText *t, int32 *len)
+{
+	int64		n = nf_state_parse_count(t);
+	const char *bytes;
+
+	nf_state_expect(t, ':');
+	if (n < 1 || n > (int64) strlen(t->p))
+		nf_state_bad(t);
+	bytes = t->p;
+	t->p += n;
+	*len = (int32) n;
+	return bytes;
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_in);
+Datum
+tfidf_state_in(PG_FUNCTION_ARGS)
+{
+	NfStateText t = {&TfidfStateType, PG_GETARG_CSTRING(0), TFIDF_STATE_FORM, NULL};
+	TfidfFitState *st = FitStateCreate(CurrentMemoryContext);
+
+	t.p = t.str;
+	st->ndocs = nf_state_parse_count(&t);
+	nf_state_expect(&t, ';');
+	if (*t.p == '-')
+	{
+		st->tokens = true;
+		t.p++;
+	}
+	else
+	{
+		int32		clen;
+		const char *c = FitParseCounted(&t, &clen);
+
+		st->cfg = ConfigOfName(c, clen);
+	}
+	st->fixed = true;
+	while (*t.p == ';')
+	{
+		int32		len;
+		const char *term;
+		int64		df;
+
+		t.p++;
+		term = FitParseCounted(&t, &len);
+		nf_state_expect(&t, '=');
+		df = nf_state_parse_count(&t);
+		if (!FitStateAdd(st, term, len, df))
+			nf_state_bad(&t);
+	}
+	nf_state_expect_end(&t);
+	PG_RETURN_POINTER(FitStateFlatten(st));
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_out);
+Datum
+tfidf_state_out(PG_FUNCTION_ARGS)
+{
+	TfidfFitState *st = nf_state_of_datum(PG_GETARG_DATUM(0), &TfidfStateType);
+	int32	   *ids = termdict_sorted_ids(st->dict);
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, INT64_FORMAT ";", st->ndocs);
+	if (!st->fixed || st->tokens)
+		appendStringInfoChar(&s, '-');
+	else
+	{
+		char	   *name = ConfigName(st->cfg);
+
+		appendStringInfo(&s, "%d:%s", (int) strlen(name), name);
+	}
+	for (int32 k = 0; k < st->dict->nterms; k++)
+	{
+		int32		len;
+		const char *t = termdict_term(st->dict, ids[k], &len);
+
+		appendStringInfo(&s, ";%d:", len);
+		appendBinaryStringInfo(&s, t, len);
+		appendStringInfo(&s, "=" INT64_FORMAT, st->df[ids[k]]);
+	}
+	PG_RETURN_CSTRING(s.data);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_send);
+Datum
+tfidf_state_send(PG_FUNCTION_ARGS)
+{
+	return nf_state_send(fcinfo, &TfidfStateType);
+}
+
+PG_FUNCTION_INFO_V1(tfidf_state_recv);
+Datum
+tfidf_state_recv(PG_FUNCTION_ARGS)
+{
+	return nf_state_recv(fcinfo, &TfidfStateType);
 }
 
 /* ---------------------------------------------------------------------

@@ -48,51 +48,73 @@ COMMENT ON FUNCTION tfidf_vec(text[]) IS
 
 -- fitted form: a vocabulary from an aggregate, applied to new text ------------
 
-CREATE FUNCTION tfidf_fit_trans(state internal, document text) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_trans(internal, text) IS 'transition function of nfrec.tfidf_fit(text)';
-CREATE FUNCTION tfidf_fit_trans(state internal, document text, config regconfig) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_trans(internal, text, regconfig) IS 'transition function of nfrec.tfidf_fit(text, regconfig)';
-CREATE FUNCTION tfidf_fit_tokens_trans(state internal, tokens text[]) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_tokens_trans(internal, text[]) IS 'transition function of nfrec.tfidf_fit(text[])';
-CREATE FUNCTION tfidf_fit_combine(a internal, b internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_combine(internal, internal) IS 'combine function of nfrec.tfidf_fit';
-CREATE FUNCTION tfidf_fit_serialize(state internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_serialize(internal) IS 'serialization function of nfrec.tfidf_fit';
-CREATE FUNCTION tfidf_fit_deserialize(state bytea, dummy internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_deserialize(bytea, internal) IS 'deserialization function of nfrec.tfidf_fit';
+--
+-- The state is nfrec.tfidf_state, a real type (not internal) so that Citus
+-- runs tfidf_fit as worker partials (document frequencies per shard) plus
+-- a coordinator combine: text form "n_docs;config;len:term=df;..." with
+-- the configuration by its qualified name ("-" for token arrays).
+
+CREATE TYPE tfidf_state;
+CREATE FUNCTION tfidf_state_in(cstring) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_out(tfidf_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_recv(internal) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION tfidf_state_send(tfidf_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE TYPE tfidf_state (
+    INPUT = tfidf_state_in,
+    OUTPUT = tfidf_state_out,
+    RECEIVE = tfidf_state_recv,
+    SEND = tfidf_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE tfidf_state IS
+    'state of tfidf_fit: document count, text search configuration and document frequency per term; text form n_docs;config;len:term=df;...';
+COMMENT ON FUNCTION tfidf_state_in(cstring) IS 'input function of nfrec.tfidf_state (n_docs;config;len:term=df;..., config - or len:name)';
+COMMENT ON FUNCTION tfidf_state_out(tfidf_state) IS 'output function of nfrec.tfidf_state (terms in byte order, the configuration schema-qualified)';
+COMMENT ON FUNCTION tfidf_state_recv(internal) IS 'binary input function of nfrec.tfidf_state (validated)';
+COMMENT ON FUNCTION tfidf_state_send(tfidf_state) IS 'binary output function of nfrec.tfidf_state';
+
+CREATE FUNCTION _tfidf_state_accum(tfidf_state, document text) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_accum(tfidf_state, document text, config regconfig) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_tokens_accum(tfidf_state, tokens text[]) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_tokens_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tfidf_state_combine(tfidf_state, tfidf_state) RETURNS tfidf_state
+    AS 'MODULE_PATHNAME', 'tfidf_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- STABLE: the configuration is written by name, as search_path shows it
-CREATE FUNCTION tfidf_fit_final(state internal) RETURNS jsonb
-    AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION tfidf_fit_final(internal) IS 'final function of nfrec.tfidf_fit';
+CREATE FUNCTION _tfidf_state_final(tfidf_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'tfidf_state_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _tfidf_state_accum(tfidf_state, text) IS 'internal: transition function of nfrec.tfidf_fit(text)';
+COMMENT ON FUNCTION _tfidf_state_accum(tfidf_state, text, regconfig) IS 'internal: transition function of nfrec.tfidf_fit(text, regconfig)';
+COMMENT ON FUNCTION _tfidf_state_tokens_accum(tfidf_state, text[]) IS 'internal: transition function of nfrec.tfidf_fit(text[])';
+COMMENT ON FUNCTION _tfidf_state_combine(tfidf_state, tfidf_state) IS 'internal: combine function of nfrec.tfidf_fit';
+COMMENT ON FUNCTION _tfidf_state_final(tfidf_state) IS 'internal: final function of nfrec.tfidf_fit';
 
 CREATE AGGREGATE tfidf_fit(document text) (
-    SFUNC = tfidf_fit_trans, STYPE = internal, FINALFUNC = tfidf_fit_final,
-    COMBINEFUNC = tfidf_fit_combine,
-    SERIALFUNC = tfidf_fit_serialize, DESERIALFUNC = tfidf_fit_deserialize,
+    SFUNC = _tfidf_state_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE tfidf_fit(text) IS
     'TF-IDF vocabulary of a corpus tokenized with configuration simple: jsonb {"config", "n_docs", "doc_freq": {term: df}}; NULL documents are skipped';
 
 CREATE AGGREGATE tfidf_fit(document text, config regconfig) (
-    SFUNC = tfidf_fit_trans, STYPE = internal, FINALFUNC = tfidf_fit_final,
-    COMBINEFUNC = tfidf_fit_combine,
-    SERIALFUNC = tfidf_fit_serialize, DESERIALFUNC = tfidf_fit_deserialize,
+    SFUNC = _tfidf_state_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE tfidf_fit(text, regconfig) IS
     'TF-IDF vocabulary of a corpus tokenized with the given configuration: jsonb {"config", "n_docs", "doc_freq": {term: df}}; NULL documents are skipped';
 
 CREATE AGGREGATE tfidf_fit(tokens text[]) (
-    SFUNC = tfidf_fit_tokens_trans, STYPE = internal, FINALFUNC = tfidf_fit_final,
-    COMBINEFUNC = tfidf_fit_combine,
-    SERIALFUNC = tfidf_fit_serialize, DESERIALFUNC = tfidf_fit_deserialize,
+    SFUNC = _tfidf_state_tokens_accum, STYPE = tfidf_state, FINALFUNC = _tfidf_state_final,
+    COMBINEFUNC = _tfidf_state_combine,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE tfidf_fit(text[]) IS

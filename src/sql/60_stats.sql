@@ -169,42 +169,107 @@ CREATE FUNCTION logreg_predict(model jsonb, features float8[]) RETURNS float8
 COMMENT ON FUNCTION logreg_predict(jsonb, float8[]) IS
     'probability 1 / (1 + exp(-(coef[0] + coef[1..] . features))) under a model returned by logreg_train';
 
--- AUC ------------------------------------------------------------------
+-- One Newton (IRLS) iteration of logistic regression as an aggregate that
+-- splits: logreg_train keeps every row (each iteration needs sums at the
+-- current coefficients, and step halving another pass), so under Citus it
+-- pulls them; logreg_step(label, features, coef) keeps only the sums at
+-- the given coef (state nfrec.logreg_state), which add up across shards,
+-- so a driver loop runs each Newton iteration as worker partials plus a
+-- coordinator combine (doc/scale.md).
 
-CREATE FUNCTION auc_accum(internal, score float8, label bool) RETURNS internal
-    AS 'MODULE_PATHNAME', 'auc_accum'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auc_accum(internal, float8, bool) IS
-    'transition function of auc (keeps the scores by label)';
-CREATE FUNCTION auc_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'auc_combine'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auc_combine(internal, internal) IS
-    'combine function of auc';
-CREATE FUNCTION auc_serial(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'auc_serial'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION auc_serial(internal) IS
-    'serialization function of auc';
-CREATE FUNCTION auc_deserial(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'auc_deserial'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION auc_deserial(bytea, internal) IS
-    'deserialization function of auc';
-CREATE FUNCTION auc_final(internal) RETURNS float8
-    AS 'MODULE_PATHNAME', 'auc_final'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auc_final(internal) IS
-    'final function of auc (Mann-Whitney count after sorting)';
+CREATE TYPE logreg_state;
+CREATE FUNCTION logreg_state_in(cstring) RETURNS logreg_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_out(logreg_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_recv(internal) RETURNS logreg_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION logreg_state_send(logreg_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE logreg_state (
+    INPUT = logreg_state_in,
+    OUTPUT = logreg_state_out,
+    RECEIVE = logreg_state_recv,
+    SEND = logreg_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE logreg_state IS
+    'state of logreg_step: at the given coefficients, the row and positive counts, log-likelihood, gradient and information matrix; text form p;n;n_positive;log_likelihood;coef;gradient;information (upper triangle)';
+COMMENT ON FUNCTION logreg_state_in(cstring) IS 'input function of nfrec.logreg_state (p;n;n_positive;log_likelihood;coef;gradient;information)';
+COMMENT ON FUNCTION logreg_state_out(logreg_state) IS 'output function of nfrec.logreg_state (shortest exact decimals)';
+COMMENT ON FUNCTION logreg_state_recv(internal) IS 'binary input function of nfrec.logreg_state (validated)';
+COMMENT ON FUNCTION logreg_state_send(logreg_state) IS 'binary output function of nfrec.logreg_state';
+
+CREATE FUNCTION _logreg_step_accum(logreg_state, label bool, features float8[], coef float8[]) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_step_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _logreg_step_combine(logreg_state, logreg_state) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_step_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _logreg_step_final(logreg_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_step_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_step_accum(logreg_state, bool, float8[], float8[]) IS 'internal: transition function of logreg_step';
+COMMENT ON FUNCTION _logreg_step_combine(logreg_state, logreg_state) IS 'internal: combine function of logreg_step';
+COMMENT ON FUNCTION _logreg_step_final(logreg_state) IS 'internal: final function of logreg_step (solves the Newton step)';
+
+CREATE AGGREGATE logreg_step(label bool, features float8[], coef float8[]) (
+    SFUNC = _logreg_step_accum,
+    STYPE = logreg_state,
+    COMBINEFUNC = _logreg_step_combine,
+    FINALFUNC = _logreg_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE logreg_step(bool, float8[], float8[]) IS
+    'one Newton (IRLS) iteration of logistic regression at the given coef (intercept first, the same in every row): jsonb with n, n_positive, log_likelihood and gradient at coef and coef, the next iterate coef + (Z''WZ)^-1 Z''(y - mu) (null, with singular_column, if the information matrix is singular); no penalty or step halving; rows with a NULL label or features skipped; NULL for no rows; splits into partials under parallel query and Citus';
+
+-- AUC ------------------------------------------------------------------
+--
+-- The state is nfrec.auc_state, a real type (not internal) so that Citus
+-- runs auc as worker partials plus a coordinator combine: positives and
+-- negatives counted per distinct score, all the Mann-Whitney count needs,
+-- with the text form "npos/nneg;score=pos/neg;..." (scores ascending in
+-- shortest exact decimal).
+
+CREATE TYPE auc_state;
+CREATE FUNCTION auc_state_in(cstring) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_out(auc_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_recv(internal) RETURNS auc_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auc_state_send(auc_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE auc_state (
+    INPUT = auc_state_in,
+    OUTPUT = auc_state_out,
+    RECEIVE = auc_state_recv,
+    SEND = auc_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE auc_state IS
+    'state of auc: positives and negatives per distinct score; text form npos/nneg;score=pos/neg;...';
+COMMENT ON FUNCTION auc_state_in(cstring) IS 'input function of nfrec.auc_state (npos/nneg;score=pos/neg;...)';
+COMMENT ON FUNCTION auc_state_out(auc_state) IS 'output function of nfrec.auc_state (scores ascending in shortest exact decimal)';
+COMMENT ON FUNCTION auc_state_recv(internal) IS 'binary input function of nfrec.auc_state (validated)';
+COMMENT ON FUNCTION auc_state_send(auc_state) IS 'binary output function of nfrec.auc_state';
+
+CREATE FUNCTION _auc_state_accum(auc_state, score float8, label bool) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_combine(auc_state, auc_state) RETURNS auc_state
+    AS 'MODULE_PATHNAME', 'auc_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _auc_state_final(auc_state) RETURNS float8
+    AS 'MODULE_PATHNAME', 'auc_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _auc_state_accum(auc_state, float8, bool) IS 'internal: transition function of auc (counts the row at its score)';
+COMMENT ON FUNCTION _auc_state_combine(auc_state, auc_state) IS 'internal: combine function of auc';
+COMMENT ON FUNCTION _auc_state_final(auc_state) IS 'internal: final function of auc (Mann-Whitney count over the sorted distinct scores)';
 
 CREATE AGGREGATE auc(score float8, label bool) (
-    SFUNC = auc_accum,
-    STYPE = internal,
-    COMBINEFUNC = auc_combine,
-    SERIALFUNC = auc_serial,
-    DESERIALFUNC = auc_deserial,
-    FINALFUNC = auc_final,
-    FINALFUNC_MODIFY = READ_ONLY,
+    SFUNC = _auc_state_accum,
+    STYPE = auc_state,
+    COMBINEFUNC = _auc_state_combine,
+    FINALFUNC = _auc_state_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE auc(float8, bool) IS
@@ -274,3 +339,55 @@ CREATE FUNCTION closest_centroid(v float8[], centroids float8[]) RETURNS int
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION closest_centroid(float8[], float8[]) IS
     '1-based row of the k x d centroids array (as returned by kmeans) nearest to v in Euclidean distance; ties go to the lower row';
+
+-- One Lloyd iteration as an aggregate that splits: kmeans keeps every row
+-- (its k-means++ start and restarts need them all), so under Citus it
+-- pulls them; kmeans_step(v, centroids) needs only per-cluster counts and
+-- sums, which add up across shards (state nfrec.kmeans_state, text form
+-- "d;centroid:count:sum;..."), so a driver loop runs each iteration as
+-- worker partials plus a coordinator combine (doc/scale.md).
+
+CREATE TYPE kmeans_state;
+CREATE FUNCTION kmeans_state_in(cstring) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_out(kmeans_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_recv(internal) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_state_send(kmeans_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE kmeans_state (
+    INPUT = kmeans_state_in,
+    OUTPUT = kmeans_state_out,
+    RECEIVE = kmeans_state_recv,
+    SEND = kmeans_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE kmeans_state IS
+    'state of kmeans_step: the given centroids and, per cluster, the number and the sum of the rows nearest to it; text form d;centroid:count:sum;...';
+COMMENT ON FUNCTION kmeans_state_in(cstring) IS 'input function of nfrec.kmeans_state (d;centroid:count:sum;..., vectors comma-separated)';
+COMMENT ON FUNCTION kmeans_state_out(kmeans_state) IS 'output function of nfrec.kmeans_state (shortest exact decimals)';
+COMMENT ON FUNCTION kmeans_state_recv(internal) IS 'binary input function of nfrec.kmeans_state (validated)';
+COMMENT ON FUNCTION kmeans_state_send(kmeans_state) IS 'binary output function of nfrec.kmeans_state';
+
+CREATE FUNCTION _kmeans_step_accum(kmeans_state, v float8[], centroids float8[]) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME', 'kmeans_step_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _kmeans_step_combine(kmeans_state, kmeans_state) RETURNS kmeans_state
+    AS 'MODULE_PATHNAME', 'kmeans_step_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _kmeans_step_final(kmeans_state) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_step_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _kmeans_step_accum(kmeans_state, float8[], float8[]) IS 'internal: transition function of kmeans_step (adds v to its nearest centroid''s count and sum)';
+COMMENT ON FUNCTION _kmeans_step_combine(kmeans_state, kmeans_state) IS 'internal: combine function of kmeans_step';
+COMMENT ON FUNCTION _kmeans_step_final(kmeans_state) IS 'internal: final function of kmeans_step (the means)';
+
+CREATE AGGREGATE kmeans_step(v float8[], centroids float8[]) (
+    SFUNC = _kmeans_step_accum,
+    STYPE = kmeans_state,
+    COMBINEFUNC = _kmeans_step_combine,
+    FINALFUNC = _kmeans_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE kmeans_step(float8[], float8[]) IS
+    'one Lloyd iteration of k-means: given the k x d centroids (the same in every row, e.g. from kmeans or a previous step), the k x d array of the means of the vectors nearest to each centroid (ties: the lower row, as closest_centroid); a centroid no vector chose stays where it is; NULL vectors are skipped, NULL for no rows; splits into partials under parallel query and Citus';

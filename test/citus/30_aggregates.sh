@@ -4,9 +4,11 @@
 #   split  worker partials (worker_partial_agg) + a coordinator combine
 #   pull   every argument row is pulled to the coordinator, which aggregates
 # Citus splits a custom aggregate only if its state type is not a
-# pseudo-type: welch_ttest (float8[]) and the catalog aggregates
-# (nfrec.tally_state, whose text form carries a partial tally) split; the
-# others still have an internal state.
+# pseudo-type: welch_ttest (float8[]), the catalog aggregates
+# (nfrec.tally_state, whose text form carries a partial tally) and auc
+# (nfrec.auc_state) split; logreg_train and kmeans keep an internal state
+# (all their rows; see doc/scale.md) and pull.  35_aggregates_split.sh has
+# the other aggregates with state types.
 
 E="FROM public.viewing_events e WHERE e.event_type = 'play'"
 LE="FROM local.viewing_events e WHERE e.event_type = 'play'"
@@ -18,7 +20,7 @@ agg_check() {  # NAME EXPRESSION EXPECTED_SHAPE [TOL]
 agg_check "effective_catalog_size(title_id)" "nfrec.effective_catalog_size(e.title_id)" split
 agg_check "effective_catalog_size(title_id, hours)" "nfrec.effective_catalog_size(e.title_id, e.watch_seconds / 3600.0)" split 1e-12
 agg_check "catalog_coverage" "nfrec.catalog_coverage(e.title_id, $NFREC_CITUS_TITLES)" split
-agg_check "auc" "nfrec.auc(e.watch_seconds::float8, e.watch_pct >= 70)" pull
+agg_check "auc" "nfrec.auc(e.watch_seconds::float8, e.watch_pct >= 70)" split
 agg_check "logreg_train" "nfrec.logreg_train(e.watch_pct >= 70, ARRAY[e.watch_seconds / 3600.0, extract(hour FROM e.started_at)::float8]) - 'trained_at'" pull 1e-9
 agg_check "kmeans" "nfrec.kmeans(ARRAY[e.watch_seconds / 3600.0, e.watch_pct::float8], 3, '{\"seed\": 1}')" pull
 # Weighted tallies sum floats in row order (1e-12 relative), logistic fits
