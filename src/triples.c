@@ -82,12 +82,43 @@ SetOptions(NfTriples *st, MemoryContext cxt, const Jsonb *opt, const NfTriplesKi
 		kind->options_differ();
 }
 
+/* One row with no NULL: ERROR on a non-finite weight. */
+static inline void
+AddRow(NfTriples *st, MemoryContext cxt, int64 user, int64 item, double w,
+	   const NfTriplesKind *kind)
+{
+	if (isnan(w) || isinf(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s weight must be a finite number", kind->agg),
+				 errdetail("The row (user " INT64_FORMAT ", %s " INT64_FORMAT ") has weight %s.",
+						   user, kind->item, item, float8out_internal(w))));
+	if (unlikely(st->n >= st->cap))
+		Reserve(st, cxt, st->n + 1, kind);
+	st->users[st->n] = user;
+	st->items[st->n] = item;
+	st->weights[st->n] = w;
+	st->n++;
+}
+
+NfTriples *
+nf_triples_new(MemoryContext cxt)
+{
+	return NewTriples(cxt);
+}
+
+void
+nf_triples_add(NfTriples *st, MemoryContext cxt, int64 user, int64 item,
+			   double weight, const NfTriplesKind *kind)
+{
+	AddRow(st, cxt, user, item, weight, kind);
+}
+
 Datum
 nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	MemoryContext aggcxt;
 	NfTriples  *st;
-	double		w;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "%s_trans called in non-aggregate context", kind->agg);
@@ -107,20 +138,7 @@ nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 		st->nskipped++;
 		PG_RETURN_POINTER(st);
 	}
-	w = PG_GETARG_FLOAT8(3);
-	if (isnan(w) || isinf(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s weight must be a finite number", kind->agg),
-				 errdetail("The row (user " INT64_FORMAT ", %s " INT64_FORMAT ") has weight %s.",
-						   PG_GETARG_INT64(1), kind->item, PG_GETARG_INT64(2),
-						   float8out_internal(w))));
-	if (unlikely(st->n >= st->cap))
-		Reserve(st, aggcxt, st->n + 1, kind);
-	st->users[st->n] = PG_GETARG_INT64(1);
-	st->items[st->n] = PG_GETARG_INT64(2);
-	st->weights[st->n] = w;
-	st->n++;
+	AddRow(st, aggcxt, PG_GETARG_INT64(1), PG_GETARG_INT64(2), PG_GETARG_FLOAT8(3), kind);
 	PG_RETURN_POINTER(st);
 }
 
