@@ -184,4 +184,53 @@ SELECT nfrec.drop_model(name) FROM nfrec.models WHERE name IN ('mt', 'mt_agg', '
 DROP VIEW mt_view;
 DROP TABLE mt_ev, mt_nocol, mt_badtype, mt_empty, mt_nan;
 DROP SEQUENCE mt_seq;
+-- Parallel als_train: partial states travel in a compact form (varint
+-- user deltas, ids and integer weights; float4/float8 weights exactly).
+-- Rows with every kind of id and weight give the same model in parallel
+-- as serially.
+CREATE TABLE mt_par AS
+SELECT CASE WHEN g % 97 = 0 THEN -9223372036854775808 WHEN g % 89 = 0 THEN 9223372036854775807
+            ELSE (hashint4(g) & 1023)::bigint * 1000003 - 500000000 END AS user_id,
+       CASE WHEN g % 83 = 0 THEN -9223372036854775808 WHEN g % 79 = 0 THEN 9223372036854775807
+            ELSE (hashint4(g * 7 + 1) & 63)::bigint END AS title_id,
+       CASE g % 6 WHEN 0 THEN 1 + (g % 5)          -- integers
+                  WHEN 1 THEN 0.25 * (g % 9)        -- exact in float4
+                  WHEN 2 THEN 0.1 * (g % 7) + 0.01  -- float8 only
+                  WHEN 3 THEN -3.0                   -- a dislike
+                  WHEN 4 THEN 1e300 / 1e300 * 4503599627370497  -- integer above 2^52
+                  ELSE 1.5e-7 END::float8 AS weight
+  FROM generate_series(1, 30000) g;
+INSERT INTO mt_par VALUES (5, 5, '-0'), (5, 6, 0);
+ANALYZE mt_par;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+SELECT nfrec.als_train(user_id, title_id, weight, '{"factors": 4, "iterations": 2, "alpha": 1e-16, "verbose": false}') FROM mt_par;
+CREATE TEMP TABLE mt_par_model AS
+SELECT nfrec.als_train(user_id, title_id, weight, '{"factors": 4, "iterations": 2, "alpha": 1e-16, "verbose": false}') AS m FROM mt_par;
+RESET parallel_leader_participation;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE mt_ser_model AS
+SELECT nfrec.als_train(user_id, title_id, weight, '{"factors": 4, "iterations": 2, "alpha": 1e-16, "verbose": false}') AS m FROM mt_par;
+RESET max_parallel_workers_per_gather;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+-- the same users, events (summed weights) and factors; the events against SQL sums
+SELECT (SELECT count(*) FROM mt_par_model p, nfrec._model_user_rows(p.m)) AS users,
+       (SELECT count(*) FROM (SELECT r.* FROM mt_par_model p, nfrec._model_user_rows(p.m) r
+                              EXCEPT SELECT r.* FROM mt_ser_model s, nfrec._model_user_rows(s.m) r) d) AS differing_user_rows,
+       (SELECT (nfrec.model_info(p.m)->>'loss') = (nfrec.model_info(s.m)->>'loss') FROM mt_par_model p, mt_ser_model s) AS same_loss;
+WITH stored AS (
+    SELECT r.user_id, t.title_id, t.w
+      FROM mt_par_model p, nfrec._model_user_rows(p.m) r, unnest(r.title_ids, r.weights) AS t(title_id, w)),
+summed AS (SELECT user_id, title_id, sum(weight)::real AS w FROM mt_par GROUP BY 1, 2)
+SELECT count(*) AS pairs, count(*) FILTER (WHERE s.w = d.w) AS equal_weights,
+       count(*) FILTER (WHERE s.user_id = -9223372036854775808 OR s.title_id = 9223372036854775807) AS extreme_id_pairs
+  FROM summed s LEFT JOIN stored d USING (user_id, title_id);
+DROP TABLE mt_par;
+
 RESET client_min_messages;
