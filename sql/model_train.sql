@@ -162,6 +162,21 @@ SELECT c AS call_arguments, pg_temp.state('CALL nfrec.train(' || c || ')') AS sq
                     $a$'mt_bad', 'mt_nocol'$a$, $a$'mt_bad', 'mt_badtype'$a$, $a$'mt_bad', 'mt_empty'$a$,
                     $a$'mt_bad', 'mt_nan'$a$, $a$'mt_bad', 'mt_temp'$a$, $a$'mt_bad', 'mt_seq'$a$]) AS c;
 SELECT count(*) = :versions_before AS nothing_stored FROM nfrec.model_store;
+-- privileges are the caller's: reading the events needs SELECT on them,
+-- writing the registry needs deploy's privileges (README, roles)
+CREATE ROLE regress_mt_analyst;
+GRANT USAGE ON SCHEMA nfrec TO regress_mt_analyst;
+SET ROLE regress_mt_analyst;
+CALL nfrec.train('mt_priv', 'mt_ev', :'opts');
+RESET ROLE;
+GRANT SELECT ON mt_ev TO regress_mt_analyst;
+SET ROLE regress_mt_analyst;
+CALL nfrec.train('mt_priv', 'mt_ev', :'opts');
+RESET ROLE;
+SELECT count(*) AS mt_priv_versions FROM nfrec.model_store WHERE name = 'mt_priv';
+REVOKE ALL ON mt_ev FROM regress_mt_analyst;
+REVOKE USAGE ON SCHEMA nfrec FROM regress_mt_analyst;
+DROP ROLE regress_mt_analyst;
 -- a view works, and is read with the caller's rights
 CREATE VIEW mt_view AS SELECT user_id, title_id, weight FROM mt_ev WHERE user_id > 980;
 CALL nfrec.train('mt_view_model', 'mt_view', :'opts');
