@@ -29,12 +29,19 @@
 # touched), and the load average before the run.
 #
 # Knobs:
-#   BIGNODE_SETS     space-separated events:users:titles (default
-#                    "10000000:500000:20000 50000000:2500000:20000
-#                    50000000:10000000:20000")
-#   BIGNODE_RUNS     which runs (default "agg_serial agg_parallel train")
-#   BIGNODE_OPTIONS  training options (default factors 64, 15 iterations,
-#                    2 threads, seed 1)
+#   BIGNODE_SETS     space-separated events:users:titles[:iterations[:runs]]
+#                    (runs separated by commas; default
+#                    "10000000:500000:20000:15
+#                    50000000:1000000:20000:3:agg_serial,agg_parallel,agg_parallel1,train
+#                    50000000:10000000:20000:3:agg_serial,train")
+#   BIGNODE_RUNS     the runs of a set that names none (default
+#                    "agg_serial agg_parallel train"; agg_parallel1 is one
+#                    parallel worker without the leader, so one partial
+#                    state holds every row, with 0 iterations: it measures
+#                    the trip of the state, not training)
+#   BIGNODE_OPTIONS  training options without iterations (default factors
+#                    64, 2 threads, seed 1); iterations come from the set
+#                    (default 15)
 #   BIGNODE_DB       database (bignode_bench)
 set -euo pipefail
 
@@ -48,9 +55,9 @@ if [ -z "${PGPORT:-}" ]; then
 	nf_start_cluster
 fi
 DB=${BIGNODE_DB:-bignode_bench}
-SETS=${BIGNODE_SETS:-"10000000:500000:20000 50000000:2500000:20000 50000000:10000000:20000"}
+SETS=${BIGNODE_SETS:-"10000000:500000:20000:15 50000000:1000000:20000:3:agg_serial,agg_parallel,agg_parallel1,train 50000000:10000000:20000:3:agg_serial,train"}
 RUNS=${BIGNODE_RUNS:-"agg_serial agg_parallel train"}
-OPTS=${BIGNODE_OPTIONS:-'{"factors": 64, "iterations": 15, "threads": 2, "seed": 1}'}
+BASEOPTS=${BIGNODE_OPTIONS:-'"factors": 64, "threads": 2, "seed": 1'}
 
 psql_() { psql -X -v ON_ERROR_STOP=1 -q "$@"; }
 
@@ -83,7 +90,11 @@ gb() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1048576 }'; }
 printf '%-13s %10s %9s %6s %9s %9s %10s %9s  %s\n' run events users titles wall_s train_s peak_anon_GB hwm_GB "load (1, 5, 15 min)"
 
 for set in $SETS; do
-	IFS=: read -r events users titles <<<"$set"
+	IFS=: read -r events users titles iterations setruns <<<"$set"
+	OPTS="{$BASEOPTS, \"iterations\": ${iterations:-15}}"
+	OPTS0="{$BASEOPTS, \"iterations\": 0}"
+	runs=${setruns//,/ }
+	runs=${runs:-$RUNS}
 	t0=$(date +%s.%N)
 	{ psql_ -d "$DB" <<SQL
 SET max_parallel_workers_per_gather = 0;
@@ -100,7 +111,8 @@ SQL
 	} >/dev/null 2>&1
 	echo "# set $events events, $users users, $titles titles: generated in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, $(psql_ -d "$DB" -tAc "SELECT pg_size_pretty(pg_table_size('bn_ev'))")"
 
-	for run in $RUNS; do
+	echo "# options $OPTS"
+	for run in $runs; do
 		case $run in
 		agg_serial)
 			sql="SET max_parallel_workers_per_gather = 0;
@@ -110,6 +122,11 @@ SQL
 			     SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
 			     EXPLAIN (COSTS OFF) SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS') FROM bn_ev;
 			     SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS') IS NOT NULL AS trained FROM bn_ev;" ;;
+		agg_parallel1)
+			sql="SET max_parallel_workers_per_gather = 1; SET parallel_leader_participation = off;
+			     SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+			     EXPLAIN (COSTS OFF) SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS0') FROM bn_ev;
+			     SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS0') IS NOT NULL AS trained FROM bn_ev;" ;;
 		train)
 			sql="CALL nfrec.train('bn_model', 'bn_ev', '$OPTS', keep => 1);" ;;
 		*) echo "unknown run $run" >&2; exit 2 ;;
