@@ -123,10 +123,12 @@ SQL
 			     EXPLAIN (COSTS OFF) SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS') FROM bn_ev;
 			     SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS') IS NOT NULL AS trained FROM bn_ev;" ;;
 		agg_parallel1)
-			sql="SET max_parallel_workers_per_gather = 1; SET parallel_leader_participation = off;
+			# two workers planned (one would not be cheaper than no worker),
+			# one started, and the leader only gathers: one state, every row
+			sql="SET max_parallel_workers_per_gather = 2; SET max_parallel_workers = 1;
+			     SET parallel_leader_participation = off;
 			     SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-			     EXPLAIN (COSTS OFF) SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS0') FROM bn_ev;
-			     SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS0') IS NOT NULL AS trained FROM bn_ev;" ;;
+			     EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT nfrec.als_train(user_id, title_id, weight, '$OPTS0') FROM bn_ev;" ;;
 		train)
 			sql="CALL nfrec.train('bn_model', 'bn_ev', '$OPTS', keep => 1);" ;;
 		*) echo "unknown run $run" >&2; exit 2 ;;
@@ -152,7 +154,7 @@ SQL
 			printf '%-13s %10s %9s %6s %9s %9s %10s %9s  %s\n' "$run" "$events" "$users" "$titles" "$wall" "${train:--}" "$(gb "$peak")" "$(gb "${hwm:-0}")" "$load"
 		fi
 		grep -m1 "als_train: [0-9]" "$log" | sed 's/^NOTICE:  /#   /' || true
-		grep -E "Partial Aggregate|Workers Planned" "$log" | sed 's/^ */#   plan: /' || true
+		grep -E "Partial Aggregate|Workers (Planned|Launched)" "$log" | sed 's/^ */#   plan: /' || true
 		rm -f "$log"
 	done
 	psql_ -d "$DB" -c "DROP TABLE bn_ev" -c "SELECT nfrec.drop_model(name) FROM nfrec.models WHERE name = 'bn_model'" >/dev/null
