@@ -1,6 +1,9 @@
 /*
  * triples.c -- the raw-rows state shared by the training aggregates
- * (triples.h): reserve, add, combine, serialize, deserialize.  SQL glue.
+ * (triples.h): reserve, add, combine, serialize, deserialize; also filled
+ * row by row outside an aggregate (nfrec.train).  SQL glue.  A partial
+ * state crosses between parallel processes in a compact, lossless form
+ * (varints: see "The rows on the wire" below).
  *
  * The transition is the training aggregates' hot path (one call a row):
  * the common case is a bounds check and three stores.
