@@ -5159,3 +5159,343 @@ CREATE AGGREGATE logreg_step(label bool, features float8[], coef float8[]) (
 );
 COMMENT ON AGGREGATE logreg_step(bool, float8[], float8[]) IS
     'one Newton (IRLS) iteration of logistic regression at the given coef (intercept first, the same in every row): jsonb with n, n_positive, log_likelihood and gradient at coef and coef, the next iterate coef + (Z''WZ)^-1 Z''(y - mu) (null, with singular_column, if the information matrix is singular); no penalty or step halving; rows with a NULL label or features skipped; NULL for no rows; splits into partials under parallel query and Citus';
+
+-- ---------------------------------------------------------------------
+-- bignode (issue 10 item 6): CALL nfrec.train(name, events, options)
+-- trains straight into the registry; deploy's steps become
+-- _deploy_check / _deploy_begin / _deploy_finish, shared with train
+-- ---------------------------------------------------------------------
+
+-- The three steps every way into the registry shares (deploy, and
+-- nfrec.train which writes the rows of a model it trained itself):
+-- _deploy_check the arguments, _deploy_begin (lock the registry, retire
+-- the current version of the name), store the new rows, _deploy_finish
+-- (keep the newest versions, set the default).
+CREATE FUNCTION _deploy_check(name text, events regclass, make_default boolean, keep int)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF _deploy_check.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy_check.make_default IS NULL OR _deploy_check.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy_check.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF _deploy_check.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', _deploy_check.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF _deploy_check.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(_deploy_check.events, true);
+        -- a deployed model is every session's: a temporary relation (or a
+        -- view over one, which is temporary too) exists only in this one
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = _deploy_check.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', _deploy_check.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _deploy_check(text, regclass, boolean, int) IS
+    'internal (deploy, train): error unless the name, the events relation to bind, make_default and keep are valid';
+
+CREATE FUNCTION _deploy_begin(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = _deploy_begin.name AND s.is_current;
+END
+$$;
+COMMENT ON FUNCTION _deploy_begin(text) IS
+    'internal (deploy, train): lock the registry against other deployments and retire the current version of the name; the caller then stores the new version';
+
+CREATE FUNCTION _deploy_finish(name text, keep int, make_default boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = _deploy_finish.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = _deploy_finish.name
+                                 ORDER BY k.version DESC LIMIT _deploy_finish.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy_finish.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy_finish.make_default;
+END
+$$;
+COMMENT ON FUNCTION _deploy_finish(text, int, boolean) IS
+    'internal (deploy, train): after a new version of the name is stored, remove all but the newest keep versions and make it the default if it is the first model or make_default';
+
+-- The body of every deploy(name, model, ...): model is an als_model or an
+-- ease_model (the row functions of its type fill the registry).
+CREATE OR REPLACE FUNCTION _deploy(name text, model anyelement, events regclass,
+                        make_default boolean, keep int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF _deploy.name IS NULL OR _deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._deploy_check(_deploy.name, _deploy.events, _deploy.make_default, _deploy.keep);
+    PERFORM nfrec._deploy_begin(_deploy.name);
+
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    IF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at)
+        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp()
+          FROM nfrec._model_store_row(_deploy.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy.model) r;
+    ELSIF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
+        -- an EASE model has no factors, iterations or alpha: 0 in those columns
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+        SELECT _deploy.name, _deploy.events, 0, r.users, r.titles, r.training_events, 0,
+               0, r.regularization, NULL, r.train_seconds, r.options,
+               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+               pg_catalog.clock_timestamp(), 'ease'
+          FROM nfrec._ease_store_row(_deploy.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy.model) r;
+    ELSE
+        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy.model)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
+    END IF;
+
+    PERFORM nfrec._deploy_finish(_deploy.name, _deploy.keep, _deploy.make_default);
+    RETURN new_version;
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Training straight into the registry: CALL nfrec.train(name, events)
+-- ---------------------------------------------------------------------
+--
+-- als_train returns one nfrec.als_model value, which cannot pass 1 GB
+-- (about 2.5 million users at 64 factors).  nfrec.train reads the events
+-- relation with one query, trains with als_train's own code and options,
+-- and writes the model_store and model_users rows directly, so only
+-- memory bounds the model (doc/scale.md, "One node, bigger").  The
+-- registry rules are deploy's (_deploy_check, _deploy_begin,
+-- _deploy_finish): a new version of the name, the last keep versions
+-- kept, the first model the default, everything in one transaction.
+
+CREATE FUNCTION _train_als(events regclass, options jsonb)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'train_als'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION _train_als(regclass, jsonb) IS
+    'internal (used by train): read user_id, title_id, weight from the relation, train ALS with the options of als_train and keep the result in this backend until the end of the transaction';
+
+CREATE FUNCTION _trained_store_row(
+    OUT factors int, OUT users int, OUT titles int, OUT training_events bigint,
+    OUT iterations int, OUT alpha float8, OUT regularization float8,
+    OUT loss float8, OUT train_seconds float8, OUT options jsonb,
+    OUT title_ids bigint[], OUT title_counts real[], OUT title_factors real[],
+    OUT trained_at timestamptz)
+    AS 'MODULE_PATHNAME', 'trained_store_row'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION _trained_store_row() IS
+    'internal (used by train): header and title side of the model _train_als trained, as a model_store row';
+
+CREATE FUNCTION _trained_user_rows()
+RETURNS TABLE(user_id bigint, factors real[], title_ids bigint[], weights real[])
+    AS 'MODULE_PATHNAME', 'trained_user_rows'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE COST 1000 ROWS 100000;
+COMMENT ON FUNCTION _trained_user_rows() IS
+    'internal (used by train): one model_users row per user of the model _train_als trained';
+
+CREATE FUNCTION _train_forget()
+RETURNS void
+    AS 'MODULE_PATHNAME', 'train_forget'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION _train_forget() IS
+    'internal (used by train): free the model _train_als trained';
+
+CREATE PROCEDURE train(name text, events regclass, options jsonb DEFAULT '{}',
+                       make_default boolean DEFAULT false, keep int DEFAULT 3)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF train.events IS NULL THEN
+        RAISE EXCEPTION 'events relation must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Name a table or view with columns user_id, title_id and weight.';
+    END IF;
+    PERFORM nfrec._deploy_check(train.name, train.events, train.make_default, train.keep);
+    PERFORM nfrec._train_als(train.events, train.options);
+
+    PERFORM nfrec._deploy_begin(train.name);
+    INSERT INTO nfrec.model_store AS s
+           (name, events, factors, users, titles, training_events, iterations,
+            alpha, regularization, loss, train_seconds, options,
+            title_ids, title_counts, title_factors, trained_at, deployed_at)
+    SELECT train.name, train.events, r.*, pg_catalog.clock_timestamp()
+      FROM nfrec._trained_store_row() r
+    RETURNING s.version INTO new_version;
+    -- the set-returning function in the select list streams its rows
+    -- (OFFSET 0 keeps it from being expanded once per column)
+    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+    SELECT new_version, (q.r).user_id, (q.r).factors, (q.r).title_ids, (q.r).weights
+      FROM (SELECT nfrec._trained_user_rows() AS r OFFSET 0) q;
+    PERFORM nfrec._train_forget();
+    PERFORM nfrec._deploy_finish(train.name, train.keep, train.make_default);
+    RAISE NOTICE 'model "%" version % trained and deployed', train.name, new_version;
+END
+$$;
+COMMENT ON PROCEDURE train(text, regclass, jsonb, boolean, int) IS
+    'train ALS on a table or view (user_id, title_id, weight: duplicates summed, as als_train) and deploy it under a name as its new current version, without the 1 GB limit of an als_model value; options: those of als_train; events is bound for serving as with deploy; make_default and keep as deploy''s';
+
+-- ---------------------------------------------------------------------
+-- Merge of the co-occurrence lists and nfrec.train: deploy's body as in a
+-- fresh install (its check, begin, store with neighbour lists, finish),
+-- and train stores the neighbour lists of the model it trained too
+-- ---------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION _deploy(name text, model anyelement, events regclass,
+                        make_default boolean, keep int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF _deploy.name IS NULL OR _deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._deploy_check(_deploy.name, _deploy.events, _deploy.make_default, _deploy.keep);
+    PERFORM nfrec._deploy_begin(_deploy.name);
+
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    IF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at,
+                neighbour_rows, neighbour_scores)
+        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp(),
+               nb.neighbour_rows, nb.neighbour_scores
+          FROM nfrec._model_store_row(_deploy.model) r,
+               nfrec._model_neighbours(_deploy.model) nb
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy.model) r;
+    ELSIF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
+        -- an EASE model has no factors, iterations or alpha: 0 in those columns
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+        SELECT _deploy.name, _deploy.events, 0, r.users, r.titles, r.training_events, 0,
+               0, r.regularization, NULL, r.train_seconds, r.options,
+               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+               pg_catalog.clock_timestamp(), 'ease'
+          FROM nfrec._ease_store_row(_deploy.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy.model) r;
+    ELSE
+        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy.model)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
+    END IF;
+
+    PERFORM nfrec._deploy_finish(_deploy.name, _deploy.keep, _deploy.make_default);
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
+    'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default';
+
+CREATE FUNCTION _trained_neighbours(OUT neighbour_rows int[], OUT neighbour_scores real[])
+    AS 'MODULE_PATHNAME', 'trained_neighbours'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION _trained_neighbours() IS
+    'internal (used by train): the co-occurrence neighbour lists of the model _train_als trained, as _model_neighbours computes them at deploy';
+
+CREATE OR REPLACE PROCEDURE train(name text, events regclass, options jsonb DEFAULT '{}',
+                       make_default boolean DEFAULT false, keep int DEFAULT 3)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF train.events IS NULL THEN
+        RAISE EXCEPTION 'events relation must not be null'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Name a table or view with columns user_id, title_id and weight.';
+    END IF;
+    PERFORM nfrec._deploy_check(train.name, train.events, train.make_default, train.keep);
+    PERFORM nfrec._train_als(train.events, train.options);
+
+    PERFORM nfrec._deploy_begin(train.name);
+    INSERT INTO nfrec.model_store AS s
+           (name, events, factors, users, titles, training_events, iterations,
+            alpha, regularization, loss, train_seconds, options,
+            title_ids, title_counts, title_factors, trained_at, deployed_at,
+            neighbour_rows, neighbour_scores)
+    SELECT train.name, train.events, r.*, pg_catalog.clock_timestamp(),
+           nb.neighbour_rows, nb.neighbour_scores
+      FROM nfrec._trained_store_row() r, nfrec._trained_neighbours() nb
+    RETURNING s.version INTO new_version;
+    -- the set-returning function in the select list streams its rows
+    -- (OFFSET 0 keeps it from being expanded once per column)
+    INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+    SELECT new_version, (q.r).user_id, (q.r).factors, (q.r).title_ids, (q.r).weights
+      FROM (SELECT nfrec._trained_user_rows() AS r OFFSET 0) q;
+    PERFORM nfrec._train_forget();
+    PERFORM nfrec._deploy_finish(train.name, train.keep, train.make_default);
+    RAISE NOTICE 'model "%" version % trained and deployed', train.name, new_version;
+END
+$$;
+COMMENT ON PROCEDURE train(text, regclass, jsonb, boolean, int) IS
+    'train ALS on a table or view (user_id, title_id, weight: duplicates summed, as als_train) and deploy it under a name as its new current version, without the 1 GB limit of an als_model value; options: those of als_train; events is bound for serving as with deploy; make_default and keep as deploy''s';

@@ -11,7 +11,7 @@
  *
  * The backend thread does every palloc/ereport.  Worker threads run only
  * als.c code on buffers allocated here; the pool is destroyed (workers
- * joined) in PG_FINALLY, so an error or cancel never leaves a thread behind
+ * joined) on every path (TrainWithPool), so an error or cancel never leaves a thread behind
  * touching freed memory.
  */
 #include "postgres.h"
@@ -36,6 +36,7 @@
 #include "als.h"
 #include "als_defaults.h"
 #include "als_model.h"
+#include "als_sql.h"
 #include "pgutil.h"
 #include "triples.h"
 
@@ -183,6 +184,14 @@ static const NfTriplesKind AlsRows = {
 /* als_train_trans, als_train_combine, als_train_serialize, als_train_deserialize */
 NF_TRIPLES_SUPPORT(als_train, AlsRows);
 
+const NfTriplesKind *const nf_als_rows_kind = &AlsRows;
+
+void
+nf_als_check_options(Jsonb *options)
+{
+	AlsCheckOptions(options);
+}
+
 /* ------------------------------------------------------------------ */
 /* Final function: canonicalize, train, build the model                */
 /* ------------------------------------------------------------------ */
@@ -270,11 +279,45 @@ ChooseFromData(const NfTriples *st, AlsOptions *opt, const AlsRaw *raw,
 						   chosen.data, nusers, nitems, nnz, nnz > 0 ? wsum / nnz : 0.0)));
 }
 
-PG_FUNCTION_INFO_V1(als_train_final);
-Datum
-als_train_final(PG_FUNCTION_ARGS)
+/* als_train with opt.threads threads; the workers are joined on every path. */
+static void
+TrainWithPool(const AlsData *d, const AlsOptions *opt, const AlsHooks *hooks,
+			  void *work, float *X, float *Y, AlsResult *res)
 {
-	NfTriples  *st = nf_triples_final_state(fcinfo, &AlsRows);
+	AlsPool    *volatile pool = NULL;
+
+	PG_TRY();
+	{
+		if (opt->threads > 1)
+		{
+			pool = als_pool_create(opt->threads);
+			if (pool == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+						 errmsg("could not start %d training threads: %m", opt->threads),
+						 errhint("Try a smaller \"threads\" option.")));
+		}
+		als_train(d, &opt->p, pool, hooks, work, X, Y, res);
+	}
+	PG_CATCH();
+	{
+		als_pool_destroy(pool);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	als_pool_destroy(pool);
+}
+
+/*
+ * Train on the rows of st (nf_als_train_rows, als_sql.h): canonicalize,
+ * train with worker threads, and fill *out, allocated in the current
+ * memory context.  one_value: the arrays live inside one nfrec.als_model
+ * value (out->m), which must fit in 1 GB; otherwise each array is its own
+ * huge allocation and only memory bounds the model.
+ */
+void
+nf_als_train_rows(const NfTriples *st, bool one_value, AlsTrained *out)
+{
 	double		t0 = Now();
 	AlsOptions	opt;
 	AlsRun		run;
@@ -284,7 +327,7 @@ als_train_final(PG_FUNCTION_ARGS)
 	AlsData		d;
 	AlsResult	res;
 	AlsModelHeader shape;
-	AlsModelHeader *m;
+	AlsModelHeader *m = NULL;
 	MemoryContext callcxt = CurrentMemoryContext;
 	MemoryContext workcxt;
 	int32	   *uidx,
@@ -298,11 +341,9 @@ als_train_final(PG_FUNCTION_ARGS)
 	float	   *item_count;
 	char	   *optjson;
 	Size		optlen,
-				size;
+				size = 0;
 	int64		nnz;
 	void	   *work;
-	AlsPool    *volatile pool = NULL;
-	const char *problem;
 
 	ParseOptions(st->options, &opt);
 	if (st->nskipped > 0)
@@ -326,7 +367,7 @@ als_train_final(PG_FUNCTION_ARGS)
 
 	memset(&shape, 0, sizeof(shape));
 	shape.nusers = als_canon_ids(raw.n, raw.users, &cw, uidx, &sorted, &hooks);
-	user_ids = HugeAlloc(sizeof(int64) * shape.nusers);
+	user_ids = MemoryContextAllocHuge(callcxt, sizeof(int64) * Max(shape.nusers, 1));
 	memcpy(user_ids, sorted, sizeof(int64) * shape.nusers);
 	shape.nitems = als_canon_ids(raw.n, raw.items, &cw, iidx, &sorted, &hooks);
 	item_ids = HugeAlloc(sizeof(int64) * shape.nitems);
@@ -342,33 +383,63 @@ als_train_final(PG_FUNCTION_ARGS)
 	shape.options_len = (int32) optlen;
 	shape.alpha = opt.p.alpha;
 	shape.regularization = opt.p.regularization;
-	size = offsetof(AlsModelHeader, data) + als_data_size(&shape);
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("ALS model would be too large (%zu bytes)", size),
-				 errdetail("%d users, %d titles, " INT64_FORMAT " interactions and %d factors do not fit in one 1 GB value.",
-						   shape.nusers, shape.nitems, nnz, shape.factors),
-				 errhint("Use fewer factors or train on fewer interactions.")));
-	m = (AlsModelHeader *) MemoryContextAllocZero(callcxt, size);
-	memcpy(m, &shape, offsetof(AlsModelHeader, data));
-	SET_VARSIZE(m, size);
-	strcpy((char *) ALS_OPTIONS(m), optjson);
-	memcpy(ALS_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
-	memcpy(ALS_ITEM_IDS(m), item_ids, sizeof(int64) * shape.nitems);
+	memset(out, 0, sizeof(*out));
+	if (one_value)
+	{
+		size = offsetof(AlsModelHeader, data) + als_data_size(&shape);
+		if (size > MaxAllocSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("ALS model would be too large (%zu bytes)", size),
+					 errdetail("%d users, %d titles, " INT64_FORMAT " interactions and %d factors do not fit in one 1 GB value.",
+							   shape.nusers, shape.nitems, nnz, shape.factors),
+					 errhint("Train straight into the model registry with CALL nfrec.train(name, events, options), which has no such limit, or use fewer factors.")));
+		m = (AlsModelHeader *) MemoryContextAllocZero(callcxt, size);
+		memcpy(m, &shape, offsetof(AlsModelHeader, data));
+		SET_VARSIZE(m, size);
+		strcpy((char *) ALS_OPTIONS(m), optjson);
+		memcpy(ALS_USER_IDS(m), user_ids, sizeof(int64) * shape.nusers);
+		memcpy(ALS_ITEM_IDS(m), item_ids, sizeof(int64) * shape.nitems);
+		pfree(user_ids);
+		out->m = m;
+		out->options = (char *) ALS_OPTIONS(m);
+		out->user_ids = ALS_USER_IDS(m);
+		out->item_ids = ALS_ITEM_IDS(m);
+		out->user_ptr = ALS_USER_PTR(m);
+		out->ev_item = ALS_EV_ITEM(m);
+		out->ev_weight = ALS_EV_WEIGHT(m);
+		out->item_count = ALS_ITEM_COUNT(m);
+		out->user_factors = ALS_USER_FACTORS(m);
+		out->item_factors = ALS_ITEM_FACTORS(m);
+	}
+	else
+	{
+#define OUT_ALLOC(n, type) ((type *) MemoryContextAllocHuge(callcxt, sizeof(type) * Max((Size) (n), 1)))
+		out->options = MemoryContextStrdup(callcxt, optjson);
+		out->user_ids = user_ids;
+		out->item_ids = OUT_ALLOC(shape.nitems, int64);
+		memcpy(out->item_ids, item_ids, sizeof(int64) * shape.nitems);
+		out->user_ptr = OUT_ALLOC((Size) shape.nusers + 1, int64);
+		out->ev_item = OUT_ALLOC(nnz, int32);
+		out->ev_weight = OUT_ALLOC(nnz, float);
+		out->item_count = OUT_ALLOC(shape.nitems, float);
+		out->user_factors = OUT_ALLOC((Size) shape.nusers * shape.factors, float);
+		out->item_factors = OUT_ALLOC((Size) shape.nitems * shape.factors, float);
+#undef OUT_ALLOC
+	}
 
-	nf_triples_canon_build(&raw, uidx, iidx, &cw, ALS_USER_PTR(m), ALS_EV_ITEM(m),
-						   ALS_EV_WEIGHT(m), &AlsRows);
+	nf_triples_canon_build(&raw, uidx, iidx, &cw, out->user_ptr, out->ev_item,
+						   out->ev_weight, &AlsRows);
 	/* training computes the confidence 1 + alpha |w| in real */
 	for (int32 u = 0; u < shape.nusers; u++)
-		for (int64 e = ALS_USER_PTR(m)[u]; e < ALS_USER_PTR(m)[u + 1]; e++)
-			if (opt.p.alpha * fabs((double) ALS_EV_WEIGHT(m)[e]) > FLT_MAX)
+		for (int64 e = out->user_ptr[u]; e < out->user_ptr[u + 1]; e++)
+			if (opt.p.alpha * fabs((double) out->ev_weight[e]) > FLT_MAX)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("confidence of user " INT64_FORMAT " and item " INT64_FORMAT " is out of range for type real",
-								ALS_USER_IDS(m)[u], ALS_ITEM_IDS(m)[ALS_EV_ITEM(m)[e]]),
+								out->user_ids[u], out->item_ids[out->ev_item[e]]),
 						 errdetail("alpha %g times the absolute summed weight %g exceeds %g.",
-								   opt.p.alpha, fabs((double) ALS_EV_WEIGHT(m)[e]), (double) FLT_MAX),
+								   opt.p.alpha, fabs((double) out->ev_weight[e]), (double) FLT_MAX),
 						 errhint("Use a smaller alpha or scale the weights down.")));
 	pfree(cw.key0);
 	pfree(cw.key1);
@@ -383,9 +454,9 @@ als_train_final(PG_FUNCTION_ARGS)
 	item_ptr = HugeAlloc(sizeof(int64) * ((Size) shape.nitems + 1));
 	ev_user = HugeAlloc(sizeof(int32) * nnz);
 	ev_weight_t = HugeAlloc(sizeof(float) * nnz);
-	als_transpose(shape.nusers, shape.nitems, ALS_USER_PTR(m), ALS_EV_ITEM(m),
-				  ALS_EV_WEIGHT(m), item_ptr, ev_user, ev_weight_t);
-	item_count = ALS_ITEM_COUNT(m);
+	als_transpose(shape.nusers, shape.nitems, out->user_ptr, out->ev_item,
+				  out->ev_weight, item_ptr, ev_user, ev_weight_t);
+	item_count = out->item_count;
 	for (int32 i = 0; i < shape.nitems; i++)
 	{
 		int64		c = 0;
@@ -398,11 +469,11 @@ als_train_final(PG_FUNCTION_ARGS)
 	d.nusers = shape.nusers;
 	d.nitems = shape.nitems;
 	d.nnz = nnz;
-	d.user_ids = ALS_USER_IDS(m);
-	d.item_ids = ALS_ITEM_IDS(m);
-	d.user_ptr = ALS_USER_PTR(m);
-	d.user_items = ALS_EV_ITEM(m);
-	d.user_w = ALS_EV_WEIGHT(m);
+	d.user_ids = out->user_ids;
+	d.item_ids = out->item_ids;
+	d.user_ptr = out->user_ptr;
+	d.user_items = out->ev_item;
+	d.user_w = out->ev_weight;
 	d.item_ptr = item_ptr;
 	d.item_users = ev_user;
 	d.item_w = ev_weight_t;
@@ -415,43 +486,31 @@ als_train_final(PG_FUNCTION_ARGS)
 						opt.threads, Now() - t0)));
 
 	work = HugeAlloc(als_train_work_size(&d, &opt.p, opt.threads));
-	PG_TRY();
-	{
-		if (opt.threads > 1)
-		{
-			pool = als_pool_create(opt.threads);
-			if (pool == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-						 errmsg("could not start %d training threads: %m", opt.threads),
-						 errhint("Try a smaller \"threads\" option.")));
-		}
-		als_train(&d, &opt.p, pool, &hooks, work,
-				  ALS_USER_FACTORS(m), ALS_ITEM_FACTORS(m), &res);
-	}
-	PG_FINALLY();
-	{
-		als_pool_destroy(pool);
-	}
-	PG_END_TRY();
+	TrainWithPool(&d, &opt, &hooks, work, out->user_factors, out->item_factors, &res);
 
-	m->loss = res.loss;
-	m->iterations = res.iterations;
-	m->train_seconds = Now() - t0;
-	m->trained_at = GetCurrentTimestamp();
+	shape.loss = res.loss;
+	shape.iterations = res.iterations;
+	shape.train_seconds = Now() - t0;
+	shape.trained_at = GetCurrentTimestamp();
+	if (m != NULL)
+	{
+		memcpy(m, &shape, offsetof(AlsModelHeader, data));
+		SET_VARSIZE(m, size);
+	}
+	out->shape = shape;
 	if (opt.verbose)
 		ereport(NOTICE,
 				(errmsg("als_train done: loss %.7g, %.3f s in all",
-						res.loss, m->train_seconds)));
+						res.loss, shape.train_seconds)));
 
 	MemoryContextSwitchTo(callcxt);
 	MemoryContextDelete(workcxt);
 
-	/* a model value holds finite numbers only (als_model.c checks on input) */
+	/* a model holds finite numbers only (als_model.c checks on input) */
 	{
-		const float *X = ALS_USER_FACTORS(m),
-				   *Y = ALS_ITEM_FACTORS(m);
-		bool		finite = isfinite(m->loss);
+		const float *X = out->user_factors,
+				   *Y = out->item_factors;
+		bool		finite = isfinite(shape.loss);
 
 		for (Size j = 0; finite && j < (Size) shape.nusers * opt.p.factors; j++)
 			finite = isfinite(X[j]);
@@ -464,10 +523,21 @@ als_train_final(PG_FUNCTION_ARGS)
 					 errdetail("Training computes in float4, and the confidences (alpha times the weight) or their products overflowed."),
 					 errhint("Use a smaller alpha, scale the weights down, or raise regularization.")));
 	}
-	problem = als_model_check(m, VARSIZE(m));
+}
+
+PG_FUNCTION_INFO_V1(als_train_final);
+Datum
+als_train_final(PG_FUNCTION_ARGS)
+{
+	NfTriples  *st = nf_triples_final_state(fcinfo, &AlsRows);
+	AlsTrained	t;
+	const char *problem;
+
+	nf_als_train_rows(st, true, &t);
+	problem = als_model_check(t.m, VARSIZE(t.m));
 	if (problem)
 		elog(ERROR, "als_train built an invalid model: %s", problem);
-	PG_RETURN_POINTER(m);
+	PG_RETURN_POINTER(t.m);
 }
 
 /* ------------------------------------------------------------------ */

@@ -96,16 +96,18 @@ Int4Matrix(const int32 *v, int rows, int cols)
  *     OUT neighbour_rows int[], OUT neighbour_scores real[])
  * NULLs when the model has no positive training event or one title.
  */
-PG_FUNCTION_INFO_V1(model_neighbours);
-Datum
-model_neighbours(PG_FUNCTION_ARGS)
+/*
+ * The two stored arrays of the neighbour lists of a model's training
+ * events (CSR by user, as in the model value): values/nulls of
+ * (neighbour_rows int[], neighbour_scores real[]); both NULL when there is
+ * no positive event or only one title.  Shared by deploy (a model value)
+ * and nfrec.train (a model trained straight into the registry).
+ */
+void
+nf_neighbours_arrays(int nusers, int nitems, int64 nevents, const int64 *user_ptr,
+					 const int32 *ev_item, const float *ev_weight,
+					 int kept, int cap, Datum values[2], bool nulls[2])
 {
-	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
-	int			kept = PG_GETARG_INT32(1);
-	int			cap = PG_GETARG_INT32(2);
-	TupleDesc	tupdesc;
-	Datum		values[2];
-	bool		nulls[2] = {true, true};
 	int64		positive = 0;
 	int			k;
 
@@ -118,17 +120,13 @@ model_neighbours(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("history must be at least 2, not %d", cap),
 				 errdetail("Co-occurrence needs two titles of one user.")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
-
-	for (int64 e = 0; e < m->nevents; e++)
-		positive += ALS_EV_WEIGHT(m)[e] > 0.0f;
-	k = Min(kept, m->nitems - 1);
+	nulls[0] = nulls[1] = true;
+	for (int64 e = 0; e < nevents; e++)
+		positive += ev_weight[e] > 0.0f;
+	k = Min(kept, nitems - 1);
 	if (positive > 0 && k >= 1)
 	{
-		Size		n = (Size) m->nitems * k;
+		Size		n = (Size) nitems * k;
 		Size		wb;
 		void	   *work;
 		int32	   *rows;
@@ -138,23 +136,41 @@ model_neighbours(PG_FUNCTION_ARGS)
 		if (n > MaxAllocSize / sizeof(Datum))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("neighbour lists of %d titles with %d neighbours each are too large", m->nitems, k),
+					 errmsg("neighbour lists of %d titles with %d neighbours each are too large", nitems, k),
 					 errhint("Keep fewer neighbours per title.")));
-		wb = cooccur_work_bytes(m->nusers, m->nitems, m->nevents, cap);
+		wb = cooccur_work_bytes(nusers, nitems, nevents, cap);
 		work = MemoryContextAllocHuge(CurrentMemoryContext, wb);
 		rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * n);
 		scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * n);
-		cooccur_neighbours(m->nusers, m->nitems, ALS_USER_PTR(m), ALS_EV_ITEM(m),
-						   ALS_EV_WEIGHT(m), k, cap, NF_NEIGHBOURS_BETA,
+		cooccur_neighbours(nusers, nitems, user_ptr, ev_item, ev_weight,
+						   k, cap, NF_NEIGHBOURS_BETA,
 						   rows, scores, work, PollInterrupts, NULL);
 		pfree(work);
 		/* stored 1-based, 0 = none */
 		for (Size j = 0; j < n; j++)
 			rows[j] += 1;
-		values[0] = PointerGetDatum(Int4Matrix(rows, m->nitems, k));
-		values[1] = PointerGetDatum(nf_float4_matrix(scores, m->nitems, k));
+		values[0] = PointerGetDatum(Int4Matrix(rows, nitems, k));
+		values[1] = PointerGetDatum(nf_float4_matrix(scores, nitems, k));
 		nulls[0] = nulls[1] = false;
 	}
+}
+
+PG_FUNCTION_INFO_V1(model_neighbours);
+Datum
+model_neighbours(PG_FUNCTION_ARGS)
+{
+	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
+	nf_neighbours_arrays(m->nusers, m->nitems, m->nevents, ALS_USER_PTR(m),
+						 ALS_EV_ITEM(m), ALS_EV_WEIGHT(m),
+						 PG_GETARG_INT32(1), PG_GETARG_INT32(2), values, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

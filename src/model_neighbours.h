@@ -22,6 +22,17 @@
 /* _PG_init hook: defines the setting nfrec.cooccurrence_weight */
 extern void nf_neighbours_init(void);
 
+/*
+ * The stored neighbour arrays (neighbour_rows int[], neighbour_scores
+ * real[]) of training events in CSR form: kept neighbours per title, at
+ * most cap titles of a user's history; both NULL when there is no positive
+ * event or one title.  Used by deploy (_model_neighbours) and nfrec.train.
+ */
+extern void nf_neighbours_arrays(int nusers, int nitems, int64 nevents,
+								 const int64 *user_ptr, const int32 *ev_item,
+								 const float *ev_weight, int kept, int cap,
+								 Datum values[2], bool nulls[2]);
+
 /* The setting nfrec.cooccurrence_weight (0..1) */
 extern double nf_cooccurrence_weight(void);
 

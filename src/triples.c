@@ -1,6 +1,9 @@
 /*
  * triples.c -- the raw-rows state shared by the training aggregates
- * (triples.h): reserve, add, combine, serialize, deserialize.  SQL glue.
+ * (triples.h): reserve, add, combine, serialize, deserialize; also filled
+ * row by row outside an aggregate (nfrec.train).  SQL glue.  A partial
+ * state crosses between parallel processes in a compact, lossless form
+ * (varints: see "The rows on the wire" below).
  *
  * The transition is the training aggregates' hot path (one call a row):
  * the common case is a bounds check and three stores.
@@ -11,13 +14,14 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 
 #include "triples.h"
 
-/* Serialized state: header, options bytes (padded to 8), three arrays. */
+/* Serialized state: header, options bytes (padded to 8), the rows (below). */
 typedef struct NfTriplesWire
 {
 	uint32		magic;
@@ -27,7 +31,6 @@ typedef struct NfTriplesWire
 } NfTriplesWire;
 
 #define TRIPLES_ALIGN8(x)	(((x) + 7) & ~((Size) 7))
-#define TRIPLE_BYTES		(2 * sizeof(int64) + sizeof(double))
 
 static NfTriples *
 NewTriples(MemoryContext cxt)
@@ -82,12 +85,43 @@ SetOptions(NfTriples *st, MemoryContext cxt, const Jsonb *opt, const NfTriplesKi
 		kind->options_differ();
 }
 
+/* One row with no NULL: ERROR on a non-finite weight. */
+static inline void
+AddRow(NfTriples *st, MemoryContext cxt, int64 user, int64 item, double w,
+	   const NfTriplesKind *kind)
+{
+	if (isnan(w) || isinf(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s weight must be a finite number", kind->agg),
+				 errdetail("The row (user " INT64_FORMAT ", %s " INT64_FORMAT ") has weight %s.",
+						   user, kind->item, item, float8out_internal(w))));
+	if (unlikely(st->n >= st->cap))
+		Reserve(st, cxt, st->n + 1, kind);
+	st->users[st->n] = user;
+	st->items[st->n] = item;
+	st->weights[st->n] = w;
+	st->n++;
+}
+
+NfTriples *
+nf_triples_new(MemoryContext cxt)
+{
+	return NewTriples(cxt);
+}
+
+void
+nf_triples_add(NfTriples *st, MemoryContext cxt, int64 user, int64 item,
+			   double weight, const NfTriplesKind *kind)
+{
+	AddRow(st, cxt, user, item, weight, kind);
+}
+
 Datum
 nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	MemoryContext aggcxt;
 	NfTriples  *st;
-	double		w;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "%s_trans called in non-aggregate context", kind->agg);
@@ -107,20 +141,7 @@ nf_triples_accum(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 		st->nskipped++;
 		PG_RETURN_POINTER(st);
 	}
-	w = PG_GETARG_FLOAT8(3);
-	if (isnan(w) || isinf(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s weight must be a finite number", kind->agg),
-				 errdetail("The row (user " INT64_FORMAT ", %s " INT64_FORMAT ") has weight %s.",
-						   PG_GETARG_INT64(1), kind->item, PG_GETARG_INT64(2),
-						   float8out_internal(w))));
-	if (unlikely(st->n >= st->cap))
-		Reserve(st, aggcxt, st->n + 1, kind);
-	st->users[st->n] = PG_GETARG_INT64(1);
-	st->items[st->n] = PG_GETARG_INT64(2);
-	st->weights[st->n] = w;
-	st->n++;
+	AddRow(st, aggcxt, PG_GETARG_INT64(1), PG_GETARG_INT64(2), PG_GETARG_FLOAT8(3), kind);
 	PG_RETURN_POINTER(st);
 }
 
@@ -158,12 +179,167 @@ nf_triples_combine(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	PG_RETURN_POINTER(s1);
 }
 
+/*
+ * The rows on the wire, compactly (a partial state must fit in one 1 GB
+ * bytea): per row three varints (7 bits a byte, low bits first):
+ *   user:   zigzag of the difference from the previous row's user (rows of
+ *           one user tend to come together: usually 1 byte)
+ *   item:   zigzag of the id (1 to 3 bytes for ids below 2 million)
+ *   weight: zigzag(w) << 2 when w is an integer below 2^53 in magnitude
+ *           (not -0), else the tag 1 and the 4 bytes of a float4 that
+ *           holds it exactly, else the tag 2 and its 8 bytes
+ * A row takes 3 to 29 bytes; counts as weights, the common case, take 3
+ * to 5 against 24 uncompressed.  Lossless: deserialize gives the same
+ * int64/int64/float8 rows in the same order.
+ */
+#define WEIGHT_INT_LIMIT	9007199254740992.0	/* 2^53 */
+
+static inline uint64
+ZigZag(int64 v)
+{
+	return ((uint64) v << 1) ^ (uint64) (v >> 63);
+}
+
+static inline int64
+UnZigZag(uint64 v)
+{
+	return (int64) ((v >> 1) ^ (~(v & 1) + 1));
+}
+
+static inline int
+VarintSize(uint64 v)
+{
+	int			n = 1;
+
+	while (v >= 128)
+	{
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static inline char *
+PutVarint(char *p, uint64 v)
+{
+	while (v >= 128)
+	{
+		*p++ = (char) ((v & 127) | 128);
+		v >>= 7;
+	}
+	*p++ = (char) v;
+	return p;
+}
+
+/* The weight's first varint, and how many raw bytes follow it (0, 4, 8). */
+static inline uint64
+WeightCode(double w, int *raw)
+{
+	if (fabs(w) < WEIGHT_INT_LIMIT && w == floor(w) && !(w == 0 && signbit(w)))
+	{
+		*raw = 0;
+		return ZigZag((int64) w) << 2;
+	}
+	if ((double) (float) w == w)
+	{
+		*raw = 4;
+		return 1;
+	}
+	*raw = 8;
+	return 2;
+}
+
+static Size
+RowsWireBytes(const NfTriples *st)
+{
+	Size		size = 0;
+	int64		prev = 0;
+
+	for (int64 r = 0; r < st->n; r++)
+	{
+		int			raw;
+		uint64		code = WeightCode(st->weights[r], &raw);
+
+		size += VarintSize(ZigZag((int64) ((uint64) st->users[r] - (uint64) prev)));
+		size += VarintSize(ZigZag(st->items[r]));
+		size += VarintSize(code) + raw;
+		prev = st->users[r];
+		if ((r & 1048575) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return size;
+}
+
+static void
+PutRows(const NfTriples *st, char *p)
+{
+	int64		prev = 0;
+
+	for (int64 r = 0; r < st->n; r++)
+	{
+		double		w = st->weights[r];
+		int			raw;
+		uint64		code = WeightCode(w, &raw);
+
+		p = PutVarint(p, ZigZag((int64) ((uint64) st->users[r] - (uint64) prev)));
+		p = PutVarint(p, ZigZag(st->items[r]));
+		p = PutVarint(p, code);
+		if (raw == 4)
+		{
+			float		f = (float) w;
+
+			memcpy(p, &f, 4);
+		}
+		else if (raw == 8)
+			memcpy(p, &w, 8);
+		p += raw;
+		prev = st->users[r];
+	}
+}
+
+typedef struct WireReader
+{
+	const char *p;
+	const char *end;
+	const NfTriplesKind *kind;
+} WireReader;
+
+static uint64
+GetVarint(WireReader *rd)
+{
+	uint64		v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7)
+	{
+		uint8		b;
+
+		if (rd->p >= rd->end)
+			break;
+		b = (uint8) *rd->p++;
+		v |= (uint64) (b & 127) << shift;
+		if (b < 128)
+			return v;
+	}
+	elog(ERROR, "invalid %s partial state", rd->kind->agg);
+	return 0;					/* keep the compiler quiet */
+}
+
+static void
+GetRaw(WireReader *rd, void *dst, int n)
+{
+	if (rd->end - rd->p < n)
+		elog(ERROR, "invalid %s partial state", rd->kind->agg);
+	memcpy(dst, rd->p, n);
+	rd->p += n;
+}
+
 Datum
 nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 {
 	NfTriples  *st = (NfTriples *) PG_GETARG_POINTER(0);
 	NfTriplesWire hdr;
 	Size		optbytes,
+				rowbytes,
 				size;
 	bytea	   *out;
 	char	   *p;
@@ -175,29 +351,28 @@ nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	hdr.n = st->n;
 	hdr.nskipped = st->nskipped;
 	optbytes = hdr.options_len > 0 ? TRIPLES_ALIGN8((Size) hdr.options_len) : 0;
-	size = VARHDRSZ + sizeof(hdr) + optbytes + (Size) st->n * TRIPLE_BYTES;
+	rowbytes = RowsWireBytes(st);
+	size = VARHDRSZ + sizeof(hdr) + optbytes + rowbytes;
 	if (size > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s partial state of " INT64_FORMAT " rows is too large to pass between parallel workers",
 						kind->agg, st->n),
-				 errhint("Disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
-	out = (bytea *) palloc0(size);
+				 errdetail("The rows take %zu bytes (%.1f a row), more than the 1 GB of one value.",
+						   rowbytes, st->n > 0 ? (double) rowbytes / st->n : 0.0),
+				 errhint("Allow more parallel workers (max_parallel_workers_per_gather), or disable parallel query for this statement: SET max_parallel_workers_per_gather = 0.")));
+	out = (bytea *) palloc_extended(size, MCXT_ALLOC_HUGE);
 	SET_VARSIZE(out, size);
 	p = VARDATA(out);
 	memcpy(p, &hdr, sizeof(hdr));
 	p += sizeof(hdr);
 	if (hdr.options_len > 0)
-		memcpy(p, st->options, hdr.options_len);
-	p += optbytes;
-	if (st->n > 0)
 	{
-		memcpy(p, st->users, sizeof(int64) * st->n);
-		p += sizeof(int64) * st->n;
-		memcpy(p, st->items, sizeof(int64) * st->n);
-		p += sizeof(int64) * st->n;
-		memcpy(p, st->weights, sizeof(double) * st->n);
+		memset(p, 0, optbytes);
+		memcpy(p, st->options, hdr.options_len);
 	}
+	p += optbytes;
+	PutRows(st, p);
 	PG_RETURN_BYTEA_P(out);
 }
 
@@ -210,6 +385,8 @@ nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	NfTriplesWire hdr;
 	NfTriples  *st;
 	Size		optbytes;
+	WireReader	rd;
+	int64		prev = 0;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "%s_deserialize called in non-aggregate context", kind->agg);
@@ -220,7 +397,7 @@ nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 	optbytes = hdr.options_len > 0 ? TRIPLES_ALIGN8((Size) hdr.options_len) : 0;
 	if (hdr.magic != kind->magic || hdr.n < 0 || hdr.n > NF_TRIPLES_MAX_ROWS ||
 		hdr.options_len < -1 || (hdr.options_len > 0 && hdr.options_len < VARHDRSZ) ||
-		len != sizeof(hdr) + optbytes + (Size) hdr.n * TRIPLE_BYTES)
+		len < sizeof(hdr) + optbytes + 3 * (Size) hdr.n)
 		elog(ERROR, "invalid %s partial state", kind->agg);
 
 	st = NewTriples(CurrentMemoryContext);
@@ -232,16 +409,40 @@ nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind)
 		memcpy(st->options, p, hdr.options_len);
 	}
 	p += optbytes;
+	rd.p = p;
+	rd.end = VARDATA_ANY(in) + len;
+	rd.kind = kind;
 	if (hdr.n > 0)
-	{
 		Reserve(st, CurrentMemoryContext, hdr.n, kind);
-		memcpy(st->users, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->items, p, sizeof(int64) * hdr.n);
-		p += sizeof(int64) * hdr.n;
-		memcpy(st->weights, p, sizeof(double) * hdr.n);
-		st->n = hdr.n;
+	for (int64 r = 0; r < hdr.n; r++)
+	{
+		uint64		code;
+		double		w;
+
+		prev = (int64) ((uint64) prev + (uint64) UnZigZag(GetVarint(&rd)));
+		st->users[r] = prev;
+		st->items[r] = UnZigZag(GetVarint(&rd));
+		code = GetVarint(&rd);
+		if ((code & 3) == 0)
+			w = (double) UnZigZag(code >> 2);
+		else if (code == 1)
+		{
+			float		f;
+
+			GetRaw(&rd, &f, 4);
+			w = f;
+		}
+		else if (code == 2)
+			GetRaw(&rd, &w, 8);
+		else
+			elog(ERROR, "invalid %s partial state", kind->agg);
+		st->weights[r] = w;
+		if ((r & 1048575) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
+	if (rd.p != rd.end)
+		elog(ERROR, "invalid %s partial state", kind->agg);
+	st->n = hdr.n;
 	PG_RETURN_POINTER(st);
 }
 

@@ -60,6 +60,15 @@ extern Datum nf_triples_serialize(FunctionCallInfo fcinfo, const NfTriplesKind *
 extern Datum nf_triples_deserialize(FunctionCallInfo fcinfo, const NfTriplesKind *kind);
 
 /*
+ * The same state filled outside an aggregate (nfrec.train): a new empty
+ * state in cxt, and one row with no NULL (ERROR on a non-finite weight or
+ * beyond NF_TRIPLES_MAX_ROWS rows; the arrays are huge allocations in cxt).
+ */
+extern NfTriples *nf_triples_new(MemoryContext cxt);
+extern void nf_triples_add(NfTriples *st, MemoryContext cxt, int64 user, int64 item,
+						   double weight, const NfTriplesKind *kind);
+
+/*
  * The final function's state (argument 0): ERROR (data_exception) "cannot
  * train an <model> model without interactions" when no row was kept.
  */

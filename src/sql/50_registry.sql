@@ -178,6 +178,90 @@ $$;
 COMMENT ON FUNCTION _check_interactions(regclass, bool) IS
     'internal: error unless the relation has integer user_id, title_id (and numeric weight) columns';
 
+-- The three steps every way into the registry shares (deploy, and
+-- nfrec.train which writes the rows of a model it trained itself):
+-- _deploy_check the arguments, _deploy_begin (lock the registry, retire
+-- the current version of the name), store the new rows, _deploy_finish
+-- (keep the newest versions, set the default).
+CREATE FUNCTION _deploy_check(name text, events regclass, make_default boolean, keep int)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF _deploy_check.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy_check.make_default IS NULL OR _deploy_check.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF _deploy_check.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF _deploy_check.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', _deploy_check.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    IF _deploy_check.events IS NOT NULL THEN
+        PERFORM nfrec._check_interactions(_deploy_check.events, true);
+        -- a deployed model is every session's: a temporary relation (or a
+        -- view over one, which is temporary too) exists only in this one
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                   WHERE c.oid = _deploy_check.events AND c.relpersistence = 't') THEN
+            RAISE EXCEPTION 'events relation % is temporary', _deploy_check.events
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
+                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _deploy_check(text, regclass, boolean, int) IS
+    'internal (deploy, train): error unless the name, the events relation to bind, make_default and keep are valid';
+
+CREATE FUNCTION _deploy_begin(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- one deployment at a time; readers are never blocked
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE nfrec.model_store s SET is_current = false
+     WHERE s.name = _deploy_begin.name AND s.is_current;
+END
+$$;
+COMMENT ON FUNCTION _deploy_begin(text) IS
+    'internal (deploy, train): lock the registry against other deployments and retire the current version of the name; the caller then stores the new version';
+
+CREATE FUNCTION _deploy_finish(name text, keep int, make_default boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = _deploy_finish.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = _deploy_finish.name
+                                 ORDER BY k.version DESC LIMIT _deploy_finish.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy_finish.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy_finish.make_default;
+END
+$$;
+COMMENT ON FUNCTION _deploy_finish(text, int, boolean) IS
+    'internal (deploy, train): after a new version of the name is stored, remove all but the newest keep versions and make it the default if it is the first model or make_default';
+
 -- The body of every deploy(name, model, ...): model is an als_model or an
 -- ease_model (the row functions of its type fill the registry).
 CREATE FUNCTION _deploy(name text, model anyelement, events regclass,
@@ -193,36 +277,8 @@ BEGIN
         RAISE EXCEPTION 'model name and model must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF _deploy.make_default IS NULL OR _deploy.keep IS NULL THEN
-        RAISE EXCEPTION 'make_default and keep must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF _deploy.name = '' THEN
-        RAISE EXCEPTION 'model name must not be empty'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF _deploy.keep < 1 THEN
-        RAISE EXCEPTION 'keep must be at least 1, not %', _deploy.keep
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
-    END IF;
-    IF _deploy.events IS NOT NULL THEN
-        PERFORM nfrec._check_interactions(_deploy.events, true);
-        -- a deployed model is every session's: a temporary relation (or a
-        -- view over one, which is temporary too) exists only in this one
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                   WHERE c.oid = _deploy.events AND c.relpersistence = 't') THEN
-            RAISE EXCEPTION 'events relation % is temporary', _deploy.events
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'A deployed model is used by every session, but a temporary relation exists only in the session that created it.',
-                      HINT = 'Bind a permanent table or view, or deploy without an events relation.';
-        END IF;
-    END IF;
-
-    -- one deployment at a time; readers are never blocked
-    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
-    UPDATE nfrec.model_store s SET is_current = false
-     WHERE s.name = _deploy.name AND s.is_current;
+    PERFORM nfrec._deploy_check(_deploy.name, _deploy.events, _deploy.make_default, _deploy.keep);
+    PERFORM nfrec._deploy_begin(_deploy.name);
 
     -- deployed_at is the clock at deployment, not the transaction start:
     -- a model trained in the same statement was trained before it
@@ -261,19 +317,7 @@ BEGIN
                   HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
     END IF;
 
-    -- keep the newest versions of the name (the new one is the newest)
-    WITH old AS (
-        DELETE FROM nfrec.model_store s
-         WHERE s.name = _deploy.name
-           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
-                                 WHERE k.name = _deploy.name
-                                 ORDER BY k.version DESC LIMIT _deploy.keep)
-        RETURNING s.version)
-    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
-
-    -- the first model deployed becomes the default; later ones only when asked
-    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy.name)
-        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy.make_default;
+    PERFORM nfrec._deploy_finish(_deploy.name, _deploy.keep, _deploy.make_default);
     RETURN new_version;
 END
 $$;
