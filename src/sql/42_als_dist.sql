@@ -319,6 +319,12 @@ BEGIN
     secs := extract(epoch FROM pg_catalog.clock_timestamp() - t0);
     UPDATE nfrec.model_store s
        SET iterations = iters, loss = final_loss, train_seconds = secs,
+           -- popularity as als_train counts it: events with a positive weight
+           title_counts = (SELECT pg_catalog.array_agg(c.n ORDER BY c.t)
+                             FROM (SELECT t.t, (pg_catalog.count(e.w) FILTER (WHERE e.w > 0))::real AS n
+                                     FROM pg_catalog.unnest(s.title_ids) t(t)
+                                     LEFT JOIN unnest(evt, evw) e(t, w) ON e.t = t.t
+                                    GROUP BY t.t) c),
            trained_at = pg_catalog.clock_timestamp(),
            options = eff || pg_catalog.jsonb_build_object('trained_by', 'train_distributed',
                                                           'work', CASE WHEN dist_rel IS NULL THEN 'local'
