@@ -125,3 +125,10 @@ SELECT nfrec._als_dist_sums('\x00', '\x00000000', '{1}');
 SELECT nfrec._als_dist_params('{"factors": 4}', -1);
 SELECT nfrec._als_dist_canon('{1,2}', '{3}', '{1}');
 SELECT nfrec._als_dist_canon('{1,2}', '{1,2}', '{1}');
+
+-- leave the registry as it was
+SELECT count(*) AS dropped FROM (SELECT nfrec.drop_model(n.name)
+                                   FROM (SELECT DISTINCT name FROM nfrec.model_store WHERE name LIKE 'rd\_%') n) d;
+SELECT count(*) AS models_left, (SELECT count(*) FROM nfrec.model_default) AS default_left FROM nfrec.model_store;
+DROP TABLE rd_events, rd_noweight, rd_textweight, rd_empty, rd_huge, rd_bigalpha;
+DROP FUNCTION rd_train(text, jsonb), rd_check(text, float8);
