@@ -64,9 +64,9 @@ COMMENT ON FUNCTION _als_dist_ev_rows(bytea, bigint[]) IS
 CREATE FUNCTION _als_dist_init(params bytea, title_ids bigint[])
     RETURNS bytea
     AS 'MODULE_PATHNAME', 'als_dist_init'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION _als_dist_init(bytea, bigint[]) IS
-    'internal (train_distributed): the first title side (factors from the seed and the title ids, their Gram matrix)';
+    'internal (train_distributed): the first title side (factors from the seed and the title ids, their Gram matrix); volatile: each value carries a fresh identity for the shards'' cache';
 
 CREATE FUNCTION _als_dist_loss(blob bytea)
     RETURNS float8
@@ -117,7 +117,7 @@ COMMENT ON AGGREGATE _als_dist_sums(bytea, bytea, real[]) IS
 CREATE FUNCTION _als_dist_items(params bytea, sums bytea, blob bytea, solve boolean)
     RETURNS bytea
     AS 'MODULE_PATHNAME', 'als_dist_items'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION _als_dist_items(bytea, bytea, bytea, boolean) IS
     'internal (train_distributed): the item half-step from the per-title sums, the loss, the next title side';
 
