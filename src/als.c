@@ -1481,18 +1481,6 @@ als_solve_row(const AlsRowSolver *rs, const int32 *idx, const float *wt,
 	return 0;
 }
 
-ALS_CLONES
-double
-als_row_loss(const AlsRowSolver *rs, const int32 *idx, const float *wt,
-			 int64 n, float lam, const float *row)
-{
-	int			KB = rs->kp / 16;
-	double		loss = 0;
-
-	DISPATCH_KB(KB, loss = RowLoss(kb_, rs->G, rs->F, idx, wt, n, rs->alpha, lam, row));
-	return loss;
-}
-
 void
 als_solve_dense_cg(int k, const double *A, const double *b, int steps,
 				   float *x, double *work)

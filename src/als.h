@@ -268,10 +268,6 @@ extern void als_gram_padded(int kp, const float *F, int32 n, float *scratch,
 extern int	als_solve_row(const AlsRowSolver *rs, const int32 *idx, const float *wt,
 						  int64 n, float lam, float *row, double *work);
 
-/* The row's loss terms, as training sums them (see RowLoss in als.c). */
-extern double als_row_loss(const AlsRowSolver *rs, const int32 *idx, const float *wt,
-						   int64 n, float lam, const float *row);
-
 /*
  * The same systems given as explicit matrices (the item half-step of
  * distributed training, from per-title sums).  A: k x k, row-major, both
