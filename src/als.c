@@ -601,6 +601,13 @@ als_solve_exact(int k, const float *Y, Size ldy, const double *YtY, Size ldg,
 				b[j] += cp * yd[j];
 	}
 
+	return als_solve_dense_chol(k, A, b, x);
+}
+
+ALS_CLONES
+int
+als_solve_dense_chol(int k, double *A, double *b, float *x)
+{
 	/* A = L L^T, L in the lower triangle */
 	for (int j = 0; j < k; j++)
 	{
@@ -1098,24 +1105,28 @@ InitTask(void *arg, int64 t, int tid)
 	int32		nb = GramBlocks(sd->n);
 	int64		r0 = GramBlockStart(sd->n, nb, t),
 				r1 = GramBlockStart(sd->n, nb, t + 1);
-	uint64		base = nf_mix64((uint64) tr->p.seed ^ nf_mix64(tr->s + 1));
 
 	for (int64 r = r0; r < r1; r++)
+		als_init_row(tr->p.seed, tr->s, sd->ids[r], tr->k, tr->kp,
+					 sd->F + (Size) r * tr->kp);
+}
+
+void
+als_init_row(int64 seed, int side, int64 id, int k, int kp, float *row)
+{
+	uint64		base = nf_mix64((uint64) seed ^ nf_mix64(side + 1));
+	uint64		h = nf_mix64(base ^ (uint64) id);
+
+	for (int j = 0; j < kp; j++)
 	{
-		uint64		h = nf_mix64(base ^ (uint64) sd->ids[r]);
-		float	   *row = sd->F + (Size) r * tr->kp;
-
-		for (int j = 0; j < tr->kp; j++)
+		if (j < k)
 		{
-			if (j < tr->k)
-			{
-				uint64		z = nf_mix64(h + (uint64) j);
+			uint64		z = nf_mix64(h + (uint64) j);
 
-				row[j] = (float) (z >> 40) * (1.0f / 16777216.0f) * ALS_INIT_SCALE;
-			}
-			else
-				row[j] = 0;
+			row[j] = (float) (z >> 40) * (1.0f / 16777216.0f) * ALS_INIT_SCALE;
 		}
+		else
+			row[j] = 0;
 	}
 }
 
@@ -1412,6 +1423,123 @@ als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
 		memcpy(user_factors + (Size) r * tr->k, tr->side[0].F + (Size) r * tr->kp, sizeof(float) * tr->k);
 	for (int32 r = 0; r < d->nitems; r++)
 		memcpy(item_factors + (Size) r * tr->k, tr->side[1].F + (Size) r * tr->kp, sizeof(float) * tr->k);
+}
+
+/* ------------------------------------------------------------------ */
+/* One row at a time (als.h): the distributed training's steps         */
+/* ------------------------------------------------------------------ */
+
+float
+als_row_lambda(double regularization, bool frequency_scaling, int64 nevents)
+{
+	float		lambda = (float) regularization;
+
+	/* as RowLambda: the float lambda times the row's event count, in float */
+	return frequency_scaling ? lambda * (float) nevents : lambda;
+}
+
+Size
+als_gram_scratch_floats(int kp)
+{
+	return (Size) kp * kp;
+}
+
+ALS_CLONES
+void
+als_gram_padded(int kp, const float *F, int32 n, float *scratch, float *G, double *Gd)
+{
+	Size		kk = (Size) kp * kp;
+	int32		nb = GramBlocks(n);
+
+	/* GramPass's blocks and order, on one thread: the same sums */
+	memset(Gd, 0, sizeof(double) * kk);
+	for (int32 b = 0; b < nb; b++)
+	{
+		int64		r0 = GramBlockStart(n, nb, b),
+					r1 = GramBlockStart(n, nb, b + 1);
+
+		DISPATCH_KB(kp / 16, GramRows(kb_, F, r0, r1, scratch));
+		for (Size i = 0; i < kk; i++)
+			Gd[i] += scratch[i];
+	}
+	for (Size i = 0; i < kk; i++)
+		G[i] = (float) Gd[i];
+}
+
+ALS_CLONES
+int
+als_solve_row(const AlsRowSolver *rs, const int32 *idx, const float *wt,
+			  int64 n, float lam, float *row, double *work)
+{
+	int			KB = rs->kp / 16;
+
+	if (rs->solver == ALS_SOLVER_CHOLESKY)
+		return als_solve_exact(rs->k, rs->F, rs->kp, rs->Gd, rs->kp, idx, wt, n,
+							   rs->alpha, lam, row, work);
+	DISPATCH_KB(KB, CgRow(kb_, rs->G, rs->F, idx, wt, n, rs->alpha, lam,
+						  rs->cg_steps, row));
+	return 0;
+}
+
+void
+als_solve_dense_cg(int k, const double *A, const double *b, int steps,
+				   float *x, double *work)
+{
+	double	   *xd = work,
+			   *r = work + k,
+			   *p = work + 2 * k,
+			   *ap = work + 3 * k;
+	double		rs = 0,
+				rsnew;
+
+	/* CgRow's iteration on an explicit matrix, in double */
+	for (int j = 0; j < k; j++)
+		xd[j] = x[j];
+	for (int l = 0; l < k; l++)
+	{
+		double		s = b[l];
+
+		for (int j = 0; j < k; j++)
+			s -= A[(Size) l * k + j] * xd[j];
+		r[l] = s;
+		p[l] = s;
+		rs += s * s;
+	}
+	for (int it = 0; it < steps; it++)
+	{
+		double		pap = 0,
+					a;
+
+		if (rs < 1e-20)
+			break;
+		for (int l = 0; l < k; l++)
+		{
+			double		s = 0;
+
+			for (int j = 0; j < k; j++)
+				s += A[(Size) l * k + j] * p[j];
+			ap[l] = s;
+			pap += p[l] * s;
+		}
+		if (!(pap > 0))
+			break;
+		a = rs / pap;
+		rsnew = 0;
+		for (int j = 0; j < k; j++)
+		{
+			xd[j] += a * p[j];
+			r[j] -= a * ap[j];
+			rsnew += r[j] * r[j];
+		}
+		if (rsnew < 1e-20)
+			break;
+		a = rsnew / rs;
+		for (int j = 0; j < k; j++)
+			p[j] = r[j] + a * p[j];
+		rs = rsnew;
+	}
+	for (int j = 0; j < k; j++)
+		x[j] = (float) xd[j];
 }
 
 /* ------------------------------------------------------------------ */

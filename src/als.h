@@ -217,6 +217,70 @@ extern int	als_solve_exact(int k, const float *Y, Size ldy,
 extern void als_gram(int k, const float *Y, Size ldy, int64 n, double *G);
 
 /* ------------------------------------------------------------------ */
+/* One row at a time: the steps of distributed training (als_dist.c)   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Training pads factor rows to kp = factors rounded up to 16 floats (zero
+ * padding).  These functions run training's own kernels on one row, so a
+ * caller that holds one side's factors and Gram matrix (padded) solves a
+ * row exactly as als_train's half-step does.
+ */
+static inline int
+als_padded(int k)
+{
+	return (k + 15) / 16 * 16;
+}
+
+typedef struct AlsRowSolver
+{
+	int			k,
+				kp;
+	AlsSolver	solver;
+	int			cg_steps;
+	float		alpha;			/* in float, as training uses it */
+	const float *F;				/* the other side: rows of kp floats */
+	const float *G;				/* its Gram matrix, kp x kp, float */
+	const double *Gd;			/* the same in double */
+} AlsRowSolver;
+
+/* The deterministic start of a row: uniform [0, 0.01) from (seed, side, id). */
+extern void als_init_row(int64 seed, int side, int64 id, int k, int kp, float *row);
+
+/* A row's lambda: regularization, or times its event count (ALS-WR). */
+extern float als_row_lambda(double regularization, bool frequency_scaling, int64 nevents);
+
+/*
+ * Gram matrix of n padded rows exactly as training sums it (float blocks,
+ * reduced in double in block order): G (float) and Gd (double), kp x kp.
+ * scratch: als_gram_scratch_floats(kp) floats.
+ */
+extern Size als_gram_scratch_floats(int kp);
+extern void als_gram_padded(int kp, const float *F, int32 n, float *scratch,
+							float *G, double *Gd);
+
+/*
+ * Solve one row (kp floats, updated in place: CG starts from it) against
+ * rs's side for its n events (indexes into rs->F, summed weights).
+ * work: als_solve_work_doubles(k).  Returns -1 if Cholesky failed (the row
+ * is kept, as in training).
+ */
+extern int	als_solve_row(const AlsRowSolver *rs, const int32 *idx, const float *wt,
+						  int64 n, float lam, float *row, double *work);
+
+/*
+ * The same systems given as explicit matrices (the item half-step of
+ * distributed training, from per-title sums).  A: k x k, row-major, both
+ * triangles (cg) or the lower one (chol, overwritten by its factor); b: k
+ * (chol overwrites it).  CG runs training's iteration (same stopping rules)
+ * in double from x; work: 4 k doubles.  Cholesky returns -1 if A is not
+ * positive definite (x untouched).
+ */
+extern void als_solve_dense_cg(int k, const double *A, const double *b, int steps,
+							   float *x, double *work);
+extern int	als_solve_dense_chol(int k, double *A, double *b, float *x);
+
+/* ------------------------------------------------------------------ */
 /* The objective, scalar                                               */
 /* ------------------------------------------------------------------ */
 

@@ -109,7 +109,7 @@ static const NfOption AlsOptionTable[] = {
 
 /* Parse the options object (NULL: all defaults) into *o. */
 static void
-ParseOptions(Jsonb *jb, AlsOptions *o)
+ParseOptionsFor(Jsonb *jb, AlsOptions *o, const char *funcname)
 {
 	AlsOptionTarget t;
 
@@ -120,10 +120,16 @@ ParseOptions(Jsonb *jb, AlsOptions *o)
 	t.o = *o;
 	t.solver = o->p.solver == ALS_SOLVER_CG ? 0 : 1;
 	t.scaling = o->p.frequency_scaling ? 1 : 0;
-	nf_parse_options(jb, "als_train", AlsOptionTable, lengthof(AlsOptionTable), &t);
+	nf_parse_options(jb, funcname, AlsOptionTable, lengthof(AlsOptionTable), &t);
 	*o = t.o;
 	o->p.solver = t.solver == 0 ? ALS_SOLVER_CG : ALS_SOLVER_CHOLESKY;
 	o->p.frequency_scaling = t.scaling == 1;
+}
+
+static void
+ParseOptions(Jsonb *jb, AlsOptions *o)
+{
+	ParseOptionsFor(jb, o, "als_train");
 }
 
 /*
@@ -242,24 +248,22 @@ HugeAlloc(Size bytes)
  * "from_data", which ones the rule chose.
  */
 static void
-ChooseFromData(const NfTriples *st, AlsOptions *opt, const AlsRaw *raw,
-			   int32 nusers, int32 nitems, int64 nnz, char **optjson)
+ChooseFromCounts(Jsonb *options, const char *funcname, AlsOptions *opt,
+				 int64 nusers, int64 nitems, int64 nnz, double wsum, char **optjson)
 {
 	static const char *const keys[] = {"factors", "alpha", "regularization"};
 	StringInfoData chosen;
-	double		wsum;
 	int			which = 0;
 
 	for (int j = 0; j < 3; j++)
 	{
-		JsonbValue *v = st->options == NULL ? NULL :
-			getKeyJsonValueFromContainer(&st->options->root, keys[j], strlen(keys[j]), NULL);
+		JsonbValue *v = options == NULL ? NULL :
+			getKeyJsonValueFromContainer(&options->root, keys[j], strlen(keys[j]), NULL);
 
 		/* absent or a JSON null (which keeps the default) */
 		if (v == NULL || v->type == jbvNull)
 			which |= 1 << j;	/* ALS_DEFAULT_FACTORS, _ALPHA, _REGULARIZATION */
 	}
-	wsum = als_abs_sum(raw->weights, raw->n);	/* independent of row order */
 	als_data_defaults(nusers, nitems, nnz, wsum, which, &opt->p);
 
 	*optjson = OptionsJson(opt);
@@ -273,10 +277,50 @@ ChooseFromData(const NfTriples *st, AlsOptions *opt, const AlsRaw *raw,
 	*optjson = psprintf("%s, \"from_data\": [%s]}", *optjson, chosen.data);
 	if (opt->verbose)
 		ereport(NOTICE,
-				(errmsg("als_train: options chosen from the data: factors %d, alpha %g, regularization %g",
-						opt->p.factors, opt->p.alpha, opt->p.regularization),
-				 errdetail("The rule of doc/alstrain.md chose %s for %d users, %d titles, " INT64_FORMAT " events and a mean weight of %g.",
+				(errmsg("%s: options chosen from the data: factors %d, alpha %g, regularization %g",
+						funcname, opt->p.factors, opt->p.alpha, opt->p.regularization),
+				 errdetail("The rule of doc/alstrain.md chose %s for " INT64_FORMAT " users, " INT64_FORMAT " titles, " INT64_FORMAT " events and a mean weight of %g.",
 						   chosen.data, nusers, nitems, nnz, nnz > 0 ? wsum / nnz : 0.0)));
+}
+
+static void
+ChooseFromData(const NfTriples *st, AlsOptions *opt, const AlsRaw *raw,
+			   int32 nusers, int32 nitems, int64 nnz, char **optjson)
+{
+	/* the sum does not depend on row order */
+	ChooseFromCounts(st->options, "als_train", opt, nusers, nitems, nnz,
+					 als_abs_sum(raw->weights, raw->n), optjson);
+}
+
+/*
+ * als_sql.h: the options of als_train parsed for another entry point
+ * (funcname in messages), the data-chosen ones filled in from the counts;
+ * returns the effective options as the model stores them.
+ */
+char *
+als_options_resolve(Jsonb *options, const char *funcname, int64 nusers,
+					int64 nitems, int64 nnz, double abs_weight_sum,
+					AlsParams *p, bool *verbose)
+{
+	AlsOptions	o;
+	char	   *json;
+
+	ParseOptionsFor(options, &o, funcname);
+	ChooseFromCounts(options, funcname, &o, nusers, nitems, nnz, abs_weight_sum, &json);
+	*p = o.p;
+	*verbose = o.verbose;
+	return json;
+}
+
+/* als_sql.h: only the parse (bad options are reported as funcname's). */
+void
+als_options_check(Jsonb *options, const char *funcname, AlsParams *p, bool *verbose)
+{
+	AlsOptions	o;
+
+	ParseOptionsFor(options, &o, funcname);
+	*p = o.p;
+	*verbose = o.verbose;
 }
 
 /* als_train with opt.threads threads; the workers are joined on every path. */

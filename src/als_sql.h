@@ -1,7 +1,9 @@
 /*
  * als_sql.h -- what als_sql.c (the als_train aggregate) shares with the
  * other ALS glue: training on raw rows into a model value or into separate
- * arrays (nfrec.train, model_train.c), and the options check.
+ * arrays (nfrec.train, model_train.c), the options check, and als_train's
+ * option parsing and data-dependent defaults for nfrec.train_distributed
+ * (als_dist.c), with the same messages.
  */
 #ifndef NFREC_ALS_SQL_H
 #define NFREC_ALS_SQL_H
@@ -10,6 +12,7 @@
 
 #include "utils/jsonb.h"
 
+#include "als.h"
 #include "als_model.h"
 #include "triples.h"
 
@@ -46,5 +49,19 @@ extern void nf_als_check_options(Jsonb *options);
 
 /* The rows' description (messages, limits) of als_train. */
 extern const NfTriplesKind *const nf_als_rows_kind;
+
+/* Parse options (NULL: defaults); errors name funcname. */
+extern void als_options_check(Jsonb *options, const char *funcname,
+							  AlsParams *p, bool *verbose);
+
+/*
+ * Parse, then choose the options not given (factors, alpha,
+ * regularization) from U users, I titles, E distinct pairs and the sum of
+ * |weight| over the rows, as als_train does; NOTICE when verbose.  Returns
+ * the effective options JSON that als_train stores in its model.
+ */
+extern char *als_options_resolve(Jsonb *options, const char *funcname,
+								 int64 nusers, int64 nitems, int64 nnz,
+								 double abs_weight_sum, AlsParams *p, bool *verbose);
 
 #endif							/* NFREC_ALS_SQL_H */

@@ -1504,10 +1504,113 @@ test_cooccur(void)
 	}
 }
 
+/*
+ * The per-row steps of distributed training (als.h): the dense Cholesky
+ * and CG solves against A x = b (residual), CG with enough steps against
+ * Cholesky, the (seed, id) start, and als_gram_padded against a double
+ * Gram matrix summed by brute force.
+ */
+static void
+test_als_row_steps(void)
+{
+	NfRng		rng;
+
+	nf_rng_seed(&rng, 7);
+	for (int k = 1; k <= 33; k += 8)
+	{
+		double	   *M = malloc(sizeof(double) * k * k),
+				   *A = malloc(sizeof(double) * k * k),
+				   *L = malloc(sizeof(double) * k * k),
+				   *b = malloc(sizeof(double) * k),
+				   *bc = malloc(sizeof(double) * k),
+				   *work = malloc(sizeof(double) * 4 * k);
+		float	   *xc = calloc(k, sizeof(float)),
+				   *xg = calloc(k, sizeof(float));
+		double		err = 0,
+					nb = 0,
+					dx = 0,
+					nx = 0;
+
+		for (int i = 0; i < k * k; i++)
+			M[i] = nf_rng_u01(&rng) - 0.5;
+		for (int i = 0; i < k; i++)
+		{
+			b[i] = bc[i] = nf_rng_u01(&rng) - 0.5;
+			for (int j = 0; j < k; j++)
+			{
+				double		v = (i == j) ? 1.0 : 0.0;
+
+				for (int m = 0; m < k; m++)
+					v += M[i * k + m] * M[j * k + m];
+				A[i * k + j] = L[i * k + j] = v;
+			}
+		}
+		CHECK(als_solve_dense_chol(k, L, bc, xc) == 0, "dense cholesky k=%d", k);
+		als_solve_dense_cg(k, A, b, 3 * k, xg, work);
+		for (int i = 0; i < k; i++)
+		{
+			double		r = b[i];
+
+			for (int j = 0; j < k; j++)
+				r -= A[i * k + j] * xc[j];
+			err += r * r;
+			nb += b[i] * b[i];
+			dx += (xg[i] - xc[i]) * (double) (xg[i] - xc[i]);
+			nx += (double) xc[i] * xc[i];
+		}
+		CHECK(sqrt(err / nb) < 1e-5, "dense cholesky residual k=%d: %g", k, sqrt(err / nb));
+		CHECK(sqrt(dx / nx) < 1e-4, "dense cg vs cholesky k=%d: %g", k, sqrt(dx / nx));
+		/* not positive definite: an error, x untouched */
+		for (int i = 0; i < k * k; i++)
+			L[i] = -A[i];
+		xc[0] = 42;
+		CHECK(als_solve_dense_chol(k, L, bc, xc) == -1 && xc[0] == 42, "indefinite k=%d", k);
+		free(M), free(A), free(L), free(b), free(bc), free(work), free(xc), free(xg);
+	}
+	for (int kp = 16; kp <= 32; kp += 16)
+	{
+		int			k = kp - 5;
+		int32		n = 300;		/* two blocks */
+		float	   *F = calloc((size_t) n * kp, sizeof(float)),
+				   *G = malloc(sizeof(float) * kp * kp),
+				   *scratch = malloc(sizeof(float) * als_gram_scratch_floats(kp)),
+				   *r2 = malloc(sizeof(float) * kp);
+		double	   *Gd = malloc(sizeof(double) * kp * kp),
+					worst = 0;
+		bool		ok = true;
+
+		for (int32 r = 0; r < n; r++)
+		{
+			als_init_row(3, 1, 1000 + r, k, kp, F + (size_t) r * kp);
+			als_init_row(3, 1, 1000 + r, k, kp, r2);
+			for (int j = 0; j < kp; j++)
+				ok &= r2[j] == F[(size_t) r * kp + j] &&
+					(j < k ? (F[(size_t) r * kp + j] >= 0 && F[(size_t) r * kp + j] < 0.01f)
+					 : F[(size_t) r * kp + j] == 0);
+		}
+		als_init_row(3, 0, 1000, k, kp, r2);
+		CHECK(ok && memcmp(r2, F, sizeof(float) * kp) != 0, "init rows kp=%d: deterministic, in range, padded, by side", kp);
+		als_gram_padded(kp, F, n, scratch, G, Gd);
+		for (int l = 0; l < kp; l++)
+			for (int j = 0; j < kp; j++)
+			{
+				double		s = 0;
+
+				for (int32 r = 0; r < n; r++)
+					s += (double) F[(size_t) r * kp + l] * F[(size_t) r * kp + j];
+				worst = Max(worst, fabs(Gd[l * kp + j] - s) / 1e-4);
+				ok &= G[l * kp + j] == (float) Gd[l * kp + j];
+			}
+		CHECK(ok && worst < 1e-3, "als_gram_padded kp=%d: error %g of 1e-4", kp, worst);
+		free(F), free(G), free(scratch), free(r2), free(Gd);
+	}
+}
+
 int
 main(void)
 {
 	test_als_solve_exact();
+	test_als_row_steps();
 	test_als();
 	test_topk();
 	test_calibrate();
