@@ -58,6 +58,7 @@
 #include "pgutil.h"
 #include "titlemeta.h"
 #include "topk.h"
+#include "topk_scan.h"
 
 #define MAX_CACHED_MODELS	8
 
@@ -934,15 +935,15 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 
 	nf_require_factors(sm, "factors");	/* EASE ranks with nf_rank_scores */
 
-	/*
-	 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
-	 * kernel here (README, "OpenBLAS and the CPU"); on one it does not,
-	 * OPENBLAS_CORETYPE restores it.
-	 */
-	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
-				1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
 	if (cosine_norm > 0.0f)
 	{
+		/*
+		 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
+		 * kernel here (README, "OpenBLAS and the CPU"); on one it does not,
+		 * OPENBLAS_CORETYPE restores it.
+		 */
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
+					1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
 		/* cosine against the query vector, whose norm is cosine_norm */
 		for (int i = 0; i < sm->nitems; i++)
 		{
@@ -951,11 +952,44 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 
 			sm->scores[i] = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
 		}
+		got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
 	}
-	got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
+	else
+	{
+		/*
+		 * Dot products: nfrec's own kernel (topk_scan.c, AVX2 when the CPU
+		 * has it), the scores nf_rank_dot ranks by; every score stays in
+		 * sm->scores for the caller.
+		 */
+		float	   *runmax = palloc(sizeof(float) * (sm->nitems / 16 + 1));
+
+		scan_dot_all(sm->Y, sm->nitems, sm->factors, x, sm->scores);
+		got = topk_select_bounded(sm->scores, sm->nitems, sm->seen, k, rows, runmax);
+		pfree(runmax);
+	}
 	for (int j = 0; j < got; j++)
 		scores[j] = sm->scores[rows[j]];
 	return got;
+}
+
+/* model.h */
+int
+nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
+{
+	nf_require_factors(sm, "factors");
+	if (sm->scan == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(sm->mcxt);
+		ScanCatalog *c = palloc(sizeof(ScanCatalog));
+
+		scan_catalog_init(c, sm->Y, sm->norms, sm->nitems, sm->factors,
+						  MemoryContextAllocHuge(sm->mcxt,
+												 scan_catalog_bytes(sm->nitems, sm->factors)));
+		sm->scan_work = MemoryContextAllocHuge(sm->mcxt, scan_work_bytes(c));
+		sm->scan = c;
+		MemoryContextSwitchTo(old);
+	}
+	return scan_topk(sm->scan, x, sm->seen, k, rows, scores, sm->scan_work, NULL);
 }
 
 int
@@ -1166,7 +1200,7 @@ recommend_for(PG_FUNCTION_ARGS)
 		else if (sm->kind == NF_MODEL_EASE)
 			got = nf_rank_scores(sm, context ? pool : k, rows, scores);	/* nf_resolve_user scored */
 		else
-			got = nf_rank_by_vector(sm, x, 0.0f, pool, rows, scores);
+			got = nf_rank_dot(sm, x, pool, rows, scores);
 		if (context && got > 0)
 			nf_context_rerank_rows(sm->item_ids, rows, scores, got,
 								   have_at ? &at : NULL, device);

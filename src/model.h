@@ -49,6 +49,15 @@ extern bool nf_user_training(ServeModel *sm, int64 user_id, float *x,
 extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
 							  int k, int32 *rows, float *scores);
 
+/*
+ * The same top-k as nf_rank_by_vector with cosine_norm 0 (same rows,
+ * order and scores), faster: an int8 copy of the title factors picks the
+ * rows that can be in it, which are then scored exactly (topk_scan.h).
+ * Leaves sm->scores alone.
+ */
+extern int	nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows,
+						float *scores);
+
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
 

@@ -56,6 +56,13 @@ typedef struct ServeModel
 	uint8	   *seen;			/* nitems */
 	double	   *work;			/* als_solve_work_doubles(factors) */
 
+	/*
+	 * int8 copy of Y for the exact top-k (topk_scan.h) and its scratch;
+	 * built on first use in mcxt (nf_rank_dot), NULL until then
+	 */
+	struct ScanCatalog *scan;
+	void	   *scan_work;
+
 	/* a transient model reads users from its value */
 	const AlsModelHeader *value;
 
