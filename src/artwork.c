@@ -25,13 +25,20 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "common/md5.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/acl.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "artwork.h"
 #include "rng.h"
@@ -61,7 +68,6 @@ static struct
 	MemoryContext cxt;
 }			art_cache = {-1, 0, NULL, NULL};
 
-static SPIPlanPtr plan_version = NULL;
 static SPIPlanPtr plan_stats = NULL;
 static SPIPlanPtr plan_prior = NULL;
 
@@ -88,6 +94,56 @@ FindSeg(const char *name)
 	return NULL;
 }
 
+/*
+ * The fit's version (false: no fit row), read from nfrec.artwork_fit in
+ * the active snapshot with the caller's SELECT right, as the query
+ * "SELECT version FROM nfrec.artwork_fit" would, without the executor:
+ * this runs on every homepage call.
+ */
+static bool
+ReadArtworkVersion(int64 *version)
+{
+	Oid			relid = get_relname_relid("artwork_fit", get_namespace_oid("nfrec", false));
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att = InvalidAttrNumber;
+	AclResult	acl;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"nfrec.artwork_fit\" does not exist")));
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "artwork_fit");
+	rel = table_open(relid, AccessShareLock);
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
+			att = a->attnum;
+	}
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "nfrec.artwork_fit has no column version");
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, att, &isnull);
+
+		*version = isnull ? -1 : DatumGetInt64(d);
+		found = true;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* Load the fit into the cache unless its version is current; false: no fit. */
 static bool
 Refresh(void)
@@ -98,12 +154,8 @@ Refresh(void)
 				old;
 	uint64		nrows;
 
-	if (SPI_execute_plan(Keep(&plan_version, "SELECT version FROM nfrec.artwork_fit", 0, NULL),
-						 NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read nfrec.artwork_fit");
-	if (SPI_processed == 0)
+	if (!ReadArtworkVersion(&version))
 		return false;
-	version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (version == art_cache.version)
 		return true;
 

@@ -185,7 +185,7 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
 		if (tm)
 		{
-			int32		r = als_find_id(sm->item_ids, sm->nitems, p[n].title_id);
+			int32		r = nf_title_row(sm, p[n].title_id);
 			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
 			int			k = 0;
 
@@ -237,7 +237,7 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 			p[m++] = p[j];
 	}
 	for (int j = 0; j < m; j++)
-		p[j].row = als_find_id(sm->item_ids, sm->nitems, p[j].title_id);
+		p[j].row = nf_title_row(sm, p[j].title_id);
 	qsort(p, m, sizeof(Play), CmpPlayRecent);
 	*out = p;
 	return m;
@@ -846,7 +846,7 @@ homepage(PG_FUNCTION_ARGS)
 				continue;
 			for (int j = 0; j < r->n; j++)
 			{
-				int32		row = als_find_id(sm->item_ids, N, r->e[j].title_id);
+				int32		row = nf_title_row(sm, r->e[j].title_id);
 
 				if (row >= 0)
 					onpage[row] = 1;

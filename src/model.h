@@ -86,6 +86,9 @@ extern void nf_user_genre_mix(ServeModel *sm, const struct TitleMeta *tm,
 /* The diversity argument: a weight in [0, 1] (absent: 0). */
 extern double nf_check_diversity(FunctionCallInfo fcinfo, int argno);
 
+/* The model row of a title id, -1 if the model lacks it (als_find_id's result). */
+extern int32 nf_title_row(const ServeModel *sm, int64 title_id);
+
 /* Norms, Gram matrix (ALS only), popularity order and scratch. */
 extern void nf_serve_model_finish(ServeModel *sm);
 

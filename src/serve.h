@@ -63,6 +63,15 @@ typedef struct ServeModel
 	struct ScanCatalog *scan;
 	void	   *scan_work;
 
+	/*
+	 * title_id -> row without a binary search, when the ids are dense
+	 * enough (nf_title_row): id_rows[id - id_lo] for id_lo <= id < id_lo +
+	 * id_span, -1 for an id not in the model; NULL otherwise
+	 */
+	int32	   *id_rows;
+	int64		id_lo;
+	int64		id_span;
+
 	/* a transient model reads users from its value */
 	const AlsModelHeader *value;
 

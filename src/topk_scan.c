@@ -9,7 +9,8 @@
  * top k, and those rows are scored exactly.
  *
  * The error bound.  Write y = s q + dy (s the row's scale, |dy_a| <=
- * erry) and x = t r + dx (t the query's scale, r int16, |dx_a| <= errx).
+ * erry) and x = t r + dx (t the query's scale, |r_a| <= 63, |dx_a| <=
+ * errx).
  * Then
  *     y.x = s t (q.r) + dy.x + s (q.dx)
  * so |y.x - s t (q.r)| <= erry |x|_1 + s |q|_1 errx.  q.r is an exact
@@ -44,7 +45,8 @@
 #endif
 
 #define SCAN_QMAX		127		/* int8 copy of the catalog */
-#define SCAN_RMAX		32767	/* int16 copy of the query */
+#define SCAN_RMAX		63		/* 7-bit copy of the query, stored as r + 64 */
+#define SCAN_ROFF		64
 #define SCAN_RANGE_LO	1e-15
 #define SCAN_RANGE_HI	1e15
 
@@ -88,7 +90,7 @@ scan_catalog_bytes(int n, int f)
 {
 	int			fp = (f + SCAN_PAD - 1) / SCAN_PAD * SCAN_PAD;
 
-	return AlignUp((Size) n * fp) + AlignUp(4 * sizeof(float) * (Size) n);
+	return AlignUp((Size) n * fp) + 4 * AlignUp(sizeof(float) * (Size) n);
 }
 
 void
@@ -105,18 +107,24 @@ scan_catalog_init(ScanCatalog *c, const float *Y, const float *norms, int n, int
 	c->norms = norms;
 	c->q = (int8 *) p;
 	p += AlignUp((Size) n * fp);
-	c->meta = (float *) p;
+	c->qsum = (int32 *) p;
+	p += AlignUp(sizeof(int32) * (Size) n);
+	c->scale = (float *) p;
+	p += AlignUp(sizeof(float) * (Size) n);
+	c->erry = (float *) p;
+	p += AlignUp(sizeof(float) * (Size) n);
+	c->sq1 = (float *) p;
 	c->maxnorm = 0.0f;
 
 	for (int i = 0; i < n; i++)
 	{
 		const float *y = Y + (Size) i * f;
 		int8	   *q = c->q + (Size) i * fp;
-		float	   *m4 = c->meta + 4 * (Size) i;
 		double		m = 0.0,
 					err = 0.0;
 		float		s;
-		int64		q1 = 0;
+		int64		q1 = 0,
+					qs = 0;
 
 		for (int a = 0; a < f; a++)
 			m = Max(m, fabs((double) y[a]));
@@ -129,16 +137,17 @@ scan_catalog_init(ScanCatalog *c, const float *Y, const float *norms, int n, int
 			v = Min(Max(v, -SCAN_QMAX), SCAN_QMAX);
 			q[a] = (int8) v;
 			q1 += (int64) Abs(q[a]);
+			qs += q[a];
 			err = Max(err, fabs((double) y[a] - (double) s * q[a]));
 		}
 		if (s <= 0.0f)
 			for (int a = 0; a < f; a++)
 				err = Max(err, fabs((double) y[a]));
-		m4[0] = s;
+		c->scale[i] = s;
+		c->qsum[i] = (int32) qs;
 		/* rounded up: the bound must not shrink in float */
-		m4[1] = (float) err * (1.0f + 1e-6f);
-		m4[2] = (float) ((double) s * q1) * (1.0f + 1e-6f);
-		m4[3] = norms[i];
+		c->erry[i] = (float) err * (1.0f + 1e-6f);
+		c->sq1[i] = (float) ((double) s * q1) * (1.0f + 1e-6f);
 		c->maxnorm = Max(c->maxnorm, norms[i]);
 	}
 }
@@ -193,21 +202,21 @@ typedef struct ScanQuery
 /*
  * BOUNDS: row i's int8 score s = scale t (q.r) and its error bound
  *     e = (erry |x|_1 + sq1 errx)(1 + 1e-4) + marg |y_i| + 1e-30
- * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.
+ * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.  ru holds r + 64.
  */
 static inline void
-QRow(const ScanCatalog *c, const int16 *r, const ScanQuery *qy, int i, float *lo, float *hi)
+QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *lo, float *hi)
 {
 	const int8 *qi = c->q + (Size) i * c->fp;
-	const float *m4 = c->meta + 4 * (Size) i;
 	int32		d = 0;
 	float		s,
 				e;
 
 	for (int a = 0; a < c->fp; a++)
-		d += (int32) qi[a] * r[a];
-	s = (float) d * (m4[0] * qy->t);
-	e = (m4[1] * qy->l1 + m4[2] * qy->errx) * (1.0f + 1e-4f) + (qy->marg * m4[3] + 1e-30f);
+		d += (int32) qi[a] * ((int32) ru[a] - SCAN_ROFF);
+	s = (float) d * (c->scale[i] * qy->t);
+	e = (c->erry[i] * qy->l1 + c->sq1[i] * qy->errx) * (1.0f + 1e-4f) +
+		(qy->marg * c->norms[i] + 1e-30f);
 	lo[i] = s - e;
 	hi[i] = s + e;
 }
@@ -265,78 +274,86 @@ DotAllAvx2(const float *Y, int n, int f, const float *x, float *out)
 }
 
 /*
- * For every row: the int8 score d = q.r (int8 x int16 -> int32,
- * vpmaddwd), four rows at a time, and at once its bounds lo/hi (see
- * BOUNDS).
+ * For every row: the int8 score d = q.r, eight rows at a time, and at
+ * once its bounds lo/hi (see BOUNDS).  vpmaddubsw multiplies the
+ * unsigned ru = r + 64 (0..127) by the signed q (|q| <= 127): a pair sums
+ * to at most 2 x 127 x 127 < 2^15, so nothing saturates; vpmaddwd by ones
+ * widens to int32, and q.r = q.ru - 64 sum(q).
  */
 __attribute__((target("avx2")))
 static void
-QScanAvx2(const ScanCatalog *c, const int16 *r, const ScanQuery *qy, float *lo, float *hi)
+QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
 {
 	int			n = c->n,
 				fp = c->fp,
-				nb = fp / 16;
+				nb = fp / 32;
 	const int8 *q = c->q;
-	const float *meta = c->meta;
-	__m128		vt = _mm_set1_ps(qy->t),
-				vl1 = _mm_set1_ps(qy->l1),
-				vex = _mm_set1_ps(qy->errx),
-				vmarg = _mm_set1_ps(qy->marg),
-				vup = _mm_set1_ps(1.0f + 1e-4f),
-				vtiny = _mm_set1_ps(1e-30f);
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256		vt = _mm256_set1_ps(qy->t),
+				vl1 = _mm256_set1_ps(qy->l1),
+				vex = _mm256_set1_ps(qy->errx),
+				vmarg = _mm256_set1_ps(qy->marg),
+				vup = _mm256_set1_ps(1.0f + 1e-4f),
+				vtiny = _mm256_set1_ps(1e-30f);
 	int			i = 0;
 
-	for (; i + 4 <= n; i += 4)
+	for (; i + 8 <= n; i += 8)
 	{
 		const int8 *q0 = q + (Size) i * fp;
 		__m256i		a0 = _mm256_setzero_si256(),
 					a1 = _mm256_setzero_si256(),
 					a2 = _mm256_setzero_si256(),
-					a3 = _mm256_setzero_si256();
-		__m256i		h01,
-					h23,
-					h;
-		__m128		d,
-					m0,
-					m1,
-					m2,
-					m3,
+					a3 = _mm256_setzero_si256(),
+					a4 = _mm256_setzero_si256(),
+					a5 = _mm256_setzero_si256(),
+					a6 = _mm256_setzero_si256(),
+					a7 = _mm256_setzero_si256();
+		__m256i		t0,
+					t1,
+					dsum;
+		__m256		d,
 					s,
 					e;
 
 		for (int b = 0; b < nb; b++)
 		{
-			__m256i		rv = _mm256_loadu_si256((const __m256i *) (r + 16 * b));
+			__m256i		rv = _mm256_loadu_si256((const __m256i *) (ru + 32 * b));
 
 #define QROW(acc, k) \
-			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16( \
-				_mm_loadu_si128((const __m128i *) (q0 + (Size) (k) * fp + 16 * b))), rv))
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(rv, \
+				_mm256_loadu_si256((const __m256i *) (q0 + (Size) (k) * fp + 32 * b))), ones))
 			QROW(a0, 0);
 			QROW(a1, 1);
 			QROW(a2, 2);
 			QROW(a3, 3);
+			QROW(a4, 4);
+			QROW(a5, 5);
+			QROW(a6, 6);
+			QROW(a7, 7);
 #undef QROW
 		}
-		/* [a0 a0 a1 a1 | a0 a0 a1 a1] pairs, then [a0 a1 a2 a3 | a0 a1 a2 a3] */
-		h01 = _mm256_hadd_epi32(a0, a1);
-		h23 = _mm256_hadd_epi32(a2, a3);
-		h = _mm256_hadd_epi32(h01, h23);
-		d = _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(h),
-										  _mm256_extracti128_si256(h, 1)));
-		/* the four rows' records, transposed: scale, erry, sq1, norm */
-		m0 = _mm_loadu_ps(meta + 4 * (Size) i);
-		m1 = _mm_loadu_ps(meta + 4 * (Size) i + 4);
-		m2 = _mm_loadu_ps(meta + 4 * (Size) i + 8);
-		m3 = _mm_loadu_ps(meta + 4 * (Size) i + 12);
-		_MM_TRANSPOSE4_PS(m0, m1, m2, m3);
-		s = _mm_mul_ps(d, _mm_mul_ps(m0, vt));
-		e = _mm_add_ps(_mm_mul_ps(_mm_add_ps(_mm_mul_ps(m1, vl1), _mm_mul_ps(m2, vex)), vup),
-					   _mm_add_ps(_mm_mul_ps(vmarg, m3), vtiny));
-		_mm_storeu_ps(lo + i, _mm_sub_ps(s, e));
-		_mm_storeu_ps(hi + i, _mm_add_ps(s, e));
+		/*
+		 * hadd tree: t0 = [rows 0-3 of the low 128 bits | rows 0-3 of the
+		 * high], t1 the same for rows 4-7; then add the halves
+		 */
+		t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+		t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7));
+		dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+								_mm256_permute2x128_si256(t0, t1, 0x31));
+		/* q.r = q.ru - 64 sum(q) */
+		dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
+											_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
+		d = _mm256_cvtepi32_ps(dsum);
+		s = _mm256_mul_ps(d, _mm256_mul_ps(_mm256_loadu_ps(c->scale + i), vt));
+		e = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(c->erry + i), vl1),
+													  _mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), vex)),
+										vup),
+						  _mm256_add_ps(_mm256_mul_ps(vmarg, _mm256_loadu_ps(c->norms + i)), vtiny));
+		_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
+		_mm256_storeu_ps(hi + i, _mm256_add_ps(s, e));
 	}
 	for (; i < n; i++)
-		QRow(c, r, qy, i, lo, hi);
+		QRow(c, ru, qy, i, lo, hi);
 }
 #endif
 
@@ -355,17 +372,17 @@ scan_dot_all(const float *Y, int n, int f, const float *x, float *out)
 }
 
 static void
-QScan(const ScanCatalog *c, const int16 *r, const ScanQuery *qy, float *lo, float *hi)
+QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
 {
 #ifdef SCAN_HAVE_AVX2_KERNEL
 	if (UseAvx2())
 	{
-		QScanAvx2(c, r, qy, lo, hi);
+		QScanAvx2(c, ru, qy, lo, hi);
 		return;
 	}
 #endif
 	for (int i = 0; i < c->n; i++)
-		QRow(c, r, qy, i, lo, hi);
+		QRow(c, ru, qy, i, lo, hi);
 }
 
 /* ------------------------------------------------------------------ */
@@ -375,7 +392,7 @@ QScan(const ScanCatalog *c, const int16 *r, const ScanQuery *qy, float *lo, floa
 /* the scratch of scan_topk, carved from the caller's buffer */
 typedef struct ScanWork
 {
-	int16	   *r;				/* fp */
+	uint8	   *ru;				/* fp: the query's 7-bit copy + 64 */
 	float	   *lo;				/* n */
 	float	   *hi;				/* n */
 	float	   *runmax;			/* n / 16 + 1 */
@@ -389,7 +406,7 @@ scan_work_bytes(const ScanCatalog *c)
 {
 	Size		n = c->n;
 
-	return AlignUp(sizeof(int16) * c->fp) + 3 * AlignUp(sizeof(float) * n) +
+	return AlignUp(c->fp) + 3 * AlignUp(sizeof(float) * n) +
 		AlignUp(sizeof(float) * (n / 16 + 1)) + 2 * AlignUp(sizeof(int32) * n);
 }
 
@@ -399,8 +416,8 @@ CarveWork(const ScanCatalog *c, void *mem, ScanWork *w)
 	char	   *p = mem;
 	Size		n = c->n;
 
-	w->r = (int16 *) p;
-	p += AlignUp(sizeof(int16) * c->fp);
+	w->ru = (uint8 *) p;
+	p += AlignUp(c->fp);
 	w->lo = (float *) p;
 	p += AlignUp(sizeof(float) * n);
 	w->hi = (float *) p;
@@ -445,7 +462,6 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 				x2 = 0.0,
 				errx = 0.0,
 				range;
-	int			rmax;
 	float		t;
 	ScanQuery	qy;
 	int			got,
@@ -470,9 +486,7 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 		x2 += v * v;
 	}
 	range = sqrt(x2) * c->maxnorm;
-	/* int32 q.r cannot overflow: 127 * rmax * fp < 2^31 */
-	rmax = (int) Min((double) SCAN_RMAX, 2147483647.0 / ((double) SCAN_QMAX * c->fp) - 1);
-	t = (float) (xmax / rmax);
+	t = (float) (xmax / SCAN_RMAX);
 
 	/* few rows, a large k, or outside the safe range: every row exactly */
 	if (n < 64 || k * 4 > n || !(range >= SCAN_RANGE_LO && range <= SCAN_RANGE_HI) ||
@@ -486,21 +500,21 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
 	}
 
-	/* the query's int16 copy and its rounding error */
-	memset(w.r, 0, sizeof(int16) * c->fp);
+	/* the query's 7-bit copy (stored + 64) and its rounding error */
+	memset(w.ru, SCAN_ROFF, c->fp);
 	for (int a = 0; a < f; a++)
 	{
 		double		v = rint((double) x[a] / t);
 
-		v = Min(Max(v, -rmax), rmax);
-		w.r[a] = (int16) v;
-		errx = Max(errx, fabs((double) x[a] - (double) t * w.r[a]));
+		v = Min(Max(v, -SCAN_RMAX), SCAN_RMAX);
+		w.ru[a] = (uint8) (v + SCAN_ROFF);
+		errx = Max(errx, fabs((double) x[a] - (double) t * v));
 	}
 	qy.t = t;
 	qy.l1 = (float) l1 * (1.0f + 1e-6f);
 	qy.errx = (float) errx * (1.0f + 1e-6f);
 	qy.marg = (float) (2.0 * ((double) f / 8 + 8) * 5.9604645e-8 * sqrt(x2));
-	QScan(c, w.r, &qy, w.lo, w.hi);
+	QScan(c, w.ru, &qy, w.lo, w.hi);
 
 	/* the k-th best lower bound among eligible rows */
 	got = topk_select_bounded(w.lo, n, skip, k, w.pick, w.runmax);
@@ -524,7 +538,14 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 		}
 		for (int i = j; i < end; i++)
 			if (w.hi[i] >= L && (!skip || !skip[i]))
+			{
+				/* start loading the row for RankExact (a few random rows of Y) */
+				const char *row = (const char *) (c->Y + (Size) i * f);
+
+				for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+					__builtin_prefetch(row + b);
 				w.cand[ncand++] = i;
+			}
 	}
 	if (nexact)
 		*nexact = ncand;

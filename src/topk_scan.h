@@ -12,8 +12,8 @@
  *
  * scan_topk returns exactly what a full scan followed by topk_select would
  * (same rows, same order, same scores), reading a quarter of the bytes:
- * it scores every row from an int8 copy of Y (per-row scale) against an
- * int16 copy of x, bounds each row's error (ScanCatalog.erry/sq1 and the
+ * it scores every row from an int8 copy of Y (per-row scale) against a
+ * 7-bit copy of x, bounds each row's error (ScanCatalog.erry/sq1 and the
  * query's rounding, plus float rounding), and rescores exactly only the
  * rows whose upper bound reaches the k-th best lower bound.
  */
@@ -23,7 +23,7 @@
 #include "c.h"
 
 /* int8 rows are padded to a multiple of this many factors (zeros) */
-#define SCAN_PAD 16
+#define SCAN_PAD 32
 
 /* An int8 copy of a catalog of n rows x f factors (pointers not owned). */
 typedef struct ScanCatalog
@@ -34,16 +34,14 @@ typedef struct ScanCatalog
 	const float *Y;				/* n x f, row-major: the exact factors */
 	const float *norms;			/* n: |y_i| (Euclidean) */
 	float		maxnorm;		/* max of norms */
-	int8	   *q;				/* n x fp: round(y / scale) */
-	/*
-	 * n x 4, per row: scale (max |y_i| / 127), erry (max_a |y_ia - scale
-	 * q_ia|), sq1 (scale sum_a |q_ia|), |y_i| -- together, so the kernel
-	 * reads one 16-byte record per row
-	 */
-	float	   *meta;
+	int8	   *q;				/* n x fp: round(y_ia / scale_i), |q| <= 127 */
+	int32	   *qsum;			/* n: sum_a q_ia */
+	float	   *scale;			/* n: max_a |y_ia| / 127 */
+	float	   *erry;			/* n: max_a |y_ia - scale_i q_ia| */
+	float	   *sq1;			/* n: scale_i sum_a |q_ia| */
 } ScanCatalog;
 
-/* Bytes of memory scan_catalog_init needs for n x f (q and meta). */
+/* Bytes of memory scan_catalog_init needs for n x f. */
 extern Size scan_catalog_bytes(int n, int f);
 
 /*
