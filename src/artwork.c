@@ -303,7 +303,7 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 					na = 0,
 					s0 = FindTitle(seg, title_ids[i]);
 		char		hex[33];
-		char	   *key;
+		char		key[3 * 21 + 3];	/* three int64 and two slashes */
 		const char *err;
 		NfRng		rng;
 
@@ -335,14 +335,14 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			alpha[k] = 1 + ART_PRIOR_STRENGTH * rate + played;
 			beta[k] = 1 + ART_PRIOR_STRENGTH * (1 - rate) + missed;
 		}
-		key = psprintf(INT64_FORMAT "/" INT64_FORMAT "/" INT64_FORMAT, seed, user_id, title_ids[i]);
+		snprintf(key, sizeof(key), INT64_FORMAT "/" INT64_FORMAT "/" INT64_FORMAT,
+				 seed, user_id, title_ids[i]);
 		if (!pg_md5_hash(key, strlen(key), hex, &err))
 			elog(ERROR, "could not compute md5: %s", err);
 		hex[15] = '\0';
 		nf_rng_seed(&rng, (uint64) strtoull(hex, NULL, 16));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
-		pfree(key);
 	}
 	return true;
 }

@@ -1248,8 +1248,8 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 }
 
 /* model.h */
-int
-nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
+ScanCatalog *
+nf_scan_catalog(ServeModel *sm)
 {
 	nf_require_factors(sm, "factors");
 	if (sm->scan == NULL)
@@ -1264,7 +1264,16 @@ nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
 		sm->scan = c;
 		MemoryContextSwitchTo(old);
 	}
-	return scan_topk(sm->scan, x, sm->seen, k, rows, scores, sm->scan_work, NULL);
+	return sm->scan;
+}
+
+/* model.h */
+int
+nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
+{
+	ScanCatalog *cat = nf_scan_catalog(sm);	/* builds sm->scan_work too */
+
+	return scan_topk(cat, x, sm->seen, k, rows, scores, sm->scan_work, NULL);
 }
 
 int

@@ -58,6 +58,13 @@ extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
 extern int	nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows,
 						float *scores);
 
+/*
+ * The int8 copy of the title factors (topk_scan.h), built on first use;
+ * its scratch is sm->scan_work.
+ */
+struct ScanCatalog;
+extern struct ScanCatalog *nf_scan_catalog(ServeModel *sm);
+
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
 

@@ -450,32 +450,20 @@ RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, in
 	return got;
 }
 
-int
-scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
-		  int32 *out, float *scores, void *work, int *nexact)
+/*
+ * The query's 7-bit copy and scale; false when x is outside the range
+ * where the bounds hold (then rows must be scored exactly).
+ */
+static bool
+PrepareQuery(const ScanCatalog *c, const float *x, uint8 *ru, ScanQuery *qy)
 {
-	ScanWork	w;
-	int			n = c->n,
-				f = c->f;
+	int			f = c->f;
 	double		xmax = 0.0,
 				l1 = 0.0,
 				x2 = 0.0,
 				errx = 0.0,
 				range;
 	float		t;
-	ScanQuery	qy;
-	int			got,
-				ncand = 0;
-	float		L;
-
-	if (k <= 0 || n <= 0)
-	{
-		if (nexact)
-			*nexact = 0;
-		return 0;
-	}
-	k = Min(k, n);
-	CarveWork(c, work, &w);
 
 	for (int a = 0; a < f; a++)
 	{
@@ -487,38 +475,53 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 	}
 	range = sqrt(x2) * c->maxnorm;
 	t = (float) (xmax / SCAN_RMAX);
-
-	/* few rows, a large k, or outside the safe range: every row exactly */
-	if (n < 64 || k * 4 > n || !(range >= SCAN_RANGE_LO && range <= SCAN_RANGE_HI) ||
-		!(t > 0.0f) || !isfinite(l1))
-	{
-		for (int i = 0; i < n; i++)
-			if (!skip || !skip[i])
-				w.cand[ncand++] = i;
-		if (nexact)
-			*nexact = ncand;
-		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
-	}
+	if (!(range >= SCAN_RANGE_LO && range <= SCAN_RANGE_HI) || !(t > 0.0f) || !isfinite(l1))
+		return false;
 
 	/* the query's 7-bit copy (stored + 64) and its rounding error */
-	memset(w.ru, SCAN_ROFF, c->fp);
+	memset(ru, SCAN_ROFF, c->fp);
 	for (int a = 0; a < f; a++)
 	{
 		double		v = rint((double) x[a] / t);
 
 		v = Min(Max(v, -SCAN_RMAX), SCAN_RMAX);
-		w.ru[a] = (uint8) (v + SCAN_ROFF);
+		ru[a] = (uint8) (v + SCAN_ROFF);
 		errx = Max(errx, fabs((double) x[a] - (double) t * v));
 	}
-	qy.t = t;
-	qy.l1 = (float) l1 * (1.0f + 1e-6f);
-	qy.errx = (float) errx * (1.0f + 1e-6f);
-	qy.marg = (float) (2.0 * ((double) f / 8 + 8) * 5.9604645e-8 * sqrt(x2));
-	QScan(c, w.ru, &qy, w.lo, w.hi);
+	qy->t = t;
+	qy->l1 = (float) l1 * (1.0f + 1e-6f);
+	qy->errx = (float) errx * (1.0f + 1e-6f);
+	qy->marg = (float) (2.0 * ((double) f / 8 + 8) * 5.9604645e-8 * sqrt(x2));
+	return true;
+}
+
+bool
+scan_bounds(const ScanCatalog *c, const float *x, float *lo, float *hi, void *work)
+{
+	ScanWork	w;
+	ScanQuery	qy;
+
+	CarveWork(c, work, &w);
+	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
+		return false;
+	QScan(c, w.ru, &qy, lo, hi);
+	return true;
+}
+
+/* The exact top-k from bounds: steps 2 and 3 of scan_topk. */
+static int
+TopkFromBounds(const ScanCatalog *c, const float *x, const float *lo, const float *hi,
+			   const uint8 *skip, int k, int32 *out, float *scores, ScanWork *w, int *nexact)
+{
+	int			n = c->n,
+				f = c->f,
+				got,
+				ncand = 0;
+	float		L;
 
 	/* the k-th best lower bound among eligible rows */
-	got = topk_select_bounded(w.lo, n, skip, k, w.pick, w.runmax);
-	L = got < k ? -INFINITY : w.lo[w.pick[k - 1]];
+	got = topk_select_bounded(lo, n, skip, k, w->pick, w->runmax);
+	L = got < k ? -INFINITY : lo[w->pick[k - 1]];
 
 	/* the rows whose upper bound reaches it, a run of 16 at a time */
 	for (int j = 0; j < n; j += 16)
@@ -528,7 +531,7 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 
 		if (end - j == 16)
 		{
-			const float *h = w.hi + j;
+			const float *h = hi + j;
 
 #pragma omp simd reduction(max:m)
 			for (int e = 0; e < 16; e++)
@@ -537,17 +540,63 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 				continue;
 		}
 		for (int i = j; i < end; i++)
-			if (w.hi[i] >= L && (!skip || !skip[i]))
+			if (hi[i] >= L && (!skip || !skip[i]))
 			{
 				/* start loading the row for RankExact (a few random rows of Y) */
 				const char *row = (const char *) (c->Y + (Size) i * f);
 
 				for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
 					__builtin_prefetch(row + b);
-				w.cand[ncand++] = i;
+				w->cand[ncand++] = i;
 			}
 	}
 	if (nexact)
 		*nexact = ncand;
-	return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
+	return RankExact(c, x, w->cand, ncand, k, out, scores, w);
+}
+
+int
+scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo, const float *hi,
+				  const uint8 *skip, int k, int32 *out, float *scores, void *work, int *nexact)
+{
+	ScanWork	w;
+
+	if (nexact)
+		*nexact = 0;
+	if (k <= 0 || c->n <= 0)
+		return 0;
+	CarveWork(c, work, &w);
+	return TopkFromBounds(c, x, lo, hi, skip, Min(k, c->n), out, scores, &w, nexact);
+}
+
+int
+scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
+		  int32 *out, float *scores, void *work, int *nexact)
+{
+	ScanWork	w;
+	ScanQuery	qy;
+	int			n = c->n,
+				ncand = 0;
+
+	if (k <= 0 || n <= 0)
+	{
+		if (nexact)
+			*nexact = 0;
+		return 0;
+	}
+	k = Min(k, n);
+	CarveWork(c, work, &w);
+
+	/* few rows, a large k, or outside the safe range: every row exactly */
+	if (n < 64 || k * 4 > n || !PrepareQuery(c, x, w.ru, &qy))
+	{
+		for (int i = 0; i < n; i++)
+			if (!skip || !skip[i])
+				w.cand[ncand++] = i;
+		if (nexact)
+			*nexact = ncand;
+		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
+	}
+	QScan(c, w.ru, &qy, w.lo, w.hi);
+	return TopkFromBounds(c, x, w.lo, w.hi, skip, k, out, scores, &w, nexact);
 }

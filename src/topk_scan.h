@@ -70,6 +70,20 @@ extern Size scan_work_bytes(const ScanCatalog *c);
 extern int	scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 					  int32 *out, float *scores, void *work, int *nexact);
 
+/*
+ * Bounds of every row's score: lo[i] <= scan_dot(y_i, x) <= hi[i] (n
+ * floats each), from the int8 copy; false (lo, hi untouched) when x is
+ * outside the range where they hold -- then score rows exactly.  work as
+ * for scan_topk.
+ */
+extern bool scan_bounds(const ScanCatalog *c, const float *x, float *lo, float *hi,
+						void *work);
+
+/* scan_topk from bounds that scan_bounds returned for the same x. */
+extern int	scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo,
+							  const float *hi, const uint8 *skip, int k, int32 *out,
+							  float *scores, void *work, int *nexact);
+
 /* Testing: force the portable kernels (true) or allow AVX2 (false). */
 extern void scan_force_portable(bool portable);
 

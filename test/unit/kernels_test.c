@@ -1494,8 +1494,38 @@ test_scan(void)
 				for (int portable = 0; portable <= 1; portable++)
 				{
 					const int	ks[] = {1, 2, 10, 100, n / 5, n, n + 1};
+					float	   *lo = xmalloc(sizeof(float) * n),
+							   *hi = xmalloc(sizeof(float) * n);
+					bool		bounded,
+								inside = true;
 
 					scan_force_portable(portable);
+					/* the bounds hold for every row; outside the range: none */
+					bounded = scan_bounds(&c, x, lo, hi, work);
+					CHECK(bounded == (scales[si] >= 1e-6), "scan_bounds f=%d scale=%g: %d",
+						  f, scales[si], bounded);
+					for (int i = 0; bounded && i < n; i++)
+						inside &= lo[i] <= all[i] && all[i] <= hi[i];
+					CHECK(inside, "scan_bounds f=%d n=%d scale=%g portable=%d: a score outside its bounds",
+						  f, n, scales[si], portable);
+					for (int ki = 0; bounded && ki < lengthof(ks); ki++)
+					{
+						int			k = ks[ki],
+									gr,
+									gs;
+						bool		ok;
+
+						if (k < 1)
+							continue;
+						gr = topk_select(all, n, skip, k, ref);
+						gs = scan_topk_bounded(&c, x, lo, hi, skip, k, rows, sc, work, NULL);
+						ok = gs == gr;
+						for (int j = 0; ok && j < gr; j++)
+							ok = rows[j] == ref[j] && memcmp(&sc[j], &all[ref[j]], sizeof(float)) == 0;
+						CHECK(ok, "scan_topk_bounded f=%d n=%d k=%d portable=%d", f, n, k, portable);
+					}
+					free(lo);
+					free(hi);
 					for (int ki = 0; ki < lengthof(ks); ki++)
 						for (int useskip = 0; useskip <= 1; useskip++)
 						{
