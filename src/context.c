@@ -18,6 +18,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "access/table.h"
 #include "access/tableam.h"
@@ -433,9 +434,24 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 		for (int i = 0; i < n; i++)
 		{
 			uint64		id = (uint64) ids[i];
-			double		s = scores[i];
-			double		f = id < dn ? (s >= 0 ? (double) lift[id] : inv[id]) : 1.0;
+			double		s = scores[i],
+						fl = 1.0,
+						fi = 1.0,
+						f;
+			uint64		bl,
+						bi,
+						pos = -(uint64) (s >= 0);	/* all ones for s >= 0 */
 
+			if (id < dn)		/* predictable: ids are the model's */
+			{
+				fl = (double) lift[id];
+				fi = inv[id];
+			}
+			/* the sign picks the factor by a mask, not a branch */
+			memcpy(&bl, &fl, sizeof(double));
+			memcpy(&bi, &fi, sizeof(double));
+			bl = (bl & pos) | (bi & ~pos);
+			memcpy(&f, &bl, sizeof(double));
 			s *= f;
 			scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
 		}
