@@ -58,6 +58,10 @@ typedef struct ArtSeg
 	int32	   *prior_art;
 	int64	   *prior_shown;
 	int64	   *prior_played;
+	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span - 1 */
+	int32	   *lb;
+	int64		lb_lo;
+	int64		lb_span;
 } ArtSeg;
 
 static struct
@@ -212,6 +216,28 @@ Refresh(void)
 			if ((j & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}
+		/* title ids are dense in practice: look them up in a table */
+		for (int k = 0; k < nseg; k++)
+		{
+			ArtSeg	   *sg = &segs[k];
+			uint64		span;
+
+			if (sg->n == 0)
+				continue;
+			span = (uint64) sg->title[sg->n - 1] - (uint64) sg->title[0] + 1;
+			if (span > (uint64) 4 * sg->n + 4096)
+				continue;
+			sg->lb_lo = sg->title[0];
+			sg->lb_span = (int64) span;
+			sg->lb = palloc(sizeof(int32) * span);
+			for (uint64 t = 0, i = 0; t < span; t++)
+			{
+				while (i < (uint64) sg->n &&
+					   (uint64) sg->title[i] - (uint64) sg->lb_lo < t)
+					i++;
+				sg->lb[t] = (int32) i;
+			}
+		}
 		MemoryContextSwitchTo(old);
 		if (SPI_execute_plan(Keep(&plan_prior,
 								  "SELECT segment, artwork_id, shown, played FROM nfrec.artwork_prior"
@@ -261,6 +287,15 @@ FindTitle(const ArtSeg *s, int64 title)
 {
 	int			lo = 0,
 				hi = s->n;
+
+	if (s->lb)
+	{
+		if (title < s->lb_lo)
+			return 0;
+		if ((uint64) title - (uint64) s->lb_lo >= (uint64) s->lb_span)
+			return s->n;
+		return s->lb[(uint64) title - (uint64) s->lb_lo];
+	}
 
 	while (lo < hi)
 	{
