@@ -25,13 +25,20 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "common/md5.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/acl.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "artwork.h"
 #include "rng.h"
@@ -51,6 +58,10 @@ typedef struct ArtSeg
 	int32	   *prior_art;
 	int64	   *prior_shown;
 	int64	   *prior_played;
+	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span - 1 */
+	int32	   *lb;
+	int64		lb_lo;
+	int64		lb_span;
 } ArtSeg;
 
 static struct
@@ -61,7 +72,6 @@ static struct
 	MemoryContext cxt;
 }			art_cache = {-1, 0, NULL, NULL};
 
-static SPIPlanPtr plan_version = NULL;
 static SPIPlanPtr plan_stats = NULL;
 static SPIPlanPtr plan_prior = NULL;
 
@@ -88,6 +98,56 @@ FindSeg(const char *name)
 	return NULL;
 }
 
+/*
+ * The fit's version (false: no fit row), read from nfrec.artwork_fit in
+ * the active snapshot with the caller's SELECT right, as the query
+ * "SELECT version FROM nfrec.artwork_fit" would, without the executor:
+ * this runs on every homepage call.
+ */
+static bool
+ReadArtworkVersion(int64 *version)
+{
+	Oid			relid = get_relname_relid("artwork_fit", get_namespace_oid("nfrec", false));
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att = InvalidAttrNumber;
+	AclResult	acl;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"nfrec.artwork_fit\" does not exist")));
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "artwork_fit");
+	rel = table_open(relid, AccessShareLock);
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
+			att = a->attnum;
+	}
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "nfrec.artwork_fit has no column version");
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, att, &isnull);
+
+		*version = isnull ? -1 : DatumGetInt64(d);
+		found = true;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* Load the fit into the cache unless its version is current; false: no fit. */
 static bool
 Refresh(void)
@@ -98,12 +158,8 @@ Refresh(void)
 				old;
 	uint64		nrows;
 
-	if (SPI_execute_plan(Keep(&plan_version, "SELECT version FROM nfrec.artwork_fit", 0, NULL),
-						 NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read nfrec.artwork_fit");
-	if (SPI_processed == 0)
+	if (!ReadArtworkVersion(&version))
 		return false;
-	version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (version == art_cache.version)
 		return true;
 
@@ -160,6 +216,28 @@ Refresh(void)
 			if ((j & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}
+		/* title ids are dense in practice: look them up in a table */
+		for (int k = 0; k < nseg; k++)
+		{
+			ArtSeg	   *sg = &segs[k];
+			uint64		span;
+
+			if (sg->n == 0)
+				continue;
+			span = (uint64) sg->title[sg->n - 1] - (uint64) sg->title[0] + 1;
+			if (span > (uint64) 4 * sg->n + 4096)
+				continue;
+			sg->lb_lo = sg->title[0];
+			sg->lb_span = (int64) span;
+			sg->lb = palloc(sizeof(int32) * span);
+			for (uint64 t = 0, i = 0; t < span; t++)
+			{
+				while (i < (uint64) sg->n &&
+					   (uint64) sg->title[i] - (uint64) sg->lb_lo < t)
+					i++;
+				sg->lb[t] = (int32) i;
+			}
+		}
 		MemoryContextSwitchTo(old);
 		if (SPI_execute_plan(Keep(&plan_prior,
 								  "SELECT segment, artwork_id, shown, played FROM nfrec.artwork_prior"
@@ -210,6 +288,15 @@ FindTitle(const ArtSeg *s, int64 title)
 	int			lo = 0,
 				hi = s->n;
 
+	if (s->lb)
+	{
+		if (title < s->lb_lo)
+			return 0;
+		if ((uint64) title - (uint64) s->lb_lo >= (uint64) s->lb_span)
+			return s->n;
+		return s->lb[(uint64) title - (uint64) s->lb_lo];
+	}
+
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
@@ -251,7 +338,7 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 					na = 0,
 					s0 = FindTitle(seg, title_ids[i]);
 		char		hex[33];
-		char	   *key;
+		char		key[3 * 21 + 3];	/* three int64 and two slashes */
 		const char *err;
 		NfRng		rng;
 
@@ -283,14 +370,14 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			alpha[k] = 1 + ART_PRIOR_STRENGTH * rate + played;
 			beta[k] = 1 + ART_PRIOR_STRENGTH * (1 - rate) + missed;
 		}
-		key = psprintf(INT64_FORMAT "/" INT64_FORMAT "/" INT64_FORMAT, seed, user_id, title_ids[i]);
+		snprintf(key, sizeof(key), INT64_FORMAT "/" INT64_FORMAT "/" INT64_FORMAT,
+				 seed, user_id, title_ids[i]);
 		if (!pg_md5_hash(key, strlen(key), hex, &err))
 			elog(ERROR, "could not compute md5: %s", err);
 		hex[15] = '\0';
 		nf_rng_seed(&rng, (uint64) strtoull(hex, NULL, 16));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
-		pfree(key);
 	}
 	return true;
 }

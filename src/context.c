@@ -18,6 +18,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "access/table.h"
 #include "access/tableam.h"
@@ -58,6 +59,7 @@ typedef struct CtxCell
 	/* dense tables by title_id (when ids are 0..dense_n-1 mostly): */
 	float	   *dense_aff;		/* affinity, 0 for an unseen title */
 	float	   *dense_lift;		/* exp(affinity) */
+	double	   *dense_inv;		/* 1 / (double) dense_lift */
 } CtxCell;
 
 typedef struct CtxCache
@@ -290,6 +292,7 @@ CtxRefresh(void)
 
 						c->dense_aff = palloc0(sizeof(float) * ctx_cache.dense_n);
 						c->dense_lift = palloc(sizeof(float) * ctx_cache.dense_n);
+						c->dense_inv = palloc(sizeof(double) * ctx_cache.dense_n);
 						for (int64 j = 0; j < ctx_cache.dense_n; j++)
 							c->dense_lift[j] = 1.0f;
 						for (int j = 0; j < c->n; j++)
@@ -297,6 +300,8 @@ CtxRefresh(void)
 							c->dense_aff[c->ids[j]] = c->aff[j];
 							c->dense_lift[c->ids[j]] = (float) exp(Max(-69.0, Min(69.0, (double) c->aff[j])));
 						}
+						for (int64 j = 0; j < ctx_cache.dense_n; j++)
+							c->dense_inv[j] = 1.0 / (double) c->dense_lift[j];
 					}
 				}
 			}
@@ -413,6 +418,45 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 	if (cell == NULL)
 		return false;
 
+	if (ctx_cache.dense_n > 0 && weight == 1.0)
+	{
+		/*
+		 * The common case (the page re-ranks the whole catalog), without a
+		 * branch per title: s / f becomes s * (1 / f) in double, which
+		 * rounds to the same float (s and f are floats: s / f is never
+		 * within 2^-47 of a halfway point between floats, and the two
+		 * double results differ by at most 2^-52 relatively).
+		 */
+		const float *lift = cell->dense_lift;
+		const double *inv = cell->dense_inv;
+		uint64		dn = (uint64) ctx_cache.dense_n;
+
+		for (int i = 0; i < n; i++)
+		{
+			uint64		id = (uint64) ids[i];
+			double		s = scores[i],
+						fl = 1.0,
+						fi = 1.0,
+						f;
+			uint64		bl,
+						bi,
+						pos = -(uint64) (s >= 0);	/* all ones for s >= 0 */
+
+			if (id < dn)		/* predictable: ids are the model's */
+			{
+				fl = (double) lift[id];
+				fi = inv[id];
+			}
+			/* the sign picks the factor by a mask, not a branch */
+			memcpy(&bl, &fl, sizeof(double));
+			memcpy(&bi, &fi, sizeof(double));
+			bl = (bl & pos) | (bi & ~pos);
+			memcpy(&f, &bl, sizeof(double));
+			s *= f;
+			scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
+		}
+		return true;
+	}
 	for (int i = 0; i < n; i++)
 	{
 		int64		id = ids[i];

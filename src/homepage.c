@@ -39,6 +39,7 @@
 #include "model_neighbours.h"
 #include "titlemeta.h"
 #include "topk.h"
+#include "topk_scan.h"
 
 /* Documented rules (doc/serve.md) */
 #define HP_FINISHED_PCT			90.0	/* watch_pct at which a title is finished */
@@ -186,7 +187,7 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
 		if (tm)
 		{
-			int32		r = als_find_id(sm->item_ids, sm->nitems, p[n].title_id);
+			int32		r = nf_title_row(sm, p[n].title_id);
 			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
 			int			k = 0;
 
@@ -238,7 +239,7 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 			p[m++] = p[j];
 	}
 	for (int j = 0; j < m; j++)
-		p[j].row = als_find_id(sm->item_ids, sm->nitems, p[j].title_id);
+		p[j].row = nf_title_row(sm, p[j].title_id);
 	qsort(p, m, sizeof(Play), CmpPlayRecent);
 	*out = p;
 	return m;
@@ -412,6 +413,112 @@ RankSubset(const float *score, const int32 *subset, int nsub, const uint8 *ex,
 	return got;
 }
 
+/*
+ * The (context-adjusted) scores the rows are cut from.  For a user with a
+ * vector the catalog is not scored exactly up front: the int8 copy bounds
+ * every title's score (topk_scan.h), and a row scores exactly only the
+ * titles whose bound can reach its top per_row -- the same titles, order
+ * and scores as scoring every title (RankRows).
+ */
+typedef struct PageScores
+{
+	float	   *score;			/* adjusted score of a row, where known */
+	uint8	   *known;			/* NULL: every row's score is known */
+	float	   *lo;				/* bounds of each row's score (before the */
+	float	   *hi;				/* context), when known != NULL */
+	ServeModel *sm;
+	const float *x;
+	bool		context;
+	const TimestampTz *at;
+	const char *device;
+} PageScores;
+
+/* Score the listed rows exactly (scan_dot, then the context), once each. */
+static void
+ScoreRows(PageScores *ps, const int32 *rows, int n)
+{
+	ServeModel *sm = ps->sm;
+	int32	   *todo = palloc(sizeof(int32) * Max(n, 1));
+	float	   *sc = palloc(sizeof(float) * Max(n, 1));
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
+	int			m = 0;
+
+	for (int j = 0; j < n; j++)
+		if (!ps->known[rows[j]])
+		{
+			todo[m] = rows[j];
+			ps->known[rows[j]] = 1;
+			sc[m] = scan_dot(sm->Y + (Size) rows[j] * sm->factors, ps->x, sm->factors);
+			ids[m++] = sm->item_ids[rows[j]];
+		}
+	if (ps->context && m > 0)
+		nf_context_adjust(ids, sc, m, ps->at, ps->device, 1.0);
+	for (int j = 0; j < m; j++)
+		ps->score[todo[j]] = sc[j];
+	pfree(todo);
+	pfree(sc);
+	pfree(ids);
+}
+
+/*
+ * RankSubset over ps.  With bounds: the context lift is a positive factor
+ * per title (context.c), so it keeps each title's bounds in order; a row
+ * whose adjusted upper bound is below the k-th best adjusted lower bound
+ * of the eligible rows has k rows strictly above it and cannot be in the
+ * top k, so only the others are scored and ranked.
+ */
+static int
+RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
+		 const uint8 *onpage, int k, int32 *out)
+{
+	int32	   *el,
+			   *cand;
+	float	   *b;
+	int64	   *ids;
+	int			m = 0,
+				nc = 0,
+				got;
+	float		L = -INFINITY;
+
+	if (ps->known == NULL)
+		return RankSubset(ps->score, subset, nsub, ex, onpage, k, out);
+
+	el = palloc(sizeof(int32) * Max(nsub, 1));
+	for (int j = 0; j < nsub; j++)
+		if (!ex[subset[j]] && !onpage[subset[j]])
+			el[m++] = subset[j];
+	/* lower bounds in b[0, m), upper in b[m, 2m), adjusted in one call */
+	b = palloc(sizeof(float) * Max(2 * m, 1));
+	ids = palloc(sizeof(int64) * Max(2 * m, 1));
+	for (int j = 0; j < m; j++)
+	{
+		b[j] = ps->lo[el[j]];
+		b[m + j] = ps->hi[el[j]];
+		ids[j] = ids[m + j] = ps->sm->item_ids[el[j]];
+	}
+	if (ps->context && m > 0)
+		nf_context_adjust(ids, b, 2 * m, ps->at, ps->device, 1.0);
+	if (m > k && k > 0)
+	{
+		int32	   *best = palloc(sizeof(int32) * k);
+
+		if (topk_select(b, m, NULL, k, best) == k)
+			L = b[best[k - 1]];
+		pfree(best);
+	}
+	cand = palloc(sizeof(int32) * Max(m, 1));
+	for (int j = 0; j < m; j++)
+		if (b[m + j] >= L)
+			cand[nc++] = el[j];
+	ScoreRows(ps, cand, nc);
+	got = RankSubset(ps->score, cand, nc, ex, onpage, k, out);
+	pfree(el);
+	pfree(b);
+	pfree(ids);
+	pfree(cand);
+	return got;
+}
+
 PG_FUNCTION_INFO_V1(homepage);
 Datum
 homepage(PG_FUNCTION_ARGS)
@@ -470,7 +577,7 @@ homepage(PG_FUNCTION_ARGS)
 		const char *country = NULL;
 		uint8	   *ex,
 				   *onpage = palloc0(N);
-		float	   *score;
+		PageScores	ps;
 		int32	   *pool;
 		float	   *poolsc;
 		int			npool;
@@ -515,7 +622,29 @@ homepage(PG_FUNCTION_ARGS)
 		npool = Min(Max(HP_POOL, HP_POOL_PER_ROW * per_row), N);
 		pool = palloc(sizeof(int32) * npool);
 		poolsc = palloc(sizeof(float) * npool);
-		if (src != USER_COLD)
+		ps.known = NULL;
+		ps.sm = sm;
+		ps.x = x;
+		ps.at = &at;
+		ps.device = device;
+		if (src != USER_COLD && sm->kind != NF_MODEL_EASE)
+		{
+			ScanCatalog *cat = nf_scan_catalog(sm);
+
+			ps.lo = palloc(sizeof(float) * N);
+			ps.hi = palloc(sizeof(float) * N);
+			if (scan_bounds(cat, x, ps.lo, ps.hi, sm->scan_work))
+			{
+				/* the pool exactly, every other score on demand (RankRows) */
+				npool = scan_topk_bounded(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
+										  sm->scan_work, NULL);
+				ps.score = palloc(sizeof(float) * N);
+				ps.known = palloc0(N);
+			}
+			else
+				npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);
+		}
+		else if (src != USER_COLD)
 			npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);
 		else
 		{
@@ -525,7 +654,8 @@ homepage(PG_FUNCTION_ARGS)
 			for (int j = 0; j < npool; j++)
 				poolsc[j] = sm->scores[pool[j]];
 		}
-		score = sm->scores;
+		if (ps.known == NULL)
+			ps.score = sm->scores;
 
 		/*
 		 * The context (day part of at, device) re-ranks every row: the
@@ -534,8 +664,9 @@ homepage(PG_FUNCTION_ARGS)
 		 * change.
 		 */
 		context = nf_context_rerank_rows(sm->item_ids, pool, poolsc, npool, &at, device);
-		if (context)
-			nf_context_adjust(sm->item_ids, score, N, &at, device, 1.0);
+		ps.context = context;
+		if (context && ps.known == NULL)
+			nf_context_adjust(sm->item_ids, ps.score, N, &at, device, 1.0);
 
 		/* the genre mix of the user's taste */
 		if (tm)
@@ -818,7 +949,7 @@ homepage(PG_FUNCTION_ARGS)
 						for (int j = 0; reserved && j < nsub; j++)
 							if (reserved[sub[j]])
 								onpage[sub[j]] = 0;
-						ng = RankSubset(score, sub, nsub, ex, onpage, per_row, got);
+						ng = RankRows(&ps, sub, nsub, ex, onpage, per_row, got);
 						for (int j = 0; reserved && j < nsub; j++)
 							if (reserved[sub[j]])
 								onpage[sub[j]] = 1;
@@ -828,7 +959,7 @@ homepage(PG_FUNCTION_ARGS)
 						int			g = src != USER_COLD ? FavouriteGenre(tm, p, got[j]) : -1;
 
 						r->e[r->n].title_id = sm->item_ids[got[j]];
-						r->e[r->n].score = score[got[j]];
+						r->e[r->n].score = ps.score[got[j]];
 						if (sm->cold && sm->cold[got[j]])
 							r->e[r->n].reason = ColdReason(tm, sm, got[j], catplays, ncatplays, g);
 						else
@@ -839,13 +970,13 @@ homepage(PG_FUNCTION_ARGS)
 					}
 					break;
 				case ROW_GENRE:
-					ng = RankSubset(score, tm->genre_rows + tm->genre_ptr[r->genre],
+					ng = RankRows(&ps, tm->genre_rows + tm->genre_ptr[r->genre],
 									tm->genre_ptr[r->genre + 1] - tm->genre_ptr[r->genre],
 									ex, onpage, per_row, got);
 					for (int j = 0; j < ng; j++)
 					{
 						r->e[r->n].title_id = sm->item_ids[got[j]];
-						r->e[r->n].score = score[got[j]];
+						r->e[r->n].score = ps.score[got[j]];
 						r->e[r->n].reason = src == USER_COLD && ncatplays == 0 ?
 							psprintf("popular in %s", tm->genre_names[r->genre]) :
 							psprintf("matches your taste for %s", tm->genre_names[r->genre]);
@@ -858,7 +989,7 @@ homepage(PG_FUNCTION_ARGS)
 				continue;
 			for (int j = 0; j < r->n; j++)
 			{
-				int32		row = als_find_id(sm->item_ids, N, r->e[j].title_id);
+				int32		row = nf_title_row(sm, r->e[j].title_id);
 
 				if (row >= 0)
 					onpage[row] = 1;

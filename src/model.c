@@ -36,19 +36,27 @@
 
 #include <cblas.h>
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "executor/tuptable.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "als.h"
@@ -59,6 +67,7 @@
 #include "pgutil.h"
 #include "titlemeta.h"
 #include "topk.h"
+#include "topk_scan.h"
 
 #define MAX_CACHED_MODELS	8
 
@@ -282,6 +291,18 @@ FinishServeModel(ServeModel *sm)
 			s += (double) y[a] * y[a];
 		sm->norms[i] = (float) sqrt(s);
 	}
+	/* dense title ids (the usual case) map to rows through a table */
+	sm->id_rows = NULL;
+	if (n > 0 &&
+		(uint64) sm->item_ids[n - 1] - (uint64) sm->item_ids[0] < (uint64) 4 * n + 1024)
+	{
+		sm->id_lo = sm->item_ids[0];
+		sm->id_span = (int64) ((uint64) sm->item_ids[n - 1] - (uint64) sm->id_lo) + 1;
+		sm->id_rows = palloc(sizeof(int32) * sm->id_span);
+		memset(sm->id_rows, 0xff, sizeof(int32) * sm->id_span);
+		for (int i = 0; i < n; i++)
+			sm->id_rows[(uint64) sm->item_ids[i] - (uint64) sm->id_lo] = i;
+	}
 	sm->pop_order = palloc(sizeof(int32) * n);
 	for (int i = 0; i < n; i++)
 		sm->pop_order[i] = i;
@@ -289,6 +310,20 @@ FinishServeModel(ServeModel *sm)
 	sm->scores = palloc(sizeof(float) * n);
 	sm->seen = palloc0(n);
 	sm->work = palloc(sizeof(double) * als_solve_work_doubles(f));
+}
+
+/* model.h */
+int32
+nf_title_row(const ServeModel *sm, int64 title_id)
+{
+	if (sm->id_rows)
+	{
+		/* unsigned: an id below id_lo wraps to a huge offset */
+		uint64		off = (uint64) title_id - (uint64) sm->id_lo;
+
+		return off < (uint64) sm->id_span ? sm->id_rows[off] : -1;
+	}
+	return als_find_id(sm->item_ids, sm->nitems, title_id);
 }
 
 void
@@ -317,6 +352,7 @@ LoadModel(const char *name, int64 version, TimestampTz deployed_at, Oid events)
 
 	arg[0] = Int64GetDatum(version);
 	RegistryUserBegin(&caller);
+	PreparePlans();				/* LookupModel may not have needed them */
 	if (SPI_execute_plan(plan_load, arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read model \"%s\"", name);
 	RegistryUserEnd(&caller);
@@ -439,6 +475,166 @@ typedef struct ModelRef
 	Oid			events;
 } ModelRef;
 
+/*
+ * Registry probes without the executor.  Serving reads two registry rows
+ * per call (the model's current version, the user's row), each one index
+ * probe; through SPI each costs a plan lookup, executor start-up and a
+ * tuple copy, a large part of a recommend_for call.  These read the same
+ * rows the prepared queries would -- through the same unique indexes, in
+ * the active snapshot -- straight from the index and heap.  Like the
+ * queries run as the registry's owner, they check no privilege of the
+ * caller.  They need the 0.2.0 registry (is_current, its index); with
+ * 0.1.0's (before ALTER EXTENSION UPDATE) they report "unavailable" and
+ * the prepared queries serve.
+ */
+#define PROBE_UNAVAILABLE	(-1)
+
+static AttrNumber
+AttnumOf(Relation rel, const char *col)
+{
+	TupleDesc	td = RelationGetDescr(rel);
+
+	for (int i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(td, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), col) == 0)
+			return a->attnum;
+	}
+	return InvalidAttrNumber;
+}
+
+typedef bool (*ProbeRowFn) (TupleTableSlot *slot, Relation rel, void *arg);
+
+/*
+ * Find the row of nfrec.<table> whose leading index columns of
+ * nfrec.<index> (unique) equal vals (equality procs procs), and hand it to
+ * fn, which copies what it needs and returns false when the row is not
+ * usable.  Returns 1 (found and used), 0 (no such row) or
+ * PROBE_UNAVAILABLE.
+ */
+static int
+RegistryProbe(const char *table, const char *index, int nkeys, const RegProcedure *procs,
+			  const Datum *vals, ProbeRowFn fn, void *arg)
+{
+	Oid			nsp = get_namespace_oid("nfrec", false);
+	Oid			relid = get_relname_relid(table, nsp);
+	Oid			idxid = get_relname_relid(index, nsp);
+	Relation	rel,
+				idx;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData keys[2];
+	int			result = 0;
+
+	Assert(nkeys <= 2);
+	if (!OidIsValid(relid) || !OidIsValid(idxid))
+		return PROBE_UNAVAILABLE;
+	rel = table_open(relid, AccessShareLock);
+	idx = index_open(idxid, AccessShareLock);
+	if (idx->rd_index->indrelid != relid || idx->rd_index->indnkeyatts < nkeys)
+	{
+		index_close(idx, AccessShareLock);
+		table_close(rel, AccessShareLock);
+		return PROBE_UNAVAILABLE;
+	}
+	for (int k = 0; k < nkeys; k++)
+	{
+		ScanKeyInit(&keys[k], k + 1, BTEqualStrategyNumber, procs[k], vals[k]);
+		keys[k].sk_collation = idx->rd_indcollation[k];
+	}
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, GetActiveSnapshot(), nkeys, 0);
+	index_rescan(scan, keys, nkeys, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		result = fn(slot, rel, arg) ? 1 : PROBE_UNAVAILABLE;
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/* ProbeRowFn: the model_store row of a current version */
+static bool
+ModelRefRow(TupleTableSlot *slot, Relation rel, void *arg)
+{
+	ModelRef   *ref = arg;
+	AttrNumber	a_name = AttnumOf(rel, "name"),
+				a_version = AttnumOf(rel, "version"),
+				a_at = AttnumOf(rel, "deployed_at"),
+				a_events = AttnumOf(rel, "events"),
+				a_current = AttnumOf(rel, "is_current");
+	bool		isnull;
+	Datum		d;
+
+	if (a_name == InvalidAttrNumber || a_version == InvalidAttrNumber ||
+		a_at == InvalidAttrNumber || a_events == InvalidAttrNumber ||
+		a_current == InvalidAttrNumber)
+		return false;
+	/* the partial index holds current rows; a HOT chain is re-checked */
+	d = slot_getattr(slot, a_current, &isnull);
+	if (isnull || !DatumGetBool(d))
+		return false;
+	ref->name = TextDatumGetCString(slot_getattr(slot, a_name, &isnull));
+	ref->version = DatumGetInt64(slot_getattr(slot, a_version, &isnull));
+	ref->deployed_at = DatumGetTimestampTz(slot_getattr(slot, a_at, &isnull));
+	d = slot_getattr(slot, a_events, &isnull);
+	ref->events = isnull ? InvalidOid : DatumGetObjectId(d);
+	return true;
+}
+
+/* The current version of model name: 1, 0 (none) or PROBE_UNAVAILABLE. */
+static int
+ProbeModelByName(const char *name, ModelRef *ref)
+{
+	RegProcedure procs[1] = {F_TEXTEQ};
+	Datum		vals[1];
+
+	vals[0] = CStringGetTextDatum(name);
+	return RegistryProbe("model_store", "model_store_current_name", 1, procs, vals,
+						 ModelRefRow, ref);
+}
+
+/*
+ * The name in nfrec.model_default (*name NULL when it has no row), read
+ * in the active snapshot; false when there is no such table (0.1.0).
+ */
+static bool
+ReadDefaultName(char **name)
+{
+	Oid			relid = get_relname_relid("model_default", get_namespace_oid("nfrec", false));
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att;
+
+	*name = NULL;
+	if (!OidIsValid(relid))
+		return false;
+	rel = table_open(relid, AccessShareLock);
+	att = AttnumOf(rel, "name");
+	if (att == InvalidAttrNumber)
+	{
+		table_close(rel, AccessShareLock);
+		return false;
+	}
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, att, &isnull);
+
+		if (!isnull)
+			*name = TextDatumGetCString(d);
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return true;
+}
+
 static void
 LookupModel(const char *name, ModelRef *ref)
 {
@@ -447,13 +643,40 @@ LookupModel(const char *name, ModelRef *ref)
 	bool		from_setting = false;
 	RegistryUser caller;
 
-	RegistryUserBegin(&caller);
-	PreparePlans();
 	if (name == NULL && nf_default_model != NULL && nf_default_model[0] != '\0')
 	{
 		name = nf_default_model;
 		from_setting = true;
 	}
+
+	/* the registry's own rows, read directly (see RegistryProbe) */
+	{
+		char	   *dname = NULL;
+		int			found = PROBE_UNAVAILABLE;
+
+		if (name != NULL)
+			found = ProbeModelByName(name, ref);
+		else if (ReadDefaultName(&dname))
+			found = dname ? ProbeModelByName(dname, ref) : 0;
+		if (found == 1)
+			return;
+		if (found == 0)
+		{
+			if (name == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("no model is deployed"),
+						 errhint("Deploy one with nfrec.deploy(name, model), or choose the default with nfrec.set_default(name).")));
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model \"%s\" does not exist", name),
+					 from_setting ? errdetail("The model is named by the setting nfrec.model.") : 0,
+					 errhint("The view nfrec.models lists the deployed models.")));
+		}
+	}
+
+	RegistryUserBegin(&caller);
+	PreparePlans();
 	if (name != NULL)
 	{
 		arg[0] = CStringGetTextDatum(name);
@@ -643,6 +866,42 @@ NormalizeEvents(UserEvents *ev)
 	pfree(t);
 }
 
+/* a model_users row: factors, title_ids, weights (copies) */
+typedef struct UserRow
+{
+	Datum		factors;
+	Datum		title_ids;
+	Datum		weights;
+} UserRow;
+
+/* ProbeRowFn: copy a model_users row's arrays into the current context */
+static bool
+UserRowCopy(TupleTableSlot *slot, Relation rel, void *arg)
+{
+	UserRow    *row = arg;
+	AttrNumber	a_f = AttnumOf(rel, "factors"),
+				a_t = AttnumOf(rel, "title_ids"),
+				a_w = AttnumOf(rel, "weights");
+	bool		n1,
+				n2,
+				n3;
+	Datum		f,
+				t,
+				w;
+
+	if (a_f == InvalidAttrNumber || a_t == InvalidAttrNumber || a_w == InvalidAttrNumber)
+		return false;
+	f = slot_getattr(slot, a_f, &n1);
+	t = slot_getattr(slot, a_t, &n2);
+	w = slot_getattr(slot, a_w, &n3);
+	if (n1 || n2 || n3)
+		CorruptModel("user row has a null array");
+	row->factors = PointerGetDatum(DatumGetArrayTypePCopy(f));
+	row->title_ids = PointerGetDatum(DatumGetArrayTypePCopy(t));
+	row->weights = PointerGetDatum(DatumGetArrayTypePCopy(w));
+	return true;
+}
+
 bool
 nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 				 MemoryContext cxt)
@@ -680,32 +939,48 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 		int			n;
 		MemoryContext old;
 		RegistryUser caller;
+		UserRow		row;
+		int			found;
 
-		RegistryUserBegin(&caller);
-		PreparePlans();
+		/* the user's row: one probe of model_users' primary key */
+		old = MemoryContextSwitchTo(cxt);
 		args[0] = Int64GetDatum(sm->version);
 		args[1] = Int64GetDatum(user_id);
-		if (SPI_execute_plan(plan_user, args, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read user of model \"%s\"", sm->name);
-		RegistryUserEnd(&caller);
-		if (SPI_processed == 0)
-		{
-			SPI_freetuptable(SPI_tuptable);
+		found = RegistryProbe("model_users", "model_users_pkey", 2,
+							  (RegProcedure[]) {F_INT8EQ, F_INT8EQ}, args,
+							  UserRowCopy, &row);
+		MemoryContextSwitchTo(old);
+		if (found == 0)
 			return false;
+		if (found == PROBE_UNAVAILABLE)
+		{
+			RegistryUserBegin(&caller);
+			PreparePlans();
+			if (SPI_execute_plan(plan_user, args, NULL, true, 1) != SPI_OK_SELECT)
+				elog(ERROR, "could not read user of model \"%s\"", sm->name);
+			RegistryUserEnd(&caller);
+			if (SPI_processed == 0)
+			{
+				SPI_freetuptable(SPI_tuptable);
+				return false;
+			}
+			row.factors = GetCol(1, &isnull);
+			row.title_ids = GetCol(2, &isnull);
+			row.weights = GetCol(3, &isnull);
 		}
 		old = MemoryContextSwitchTo(cxt);
-		fx = StoredArray(GetCol(1, &isnull), FLOAT4OID, f, 1);
-		ta = DatumGetArrayTypeP(GetCol(2, &isnull));
+		fx = StoredArray(row.factors, FLOAT4OID, f, 1);
+		ta = DatumGetArrayTypeP(row.title_ids);
 		n = ARR_NDIM(ta) == 0 ? 0 : ArrayGetNItems(ARR_NDIM(ta), ARR_DIMS(ta));
 		tids = StoredArray(PointerGetDatum(ta), INT8OID, n, 1);
-		w = StoredArray(GetCol(3, &isnull), FLOAT4OID, n, 1);
+		w = StoredArray(row.weights, FLOAT4OID, n, 1);
 		if (f > 0)
 			memcpy(x, fx, sizeof(float) * f);
 		ev->rows = palloc(sizeof(int32) * Max(n, 1));
 		ev->w = palloc(sizeof(float) * Max(n, 1));
 		for (int j = 0; j < n; j++)
 		{
-			int32		r = als_find_id(sm->item_ids, sm->nitems, tids[j]);
+			int32		r = nf_title_row(sm, tids[j]);
 
 			if (r < 0)
 				CorruptModel("user event refers to an unknown title");
@@ -714,7 +989,8 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 		}
 		NormalizeEvents(ev);
 		MemoryContextSwitchTo(old);
-		SPI_freetuptable(SPI_tuptable);
+		if (found == PROBE_UNAVAILABLE)
+			SPI_freetuptable(SPI_tuptable);
 		return true;
 	}
 }
@@ -812,7 +1088,7 @@ CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("events relation of model \"%s\" has a non-finite weight for user " INT64_FORMAT,
 							sm->name, user_id)));
-		r = als_find_id(sm->item_ids, sm->nitems, tid);
+		r = nf_title_row(sm, tid);
 		if (r < 0)
 			continue;			/* not in the catalog: cannot be recommended */
 		if (fabs(w) > FLT_MAX)
@@ -935,15 +1211,15 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 
 	nf_require_factors(sm, "factors");	/* EASE ranks with nf_rank_scores */
 
-	/*
-	 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
-	 * kernel here (README, "OpenBLAS and the CPU"); on one it does not,
-	 * OPENBLAS_CORETYPE restores it.
-	 */
-	cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
-				1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
 	if (cosine_norm > 0.0f)
 	{
+		/*
+		 * OpenBLAS' sgemv: on a CPU it recognises it beats a hand-written
+		 * kernel here (README, "OpenBLAS and the CPU"); on one it does not,
+		 * OPENBLAS_CORETYPE restores it.
+		 */
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, sm->nitems, sm->factors,
+					1.0f, sm->Y, sm->factors, x, 1, 0.0f, sm->scores, 1);
 		/* cosine against the query vector, whose norm is cosine_norm */
 		for (int i = 0; i < sm->nitems; i++)
 		{
@@ -952,11 +1228,53 @@ nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm, int k,
 
 			sm->scores[i] = c > 1.0f ? 1.0f : (c < -1.0f ? -1.0f : c);
 		}
+		got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
 	}
-	got = topk_select(sm->scores, sm->nitems, sm->seen, k, rows);
+	else
+	{
+		/*
+		 * Dot products: nfrec's own kernel (topk_scan.c, AVX2 when the CPU
+		 * has it), the scores nf_rank_dot ranks by; every score stays in
+		 * sm->scores for the caller.
+		 */
+		float	   *runmax = palloc(sizeof(float) * (sm->nitems / 16 + 1));
+
+		scan_dot_all(sm->Y, sm->nitems, sm->factors, x, sm->scores);
+		got = topk_select_bounded(sm->scores, sm->nitems, sm->seen, k, rows, runmax);
+		pfree(runmax);
+	}
 	for (int j = 0; j < got; j++)
 		scores[j] = sm->scores[rows[j]];
 	return got;
+}
+
+/* model.h */
+ScanCatalog *
+nf_scan_catalog(ServeModel *sm)
+{
+	nf_require_factors(sm, "factors");
+	if (sm->scan == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(sm->mcxt);
+		ScanCatalog *c = palloc(sizeof(ScanCatalog));
+
+		scan_catalog_init(c, sm->Y, sm->norms, sm->nitems, sm->factors,
+						  MemoryContextAllocHuge(sm->mcxt,
+												 scan_catalog_bytes(sm->nitems, sm->factors)));
+		sm->scan_work = MemoryContextAllocHuge(sm->mcxt, scan_work_bytes(c));
+		sm->scan = c;
+		MemoryContextSwitchTo(old);
+	}
+	return sm->scan;
+}
+
+/* model.h */
+int
+nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows, float *scores)
+{
+	ScanCatalog *cat = nf_scan_catalog(sm);	/* builds sm->scan_work too */
+
+	return scan_topk(cat, x, sm->seen, k, rows, scores, sm->scan_work, NULL);
 }
 
 int
@@ -1027,7 +1345,7 @@ MaskCandidates(ServeModel *sm, ArrayType *cand, uint8 *skip)
 
 		if (nulls[j])
 			continue;
-		r = als_find_id(sm->item_ids, sm->nitems, DatumGetInt64(elems[j]));
+		r = nf_title_row(sm, DatumGetInt64(elems[j]));
 		if (r >= 0)
 			keep[r] = 1;
 	}
@@ -1167,7 +1485,7 @@ recommend_for(PG_FUNCTION_ARGS)
 		else if (sm->kind == NF_MODEL_EASE)
 			got = nf_rank_scores(sm, context ? pool : k, rows, scores);	/* nf_resolve_user scored */
 		else
-			got = nf_rank_by_vector(sm, x, 0.0f, pool, rows, scores);
+			got = nf_rank_dot(sm, x, pool, rows, scores);
 		if (context && got > 0)
 			nf_context_rerank_rows(sm->item_ids, rows, scores, got,
 								   have_at ? &at : NULL, device);

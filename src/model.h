@@ -49,6 +49,22 @@ extern bool nf_user_training(ServeModel *sm, int64 user_id, float *x,
 extern int	nf_rank_by_vector(ServeModel *sm, const float *x, float cosine_norm,
 							  int k, int32 *rows, float *scores);
 
+/*
+ * The same top-k as nf_rank_by_vector with cosine_norm 0 (same rows,
+ * order and scores), faster: an int8 copy of the title factors picks the
+ * rows that can be in it, which are then scored exactly (topk_scan.h).
+ * Leaves sm->scores alone.
+ */
+extern int	nf_rank_dot(ServeModel *sm, const float *x, int k, int32 *rows,
+						float *scores);
+
+/*
+ * The int8 copy of the title factors (topk_scan.h), built on first use;
+ * its scratch is sm->scan_work.
+ */
+struct ScanCatalog;
+extern struct ScanCatalog *nf_scan_catalog(ServeModel *sm);
+
 /* Top-k by training popularity, skipping sm->seen rows. */
 extern int	nf_rank_popular(ServeModel *sm, int k, int32 *rows, float *scores);
 
@@ -76,6 +92,9 @@ extern void nf_user_genre_mix(ServeModel *sm, const struct TitleMeta *tm,
 
 /* The diversity argument: a weight in [0, 1] (absent: 0). */
 extern double nf_check_diversity(FunctionCallInfo fcinfo, int argno);
+
+/* The model row of a title id, -1 if the model lacks it (als_find_id's result). */
+extern int32 nf_title_row(const ServeModel *sm, int64 title_id);
 
 /* Norms, Gram matrix (ALS only), popularity order and scratch. */
 extern void nf_serve_model_finish(ServeModel *sm);

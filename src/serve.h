@@ -56,6 +56,22 @@ typedef struct ServeModel
 	uint8	   *seen;			/* nitems */
 	double	   *work;			/* als_solve_work_doubles(factors) */
 
+	/*
+	 * int8 copy of Y for the exact top-k (topk_scan.h) and its scratch;
+	 * built on first use in mcxt (nf_rank_dot), NULL until then
+	 */
+	struct ScanCatalog *scan;
+	void	   *scan_work;
+
+	/*
+	 * title_id -> row without a binary search, when the ids are dense
+	 * enough (nf_title_row): id_rows[id - id_lo] for id_lo <= id < id_lo +
+	 * id_span, -1 for an id not in the model; NULL otherwise
+	 */
+	int32	   *id_rows;
+	int64		id_lo;
+	int64		id_span;
+
 	/* a transient model reads users from its value */
 	const AlsModelHeader *value;
 

@@ -21,8 +21,13 @@ if [ -e "$serial/libopenblas.so.0" ]; then
 else
 	blas=(-lopenblas)
 fi
+inc=$("${PG_CONFIG:-/usr/lib/postgresql/${NFREC_PGVER:-15}/bin/pg_config}" --includedir-server)
+# nfrec's own serving kernels, built as the extension builds them
+for k in topk_scan topk; do
+	gcc -O3 -fno-math-errno -fopenmp-simd -I"$root/src" -I"$inc" -c "$root/src/$k.c" -o "$out/$k.o"
+done
 gcc -O3 -o "$out/blas_kernels" \
-	"$here/blas_kernels.c" "${blas[@]}" -lm
+	"$here/blas_kernels.c" "$out/topk_scan.o" "$out/topk.o" "${blas[@]}" -lm
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$out/blas_kernels"
 for core in Prescott Haswell SkylakeX; do

@@ -20,6 +20,9 @@
  *   logreg   a binary feature: closed-form MLE (the two group log-odds),
  *            its covariance and log-likelihoods; one class; separation.
  *   vecmath  cosine/dot/norm against a double-precision naive loop.
+ *   scan     topk_scan.c: the fixed-order dot against a double loop, the
+ *            AVX2 and portable kernels bit for bit, and the int8-bounded
+ *            top-k against a full scan + topk_select (test_scan).
  *   stats    a few normal and t values known to 15 digits.
  *
  * Every check prints a line only when it fails; the last line is
@@ -40,6 +43,7 @@
 #include "metrics.h"
 #include "stats.h"
 #include "topk.h"
+#include "topk_scan.h"
 #include "diversity.h"
 #include "vecmath.h"
 
@@ -1606,6 +1610,168 @@ test_als_row_steps(void)
 	}
 }
 
+/*
+ * topk_scan: scan_dot against a double reference; the AVX2 and portable
+ * kernels give the same bits; scan_topk gives exactly scan_dot_all +
+ * topk_select (rows, order, scores) for catalogs with ties (duplicate
+ * rows), zero rows, skipped rows, tiny and huge scales, f of 1..100 and k
+ * of 1..n+1, with either kernel.
+ */
+static void
+test_scan(void)
+{
+	const int	fs[] = {1, 7, 16, 33, 64, 100};
+	const int	ns[] = {5, 100, 3000};
+	const double scales[] = {1.0, 1e-6, 1e5, 1e-25};
+
+	for (int fi = 0; fi < lengthof(fs); fi++)
+		for (int ni = 0; ni < lengthof(ns); ni++)
+			for (int si = 0; si < lengthof(scales); si++)
+			{
+				int			f = fs[fi],
+							n = ns[ni];
+				float	   *Y = xmalloc(sizeof(float) * n * f),
+						   *x = xmalloc(sizeof(float) * f),
+						   *norms = xmalloc(sizeof(float) * n),
+						   *all = xmalloc(sizeof(float) * n),
+						   *all2 = xmalloc(sizeof(float) * n),
+						   *sc = xmalloc(sizeof(float) * (n + 1)),
+						   *rsc = xmalloc(sizeof(float) * (n + 1));
+				int32	   *rows = xmalloc(sizeof(int32) * (n + 1)),
+						   *ref = xmalloc(sizeof(int32) * (n + 1));
+				uint8	   *skip = xmalloc(n);
+				ScanCatalog c;
+				void	   *mem,
+						   *work;
+				double		maxerr = 0;
+				bool		same = true;
+
+				for (int i = 0; i < n; i++)
+				{
+					double		s2 = 0;
+
+					for (int a = 0; a < f; a++)
+					{
+						/* row 3 repeats row 1 (ties); row 4 is zero; row 5 tiny */
+						float		v = (float) ((urand() - 0.5) * scales[si]);
+
+						if (i == 3 && n > 3)
+							v = Y[1 * f + a];
+						if (i == 4)
+							v = 0.0f;
+						if (i == 5)
+							v *= 1e-30f;
+						Y[(Size) i * f + a] = v;
+						s2 += (double) v * v;
+					}
+					norms[i] = (float) sqrt(s2);
+					skip[i] = (i % 7 == 2);
+				}
+				for (int a = 0; a < f; a++)
+					x[a] = (float) (urand() - 0.4) * (a == 0 ? 3.0f : 1.0f);
+				mem = xmalloc(scan_catalog_bytes(n, f));
+				scan_catalog_init(&c, Y, norms, n, f, mem);
+				work = xmalloc(scan_work_bytes(&c));
+
+				/* the fixed-order dot: close to the exact value; kernels agree */
+				scan_force_portable(true);
+				scan_dot_all(Y, n, f, x, all);
+				scan_force_portable(false);
+				scan_dot_all(Y, n, f, x, all2);
+				for (int i = 0; i < n; i++)
+				{
+					double		d = 0,
+								m = 0;
+
+					for (int a = 0; a < f; a++)
+					{
+						d += (double) Y[(Size) i * f + a] * x[a];
+						m += fabs((double) Y[(Size) i * f + a] * x[a]);
+					}
+					maxerr = Max(maxerr, m > 0 ? fabs(all[i] - d) / m : fabs(all[i] - d));
+					same = same && memcmp(&all[i], &all2[i], sizeof(float)) == 0 &&
+						memcmp(&all[i], &(float) {scan_dot(Y + (Size) i * f, x, f)}, sizeof(float)) == 0;
+				}
+				CHECK(maxerr < (f / 8 + 4) * 1.2e-7, "scan_dot f=%d n=%d: relative error %g", f, n, maxerr);
+				CHECK(same, "scan_dot_all: AVX2 and portable kernels differ (f=%d n=%d)", f, n);
+
+				for (int portable = 0; portable <= 1; portable++)
+				{
+					const int	ks[] = {1, 2, 10, 100, n / 5, n, n + 1};
+					float	   *lo = xmalloc(sizeof(float) * n),
+							   *hi = xmalloc(sizeof(float) * n);
+					bool		bounded,
+								inside = true;
+
+					scan_force_portable(portable);
+					/* the bounds hold for every row; outside the range: none */
+					bounded = scan_bounds(&c, x, lo, hi, work);
+					CHECK(bounded == (scales[si] >= 1e-6), "scan_bounds f=%d scale=%g: %d",
+						  f, scales[si], bounded);
+					for (int i = 0; bounded && i < n; i++)
+						inside &= lo[i] <= all[i] && all[i] <= hi[i];
+					CHECK(inside, "scan_bounds f=%d n=%d scale=%g portable=%d: a score outside its bounds",
+						  f, n, scales[si], portable);
+					for (int ki = 0; bounded && ki < lengthof(ks); ki++)
+					{
+						int			k = ks[ki],
+									gr,
+									gs;
+						bool		ok;
+
+						if (k < 1)
+							continue;
+						gr = topk_select(all, n, skip, k, ref);
+						gs = scan_topk_bounded(&c, x, lo, hi, skip, k, rows, sc, work, NULL);
+						ok = gs == gr;
+						for (int j = 0; ok && j < gr; j++)
+							ok = rows[j] == ref[j] && memcmp(&sc[j], &all[ref[j]], sizeof(float)) == 0;
+						CHECK(ok, "scan_topk_bounded f=%d n=%d k=%d portable=%d", f, n, k, portable);
+					}
+					free(lo);
+					free(hi);
+					for (int ki = 0; ki < lengthof(ks); ki++)
+						for (int useskip = 0; useskip <= 1; useskip++)
+						{
+							int			k = ks[ki],
+										nexact = -1,
+										gr,
+										gs;
+							bool		ok;
+
+							if (k < 1)
+								continue;
+							gr = topk_select(all, n, useskip ? skip : NULL, k, ref);
+							for (int j = 0; j < gr; j++)
+								rsc[j] = all[ref[j]];
+							gs = scan_topk(&c, x, useskip ? skip : NULL, k, rows, sc, work, &nexact);
+							ok = gs == gr;
+							for (int j = 0; ok && j < gr; j++)
+								ok = rows[j] == ref[j] && memcmp(&sc[j], &rsc[j], sizeof(float)) == 0;
+							CHECK(ok, "scan_topk f=%d n=%d scale=%g k=%d skip=%d portable=%d: %d rows, expected %d",
+								  f, n, scales[si], k, useskip, portable, gs, gr);
+							CHECK(nexact >= Min(k, gr) && nexact <= n, "scan_topk nexact %d", nexact);
+							/* a big catalog, small k: few rows scored exactly */
+							if (n == 3000 && k == 10 && si == 0 && f >= 16)
+								CHECK(nexact < 300, "scan_topk f=%d: %d rows rescored for k=10", f, nexact);
+						}
+				}
+				scan_force_portable(false);
+				free(Y);
+				free(x);
+				free(norms);
+				free(all);
+				free(all2);
+				free(sc);
+				free(rsc);
+				free(rows);
+				free(ref);
+				free(skip);
+				free(mem);
+				free(work);
+			}
+}
+
 int
 main(void)
 {
@@ -1617,6 +1783,7 @@ main(void)
 	test_kmeans();
 	test_logreg();
 	test_vecmath();
+	test_scan();
 	test_stats_math();
 	test_metrics();
 	test_ease();

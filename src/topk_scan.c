@@ -1,0 +1,602 @@
+/*
+ * topk_scan.c -- catalog scoring kernels and the exact top-k through an
+ * int8 copy of the catalog (pure: no PostgreSQL calls).  See topk_scan.h.
+ *
+ * Why: serving scores every title for one user.  At 15,000 titles x 64
+ * factors the float factors are 3.8 MB, and reading them dominates a
+ * recommend_for call; the int8 copy is 0.96 MB.  The result must not
+ * change, so the int8 scores only decide which rows can still be in the
+ * top k, and those rows are scored exactly.
+ *
+ * The error bound.  Write y = s q + dy (s the row's scale, |dy_a| <=
+ * erry) and x = t r + dx (t the query's scale, |r_a| <= 63, |dx_a| <=
+ * errx).
+ * Then
+ *     y.x = s t (q.r) + dy.x + s (q.dx)
+ * so |y.x - s t (q.r)| <= erry |x|_1 + s |q|_1 errx.  q.r is an exact
+ * int32.  The served score is the float dot scan_dot, within
+ * (f/8 + 4) u |y| |x| of y.x (u = 2^-24; 8 lanes of f/8 terms, a 3-level
+ * tree, Cauchy-Schwarz for sum |y_a x_a|), and the float arithmetic of the
+ * approximate score and its bounds adds a few u |y| |x| more; the margin
+ * below is twice those.  A row whose upper bound is below the k-th best
+ * lower bound has k rows strictly above it, so it is not in the top k; the
+ * rows left are scored with scan_dot and ranked like topk_select (score
+ * desc, row asc).  Outside the range where the margin is safe (|x| |y|
+ * beyond 1e-15 .. 1e15, or a query too small to scale) every row is
+ * scored exactly.
+ */
+#include "topk_scan.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "topk.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SCAN_HAVE_AVX2_KERNEL 1
+#endif
+
+/* the float dot product must never be fused: same bits on every CPU */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SCAN_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define SCAN_NO_CONTRACT
+#endif
+
+#define SCAN_QMAX		127		/* int8 copy of the catalog */
+#define SCAN_RMAX		63		/* 7-bit copy of the query, stored as r + 64 */
+#define SCAN_ROFF		64
+#define SCAN_RANGE_LO	1e-15
+#define SCAN_RANGE_HI	1e15
+
+static bool force_portable = false;
+
+void
+scan_force_portable(bool portable)
+{
+	force_portable = portable;
+}
+
+static bool
+UseAvx2(void)
+{
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	static int	avx2 = -1;
+
+	if (avx2 < 0)
+	{
+		__builtin_cpu_init();
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return avx2 == 1 && !force_portable;
+#else
+	return false;
+#endif
+}
+
+static inline Size
+AlignUp(Size n)
+{
+	return (n + 15) & ~(Size) 15;
+}
+
+/* ------------------------------------------------------------------ */
+/* The catalog's int8 copy                                             */
+/* ------------------------------------------------------------------ */
+
+Size
+scan_catalog_bytes(int n, int f)
+{
+	int			fp = (f + SCAN_PAD - 1) / SCAN_PAD * SCAN_PAD;
+
+	return AlignUp((Size) n * fp) + 4 * AlignUp(sizeof(float) * (Size) n);
+}
+
+void
+scan_catalog_init(ScanCatalog *c, const float *Y, const float *norms, int n, int f,
+				  void *mem)
+{
+	char	   *p = mem;
+	int			fp = (f + SCAN_PAD - 1) / SCAN_PAD * SCAN_PAD;
+
+	c->n = n;
+	c->f = f;
+	c->fp = fp;
+	c->Y = Y;
+	c->norms = norms;
+	c->q = (int8 *) p;
+	p += AlignUp((Size) n * fp);
+	c->qsum = (int32 *) p;
+	p += AlignUp(sizeof(int32) * (Size) n);
+	c->scale = (float *) p;
+	p += AlignUp(sizeof(float) * (Size) n);
+	c->erry = (float *) p;
+	p += AlignUp(sizeof(float) * (Size) n);
+	c->sq1 = (float *) p;
+	c->maxnorm = 0.0f;
+
+	for (int i = 0; i < n; i++)
+	{
+		const float *y = Y + (Size) i * f;
+		int8	   *q = c->q + (Size) i * fp;
+		double		m = 0.0,
+					err = 0.0;
+		float		s;
+		int64		q1 = 0,
+					qs = 0;
+
+		for (int a = 0; a < f; a++)
+			m = Max(m, fabs((double) y[a]));
+		s = (float) (m / SCAN_QMAX);
+		memset(q, 0, fp);
+		for (int a = 0; s > 0.0f && a < f; a++)
+		{
+			double		v = rint((double) y[a] / s);
+
+			v = Min(Max(v, -SCAN_QMAX), SCAN_QMAX);
+			q[a] = (int8) v;
+			q1 += (int64) Abs(q[a]);
+			qs += q[a];
+			err = Max(err, fabs((double) y[a] - (double) s * q[a]));
+		}
+		if (s <= 0.0f)
+			for (int a = 0; a < f; a++)
+				err = Max(err, fabs((double) y[a]));
+		c->scale[i] = s;
+		c->qsum[i] = (int32) qs;
+		/* rounded up: the bound must not shrink in float */
+		c->erry[i] = (float) err * (1.0f + 1e-6f);
+		c->sq1[i] = (float) ((double) s * q1) * (1.0f + 1e-6f);
+		c->maxnorm = Max(c->maxnorm, norms[i]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The exact score: float dot product in a fixed order                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Lane j (0..7) sums y[a] x[a] for a = j, j + 8, ... in order; the lanes
+ * are then added as (l0+l4, l1+l5, l2+l6, l3+l7), then (0+2, 1+3), then
+ * the two: what an 8-float vector accumulator and its halving reduction
+ * compute.
+ */
+SCAN_NO_CONTRACT
+float
+scan_dot(const float *y, const float *x, int f)
+{
+	float		l[8] = {0};
+	float		h[4];
+	int			a = 0;
+
+	for (; a + 8 <= f; a += 8)
+		for (int j = 0; j < 8; j++)
+		{
+			float		p = y[a + j] * x[a + j];
+
+			l[j] = l[j] + p;
+		}
+	for (int j = 0; a + j < f; j++)
+	{
+		float		p = y[a + j] * x[a + j];
+
+		l[j] = l[j] + p;
+	}
+	for (int j = 0; j < 4; j++)
+		h[j] = l[j] + l[j + 4];
+	h[0] = h[0] + h[2];
+	h[1] = h[1] + h[3];
+	return h[0] + h[1];
+}
+
+/* What the int8 scan needs of the query (float, rounded outward). */
+typedef struct ScanQuery
+{
+	float		t;				/* x ~ t r */
+	float		l1;				/* |x|_1 */
+	float		errx;			/* max_a |x_a - t r_a| */
+	float		marg;			/* rounding margin per unit of |y_i| */
+} ScanQuery;
+
+/*
+ * BOUNDS: row i's int8 score s = scale t (q.r) and its error bound
+ *     e = (erry |x|_1 + sq1 errx)(1 + 1e-4) + marg |y_i| + 1e-30
+ * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.  ru holds r + 64.
+ */
+static inline void
+QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *lo, float *hi)
+{
+	const int8 *qi = c->q + (Size) i * c->fp;
+	int32		d = 0;
+	float		s,
+				e;
+
+	for (int a = 0; a < c->fp; a++)
+		d += (int32) qi[a] * ((int32) ru[a] - SCAN_ROFF);
+	s = (float) d * (c->scale[i] * qy->t);
+	e = (c->erry[i] * qy->l1 + c->sq1[i] * qy->errx) * (1.0f + 1e-4f) +
+		(qy->marg * c->norms[i] + 1e-30f);
+	lo[i] = s - e;
+	hi[i] = s + e;
+}
+
+#ifdef SCAN_HAVE_AVX2_KERNEL
+/* The reduction of scan_dot on an 8-float accumulator (no tail). */
+__attribute__((target("avx2")))
+static inline float
+Reduce8(__m256 acc)
+{
+	__m128		h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+	__m128		g = _mm_add_ps(h, _mm_movehl_ps(h, h));
+
+	return _mm_cvtss_f32(_mm_add_ss(g, _mm_shuffle_ps(g, g, 1)));
+}
+
+/* scan_dot for rows [0, n) of Y, four rows at a time (target avx2: no FMA) */
+__attribute__((target("avx2")))
+static void
+DotAllAvx2(const float *Y, int n, int f, const float *x, float *out)
+{
+	int			nb = f / 8;
+	int			i = 0;
+
+	if (f % 8 != 0)
+	{
+		for (; i < n; i++)
+			out[i] = scan_dot(Y + (Size) i * f, x, f);
+		return;
+	}
+	for (; i + 4 <= n; i += 4)
+	{
+		const float *y0 = Y + (Size) i * f;
+		__m256		a0 = _mm256_setzero_ps(),
+					a1 = _mm256_setzero_ps(),
+					a2 = _mm256_setzero_ps(),
+					a3 = _mm256_setzero_ps();
+
+		for (int b = 0; b < nb; b++)
+		{
+			__m256		xv = _mm256_loadu_ps(x + 8 * b);
+
+			a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(y0 + 8 * b), xv));
+			a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(y0 + f + 8 * b), xv));
+			a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_loadu_ps(y0 + 2 * f + 8 * b), xv));
+			a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_loadu_ps(y0 + 3 * f + 8 * b), xv));
+		}
+		out[i] = Reduce8(a0);
+		out[i + 1] = Reduce8(a1);
+		out[i + 2] = Reduce8(a2);
+		out[i + 3] = Reduce8(a3);
+	}
+	for (; i < n; i++)
+		out[i] = scan_dot(Y + (Size) i * f, x, f);
+}
+
+/*
+ * For every row: the int8 score d = q.r, eight rows at a time, and at
+ * once its bounds lo/hi (see BOUNDS).  vpmaddubsw multiplies the
+ * unsigned ru = r + 64 (0..127) by the signed q (|q| <= 127): a pair sums
+ * to at most 2 x 127 x 127 < 2^15, so nothing saturates; vpmaddwd by ones
+ * widens to int32, and q.r = q.ru - 64 sum(q).
+ */
+__attribute__((target("avx2")))
+static void
+QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
+{
+	int			n = c->n,
+				fp = c->fp,
+				nb = fp / 32;
+	const int8 *q = c->q;
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256		vt = _mm256_set1_ps(qy->t),
+				vl1 = _mm256_set1_ps(qy->l1),
+				vex = _mm256_set1_ps(qy->errx),
+				vmarg = _mm256_set1_ps(qy->marg),
+				vup = _mm256_set1_ps(1.0f + 1e-4f),
+				vtiny = _mm256_set1_ps(1e-30f);
+	int			i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		const int8 *q0 = q + (Size) i * fp;
+		__m256i		a0 = _mm256_setzero_si256(),
+					a1 = _mm256_setzero_si256(),
+					a2 = _mm256_setzero_si256(),
+					a3 = _mm256_setzero_si256(),
+					a4 = _mm256_setzero_si256(),
+					a5 = _mm256_setzero_si256(),
+					a6 = _mm256_setzero_si256(),
+					a7 = _mm256_setzero_si256();
+		__m256i		t0,
+					t1,
+					dsum;
+		__m256		d,
+					s,
+					e;
+
+		for (int b = 0; b < nb; b++)
+		{
+			__m256i		rv = _mm256_loadu_si256((const __m256i *) (ru + 32 * b));
+
+#define QROW(acc, k) \
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(rv, \
+				_mm256_loadu_si256((const __m256i *) (q0 + (Size) (k) * fp + 32 * b))), ones))
+			QROW(a0, 0);
+			QROW(a1, 1);
+			QROW(a2, 2);
+			QROW(a3, 3);
+			QROW(a4, 4);
+			QROW(a5, 5);
+			QROW(a6, 6);
+			QROW(a7, 7);
+#undef QROW
+		}
+		/*
+		 * hadd tree: t0 = [rows 0-3 of the low 128 bits | rows 0-3 of the
+		 * high], t1 the same for rows 4-7; then add the halves
+		 */
+		t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+		t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7));
+		dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+								_mm256_permute2x128_si256(t0, t1, 0x31));
+		/* q.r = q.ru - 64 sum(q) */
+		dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
+											_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
+		d = _mm256_cvtepi32_ps(dsum);
+		s = _mm256_mul_ps(d, _mm256_mul_ps(_mm256_loadu_ps(c->scale + i), vt));
+		e = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(c->erry + i), vl1),
+													  _mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), vex)),
+										vup),
+						  _mm256_add_ps(_mm256_mul_ps(vmarg, _mm256_loadu_ps(c->norms + i)), vtiny));
+		_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
+		_mm256_storeu_ps(hi + i, _mm256_add_ps(s, e));
+	}
+	for (; i < n; i++)
+		QRow(c, ru, qy, i, lo, hi);
+}
+#endif
+
+void
+scan_dot_all(const float *Y, int n, int f, const float *x, float *out)
+{
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+	{
+		DotAllAvx2(Y, n, f, x, out);
+		return;
+	}
+#endif
+	for (int i = 0; i < n; i++)
+		out[i] = scan_dot(Y + (Size) i * f, x, f);
+}
+
+static void
+QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
+{
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+	{
+		QScanAvx2(c, ru, qy, lo, hi);
+		return;
+	}
+#endif
+	for (int i = 0; i < c->n; i++)
+		QRow(c, ru, qy, i, lo, hi);
+}
+
+/* ------------------------------------------------------------------ */
+/* The exact top-k                                                     */
+/* ------------------------------------------------------------------ */
+
+/* the scratch of scan_topk, carved from the caller's buffer */
+typedef struct ScanWork
+{
+	uint8	   *ru;				/* fp: the query's 7-bit copy + 64 */
+	float	   *lo;				/* n */
+	float	   *hi;				/* n */
+	float	   *runmax;			/* n / 16 + 1 */
+	int32	   *cand;			/* n */
+	float	   *candsc;			/* n */
+	int32	   *pick;			/* n */
+} ScanWork;
+
+Size
+scan_work_bytes(const ScanCatalog *c)
+{
+	Size		n = c->n;
+
+	return AlignUp(c->fp) + 3 * AlignUp(sizeof(float) * n) +
+		AlignUp(sizeof(float) * (n / 16 + 1)) + 2 * AlignUp(sizeof(int32) * n);
+}
+
+static void
+CarveWork(const ScanCatalog *c, void *mem, ScanWork *w)
+{
+	char	   *p = mem;
+	Size		n = c->n;
+
+	w->ru = (uint8 *) p;
+	p += AlignUp(c->fp);
+	w->lo = (float *) p;
+	p += AlignUp(sizeof(float) * n);
+	w->hi = (float *) p;
+	p += AlignUp(sizeof(float) * n);
+	w->runmax = (float *) p;
+	p += AlignUp(sizeof(float) * (n / 16 + 1));
+	w->cand = (int32 *) p;
+	p += AlignUp(sizeof(int32) * n);
+	w->candsc = (float *) p;
+	p += AlignUp(sizeof(float) * n);
+	w->pick = (int32 *) p;
+}
+
+/* Rank the listed rows exactly; out/scores as scan_topk. */
+static int
+RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, int k,
+		  int32 *out, float *scores, ScanWork *w)
+{
+	int			got;
+
+	for (int j = 0; j < nrows; j++)
+		w->candsc[j] = scan_dot(c->Y + (Size) rows[j] * c->f, x, c->f);
+	/* rows ascend, so ties by position are ties by row */
+	got = topk_select(w->candsc, nrows, NULL, k, w->pick);
+	for (int j = 0; j < got; j++)
+	{
+		out[j] = rows[w->pick[j]];
+		scores[j] = w->candsc[w->pick[j]];
+	}
+	return got;
+}
+
+/*
+ * The query's 7-bit copy and scale; false when x is outside the range
+ * where the bounds hold (then rows must be scored exactly).
+ */
+static bool
+PrepareQuery(const ScanCatalog *c, const float *x, uint8 *ru, ScanQuery *qy)
+{
+	int			f = c->f;
+	double		xmax = 0.0,
+				l1 = 0.0,
+				x2 = 0.0,
+				errx = 0.0,
+				range;
+	float		t;
+
+	for (int a = 0; a < f; a++)
+	{
+		double		v = fabs((double) x[a]);
+
+		xmax = Max(xmax, v);
+		l1 += v;
+		x2 += v * v;
+	}
+	range = sqrt(x2) * c->maxnorm;
+	t = (float) (xmax / SCAN_RMAX);
+	if (!(range >= SCAN_RANGE_LO && range <= SCAN_RANGE_HI) || !(t > 0.0f) || !isfinite(l1))
+		return false;
+
+	/* the query's 7-bit copy (stored + 64) and its rounding error */
+	memset(ru, SCAN_ROFF, c->fp);
+	for (int a = 0; a < f; a++)
+	{
+		double		v = rint((double) x[a] / t);
+
+		v = Min(Max(v, -SCAN_RMAX), SCAN_RMAX);
+		ru[a] = (uint8) (v + SCAN_ROFF);
+		errx = Max(errx, fabs((double) x[a] - (double) t * v));
+	}
+	qy->t = t;
+	qy->l1 = (float) l1 * (1.0f + 1e-6f);
+	qy->errx = (float) errx * (1.0f + 1e-6f);
+	qy->marg = (float) (2.0 * ((double) f / 8 + 8) * 5.9604645e-8 * sqrt(x2));
+	return true;
+}
+
+bool
+scan_bounds(const ScanCatalog *c, const float *x, float *lo, float *hi, void *work)
+{
+	ScanWork	w;
+	ScanQuery	qy;
+
+	CarveWork(c, work, &w);
+	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
+		return false;
+	QScan(c, w.ru, &qy, lo, hi);
+	return true;
+}
+
+/* The exact top-k from bounds: steps 2 and 3 of scan_topk. */
+static int
+TopkFromBounds(const ScanCatalog *c, const float *x, const float *lo, const float *hi,
+			   const uint8 *skip, int k, int32 *out, float *scores, ScanWork *w, int *nexact)
+{
+	int			n = c->n,
+				f = c->f,
+				got,
+				ncand = 0;
+	float		L;
+
+	/* the k-th best lower bound among eligible rows */
+	got = topk_select_bounded(lo, n, skip, k, w->pick, w->runmax);
+	L = got < k ? -INFINITY : lo[w->pick[k - 1]];
+
+	/* the rows whose upper bound reaches it, a run of 16 at a time */
+	for (int j = 0; j < n; j += 16)
+	{
+		int			end = Min(j + 16, n);
+		float		m = -INFINITY;
+
+		if (end - j == 16)
+		{
+			const float *h = hi + j;
+
+#pragma omp simd reduction(max:m)
+			for (int e = 0; e < 16; e++)
+				m = h[e] > m ? h[e] : m;
+			if (m < L)
+				continue;
+		}
+		for (int i = j; i < end; i++)
+			if (hi[i] >= L && (!skip || !skip[i]))
+			{
+				/* start loading the row for RankExact (a few random rows of Y) */
+				const char *row = (const char *) (c->Y + (Size) i * f);
+
+				for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+					__builtin_prefetch(row + b);
+				w->cand[ncand++] = i;
+			}
+	}
+	if (nexact)
+		*nexact = ncand;
+	return RankExact(c, x, w->cand, ncand, k, out, scores, w);
+}
+
+int
+scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo, const float *hi,
+				  const uint8 *skip, int k, int32 *out, float *scores, void *work, int *nexact)
+{
+	ScanWork	w;
+
+	if (nexact)
+		*nexact = 0;
+	if (k <= 0 || c->n <= 0)
+		return 0;
+	CarveWork(c, work, &w);
+	return TopkFromBounds(c, x, lo, hi, skip, Min(k, c->n), out, scores, &w, nexact);
+}
+
+int
+scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
+		  int32 *out, float *scores, void *work, int *nexact)
+{
+	ScanWork	w;
+	ScanQuery	qy;
+	int			n = c->n,
+				ncand = 0;
+
+	if (k <= 0 || n <= 0)
+	{
+		if (nexact)
+			*nexact = 0;
+		return 0;
+	}
+	k = Min(k, n);
+	CarveWork(c, work, &w);
+
+	/* few rows, a large k, or outside the safe range: every row exactly */
+	if (n < 64 || k * 4 > n || !PrepareQuery(c, x, w.ru, &qy))
+	{
+		for (int i = 0; i < n; i++)
+			if (!skip || !skip[i])
+				w.cand[ncand++] = i;
+		if (nexact)
+			*nexact = ncand;
+		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
+	}
+	QScan(c, w.ru, &qy, w.lo, w.hi);
+	return TopkFromBounds(c, x, w.lo, w.hi, skip, k, out, scores, &w, nexact);
+}
