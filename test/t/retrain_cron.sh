@@ -52,7 +52,8 @@ cron.host = '$dir'
 fsync = off
 lc_messages = 'C'
 CONF
-su postgres -c "$bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -w start" >/dev/null
+# under NFREC_ASAN the installed nfrec.so needs the ASan runtime preloaded, as in the main cluster
+su postgres -c "$(nf_server_env) $bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -w start" >/dev/null
 PSQL=("$bin/psql" -X -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)
 fail() { echo "FAIL: $*"; tail -n 30 "$dir/server.log"; exit 1; }
 
