@@ -27,6 +27,8 @@
 
 #include "c.h"
 
+#include "events_layout.h"
+
 #include "als.h"				/* ALS_MAX_FACTORS, ALS_MAX_ITERATIONS */
 
 #define ALS_MODEL_MAGIC		0x4E465231	/* "NFR1" */
@@ -60,42 +62,14 @@ typedef struct AlsModelHeader
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 } AlsModelHeader;
 
-#define ALS_ALIGN8(x)	(((x) + 7) & ~((Size) 7))
+#define ALS_ALIGN8(x)	NF_ALIGN8(x)
 
-static inline Size
-als_off_user_ids(const AlsModelHeader *m)
-{
-	return ALS_ALIGN8((Size) m->options_len);
-}
-static inline Size
-als_off_item_ids(const AlsModelHeader *m)
-{
-	return als_off_user_ids(m) + sizeof(int64) * (Size) m->nusers;
-}
-static inline Size
-als_off_user_ptr(const AlsModelHeader *m)
-{
-	return als_off_item_ids(m) + sizeof(int64) * (Size) m->nitems;
-}
-static inline Size
-als_off_ev_item(const AlsModelHeader *m)
-{
-	return als_off_user_ptr(m) + sizeof(int64) * ((Size) m->nusers + 1);
-}
-static inline Size
-als_off_ev_weight(const AlsModelHeader *m)
-{
-	return als_off_ev_item(m) + ALS_ALIGN8(sizeof(int32) * (Size) m->nevents);
-}
-static inline Size
-als_off_item_count(const AlsModelHeader *m)
-{
-	return als_off_ev_weight(m) + ALS_ALIGN8(sizeof(float4) * (Size) m->nevents);
-}
+NF_EVENTS_BLOCK_ACCESSORS(als, AlsModelHeader)
+
 static inline Size
 als_off_user_factors(const AlsModelHeader *m)
 {
-	return als_off_item_count(m) + ALS_ALIGN8(sizeof(float4) * (Size) m->nitems);
+	return als_off_after_events(m);
 }
 static inline Size
 als_off_item_factors(const AlsModelHeader *m)

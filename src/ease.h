@@ -33,6 +33,8 @@
 
 #include "c.h"
 
+#include "events_layout.h"
+
 #define EASE_MODEL_MAGIC	0x4E464531	/* "NFE1" */
 #define EASE_MODEL_VERSION	1
 
@@ -59,42 +61,14 @@ typedef struct EaseModelHeader
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 } EaseModelHeader;
 
-#define EASE_ALIGN8(x)	(((x) + 7) & ~((Size) 7))
+#define EASE_ALIGN8(x)	NF_ALIGN8(x)
 
-static inline Size
-ease_off_user_ids(const EaseModelHeader *m)
-{
-	return EASE_ALIGN8((Size) m->options_len);
-}
-static inline Size
-ease_off_item_ids(const EaseModelHeader *m)
-{
-	return ease_off_user_ids(m) + sizeof(int64) * (Size) m->nusers;
-}
-static inline Size
-ease_off_user_ptr(const EaseModelHeader *m)
-{
-	return ease_off_item_ids(m) + sizeof(int64) * (Size) m->nitems;
-}
-static inline Size
-ease_off_ev_item(const EaseModelHeader *m)
-{
-	return ease_off_user_ptr(m) + sizeof(int64) * ((Size) m->nusers + 1);
-}
-static inline Size
-ease_off_ev_weight(const EaseModelHeader *m)
-{
-	return ease_off_ev_item(m) + EASE_ALIGN8(sizeof(int32) * (Size) m->nevents);
-}
-static inline Size
-ease_off_item_count(const EaseModelHeader *m)
-{
-	return ease_off_ev_weight(m) + EASE_ALIGN8(sizeof(float4) * (Size) m->nevents);
-}
+NF_EVENTS_BLOCK_ACCESSORS(ease, EaseModelHeader)
+
 static inline Size
 ease_off_b(const EaseModelHeader *m)
 {
-	return ease_off_item_count(m) + EASE_ALIGN8(sizeof(float4) * (Size) m->nitems);
+	return ease_off_after_events(m);
 }
 static inline Size
 ease_data_size(const EaseModelHeader *m)
