@@ -41,6 +41,7 @@
 #include "utils/snapmgr.h"
 
 #include "artwork.h"
+#include "pgutil.h"
 #include "rng.h"
 #include "stats.h"
 
@@ -98,56 +99,6 @@ FindSeg(const char *name)
 	return NULL;
 }
 
-/*
- * The fit's version (false: no fit row), read from nfrec.artwork_fit in
- * the active snapshot with the caller's SELECT right, as the query
- * "SELECT version FROM nfrec.artwork_fit" would, without the executor:
- * this runs on every homepage call.
- */
-static bool
-ReadArtworkVersion(int64 *version)
-{
-	Oid			relid = get_relname_relid("artwork_fit", get_namespace_oid("nfrec", false));
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	AttrNumber	att = InvalidAttrNumber;
-	AclResult	acl;
-	bool		found = false;
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"nfrec.artwork_fit\" does not exist")));
-	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
-	if (acl != ACLCHECK_OK)
-		aclcheck_error(acl, OBJECT_TABLE, "artwork_fit");
-	rel = table_open(relid, AccessShareLock);
-	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
-
-		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
-			att = a->attnum;
-	}
-	if (att == InvalidAttrNumber)
-		elog(ERROR, "nfrec.artwork_fit has no column version");
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		Datum		d = slot_getattr(slot, att, &isnull);
-
-		*version = isnull ? -1 : DatumGetInt64(d);
-		found = true;
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
 /* Load the fit into the cache unless its version is current; false: no fit. */
 static bool
 Refresh(void)
@@ -158,7 +109,7 @@ Refresh(void)
 				old;
 	uint64		nrows;
 
-	if (!ReadArtworkVersion(&version))
+	if (!nf_fit_version("artwork_fit", &version))
 		return false;
 	if (version == art_cache.version)
 		return true;

@@ -103,60 +103,14 @@ DaypartIndex(const char *s)
 	return -1;
 }
 
-/*
- * The stored fit's version (-1: none), read from nfrec.context_fit in the
- * active snapshot with the caller's SELECT right.
- */
-static int64
-ReadFitVersion(void)
-{
-	Oid			nsp = get_namespace_oid("nfrec", false);
-	Oid			relid = get_relname_relid("context_fit", nsp);
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	AttrNumber	att = InvalidAttrNumber;
-	int64		version = -1;
-	AclResult	acl;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "relation nfrec.context_fit does not exist");
-	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
-	if (acl != ACLCHECK_OK)
-		aclcheck_error(acl, OBJECT_TABLE, "context_fit");
-	rel = table_open(relid, AccessShareLock);
-	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
-
-		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
-			att = a->attnum;
-	}
-	if (att == InvalidAttrNumber)
-		elog(ERROR, "nfrec.context_fit has no column version");
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		Datum		d = slot_getattr(slot, att, &isnull);
-
-		if (!isnull)
-			version = DatumGetInt64(d);
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-	return version;
-}
-
 /* (re)load the cache when the stored fit's version changed */
 static void
 CtxRefresh(void)
 {
-	int64		version = ReadFitVersion();
+	int64		version;
 	int			rc;
 
+	(void) nf_fit_version("context_fit", &version);
 	if (!ctx_cache.loaded || version != ctx_cache.version)
 	{
 		MemoryContext cxt;

@@ -100,4 +100,13 @@ extern ArrayType *nf_float8_matrix(const double *v, int rows, int cols);
 #define NF_EXCERPT_CHARS 40
 extern char *nf_excerpt(const char *s, int len, int maxchars);
 
+/*
+ * The column "version" of the first row of the one-row table nfrec.relname
+ * (the fit tables of context.c and artwork.c), read in the active snapshot
+ * with the caller's SELECT right, as "SELECT version FROM nfrec.relname"
+ * would, without the executor (serving calls it on every call).  false
+ * when the table has no row; *version is -1 then and when it is NULL.
+ */
+extern bool nf_fit_version(const char *relname, int64 *version);
+
 #endif
