@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test/bench/ease.sh -- EASE against ALS defaults and popularity on demo
-# data sets (doc/ease.md): recall@10, ndcg@10, catalog coverage, training
-# seconds and the training backend's peak resident memory.
+# test/bench/ease.sh -- EASE against ALS defaults (chosen from the data)
+# and popularity on demo data sets (doc/ease.md): recall@10, ndcg@10,
+# catalog coverage, training seconds and the training backend's peak
+# resident memory.
 #
 #   NFREC_PORT=54407 bash test/bench/ease.sh [dataset ...]
 #
