@@ -8,10 +8,10 @@
 -- workers: the model_store row (header and title side) to every worker,
 -- each model_users row only to the worker that holds the shard of its
 -- user_id in colocate_with (default: the model's bound events relation,
--- hash-distributed by user_id).  It then makes recommend_for and
--- user_vector distributed functions routed by user_id and colocated with
--- that relation, so a call from the coordinator runs on the worker of the
--- user, and a batch (SELECT ... FROM users u, LATERAL
+-- hash-distributed by user_id).  Unless route is false it then makes
+-- recommend_for and user_vector distributed functions routed by user_id
+-- and colocated with that relation, so a call from the coordinator runs on
+-- the worker of the user; a batch (SELECT ... FROM users u, LATERAL
 -- nfrec.recommend_for(u.user_id)) over a colocated table runs on the
 -- shards.  There, serving reads the worker's own registry rows (plain
 -- local tables) and the user's events from the local shard of the bound
@@ -20,7 +20,7 @@
 -- Nothing here is transactional across nodes: each worker replaces the
 -- name's rows in one transaction of its own; rerun after a failure, and
 -- after every deploy, rollback or drop of the name.
-CREATE PROCEDURE distribute_model(name text, colocate_with regclass DEFAULT NULL)
+CREATE PROCEDURE distribute_model(name text, colocate_with regclass DEFAULT NULL, route boolean DEFAULT true)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -94,16 +94,19 @@ BEGIN
         RAISE EXCEPTION 'could not distribute model "%": %', name, failed;
     END IF;
 
-    -- route the per-user serving functions by user_id
-    PERFORM pg_catalog.create_distributed_function(f::regprocedure, 'user_id', colocate_with => colo::text)
-       FROM unnest(ARRAY['nfrec.recommend_for(bigint,int,text,bigint[],real,timestamptz,text)',
-                         'nfrec.user_vector(bigint,text)']) f
-      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_object o
-                         WHERE o.classid = 'pg_catalog.pg_proc'::regclass AND o.objid = f::regprocedure
-                           AND o.colocationid = (SELECT p.colocationid FROM pg_catalog.pg_dist_partition p
-                                                  WHERE p.logicalrelid = colo));
+    -- route the per-user serving functions by user_id (a LATERAL batch over
+    -- a colocated table runs on the shards without it)
+    IF route THEN
+        PERFORM pg_catalog.create_distributed_function(f::regprocedure, 'user_id', colocate_with => colo::text)
+           FROM unnest(ARRAY['nfrec.recommend_for(bigint,int,text,bigint[],real,timestamptz,text)',
+                             'nfrec.user_vector(bigint,text)']) f
+          WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_object o
+                             WHERE o.classid = 'pg_catalog.pg_proc'::regclass AND o.objid = f::regprocedure
+                               AND o.colocationid = (SELECT p.colocationid FROM pg_catalog.pg_dist_partition p
+                                                      WHERE p.logicalrelid = colo));
+    END IF;
 END;
 $$;
-COMMENT ON PROCEDURE distribute_model(text, regclass) IS
-    'Citus: copy the current version of a deployed model to the workers (title side to each, each user''s row to the worker of its shard in colocate_with, default the bound events relation, hash-distributed by user_id) and make recommend_for and user_vector distributed functions routed by user_id, so single calls and LATERAL batches over colocated tables run on the workers, reading their local rows; rerun after each deploy, rollback or drop of the name';
-REVOKE EXECUTE ON PROCEDURE distribute_model(text, regclass) FROM PUBLIC;
+COMMENT ON PROCEDURE distribute_model(text, regclass, boolean) IS
+    'Citus: copy the current version of a deployed model to the workers (title side to each, each user''s row to the worker of its shard in colocate_with, default the bound events relation, hash-distributed by user_id) and, unless route is false, make recommend_for and user_vector distributed functions routed by user_id (a bare call then runs on the worker of the user, whatever the model); LATERAL batches over tables colocated with it run on the shards either way, reading the workers'' local rows; rerun after each deploy, rollback or drop of the name';
+REVOKE EXECUTE ON PROCEDURE distribute_model(text, regclass, boolean) FROM PUBLIC;

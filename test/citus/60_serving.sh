@@ -25,6 +25,12 @@ USERS="SELECT user_id FROM local.subscriptions WHERE user_id % 10 = 3 OR user_id
 
 check_true "not served on the workers before distribute_model" \
 	"SELECT bool_and(result = '0') FROM run_command_on_workers(\$\$SELECT count(*) FROM nfrec.model_store WHERE name = 'serve_dist'\$\$)"
+cq 0 -o /dev/null -c "CALL nfrec.distribute_model('serve_dist', route => false)" || notok "set-up: distribute_model without routing"
+check_true "route => false: recommend_for is not a distributed function" \
+	"SELECT NOT EXISTS (SELECT 1 FROM pg_dist_object WHERE objid = 'nfrec.recommend_for(bigint,int,text,bigint[],real,timestamptz,text)'::regprocedure)"
+check_same "route => false: batch over distributed subscriptions on the shards" \
+	"SELECT s.user_id, r::text FROM public.subscriptions s, LATERAL nfrec.recommend_for(s.user_id, 10, 'serve_dist') r WHERE s.user_id IN ($USERS) ORDER BY 1, r.rank" \
+	"SELECT s.user_id, r::text FROM local.subscriptions s, LATERAL nfrec.recommend_for(s.user_id, 10, 'serve_single') r WHERE s.user_id IN ($USERS) ORDER BY 1, r.rank"
 cq 0 -o /dev/null -c "CALL nfrec.distribute_model('serve_dist')" || notok "set-up: distribute_model"
 check_true "title side on every worker, each user on the worker of its shard" \
 	"SELECT (SELECT count(*) FROM run_command_on_workers(\$\$SELECT count(*) FROM nfrec.model_store WHERE name = 'serve_dist' AND is_current\$\$) WHERE result = '1') = 2
