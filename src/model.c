@@ -43,6 +43,7 @@
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -995,10 +996,54 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 	}
 }
 
-static SPIPlanPtr
-GetEventsPlan(ServeModel *sm)
+/*
+ * On a Citus node, the rows of one user in an events relation that is
+ * hash-distributed by user_id are one shard.  When that shard is a table of
+ * this node (a worker serving inside a pushed-down shard query or a
+ * delegated call of a distributed function), read it directly: a query on
+ * the distributed relation there would be a distributed query nested in one,
+ * which Citus refuses ("cannot execute a distributed query from a query on a
+ * shard").  Anywhere else (no Citus, a plain table or a view, a shard on
+ * another node: the coordinator) the relation itself.  Only Citus' metadata
+ * is read (pg_dist_partition, shard_name, get_shard_id_for_distribution_column).
+ */
+static Oid
+LocalEventsShard(Oid relid, int64 user_id)
 {
-	char	   *relname = get_rel_name(sm->events_relid);
+	static SPIPlanPtr plan = NULL;
+	Datum		args[2];
+	bool		isnull;
+	Datum		d;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) ||
+		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return relid;
+	if (plan == NULL)
+		plan = KeepPlan("SELECT pg_catalog.to_regclass(pg_catalog.shard_name(p.logicalrelid,"
+						" pg_catalog.get_shard_id_for_distribution_column(p.logicalrelid, $2)))::pg_catalog.oid"
+						" FROM pg_catalog.pg_dist_partition p"
+						" WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+						" AND p.partmethod OPERATOR(pg_catalog.=) 'h'"
+						" AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) OPERATOR(pg_catalog.=) 'user_id'",
+						2, (Oid[]) {OIDOID, INT8OID});
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = Int64GetDatum(user_id);
+	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the Citus metadata of an events relation");
+	if (SPI_processed != 1)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		return relid;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	SPI_freetuptable(SPI_tuptable);
+	return isnull ? relid : DatumGetObjectId(d);
+}
+
+static SPIPlanPtr
+GetEventsPlan(ServeModel *sm, Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
 	char	   *qualname;
 	EventsPlan *ep,
 			  **pp;
@@ -1010,11 +1055,11 @@ GetEventsPlan(ServeModel *sm)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("events relation of model \"%s\" does not exist any more", sm->name),
 				 errhint("Redeploy the model with an existing events relation, or without one.")));
-	qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(sm->events_relid)),
+	qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										  relname);
 	for (pp = &events_plans; (ep = *pp) != NULL; pp = &ep->next)
 	{
-		if (ep->relid != sm->events_relid)
+		if (ep->relid != relid)
 			continue;
 		if (strcmp(ep->qualname, qualname) == 0)
 			return ep->plan;
@@ -1037,7 +1082,7 @@ GetEventsPlan(ServeModel *sm)
 
 		old = MemoryContextSwitchTo(cache_cxt);
 		ep = palloc(sizeof(EventsPlan));
-		ep->relid = sm->events_relid;
+		ep->relid = relid;
 		ep->qualname = pstrdup(qualname);
 		ep->plan = plan;
 		ep->next = events_plans;
@@ -1055,7 +1100,7 @@ GetEventsPlan(ServeModel *sm)
 static void
 CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 {
-	SPIPlanPtr	plan = GetEventsPlan(sm);
+	SPIPlanPtr	plan = GetEventsPlan(sm, LocalEventsShard(sm->events_relid, user_id));
 	Datum		arg[1];
 	uint64		nrows;
 
