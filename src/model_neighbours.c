@@ -155,11 +155,12 @@ nf_neighbours_arrays(int nusers, int nitems, int64 nevents, const int64 *user_pt
 	}
 }
 
-PG_FUNCTION_INFO_V1(model_neighbours);
+/* model_neighbours.h */
 Datum
-model_neighbours(PG_FUNCTION_ARGS)
+nf_neighbours_result(FunctionCallInfo fcinfo, int nusers, int nitems, int64 nevents,
+					 const int64 *user_ptr, const int32 *ev_item,
+					 const float *ev_weight, int kept, int cap)
 {
-	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2];
@@ -167,11 +168,22 @@ model_neighbours(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
+	nf_neighbours_arrays(nusers, nitems, nevents, user_ptr, ev_item, ev_weight,
+						 kept, cap, values, nulls);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+PG_FUNCTION_INFO_V1(model_neighbours);
+Datum
+model_neighbours(PG_FUNCTION_ARGS)
+{
+	AlsModelHeader *m = PG_GETARG_ALSMODEL_P(0);
+
 	als_model_validate(m, VARSIZE(m), ERRCODE_DATA_CORRUPTED);
-	nf_neighbours_arrays(m->nusers, m->nitems, m->nevents, ALS_USER_PTR(m),
-						 ALS_EV_ITEM(m), ALS_EV_WEIGHT(m),
-						 PG_GETARG_INT32(1), PG_GETARG_INT32(2), values, nulls);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(nf_neighbours_result(fcinfo, m->nusers, m->nitems, m->nevents,
+										 ALS_USER_PTR(m), ALS_EV_ITEM(m),
+										 ALS_EV_WEIGHT(m), PG_GETARG_INT32(1),
+										 PG_GETARG_INT32(2)));
 }
 
 /* ------------------------------------------------------------------ */

@@ -33,6 +33,15 @@ extern void nf_neighbours_arrays(int nusers, int nitems, int64 nevents,
 								 const float *ev_weight, int kept, int cap,
 								 Datum values[2], bool nulls[2]);
 
+/*
+ * The same as a row (neighbour_rows int[], neighbour_scores real[]) of the
+ * function fcinfo belongs to (its OUT parameters).
+ */
+extern Datum nf_neighbours_result(FunctionCallInfo fcinfo, int nusers, int nitems,
+								  int64 nevents, const int64 *user_ptr,
+								  const int32 *ev_item, const float *ev_weight,
+								  int kept, int cap);
+
 /* The setting nfrec.cooccurrence_weight (0..1) */
 extern double nf_cooccurrence_weight(void);
 

@@ -307,17 +307,10 @@ trained_neighbours(PG_FUNCTION_ARGS)
 {
 	AlsTrained *t = GetPending("_trained_neighbours");
 	const AlsModelHeader *h = &t->shape;
-	TupleDesc	tupdesc;
-	Datum		values[2];
-	bool		nulls[2];
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	nf_neighbours_arrays(h->nusers, h->nitems, h->nevents, t->user_ptr,
-						 t->ev_item, t->ev_weight, NF_NEIGHBOURS_KEPT,
-						 NF_NEIGHBOURS_HISTORY, values, nulls);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(nf_neighbours_result(fcinfo, h->nusers, h->nitems, h->nevents,
+										 t->user_ptr, t->ev_item, t->ev_weight,
+										 NF_NEIGHBOURS_KEPT, NF_NEIGHBOURS_HISTORY));
 }
 
 typedef struct UserRowsCtx
