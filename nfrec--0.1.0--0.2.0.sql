@@ -5960,3 +5960,7 @@ $$;
 COMMENT ON PROCEDURE distribute_model(text, regclass, boolean) IS
     'Citus: copy the current version of a deployed model to the workers (title side to each, each user''s row to the worker of its shard in colocate_with, default the bound events relation, hash-distributed by user_id) and, unless route is false, make recommend_for and user_vector distributed functions routed by user_id (a bare call then runs on the worker of the user, whatever the model); LATERAL batches over tables colocated with it run on the shards either way, reading the workers'' local rows; rerun after each deploy, rollback or drop of the name';
 REVOKE EXECUTE ON PROCEDURE distribute_model(text, regclass, boolean) FROM PUBLIC;
+
+-- defaults2: als_train defaults rule (factors within 32..64, regularization (1 + alpha w) U/800)
+COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
+    'train an implicit-feedback ALS model; options (defaults): factors, alpha, regularization (chosen from the data when not given: U users, E pairs, I titles, mean |weight| w: factors 2^round(log2(E/U)) within 32..64, alpha 3/w, regularization (1 + alpha w) U/800; options.from_data lists them), iterations 15, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';

@@ -1,8 +1,8 @@
 -- als_train options chosen from the data (doc/alstrain.md, "Defaults from
 -- the data"): the model's options against the documented rule computed in
 -- SQL, for U users, I titles, E distinct pairs, w = sum |weight| / E:
---   factors = 2^round(log2(E / U)) within 8 .. 64, alpha = 3 / w,
---   regularization = (1 + alpha w) sqrt(U I) / 400 (divided by 2E / (U + I)
+--   factors = 2^round(log2(E / U)) within 32 .. 64, alpha = 3 / w,
+--   regularization = (1 + alpha w) U / 800 (divided by 2E / (U + I)
 --   under frequency scaling).  Options given are kept.
 CREATE FUNCTION dflt_rule(rel regclass, given_alpha float8 DEFAULT NULL, frequency bool DEFAULT false,
     OUT factors int, OUT alpha float8, OUT regularization float8)
@@ -14,9 +14,9 @@ BEGIN
                            sum(abs(weight)) FROM %1$s', rel) INTO u, i, e, w;
     w := w / e;
     IF w = 0 THEN w := 1; END IF;
-    factors := least(64, greatest(8, power(2, round(log(2, (e / u)::numeric)))))::int;
+    factors := least(64, greatest(32, power(2, round(log(2, (e / u)::numeric)))))::int;
     alpha := coalesce(given_alpha, 3 / w);
-    regularization := (1 + alpha * w) * sqrt(u * i) / 400;
+    regularization := (1 + alpha * w) * u / 800;
     IF frequency THEN regularization := regularization / (2 * e / (u + i)); END IF;
 END $$;
 -- does a model's options agree with the rule (to rounding of the sums)?
@@ -31,12 +31,13 @@ RETURNS text LANGUAGE sql AS $$
 $$;
 
 -- Shape 1: 40 users x 12 titles, 6 titles each, play counts 1..3
--- (E / U = 6: 8 factors, the floor).
+-- (E / U = 6: 32 factors, the floor).
 CREATE TABLE dflt_small AS
 SELECT u AS user_id, (u * 7 + j * 5) % 12 AS title_id, (1 + (u + j) % 3)::float8 AS weight
   FROM generate_series(1, 40) u, generate_series(1, 6) j;
 -- Shape 2: 30 users x 200 titles, 45 titles each, weights 0.25 or 0.5
--- (fractions of a title; E / U = 45: 2^round(5.49) = 32 factors), plus one
+-- (fractions of a title; E / U = 45: 2^round(5.49) = 32 factors, the
+-- floor), plus one
 -- duplicate row per user (summed: E counts distinct pairs).
 CREATE TABLE dflt_wide AS
 SELECT u AS user_id, (u * 13 + j * 3) % 200 AS title_id, (0.25 * (1 + (u * j) % 2))::float8 AS weight
@@ -50,6 +51,15 @@ SELECT 'small' AS data, dflt_agree(nfrec.model_info(m)->'options', 'dflt_small')
 UNION ALL
 SELECT 'wide', dflt_agree(nfrec.model_info(m)->'options', 'dflt_wide')
   FROM (SELECT nfrec.als_train(user_id, title_id, weight, '{"iterations": 2, "verbose": false}') m FROM dflt_wide) s;
+-- Shape 3: 12 users x 100 titles, 80 titles each, weight 1 (E / U = 80:
+-- 2^round(6.32) = 64 factors, the cap; by hand alpha = 3 / 1 = 3 and
+-- regularization = (1 + 3) * 12 / 800 = 0.06).
+CREATE TABLE dflt_dense AS
+SELECT u AS user_id, (u * 11 + j) % 100 AS title_id, 1.0::float8 AS weight
+  FROM generate_series(1, 12) u, generate_series(1, 80) j;
+SELECT factors, alpha, round(regularization::numeric, 12) AS regularization FROM dflt_rule('dflt_dense');
+SELECT 'dense' AS data, dflt_agree(nfrec.model_info(m)->'options', 'dflt_dense')
+  FROM (SELECT nfrec.als_train(user_id, title_id, weight, '{"iterations": 1, "verbose": false}') m FROM dflt_dense) s;
 -- the header agrees with the options (model_info reads both)
 SELECT (i->>'factors')::int = (i->'options'->>'factors')::int AS factors_agree,
        (i->>'alpha')::float8 = (i->'options'->>'alpha')::float8 AS alpha_agree,
@@ -88,7 +98,7 @@ SELECT dflt_agree(nfrec.model_info(m)->'options', 'dflt_signed')
   FROM (SELECT nfrec.als_train(user_id, title_id, weight, '{"iterations": 1, "verbose": false}') m FROM dflt_signed) s;
 SELECT nfrec.model_info(m)->'options'->'alpha' AS alpha
   FROM (SELECT nfrec.als_train(user_id, title_id, 0, '{"iterations": 1, "verbose": false}') m FROM dflt_small) s;
--- One user, one title: the floor of 8 factors, a small positive lambda.
+-- One user, one title: the floor of 32 factors, lambda (1 + 3) * 1 / 800.
 SELECT (nfrec.model_info(m)->'options') - 'seed' - 'solver' - 'cg_steps' AS options
   FROM (SELECT nfrec.als_train(7, 9, 4.0, '{"iterations": 1, "verbose": false}') m) s;
 

@@ -69,7 +69,7 @@ CREATE AGGREGATE als_train(user_id bigint, item_id bigint, weight float8, option
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
-    'train an implicit-feedback ALS model; options (defaults): factors, alpha, regularization (chosen from the data when not given: U users, E pairs, I titles, mean |weight| w: factors 2^round(log2(E/U)) within 8..64, alpha 3/w, regularization (1 + alpha w) sqrt(U I)/400; options.from_data lists them), iterations 15, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
+    'train an implicit-feedback ALS model; options (defaults): factors, alpha, regularization (chosen from the data when not given: U users, E pairs, I titles, mean |weight| w: factors 2^round(log2(E/U)) within 32..64, alpha 3/w, regularization (1 + alpha w) U/800; options.from_data lists them), iterations 15, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
 
 CREATE FUNCTION _als_factors(model als_model, side text)
     RETURNS TABLE(id bigint, factors real[])
