@@ -67,7 +67,9 @@ SELECT (r).top10_agree, (r).same_shape, (r).same_options, (r).loss_is_objective,
 SELECT rd_train('rd_chol', '{"verbose": false, "factors": 20, "iterations": 5, "seed": 9, "solver": "cholesky", "regularization_scaling": "frequency", "alpha": 2}');
 SELECT * FROM rd_check('rd_chol');
 -- factors, alpha and regularization chosen from the data; verbose NOTICEs
-SELECT rd_train('rd_auto', '{"iterations": 4, "cg_steps": 2}');
+-- (Cholesky: the rule's 32 factors over 40 titles leave 2 CG steps far from
+-- the solve, where float rounding of the two summation orders shows at 5e-6)
+SELECT rd_train('rd_auto', '{"iterations": 4, "solver": "cholesky"}');
 SELECT * FROM rd_check('rd_auto');
 SELECT options ->> 'from_data' AS from_data, options ->> 'trained_by' AS trained_by, options ->> 'work' AS work
   FROM nfrec.model_store WHERE name = 'rd_auto' AND is_current;

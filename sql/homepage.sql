@@ -296,13 +296,18 @@ CREATE TEMP TABLE cold_pages AS
 SELECT u.uid, h.* FROM (SELECT user_id AS uid FROM subscriptions ORDER BY user_id LIMIT 60) u,
        nfrec.homepage(u.uid, rows => 50, per_row => 100, at => :at, model => 'hpg') h;
 SELECT row_kind, count(*) AS pages,
-       count(*) FILTER (WHERE reason LIKE 'new title, similar to %' OR reason LIKE 'new title: %') AS says_new
+       count(*) FILTER (WHERE reason LIKE 'new title, similar to %' OR reason LIKE 'new title: %'
+                           OR reason = 'new title, matched to the catalog by its content') AS says_new
   FROM cold_pages WHERE title_id = 5001 GROUP BY 1 ORDER BY 1;
--- the named title is the user's played title nearest by factors
-SELECT count(*) AS reasons, count(*) FILTER (WHERE c.reason = 'new title, similar to ' || m.title) AS nearest_played
+-- the named title is the user's played title nearest by factors when that
+-- one has a positive cosine, and no title is named otherwise (the genre or
+-- content reason of src/homepage.c ColdReason)
+SELECT count(*) AS reasons,
+       count(*) FILTER (WHERE n.sim > 0 AND c.reason = 'new title, similar to ' || m.title) AS nearest_played,
+       count(*) FILTER (WHERE n.sim <= 0 AND c.reason NOT LIKE 'new title, similar to %') AS none_similar
   FROM cold_pages c
   CROSS JOIN LATERAL (
-    SELECT v.title_id FROM (SELECT DISTINCT title_id FROM viewing_events
+    SELECT v.title_id, nfrec.cosine_sim(a.factors, b.factors) AS sim FROM (SELECT DISTINCT title_id FROM viewing_events
                              WHERE user_id = c.uid AND event_type = 'play' AND started_at < :at) v
       JOIN nfrec.item_factors('hpg') a ON a.title_id = v.title_id
       JOIN nfrec.item_factors('hpg') b ON b.title_id = 5001
