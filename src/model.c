@@ -490,21 +490,6 @@ typedef struct ModelRef
  */
 #define PROBE_UNAVAILABLE	(-1)
 
-static AttrNumber
-AttnumOf(Relation rel, const char *col)
-{
-	TupleDesc	td = RelationGetDescr(rel);
-
-	for (int i = 0; i < td->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(td, i);
-
-		if (!a->attisdropped && strcmp(NameStr(a->attname), col) == 0)
-			return a->attnum;
-	}
-	return InvalidAttrNumber;
-}
-
 typedef bool (*ProbeRowFn) (TupleTableSlot *slot, Relation rel, void *arg);
 
 /*
@@ -561,11 +546,11 @@ static bool
 ModelRefRow(TupleTableSlot *slot, Relation rel, void *arg)
 {
 	ModelRef   *ref = arg;
-	AttrNumber	a_name = AttnumOf(rel, "name"),
-				a_version = AttnumOf(rel, "version"),
-				a_at = AttnumOf(rel, "deployed_at"),
-				a_events = AttnumOf(rel, "events"),
-				a_current = AttnumOf(rel, "is_current");
+	AttrNumber	a_name = nf_attnum(rel, "name"),
+				a_version = nf_attnum(rel, "version"),
+				a_at = nf_attnum(rel, "deployed_at"),
+				a_events = nf_attnum(rel, "events"),
+				a_current = nf_attnum(rel, "is_current");
 	bool		isnull;
 	Datum		d;
 
@@ -605,34 +590,14 @@ static bool
 ReadDefaultName(char **name)
 {
 	Oid			relid = get_relname_relid("model_default", get_namespace_oid("nfrec", false));
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	AttrNumber	att;
+	Datum		d;
+	bool		isnull;
 
 	*name = NULL;
-	if (!OidIsValid(relid))
+	if (!OidIsValid(relid) || nf_first_row_value(relid, "name", &d, &isnull) < 0)
 		return false;
-	rel = table_open(relid, AccessShareLock);
-	att = AttnumOf(rel, "name");
-	if (att == InvalidAttrNumber)
-	{
-		table_close(rel, AccessShareLock);
-		return false;
-	}
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		Datum		d = slot_getattr(slot, att, &isnull);
-
-		if (!isnull)
-			*name = TextDatumGetCString(d);
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	if (!isnull)
+		*name = TextDatumGetCString(d);
 	return true;
 }
 
@@ -880,9 +845,9 @@ static bool
 UserRowCopy(TupleTableSlot *slot, Relation rel, void *arg)
 {
 	UserRow    *row = arg;
-	AttrNumber	a_f = AttnumOf(rel, "factors"),
-				a_t = AttnumOf(rel, "title_ids"),
-				a_w = AttnumOf(rel, "weights");
+	AttrNumber	a_f = nf_attnum(rel, "factors"),
+				a_t = nf_attnum(rel, "title_ids"),
+				a_w = nf_attnum(rel, "weights");
 	bool		n1,
 				n2,
 				n3;

@@ -16,6 +16,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -363,16 +364,64 @@ nf_options_differ(const char *funcname)
 }
 
 /* pgutil.h */
+AttrNumber
+nf_attnum(Relation rel, const char *col)
+{
+	TupleDesc	td = RelationGetDescr(rel);
+
+	for (int i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(td, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), col) == 0)
+			return a->attnum;
+	}
+	return InvalidAttrNumber;
+}
+
+/* pgutil.h */
+int
+nf_first_row_value(Oid relid, const char *col, Datum *value, bool *isnull)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	AttrNumber	att = nf_attnum(rel, col);
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	int			result = 0;
+
+	*value = (Datum) 0;
+	*isnull = true;
+	if (att == InvalidAttrNumber)
+	{
+		table_close(rel, AccessShareLock);
+		return -1;
+	}
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), att - 1);
+		Datum		d = slot_getattr(slot, att, isnull);
+
+		if (!*isnull)
+			*value = datumCopy(d, a->attbyval, a->attlen);
+		result = 1;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/* pgutil.h */
 bool
 nf_fit_version(const char *relname, int64 *version)
 {
 	Oid			relid = get_relname_relid(relname, get_namespace_oid("nfrec", false));
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	AttrNumber	att = InvalidAttrNumber;
 	AclResult	acl;
-	bool		found = false;
+	Datum		d;
+	bool		isnull;
+	int			found;
 
 	*version = -1;
 	if (!OidIsValid(relid))
@@ -382,29 +431,10 @@ nf_fit_version(const char *relname, int64 *version)
 	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, relname);
-	rel = table_open(relid, AccessShareLock);
-	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), i);
-
-		if (!a->attisdropped && strcmp(NameStr(a->attname), "version") == 0)
-			att = a->attnum;
-	}
-	if (att == InvalidAttrNumber)
+	found = nf_first_row_value(relid, "version", &d, &isnull);
+	if (found < 0)
 		elog(ERROR, "nfrec.%s has no column version", relname);
-	slot = table_slot_create(rel, NULL);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	if (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		Datum		d = slot_getattr(slot, att, &isnull);
-
-		if (!isnull)
-			*version = DatumGetInt64(d);
-		found = true;
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-	return found;
+	if (found && !isnull)
+		*version = DatumGetInt64(d);
+	return found == 1;
 }

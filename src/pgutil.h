@@ -9,6 +9,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
 #include "utils/tuplestore.h"
 
 /* ---- arguments ---------------------------------------------------------- */
@@ -100,12 +101,23 @@ extern ArrayType *nf_float8_matrix(const double *v, int rows, int cols);
 #define NF_EXCERPT_CHARS 40
 extern char *nf_excerpt(const char *s, int len, int maxchars);
 
+/* The number of column col of rel (InvalidAttrNumber when it has none). */
+extern AttrNumber nf_attnum(Relation rel, const char *col);
+
+/*
+ * Column col of the first row of relation relid, read in the active
+ * snapshot without the executor and without a privilege check (*value a
+ * copy in the current memory context): 1 (a row), 0 (no row), -1 (no such
+ * column).
+ */
+extern int	nf_first_row_value(Oid relid, const char *col, Datum *value, bool *isnull);
+
 /*
  * The column "version" of the first row of the one-row table nfrec.relname
- * (the fit tables of context.c and artwork.c), read in the active snapshot
- * with the caller's SELECT right, as "SELECT version FROM nfrec.relname"
- * would, without the executor (serving calls it on every call).  false
- * when the table has no row; *version is -1 then and when it is NULL.
+ * (the fit tables of context.c and artwork.c), read with the caller's
+ * SELECT right, as "SELECT version FROM nfrec.relname" would, without the
+ * executor (serving calls it on every call).  false when the table has no
+ * row; *version is -1 then and when it is NULL.
  */
 extern bool nf_fit_version(const char *relname, int64 *version);
 
