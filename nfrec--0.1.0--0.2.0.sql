@@ -5964,3 +5964,77 @@ REVOKE EXECUTE ON PROCEDURE distribute_model(text, regclass, boolean) FROM PUBLI
 -- defaults2: als_train defaults rule (factors within 32..64, regularization (1 + alpha w) U/800)
 COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
     'train an implicit-feedback ALS model; options (defaults): factors, alpha, regularization (chosen from the data when not given: U users, E pairs, I titles, mean |weight| w: factors 2^round(log2(E/U)) within 32..64, alpha 3/w, regularization (1 + alpha w) U/800; options.from_data lists them), iterations 15, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
+
+-- revoke_serving / revoke_dashboards: schema USAGE is revoked only when the
+-- role can neither serve nor read a dashboard view (_release_schema_usage)
+-- grant_serving and grant_dashboards both grant USAGE on the schema; revoking
+-- one of them must not take the schema away from the other.  Privileges held
+-- through membership count (has_*_privilege): such a role keeps USAGE through
+-- the same membership anyway.
+CREATE FUNCTION _release_schema_usage(role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.has_function_privilege(role::oid,
+           'nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)', 'EXECUTE')
+       OR EXISTS (SELECT 1 FROM pg_catalog.unnest(nfrec._dashboard_relations(NULL)) AS r(rel)
+                   WHERE pg_catalog.has_table_privilege(role::oid, r.rel, 'SELECT')) THEN
+        RETURN false;
+    END IF;
+    EXECUTE pg_catalog.format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION _release_schema_usage(regrole) IS
+    'internal (revoke_serving, revoke_dashboards): revoke USAGE on schema nfrec from role unless it may still serve (EXECUTE on recommend_for) or read a dashboard view; true if revoked';
+
+CREATE OR REPLACE FUNCTION revoke_serving(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_function_privilege('nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)',
+                                                  'EXECUTE WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to revoke serving'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.revoke_serving as the owner of the extension or a superuser.';
+    END IF;
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text),'
+                   ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
+                   ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
+                   ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
+    PERFORM nfrec._release_schema_usage(role);
+END
+$$;
+COMMENT ON FUNCTION revoke_serving(regrole) IS
+    'undo nfrec.grant_serving: revoke EXECUTE on the serving functions, and USAGE on schema nfrec unless the role can still read a dashboard view (grant_dashboards)';
+
+CREATE OR REPLACE FUNCTION revoke_dashboards(role regrole, views text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rels text[];
+BEGIN
+    IF revoke_dashboards.role IS NULL THEN
+        RAISE EXCEPTION 'role must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    rels := nfrec._dashboard_relations(revoke_dashboards.views);
+    IF NOT (pg_catalog.has_schema_privilege('nfrec', 'USAGE WITH GRANT OPTION')
+            AND pg_catalog.has_table_privilege('nfrec.dashboard_recommendations',
+                                               'SELECT WITH GRANT OPTION')) THEN
+        RAISE EXCEPTION 'permission denied to revoke dashboards'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run nfrec.revoke_dashboards as the owner of the extension or a superuser.';
+    END IF;
+    EXECUTE format('REVOKE SELECT ON %s FROM %s', array_to_string(rels, ', '), revoke_dashboards.role);
+    PERFORM nfrec._release_schema_usage(revoke_dashboards.role);
+END
+$$;
+COMMENT ON FUNCTION revoke_dashboards(regrole, text[]) IS
+    'undo nfrec.grant_dashboards for the views named (NULL: all six): revoke SELECT on them and their backing tables; and USAGE on schema nfrec once the role can neither read a dashboard view nor serve (grant_serving)';

@@ -219,6 +219,22 @@ SELECT nfrec.grant_dashboards('regress_dash_reader', ARRAY['nope']);
 SELECT nfrec.grant_dashboards(NULL);
 \set VERBOSITY default
 SELECT nfrec.revoke_dashboards('regress_dash_reader');
+SELECT has_schema_privilege('regress_dash_reader', 'nfrec', 'USAGE') AS usage_after_revoking_all_views;
+-- schema USAGE is shared by grant_serving and grant_dashboards: revoking one
+-- keeps it for the other, revoking both removes it
+SELECT nfrec.grant_dashboards('regress_dash_reader', ARRAY['trending_now']);
+SELECT nfrec.grant_serving('regress_dash_reader');
+SELECT nfrec.revoke_serving('regress_dash_reader');
+SELECT has_schema_privilege('regress_dash_reader', 'nfrec', 'USAGE') AS usage_kept_for_dashboards;
+SET ROLE regress_dash_reader;
+SELECT count(*) > 0 AS dashboards_still_read FROM nfrec.trending_now;
+RESET ROLE;
+SELECT nfrec.grant_serving('regress_dash_reader');
+SELECT nfrec.revoke_dashboards('regress_dash_reader');
+SELECT has_schema_privilege('regress_dash_reader', 'nfrec', 'USAGE') AS usage_kept_for_serving,
+       has_function_privilege('regress_dash_reader', 'nfrec.model_version(text)', 'EXECUTE') AS still_serves;
+SELECT nfrec.revoke_serving('regress_dash_reader');
+SELECT has_schema_privilege('regress_dash_reader', 'nfrec', 'USAGE') AS usage_after_both_revoked;
 DROP OWNED BY regress_dash_reader, regress_dash_other;
 DROP ROLE regress_dash_reader, regress_dash_other;
 

@@ -108,6 +108,29 @@ $$;
 COMMENT ON FUNCTION grant_serving(regrole) IS
     'let a role serve deployed models: USAGE on schema nfrec and EXECUTE on recommend_for, homepage, similar_titles, user_vector, item_factors and model_version, which read the registry as its owner; no privilege on any table (a bound events relation is read with the role''s own rights)';
 
+-- grant_serving and grant_dashboards both grant USAGE on the schema; revoking
+-- one of them must not take the schema away from the other.  Privileges held
+-- through membership count (has_*_privilege): such a role keeps USAGE through
+-- the same membership anyway.
+CREATE FUNCTION _release_schema_usage(role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.has_function_privilege(role::oid,
+           'nfrec.recommend_for(bigint, int, text, bigint[], real, timestamptz, text)', 'EXECUTE')
+       OR EXISTS (SELECT 1 FROM pg_catalog.unnest(nfrec._dashboard_relations(NULL)) AS r(rel)
+                   WHERE pg_catalog.has_table_privilege(role::oid, r.rel, 'SELECT')) THEN
+        RETURN false;
+    END IF;
+    EXECUTE pg_catalog.format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION _release_schema_usage(regrole) IS
+    'internal (revoke_serving, revoke_dashboards): revoke USAGE on schema nfrec from role unless it may still serve (EXECUTE on recommend_for) or read a dashboard view; true if revoked';
+
 CREATE FUNCTION revoke_serving(role regrole)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -125,8 +148,8 @@ BEGIN
                    ' nfrec.homepage(bigint, int, int, timestamptz, text, text, real),'
                    ' nfrec.similar_titles(bigint, int, text, int), nfrec.user_vector(bigint, text),'
                    ' nfrec.item_factors(text), nfrec.model_version(text) FROM %s', role);
-    EXECUTE format('REVOKE USAGE ON SCHEMA nfrec FROM %s', role);
+    PERFORM nfrec._release_schema_usage(role);
 END
 $$;
 COMMENT ON FUNCTION revoke_serving(regrole) IS
-    'undo nfrec.grant_serving: revoke EXECUTE on the serving functions and USAGE on schema nfrec';
+    'undo nfrec.grant_serving: revoke EXECUTE on the serving functions, and USAGE on schema nfrec unless the role can still read a dashboard view (grant_dashboards)';

@@ -429,7 +429,8 @@ BEGIN
                   HINT = 'Run nfrec.revoke_dashboards as the owner of the extension or a superuser.';
     END IF;
     EXECUTE format('REVOKE SELECT ON %s FROM %s', array_to_string(rels, ', '), revoke_dashboards.role);
+    PERFORM nfrec._release_schema_usage(revoke_dashboards.role);
 END
 $$;
 COMMENT ON FUNCTION revoke_dashboards(regrole, text[]) IS
-    'undo nfrec.grant_dashboards for the views named (NULL: all six): revoke SELECT on them and their backing tables; USAGE on schema nfrec stays (nfrec.revoke_serving removes it)';
+    'undo nfrec.grant_dashboards for the views named (NULL: all six): revoke SELECT on them and their backing tables; and USAGE on schema nfrec once the role can neither read a dashboard view nor serve (grant_serving)';
