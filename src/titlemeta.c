@@ -435,6 +435,18 @@ typedef struct TrendItem
 	float		score;
 } TrendItem;
 
+/* the trending sum and filter, over the parameters ($1 window end, $2 half-life in seconds, $3 days) */
+#define TRENDING_SUM \
+	"pg_catalog.sum(pg_catalog.power(0.5::pg_catalog.float8," \
+	" (pg_catalog.date_part('epoch', ($1 OPERATOR(pg_catalog.-) started_at))" \
+	" OPERATOR(pg_catalog./) $2)))"
+#define TRENDING_WHERE \
+	"event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text" \
+	" AND started_at OPERATOR(pg_catalog.<) $1" \
+	" AND started_at OPERATOR(pg_catalog.>=) ($1 OPERATOR(pg_catalog.-)" \
+	" pg_catalog.make_interval(days => $3))" \
+	" AND title_id IS NOT NULL"
+
 /* score desc, then row (= title_id) asc */
 static int
 CmpTrend(const void *a, const void *b)
@@ -470,21 +482,15 @@ nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 	/*
 	 * Plays in the TRENDING_WINDOW_DAYS before the hour, each weighted
 	 * 2^(-age / half-life), per country and over all countries (the
-	 * arithmetic of nfrec.trending).
+	 * arithmetic of nfrec.trending).  Two GROUP BYs under UNION ALL, not
+	 * GROUPING SETS, which Citus refuses over a distributed table.
 	 */
 	plan = nf_relation_plan(events_relid, "trending",
-							"SELECT GROUPING(country) OPERATOR(pg_catalog.=) 1, (country)::pg_catalog.text,"
-							" (title_id)::pg_catalog.int8,"
-							" pg_catalog.sum(pg_catalog.power(0.5::pg_catalog.float8,"
-							"   (pg_catalog.date_part('epoch', ($1 OPERATOR(pg_catalog.-) started_at))"
-							"    OPERATOR(pg_catalog./) $2)))"
-							" FROM %s"
-							" WHERE event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-							"   AND started_at OPERATOR(pg_catalog.<) $1"
-							"   AND started_at OPERATOR(pg_catalog.>=) ($1 OPERATOR(pg_catalog.-)"
-							"       pg_catalog.make_interval(days => $3))"
-							"   AND title_id IS NOT NULL"
-							" GROUP BY GROUPING SETS ((country, title_id), (title_id))",
+							"SELECT false, (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+							" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY country, title_id"
+							" UNION ALL "
+							"SELECT true, NULL::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+							" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY title_id",
 							3, argtypes);
 	args[0] = TimestampTzGetDatum(window_end);
 	args[1] = Float8GetDatum(TRENDING_HALF_LIFE_DAYS * 86400.0);
