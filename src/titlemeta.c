@@ -39,6 +39,7 @@
 
 #include "als.h"
 #include "diversity.h"
+#include "homepage_dist.h"
 #include "titlemeta.h"
 
 int			nf_metadata_cache_seconds = 60;
@@ -211,6 +212,8 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 				 errhint("Create content_metadata(title_id, genres text[], ...) on the search_path, or serve with diversity 0.")));
 	}
 	CheckSelect(relid);
+	/* on a Citus node: its placement of the reference table (homepage_dist.c) */
+	relid = nf_hp_local_table(relid, 0);
 	if (meta_cache && meta_cache->relid == relid && meta_cache->userid == GetUserId() &&
 		SameModel(sm, meta_cache->model_name, meta_cache->version, meta_cache->deployed_at) &&
 		Fresh(meta_cache->loaded_at))
@@ -483,20 +486,24 @@ nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 	 * Plays in the TRENDING_WINDOW_DAYS before the hour, each weighted
 	 * 2^(-age / half-life), per country and over all countries (the
 	 * arithmetic of nfrec.trending).  Two GROUP BYs under UNION ALL, not
-	 * GROUPING SETS, which Citus refuses over a distributed table.
+	 * GROUPING SETS, which Citus refuses over a distributed table.  On a
+	 * Citus worker, the figures copied there instead (homepage_dist.c).
 	 */
-	plan = nf_relation_plan(events_relid, "trending",
-							"SELECT false, (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
-							" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY country, title_id"
-							" UNION ALL "
-							"SELECT true, NULL::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
-							" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY title_id",
-							3, argtypes);
-	args[0] = TimestampTzGetDatum(window_end);
-	args[1] = Float8GetDatum(TRENDING_HALF_LIFE_DAYS * 86400.0);
-	args[2] = Int32GetDatum(TRENDING_WINDOW_DAYS);
-	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read trending plays");
+	if (!nf_hp_copied_trending(events_relid, window_end))
+	{
+		plan = nf_relation_plan(events_relid, "trending",
+								"SELECT false, (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+								" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY country, title_id"
+								" UNION ALL "
+								"SELECT true, NULL::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+								" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY title_id",
+								3, argtypes);
+		args[0] = TimestampTzGetDatum(window_end);
+		args[1] = Float8GetDatum(TRENDING_HALF_LIFE_DAYS * 86400.0);
+		args[2] = Int32GetDatum(TRENDING_WINDOW_DAYS);
+		if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read trending plays");
+	}
 	nrows = SPI_processed;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec trending entry",
