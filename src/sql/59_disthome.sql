@@ -162,10 +162,14 @@ BEGIN
 
     -- the trending figures of the current hour, for every distributed
     -- relation named viewing_events (the one homepage reads on the
-    -- search_path); other windows: nfrec.distribute_trending(events, at)
+    -- search_path) that has trending's columns; other windows:
+    -- nfrec.distribute_trending(events, at)
     PERFORM nfrec.distribute_trending(p.logicalrelid, now())
        FROM pg_catalog.pg_dist_partition p JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
-      WHERE c.relname = 'viewing_events' AND p.partmethod = 'h';
+      WHERE c.relname = 'viewing_events' AND p.partmethod = 'h'
+        AND (SELECT count(*) FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = p.logicalrelid AND NOT a.attisdropped
+                AND a.attname IN ('title_id', 'started_at', 'event_type', 'country')) = 4;
 
     -- route homepage by user_id like recommend_for
     IF route THEN
