@@ -105,6 +105,11 @@ check_same "homepage, batch over a distributed table, on the shards" \
 check_same "homepage, batch, no device, 3 rows of 4" \
 	"SELECT u.user_id, h::text FROM public.hp_users u, LATERAL nfrec.homepage(u.user_id, rows => 3, per_row => 4, at => '$HP_AT', model => 'hp_dist') h ORDER BY 1, h.row_rank, h.rank" \
 	"$(hp_local "SELECT u.user_id, h::text FROM local.hp_users u, LATERAL nfrec.homepage(u.user_id, rows => 3, per_row => 4, at => '$HP_AT', model => 'hp_single') h ORDER BY 1, h.row_rank, h.rank")"
+# recommend_for's genre diversity reads content_metadata too: on the shards
+# from the node's placement of the reference table
+check_same "recommend_for(diversity => 0.5), batch on the shards" \
+	"SELECT u.user_id, r::text FROM public.hp_users u, LATERAL nfrec.recommend_for(u.user_id, 10, 'hp_dist', diversity => 0.5) r ORDER BY 1, r.rank" \
+	"$(hp_local "SELECT u.user_id, r::text FROM local.hp_users u, LATERAL nfrec.recommend_for(u.user_id, 10, 'hp_single', diversity => 0.5) r ORDER BY 1, r.rank")"
 for u in 3 7 1993 900002 900003; do
 	check_same "homepage($u), one call, on the user's worker" \
 		"SELECT h::text FROM nfrec.homepage($u, $HP_ARGS, model => 'hp_dist') h" \
