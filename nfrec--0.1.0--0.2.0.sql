@@ -5997,6 +5997,40 @@ COMMENT ON TABLE dist_trending IS
     'Citus workers: the trending figures homepage serves there, per events relation (schema-qualified name) and trending window (its end, on the hour): the decayed plays of the 14 days before window_end per country and title (country NULL: every country); written by nfrec.distribute_trending, empty on a coordinator or a single node';
 GRANT SELECT ON dist_trending TO PUBLIC;
 
+-- Run one command on every active primary worker, in parallel (one
+-- transaction each); an error names the failing nodes.  Returns how many
+-- workers ran it (0: none).
+CREATE FUNCTION _run_on_workers(command text, what text)
+    RETURNS int
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    hosts text[];
+    ports int[];
+    failed text;
+BEGIN
+    SELECT array_agg(d.nodename ORDER BY d.nodeid), array_agg(d.nodeport ORDER BY d.nodeid)
+      INTO hosts, ports
+      FROM pg_catalog.pg_dist_node d
+     WHERE d.isactive AND d.noderole = 'primary' AND d.groupid <> 0;
+    IF hosts IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT string_agg(r.node_name || ':' || r.node_port || ': ' || r.result, '; ')
+      INTO failed
+      FROM pg_catalog.master_run_on_worker(hosts, ports, array_fill(command, ARRAY[cardinality(hosts)]), true) r
+     WHERE NOT r.success;
+    IF failed IS NOT NULL THEN
+        RAISE EXCEPTION 'could not copy % to the workers: %', what, failed;
+    END IF;
+    RETURN cardinality(hosts);
+END
+$fn$;
+COMMENT ON FUNCTION _run_on_workers(text, text) IS
+    'internal (Citus): run one command on every active primary worker in parallel, one transaction each; raises naming the failed nodes; returns the number of workers';
+REVOKE EXECUTE ON FUNCTION _run_on_workers(text, text) FROM PUBLIC;
+
 CREATE FUNCTION distribute_trending(events regclass DEFAULT 'viewing_events'::text::regclass,
                                     at timestamptz DEFAULT now())
     RETURNS TABLE(window_end timestamptz, figures bigint, workers int)
@@ -6010,10 +6044,7 @@ DECLARE
     qual text;
     rows_text text;
     n bigint;
-    hosts text[];
-    ports int[];
-    commands text[];
-    failed text;
+    nodes int;
 BEGIN
     IF events IS NULL OR at IS NULL THEN
         RAISE EXCEPTION 'events and at must not be null' USING ERRCODE = '22004';
@@ -6055,30 +6086,19 @@ BEGIN
                GROUP BY title_id) t
     $q$, events) INTO n, rows_text USING w, 7 * 86400.0::float8, 14, qual;
 
-    -- one command per worker: this window's figures replace any earlier
-    -- copy of it; the 24 latest windows of the relation are kept
-    SELECT array_agg(d.nodename ORDER BY d.nodeid), array_agg(d.nodeport ORDER BY d.nodeid),
-           array_agg(format(
-               'SET search_path = pg_catalog, pg_temp; SET DateStyle = ''ISO, YMD'';'
-               ' DELETE FROM nfrec.dist_trending WHERE events = %1$L AND window_end = %2$L::timestamptz;'
-               ' INSERT INTO nfrec.dist_trending SELECT * FROM pg_catalog.unnest(%3$L::nfrec.dist_trending[]);'
-               ' DELETE FROM nfrec.dist_trending WHERE events = %1$L AND window_end < ALL (SELECT DISTINCT x.window_end'
-               ' FROM nfrec.dist_trending x WHERE x.events = %1$L ORDER BY x.window_end DESC LIMIT 24);',
-               qual, w, rows_text) ORDER BY d.nodeid)
-      INTO hosts, ports, commands
-      FROM pg_catalog.pg_dist_node d
-     WHERE d.isactive AND d.noderole = 'primary' AND d.groupid <> 0;
-    IF hosts IS NULL THEN
+    -- on every worker: this window's figures replace any earlier copy of
+    -- it; the 24 latest windows of the relation are kept
+    nodes := nfrec._run_on_workers(format(
+        'SET search_path = pg_catalog, pg_temp; SET DateStyle = ''ISO, YMD'';'
+        ' DELETE FROM nfrec.dist_trending WHERE events = %1$L AND window_end = %2$L::timestamptz;'
+        ' INSERT INTO nfrec.dist_trending SELECT * FROM pg_catalog.unnest(%3$L::nfrec.dist_trending[]);'
+        ' DELETE FROM nfrec.dist_trending WHERE events = %1$L AND window_end < ALL (SELECT DISTINCT x.window_end'
+        ' FROM nfrec.dist_trending x WHERE x.events = %1$L ORDER BY x.window_end DESC LIMIT 24);',
+        qual, w, rows_text), format('the trending figures of %s', events));
+    IF nodes = 0 THEN
         RAISE EXCEPTION 'no Citus worker to copy trending to' USING ERRCODE = '0A000';
     END IF;
-    SELECT string_agg(r.node_name || ':' || r.node_port || ': ' || r.result, '; ')
-      INTO failed
-      FROM pg_catalog.master_run_on_worker(hosts, ports, commands, true) r
-     WHERE NOT r.success;
-    IF failed IS NOT NULL THEN
-        RAISE EXCEPTION 'could not copy trending of % to the workers: %', events, failed;
-    END IF;
-    RETURN QUERY SELECT w, n, cardinality(hosts);
+    RETURN QUERY SELECT w, n, nodes;
 END
 $fn$;
 COMMENT ON FUNCTION distribute_trending(regclass, timestamptz) IS
@@ -6094,15 +6114,10 @@ CREATE FUNCTION _distribute_homepage(colocate_with regclass, route boolean)
     SET DateStyle = 'ISO, YMD'
     SET extra_float_digits = 1
 AS $fn$
-DECLARE
-    hosts text[];
-    ports int[];
-    command text;
-    failed text;
 BEGIN
     -- the context and artwork fits (per-title aggregates), as they are
     -- on the coordinator: one transaction per worker
-    command := format(
+    PERFORM nfrec._run_on_workers(format(
         'SET search_path = pg_catalog, pg_temp; SET DateStyle = ''ISO, YMD'';'
         ' DELETE FROM nfrec.context_affinity; DELETE FROM nfrec.context_fit;'
         ' INSERT INTO nfrec.context_fit SELECT * FROM pg_catalog.unnest(%L::nfrec.context_fit[]);'
@@ -6115,21 +6130,8 @@ BEGIN
         coalesce((SELECT array_agg(a)::text FROM nfrec.context_affinity a), '{}'),
         coalesce((SELECT array_agg(f)::text FROM nfrec.artwork_fit f), '{}'),
         coalesce((SELECT array_agg(p)::text FROM nfrec.artwork_prior p), '{}'),
-        coalesce((SELECT array_agg(s)::text FROM nfrec.artwork_stats s), '{}'));
-    SELECT array_agg(d.nodename ORDER BY d.nodeid), array_agg(d.nodeport ORDER BY d.nodeid)
-      INTO hosts, ports
-      FROM pg_catalog.pg_dist_node d
-     WHERE d.isactive AND d.noderole = 'primary' AND d.groupid <> 0;
-    IF hosts IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT string_agg(r.node_name || ':' || r.node_port || ': ' || r.result, '; ')
-      INTO failed
-      FROM pg_catalog.master_run_on_worker(hosts, ports, array_fill(command, ARRAY[cardinality(hosts)]), true) r
-     WHERE NOT r.success;
-    IF failed IS NOT NULL THEN
-        RAISE EXCEPTION 'could not copy the context and artwork fits to the workers: %', failed;
-    END IF;
+        coalesce((SELECT array_agg(s)::text FROM nfrec.artwork_stats s), '{}')),
+        'the context and artwork fits');
 
     -- the trending figures of the current hour, for every distributed
     -- relation named viewing_events (the one homepage reads on the
