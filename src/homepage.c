@@ -35,6 +35,7 @@
 #include "als.h"
 #include "artwork.h"
 #include "context.h"
+#include "homepage_dist.h"
 #include "model.h"
 #include "model_neighbours.h"
 #include "titlemeta.h"
@@ -605,7 +606,9 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			char	   *c;
 
-			nplays = ReadPlays(ve, sm, tm, user_id, at, &plays, &c, &segment);
+			/* on a Citus node: the user's shard when it is placed here */
+			nplays = ReadPlays(nf_hp_local_table(ve, user_id), sm, tm, user_id, at,
+							   &plays, &c, &segment);
 			country = c;
 			catplays = repalloc(catplays, sizeof(int32) * Max(nplays, 1));
 			for (int j = 0; j < nplays; j++)

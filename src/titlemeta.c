@@ -39,6 +39,7 @@
 
 #include "als.h"
 #include "diversity.h"
+#include "homepage_dist.h"
 #include "titlemeta.h"
 
 int			nf_metadata_cache_seconds = 60;
@@ -211,6 +212,8 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 				 errhint("Create content_metadata(title_id, genres text[], ...) on the search_path, or serve with diversity 0.")));
 	}
 	CheckSelect(relid);
+	/* on a Citus node: its placement of the reference table (homepage_dist.c) */
+	relid = nf_hp_local_table(relid, 0);
 	if (meta_cache && meta_cache->relid == relid && meta_cache->userid == GetUserId() &&
 		SameModel(sm, meta_cache->model_name, meta_cache->version, meta_cache->deployed_at) &&
 		Fresh(meta_cache->loaded_at))
@@ -435,6 +438,18 @@ typedef struct TrendItem
 	float		score;
 } TrendItem;
 
+/* the trending sum and filter, over the parameters ($1 window end, $2 half-life in seconds, $3 days) */
+#define TRENDING_SUM \
+	"pg_catalog.sum(pg_catalog.power(0.5::pg_catalog.float8," \
+	" (pg_catalog.date_part('epoch', ($1 OPERATOR(pg_catalog.-) started_at))" \
+	" OPERATOR(pg_catalog./) $2)))"
+#define TRENDING_WHERE \
+	"event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text" \
+	" AND started_at OPERATOR(pg_catalog.<) $1" \
+	" AND started_at OPERATOR(pg_catalog.>=) ($1 OPERATOR(pg_catalog.-)" \
+	" pg_catalog.make_interval(days => $3))" \
+	" AND title_id IS NOT NULL"
+
 /* score desc, then row (= title_id) asc */
 static int
 CmpTrend(const void *a, const void *b)
@@ -470,27 +485,25 @@ nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 	/*
 	 * Plays in the TRENDING_WINDOW_DAYS before the hour, each weighted
 	 * 2^(-age / half-life), per country and over all countries (the
-	 * arithmetic of nfrec.trending).
+	 * arithmetic of nfrec.trending).  Two GROUP BYs under UNION ALL, not
+	 * GROUPING SETS, which Citus refuses over a distributed table.  On a
+	 * Citus worker, the figures copied there instead (homepage_dist.c).
 	 */
-	plan = nf_relation_plan(events_relid, "trending",
-							"SELECT GROUPING(country) OPERATOR(pg_catalog.=) 1, (country)::pg_catalog.text,"
-							" (title_id)::pg_catalog.int8,"
-							" pg_catalog.sum(pg_catalog.power(0.5::pg_catalog.float8,"
-							"   (pg_catalog.date_part('epoch', ($1 OPERATOR(pg_catalog.-) started_at))"
-							"    OPERATOR(pg_catalog./) $2)))"
-							" FROM %s"
-							" WHERE event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-							"   AND started_at OPERATOR(pg_catalog.<) $1"
-							"   AND started_at OPERATOR(pg_catalog.>=) ($1 OPERATOR(pg_catalog.-)"
-							"       pg_catalog.make_interval(days => $3))"
-							"   AND title_id IS NOT NULL"
-							" GROUP BY GROUPING SETS ((country, title_id), (title_id))",
-							3, argtypes);
-	args[0] = TimestampTzGetDatum(window_end);
-	args[1] = Float8GetDatum(TRENDING_HALF_LIFE_DAYS * 86400.0);
-	args[2] = Int32GetDatum(TRENDING_WINDOW_DAYS);
-	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read trending plays");
+	if (!nf_hp_copied_trending(events_relid, window_end))
+	{
+		plan = nf_relation_plan(events_relid, "trending",
+								"SELECT false, (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+								" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY country, title_id"
+								" UNION ALL "
+								"SELECT true, NULL::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+								" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY title_id",
+								3, argtypes);
+		args[0] = TimestampTzGetDatum(window_end);
+		args[1] = Float8GetDatum(TRENDING_HALF_LIFE_DAYS * 86400.0);
+		args[2] = Int32GetDatum(TRENDING_WINDOW_DAYS);
+		if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read trending plays");
+	}
 	nrows = SPI_processed;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec trending entry",

@@ -91,7 +91,7 @@ extern void nf_titlemeta_init(void);
 /* A relation named by an unqualified canonical name on search_path. */
 extern Oid	nf_canonical_relid(const char *name);
 
-/* Kept plan of a query over a relation (%s = its qualified name). */
+/* Kept plan of a query over a relation (%s, or %1$s each time, = its qualified name). */
 extern SPIPlanPtr nf_relation_plan(Oid relid, const char *tag, const char *fmt,
 								   int nargs, Oid *argtypes);
 

@@ -105,6 +105,7 @@ BEGIN
                                AND o.colocationid = (SELECT p.colocationid FROM pg_catalog.pg_dist_partition p
                                                       WHERE p.logicalrelid = colo));
     END IF;
+    PERFORM nfrec._distribute_homepage(colo, route);   -- homepage's inputs (src/sql/59_disthome.sql)
 END;
 $$;
 COMMENT ON PROCEDURE distribute_model(text, regclass, boolean) IS
