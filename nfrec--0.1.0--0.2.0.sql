@@ -5964,3 +5964,372 @@ REVOKE EXECUTE ON PROCEDURE distribute_model(text, regclass, boolean) FROM PUBLI
 -- defaults2: als_train defaults rule (factors within 32..64, regularization (1 + alpha w) U/800)
 COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
     'train an implicit-feedback ALS model; options (defaults): factors, alpha, regularization (chosen from the data when not given: U users, E pairs, I titles, mean |weight| w: factors 2^round(log2(E/U)) within 32..64, alpha 3/w, regularization (1 + alpha w) U/800; options.from_data lists them), iterations 15, solver "cg" | "cholesky", cg_steps 3, seed 0, threads (CPUs), regularization_scaling "none" | "frequency", verbose true';
+
+-- churnsplit: the churn model's fit splits on Citus (issue 10 item 5): the
+-- split Newton driver _logreg_fit (and its C helpers), churn_model fitting
+-- through it when the subscriptions are hash-distributed; churn_model,
+-- churn_risk and content_roi become VOLATILE (they may write a work table)
+
+-- The split fit: logreg_train's Newton iterations (penalty, step halving,
+-- convergence rule, separation test, covariance, result) driven from the
+-- coordinator, each trial point one logreg_step-style aggregate that
+-- splits into worker partials and a coordinator combine under Citus; the
+-- churn model fits this way when its training rows are distributed
+-- (doc/scale.md).  _logreg_sums is logreg_step returning the combined
+-- state itself.
+
+CREATE FUNCTION _logreg_sums_final(logreg_state) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_sums_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_sums_final(logreg_state) IS 'internal: final function of _logreg_sums (the state, flat)';
+CREATE AGGREGATE _logreg_sums(label bool, features float8[], coef float8[]) (
+    SFUNC = _logreg_step_accum,
+    STYPE = logreg_state,
+    COMBINEFUNC = _logreg_step_combine,
+    FINALFUNC = _logreg_sums_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE _logreg_sums(bool, float8[], float8[]) IS
+    'internal (_logreg_fit): logreg_step''s sums at coef (counts, log-likelihood, gradient, information) as the combined nfrec.logreg_state';
+
+CREATE FUNCTION _logreg_penalized_ll(state logreg_state, l2 float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'logreg_penalized_ll' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_penalized_ll(logreg_state, float8) IS
+    'internal (_logreg_fit): the log-likelihood at the state''s coefficients minus l2/2 times the squared slopes';
+CREATE FUNCTION _logreg_newton(state logreg_state, l2 float8, iteration int) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'logreg_newton' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_newton(logreg_state, float8, int) IS
+    'internal (_logreg_fit): logreg_train''s Newton step at the state''s coefficients with the L2 penalty (its errors when the information is singular)';
+CREATE FUNCTION _logreg_extreme(coef float8[], features float8[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'logreg_extreme' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_extreme(float8[], float8[]) IS
+    'internal (_logreg_fit): the row is fitted at |eta| > 16 (probability within 1.1e-7 of 0 or 1), as logreg_train''s separation test counts it';
+CREATE FUNCTION _logreg_fit_result(state logreg_state, l2 float8, iterations int, converged boolean,
+                                   penalized_log_likelihood float8, n_skipped bigint, n_extreme bigint,
+                                   last_rel_step float8) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_fit_result' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_fit_result(logreg_state, float8, int, boolean, float8, bigint, bigint, float8) IS
+    'internal (_logreg_fit): logreg_train''s result from the sums at the final coefficients (separation test, covariance, jsonb)';
+
+CREATE FUNCTION _logreg_fit(rel regclass, options jsonb DEFAULT '{}', train_column name DEFAULT NULL)
+RETURNS jsonb
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    src text;
+    l2 float8;
+    max_iter int;
+    tol float8;
+    n bigint;
+    n1 bigint;
+    nskip bigint;
+    nfeat int;
+    beta float8[];
+    cand float8[];
+    step float8[];
+    st nfrec.logreg_state;
+    st_new nfrec.logreg_state;
+    ll float8;
+    ll_new float8;
+    t float8;
+    accepted boolean;
+    iterations int := 0;
+    converged boolean := false;
+    last_rel_step float8 := 0;
+    n_extreme bigint := 0;
+    q text;
+BEGIN
+    IF rel IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'rel and options must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- the options, checked by logreg_train's own parser (no row is kept)
+    PERFORM nfrec.logreg_train(NULL::boolean, NULL::float8[], options);
+    l2 := coalesce((options->>'l2')::float8, 0);
+    max_iter := coalesce((options->>'max_iter')::int, 25);
+    tol := coalesce((options->>'tol')::float8, 1e-10);
+    src := format('%s r', rel);
+    IF train_column IS NOT NULL THEN
+        src := src || format(' WHERE r.%I', train_column);
+    END IF;
+
+    EXECUTE format($q$SELECT count(*) FILTER (WHERE r.label IS NOT NULL AND r.features IS NOT NULL),
+                             count(*) FILTER (WHERE r.label AND r.features IS NOT NULL),
+                             count(*) FILTER (WHERE r.label IS NULL OR r.features IS NULL),
+                             max(cardinality(r.features))
+                      FROM %s$q$, src)
+        INTO n, n1, nskip, nfeat;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF n1 = 0 OR n1 = n THEN
+        RAISE EXCEPTION 'all % labels are %', n, CASE WHEN n1 > 0 THEN 'true' ELSE 'false' END
+            USING ERRCODE = 'data_exception', DETAIL = 'Logistic regression needs rows of both labels.';
+    END IF;
+
+    -- logreg_fit's start: the intercept-only fit, and its log-likelihood
+    beta := array_fill(0::float8, ARRAY[nfeat + 1]);
+    beta[1] := ln(n1::float8 / (n - n1)::float8);
+    ll := n1::float8 * ln(n1::float8 / n::float8) + (n - n1)::float8 * ln((n - n1)::float8 / n::float8);
+    q := format('SELECT nfrec._logreg_sums(r.label, r.features, $1) FROM %s', src);
+    EXECUTE q INTO st USING beta;
+
+    FOR it IN 1 .. max_iter LOOP
+        step := nfrec._logreg_newton(st, l2, it);
+        -- step halving: each trial point is one pass, whose sums are the
+        -- next iteration's when it is taken
+        t := 1;
+        accepted := false;
+        FOR h IN 0 .. 40 LOOP
+            cand := ARRAY(SELECT u.b + t * u.s FROM unnest(beta, step) WITH ORDINALITY u(b, s, o) ORDER BY u.o);
+            EXECUTE q INTO st_new USING cand;
+            ll_new := nfrec._logreg_penalized_ll(st_new, l2);
+            -- (a rounding-level decrease at the optimum is not a failure)
+            IF ll_new >= ll - 1e-13 * abs(ll) THEN
+                accepted := true;
+                EXIT;
+            END IF;
+            t := t * 0.5;
+        END LOOP;
+        IF NOT accepted THEN
+            -- no step improves the likelihood: the optimum, to rounding
+            converged := true;
+            EXIT;
+        END IF;
+        SELECT max(abs(t * u.s) / (1 + abs(u.c))) INTO last_rel_step FROM unnest(step, cand) u(s, c);
+        beta := cand;
+        st := st_new;
+        iterations := it;
+        IF abs(ll_new - ll) / (abs(ll_new) + 0.05) < tol THEN
+            ll := ll_new;
+            converged := true;
+            EXIT;
+        END IF;
+        ll := ll_new;
+    END LOOP;
+
+    IF l2 = 0 THEN
+        EXECUTE format($q$SELECT count(*) FILTER (WHERE r.label IS NOT NULL AND r.features IS NOT NULL
+                                                  AND nfrec._logreg_extreme($1, r.features))
+                          FROM %s$q$, src)
+            INTO n_extreme USING beta;
+    END IF;
+    RETURN nfrec._logreg_fit_result(st, l2, iterations, converged, ll, nskip, n_extreme, last_rel_step);
+END
+$fn$;
+COMMENT ON FUNCTION _logreg_fit(regclass, jsonb, name) IS
+    'internal (churn_model on distributed tables): logreg_train(label, features, options) over the rows of rel (those with train_column true, when given), fitted by the same Newton iterations with one split aggregate (_logreg_sums) per trial point instead of keeping the rows; the same model to rounding';
+
+CREATE OR REPLACE FUNCTION churn_model(
+    as_of date,
+    horizon_days int DEFAULT 30,
+    snapshots int DEFAULT 4,
+    snapshot_step_days int DEFAULT 7,
+    window_days int DEFAULT 14,
+    session_gap interval DEFAULT '30 minutes',
+    abandon_pct real DEFAULT 25,
+    options jsonb DEFAULT '{}',
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED COST 100000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    dates date[];
+    n_train bigint;
+    pos_train bigint;
+    n_hold bigint;
+    pos_hold bigint;
+    idx int[];
+    mu float8[];
+    sd float8[];
+    lr jsonb;
+    auc float8;
+    dist_rel regclass;
+    work_rel text;
+    work_name text;
+BEGIN
+    IF as_of IS NULL OR snapshots IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'as_of, snapshots and options must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._check_days('horizon_days', horizon_days);
+    PERFORM nfrec._check_days('snapshot_step_days', snapshot_step_days);
+    IF snapshots <= 0 OR snapshots > 1000 THEN
+        RAISE EXCEPTION 'snapshots must be between 1 and 1000, not %', snapshots
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass logreg_train options such as ''{"l2": 1, "max_iter": 50}''.';
+    END IF;
+    PERFORM nfrec._check_columns(events,
+        ARRAY['user_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
+    PERFORM nfrec._check_columns(subscriptions,
+        ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
+    PERFORM nfrec._check_as_of_in_data(events, as_of::timestamptz);
+
+    -- Snapshot dates d with d + horizon < as_of: every label "cancelled in
+    -- (d, d + horizon]" is known before as_of.
+    dates := ARRAY(SELECT as_of - horizon_days - 1 - snapshot_step_days * k
+                   FROM generate_series(snapshots - 1, 0, -1) k);
+
+    -- Labels come from the subscriptions alone; check them before the
+    -- expensive feature pass.  Held out: users with hashint8(user_id) % 5 = 0.
+    EXECUTE format($q$
+        SELECT count(*) FILTER (WHERE NOT x.h), count(*) FILTER (WHERE NOT x.h AND x.y),
+               count(*) FILTER (WHERE x.h), count(*) FILTER (WHERE x.h AND x.y)
+        FROM (SELECT hashint8(s.user_id::bigint) %% 5 = 0 AS h,
+                     coalesce(s.cancel_date <= d + $2, false) AS y
+              FROM %s s JOIN unnest($1::date[]) d
+                ON s.signup_date <= d AND (s.cancel_date IS NULL OR s.cancel_date > d)
+              WHERE isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)) x
+        $q$, subscriptions)
+        INTO n_train, pos_train, n_hold, pos_hold
+        USING dates, horizon_days;
+    IF n_train = 0 THEN
+        RAISE EXCEPTION 'no subscriber to learn from before %', to_char(as_of, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The training snapshots %s to %s have no active subscriber outside the held-out fifth.',
+                                  to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
+                  HINT = 'Choose a later as_of or a shorter horizon_days.';
+    END IF;
+    IF pos_train = 0 OR pos_train = n_train THEN
+        RAISE EXCEPTION 'cannot learn churn before %: % of % training rows cancelled',
+            to_char(as_of, 'YYYY-MM-DD'), pos_train, n_train
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('A label is a cancellation in the %s days after a snapshot (%s to %s); both outcomes must occur.',
+                                  horizon_days, to_char(dates[1], 'YYYY-MM-DD'),
+                                  to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
+                  HINT = 'Choose a later as_of, more snapshots or a longer horizon_days.';
+    END IF;
+
+    -- On Citus, when the subscriptions are hash-distributed, the training
+    -- rows go to a work table distributed like them and the model is fitted
+    -- by _logreg_fit: each Newton pass is partial sums on the shards and a
+    -- combine here, instead of logreg_train pulling every row (doc/scale.md)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass FROM pg_catalog.pg_dist_partition p
+                    WHERE p.partmethod = 'h' AND p.logicalrelid = $1$q$
+            INTO dist_rel USING subscriptions;
+    END IF;
+
+    IF dist_rel IS NULL THEN
+        EXECUTE format($q$
+        WITH f AS MATERIALIZED (
+            SELECT f.features,
+                   hashint8(f.user_id) %% 5 = 0 AS holdout,
+                   coalesce(s.cancel_date <= f.as_of + $2, false) AS label
+            FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
+            JOIN %s s ON s.user_id = f.user_id
+        ), st AS (
+            -- standardize on the training rows; constant features are dropped
+            SELECT array_agg(z.i ORDER BY z.i) AS idx,
+                   array_agg(z.m ORDER BY z.i) AS mu,
+                   array_agg(z.sd ORDER BY z.i) AS sd
+            FROM (SELECT u.i::int AS i, avg(u.x) AS m, stddev_samp(u.x) AS sd
+                  FROM f, unnest(f.features) WITH ORDINALITY u(x, i)
+                  WHERE NOT f.holdout GROUP BY u.i) z
+            WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+        ), m AS (
+            SELECT nfrec.logreg_train(f.label, nfrec._churn_z(f.features, st.idx, st.mu, st.sd), $8) AS lr
+            FROM f, st WHERE NOT f.holdout AND st.idx IS NOT NULL
+        ), a AS (
+            SELECT nfrec.auc(nfrec.logreg_predict(m.lr, nfrec._churn_z(f.features, st.idx, st.mu, st.sd)), f.label) AS auc
+            FROM f, st, m WHERE f.holdout AND $9
+        )
+        SELECT st.idx, st.mu, st.sd, m.lr, a.auc FROM st, m, a
+        $q$, subscriptions)
+            INTO idx, mu, sd, lr, auc
+            USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
+                  '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
+    ELSE
+        work_name := 'nfrec_churn_' || pg_catalog.pg_backend_pid();
+        SELECT pg_catalog.format('%I.%I', n.nspname, work_name
+                                 || CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class c2
+                                                       WHERE c2.relnamespace = n.oid AND c2.relname = work_name)
+                                         THEN '_' || pg_catalog.md5(pg_catalog.clock_timestamp()::text) ELSE '' END)
+          INTO work_rel
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = dist_rel;
+        EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %s (user_id bigint NOT NULL, train boolean NOT NULL, label boolean NOT NULL, raw float8[], features float8[])',
+                                  work_rel);
+        EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''user_id'')' USING work_rel;
+        -- the rows of f above
+        EXECUTE format($q$
+            INSERT INTO %s (user_id, train, label, raw)
+            SELECT f.user_id, hashint8(f.user_id) %% 5 <> 0, coalesce(s.cancel_date <= f.as_of + $2, false), f.features
+            FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
+            JOIN %s s ON s.user_id = f.user_id
+            $q$, work_rel, subscriptions)
+            USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions;
+        -- st above, per feature (split: partial sums per shard)
+        EXECUTE format($q$
+            SELECT array_agg(z.i ORDER BY z.i), array_agg(z.m ORDER BY z.i), array_agg(z.sd ORDER BY z.i)
+            FROM (SELECT k.i, a.v[2 * k.i - 1] AS m, a.v[2 * k.i] AS sd
+                  FROM (SELECT ARRAY[%s]::float8[] AS v FROM %s f WHERE f.train) a,
+                       generate_series(1, cardinality(nfrec.churn_feature_names())) k(i)) z
+            WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+            $q$, (SELECT string_agg(format('avg(f.raw[%s]), stddev_samp(f.raw[%s])', i, i), ', ' ORDER BY i)
+                  FROM generate_series(1, cardinality(nfrec.churn_feature_names())) i),
+            work_rel)
+            INTO idx, mu, sd;
+        IF idx IS NOT NULL THEN
+            EXECUTE format('UPDATE %s SET features = nfrec._churn_z(raw, $1, $2, $3)', work_rel)
+                USING idx, mu, sd;
+            lr := nfrec._logreg_fit(work_rel::regclass, '{"l2": 1}'::jsonb || options, 'train');
+            IF pos_hold > 0 AND pos_hold < n_hold THEN
+                EXECUTE format('SELECT nfrec.auc(nfrec.logreg_predict($1, f.features), f.label) FROM %s f WHERE NOT f.train',
+                               work_rel)
+                    INTO auc USING lr;
+            END IF;
+        END IF;
+        EXECUTE format('DROP TABLE %s', work_rel);
+    END IF;
+    IF idx IS NULL THEN
+        RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows',
+            to_char(as_of, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF auc IS NULL THEN
+        RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC not available (% held-out rows, % cancelled)',
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'), n_hold, pos_hold;
+    ELSE
+        RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC % on % rows (% cancelled)',
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'),
+            round(auc::numeric, 3), n_hold, pos_hold;
+    END IF;
+
+    RETURN jsonb_build_object(
+        'as_of', as_of,
+        'horizon_days', horizon_days,
+        'train_dates', to_jsonb(dates),
+        'window_days', window_days,
+        'session_gap', session_gap::text,
+        'abandon_pct', abandon_pct,
+        'features', to_jsonb(ARRAY(SELECT (nfrec.churn_feature_names())[i] FROM unnest(idx) i)),
+        'feature_index', to_jsonb(idx),
+        'mean', to_jsonb(mu),
+        'sd', to_jsonb(sd),
+        'options', '{"l2": 1}'::jsonb || options,
+        'logreg', lr,
+        'raw', (nfrec._churn_model_parts(jsonb_build_object('feature_index', to_jsonb(idx), 'mean', to_jsonb(mu),
+                                                           'sd', to_jsonb(sd), 'logreg', lr))).raw,
+        'train_rows', n_train,
+        'train_cancelled', pos_train,
+        'holdout_rows', n_hold,
+        'holdout_cancelled', pos_hold,
+        'holdout_auc', auc);
+END
+$fn$;
+COMMENT ON FUNCTION churn_model(date, int, int, int, int, interval, real, jsonb, regclass, regclass) IS
+    'logistic churn model trained on the history before as_of: standardized churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot, logreg_train options (l2 defaults to 1, like scikit-learn''s C = 1); reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE; on Citus, when subscriptions is hash-distributed, the training rows go to a work table distributed by user_id in its schema (dropped at the end) and the model is fitted by nfrec._logreg_fit, each Newton pass split into partial sums on the shards and a combine on the coordinator (the same model to rounding)';
+ALTER FUNCTION churn_risk(date, int, jsonb, int, int, int, jsonb, regclass, regclass) VOLATILE;
+ALTER FUNCTION content_roi(int, real, int, int, int, date, date, date, jsonb, regclass, regclass, regclass) VOLATILE;
