@@ -651,14 +651,15 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %s (user_id bigint NOT NULL, train boolean NOT NULL, label boolean NOT NULL, raw float8[], features float8[])',
                                   work_rel);
         EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''user_id'')' USING work_rel;
-        -- the rows of f above
+        -- the rows of f above (the values inlined: Citus cannot plan this
+        -- INSERT ... SELECT with parameters when it is explained)
         EXECUTE format($q$
             INSERT INTO %s (user_id, train, label, raw)
-            SELECT f.user_id, hashint8(f.user_id) %% 5 <> 0, coalesce(s.cancel_date <= f.as_of + $2, false), f.features
-            FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
+            SELECT f.user_id, hashint8(f.user_id) %% 5 <> 0, coalesce(s.cancel_date <= f.as_of + %s, false), f.features
+            FROM nfrec.churn_features_at(%L::date[], %s, %L::interval, %L::real, %L::regclass, %L::regclass) f
             JOIN %s s ON s.user_id = f.user_id
-            $q$, work_rel, subscriptions)
-            USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions;
+            $q$, work_rel, horizon_days, dates, window_days, session_gap, abandon_pct, events, subscriptions,
+            subscriptions);
         -- st above, per feature (split: partial sums per shard)
         EXECUTE format($q$
             SELECT array_agg(z.i ORDER BY z.i), array_agg(z.m ORDER BY z.i), array_agg(z.sd ORDER BY z.i)
