@@ -519,9 +519,6 @@ logreg_fit_result(PG_FUNCTION_ARGS)
 	double	   *g = palloc(sizeof(double) * p);
 	int			bad;
 
-	for (int i = 2; i < 8; i++)
-		if (PG_ARGISNULL(i))
-			elog(ERROR, "_logreg_fit_result: argument %d is null", i + 1);
 	res.coef = st->coef;
 	res.cov = palloc(sizeof(double) * p * p);
 	res.iterations = PG_GETARG_INT32(2);

@@ -258,7 +258,7 @@ COMMENT ON FUNCTION _logreg_extreme(float8[], float8[]) IS
 CREATE FUNCTION _logreg_fit_result(state logreg_state, l2 float8, iterations int, converged boolean,
                                    penalized_log_likelihood float8, n_skipped bigint, n_extreme bigint,
                                    last_rel_step float8) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'logreg_fit_result' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'logreg_fit_result' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION _logreg_fit_result(logreg_state, float8, int, boolean, float8, bigint, bigint, float8) IS
     'internal (_logreg_fit): logreg_train''s result from the sums at the final coefficients (separation test, covariance, jsonb)';
 
