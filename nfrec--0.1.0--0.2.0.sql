@@ -6321,3 +6321,895 @@ BEGIN
     PERFORM nfrec._distribute_homepage(colo, route);   -- homepage's inputs (src/sql/59_disthome.sql)
 END;
 $$;
+
+-- churnsplit: the churn model's fit splits on Citus (issue 10 item 5): the
+-- split Newton driver _logreg_fit (and its C helpers), churn_model fitting
+-- through it when the subscriptions are hash-distributed; churn_model,
+-- churn_risk and content_roi become VOLATILE (they may write a work table)
+
+-- The split fit: logreg_train's Newton iterations (penalty, step halving,
+-- convergence rule, separation test, covariance, result) driven from the
+-- coordinator, each trial point one logreg_step-style aggregate that
+-- splits into worker partials and a coordinator combine under Citus; the
+-- churn model fits this way when its training rows are distributed
+-- (doc/scale.md).  _logreg_sums is logreg_step returning the combined
+-- state itself.
+
+CREATE FUNCTION _logreg_sums_final(logreg_state) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_sums_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_sums_final(logreg_state) IS 'internal: final function of _logreg_sums (the state, flat)';
+CREATE AGGREGATE _logreg_sums(label bool, features float8[], coef float8[]) (
+    SFUNC = _logreg_step_accum,
+    STYPE = logreg_state,
+    COMBINEFUNC = _logreg_step_combine,
+    FINALFUNC = _logreg_sums_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE _logreg_sums(bool, float8[], float8[]) IS
+    'internal (_logreg_fit): logreg_step''s sums at coef (counts, log-likelihood, gradient, information) as the combined nfrec.logreg_state';
+
+CREATE FUNCTION _logreg_penalized_ll(state logreg_state, l2 float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'logreg_penalized_ll' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_penalized_ll(logreg_state, float8) IS
+    'internal (_logreg_fit): the log-likelihood at the state''s coefficients minus l2/2 times the squared slopes';
+CREATE FUNCTION _logreg_newton(state logreg_state, l2 float8, iteration int) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'logreg_newton' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_newton(logreg_state, float8, int) IS
+    'internal (_logreg_fit): logreg_train''s Newton step at the state''s coefficients with the L2 penalty (its errors when the information is singular)';
+CREATE FUNCTION _logreg_extreme(coef float8[], features float8[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'logreg_extreme' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_extreme(float8[], float8[]) IS
+    'internal (_logreg_fit): the row is fitted at |eta| > 16 (probability within 1.1e-7 of 0 or 1), as logreg_train''s separation test counts it';
+CREATE FUNCTION _logreg_fit_result(state logreg_state, l2 float8, iterations int, converged boolean,
+                                   penalized_log_likelihood float8, n_skipped bigint, n_extreme bigint,
+                                   last_rel_step float8) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_fit_result' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_fit_result(logreg_state, float8, int, boolean, float8, bigint, bigint, float8) IS
+    'internal (_logreg_fit): logreg_train''s result from the sums at the final coefficients (separation test, covariance, jsonb)';
+
+CREATE FUNCTION _logreg_fit(rel regclass, options jsonb DEFAULT '{}', train_column name DEFAULT NULL)
+RETURNS jsonb
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    src text;
+    l2 float8;
+    max_iter int;
+    tol float8;
+    n bigint;
+    n1 bigint;
+    nskip bigint;
+    nfeat int;
+    beta float8[];
+    cand float8[];
+    step float8[];
+    st nfrec.logreg_state;
+    st_new nfrec.logreg_state;
+    ll float8;
+    ll_new float8;
+    t float8;
+    accepted boolean;
+    iterations int := 0;
+    converged boolean := false;
+    last_rel_step float8 := 0;
+    n_extreme bigint := 0;
+    q text;
+BEGIN
+    IF rel IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'rel and options must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- the options, checked by logreg_train's own parser (no row is kept)
+    PERFORM nfrec.logreg_train(NULL::boolean, NULL::float8[], options);
+    l2 := coalesce((options->>'l2')::float8, 0);
+    max_iter := coalesce((options->>'max_iter')::int, 25);
+    tol := coalesce((options->>'tol')::float8, 1e-10);
+    src := format('%s r', rel);
+    IF train_column IS NOT NULL THEN
+        src := src || format(' WHERE r.%I', train_column);
+    END IF;
+
+    EXECUTE format($q$SELECT count(*) FILTER (WHERE r.label IS NOT NULL AND r.features IS NOT NULL),
+                             count(*) FILTER (WHERE r.label AND r.features IS NOT NULL),
+                             count(*) FILTER (WHERE r.label IS NULL OR r.features IS NULL),
+                             max(cardinality(r.features))
+                      FROM %s$q$, src)
+        INTO n, n1, nskip, nfeat;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF n1 = 0 OR n1 = n THEN
+        RAISE EXCEPTION 'all % labels are %', n, CASE WHEN n1 > 0 THEN 'true' ELSE 'false' END
+            USING ERRCODE = 'data_exception', DETAIL = 'Logistic regression needs rows of both labels.';
+    END IF;
+
+    -- logreg_fit's start: the intercept-only fit, and its log-likelihood
+    beta := array_fill(0::float8, ARRAY[nfeat + 1]);
+    beta[1] := ln(n1::float8 / (n - n1)::float8);
+    ll := n1::float8 * ln(n1::float8 / n::float8) + (n - n1)::float8 * ln((n - n1)::float8 / n::float8);
+    q := format('SELECT nfrec._logreg_sums(r.label, r.features, $1) FROM %s', src);
+    EXECUTE q INTO st USING beta;
+
+    FOR it IN 1 .. max_iter LOOP
+        step := nfrec._logreg_newton(st, l2, it);
+        -- step halving: each trial point is one pass, whose sums are the
+        -- next iteration's when it is taken
+        t := 1;
+        accepted := false;
+        FOR h IN 0 .. 40 LOOP
+            cand := ARRAY(SELECT u.b + t * u.s FROM unnest(beta, step) WITH ORDINALITY u(b, s, o) ORDER BY u.o);
+            EXECUTE q INTO st_new USING cand;
+            ll_new := nfrec._logreg_penalized_ll(st_new, l2);
+            -- (a rounding-level decrease at the optimum is not a failure)
+            IF ll_new >= ll - 1e-13 * abs(ll) THEN
+                accepted := true;
+                EXIT;
+            END IF;
+            t := t * 0.5;
+        END LOOP;
+        IF NOT accepted THEN
+            -- no step improves the likelihood: the optimum, to rounding
+            converged := true;
+            EXIT;
+        END IF;
+        SELECT max(abs(t * u.s) / (1 + abs(u.c))) INTO last_rel_step FROM unnest(step, cand) u(s, c);
+        beta := cand;
+        st := st_new;
+        iterations := it;
+        IF abs(ll_new - ll) / (abs(ll_new) + 0.05) < tol THEN
+            ll := ll_new;
+            converged := true;
+            EXIT;
+        END IF;
+        ll := ll_new;
+    END LOOP;
+
+    IF l2 = 0 THEN
+        EXECUTE format($q$SELECT count(*) FILTER (WHERE r.label IS NOT NULL AND r.features IS NOT NULL
+                                                  AND nfrec._logreg_extreme($1, r.features))
+                          FROM %s$q$, src)
+            INTO n_extreme USING beta;
+    END IF;
+    RETURN nfrec._logreg_fit_result(st, l2, iterations, converged, ll, nskip, n_extreme, last_rel_step);
+END
+$fn$;
+COMMENT ON FUNCTION _logreg_fit(regclass, jsonb, name) IS
+    'internal (churn_model on distributed tables): logreg_train(label, features, options) over the rows of rel (those with train_column true, when given), fitted by the same Newton iterations with one split aggregate (_logreg_sums) per trial point instead of keeping the rows; the same model to rounding';
+
+CREATE OR REPLACE FUNCTION churn_model(
+    as_of date,
+    horizon_days int DEFAULT 30,
+    snapshots int DEFAULT 4,
+    snapshot_step_days int DEFAULT 7,
+    window_days int DEFAULT 14,
+    session_gap interval DEFAULT '30 minutes',
+    abandon_pct real DEFAULT 25,
+    options jsonb DEFAULT '{}',
+    events regclass DEFAULT 'viewing_events'::text::regclass,
+    subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
+RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED COST 100000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    dates date[];
+    n_train bigint;
+    pos_train bigint;
+    n_hold bigint;
+    pos_hold bigint;
+    idx int[];
+    mu float8[];
+    sd float8[];
+    lr jsonb;
+    auc float8;
+    dist_rel regclass;
+    work_rel text;
+    work_name text;
+BEGIN
+    IF as_of IS NULL OR snapshots IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'as_of, snapshots and options must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._check_days('horizon_days', horizon_days);
+    PERFORM nfrec._check_days('snapshot_step_days', snapshot_step_days);
+    IF snapshots <= 0 OR snapshots > 1000 THEN
+        RAISE EXCEPTION 'snapshots must be between 1 and 1000, not %', snapshots
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass logreg_train options such as ''{"l2": 1, "max_iter": 50}''.';
+    END IF;
+    PERFORM nfrec._check_columns(events,
+        ARRAY['user_id', 'started_at', 'event_type', 'watch_seconds', 'watch_pct']);
+    PERFORM nfrec._check_columns(subscriptions,
+        ARRAY['user_id', 'signup_date', 'cancel_date', 'plan', 'monthly_price', 'country']);
+    PERFORM nfrec._check_as_of_in_data(events, as_of::timestamptz);
+
+    -- Snapshot dates d with d + horizon < as_of: every label "cancelled in
+    -- (d, d + horizon]" is known before as_of.
+    dates := ARRAY(SELECT as_of - horizon_days - 1 - snapshot_step_days * k
+                   FROM generate_series(snapshots - 1, 0, -1) k);
+
+    -- Labels come from the subscriptions alone; check them before the
+    -- expensive feature pass.  Held out: users with hashint8(user_id) % 5 = 0.
+    EXECUTE format($q$
+        SELECT count(*) FILTER (WHERE NOT x.h), count(*) FILTER (WHERE NOT x.h AND x.y),
+               count(*) FILTER (WHERE x.h), count(*) FILTER (WHERE x.h AND x.y)
+        FROM (SELECT hashint8(s.user_id::bigint) %% 5 = 0 AS h,
+                     coalesce(s.cancel_date <= d + $2, false) AS y
+              FROM %s s JOIN unnest($1::date[]) d
+                ON s.signup_date <= d AND (s.cancel_date IS NULL OR s.cancel_date > d)
+              WHERE isfinite(s.signup_date) AND (s.cancel_date IS NULL OR s.cancel_date >= s.signup_date)) x
+        $q$, subscriptions)
+        INTO n_train, pos_train, n_hold, pos_hold
+        USING dates, horizon_days;
+    IF n_train = 0 THEN
+        RAISE EXCEPTION 'no subscriber to learn from before %', to_char(as_of, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The training snapshots %s to %s have no active subscriber outside the held-out fifth.',
+                                  to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
+                  HINT = 'Choose a later as_of or a shorter horizon_days.';
+    END IF;
+    IF pos_train = 0 OR pos_train = n_train THEN
+        RAISE EXCEPTION 'cannot learn churn before %: % of % training rows cancelled',
+            to_char(as_of, 'YYYY-MM-DD'), pos_train, n_train
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('A label is a cancellation in the %s days after a snapshot (%s to %s); both outcomes must occur.',
+                                  horizon_days, to_char(dates[1], 'YYYY-MM-DD'),
+                                  to_char(dates[cardinality(dates)], 'YYYY-MM-DD')),
+                  HINT = 'Choose a later as_of, more snapshots or a longer horizon_days.';
+    END IF;
+
+    -- On Citus, when the subscriptions are hash-distributed, the training
+    -- rows go to a work table distributed like them and the model is fitted
+    -- by _logreg_fit: each Newton pass is partial sums on the shards and a
+    -- combine here, instead of logreg_train pulling every row (doc/scale.md)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass FROM pg_catalog.pg_dist_partition p
+                    WHERE p.partmethod = 'h' AND p.logicalrelid = $1$q$
+            INTO dist_rel USING subscriptions;
+    END IF;
+
+    IF dist_rel IS NULL THEN
+        EXECUTE format($q$
+        WITH f AS MATERIALIZED (
+            SELECT f.features,
+                   hashint8(f.user_id) %% 5 = 0 AS holdout,
+                   coalesce(s.cancel_date <= f.as_of + $2, false) AS label
+            FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
+            JOIN %s s ON s.user_id = f.user_id
+        ), st AS (
+            -- standardize on the training rows; constant features are dropped
+            SELECT array_agg(z.i ORDER BY z.i) AS idx,
+                   array_agg(z.m ORDER BY z.i) AS mu,
+                   array_agg(z.sd ORDER BY z.i) AS sd
+            FROM (SELECT u.i::int AS i, avg(u.x) AS m, stddev_samp(u.x) AS sd
+                  FROM f, unnest(f.features) WITH ORDINALITY u(x, i)
+                  WHERE NOT f.holdout GROUP BY u.i) z
+            WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+        ), m AS (
+            SELECT nfrec.logreg_train(f.label, nfrec._churn_z(f.features, st.idx, st.mu, st.sd), $8) AS lr
+            FROM f, st WHERE NOT f.holdout AND st.idx IS NOT NULL
+        ), a AS (
+            SELECT nfrec.auc(nfrec.logreg_predict(m.lr, nfrec._churn_z(f.features, st.idx, st.mu, st.sd)), f.label) AS auc
+            FROM f, st, m WHERE f.holdout AND $9
+        )
+        SELECT st.idx, st.mu, st.sd, m.lr, a.auc FROM st, m, a
+        $q$, subscriptions)
+            INTO idx, mu, sd, lr, auc
+            USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
+                  '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
+    ELSE
+        work_name := 'nfrec_churn_' || pg_catalog.pg_backend_pid();
+        SELECT pg_catalog.format('%I.%I', n.nspname, work_name
+                                 || CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class c2
+                                                       WHERE c2.relnamespace = n.oid AND c2.relname = work_name)
+                                         THEN '_' || pg_catalog.md5(pg_catalog.clock_timestamp()::text) ELSE '' END)
+          INTO work_rel
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = dist_rel;
+        EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %s (user_id bigint NOT NULL, train boolean NOT NULL, label boolean NOT NULL, raw float8[], features float8[])',
+                                  work_rel);
+        EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''user_id'')' USING work_rel;
+        -- the rows of f above (the values inlined: Citus cannot plan this
+        -- INSERT ... SELECT with parameters when it is explained)
+        EXECUTE format($q$
+            INSERT INTO %s (user_id, train, label, raw)
+            SELECT f.user_id, hashint8(f.user_id) %% 5 <> 0, coalesce(s.cancel_date <= f.as_of + %s, false), f.features
+            FROM nfrec.churn_features_at(%L::date[], %s, %L::interval, %L::real, %L::regclass, %L::regclass) f
+            JOIN %s s ON s.user_id = f.user_id
+            $q$, work_rel, horizon_days, dates, window_days, session_gap, abandon_pct, events, subscriptions,
+            subscriptions);
+        -- st above, per feature (split: partial sums per shard)
+        EXECUTE format($q$
+            SELECT array_agg(z.i ORDER BY z.i), array_agg(z.m ORDER BY z.i), array_agg(z.sd ORDER BY z.i)
+            FROM (SELECT k.i, a.v[2 * k.i - 1] AS m, a.v[2 * k.i] AS sd
+                  FROM (SELECT ARRAY[%s]::float8[] AS v FROM %s f WHERE f.train) a,
+                       generate_series(1, cardinality(nfrec.churn_feature_names())) k(i)) z
+            WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+            $q$, (SELECT string_agg(format('avg(f.raw[%s]), stddev_samp(f.raw[%s])', i, i), ', ' ORDER BY i)
+                  FROM generate_series(1, cardinality(nfrec.churn_feature_names())) i),
+            work_rel)
+            INTO idx, mu, sd;
+        IF idx IS NOT NULL THEN
+            EXECUTE format('UPDATE %s SET features = nfrec._churn_z(raw, $1, $2, $3)', work_rel)
+                USING idx, mu, sd;
+            lr := nfrec._logreg_fit(work_rel::regclass, '{"l2": 1}'::jsonb || options, 'train');
+            IF pos_hold > 0 AND pos_hold < n_hold THEN
+                EXECUTE format('SELECT nfrec.auc(nfrec.logreg_predict($1, f.features), f.label) FROM %s f WHERE NOT f.train',
+                               work_rel)
+                    INTO auc USING lr;
+            END IF;
+        END IF;
+        EXECUTE format('DROP TABLE %s', work_rel);
+    END IF;
+    IF idx IS NULL THEN
+        RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows',
+            to_char(as_of, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF auc IS NULL THEN
+        RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC not available (% held-out rows, % cancelled)',
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'), n_hold, pos_hold;
+    ELSE
+        RAISE NOTICE 'churn model at %: % training rows (% cancelled within % days) from % snapshots %..%; held-out AUC % on % rows (% cancelled)',
+            to_char(as_of, 'YYYY-MM-DD'), n_train, pos_train, horizon_days, snapshots,
+            to_char(dates[1], 'YYYY-MM-DD'), to_char(dates[cardinality(dates)], 'YYYY-MM-DD'),
+            round(auc::numeric, 3), n_hold, pos_hold;
+    END IF;
+
+    RETURN jsonb_build_object(
+        'as_of', as_of,
+        'horizon_days', horizon_days,
+        'train_dates', to_jsonb(dates),
+        'window_days', window_days,
+        'session_gap', session_gap::text,
+        'abandon_pct', abandon_pct,
+        'features', to_jsonb(ARRAY(SELECT (nfrec.churn_feature_names())[i] FROM unnest(idx) i)),
+        'feature_index', to_jsonb(idx),
+        'mean', to_jsonb(mu),
+        'sd', to_jsonb(sd),
+        'options', '{"l2": 1}'::jsonb || options,
+        'logreg', lr,
+        'raw', (nfrec._churn_model_parts(jsonb_build_object('feature_index', to_jsonb(idx), 'mean', to_jsonb(mu),
+                                                           'sd', to_jsonb(sd), 'logreg', lr))).raw,
+        'train_rows', n_train,
+        'train_cancelled', pos_train,
+        'holdout_rows', n_hold,
+        'holdout_cancelled', pos_hold,
+        'holdout_auc', auc);
+END
+$fn$;
+COMMENT ON FUNCTION churn_model(date, int, int, int, int, interval, real, jsonb, regclass, regclass) IS
+    'logistic churn model trained on the history before as_of: standardized churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot, logreg_train options (l2 defaults to 1, like scikit-learn''s C = 1); reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE; on Citus, when subscriptions is hash-distributed, the training rows go to a work table distributed by user_id in its schema (dropped at the end) and the model is fitted by nfrec._logreg_fit, each Newton pass split into partial sums on the shards and a combine on the coordinator (the same model to rounding)';
+ALTER FUNCTION churn_risk(date, int, jsonb, int, int, int, jsonb, regclass, regclass) VOLATILE;
+ALTER FUNCTION content_roi(int, real, int, int, int, date, date, date, jsonb, regclass, regclass, regclass) VOLATILE;
+
+-- churnsplit: als_tune and retrain train where the rows live on Citus
+-- (issue 10 item 6): train_distributed's training as _als_dist_train
+-- (with an optional holdout filter) and its placement test as
+-- _als_dist_rel; train_distributed, als_tune and _retrain_run call them
+CREATE FUNCTION _als_dist_rel(events regclass, OUT dist_rel regclass, OUT dist_col text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rels oid[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        RETURN;
+    END IF;
+    WITH RECURSIVE r(oid) AS (
+        SELECT _als_dist_rel.events::oid
+        UNION
+        SELECT d.refobjid
+          FROM r JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid
+          JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                     AND d.objid = w.oid
+                                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                     AND d.refobjid <> r.oid)
+    SELECT pg_catalog.array_agg(r.oid) INTO rels FROM r;
+    EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass,
+                      pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
+                 FROM pg_catalog.pg_dist_partition p
+                WHERE p.partmethod = 'h' AND p.logicalrelid::pg_catalog.oid = ANY ($1)
+                ORDER BY (pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) = 'user_id') DESC,
+                         p.logicalrelid::pg_catalog.oid
+                LIMIT 1$q$
+        INTO dist_rel, dist_col USING rels;
+END
+$$;
+COMMENT ON FUNCTION _als_dist_rel(regclass) IS
+    'internal (train_distributed, als_tune, retrain): the hash-distributed table holding the events (the relation itself, or a table under a view; one distributed by user_id first) and its distribution column; NULL without Citus or for local relations';
+
+CREATE FUNCTION _als_dist_train(events regclass, options jsonb, holdout float8 DEFAULT NULL, seed bigint DEFAULT 0,
+                                OUT model nfrec.als_model, OUT options_used jsonb, OUT iterations int,
+                                OUT loss float8, OUT title_counts real[])
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t0 timestamptz := pg_catalog.clock_timestamp();
+    t1 timestamptz;
+    chatty boolean;
+    dist_rel regclass;
+    dist_col text;
+    user_type text;
+    work_rel text;
+    work_name text;
+    title_ids bigint[];
+    nusers bigint;
+    nev bigint;
+    wsum float8;
+    nskipped bigint;
+    nrows bigint;
+    eff jsonb;
+    params bytea;
+    blob bytea;
+    sums bytea;
+    iters int;
+    uids bigint[];
+    ufac real[];
+    evu bigint[];
+    evt bigint[];
+    evw real[];
+    final_loss float8;
+    keep_rows text := '';
+BEGIN
+    chatty := nfrec._als_dist_check_options(_als_dist_train.options);
+    PERFORM nfrec._check_interactions(_als_dist_train.events, true);
+    IF holdout IS NOT NULL THEN
+        keep_rows := pg_catalog.format(' AND NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, %L::float8, %L::bigint)',
+                                       holdout, seed);
+    END IF;
+
+    -- where the events live: a hash-distributed table (or one under a view)
+    -- distributed by user_id gets a colocated work table; anything else a
+    -- temporary one
+    SELECT r.dist_rel, r.dist_col INTO dist_rel, dist_col FROM nfrec._als_dist_rel(_als_dist_train.events) r;
+    IF dist_rel IS NOT NULL AND dist_col <> 'user_id' THEN
+        RAISE EXCEPTION 'events relation % is distributed by "%", not by user_id', _als_dist_train.events, dist_col
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('Distributed training keeps each user''s factors next to the user''s events, so %s must be distributed by user_id.', dist_rel),
+                  HINT = 'Distribute the events by user_id, or train with nfrec.als_train.';
+    END IF;
+
+    work_name := 'nfrec_train_' || pg_catalog.pg_backend_pid();
+    IF dist_rel IS NOT NULL THEN
+        SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO user_type
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = dist_rel AND a.attname = 'user_id';
+        SELECT pg_catalog.format('%I.%I', n.nspname, work_name
+                                 || CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class c2
+                                                       WHERE c2.relnamespace = n.oid AND c2.relname = work_name)
+                                         THEN '_' || pg_catalog.md5(pg_catalog.clock_timestamp()::text) ELSE '' END)
+          INTO work_rel
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = dist_rel;
+        EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %s (user_id %s NOT NULL, ev bytea NOT NULL, wabs float8 NOT NULL, x real[])',
+                                  work_rel, user_type);
+        EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''user_id'', colocate_with => $2)'
+            USING work_rel, dist_rel::text;
+    ELSE
+        work_rel := pg_catalog.format('pg_temp.%I', work_name);
+        EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE %s (user_id bigint NOT NULL, ev bytea NOT NULL, wabs float8 NOT NULL, x real[]) ON COMMIT DROP',
+                                  pg_catalog.quote_ident(work_name));
+    END IF;
+
+    -- the rows: titles, then each user's canonical events (one pass each)
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(s.t ORDER BY s.t)
+                                   FROM (SELECT e.title_id::bigint AS t FROM %s e
+                                          WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL%s
+                                          GROUP BY 1) s$q$, _als_dist_train.events, keep_rows)
+        INTO title_ids;
+    IF title_ids IS NULL THEN
+        RAISE EXCEPTION 'events relation % has no rows to train on', _als_dist_train.events
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Training needs rows with a user_id, a title_id and a weight.';
+    END IF;
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.count(*) FILTER (WHERE e.user_id IS NULL OR e.title_id IS NULL
+                                                                   OR e.weight IS NULL),
+                                        pg_catalog.count(*)
+                                   FROM %s e WHERE true%s$q$, _als_dist_train.events, keep_rows)
+        INTO nskipped, nrows;
+    EXECUTE pg_catalog.format($q$INSERT INTO %s (user_id, ev, wabs)
+                                 SELECT e.user_id,
+                                        nfrec._als_dist_canon($1, pg_catalog.array_agg(e.title_id::bigint),
+                                                              pg_catalog.array_agg(e.weight::float8)),
+                                        nfrec._als_dist_abs_sum(pg_catalog.array_agg(e.weight::float8))
+                                   FROM %s e
+                                  WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL%s
+                                  GROUP BY e.user_id$q$, work_rel, _als_dist_train.events, keep_rows)
+        USING title_ids;
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.count(*), pg_catalog.sum(nfrec._als_dist_ev_count(w.ev)),
+                                        pg_catalog.sum(w.wabs)
+                                   FROM %s w$q$, work_rel)
+        INTO nusers, nev, wsum;
+    IF nskipped > 0 THEN
+        RAISE NOTICE 'train_distributed skipped % of % rows with a null user_id, title_id or weight',
+            nskipped, nrows;
+    END IF;
+
+    eff := nfrec._als_dist_options(_als_dist_train.options, nusers,
+                                   pg_catalog.cardinality(title_ids), nev, wsum);
+    params := nfrec._als_dist_params(eff - 'from_data', pg_catalog.cardinality(title_ids));
+    iters := (eff ->> 'iterations')::int;
+    IF chatty THEN
+        RAISE NOTICE 'train_distributed: % users, % titles, % interactions, % factors, % solver, work table % (% s to prepare)',
+            nusers, pg_catalog.cardinality(title_ids), nev, eff ->> 'factors', eff ->> 'solver',
+            CASE WHEN dist_rel IS NULL THEN 'local' ELSE 'colocated with ' || dist_rel::text END,
+            pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - t0)::numeric, 3);
+    END IF;
+
+    -- iterations: user step on the shards, per-title sums on the shards,
+    -- item step here
+    blob := nfrec._als_dist_init(params, title_ids);
+    FOR it IN 1 .. GREATEST(iters, 1) LOOP
+        t1 := pg_catalog.clock_timestamp();
+        EXECUTE pg_catalog.format('UPDATE %s SET x = nfrec._als_dist_user($1, user_id, ev, x, $2)', work_rel)
+            USING blob, iters > 0;
+        EXECUTE pg_catalog.format('SELECT nfrec._als_dist_sums($1, w.ev, w.x) FROM %s w', work_rel)
+            INTO sums USING params;
+        blob := nfrec._als_dist_items(params, sums, blob, iters > 0);
+        IF chatty AND iters > 0 THEN
+            RAISE NOTICE 'train_distributed iteration % of %: loss %, % s', it, iters,
+                pg_catalog.btrim(pg_catalog.to_char(nfrec._als_dist_loss(blob), '9.9999999EEEE')),
+                pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - t1)::numeric, 3);
+        END IF;
+    END LOOP;
+    final_loss := nfrec._als_dist_loss(blob);
+
+    -- deploy: the factors and the canonical events come to the coordinator once
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(w.user_id::bigint ORDER BY w.user_id),
+                                        pg_catalog.array_agg(w.x ORDER BY w.user_id)
+                                   FROM %s w$q$, work_rel)
+        INTO uids, ufac;
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(w.user_id::bigint), pg_catalog.array_agg(r.title_id),
+                                        pg_catalog.array_agg(r.weight)
+                                   FROM %s w, nfrec._als_dist_ev_rows(w.ev, $1) r$q$, work_rel)
+        INTO evu, evt, evw USING title_ids;
+    EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
+    model := nfrec.als_model_from_factors(uids, ufac, title_ids, nfrec._als_dist_title_factors(blob),
+                                      evu, evt, evw, (eff ->> 'alpha')::float8,
+                                      (eff ->> 'regularization')::float8,
+                                      eff ->> 'regularization_scaling');
+    options_used := eff || pg_catalog.jsonb_build_object('trained_by', 'train_distributed',
+                                                         'work', CASE WHEN dist_rel IS NULL THEN 'local'
+                                                                      ELSE 'colocated with ' || dist_rel::text END);
+    iterations := iters;
+    loss := final_loss;
+    -- popularity as als_train counts it: events with a positive weight
+    title_counts := (SELECT pg_catalog.array_agg(c.n ORDER BY c.t)
+                       FROM (SELECT t.t, (pg_catalog.count(e.w) FILTER (WHERE e.w > 0))::real AS n
+                               FROM pg_catalog.unnest(title_ids) t(t)
+                               LEFT JOIN unnest(evt, evw) e(t, w) ON e.t = t.t
+                              GROUP BY t.t) c);
+END
+$$;
+COMMENT ON FUNCTION _als_dist_train(regclass, jsonb, float8, bigint) IS
+    'internal (train_distributed, als_tune, retrain): train_distributed''s training without the deploy: the model value, the effective options, iterations, loss and title popularity; with holdout, the rows nfrec.holdout(user_id, title_id, holdout, seed) keeps out are left out';
+
+CREATE OR REPLACE PROCEDURE train_distributed(name text, events regclass, options jsonb DEFAULT NULL,
+                                   make_default boolean DEFAULT false, keep int DEFAULT 3)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t0 timestamptz := pg_catalog.clock_timestamp();
+    chatty boolean;
+    r record;
+    v bigint;
+    secs float8;
+BEGIN
+    IF train_distributed.name IS NULL OR train_distributed.events IS NULL THEN
+        RAISE EXCEPTION 'model name and events must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF train_distributed.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF train_distributed.make_default IS NULL OR train_distributed.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF train_distributed.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', train_distributed.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    chatty := nfrec._als_dist_check_options(train_distributed.options);
+    PERFORM nfrec._check_interactions(train_distributed.events, true);
+    IF EXISTS (SELECT 1 FROM nfrec.model_store s
+               WHERE s.name = train_distributed.name AND s.is_current AND s.kind <> 'als') THEN
+        RAISE EXCEPTION 'model "%" is an EASE model', train_distributed.name
+            USING ERRCODE = 'duplicate_object',
+                  DETAIL = 'train_distributed deploys ALS models; it does not replace a model of another kind.',
+                  HINT = 'Choose another name, or drop the model first with nfrec.drop_model.';
+    END IF;
+
+    SELECT * INTO r FROM nfrec._als_dist_train(train_distributed.events, train_distributed.options);
+    v := nfrec._deploy(train_distributed.name, r.model, train_distributed.events,
+                       train_distributed.make_default, train_distributed.keep);
+    secs := extract(epoch FROM pg_catalog.clock_timestamp() - t0);
+    UPDATE nfrec.model_store s
+       SET iterations = r.iterations, loss = r.loss, train_seconds = secs,
+           title_counts = r.title_counts,
+           trained_at = pg_catalog.clock_timestamp(),
+           options = r.options_used
+     WHERE s.version = v;
+    IF chatty THEN
+        RAISE NOTICE 'train_distributed done: model "%" version %, loss %, % s in all', train_distributed.name, v,
+            pg_catalog.btrim(pg_catalog.to_char(r.loss, '9.9999999EEEE')), pg_catalog.round(secs::numeric, 3);
+    END IF;
+END
+$$;
+COMMENT ON PROCEDURE train_distributed(text, regclass, jsonb, boolean, int) IS
+    'train implicit ALS on events (user_id, title_id, weight) where they live and deploy it under a name (like nfrec.deploy with events bound): on Citus the user half-step runs on the shards next to each user''s events and only the title side and per-title sums travel; on a plain table the same steps run locally; options and result as als_train (same seed and options: the same model within rounding); make_default and keep as in deploy';
+
+CREATE OR REPLACE FUNCTION als_tune(
+    train regclass,
+    validation regclass,
+    grid jsonb DEFAULT '{"factors": [16, 32, 64], "alpha": [1, 5], "regularization": [0.1, 30, 100]}',
+    k int DEFAULT 10,
+    base_options jsonb DEFAULT '{}',
+    metric text DEFAULT 'ndcg')
+RETURNS TABLE(options jsonb, "precision" float8, recall float8, ndcg float8, map float8,
+              coverage float8, train_seconds float8, is_best bool)
+LANGUAGE plpgsql VOLATILE COST 1000000 ROWS 12
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    combos jsonb[];
+    opts jsonb;
+    m nfrec.als_model;
+    e record;
+    t0 timestamptz;
+    res_options jsonb[] := '{}';
+    res_metrics float8[] := '{}';      -- 5 per configuration
+    res_seconds float8[] := '{}';
+    best int := 0;
+    best_value float8;
+    value float8;
+    i int;
+    n int;
+    dist boolean;
+BEGIN
+    IF grid IS NULL OR jsonb_typeof(grid) <> 'object' THEN
+        RAISE EXCEPTION 'grid must be a JSON object of option name to array of values'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example {"factors": [32, 64], "alpha": [10, 40]}.';
+    END IF;
+    IF base_options IS NULL OR jsonb_typeof(base_options) <> 'object' THEN
+        RAISE EXCEPTION 'base_options must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF metric IS NULL OR metric NOT IN ('precision', 'recall', 'ndcg', 'map') THEN
+        RAISE EXCEPTION 'metric must be one of precision, recall, ndcg, map'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF k IS NULL OR k < 1 THEN
+        RAISE EXCEPTION 'k must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_each(grid) g
+                WHERE jsonb_typeof(g.value) = 'array' AND jsonb_array_length(g.value) = 0) THEN
+        RAISE EXCEPTION 'every grid entry needs at least one value'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM nfrec._check_interactions(train, true);
+    PERFORM nfrec._check_interactions(validation, false);
+
+    -- the cartesian product of the grid, in a stable order
+    WITH RECURSIVE keys AS (
+        SELECT g.key, g.value, row_number() OVER (ORDER BY g.key) AS i FROM jsonb_each(grid) g
+    ), c(i, o) AS (
+        SELECT 0::bigint, '{}'::jsonb
+        UNION ALL
+        SELECT c.i + 1, c.o || jsonb_build_object(keys.key, v.value)
+          FROM c JOIN keys ON keys.i = c.i + 1
+         CROSS JOIN LATERAL jsonb_array_elements(
+               CASE jsonb_typeof(keys.value) WHEN 'array' THEN keys.value
+                    ELSE jsonb_build_array(keys.value) END) WITH ORDINALITY AS v(value, ord)
+    )
+    SELECT array_agg(c.o ORDER BY c.o) INTO combos
+      FROM c WHERE c.i = (SELECT count(*) FROM keys);
+    n := cardinality(combos);
+    -- on Citus, train where the rows live (train_distributed's steps) when
+    -- they are distributed by user_id; als_train would pull them all here
+    SELECT r.dist_col = 'user_id' INTO dist FROM nfrec._als_dist_rel(train) r;
+
+    FOR i IN 1 .. n LOOP
+        opts := base_options || combos[i];
+        t0 := clock_timestamp();
+        IF dist THEN
+            SELECT r.model INTO m FROM nfrec._als_dist_train(train, opts) r;
+        ELSE
+            EXECUTE format('SELECT nfrec.als_train(user_id, title_id, weight, $1) FROM %s', train)
+               INTO m USING opts;
+        END IF;
+        res_seconds := res_seconds || extract(epoch FROM clock_timestamp() - t0)::float8;
+        SELECT * INTO e FROM nfrec.evaluate(m, validation, k);
+        res_options := res_options || opts;
+        res_metrics := res_metrics || ARRAY[e.precision, e.recall, e.ndcg, e.map, e.coverage];
+        value := CASE metric WHEN 'precision' THEN e.precision WHEN 'recall' THEN e.recall
+                             WHEN 'ndcg' THEN e.ndcg ELSE e.map END;
+        IF value IS NOT NULL AND (best = 0 OR value > best_value) THEN
+            best := i;
+            best_value := value;
+        END IF;
+        RAISE NOTICE 'als_tune: configuration %/% %: %@% = %', i, n, opts, metric, k,
+            coalesce(round(value::numeric, 4)::text, 'n/a');
+    END LOOP;
+
+    RETURN QUERY
+    SELECT res_options[j], res_metrics[5 * j - 4], res_metrics[5 * j - 3], res_metrics[5 * j - 2],
+           res_metrics[5 * j - 1], res_metrics[5 * j], res_seconds[j], j = best
+      FROM generate_series(1, n) AS j;
+END
+$$;
+COMMENT ON FUNCTION als_tune(regclass, regclass, jsonb, int, jsonb, text) IS
+    'grid search: train nfrec.als_train on train (user_id, title_id, weight) for every combination of the grid (merged over base_options), evaluate each on validation (user_id, title_id) at k, and mark the best by metric (ndcg, map, recall or precision); on Citus, when train is (or is a view over) a table distributed by user_id, each configuration trains with train_distributed''s steps where the rows live (the same model within rounding)';
+
+CREATE OR REPLACE FUNCTION _retrain_run(run bigint, name text, events regclass, options jsonb, holdout float8,
+                             k int, metric text, tolerance float8, seed bigint, keep int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    cur bigint;
+    now_cur bigint;
+    heldout bigint;
+    seen bigint := 0;
+    m nfrec.als_model;
+    info record;
+    cand record;
+    curm record;
+    cand_j jsonb;
+    cur_j jsonb;
+    cv float8;
+    uv float8;
+    pass boolean;
+    new_version bigint;
+    msg text;
+    cur_kind text;
+    dist boolean;
+    dr record;
+BEGIN
+    -- one run per name at a time (held until this transaction ends)
+    IF NOT pg_try_advisory_xact_lock(pg_catalog.hashtext('nfrec.retrain'), pg_catalog.hashtext(name)) THEN
+        RAISE EXCEPTION 'model "%" is being retrained by another session', name
+            USING ERRCODE = 'lock_not_available';
+    END IF;
+    SELECT s.version, s.kind INTO cur, cur_kind FROM nfrec.model_store s
+     WHERE s.name = _retrain_run.name AND s.is_current;
+    IF cur IS NOT NULL AND cur_kind IS DISTINCT FROM 'als' THEN
+        RAISE EXCEPTION 'model "%" is not an ALS model', name
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = format('Its current version %s is of kind %s; nfrec.retrain trains and compares ALS models only.',
+                                  cur, cur_kind),
+                  HINT = 'Retrain under another name, or drop this one first with nfrec.drop_model.';
+    END IF;
+
+    -- the held-out pairs with a positive total weight: what a user watched
+    CREATE TEMP TABLE nfrec_retrain_heldout (user_id bigint, title_id bigint) ON COMMIT DROP;
+    EXECUTE format($q$
+        INSERT INTO pg_temp.nfrec_retrain_heldout
+        SELECT e.user_id::bigint, e.title_id::bigint FROM %s e
+         WHERE nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+         GROUP BY 1, 2 HAVING sum(e.weight::float8) > 0
+        $q$, events) USING holdout, seed;
+    GET DIAGNOSTICS heldout = ROW_COUNT;
+    -- a fair comparison: pairs the current version trained on are left out
+    IF cur IS NOT NULL THEN
+        DELETE FROM pg_temp.nfrec_retrain_heldout h
+         USING nfrec.model_users u
+         WHERE u.version = cur AND u.user_id = h.user_id AND h.title_id = ANY (u.title_ids);
+        GET DIAGNOSTICS seen = ROW_COUNT;
+    END IF;
+    ANALYZE pg_temp.nfrec_retrain_heldout;
+
+    -- on Citus, events distributed by user_id train where they live
+    -- (train_distributed's steps on the rows holdout keeps), not through
+    -- als_train, which would pull every row here
+    SELECT r.dist_col = 'user_id' INTO dist FROM nfrec._als_dist_rel(events) r;
+    IF dist THEN
+        SELECT * INTO dr FROM nfrec._als_dist_train(events, options, holdout, seed) r;
+        m := dr.model;
+    ELSE
+        EXECUTE format($q$
+            SELECT nfrec.als_train(e.user_id::bigint, e.title_id::bigint, e.weight::float8, $3)
+              FROM %s e
+             WHERE NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+            $q$, events) INTO m USING holdout, seed, options;
+    END IF;
+    IF m IS NULL THEN
+        RAISE EXCEPTION 'no training rows in relation %', events
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Every row is held out or has a NULL user_id or title_id (holdout %s).', holdout);
+    END IF;
+    SELECT r.users, r.titles, r.training_events, r.train_seconds, r.loss, r.trained_at INTO info
+      FROM nfrec._model_store_row(m) r;
+    IF dist THEN
+        info.loss := dr.loss;
+    END IF;
+
+    SELECT * INTO cand FROM nfrec.evaluate(m, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
+    cand_j := jsonb_build_object('users', cand.users, 'cold_users', cand.cold_users,
+                                 'precision', cand.precision, 'recall', cand.recall, 'ndcg', cand.ndcg,
+                                 'map', cand.map, 'coverage', cand.coverage,
+                                 'pop_ndcg', cand.pop_ndcg, 'k', k, 'test_pairs', heldout - seen,
+                                 'train_users', info.users, 'train_titles', info.titles,
+                                 'train_events', info.training_events,
+                                 'train_seconds', info.train_seconds, 'final_loss', info.loss,
+                                 'trained_at', info.trained_at);
+    cv := CASE metric WHEN 'precision' THEN cand.precision WHEN 'recall' THEN cand.recall
+                      WHEN 'ndcg' THEN cand.ndcg ELSE cand.map END;
+    IF cur IS NOT NULL THEN
+        SELECT * INTO curm FROM nfrec.evaluate(name, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
+        cur_j := jsonb_build_object('users', curm.users, 'cold_users', curm.cold_users,
+                                    'precision', curm.precision, 'recall', curm.recall, 'ndcg', curm.ndcg,
+                                    'map', curm.map, 'coverage', curm.coverage, 'k', k,
+                                    'test_pairs', heldout - seen, 'version', cur);
+        uv := CASE metric WHEN 'precision' THEN curm.precision WHEN 'recall' THEN curm.recall
+                          WHEN 'ndcg' THEN curm.ndcg ELSE curm.map END;
+    END IF;
+
+    IF cur IS NULL THEN
+        pass := true;
+        msg := format('first version: deployed without comparison (%s@%s %s on %s held-out pairs)',
+                      metric, k, round(cv::numeric, 4), heldout);
+    ELSIF cv IS NULL OR uv IS NULL THEN
+        pass := false;
+        msg := format('no held-out pair to compare on: all %s held-out pairs are in the training data of version %s',
+                      heldout, cur);
+    ELSE
+        pass := cv >= uv * (1 - tolerance);
+        msg := format('%s@%s %s against %s of version %s on %s held-out pairs%s (tolerance %s): %s',
+                      metric, k, round(cv::numeric, 4), round(uv::numeric, 4), cur, heldout - seen,
+                      CASE WHEN seen > 0 THEN format(', %s more left out as training pairs of version %s', seen, cur)
+                           ELSE '' END,
+                      tolerance, CASE WHEN pass THEN 'deployed' ELSE 'rejected' END);
+    END IF;
+
+    IF pass THEN
+        -- the comparison holds only if nobody deployed the name meanwhile
+        LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+        SELECT s.version INTO now_cur FROM nfrec.model_store s
+         WHERE s.name = _retrain_run.name AND s.is_current;
+        IF now_cur IS DISTINCT FROM cur THEN
+            RAISE EXCEPTION 'model "%" was deployed by another session during the retrain', name
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('The candidate was compared with version %s, but version %s is current now.',
+                                      coalesce(cur::text, 'none'), coalesce(now_cur::text, 'none'));
+        END IF;
+        new_version := nfrec.deploy(name, m, events, make_default => false, keep => keep);
+        IF dist THEN
+            -- what train_distributed records of its model
+            UPDATE nfrec.model_store s
+               SET iterations = dr.iterations, loss = dr.loss, title_counts = dr.title_counts,
+                   options = dr.options_used
+             WHERE s.version = new_version;
+        END IF;
+    END IF;
+    RAISE NOTICE 'retrain of model "%": %', name, msg;
+    UPDATE nfrec.retrain_log l
+       SET candidate = cand_j, current = cur_j, current_version = cur,
+           decision = CASE WHEN pass THEN 'deployed' ELSE 'rejected' END,
+           version = new_version, message = msg
+     WHERE l.run_id = run;
+END
+$fn$;
+COMMENT ON FUNCTION _retrain_run(bigint, text, regclass, jsonb, float8, int, text, float8, bigint, int) IS
+    'internal (used by retrain): train, evaluate against the current version, deploy if the guardrail passes, and write the outcome to the log row';
+
+COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int, boolean) IS
+    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; refresh: after deploying a version of the default model, refresh the recommendations, recommended_titles and catalog_health views (a failed refresh is logged and warned about, the version stays deployed); only ALS models are retrained (42809 otherwise); on Citus, events distributed by user_id (or a view over such a table) train with train_distributed''s steps where they live instead of als_train; call it outside a transaction block (it commits)';

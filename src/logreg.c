@@ -388,3 +388,31 @@ logreg_newton_step(const double *h, const double *g, int p, double *step, double
 	CholeskySolve(s, dinv, p, step, 1);
 	return -1;
 }
+
+int
+logreg_covariance(const double *h, int p, double *cov, double *work)
+{
+	double	   *s = work;
+	double	   *dinv = work + (Size) p * p;
+	int			bad = EquilibratedCholesky(h, p, s, dinv);
+
+	if (bad >= 0)
+		return bad;
+	memset(cov, 0, sizeof(double) * p * p);
+	for (int j = 0; j < p; j++)
+		cov[j + j * p] = 1.0;
+	CholeskySolve(s, dinv, p, cov, p);
+	return -1;
+}
+
+bool
+logreg_eta_extreme(double eta)
+{
+	return fabs(eta) > LOGREG_EXTREME_ETA;
+}
+
+bool
+logreg_separation_suspected(double l2, int64 n_extreme, bool converged, double last_rel_step)
+{
+	return l2 == 0.0 && n_extreme > 0 && (!converged || last_rel_step > LOGREG_SEPARATION_STEP);
+}

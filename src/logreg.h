@@ -74,4 +74,19 @@ extern void logreg_accumulate_row(const double *coef, const double *x, int nfeat
 extern int	logreg_newton_step(const double *h, const double *g, int p,
 							   double *step, double *work);
 
+/*
+ * The inverse of the information h (upper triangle, column-major p x p)
+ * into cov (p x p, full), by the same equilibrated Cholesky as logreg_fit
+ * (its covariance at the final coefficients).  work: p * p + p doubles.
+ * Returns -1, or the first singular column as logreg_newton_step.
+ */
+extern int	logreg_covariance(const double *h, int p, double *cov, double *work);
+
+/* logreg_fit's rules at the end of a fit, for a driver of logreg_step:
+ * a row fitted at |eta| beyond the extreme bound, and the separation test
+ * on the count of such rows, convergence and the last relative step */
+extern bool logreg_eta_extreme(double eta);
+extern bool logreg_separation_suspected(double l2, int64 n_extreme, bool converged,
+										double last_rel_step);
+
 #endif

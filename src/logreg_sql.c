@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 
 #include "logreg.h"
+#include "logreg_sql.h"
 #include "stats.h"
 #include "stats_state.h"
 
@@ -149,6 +150,104 @@ logreg_train_deserial(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/* the error of a fit that failed (nothing for LOGREG_OK) */
+void
+logreg_report_status(LogregStatus status, const LogregResult *resp, int64 n, int p)
+{
+	const LogregResult res = *resp;
+
+	switch (status)
+	{
+		case LOGREG_OK:
+			break;
+		case LOGREG_ONE_CLASS:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("all " INT64_FORMAT " labels are %s", n,
+							res.n_positive > 0 ? "true" : "false"),
+					 errdetail("Logistic regression needs rows of both labels.")));
+			break;
+		case LOGREG_SINGULAR:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("singular design matrix in logistic regression"),
+					 res.bad_column == 0 ?
+					 errdetail("The intercept cannot be separated from the features.") :
+					 errdetail("Feature %d is constant or (nearly) a linear combination of the intercept and the features before it.",
+							   res.bad_column),
+					 n <= p ?
+					 errhint("There are " INT64_FORMAT " rows for %d coefficients; add rows or drop features.", n, p) :
+					 errhint("Drop that feature, or pass an L2 penalty such as '{\"l2\": 1}'.")));
+			break;
+		case LOGREG_SEPARATION:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("perfect or quasi-complete separation in logistic regression"),
+					 res.n_extreme > 0 ?
+					 errdetail(INT64_FORMAT " of " INT64_FORMAT " rows are fitted with probability 0 or 1 while the coefficients keep growing: the maximum-likelihood estimate does not exist.",
+							   res.n_extreme, n) :
+					 errdetail("The fitted probabilities reach 0 or 1 while the coefficients keep growing: the maximum-likelihood estimate does not exist."),
+					 errhint("Remove the feature that separates the labels, or pass an L2 penalty such as '{\"l2\": 1}'.")));
+			break;
+	}
+}
+
+/*
+ * logreg_train's result for a fitted model (res: coef, cov, the
+ * log-likelihoods, iterations, convergence, n_positive), with a WARNING
+ * when it did not converge.
+ */
+Jsonb *
+logreg_result_jsonb(const LogregResult *res, int64 n, int nfeat, double l2, int64 skipped)
+{
+	StatsJson	j;
+	int			p = nfeat + 1;
+	double	   *se,
+			   *z,
+			   *pv;
+
+	if (!res->converged)
+		ereport(WARNING,
+				(errmsg_plural("logistic regression did not converge in %d iteration",
+							   "logistic regression did not converge in %d iterations",
+							   res->iterations, res->iterations),
+				 errhint("Raise the option max_iter, or pass an L2 penalty such as '{\"l2\": 1}'.")));
+
+	se = palloc(sizeof(double) * p);
+	z = palloc(sizeof(double) * p);
+	pv = palloc(sizeof(double) * p);
+	for (int i = 0; i < p; i++)
+	{
+		se[i] = sqrt(res->cov[i + i * p]);
+		z[i] = res->coef[i] / se[i];
+		pv[i] = 2.0 * stats_normal_cdf(-fabs(z[i]));
+	}
+
+	stats_json_begin(&j);
+	stats_json_float_array(&j, "coef", res->coef, p);
+	stats_json_float_array(&j, "std_err", se, p);
+	stats_json_float_array(&j, "z", z, p);
+	stats_json_float_array(&j, "p_value", pv, p);
+	stats_json_float(&j, "log_likelihood", res->log_likelihood);
+	stats_json_float(&j, "null_log_likelihood", res->null_log_likelihood);
+	if (l2 > 0.0)
+	{
+		stats_json_float(&j, "penalized_log_likelihood", res->penalized_log_likelihood);
+		stats_json_null(&j, "aic");
+	}
+	else
+		stats_json_float(&j, "aic", 2.0 * p - 2.0 * res->log_likelihood);
+	stats_json_float(&j, "pseudo_r2", 1.0 - res->log_likelihood / res->null_log_likelihood);
+	stats_json_int(&j, "iterations", res->iterations);
+	stats_json_bool(&j, "converged", res->converged);
+	stats_json_int(&j, "n", n);
+	stats_json_int(&j, "n_positive", res->n_positive);
+	stats_json_int(&j, "n_skipped", skipped);
+	stats_json_int(&j, "features", nfeat);
+	stats_json_float(&j, "l2", l2);
+	return stats_json_end(&j);
+}
+
 PG_FUNCTION_INFO_V1(logreg_train_final);
 Datum
 logreg_train_final(PG_FUNCTION_ARGS)
@@ -157,11 +256,7 @@ logreg_train_final(PG_FUNCTION_ARGS)
 	LogregProblem pr;
 	LogregResult res;
 	LogregStatus status;
-	StatsJson j;
 	int			p;
-	double	   *se,
-			   *z,
-			   *pv;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -184,80 +279,8 @@ logreg_train_final(PG_FUNCTION_ARGS)
 						MemoryContextAllocHuge(CurrentMemoryContext,
 											   sizeof(double) * logreg_work_doubles(pr.n, pr.nfeat)),
 						stats_check_interrupts);
-	switch (status)
-	{
-		case LOGREG_OK:
-			break;
-		case LOGREG_ONE_CLASS:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("all " INT64_FORMAT " labels are %s", pr.n,
-							res.n_positive > 0 ? "true" : "false"),
-					 errdetail("Logistic regression needs rows of both labels.")));
-			break;
-		case LOGREG_SINGULAR:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("singular design matrix in logistic regression"),
-					 res.bad_column == 0 ?
-					 errdetail("The intercept cannot be separated from the features.") :
-					 errdetail("Feature %d is constant or (nearly) a linear combination of the intercept and the features before it.",
-							   res.bad_column),
-					 pr.n <= p ?
-					 errhint("There are " INT64_FORMAT " rows for %d coefficients; add rows or drop features.", pr.n, p) :
-					 errhint("Drop that feature, or pass an L2 penalty such as '{\"l2\": 1}'.")));
-			break;
-		case LOGREG_SEPARATION:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("perfect or quasi-complete separation in logistic regression"),
-					 res.n_extreme > 0 ?
-					 errdetail(INT64_FORMAT " of " INT64_FORMAT " rows are fitted with probability 0 or 1 while the coefficients keep growing: the maximum-likelihood estimate does not exist.",
-							   res.n_extreme, pr.n) :
-					 errdetail("The fitted probabilities reach 0 or 1 while the coefficients keep growing: the maximum-likelihood estimate does not exist."),
-					 errhint("Remove the feature that separates the labels, or pass an L2 penalty such as '{\"l2\": 1}'.")));
-			break;
-	}
-	if (!res.converged)
-		ereport(WARNING,
-				(errmsg_plural("logistic regression did not converge in %d iteration",
-							   "logistic regression did not converge in %d iterations",
-							   res.iterations, res.iterations),
-				 errhint("Raise the option max_iter, or pass an L2 penalty such as '{\"l2\": 1}'.")));
-
-	se = palloc(sizeof(double) * p);
-	z = palloc(sizeof(double) * p);
-	pv = palloc(sizeof(double) * p);
-	for (int i = 0; i < p; i++)
-	{
-		se[i] = sqrt(res.cov[i + i * p]);
-		z[i] = res.coef[i] / se[i];
-		pv[i] = 2.0 * stats_normal_cdf(-fabs(z[i]));
-	}
-
-	stats_json_begin(&j);
-	stats_json_float_array(&j, "coef", res.coef, p);
-	stats_json_float_array(&j, "std_err", se, p);
-	stats_json_float_array(&j, "z", z, p);
-	stats_json_float_array(&j, "p_value", pv, p);
-	stats_json_float(&j, "log_likelihood", res.log_likelihood);
-	stats_json_float(&j, "null_log_likelihood", res.null_log_likelihood);
-	if (pr.l2 > 0.0)
-	{
-		stats_json_float(&j, "penalized_log_likelihood", res.penalized_log_likelihood);
-		stats_json_null(&j, "aic");
-	}
-	else
-		stats_json_float(&j, "aic", 2.0 * p - 2.0 * res.log_likelihood);
-	stats_json_float(&j, "pseudo_r2", 1.0 - res.log_likelihood / res.null_log_likelihood);
-	stats_json_int(&j, "iterations", res.iterations);
-	stats_json_bool(&j, "converged", res.converged);
-	stats_json_int(&j, "n", pr.n);
-	stats_json_int(&j, "n_positive", res.n_positive);
-	stats_json_int(&j, "n_skipped", st->skipped);
-	stats_json_int(&j, "features", pr.nfeat);
-	stats_json_float(&j, "l2", pr.l2);
-	PG_RETURN_JSONB_P(stats_json_end(&j));
+	logreg_report_status(status, &res, pr.n, p);
+	PG_RETURN_JSONB_P(logreg_result_jsonb(&res, pr.n, pr.nfeat, pr.l2, st->skipped));
 }
 
 /* ---------------------------------------------------------------------

@@ -18,6 +18,13 @@
  * information as its upper triangle column by column (p(p+1)/2 values).
  * Binary form: int32 p, int64 n, int64 n_positive, float8 log-likelihood,
  * p coef, p gradient, p(p+1)/2 information, all network byte order.
+ *
+ * The split fit (nfrec._logreg_fit, the churn model's fit on Citus) runs
+ * logreg_train's Newton iterations with one such aggregate per trial
+ * point: nfrec._logreg_sums is logreg_step returning the combined state
+ * itself, and the functions at the end of this file do with it what
+ * logreg_fit does with its sums (penalty, step, step halving's test,
+ * covariance, the result's jsonb).
  */
 #include "postgres.h"
 
@@ -31,6 +38,8 @@
 
 #include "aggstate.h"
 #include "logreg.h"
+#include "pgutil.h"
+#include "logreg_sql.h"
 #include "stats_state.h"
 
 /* coefficients a state may have (features + 1) */
@@ -366,4 +375,171 @@ Datum
 logreg_state_recv(PG_FUNCTION_ARGS)
 {
 	return nf_state_recv(fcinfo, &LogregStepType);
+}
+
+/* the split fit -------------------------------------------------------- */
+
+/* the state's information and gradient with logreg_fit's penalty added */
+static void
+StepPenalized(const LogregStep *st, double l2, double *h, double *g)
+{
+	int			p = st->p;
+
+	memcpy(h, st->h, sizeof(double) * p * p);
+	memcpy(g, st->g, sizeof(double) * p);
+	for (int j = 1; j < p; j++)
+	{
+		g[j] -= l2 * st->coef[j];
+		h[j + j * p] += l2;
+	}
+}
+
+static LogregStep *
+StepArg(FunctionCallInfo fcinfo, int i)
+{
+	LogregStep *st = nf_state_of_datum(PG_GETARG_DATUM(i), &LogregStepType);
+
+	if (st->p == 0)
+		elog(ERROR, "logreg_state without rows");
+	return st;
+}
+
+static double
+L2Arg(FunctionCallInfo fcinfo, int i)
+{
+	double		l2 = PG_GETARG_FLOAT8(i);
+
+	if (!(l2 >= 0.0) || !isfinite(l2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("l2 must be a finite number at least 0, not %g", l2)));
+	return l2;
+}
+
+/* nfrec._logreg_sums: the combined state itself, flat */
+PG_FUNCTION_INFO_V1(logreg_sums_final);
+Datum
+logreg_sums_final(PG_FUNCTION_ARGS)
+{
+	LogregStep *st;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = nf_state_of_datum(PG_GETARG_DATUM(0), &LogregStepType);
+	if (st->p == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(StepFlatten(st));
+}
+
+/*
+ * _logreg_penalized_ll(state, l2): the penalized log-likelihood at the
+ * state's coefficients, as logreg_fit's PenalizedLogLik
+ */
+PG_FUNCTION_INFO_V1(logreg_penalized_ll);
+Datum
+logreg_penalized_ll(PG_FUNCTION_ARGS)
+{
+	LogregStep *st = StepArg(fcinfo, 0);
+	double		l2 = L2Arg(fcinfo, 1);
+	double		pen = 0.0;
+
+	for (int j = 1; j < st->p; j++)
+		pen += st->coef[j] * st->coef[j];
+	PG_RETURN_FLOAT8(st->ll - 0.5 * l2 * pen);
+}
+
+/*
+ * _logreg_newton(state, l2, iteration): logreg_fit's Newton step at the
+ * state's coefficients (penalized gradient and information); a singular
+ * information fails as logreg_train fails at that iteration
+ */
+PG_FUNCTION_INFO_V1(logreg_newton);
+Datum
+logreg_newton(PG_FUNCTION_ARGS)
+{
+	LogregStep *st = StepArg(fcinfo, 0);
+	double		l2 = L2Arg(fcinfo, 1);
+	int			it = PG_GETARG_INT32(2);
+	int			p = st->p;
+	double	   *h = palloc(sizeof(double) * p * p);
+	double	   *g = palloc(sizeof(double) * p);
+	double	   *step = palloc(sizeof(double) * p);
+	int			bad;
+
+	StepPenalized(st, l2, h, g);
+	bad = logreg_newton_step(h, g, p, step, palloc(sizeof(double) * (p * p + p)));
+	if (bad >= 0)
+	{
+		LogregResult res = {0};
+
+		res.bad_column = bad;
+		res.n_positive = st->npos;
+		logreg_report_status((it > 1 && l2 == 0.0) ? LOGREG_SEPARATION : LOGREG_SINGULAR,
+							 &res, st->n, p);
+	}
+	PG_RETURN_ARRAYTYPE_P(nf_float8_array(step, p));
+}
+
+/* _logreg_extreme(coef, features): the row is fitted at an extreme |eta| */
+PG_FUNCTION_INFO_V1(logreg_extreme);
+Datum
+logreg_extreme(PG_FUNCTION_ARGS)
+{
+	const double *coef,
+			   *x;
+	int			nc = stats_float8_vector(PG_GETARG_ARRAYTYPE_P(0), "coef", &coef);
+	int			nf = stats_float8_vector(PG_GETARG_ARRAYTYPE_P(1), "features", &x);
+	double		eta;
+
+	if (nc != nf + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("coef must have %d values, the intercept and one per feature, not %d", nf + 1, nc)));
+	eta = coef[0];
+	for (int j = 0; j < nf; j++)
+		eta += coef[j + 1] * x[j];
+	PG_RETURN_BOOL(logreg_eta_extreme(eta));
+}
+
+/*
+ * _logreg_fit_result(state, l2, iterations, converged, penalized_ll,
+ * n_skipped, n_extreme, last_rel_step): logreg_train's result
+ * from the sums at the final coefficients (logreg_fit's end: the
+ * separation test, the covariance, the jsonb)
+ */
+PG_FUNCTION_INFO_V1(logreg_fit_result);
+Datum
+logreg_fit_result(PG_FUNCTION_ARGS)
+{
+	LogregStep *st = StepArg(fcinfo, 0);
+	double		l2 = L2Arg(fcinfo, 1);
+	int			p = st->p;
+	LogregResult res = {0};
+	double	   *h = palloc(sizeof(double) * p * p);
+	double	   *g = palloc(sizeof(double) * p);
+	int			bad;
+
+	res.coef = st->coef;
+	res.cov = palloc(sizeof(double) * p * p);
+	res.iterations = PG_GETARG_INT32(2);
+	res.converged = PG_GETARG_BOOL(3);
+	res.penalized_log_likelihood = PG_GETARG_FLOAT8(4);
+	/* as logreg_fit: the intercept-only model's, from the counts */
+	res.null_log_likelihood = st->npos * log((double) st->npos / st->n) +
+		(st->n - st->npos) * log((double) (st->n - st->npos) / st->n);
+	res.log_likelihood = st->ll;
+	res.n_positive = st->npos;
+	res.n_extreme = PG_GETARG_INT64(6);
+	res.bad_column = -1;
+	if (logreg_separation_suspected(l2, res.n_extreme, res.converged, PG_GETARG_FLOAT8(7)))
+		logreg_report_status(LOGREG_SEPARATION, &res, st->n, p);
+	StepPenalized(st, l2, h, g);
+	bad = logreg_covariance(h, p, res.cov, palloc(sizeof(double) * (p * p + p)));
+	if (bad >= 0)
+	{
+		res.bad_column = bad;
+		logreg_report_status((l2 == 0.0 && res.n_extreme > 0) ? LOGREG_SEPARATION : LOGREG_SINGULAR,
+							 &res, st->n, p);
+	}
+	PG_RETURN_JSONB_P(logreg_result_jsonb(&res, st->n, p - 1, l2, PG_GETARG_INT64(5)));
 }

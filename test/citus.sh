@@ -16,6 +16,11 @@
 # reference table, and runs test/citus/*.sh.  Ends with one line
 # "citus: N passed, N failed"; exit status 0 only if nothing failed.
 # NFREC_CITUS_BUILD_ONLY=1 only builds (or finds) and installs Citus.
+# NFREC_ASAN=1 runs the suite with nfrec built under AddressSanitizer +
+# UBSan (as test/asan.sh does for the main suite, see test/lib.sh): the
+# three servers start with the ASan runtime preloaded (Citus itself is not
+# instrumented), reports go to $NFREC_CITUS_WORK/asan/, and any report, or
+# a sanitizer line in a node's log, counts as a failed check.
 # Real users install Citus from its packages: nothing here is read by nfrec
 # at run time.
 
@@ -120,6 +125,27 @@ citus_stop() {
 	done
 }
 
+# The servers' environment: under NFREC_ASAN, lib.sh's (ASan runtime
+# preloaded behind postgres's own libraries), with the reports in
+# $NFREC_CITUS_WORK/asan/; Citus's libraries are preloaded ahead of it as
+# well, for the reason lib.sh gives for postgres's.
+citus_server_env() {
+	[ "${NFREC_ASAN:-0}" = 1 ] || return 0
+	local env extra
+	env=$(NFREC_WORK="$NFREC_CITUS_WORK" nf_server_env)
+	extra=$(ldd "$(nf_pgbin)/../lib/citus.so" 2>/dev/null |
+		awk '/=>/ && $3 !~ /\/(libc\.so|ld-linux)/ {print $3}' | tr '\n' ' ')
+	# LD_PRELOAD='deps libasan' -> LD_PRELOAD='citus deps, deps libasan'
+	echo "${env/LD_PRELOAD=\'/LD_PRELOAD=\'$extra}"
+}
+
+# Sanitizer reports of the servers: the report files and the nodes' logs.
+citus_asan_reports() {
+	[ "${NFREC_ASAN:-0}" = 1 ] || return 0
+	find "$NFREC_CITUS_WORK/asan" -type f 2>/dev/null | sort
+	grep -lE 'AddressSanitizer|runtime error:|LeakSanitizer' "$NFREC_CITUS_WORK"/node*.log 2>/dev/null || true
+}
+
 citus_start() {
 	id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
 	citus_stop
@@ -127,6 +153,8 @@ citus_start() {
 	mkdir -p "$NFREC_CITUS_WORK"
 	chown postgres "$NFREC_CITUS_WORK"
 	chmod 755 "$NFREC_CITUS_WORK"
+	mkdir -p "$NFREC_CITUS_WORK/asan"
+	chown postgres "$NFREC_CITUS_WORK/asan"
 	local i
 	for i in 0 1 2; do
 		su postgres -c "$(nf_pgbin)/initdb -D '$NFREC_CITUS_WORK/node$i' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null || return 1
@@ -146,7 +174,7 @@ log_min_messages = warning
 lc_messages = 'C'
 citus.shard_count = $NFREC_CITUS_SHARDS
 CONF
-		su postgres -c "$(nf_pgbin)/pg_ctl -D '$NFREC_CITUS_WORK/node$i' -l '$NFREC_CITUS_WORK/node$i.log' -w start" >/dev/null || return 1
+		su postgres -c "$(citus_server_env) $(nf_pgbin)/pg_ctl -D '$NFREC_CITUS_WORK/node$i' -l '$NFREC_CITUS_WORK/node$i.log' -w start" >/dev/null || return 1
 	done
 	[ "${NFREC_KEEP:-0}" = 1 ] || trap citus_stop EXIT
 	for i in 0 1 2; do
@@ -265,6 +293,17 @@ if ! (citus_build_install) || ! citus_installed || ! citus_start; then
 	echo "citus: 0 passed, 1 failed (no Citus cluster: see above)"
 	exit 1
 fi
+if [ "${NFREC_ASAN:-0}" = 1 ]; then
+	# the instrumented nfrec.so loads only beside the runtime; check that
+	# every node's backends have it, so a clean run means something
+	for i in 0 1 2; do
+		if [ "$(cq "$i" -At -c "SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ 'libasan'" 2>&1)" = t ]; then
+			ok "asan runtime loaded on node $i"
+		else
+			notok "asan runtime loaded on node $i"
+		fi
+	done
+fi
 nf_log "Citus cluster up: coordinator 127.0.0.1:${CITUS_PORTS[0]}, workers ${CITUS_PORTS[1]}, ${CITUS_PORTS[2]} ($NFREC_CITUS_WORK, $NFREC_CITUS_SHARDS shards)"
 
 cd "$NFREC_ROOT"
@@ -273,6 +312,17 @@ for t in ${NFREC_CITUS_TESTS:-$(ls test/citus/[0-9]*.sh)}; do
 	# shellcheck disable=SC1090
 	source "$t"
 done
+
+reports=$(citus_asan_reports)
+if [ -n "$reports" ]; then
+	for f in $reports; do
+		echo "== sanitizer report: $f"
+		grep -B2 -A40 -E 'AddressSanitizer|runtime error:' "$f" | head -n 60
+	done
+	notok "asan" "sanitizer reports: $(echo $reports | wc -w) files"
+elif [ "${NFREC_ASAN:-0}" = 1 ]; then
+	ok "asan" "no sanitizer reports"
+fi
 
 for x in "${failures[@]}"; do echo "failed: $x"; done
 nf_log "suite time (Citus install, cluster, data, checks): $(( $(date +%s) - start ))s"

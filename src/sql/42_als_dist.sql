@@ -121,17 +121,49 @@ CREATE FUNCTION _als_dist_items(params bytea, sums bytea, blob bytea, solve bool
 COMMENT ON FUNCTION _als_dist_items(bytea, bytea, bytea, boolean) IS
     'internal (train_distributed): the item half-step from the per-title sums, the loss, the next title side';
 
-CREATE PROCEDURE train_distributed(name text, events regclass, options jsonb DEFAULT NULL,
-                                   make_default boolean DEFAULT false, keep int DEFAULT 3)
-LANGUAGE plpgsql
+CREATE FUNCTION _als_dist_rel(events regclass, OUT dist_rel regclass, OUT dist_col text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rels oid[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        RETURN;
+    END IF;
+    WITH RECURSIVE r(oid) AS (
+        SELECT _als_dist_rel.events::oid
+        UNION
+        SELECT d.refobjid
+          FROM r JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid
+          JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                     AND d.objid = w.oid
+                                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                     AND d.refobjid <> r.oid)
+    SELECT pg_catalog.array_agg(r.oid) INTO rels FROM r;
+    EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass,
+                      pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
+                 FROM pg_catalog.pg_dist_partition p
+                WHERE p.partmethod = 'h' AND p.logicalrelid::pg_catalog.oid = ANY ($1)
+                ORDER BY (pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) = 'user_id') DESC,
+                         p.logicalrelid::pg_catalog.oid
+                LIMIT 1$q$
+        INTO dist_rel, dist_col USING rels;
+END
+$$;
+COMMENT ON FUNCTION _als_dist_rel(regclass) IS
+    'internal (train_distributed, als_tune, retrain): the hash-distributed table holding the events (the relation itself, or a table under a view; one distributed by user_id first) and its distribution column; NULL without Citus or for local relations';
+
+CREATE FUNCTION _als_dist_train(events regclass, options jsonb, holdout float8 DEFAULT NULL, seed bigint DEFAULT 0,
+                                OUT model nfrec.als_model, OUT options_used jsonb, OUT iterations int,
+                                OUT loss float8, OUT title_counts real[])
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t0 timestamptz := pg_catalog.clock_timestamp();
     t1 timestamptz;
     chatty boolean;
-    has_citus boolean;
-    rels oid[];
     dist_rel regclass;
     dist_col text;
     user_type text;
@@ -153,67 +185,25 @@ DECLARE
     evu bigint[];
     evt bigint[];
     evw real[];
-    m nfrec.als_model;
-    v bigint;
     final_loss float8;
-    secs float8;
+    keep_rows text := '';
 BEGIN
-    IF train_distributed.name IS NULL OR train_distributed.events IS NULL THEN
-        RAISE EXCEPTION 'model name and events must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF train_distributed.name = '' THEN
-        RAISE EXCEPTION 'model name must not be empty'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF train_distributed.make_default IS NULL OR train_distributed.keep IS NULL THEN
-        RAISE EXCEPTION 'make_default and keep must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF train_distributed.keep < 1 THEN
-        RAISE EXCEPTION 'keep must be at least 1, not %', train_distributed.keep
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
-    END IF;
-    chatty := nfrec._als_dist_check_options(train_distributed.options);
-    PERFORM nfrec._check_interactions(train_distributed.events, true);
-    IF EXISTS (SELECT 1 FROM nfrec.model_store s
-               WHERE s.name = train_distributed.name AND s.is_current AND s.kind <> 'als') THEN
-        RAISE EXCEPTION 'model "%" is an EASE model', train_distributed.name
-            USING ERRCODE = 'duplicate_object',
-                  DETAIL = 'train_distributed deploys ALS models; it does not replace a model of another kind.',
-                  HINT = 'Choose another name, or drop the model first with nfrec.drop_model.';
+    chatty := nfrec._als_dist_check_options(_als_dist_train.options);
+    PERFORM nfrec._check_interactions(_als_dist_train.events, true);
+    IF holdout IS NOT NULL THEN
+        keep_rows := pg_catalog.format(' AND NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, %L::float8, %L::bigint)',
+                                       holdout, seed);
     END IF;
 
     -- where the events live: a hash-distributed table (or one under a view)
     -- distributed by user_id gets a colocated work table; anything else a
     -- temporary one
-    has_citus := EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus');
-    IF has_citus THEN
-        WITH RECURSIVE r(oid) AS (
-            SELECT train_distributed.events::oid
-            UNION
-            SELECT d.refobjid
-              FROM r JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid
-              JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                                         AND d.objid = w.oid
-                                         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                                         AND d.refobjid <> r.oid)
-        SELECT pg_catalog.array_agg(r.oid) INTO rels FROM r;
-        EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass,
-                          pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
-                     FROM pg_catalog.pg_dist_partition p
-                    WHERE p.partmethod = 'h' AND p.logicalrelid::pg_catalog.oid = ANY ($1)
-                    ORDER BY (pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) = 'user_id') DESC,
-                             p.logicalrelid::pg_catalog.oid
-                    LIMIT 1$q$
-            INTO dist_rel, dist_col USING rels;
-        IF dist_rel IS NOT NULL AND dist_col <> 'user_id' THEN
-            RAISE EXCEPTION 'events relation % is distributed by "%", not by user_id', train_distributed.events, dist_col
-                USING ERRCODE = 'feature_not_supported',
-                      DETAIL = format('Distributed training keeps each user''s factors next to the user''s events, so %s must be distributed by user_id.', dist_rel),
-                      HINT = 'Distribute the events by user_id, or train with nfrec.als_train.';
-        END IF;
+    SELECT r.dist_rel, r.dist_col INTO dist_rel, dist_col FROM nfrec._als_dist_rel(_als_dist_train.events) r;
+    IF dist_rel IS NOT NULL AND dist_col <> 'user_id' THEN
+        RAISE EXCEPTION 'events relation % is distributed by "%", not by user_id', _als_dist_train.events, dist_col
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('Distributed training keeps each user''s factors next to the user''s events, so %s must be distributed by user_id.', dist_rel),
+                  HINT = 'Distribute the events by user_id, or train with nfrec.als_train.';
     END IF;
 
     work_name := 'nfrec_train_' || pg_catalog.pg_backend_pid();
@@ -240,18 +230,18 @@ BEGIN
     -- the rows: titles, then each user's canonical events (one pass each)
     EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(s.t ORDER BY s.t)
                                    FROM (SELECT e.title_id::bigint AS t FROM %s e
-                                          WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL
-                                          GROUP BY 1) s$q$, train_distributed.events)
+                                          WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL%s
+                                          GROUP BY 1) s$q$, _als_dist_train.events, keep_rows)
         INTO title_ids;
     IF title_ids IS NULL THEN
-        RAISE EXCEPTION 'events relation % has no rows to train on', train_distributed.events
+        RAISE EXCEPTION 'events relation % has no rows to train on', _als_dist_train.events
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Training needs rows with a user_id, a title_id and a weight.';
     END IF;
     EXECUTE pg_catalog.format($q$SELECT pg_catalog.count(*) FILTER (WHERE e.user_id IS NULL OR e.title_id IS NULL
                                                                    OR e.weight IS NULL),
                                         pg_catalog.count(*)
-                                   FROM %s e$q$, train_distributed.events)
+                                   FROM %s e WHERE true%s$q$, _als_dist_train.events, keep_rows)
         INTO nskipped, nrows;
     EXECUTE pg_catalog.format($q$INSERT INTO %s (user_id, ev, wabs)
                                  SELECT e.user_id,
@@ -259,8 +249,8 @@ BEGIN
                                                               pg_catalog.array_agg(e.weight::float8)),
                                         nfrec._als_dist_abs_sum(pg_catalog.array_agg(e.weight::float8))
                                    FROM %s e
-                                  WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL
-                                  GROUP BY e.user_id$q$, work_rel, train_distributed.events)
+                                  WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL%s
+                                  GROUP BY e.user_id$q$, work_rel, _als_dist_train.events, keep_rows)
         USING title_ids;
     EXECUTE pg_catalog.format($q$SELECT pg_catalog.count(*), pg_catalog.sum(nfrec._als_dist_ev_count(w.ev)),
                                         pg_catalog.sum(w.wabs)
@@ -271,7 +261,7 @@ BEGIN
             nskipped, nrows;
     END IF;
 
-    eff := nfrec._als_dist_options(train_distributed.options, nusers,
+    eff := nfrec._als_dist_options(_als_dist_train.options, nusers,
                                    pg_catalog.cardinality(title_ids), nev, wsum);
     params := nfrec._als_dist_params(eff - 'from_data', pg_catalog.cardinality(title_ids));
     iters := (eff ->> 'iterations')::int;
@@ -310,29 +300,78 @@ BEGIN
                                    FROM %s w, nfrec._als_dist_ev_rows(w.ev, $1) r$q$, work_rel)
         INTO evu, evt, evw USING title_ids;
     EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
-    m := nfrec.als_model_from_factors(uids, ufac, title_ids, nfrec._als_dist_title_factors(blob),
+    model := nfrec.als_model_from_factors(uids, ufac, title_ids, nfrec._als_dist_title_factors(blob),
                                       evu, evt, evw, (eff ->> 'alpha')::float8,
                                       (eff ->> 'regularization')::float8,
                                       eff ->> 'regularization_scaling');
-    v := nfrec._deploy(train_distributed.name, m, train_distributed.events,
+    options_used := eff || pg_catalog.jsonb_build_object('trained_by', 'train_distributed',
+                                                         'work', CASE WHEN dist_rel IS NULL THEN 'local'
+                                                                      ELSE 'colocated with ' || dist_rel::text END);
+    iterations := iters;
+    loss := final_loss;
+    -- popularity as als_train counts it: events with a positive weight
+    title_counts := (SELECT pg_catalog.array_agg(c.n ORDER BY c.t)
+                       FROM (SELECT t.t, (pg_catalog.count(e.w) FILTER (WHERE e.w > 0))::real AS n
+                               FROM pg_catalog.unnest(title_ids) t(t)
+                               LEFT JOIN unnest(evt, evw) e(t, w) ON e.t = t.t
+                              GROUP BY t.t) c);
+END
+$$;
+COMMENT ON FUNCTION _als_dist_train(regclass, jsonb, float8, bigint) IS
+    'internal (train_distributed, als_tune, retrain): train_distributed''s training without the deploy: the model value, the effective options, iterations, loss and title popularity; with holdout, the rows nfrec.holdout(user_id, title_id, holdout, seed) keeps out are left out';
+
+CREATE PROCEDURE train_distributed(name text, events regclass, options jsonb DEFAULT NULL,
+                                   make_default boolean DEFAULT false, keep int DEFAULT 3)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t0 timestamptz := pg_catalog.clock_timestamp();
+    chatty boolean;
+    r record;
+    v bigint;
+    secs float8;
+BEGIN
+    IF train_distributed.name IS NULL OR train_distributed.events IS NULL THEN
+        RAISE EXCEPTION 'model name and events must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF train_distributed.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF train_distributed.make_default IS NULL OR train_distributed.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF train_distributed.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', train_distributed.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    chatty := nfrec._als_dist_check_options(train_distributed.options);
+    PERFORM nfrec._check_interactions(train_distributed.events, true);
+    IF EXISTS (SELECT 1 FROM nfrec.model_store s
+               WHERE s.name = train_distributed.name AND s.is_current AND s.kind <> 'als') THEN
+        RAISE EXCEPTION 'model "%" is an EASE model', train_distributed.name
+            USING ERRCODE = 'duplicate_object',
+                  DETAIL = 'train_distributed deploys ALS models; it does not replace a model of another kind.',
+                  HINT = 'Choose another name, or drop the model first with nfrec.drop_model.';
+    END IF;
+
+    SELECT * INTO r FROM nfrec._als_dist_train(train_distributed.events, train_distributed.options);
+    v := nfrec._deploy(train_distributed.name, r.model, train_distributed.events,
                        train_distributed.make_default, train_distributed.keep);
     secs := extract(epoch FROM pg_catalog.clock_timestamp() - t0);
     UPDATE nfrec.model_store s
-       SET iterations = iters, loss = final_loss, train_seconds = secs,
-           -- popularity as als_train counts it: events with a positive weight
-           title_counts = (SELECT pg_catalog.array_agg(c.n ORDER BY c.t)
-                             FROM (SELECT t.t, (pg_catalog.count(e.w) FILTER (WHERE e.w > 0))::real AS n
-                                     FROM pg_catalog.unnest(s.title_ids) t(t)
-                                     LEFT JOIN unnest(evt, evw) e(t, w) ON e.t = t.t
-                                    GROUP BY t.t) c),
+       SET iterations = r.iterations, loss = r.loss, train_seconds = secs,
+           title_counts = r.title_counts,
            trained_at = pg_catalog.clock_timestamp(),
-           options = eff || pg_catalog.jsonb_build_object('trained_by', 'train_distributed',
-                                                          'work', CASE WHEN dist_rel IS NULL THEN 'local'
-                                                                       ELSE 'colocated with ' || dist_rel::text END)
+           options = r.options_used
      WHERE s.version = v;
     IF chatty THEN
         RAISE NOTICE 'train_distributed done: model "%" version %, loss %, % s in all', train_distributed.name, v,
-            pg_catalog.btrim(pg_catalog.to_char(final_loss, '9.9999999EEEE')), pg_catalog.round(secs::numeric, 3);
+            pg_catalog.btrim(pg_catalog.to_char(r.loss, '9.9999999EEEE')), pg_catalog.round(secs::numeric, 3);
     END IF;
 END
 $$;

@@ -30,6 +30,7 @@ DECLARE
     value float8;
     i int;
     n int;
+    dist boolean;
 BEGIN
     IF grid IS NULL OR jsonb_typeof(grid) <> 'object' THEN
         RAISE EXCEPTION 'grid must be a JSON object of option name to array of values'
@@ -71,12 +72,19 @@ BEGIN
     SELECT array_agg(c.o ORDER BY c.o) INTO combos
       FROM c WHERE c.i = (SELECT count(*) FROM keys);
     n := cardinality(combos);
+    -- on Citus, train where the rows live (train_distributed's steps) when
+    -- they are distributed by user_id; als_train would pull them all here
+    SELECT r.dist_col = 'user_id' INTO dist FROM nfrec._als_dist_rel(train) r;
 
     FOR i IN 1 .. n LOOP
         opts := base_options || combos[i];
         t0 := clock_timestamp();
-        EXECUTE format('SELECT nfrec.als_train(user_id, title_id, weight, $1) FROM %s', train)
-           INTO m USING opts;
+        IF dist THEN
+            SELECT r.model INTO m FROM nfrec._als_dist_train(train, opts) r;
+        ELSE
+            EXECUTE format('SELECT nfrec.als_train(user_id, title_id, weight, $1) FROM %s', train)
+               INTO m USING opts;
+        END IF;
         res_seconds := res_seconds || extract(epoch FROM clock_timestamp() - t0)::float8;
         SELECT * INTO e FROM nfrec.evaluate(m, validation, k);
         res_options := res_options || opts;
@@ -98,4 +106,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION als_tune(regclass, regclass, jsonb, int, jsonb, text) IS
-    'grid search: train nfrec.als_train on train (user_id, title_id, weight) for every combination of the grid (merged over base_options), evaluate each on validation (user_id, title_id) at k, and mark the best by metric (ndcg, map, recall or precision)';
+    'grid search: train nfrec.als_train on train (user_id, title_id, weight) for every combination of the grid (merged over base_options), evaluate each on validation (user_id, title_id) at k, and mark the best by metric (ndcg, map, recall or precision); on Citus, when train is (or is a view over) a table distributed by user_id, each configuration trains with train_distributed''s steps where the rows live (the same model within rounding)';

@@ -156,6 +156,8 @@ DECLARE
     new_version bigint;
     msg text;
     cur_kind text;
+    dist boolean;
+    dr record;
 BEGIN
     -- one run per name at a time (held until this transaction ends)
     IF NOT pg_try_advisory_xact_lock(pg_catalog.hashtext('nfrec.retrain'), pg_catalog.hashtext(name)) THEN
@@ -190,11 +192,20 @@ BEGIN
     END IF;
     ANALYZE pg_temp.nfrec_retrain_heldout;
 
-    EXECUTE format($q$
-        SELECT nfrec.als_train(e.user_id::bigint, e.title_id::bigint, e.weight::float8, $3)
-          FROM %s e
-         WHERE NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
-        $q$, events) INTO m USING holdout, seed, options;
+    -- on Citus, events distributed by user_id train where they live
+    -- (train_distributed's steps on the rows holdout keeps), not through
+    -- als_train, which would pull every row here
+    SELECT r.dist_col = 'user_id' INTO dist FROM nfrec._als_dist_rel(events) r;
+    IF dist THEN
+        SELECT * INTO dr FROM nfrec._als_dist_train(events, options, holdout, seed) r;
+        m := dr.model;
+    ELSE
+        EXECUTE format($q$
+            SELECT nfrec.als_train(e.user_id::bigint, e.title_id::bigint, e.weight::float8, $3)
+              FROM %s e
+             WHERE NOT nfrec.holdout(e.user_id::bigint, e.title_id::bigint, $1, $2)
+            $q$, events) INTO m USING holdout, seed, options;
+    END IF;
     IF m IS NULL THEN
         RAISE EXCEPTION 'no training rows in relation %', events
             USING ERRCODE = 'invalid_parameter_value',
@@ -202,6 +213,9 @@ BEGIN
     END IF;
     SELECT r.users, r.titles, r.training_events, r.train_seconds, r.loss, r.trained_at INTO info
       FROM nfrec._model_store_row(m) r;
+    IF dist THEN
+        info.loss := dr.loss;
+    END IF;
 
     SELECT * INTO cand FROM nfrec.evaluate(m, pg_catalog.to_regclass('pg_temp.nfrec_retrain_heldout'), k);
     cand_j := jsonb_build_object('users', cand.users, 'cold_users', cand.cold_users,
@@ -253,6 +267,13 @@ BEGIN
                                       coalesce(cur::text, 'none'), coalesce(now_cur::text, 'none'));
         END IF;
         new_version := nfrec.deploy(name, m, events, make_default => false, keep => keep);
+        IF dist THEN
+            -- what train_distributed records of its model
+            UPDATE nfrec.model_store s
+               SET iterations = dr.iterations, loss = dr.loss, title_counts = dr.title_counts,
+                   options = dr.options_used
+             WHERE s.version = new_version;
+        END IF;
     END IF;
     RAISE NOTICE 'retrain of model "%": %', name, msg;
     UPDATE nfrec.retrain_log l
@@ -363,4 +384,4 @@ BEGIN
 END
 $fn$;
 COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int, boolean) IS
-    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; refresh: after deploying a version of the default model, refresh the recommendations, recommended_titles and catalog_health views (a failed refresh is logged and warned about, the version stays deployed); only ALS models are retrained (42809 otherwise); call it outside a transaction block (it commits)';
+    'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; refresh: after deploying a version of the default model, refresh the recommendations, recommended_titles and catalog_health views (a failed refresh is logged and warned about, the version stays deployed); only ALS models are retrained (42809 otherwise); on Citus, events distributed by user_id (or a view over such a table) train with train_distributed''s steps where they live instead of als_train; call it outside a transaction block (it commits)';

@@ -222,6 +222,155 @@ CREATE AGGREGATE logreg_step(label bool, features float8[], coef float8[]) (
 COMMENT ON AGGREGATE logreg_step(bool, float8[], float8[]) IS
     'one Newton (IRLS) iteration of logistic regression at the given coef (intercept first, the same in every row): jsonb with n, n_positive, log_likelihood and gradient at coef and coef, the next iterate coef + (Z''WZ)^-1 Z''(y - mu) (null, with singular_column, if the information matrix is singular); no penalty or step halving; rows with a NULL label or features skipped; NULL for no rows; splits into partials under parallel query and Citus';
 
+-- The split fit: logreg_train's Newton iterations (penalty, step halving,
+-- convergence rule, separation test, covariance, result) driven from the
+-- coordinator, each trial point one logreg_step-style aggregate that
+-- splits into worker partials and a coordinator combine under Citus; the
+-- churn model fits this way when its training rows are distributed
+-- (doc/scale.md).  _logreg_sums is logreg_step returning the combined
+-- state itself.
+
+CREATE FUNCTION _logreg_sums_final(logreg_state) RETURNS logreg_state
+    AS 'MODULE_PATHNAME', 'logreg_sums_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_sums_final(logreg_state) IS 'internal: final function of _logreg_sums (the state, flat)';
+CREATE AGGREGATE _logreg_sums(label bool, features float8[], coef float8[]) (
+    SFUNC = _logreg_step_accum,
+    STYPE = logreg_state,
+    COMBINEFUNC = _logreg_step_combine,
+    FINALFUNC = _logreg_sums_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE _logreg_sums(bool, float8[], float8[]) IS
+    'internal (_logreg_fit): logreg_step''s sums at coef (counts, log-likelihood, gradient, information) as the combined nfrec.logreg_state';
+
+CREATE FUNCTION _logreg_penalized_ll(state logreg_state, l2 float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'logreg_penalized_ll' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_penalized_ll(logreg_state, float8) IS
+    'internal (_logreg_fit): the log-likelihood at the state''s coefficients minus l2/2 times the squared slopes';
+CREATE FUNCTION _logreg_newton(state logreg_state, l2 float8, iteration int) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'logreg_newton' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_newton(logreg_state, float8, int) IS
+    'internal (_logreg_fit): logreg_train''s Newton step at the state''s coefficients with the L2 penalty (its errors when the information is singular)';
+CREATE FUNCTION _logreg_extreme(coef float8[], features float8[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'logreg_extreme' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_extreme(float8[], float8[]) IS
+    'internal (_logreg_fit): the row is fitted at |eta| > 16 (probability within 1.1e-7 of 0 or 1), as logreg_train''s separation test counts it';
+CREATE FUNCTION _logreg_fit_result(state logreg_state, l2 float8, iterations int, converged boolean,
+                                   penalized_log_likelihood float8, n_skipped bigint, n_extreme bigint,
+                                   last_rel_step float8) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'logreg_fit_result' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _logreg_fit_result(logreg_state, float8, int, boolean, float8, bigint, bigint, float8) IS
+    'internal (_logreg_fit): logreg_train''s result from the sums at the final coefficients (separation test, covariance, jsonb)';
+
+CREATE FUNCTION _logreg_fit(rel regclass, options jsonb DEFAULT '{}', train_column name DEFAULT NULL)
+RETURNS jsonb
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    src text;
+    l2 float8;
+    max_iter int;
+    tol float8;
+    n bigint;
+    n1 bigint;
+    nskip bigint;
+    nfeat int;
+    beta float8[];
+    cand float8[];
+    step float8[];
+    st nfrec.logreg_state;
+    st_new nfrec.logreg_state;
+    ll float8;
+    ll_new float8;
+    t float8;
+    accepted boolean;
+    iterations int := 0;
+    converged boolean := false;
+    last_rel_step float8 := 0;
+    n_extreme bigint := 0;
+    q text;
+BEGIN
+    IF rel IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'rel and options must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- the options, checked by logreg_train's own parser (no row is kept)
+    PERFORM nfrec.logreg_train(NULL::boolean, NULL::float8[], options);
+    l2 := coalesce((options->>'l2')::float8, 0);
+    max_iter := coalesce((options->>'max_iter')::int, 25);
+    tol := coalesce((options->>'tol')::float8, 1e-10);
+    src := format('%s r', rel);
+    IF train_column IS NOT NULL THEN
+        src := src || format(' WHERE r.%I', train_column);
+    END IF;
+
+    EXECUTE format($q$SELECT count(*) FILTER (WHERE r.label IS NOT NULL AND r.features IS NOT NULL),
+                             count(*) FILTER (WHERE r.label AND r.features IS NOT NULL),
+                             count(*) FILTER (WHERE r.label IS NULL OR r.features IS NULL),
+                             max(cardinality(r.features))
+                      FROM %s$q$, src)
+        INTO n, n1, nskip, nfeat;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF n1 = 0 OR n1 = n THEN
+        RAISE EXCEPTION 'all % labels are %', n, CASE WHEN n1 > 0 THEN 'true' ELSE 'false' END
+            USING ERRCODE = 'data_exception', DETAIL = 'Logistic regression needs rows of both labels.';
+    END IF;
+
+    -- logreg_fit's start: the intercept-only fit, and its log-likelihood
+    beta := array_fill(0::float8, ARRAY[nfeat + 1]);
+    beta[1] := ln(n1::float8 / (n - n1)::float8);
+    ll := n1::float8 * ln(n1::float8 / n::float8) + (n - n1)::float8 * ln((n - n1)::float8 / n::float8);
+    q := format('SELECT nfrec._logreg_sums(r.label, r.features, $1) FROM %s', src);
+    EXECUTE q INTO st USING beta;
+
+    FOR it IN 1 .. max_iter LOOP
+        step := nfrec._logreg_newton(st, l2, it);
+        -- step halving: each trial point is one pass, whose sums are the
+        -- next iteration's when it is taken
+        t := 1;
+        accepted := false;
+        FOR h IN 0 .. 40 LOOP
+            cand := ARRAY(SELECT u.b + t * u.s FROM unnest(beta, step) WITH ORDINALITY u(b, s, o) ORDER BY u.o);
+            EXECUTE q INTO st_new USING cand;
+            ll_new := nfrec._logreg_penalized_ll(st_new, l2);
+            -- (a rounding-level decrease at the optimum is not a failure)
+            IF ll_new >= ll - 1e-13 * abs(ll) THEN
+                accepted := true;
+                EXIT;
+            END IF;
+            t := t * 0.5;
+        END LOOP;
+        IF NOT accepted THEN
+            -- no step improves the likelihood: the optimum, to rounding
+            converged := true;
+            EXIT;
+        END IF;
+        SELECT max(abs(t * u.s) / (1 + abs(u.c))) INTO last_rel_step FROM unnest(step, cand) u(s, c);
+        beta := cand;
+        st := st_new;
+        iterations := it;
+        IF abs(ll_new - ll) / (abs(ll_new) + 0.05) < tol THEN
+            ll := ll_new;
+            converged := true;
+            EXIT;
+        END IF;
+        ll := ll_new;
+    END LOOP;
+
+    IF l2 = 0 THEN
+        EXECUTE format($q$SELECT count(*) FILTER (WHERE r.label IS NOT NULL AND r.features IS NOT NULL
+                                                  AND nfrec._logreg_extreme($1, r.features))
+                          FROM %s$q$, src)
+            INTO n_extreme USING beta;
+    END IF;
+    RETURN nfrec._logreg_fit_result(st, l2, iterations, converged, ll, nskip, n_extreme, last_rel_step);
+END
+$fn$;
+COMMENT ON FUNCTION _logreg_fit(regclass, jsonb, name) IS
+    'internal (churn_model on distributed tables): logreg_train(label, features, options) over the rows of rel (those with train_column true, when given), fitted by the same Newton iterations with one split aggregate (_logreg_sums) per trial point instead of keeping the rows; the same model to rounding';
+
 -- AUC ------------------------------------------------------------------
 --
 -- The state is nfrec.auc_state, a real type (not internal) so that Citus

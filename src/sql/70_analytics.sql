@@ -523,7 +523,7 @@ CREATE FUNCTION churn_model(
     events regclass DEFAULT 'viewing_events'::text::regclass,
     subscriptions regclass DEFAULT 'subscriptions'::text::regclass)
 RETURNS jsonb
-    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000
+    LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED COST 100000
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -537,6 +537,9 @@ DECLARE
     sd float8[];
     lr jsonb;
     auc float8;
+    dist_rel regclass;
+    work_rel text;
+    work_name text;
 BEGIN
     IF as_of IS NULL OR snapshots IS NULL OR options IS NULL THEN
         RAISE EXCEPTION 'as_of, snapshots and options must not be NULL'
@@ -597,34 +600,89 @@ BEGIN
                   HINT = 'Choose a later as_of, more snapshots or a longer horizon_days.';
     END IF;
 
-    EXECUTE format($q$
-    WITH f AS MATERIALIZED (
-        SELECT f.features,
-               hashint8(f.user_id) %% 5 = 0 AS holdout,
-               coalesce(s.cancel_date <= f.as_of + $2, false) AS label
-        FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
-        JOIN %s s ON s.user_id = f.user_id
-    ), st AS (
-        -- standardize on the training rows; constant features are dropped
-        SELECT array_agg(z.i ORDER BY z.i) AS idx,
-               array_agg(z.m ORDER BY z.i) AS mu,
-               array_agg(z.sd ORDER BY z.i) AS sd
-        FROM (SELECT u.i::int AS i, avg(u.x) AS m, stddev_samp(u.x) AS sd
-              FROM f, unnest(f.features) WITH ORDINALITY u(x, i)
-              WHERE NOT f.holdout GROUP BY u.i) z
-        WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
-    ), m AS (
-        SELECT nfrec.logreg_train(f.label, nfrec._churn_z(f.features, st.idx, st.mu, st.sd), $8) AS lr
-        FROM f, st WHERE NOT f.holdout AND st.idx IS NOT NULL
-    ), a AS (
-        SELECT nfrec.auc(nfrec.logreg_predict(m.lr, nfrec._churn_z(f.features, st.idx, st.mu, st.sd)), f.label) AS auc
-        FROM f, st, m WHERE f.holdout AND $9
-    )
-    SELECT st.idx, st.mu, st.sd, m.lr, a.auc FROM st, m, a
-    $q$, subscriptions)
-        INTO idx, mu, sd, lr, auc
-        USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
-              '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
+    -- On Citus, when the subscriptions are hash-distributed, the training
+    -- rows go to a work table distributed like them and the model is fitted
+    -- by _logreg_fit: each Newton pass is partial sums on the shards and a
+    -- combine here, instead of logreg_train pulling every row (doc/scale.md)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass FROM pg_catalog.pg_dist_partition p
+                    WHERE p.partmethod = 'h' AND p.logicalrelid = $1$q$
+            INTO dist_rel USING subscriptions;
+    END IF;
+
+    IF dist_rel IS NULL THEN
+        EXECUTE format($q$
+        WITH f AS MATERIALIZED (
+            SELECT f.features,
+                   hashint8(f.user_id) %% 5 = 0 AS holdout,
+                   coalesce(s.cancel_date <= f.as_of + $2, false) AS label
+            FROM nfrec.churn_features_at($1, $3, $4, $5, $6, $7) f
+            JOIN %s s ON s.user_id = f.user_id
+        ), st AS (
+            -- standardize on the training rows; constant features are dropped
+            SELECT array_agg(z.i ORDER BY z.i) AS idx,
+                   array_agg(z.m ORDER BY z.i) AS mu,
+                   array_agg(z.sd ORDER BY z.i) AS sd
+            FROM (SELECT u.i::int AS i, avg(u.x) AS m, stddev_samp(u.x) AS sd
+                  FROM f, unnest(f.features) WITH ORDINALITY u(x, i)
+                  WHERE NOT f.holdout GROUP BY u.i) z
+            WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+        ), m AS (
+            SELECT nfrec.logreg_train(f.label, nfrec._churn_z(f.features, st.idx, st.mu, st.sd), $8) AS lr
+            FROM f, st WHERE NOT f.holdout AND st.idx IS NOT NULL
+        ), a AS (
+            SELECT nfrec.auc(nfrec.logreg_predict(m.lr, nfrec._churn_z(f.features, st.idx, st.mu, st.sd)), f.label) AS auc
+            FROM f, st, m WHERE f.holdout AND $9
+        )
+        SELECT st.idx, st.mu, st.sd, m.lr, a.auc FROM st, m, a
+        $q$, subscriptions)
+            INTO idx, mu, sd, lr, auc
+            USING dates, horizon_days, window_days, session_gap, abandon_pct, events, subscriptions,
+                  '{"l2": 1}'::jsonb || options, pos_hold > 0 AND pos_hold < n_hold;
+    ELSE
+        work_name := 'nfrec_churn_' || pg_catalog.pg_backend_pid();
+        SELECT pg_catalog.format('%I.%I', n.nspname, work_name
+                                 || CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class c2
+                                                       WHERE c2.relnamespace = n.oid AND c2.relname = work_name)
+                                         THEN '_' || pg_catalog.md5(pg_catalog.clock_timestamp()::text) ELSE '' END)
+          INTO work_rel
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = dist_rel;
+        EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %s (user_id bigint NOT NULL, train boolean NOT NULL, label boolean NOT NULL, raw float8[], features float8[])',
+                                  work_rel);
+        EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''user_id'')' USING work_rel;
+        -- the rows of f above (the values inlined: Citus cannot plan this
+        -- INSERT ... SELECT with parameters when it is explained)
+        EXECUTE format($q$
+            INSERT INTO %s (user_id, train, label, raw)
+            SELECT f.user_id, hashint8(f.user_id) %% 5 <> 0, coalesce(s.cancel_date <= f.as_of + %s, false), f.features
+            FROM nfrec.churn_features_at(%L::date[], %s, %L::interval, %L::real, %L::regclass, %L::regclass) f
+            JOIN %s s ON s.user_id = f.user_id
+            $q$, work_rel, horizon_days, dates, window_days, session_gap, abandon_pct, events, subscriptions,
+            subscriptions);
+        -- st above, per feature (split: partial sums per shard)
+        EXECUTE format($q$
+            SELECT array_agg(z.i ORDER BY z.i), array_agg(z.m ORDER BY z.i), array_agg(z.sd ORDER BY z.i)
+            FROM (SELECT k.i, a.v[2 * k.i - 1] AS m, a.v[2 * k.i] AS sd
+                  FROM (SELECT ARRAY[%s]::float8[] AS v FROM %s f WHERE f.train) a,
+                       generate_series(1, cardinality(nfrec.churn_feature_names())) k(i)) z
+            WHERE z.sd > 1e-9 * greatest(1, abs(z.m))
+            $q$, (SELECT string_agg(format('avg(f.raw[%s]), stddev_samp(f.raw[%s])', i, i), ', ' ORDER BY i)
+                  FROM generate_series(1, cardinality(nfrec.churn_feature_names())) i),
+            work_rel)
+            INTO idx, mu, sd;
+        IF idx IS NOT NULL THEN
+            EXECUTE format('UPDATE %s SET features = nfrec._churn_z(raw, $1, $2, $3)', work_rel)
+                USING idx, mu, sd;
+            lr := nfrec._logreg_fit(work_rel::regclass, '{"l2": 1}'::jsonb || options, 'train');
+            IF pos_hold > 0 AND pos_hold < n_hold THEN
+                EXECUTE format('SELECT nfrec.auc(nfrec.logreg_predict($1, f.features), f.label) FROM %s f WHERE NOT f.train',
+                               work_rel)
+                    INTO auc USING lr;
+            END IF;
+        END IF;
+        EXECUTE format('DROP TABLE %s', work_rel);
+    END IF;
     IF idx IS NULL THEN
         RAISE EXCEPTION 'cannot learn churn before %: every feature is constant in the training rows',
             to_char(as_of, 'YYYY-MM-DD')
@@ -665,7 +723,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION churn_model(date, int, int, int, int, interval, real, jsonb, regclass, regclass) IS
-    'logistic churn model trained on the history before as_of: standardized churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot, logreg_train options (l2 defaults to 1, like scikit-learn''s C = 1); reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE';
+    'logistic churn model trained on the history before as_of: standardized churn features at snapshot dates as_of - horizon_days - 1 - snapshot_step_days*k, label = cancelled within horizon_days after the snapshot, logreg_train options (l2 defaults to 1, like scikit-learn''s C = 1); reports the held-out AUC (users with hashint8(user_id) % 5 = 0) as a NOTICE; on Citus, when subscriptions is hash-distributed, the training rows go to a work table distributed by user_id in its schema (dropped at the end) and the model is fitted by nfrec._logreg_fit, each Newton pass split into partial sums on the shards and a combine on the coordinator (the same model to rounding)';
 
 CREATE FUNCTION _churn_model_parts(model jsonb, OUT idx int[], OUT mu float8[], OUT sd float8[],
                                    OUT lr jsonb, OUT raw jsonb)
@@ -737,7 +795,7 @@ RETURNS TABLE(user_id bigint, risk float8, risk_decile int, country text, plan t
               monthly_price numeric, tenure_days int, days_since_last_play float8,
               active_days_recent int, active_days_prior int,
               watch_hours_recent float8, watch_hours_prior float8, browse_share float8)
-    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000 ROWS 10000
+    LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED COST 100000 ROWS 10000
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column
@@ -797,7 +855,7 @@ RETURNS TABLE(title_id bigint, title text, content_type text, launch_date date,
               at_risk_nonwatchers bigint, nonwatcher_retention float8, retention_lift float8,
               retention_months float8, acquisition_months float8, incremental_months float8,
               value numeric, roi float8, observed boolean)
-    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED COST 100000 ROWS 100
+    LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED COST 100000 ROWS 100
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column

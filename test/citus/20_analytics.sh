@@ -36,9 +36,9 @@ check_same "watched_catalog_size by hours" \
 check_profile "churn_features plan profile" "SELECT count(*) FROM nfrec.churn_features('2025-12-01')" \
 	"statements=11 pushdown=10 split=1 pull=0 subplans=4"
 check_profile "churn_risk plan profile" "SELECT count(*) FROM nfrec.churn_risk('2025-12-01')" \
-	"statements=35 pushdown=32 split=3 pull=0 subplans=16"
+	"statements=43 pushdown=27 split=16 pull=0 subplans=12"
 check_profile "content_roi plan profile" "SELECT count(*) FROM nfrec.content_roi()" \
-	"statements=58 pushdown=53 split=5 pull=0 subplans=25"
+	"statements=65 pushdown=48 split=17 pull=0 subplans=21"
 check_profile "trending plan profile" "SELECT count(*) FROM nfrec.trending('2025-12-01')" \
 	"statements=6 pushdown=4 split=2 pull=0 subplans=2"
 check_profile "watched_catalog_size plan profile" "SELECT nfrec.watched_catalog_size('2025-11-01', '2025-12-01')" \
