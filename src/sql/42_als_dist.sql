@@ -309,13 +309,16 @@ BEGIN
                                         pg_catalog.array_agg(r.weight)
                                    FROM %s w, nfrec._als_dist_ev_rows(w.ev, $1) r$q$, work_rel)
         INTO evu, evt, evw USING title_ids;
-    EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
     m := nfrec.als_model_from_factors(uids, ufac, title_ids, nfrec._als_dist_title_factors(blob),
                                       evu, evt, evw, (eff ->> 'alpha')::float8,
                                       (eff ->> 'regularization')::float8,
                                       eff ->> 'regularization_scaling');
-    v := nfrec._deploy(train_distributed.name, m, train_distributed.events,
-                       train_distributed.make_default, train_distributed.keep);
+    -- deploy's steps, with the header completed before the workers (if
+    -- the name is distributed to them) get it
+    PERFORM nfrec._deploy_check(train_distributed.name, train_distributed.events,
+                                train_distributed.make_default, train_distributed.keep);
+    PERFORM nfrec._deploy_begin(train_distributed.name);
+    v := nfrec._deploy_store(train_distributed.name, m, train_distributed.events);
     secs := extract(epoch FROM pg_catalog.clock_timestamp() - t0);
     UPDATE nfrec.model_store s
        SET iterations = iters, loss = final_loss, train_seconds = secs,
@@ -330,6 +333,13 @@ BEGIN
                                                           'work', CASE WHEN dist_rel IS NULL THEN 'local'
                                                                        ELSE 'colocated with ' || dist_rel::text END)
      WHERE s.version = v;
+    PERFORM nfrec._deploy_keep(train_distributed.name, train_distributed.keep, train_distributed.make_default);
+    -- a name distributed to Citus workers: each shard writes its users'
+    -- rows from the work table (58_distsync.sql); only the title side
+    -- passes through here
+    PERFORM nfrec._dist_sync(train_distributed.name,
+                             CASE WHEN dist_rel IS NOT NULL THEN work_rel END, title_ids);
+    EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
     IF chatty THEN
         RAISE NOTICE 'train_distributed done: model "%" version %, loss %, % s in all', train_distributed.name, v,
             pg_catalog.btrim(pg_catalog.to_char(final_loss, '9.9999999EEEE')), pg_catalog.round(secs::numeric, 3);
