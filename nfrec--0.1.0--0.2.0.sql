@@ -5969,6 +5969,7 @@ COMMENT ON AGGREGATE als_train(bigint, bigint, float8, jsonb) IS
 
 
 
+
 -- distsync (issue 10 item 3): the workers' copies of distributed models kept in step
 
 -- by every registry change (two-phase commit through Citus tables), the user side
@@ -6643,6 +6644,7 @@ DECLARE
     dflt text;
     push boolean;
     users_rel text;
+    store_text text;
 BEGIN
     -- without Citus there are no workers (rows of model_distribution
     -- restored from a Citus cluster's dump have nothing to follow them)
@@ -6678,9 +6680,12 @@ BEGIN
     push := _dist_sync.reset OR s.version <> ALL (d.versions);
 
     -- the change first (it may clear the name), then the users it needs
+    -- (the text in a variable: Citus ships a CASE over it unevaluated)
+    IF push THEN
+        store_text := s::text;
+    END IF;
     INSERT INTO nfrec.model_sync (name, reset, colocate_with, store, current, versions, default_name)
-    VALUES (_dist_sync.name, _dist_sync.reset, d.colocate_with::text, CASE WHEN push THEN s::text END,
-            s.version, kept, dflt);
+    VALUES (_dist_sync.name, _dist_sync.reset, d.colocate_with::text, store_text, s.version, kept, dflt);
     IF push THEN
         users_rel := nfrec._dist_setup(d.colocate_with);
         IF _dist_sync.users_from IS NULL THEN

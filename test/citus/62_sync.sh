@@ -92,6 +92,14 @@ in_step "deploy with keep => 1"
 check_true "keep => 1: one version of the name on each worker" \
 	"SELECT bool_and(result = '1') FROM run_command_on_workers(\$\$SELECT count(*) FROM nfrec.model_store WHERE name = 'sync_d'\$\$)"
 
+# nfrec.train (rows straight into the registry, over the distributed
+# table for sync_d: training does not depend on row order)
+cq 0 -o /dev/null -c "SET client_min_messages = warning" \
+	-c "CALL nfrec.train('sync_d', 'public.sync_ints', '{\"verbose\": false, \"iterations\": 2, \"factors\": 8, \"seed\": 9}', keep => 2)" \
+	-c "CALL nfrec.train('sync_s', 'local.sync_ints', '{\"verbose\": false, \"iterations\": 2, \"factors\": 8, \"seed\": 9}', keep => 2)" ||
+	notok "set-up: nfrec.train under both names"
+in_step "nfrec.train"
+
 # a coordinator transaction that rolls back (after the workers were
 # written inside it) or fails leaves the workers as they were
 before_w=$(worker_versions); before_c=$(coord_version)
