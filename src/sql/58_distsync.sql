@@ -13,9 +13,10 @@
 -- header and title side when the workers lack that version) and a
 -- distributed table nfrec.model_sync_users_<colocation id> colocated
 -- with the model's users (one row per user of a version the workers
--- lack).  Neither table keeps a row: a BEFORE ROW trigger on their shards
--- (_dist_apply_model, _dist_apply_user) applies the row to the worker's
--- own registry tables and returns NULL.  The writes are Citus' own
+-- lack).  Neither table keeps a row: a trigger on their shards applies
+-- the rows to the worker's own registry tables (_dist_apply_model,
+-- BEFORE each row, returning NULL; _dist_apply_users, after each
+-- statement, from its transition table, then deletes them).  The writes are Citus' own
 -- modifications, so they travel over the coordinated transaction's
 -- connections and commit with two-phase commit together with the
 -- coordinator's change: if the coordinator's transaction rolls back, so
@@ -101,25 +102,27 @@ $$;
 COMMENT ON FUNCTION _dist_apply_model() IS
     'internal (trigger on the shards of nfrec.model_sync): on a Citus worker, apply one change of a distributed model to the local registry (header and title side, the current version, the versions kept, the default); keeps no row';
 
--- On a worker: store one user row of a distributed model version.
-CREATE FUNCTION _dist_apply_user()
+-- On a worker: store the user rows of a distributed model version that
+-- one statement (Citus' COPY or INSERT ... SELECT into a shard) brought,
+-- then empty the shard.
+CREATE FUNCTION _dist_apply_users()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) = 0 THEN
-        RETURN NULL;
+    IF (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) <> 0 THEN
+        INSERT INTO nfrec.model_users AS u (version, user_id, factors, title_ids, weights)
+        SELECT n.version, n.user_id, n.factors, n.title_ids, n.weights FROM new_rows n
+            ON CONFLICT (version, user_id) DO UPDATE
+           SET factors = excluded.factors, title_ids = excluded.title_ids, weights = excluded.weights;
     END IF;
-    INSERT INTO nfrec.model_users AS u (version, user_id, factors, title_ids, weights)
-    VALUES (NEW.version, NEW.user_id, NEW.factors, NEW.title_ids, NEW.weights)
-        ON CONFLICT (version, user_id) DO UPDATE
-       SET factors = excluded.factors, title_ids = excluded.title_ids, weights = excluded.weights;
+    EXECUTE pg_catalog.format('DELETE FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION _dist_apply_user() IS
-    'internal (trigger on the shards of nfrec.model_sync_users_*): on a Citus worker, store one model_users row; keeps no row';
+COMMENT ON FUNCTION _dist_apply_users() IS
+    'internal (statement trigger on the shards of nfrec.model_sync_users_*): on a Citus worker, store the model_users rows one statement inserted, then delete them from the shard';
 
 -- The two Citus tables the changes travel through, made on first use:
 -- model_sync (a reference table) and model_sync_users_<colocation id>
@@ -174,11 +177,11 @@ BEGIN
                                   users_rel, user_type);
         PERFORM pg_catalog.create_distributed_table('nfrec.' || pg_catalog.quote_ident(users_rel), 'user_id',
                                                     colocate_with => colo::text);
-        EXECUTE pg_catalog.format('CREATE TRIGGER apply BEFORE INSERT ON nfrec.%I FOR EACH ROW EXECUTE FUNCTION nfrec._dist_apply_user()',
+        EXECUTE pg_catalog.format('CREATE TRIGGER apply AFTER INSERT ON nfrec.%I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION nfrec._dist_apply_users()',
                                   users_rel);
         EXECUTE pg_catalog.format('ALTER EXTENSION nfrec ADD TABLE nfrec.%I', users_rel);
         EXECUTE pg_catalog.format('COMMENT ON TABLE nfrec.%I IS %L', users_rel,
-            'Citus table (colocated with ' || colo::text || ') through which the users of distributed models reach the workers; a trigger applies each row on the worker of its shard, no row is kept');
+            'Citus table (colocated with ' || colo::text || ') through which the users of distributed models reach the workers; a statement trigger on each shard stores the rows in the worker''s registry and deletes them');
     END IF;
     PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe, true);
     RETURN 'nfrec.' || pg_catalog.quote_ident(users_rel);
