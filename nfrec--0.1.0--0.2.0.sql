@@ -7213,3 +7213,837 @@ COMMENT ON FUNCTION _retrain_run(bigint, text, regclass, jsonb, float8, int, tex
 
 COMMENT ON PROCEDURE retrain(text, regclass, jsonb, float8, int, text, float8, bigint, int, boolean) IS
     'retrain a deployed ALS model (for pg_cron): train on the events (user_id, title_id, weight) minus a held-out fraction of (user, title) pairs (nfrec.holdout with seed), evaluate the candidate and the current version on the same held-out pairs at k, deploy the candidate (bound to events, not made the default) only if its metric is at least (1 - tolerance) times the current version''s (the first version always), and log the run in nfrec.retrain_log; refresh: after deploying a version of the default model, refresh the recommendations, recommended_titles and catalog_health views (a failed refresh is logged and warned about, the version stays deployed); only ALS models are retrained (42809 otherwise); on Citus, events distributed by user_id (or a view over such a table) train with train_distributed''s steps where they live instead of als_train; call it outside a transaction block (it commits)';
+
+
+
+
+
+
+
+-- distsync (issue 10 item 3): the workers' copies of distributed models kept in step
+
+-- by every registry change (two-phase commit through Citus tables), the user side
+
+-- of train_distributed written on the shards, nfrec.distributed_models()
+
+CREATE FUNCTION _deploy_keep(name text, keep int, make_default boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- keep the newest versions of the name (the new one is the newest)
+    WITH old AS (
+        DELETE FROM nfrec.model_store s
+         WHERE s.name = _deploy_keep.name
+           AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
+                                 WHERE k.name = _deploy_keep.name
+                                 ORDER BY k.version DESC LIMIT _deploy_keep.keep)
+        RETURNING s.version)
+    DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
+
+    -- the first model deployed becomes the default; later ones only when asked
+    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy_keep.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy_keep.make_default;
+END
+$$;
+COMMENT ON FUNCTION _deploy_keep(text, int, boolean) IS
+    'internal (deploy, train, train_distributed): after a new version of the name is stored, remove all but the newest keep versions and make it the default if it is the first model or make_default';
+
+CREATE OR REPLACE FUNCTION _deploy_finish(name text, keep int, make_default boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM nfrec._deploy_keep(_deploy_finish.name, _deploy_finish.keep, _deploy_finish.make_default);
+    -- a model copied to Citus workers: bring them in step (58_distsync.sql)
+    PERFORM nfrec._dist_sync(_deploy_finish.name);
+END
+$$;
+COMMENT ON FUNCTION _deploy_finish(text, int, boolean) IS
+    'internal (deploy, train): after a new version of the name is stored, remove all but the newest keep versions, make it the default if it is the first model or make_default, and bring the Citus workers in step if the name is distributed';
+
+CREATE FUNCTION _deploy_store(name text, model anyelement, events regclass)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    IF pg_catalog.pg_typeof(_deploy_store.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at,
+                neighbour_rows, neighbour_scores)
+        SELECT _deploy_store.name, _deploy_store.events, r.*, pg_catalog.clock_timestamp(),
+               nb.neighbour_rows, nb.neighbour_scores
+          FROM nfrec._model_store_row(_deploy_store.model) r,
+               nfrec._model_neighbours(_deploy_store.model) nb
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy_store.model) r;
+    ELSIF pg_catalog.pg_typeof(_deploy_store.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
+        -- an EASE model has no factors, iterations or alpha: 0 in those columns
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+        SELECT _deploy_store.name, _deploy_store.events, 0, r.users, r.titles, r.training_events, 0,
+               0, r.regularization, NULL, r.train_seconds, r.options,
+               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+               pg_catalog.clock_timestamp(), 'ease'
+          FROM nfrec._ease_store_row(_deploy_store.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy_store.model) r;
+    ELSE
+        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy_store.model)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
+    END IF;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION _deploy_store(text, anyelement, regclass) IS
+    'internal (deploy, train_distributed): store the rows of a model (an als_model or an ease_model) as a new version of the name; between _deploy_begin and _deploy_finish';
+
+CREATE OR REPLACE FUNCTION _deploy(name text, model anyelement, events regclass,
+                        make_default boolean, keep int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    IF _deploy.name IS NULL OR _deploy.model IS NULL THEN
+        RAISE EXCEPTION 'model name and model must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM nfrec._deploy_check(_deploy.name, _deploy.events, _deploy.make_default, _deploy.keep);
+    PERFORM nfrec._deploy_begin(_deploy.name);
+    new_version := nfrec._deploy_store(_deploy.name, _deploy.model, _deploy.events);
+    PERFORM nfrec._deploy_finish(_deploy.name, _deploy.keep, _deploy.make_default);
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
+    'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default, bring Citus workers in step';
+
+CREATE OR REPLACE FUNCTION rollback(name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cur bigint;
+    prev bigint;
+BEGIN
+    IF rollback.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    SELECT s.version INTO cur FROM nfrec.model_store s
+     WHERE s.name = rollback.name AND s.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', rollback.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    SELECT max(s.version) INTO prev FROM nfrec.model_store s
+     WHERE s.name = rollback.name AND s.version < cur;
+    IF prev IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no earlier version to roll back to', rollback.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The current version is the only one kept.',
+                  HINT = 'deploy keeps the last 3 versions of a name unless its argument keep says otherwise.';
+    END IF;
+    DELETE FROM nfrec.model_users u WHERE u.version = cur;
+    DELETE FROM nfrec.model_store s WHERE s.version = cur;
+    UPDATE nfrec.model_store s SET is_current = true WHERE s.version = prev;
+    PERFORM nfrec._dist_sync(rollback.name);
+    RETURN prev;
+END
+$$;
+COMMENT ON FUNCTION rollback(text) IS
+    'discard the current version of a model and make the previous kept version current again (atomically for concurrent readers); returns that version; error 55000 if no earlier version is kept';
+
+CREATE OR REPLACE FUNCTION set_default(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF set_default.name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_store s
+                   WHERE s.name = set_default.name AND s.is_current) THEN
+        RAISE EXCEPTION 'model "%" does not exist', set_default.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    INSERT INTO nfrec.model_default AS d (name) VALUES (set_default.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name;
+    PERFORM nfrec._dist_sync(set_default.name);
+END
+$$;
+COMMENT ON FUNCTION set_default(text) IS
+    'make a deployed model the default that serving uses when no model is given (the setting nfrec.model still overrides it per session)';
+
+CREATE OR REPLACE FUNCTION drop_model(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    next_default text;
+BEGIN
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_store s WHERE s.name = drop_model.name) THEN
+        RAISE EXCEPTION 'model "%" does not exist', drop_model.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM nfrec.model_users u
+     USING nfrec.model_store s
+     WHERE s.name = drop_model.name AND u.version = s.version;
+    DELETE FROM nfrec.model_store s WHERE s.name = drop_model.name;
+    IF EXISTS (SELECT 1 FROM nfrec.model_default d WHERE d.name = drop_model.name) THEN
+        SELECT s.name INTO next_default FROM nfrec.model_store s
+         WHERE s.is_current ORDER BY s.version DESC LIMIT 1;
+        IF next_default IS NULL THEN
+            DELETE FROM nfrec.model_default;
+        ELSE
+            UPDATE nfrec.model_default SET name = next_default;
+        END IF;
+    END IF;
+    -- a model copied to Citus workers goes there too (58_distsync.sql)
+    PERFORM nfrec._dist_sync(drop_model.name);
+END
+$$;
+COMMENT ON FUNCTION drop_model(text) IS
+    'remove a deployed model and every kept version; if it was the default, the most recently deployed remaining model becomes the default';
+
+CREATE OR REPLACE PROCEDURE train_distributed(name text, events regclass, options jsonb DEFAULT NULL,
+                                   make_default boolean DEFAULT false, keep int DEFAULT 3)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t0 timestamptz := pg_catalog.clock_timestamp();
+    t1 timestamptz;
+    chatty boolean;
+    has_citus boolean;
+    rels oid[];
+    dist_rel regclass;
+    dist_col text;
+    user_type text;
+    work_rel text;
+    work_name text;
+    title_ids bigint[];
+    nusers bigint;
+    nev bigint;
+    wsum float8;
+    nskipped bigint;
+    nrows bigint;
+    eff jsonb;
+    params bytea;
+    blob bytea;
+    sums bytea;
+    iters int;
+    uids bigint[];
+    ufac real[];
+    evu bigint[];
+    evt bigint[];
+    evw real[];
+    m nfrec.als_model;
+    v bigint;
+    final_loss float8;
+    secs float8;
+BEGIN
+    IF train_distributed.name IS NULL OR train_distributed.events IS NULL THEN
+        RAISE EXCEPTION 'model name and events must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF train_distributed.name = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF train_distributed.make_default IS NULL OR train_distributed.keep IS NULL THEN
+        RAISE EXCEPTION 'make_default and keep must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF train_distributed.keep < 1 THEN
+        RAISE EXCEPTION 'keep must be at least 1, not %', train_distributed.keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'keep counts the versions kept under the name, the new one included.';
+    END IF;
+    chatty := nfrec._als_dist_check_options(train_distributed.options);
+    PERFORM nfrec._check_interactions(train_distributed.events, true);
+    IF EXISTS (SELECT 1 FROM nfrec.model_store s
+               WHERE s.name = train_distributed.name AND s.is_current AND s.kind <> 'als') THEN
+        RAISE EXCEPTION 'model "%" is an EASE model', train_distributed.name
+            USING ERRCODE = 'duplicate_object',
+                  DETAIL = 'train_distributed deploys ALS models; it does not replace a model of another kind.',
+                  HINT = 'Choose another name, or drop the model first with nfrec.drop_model.';
+    END IF;
+
+    -- where the events live: a hash-distributed table (or one under a view)
+    -- distributed by user_id gets a colocated work table; anything else a
+    -- temporary one
+    has_citus := EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus');
+    IF has_citus THEN
+        WITH RECURSIVE r(oid) AS (
+            SELECT train_distributed.events::oid
+            UNION
+            SELECT d.refobjid
+              FROM r JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid
+              JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                         AND d.objid = w.oid
+                                         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                         AND d.refobjid <> r.oid)
+        SELECT pg_catalog.array_agg(r.oid) INTO rels FROM r;
+        EXECUTE $q$SELECT p.logicalrelid::pg_catalog.regclass,
+                          pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
+                     FROM pg_catalog.pg_dist_partition p
+                    WHERE p.partmethod = 'h' AND p.logicalrelid::pg_catalog.oid = ANY ($1)
+                    ORDER BY (pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) = 'user_id') DESC,
+                             p.logicalrelid::pg_catalog.oid
+                    LIMIT 1$q$
+            INTO dist_rel, dist_col USING rels;
+        IF dist_rel IS NOT NULL AND dist_col <> 'user_id' THEN
+            RAISE EXCEPTION 'events relation % is distributed by "%", not by user_id', train_distributed.events, dist_col
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = format('Distributed training keeps each user''s factors next to the user''s events, so %s must be distributed by user_id.', dist_rel),
+                      HINT = 'Distribute the events by user_id, or train with nfrec.als_train.';
+        END IF;
+    END IF;
+
+    work_name := 'nfrec_train_' || pg_catalog.pg_backend_pid();
+    IF dist_rel IS NOT NULL THEN
+        SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO user_type
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = dist_rel AND a.attname = 'user_id';
+        SELECT pg_catalog.format('%I.%I', n.nspname, work_name
+                                 || CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class c2
+                                                       WHERE c2.relnamespace = n.oid AND c2.relname = work_name)
+                                         THEN '_' || pg_catalog.md5(pg_catalog.clock_timestamp()::text) ELSE '' END)
+          INTO work_rel
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = dist_rel;
+        EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %s (user_id %s NOT NULL, ev bytea NOT NULL, wabs float8 NOT NULL, x real[])',
+                                  work_rel, user_type);
+        EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''user_id'', colocate_with => $2)'
+            USING work_rel, dist_rel::text;
+    ELSE
+        work_rel := pg_catalog.format('pg_temp.%I', work_name);
+        EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE %s (user_id bigint NOT NULL, ev bytea NOT NULL, wabs float8 NOT NULL, x real[]) ON COMMIT DROP',
+                                  pg_catalog.quote_ident(work_name));
+    END IF;
+
+    -- the rows: titles, then each user's canonical events (one pass each)
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(s.t ORDER BY s.t)
+                                   FROM (SELECT e.title_id::bigint AS t FROM %s e
+                                          WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL
+                                          GROUP BY 1) s$q$, train_distributed.events)
+        INTO title_ids;
+    IF title_ids IS NULL THEN
+        RAISE EXCEPTION 'events relation % has no rows to train on', train_distributed.events
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Training needs rows with a user_id, a title_id and a weight.';
+    END IF;
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.count(*) FILTER (WHERE e.user_id IS NULL OR e.title_id IS NULL
+                                                                   OR e.weight IS NULL),
+                                        pg_catalog.count(*)
+                                   FROM %s e$q$, train_distributed.events)
+        INTO nskipped, nrows;
+    EXECUTE pg_catalog.format($q$INSERT INTO %s (user_id, ev, wabs)
+                                 SELECT e.user_id,
+                                        nfrec._als_dist_canon($1, pg_catalog.array_agg(e.title_id::bigint),
+                                                              pg_catalog.array_agg(e.weight::float8)),
+                                        nfrec._als_dist_abs_sum(pg_catalog.array_agg(e.weight::float8))
+                                   FROM %s e
+                                  WHERE e.user_id IS NOT NULL AND e.title_id IS NOT NULL AND e.weight IS NOT NULL
+                                  GROUP BY e.user_id$q$, work_rel, train_distributed.events)
+        USING title_ids;
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.count(*), pg_catalog.sum(nfrec._als_dist_ev_count(w.ev)),
+                                        pg_catalog.sum(w.wabs)
+                                   FROM %s w$q$, work_rel)
+        INTO nusers, nev, wsum;
+    IF nskipped > 0 THEN
+        RAISE NOTICE 'train_distributed skipped % of % rows with a null user_id, title_id or weight',
+            nskipped, nrows;
+    END IF;
+
+    eff := nfrec._als_dist_options(train_distributed.options, nusers,
+                                   pg_catalog.cardinality(title_ids), nev, wsum);
+    params := nfrec._als_dist_params(eff - 'from_data', pg_catalog.cardinality(title_ids));
+    iters := (eff ->> 'iterations')::int;
+    IF chatty THEN
+        RAISE NOTICE 'train_distributed: % users, % titles, % interactions, % factors, % solver, work table % (% s to prepare)',
+            nusers, pg_catalog.cardinality(title_ids), nev, eff ->> 'factors', eff ->> 'solver',
+            CASE WHEN dist_rel IS NULL THEN 'local' ELSE 'colocated with ' || dist_rel::text END,
+            pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - t0)::numeric, 3);
+    END IF;
+
+    -- iterations: user step on the shards, per-title sums on the shards,
+    -- item step here
+    blob := nfrec._als_dist_init(params, title_ids);
+    FOR it IN 1 .. GREATEST(iters, 1) LOOP
+        t1 := pg_catalog.clock_timestamp();
+        EXECUTE pg_catalog.format('UPDATE %s SET x = nfrec._als_dist_user($1, user_id, ev, x, $2)', work_rel)
+            USING blob, iters > 0;
+        EXECUTE pg_catalog.format('SELECT nfrec._als_dist_sums($1, w.ev, w.x) FROM %s w', work_rel)
+            INTO sums USING params;
+        blob := nfrec._als_dist_items(params, sums, blob, iters > 0);
+        IF chatty AND iters > 0 THEN
+            RAISE NOTICE 'train_distributed iteration % of %: loss %, % s', it, iters,
+                pg_catalog.btrim(pg_catalog.to_char(nfrec._als_dist_loss(blob), '9.9999999EEEE')),
+                pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - t1)::numeric, 3);
+        END IF;
+    END LOOP;
+    final_loss := nfrec._als_dist_loss(blob);
+
+    -- deploy: the factors and the canonical events come to the coordinator once
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(w.user_id::bigint ORDER BY w.user_id),
+                                        pg_catalog.array_agg(w.x ORDER BY w.user_id)
+                                   FROM %s w$q$, work_rel)
+        INTO uids, ufac;
+    EXECUTE pg_catalog.format($q$SELECT pg_catalog.array_agg(w.user_id::bigint), pg_catalog.array_agg(r.title_id),
+                                        pg_catalog.array_agg(r.weight)
+                                   FROM %s w, nfrec._als_dist_ev_rows(w.ev, $1) r$q$, work_rel)
+        INTO evu, evt, evw USING title_ids;
+    m := nfrec.als_model_from_factors(uids, ufac, title_ids, nfrec._als_dist_title_factors(blob),
+                                      evu, evt, evw, (eff ->> 'alpha')::float8,
+                                      (eff ->> 'regularization')::float8,
+                                      eff ->> 'regularization_scaling');
+    -- deploy's steps, with the header completed before the workers (if
+    -- the name is distributed to them) get it
+    PERFORM nfrec._deploy_check(train_distributed.name, train_distributed.events,
+                                train_distributed.make_default, train_distributed.keep);
+    PERFORM nfrec._deploy_begin(train_distributed.name);
+    v := nfrec._deploy_store(train_distributed.name, m, train_distributed.events);
+    secs := extract(epoch FROM pg_catalog.clock_timestamp() - t0);
+    UPDATE nfrec.model_store s
+       SET iterations = iters, loss = final_loss, train_seconds = secs,
+           -- popularity as als_train counts it: events with a positive weight
+           title_counts = (SELECT pg_catalog.array_agg(c.n ORDER BY c.t)
+                             FROM (SELECT t.t, (pg_catalog.count(e.w) FILTER (WHERE e.w > 0))::real AS n
+                                     FROM pg_catalog.unnest(s.title_ids) t(t)
+                                     LEFT JOIN unnest(evt, evw) e(t, w) ON e.t = t.t
+                                    GROUP BY t.t) c),
+           trained_at = pg_catalog.clock_timestamp(),
+           options = eff || pg_catalog.jsonb_build_object('trained_by', 'train_distributed',
+                                                          'work', CASE WHEN dist_rel IS NULL THEN 'local'
+                                                                       ELSE 'colocated with ' || dist_rel::text END)
+     WHERE s.version = v;
+    PERFORM nfrec._deploy_keep(train_distributed.name, train_distributed.keep, train_distributed.make_default);
+    -- a name distributed to Citus workers: each shard writes its users'
+    -- rows from the work table (58_distsync.sql); only the title side
+    -- passes through here
+    PERFORM nfrec._dist_sync(train_distributed.name,
+                             CASE WHEN dist_rel IS NOT NULL THEN work_rel END, title_ids);
+    EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
+    IF chatty THEN
+        RAISE NOTICE 'train_distributed done: model "%" version %, loss %, % s in all', train_distributed.name, v,
+            pg_catalog.btrim(pg_catalog.to_char(final_loss, '9.9999999EEEE')), pg_catalog.round(secs::numeric, 3);
+    END IF;
+END
+$$;
+COMMENT ON PROCEDURE train_distributed(text, regclass, jsonb, boolean, int) IS
+    'train implicit ALS on events (user_id, title_id, weight) where they live and deploy it under a name (like nfrec.deploy with events bound): on Citus the user half-step runs on the shards next to each user''s events and only the title side and per-title sums travel; on a plain table the same steps run locally; options and result as als_train (same seed and options: the same model within rounding); make_default and keep as in deploy';
+
+CREATE OR REPLACE PROCEDURE distribute_model(name text, colocate_with regclass DEFAULT NULL, route boolean DEFAULT true)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s nfrec.model_store;
+    colo regclass;
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'model name must not be null' USING ERRCODE = '22004';
+    END IF;
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RAISE EXCEPTION 'distribute_model needs Citus' USING ERRCODE = '0A000',
+            HINT = 'Without Citus, serving reads the registry on this node.';
+    END IF;
+    SELECT * INTO s FROM nfrec.model_store m WHERE m.name = distribute_model.name AND m.is_current;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', name USING ERRCODE = '42704',
+            HINT = 'The view nfrec.models lists the deployed models.';
+    END IF;
+    colo := coalesce(colocate_with, s.events);
+    IF colo IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no events relation', name USING ERRCODE = '22023',
+            HINT = 'Give colocate_with, a table distributed by user_id.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+                    WHERE p.logicalrelid = colo AND p.partmethod = 'h'
+                      AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) = 'user_id') THEN
+        RAISE EXCEPTION 'relation % is not distributed by user_id', colo USING ERRCODE = '0A000',
+            HINT = CASE WHEN colocate_with IS NULL
+                        THEN 'Bind the model to a table distributed by user_id (a view cannot be read on a shard), or give colocate_with.'
+                        ELSE 'Give a table distributed by hash of user_id.' END;
+    END IF;
+    -- copy it and keep it in step from now on (58_distsync.sql)
+    PERFORM nfrec._dist_register(s.name, colo, route);
+
+    -- route the per-user serving functions by user_id (a LATERAL batch over
+    -- a colocated table runs on the shards without it)
+    IF route THEN
+        PERFORM pg_catalog.create_distributed_function(f::regprocedure, 'user_id', colocate_with => colo::text)
+           FROM unnest(ARRAY['nfrec.recommend_for(bigint,int,text,bigint[],real,timestamptz,text)',
+                             'nfrec.user_vector(bigint,text)']) f
+          WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_object o
+                             WHERE o.classid = 'pg_catalog.pg_proc'::regclass AND o.objid = f::regprocedure
+                               AND o.colocationid = (SELECT p.colocationid FROM pg_catalog.pg_dist_partition p
+                                                      WHERE p.logicalrelid = colo));
+    END IF;
+END;
+$$;
+COMMENT ON PROCEDURE distribute_model(text, regclass, boolean) IS
+    'Citus: copy the current version of a deployed model to the workers (title side to each, each user''s row to the worker of its shard in colocate_with, default the bound events relation, hash-distributed by user_id) and, unless route is false, make recommend_for and user_vector distributed functions routed by user_id (a bare call then runs on the worker of the user, whatever the model); LATERAL batches over tables colocated with it run on the shards either way, reading the workers'' local rows; from then on deploy, rollback, set_default and drop_model of the name bring the workers in step in the same transaction; rerun after adding a worker or moving shards';
+REVOKE EXECUTE ON PROCEDURE distribute_model(text, regclass, boolean) FROM PUBLIC;
+
+CREATE TABLE model_distribution (
+    name          text PRIMARY KEY,
+    colocate_with regclass NOT NULL,
+    route         boolean NOT NULL,
+    versions      bigint[] NOT NULL DEFAULT '{}',
+    synced_at     timestamptz
+);
+COMMENT ON TABLE model_distribution IS
+    'models copied to the Citus workers by nfrec.distribute_model: the relation their users are colocated with, whether serving is routed, the versions the workers hold (kept in step by every registry change of the name, in the same transaction); a row goes with drop_model';
+SELECT pg_catalog.pg_extension_config_dump('nfrec.model_distribution', '');
+
+-- On a worker: apply one row of nfrec.model_sync to the local registry.
+CREATE FUNCTION _dist_apply_model()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s nfrec.model_store;
+BEGIN
+    -- the coordinator's registry is the original, not a copy
+    IF (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.name IS NOT NULL THEN
+        IF NEW.reset THEN
+            -- other versions go; of the one pushed, only users whose shard
+            -- is not on this node (the push writes the others: deleting
+            -- them here would make the push wait for this connection of
+            -- the same distributed transaction)
+            DELETE FROM nfrec.model_users u USING nfrec.model_store m
+             WHERE m.name = NEW.name AND u.version = m.version AND m.version <> NEW.current;
+            DELETE FROM nfrec.model_users u
+             WHERE u.version = NEW.current
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl
+                                WHERE pl.shardid = pg_catalog.get_shard_id_for_distribution_column(NEW.colocate_with::pg_catalog.regclass, u.user_id)
+                                  AND pl.groupid = (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g));
+            DELETE FROM nfrec.model_store m WHERE m.name = NEW.name AND m.version <> NEW.current;
+        END IF;
+        IF NEW.store IS NOT NULL THEN
+            s := NEW.store::nfrec.model_store;
+            DELETE FROM nfrec.model_store m WHERE m.version = s.version;
+            s.is_current := false;
+            INSERT INTO nfrec.model_store SELECT s.*;
+        END IF;
+        -- versions the coordinator no longer keeps go (users first)
+        DELETE FROM nfrec.model_users u USING nfrec.model_store m
+         WHERE m.name = NEW.name AND u.version = m.version
+           AND (NEW.current IS NULL OR m.version <> ALL (NEW.versions));
+        DELETE FROM nfrec.model_store m
+         WHERE m.name = NEW.name AND (NEW.current IS NULL OR m.version <> ALL (NEW.versions));
+        UPDATE nfrec.model_store m SET is_current = false
+         WHERE m.name = NEW.name AND m.is_current AND m.version IS DISTINCT FROM NEW.current;
+        IF NEW.current IS NOT NULL THEN
+            UPDATE nfrec.model_store m SET is_current = true WHERE m.version = NEW.current;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'version % of model "%" is not on this worker', NEW.current, NEW.name
+                    USING ERRCODE = 'data_corrupted',
+                          HINT = 'CALL nfrec.distribute_model on the coordinator copies the model again.';
+            END IF;
+        END IF;
+    END IF;
+    IF NEW.default_name IS NULL THEN
+        DELETE FROM nfrec.model_default;
+    ELSE
+        INSERT INTO nfrec.model_default AS d (name) VALUES (NEW.default_name)
+            ON CONFLICT (only_row) DO UPDATE SET name = excluded.name;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _dist_apply_model() IS
+    'internal (trigger on the shards of nfrec.model_sync): on a Citus worker, apply one change of a distributed model to the local registry (header and title side, the current version, the versions kept, the default); keeps no row';
+
+-- On a worker: store the user rows of a distributed model version that
+-- one statement (Citus' COPY or INSERT ... SELECT into a shard) brought,
+-- then empty the shard.
+CREATE FUNCTION _dist_apply_users()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) <> 0 THEN
+        INSERT INTO nfrec.model_users AS u (version, user_id, factors, title_ids, weights)
+        SELECT n.version, n.user_id, n.factors, n.title_ids, n.weights FROM new_rows n
+            ON CONFLICT (version, user_id) DO UPDATE
+           SET factors = excluded.factors, title_ids = excluded.title_ids, weights = excluded.weights;
+    END IF;
+    EXECUTE pg_catalog.format('DELETE FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _dist_apply_users() IS
+    'internal (statement trigger on the shards of nfrec.model_sync_users_*): on a Citus worker, store the model_users rows one statement inserted, then delete them from the shard';
+
+-- The two Citus tables the changes travel through, made on first use:
+-- model_sync (a reference table) and model_sync_users_<colocation id>
+-- (colocated with colo); returns the latter's name.  They join the
+-- extension, so pg_dump leaves them out and DROP EXTENSION drops them.
+CREATE FUNCTION _dist_setup(colo regclass)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+-- (Citus' NOTICE that it does not propagate ALTER EXTENSION ... ADD: the
+-- workers' shells need not be members, DROP EXTENSION drops the tables)
+SET client_min_messages = warning
+AS $$
+DECLARE
+    cid int;
+    users_rel text;
+    user_type text;
+    unsafe text := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+BEGIN
+    EXECUTE 'SELECT p.colocationid FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+        INTO cid USING colo;
+    IF cid IS NULL THEN
+        RAISE EXCEPTION 'relation % is not a distributed table', coalesce(colo::text, 'NULL')
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'The users of a model copied to the workers are placed by the shards of this relation.',
+                  HINT = 'CALL nfrec.distribute_model(name, colocate_with => ...) with a table distributed by user_id, or drop the model.';
+    END IF;
+    users_rel := 'model_sync_users_' || cid;
+    IF pg_catalog.to_regclass('nfrec.model_sync') IS NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+        CREATE TABLE nfrec.model_sync (
+            name         text,
+            reset        boolean NOT NULL DEFAULT false,
+            colocate_with text,
+            store        text,
+            current      bigint,
+            versions     bigint[],
+            default_name text
+        );
+        PERFORM pg_catalog.create_reference_table('nfrec.model_sync');
+        CREATE TRIGGER apply BEFORE INSERT ON nfrec.model_sync
+            FOR EACH ROW EXECUTE FUNCTION nfrec._dist_apply_model();
+        ALTER EXTENSION nfrec ADD TABLE nfrec.model_sync;
+        COMMENT ON TABLE nfrec.model_sync IS
+            'Citus reference table through which registry changes of distributed models reach the workers (nfrec._dist_sync); a trigger applies each row on the workers, no row is kept';
+    END IF;
+    IF pg_catalog.to_regclass('nfrec.' || users_rel) IS NULL THEN
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+        SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO user_type
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = colo AND a.attname = 'user_id';
+        EXECUTE pg_catalog.format('CREATE TABLE nfrec.%I (user_id %s NOT NULL, version bigint NOT NULL, factors real[], title_ids bigint[], weights real[])',
+                                  users_rel, user_type);
+        PERFORM pg_catalog.create_distributed_table('nfrec.' || pg_catalog.quote_ident(users_rel), 'user_id',
+                                                    colocate_with => colo::text);
+        EXECUTE pg_catalog.format('CREATE TRIGGER apply AFTER INSERT ON nfrec.%I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION nfrec._dist_apply_users()',
+                                  users_rel);
+        EXECUTE pg_catalog.format('ALTER EXTENSION nfrec ADD TABLE nfrec.%I', users_rel);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE nfrec.%I IS %L', users_rel,
+            'Citus table (colocated with ' || colo::text || ') through which the users of distributed models reach the workers; a statement trigger on each shard stores the rows in the worker''s registry and deletes them');
+    END IF;
+    PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe, true);
+    RETURN 'nfrec.' || pg_catalog.quote_ident(users_rel);
+END
+$$;
+COMMENT ON FUNCTION _dist_setup(regclass) IS
+    'internal (distribute_model): make the Citus tables that carry registry changes to the workers, on first use; returns the users table for colo''s colocation group';
+
+-- Bring the workers in step with the coordinator's registry for one name
+-- (called at the end of every registry change).  users_from: a relation
+-- colocated with the users (train_distributed's work table: user_id, ev,
+-- x) to write the user rows from on the shards instead of the
+-- coordinator's model_users; title_ids: its title list.  reset: replace
+-- whatever the workers hold of the name (distribute_model).
+CREATE FUNCTION _dist_sync(name text, users_from text DEFAULT NULL, title_ids bigint[] DEFAULT NULL,
+                           reset boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d nfrec.model_distribution;
+    s nfrec.model_store;
+    kept bigint[];
+    dflt text;
+    push boolean;
+    users_rel text;
+    store_text text;
+BEGIN
+    -- without Citus there are no workers (rows of model_distribution
+    -- restored from a Citus cluster's dump have nothing to follow them)
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN;
+    END IF;
+    -- nothing distributed: nothing to do
+    IF NOT EXISTS (SELECT 1 FROM nfrec.model_distribution) THEN
+        RETURN;
+    END IF;
+    IF pg_catalog.to_regclass('nfrec.model_sync') IS NULL THEN
+        RAISE EXCEPTION 'distributed models are registered but nfrec.model_sync does not exist'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'CALL nfrec.distribute_model again for each name in nfrec.model_distribution, or delete its rows.';
+    END IF;
+    SELECT x.name INTO dflt FROM nfrec.model_default x;
+    SELECT * INTO d FROM nfrec.model_distribution m WHERE m.name = _dist_sync.name FOR UPDATE;
+    IF NOT FOUND THEN
+        -- a name the workers do not hold: they only follow the default
+        INSERT INTO nfrec.model_sync (name, default_name) VALUES (NULL, dflt);
+        RETURN;
+    END IF;
+    SELECT * INTO s FROM nfrec.model_store m WHERE m.name = _dist_sync.name AND m.is_current;
+    IF NOT FOUND THEN
+        -- dropped: remove it on the workers, and forget it
+        INSERT INTO nfrec.model_sync (name, current, versions, default_name)
+        VALUES (_dist_sync.name, NULL, '{}', dflt);
+        DELETE FROM nfrec.model_distribution m WHERE m.name = _dist_sync.name;
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(m.version ORDER BY m.version) INTO kept
+      FROM nfrec.model_store m WHERE m.name = _dist_sync.name;
+    push := _dist_sync.reset OR s.version <> ALL (d.versions);
+
+    -- the change first (it may clear the name), then the users it needs
+    -- (the text in a variable: Citus ships a CASE over it unevaluated)
+    IF push THEN
+        store_text := s::text;
+    END IF;
+    INSERT INTO nfrec.model_sync (name, reset, colocate_with, store, current, versions, default_name)
+    VALUES (_dist_sync.name, _dist_sync.reset, d.colocate_with::text, store_text, s.version, kept, dflt);
+    IF push THEN
+        users_rel := nfrec._dist_setup(d.colocate_with);
+        IF _dist_sync.users_from IS NULL THEN
+            EXECUTE pg_catalog.format(
+                'INSERT INTO %s (user_id, version, factors, title_ids, weights)
+                 SELECT u.user_id, u.version, u.factors, u.title_ids, u.weights
+                   FROM nfrec.model_users u WHERE u.version = $1', users_rel)
+                USING s.version;
+        ELSE
+            -- on the shards: each user's factors and canonical events, as
+            -- als_model_from_factors and _model_user_rows store them
+            EXECUTE pg_catalog.format(
+                'INSERT INTO %s (user_id, version, factors, title_ids, weights)
+                 SELECT w.user_id, $1, w.x, e.t, e.w
+                   FROM %s w,
+                        LATERAL (SELECT pg_catalog.array_agg(r.title_id ORDER BY r.title_id) AS t,
+                                        pg_catalog.array_agg(r.weight ORDER BY r.title_id) AS w
+                                   FROM nfrec._als_dist_ev_rows(w.ev, $2) r) e', users_rel, _dist_sync.users_from)
+                USING s.version, _dist_sync.title_ids;
+        END IF;
+    END IF;
+    UPDATE nfrec.model_distribution m
+       SET versions = ARRAY(SELECT v FROM pg_catalog.unnest(CASE WHEN _dist_sync.reset THEN ARRAY[s.version]
+                                                                  ELSE m.versions || s.version END) v
+                             WHERE v = ANY (kept) GROUP BY v ORDER BY v),
+           synced_at = pg_catalog.clock_timestamp()
+     WHERE m.name = _dist_sync.name;
+END
+$$;
+COMMENT ON FUNCTION _dist_sync(text, text, bigint[], boolean) IS
+    'internal (every registry change): if the name is distributed to the Citus workers, bring their registries in step with the coordinator''s in the same transaction (new version, rollback, drop, default) through Citus'' own writes (two-phase commit); users_from: write the user rows from a colocated work table on the shards; reset: replace the workers'' copy';
+
+-- distribute_model's copy: remember the name, then replace whatever the
+-- workers hold of it by the current version (in the caller's transaction).
+CREATE FUNCTION _dist_register(name text, colo regclass, route boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
+                    WHERE n.isactive AND n.noderole = 'primary' AND n.groupid <> 0) THEN
+        RAISE EXCEPTION 'no Citus worker to distribute model "%" to', _dist_register.name
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    -- one registry change at a time, as deploy and rollback take it
+    LOCK TABLE nfrec.model_store IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM nfrec._dist_setup(_dist_register.colo);
+    INSERT INTO nfrec.model_distribution AS m (name, colocate_with, route)
+    VALUES (_dist_register.name, _dist_register.colo, _dist_register.route)
+        ON CONFLICT ON CONSTRAINT model_distribution_pkey DO UPDATE
+       SET colocate_with = excluded.colocate_with, route = excluded.route, versions = '{}';
+    PERFORM nfrec._dist_sync(_dist_register.name, reset => true);
+END
+$$;
+COMMENT ON FUNCTION _dist_register(text, regclass, boolean) IS
+    'internal (distribute_model): remember that the name is served on the Citus workers (users colocated with colo) and replace the workers'' copy by its current version';
+
+-- What each worker holds of each distributed model, against the
+-- coordinator (read with run_command_on_workers: its own connections,
+-- outside the caller's transaction, so it sees what the workers have
+-- committed).
+CREATE FUNCTION distributed_models()
+RETURNS TABLE (name text, node text, coordinator_version bigint, worker_version bigint,
+               worker_versions bigint[], coordinator_users bigint, worker_users bigint,
+               worker_default text, in_step boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RAISE EXCEPTION 'distributed_models needs Citus' USING ERRCODE = 'feature_not_supported';
+    END IF;
+    RETURN QUERY EXECUTE $q$
+    WITH w AS (
+        SELECT n.groupid, r.nodename || ':' || r.nodeport AS node, r.success, r.result
+          FROM pg_catalog.run_command_on_workers($c$
+                   SELECT pg_catalog.json_build_object(
+                       'default', (SELECT d.name FROM nfrec.model_default d),
+                       'models', (SELECT pg_catalog.json_object_agg(m.name, pg_catalog.json_build_object(
+                                      'current', (SELECT c.version FROM nfrec.model_store c WHERE c.name = m.name AND c.is_current),
+                                      'versions', (SELECT pg_catalog.array_agg(k.version ORDER BY k.version) FROM nfrec.model_store k WHERE k.name = m.name),
+                                      'users', (SELECT pg_catalog.count(*) FROM nfrec.model_users u JOIN nfrec.model_store c
+                                                    ON c.version = u.version AND c.is_current WHERE c.name = m.name)))
+                                    FROM (SELECT DISTINCT s.name FROM nfrec.model_store s) m))$c$) r
+          JOIN pg_catalog.pg_dist_node n ON n.nodename = r.nodename AND n.nodeport = r.nodeport
+    ), r AS (
+    SELECT d.name, w.node, c.version AS cv,
+           (j.result::json -> 'models' -> d.name ->> 'current')::bigint AS wv,
+           ARRAY(SELECT pg_catalog.json_array_elements_text(j.result::json -> 'models' -> d.name -> 'versions'))::bigint[],
+           (SELECT pg_catalog.count(*) FROM nfrec.model_users u
+             WHERE u.version = c.version
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl
+                            WHERE pl.shardid = pg_catalog.get_shard_id_for_distribution_column(d.colocate_with, u.user_id)
+                              AND pl.groupid = w.groupid)) AS cu,
+           (j.result::json -> 'models' -> d.name ->> 'users')::bigint AS wu,
+           j.result::json ->> 'default' AS wd
+      FROM nfrec.model_distribution d
+      JOIN nfrec.model_store c ON c.name = d.name AND c.is_current
+     CROSS JOIN w
+      LEFT JOIN LATERAL (SELECT w.result WHERE w.success) j ON true)
+    SELECT r.*, coalesce(r.wv = r.cv AND r.wu = r.cu
+                         AND r.wd IS NOT DISTINCT FROM (SELECT x.name FROM nfrec.model_default x), false)
+      FROM r ORDER BY r.name, r.node$q$;
+END
+$$;
+COMMENT ON FUNCTION distributed_models() IS
+    'Citus: for each model copied to the workers (nfrec.distribute_model) and each worker, the coordinator''s current version and the worker''s, the versions the worker keeps, the users of the current version the worker should hold (those of its shards) and holds, the worker''s default model, and whether all of these agree with the coordinator (read outside the transaction: what the workers have committed)';
+REVOKE EXECUTE ON FUNCTION distributed_models() FROM PUBLIC;

@@ -155,8 +155,9 @@ COMMENT ON FUNCTION _als_dist_rel(regclass) IS
     'internal (train_distributed, als_tune, retrain): the hash-distributed table holding the events (the relation itself, or a table under a view; one distributed by user_id first) and its distribution column; NULL without Citus or for local relations';
 
 CREATE FUNCTION _als_dist_train(events regclass, options jsonb, holdout float8 DEFAULT NULL, seed bigint DEFAULT 0,
+                                keep_work boolean DEFAULT false,
                                 OUT model nfrec.als_model, OUT options_used jsonb, OUT iterations int,
-                                OUT loss float8, OUT title_counts real[])
+                                OUT loss float8, OUT title_counts real[], OUT work text, OUT work_titles bigint[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -299,7 +300,14 @@ BEGIN
                                         pg_catalog.array_agg(r.weight)
                                    FROM %s w, nfrec._als_dist_ev_rows(w.ev, $1) r$q$, work_rel)
         INTO evu, evt, evw USING title_ids;
-    EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
+    -- keep_work: the caller (train_distributed) writes the users' rows on
+    -- the shards from a colocated work table, then drops it
+    IF keep_work AND dist_rel IS NOT NULL THEN
+        work := work_rel;
+        work_titles := title_ids;
+    ELSE
+        EXECUTE pg_catalog.format('DROP TABLE %s', work_rel);
+    END IF;
     model := nfrec.als_model_from_factors(uids, ufac, title_ids, nfrec._als_dist_title_factors(blob),
                                       evu, evt, evw, (eff ->> 'alpha')::float8,
                                       (eff ->> 'regularization')::float8,
@@ -317,8 +325,8 @@ BEGIN
                               GROUP BY t.t) c);
 END
 $$;
-COMMENT ON FUNCTION _als_dist_train(regclass, jsonb, float8, bigint) IS
-    'internal (train_distributed, als_tune, retrain): train_distributed''s training without the deploy: the model value, the effective options, iterations, loss and title popularity; with holdout, the rows nfrec.holdout(user_id, title_id, holdout, seed) keeps out are left out';
+COMMENT ON FUNCTION _als_dist_train(regclass, jsonb, float8, bigint, boolean) IS
+    'internal (train_distributed, als_tune, retrain): train_distributed''s training without the deploy: the model value, the effective options, iterations, loss and title popularity; with holdout, the rows nfrec.holdout(user_id, title_id, holdout, seed) keeps out are left out; keep_work: a colocated work table is kept and named in work (with its title ids in work_titles) for the caller to drop';
 
 CREATE PROCEDURE train_distributed(name text, events regclass, options jsonb DEFAULT NULL,
                                    make_default boolean DEFAULT false, keep int DEFAULT 3)
@@ -359,9 +367,14 @@ BEGIN
                   HINT = 'Choose another name, or drop the model first with nfrec.drop_model.';
     END IF;
 
-    SELECT * INTO r FROM nfrec._als_dist_train(train_distributed.events, train_distributed.options);
-    v := nfrec._deploy(train_distributed.name, r.model, train_distributed.events,
-                       train_distributed.make_default, train_distributed.keep);
+    SELECT * INTO r FROM nfrec._als_dist_train(train_distributed.events, train_distributed.options,
+                                               keep_work => true);
+    -- deploy's steps, with the header completed before the workers (if
+    -- the name is distributed to them) get it
+    PERFORM nfrec._deploy_check(train_distributed.name, train_distributed.events,
+                                train_distributed.make_default, train_distributed.keep);
+    PERFORM nfrec._deploy_begin(train_distributed.name);
+    v := nfrec._deploy_store(train_distributed.name, r.model, train_distributed.events);
     secs := extract(epoch FROM pg_catalog.clock_timestamp() - t0);
     UPDATE nfrec.model_store s
        SET iterations = r.iterations, loss = r.loss, train_seconds = secs,
@@ -369,6 +382,14 @@ BEGIN
            trained_at = pg_catalog.clock_timestamp(),
            options = r.options_used
      WHERE s.version = v;
+    PERFORM nfrec._deploy_keep(train_distributed.name, train_distributed.keep, train_distributed.make_default);
+    -- a name distributed to Citus workers: each shard writes its users'
+    -- rows from the work table (58_distsync.sql); only the title side
+    -- passes through here
+    PERFORM nfrec._dist_sync(train_distributed.name, r.work, r.work_titles);
+    IF r.work IS NOT NULL THEN
+        EXECUTE pg_catalog.format('DROP TABLE %s', r.work);
+    END IF;
     IF chatty THEN
         RAISE NOTICE 'train_distributed done: model "%" version %, loss %, % s in all', train_distributed.name, v,
             pg_catalog.btrim(pg_catalog.to_char(r.loss, '9.9999999EEEE')), pg_catalog.round(secs::numeric, 3);

@@ -238,7 +238,7 @@ $$;
 COMMENT ON FUNCTION _deploy_begin(text) IS
     'internal (deploy, train): lock the registry against other deployments and retire the current version of the name; the caller then stores the new version';
 
-CREATE FUNCTION _deploy_finish(name text, keep int, make_default boolean)
+CREATE FUNCTION _deploy_keep(name text, keep int, make_default boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -247,23 +247,89 @@ BEGIN
     -- keep the newest versions of the name (the new one is the newest)
     WITH old AS (
         DELETE FROM nfrec.model_store s
-         WHERE s.name = _deploy_finish.name
+         WHERE s.name = _deploy_keep.name
            AND s.version < ALL (SELECT k.version FROM nfrec.model_store k
-                                 WHERE k.name = _deploy_finish.name
-                                 ORDER BY k.version DESC LIMIT _deploy_finish.keep)
+                                 WHERE k.name = _deploy_keep.name
+                                 ORDER BY k.version DESC LIMIT _deploy_keep.keep)
         RETURNING s.version)
     DELETE FROM nfrec.model_users u USING old WHERE u.version = old.version;
 
     -- the first model deployed becomes the default; later ones only when asked
-    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy_finish.name)
-        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy_finish.make_default;
+    INSERT INTO nfrec.model_default AS d (name) VALUES (_deploy_keep.name)
+        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name WHERE _deploy_keep.make_default;
+END
+$$;
+COMMENT ON FUNCTION _deploy_keep(text, int, boolean) IS
+    'internal (deploy, train, train_distributed): after a new version of the name is stored, remove all but the newest keep versions and make it the default if it is the first model or make_default';
+
+CREATE FUNCTION _deploy_finish(name text, keep int, make_default boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM nfrec._deploy_keep(_deploy_finish.name, _deploy_finish.keep, _deploy_finish.make_default);
+    -- a model copied to Citus workers: bring them in step (58_distsync.sql)
+    PERFORM nfrec._dist_sync(_deploy_finish.name);
 END
 $$;
 COMMENT ON FUNCTION _deploy_finish(text, int, boolean) IS
-    'internal (deploy, train): after a new version of the name is stored, remove all but the newest keep versions and make it the default if it is the first model or make_default';
+    'internal (deploy, train): after a new version of the name is stored, remove all but the newest keep versions, make it the default if it is the first model or make_default, and bring the Citus workers in step if the name is distributed';
 
--- The body of every deploy(name, model, ...): model is an als_model or an
--- ease_model (the row functions of its type fill the registry).
+-- The rows of a new version: model is an als_model or an ease_model (the
+-- row functions of its type fill the registry); called between
+-- _deploy_begin and _deploy_finish.
+CREATE FUNCTION _deploy_store(name text, model anyelement, events regclass)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version bigint;
+BEGIN
+    -- deployed_at is the clock at deployment, not the transaction start:
+    -- a model trained in the same statement was trained before it
+    IF pg_catalog.pg_typeof(_deploy_store.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at,
+                neighbour_rows, neighbour_scores)
+        SELECT _deploy_store.name, _deploy_store.events, r.*, pg_catalog.clock_timestamp(),
+               nb.neighbour_rows, nb.neighbour_scores
+          FROM nfrec._model_store_row(_deploy_store.model) r,
+               nfrec._model_neighbours(_deploy_store.model) nb
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy_store.model) r;
+    ELSIF pg_catalog.pg_typeof(_deploy_store.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
+        -- an EASE model has no factors, iterations or alpha: 0 in those columns
+        INSERT INTO nfrec.model_store AS s
+               (name, events, factors, users, titles, training_events, iterations,
+                alpha, regularization, loss, train_seconds, options,
+                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
+        SELECT _deploy_store.name, _deploy_store.events, 0, r.users, r.titles, r.training_events, 0,
+               0, r.regularization, NULL, r.train_seconds, r.options,
+               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
+               pg_catalog.clock_timestamp(), 'ease'
+          FROM nfrec._ease_store_row(_deploy_store.model) r
+        RETURNING s.version INTO new_version;
+
+        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
+        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy_store.model) r;
+    ELSE
+        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy_store.model)
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
+    END IF;
+    RETURN new_version;
+END
+$$;
+COMMENT ON FUNCTION _deploy_store(text, anyelement, regclass) IS
+    'internal (deploy, train_distributed): store the rows of a model (an als_model or an ease_model) as a new version of the name; between _deploy_begin and _deploy_finish';
+
+-- The body of every deploy(name, model, ...).
 CREATE FUNCTION _deploy(name text, model anyelement, events regclass,
                         make_default boolean, keep int)
 RETURNS bigint
@@ -279,50 +345,13 @@ BEGIN
     END IF;
     PERFORM nfrec._deploy_check(_deploy.name, _deploy.events, _deploy.make_default, _deploy.keep);
     PERFORM nfrec._deploy_begin(_deploy.name);
-
-    -- deployed_at is the clock at deployment, not the transaction start:
-    -- a model trained in the same statement was trained before it
-    IF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.als_model'::pg_catalog.regtype THEN
-        INSERT INTO nfrec.model_store AS s
-               (name, events, factors, users, titles, training_events, iterations,
-                alpha, regularization, loss, train_seconds, options,
-                title_ids, title_counts, title_factors, trained_at, deployed_at,
-                neighbour_rows, neighbour_scores)
-        SELECT _deploy.name, _deploy.events, r.*, pg_catalog.clock_timestamp(),
-               nb.neighbour_rows, nb.neighbour_scores
-          FROM nfrec._model_store_row(_deploy.model) r,
-               nfrec._model_neighbours(_deploy.model) nb
-        RETURNING s.version INTO new_version;
-
-        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
-        SELECT new_version, r.* FROM nfrec._model_user_rows(_deploy.model) r;
-    ELSIF pg_catalog.pg_typeof(_deploy.model) = 'nfrec.ease_model'::pg_catalog.regtype THEN
-        -- an EASE model has no factors, iterations or alpha: 0 in those columns
-        INSERT INTO nfrec.model_store AS s
-               (name, events, factors, users, titles, training_events, iterations,
-                alpha, regularization, loss, train_seconds, options,
-                title_ids, title_counts, title_factors, trained_at, deployed_at, kind)
-        SELECT _deploy.name, _deploy.events, 0, r.users, r.titles, r.training_events, 0,
-               0, r.regularization, NULL, r.train_seconds, r.options,
-               r.title_ids, r.title_counts, r.title_factors, r.trained_at,
-               pg_catalog.clock_timestamp(), 'ease'
-          FROM nfrec._ease_store_row(_deploy.model) r
-        RETURNING s.version INTO new_version;
-
-        INSERT INTO nfrec.model_users (version, user_id, factors, title_ids, weights)
-        SELECT new_version, r.* FROM nfrec._ease_user_rows(_deploy.model) r;
-    ELSE
-        RAISE EXCEPTION 'cannot deploy a value of type %', pg_catalog.pg_typeof(_deploy.model)
-            USING ERRCODE = 'datatype_mismatch',
-                  HINT = 'Deploy an nfrec.als_model or an nfrec.ease_model.';
-    END IF;
-
+    new_version := nfrec._deploy_store(_deploy.name, _deploy.model, _deploy.events);
     PERFORM nfrec._deploy_finish(_deploy.name, _deploy.keep, _deploy.make_default);
     RETURN new_version;
 END
 $$;
 COMMENT ON FUNCTION _deploy(text, anyelement, regclass, boolean, int) IS
-    'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default';
+    'internal (the body of every deploy): check the arguments, store the model (an als_model or an ease_model) as the new current version of the name, keep the newest versions, set the default, bring Citus workers in step';
 
 CREATE FUNCTION deploy(name text, model als_model, events regclass DEFAULT NULL,
                        make_default boolean DEFAULT false, keep int DEFAULT 3)
@@ -370,6 +399,7 @@ BEGIN
     DELETE FROM nfrec.model_users u WHERE u.version = cur;
     DELETE FROM nfrec.model_store s WHERE s.version = cur;
     UPDATE nfrec.model_store s SET is_current = true WHERE s.version = prev;
+    PERFORM nfrec._dist_sync(rollback.name);
     RETURN prev;
 END
 $$;
@@ -395,6 +425,7 @@ BEGIN
     END IF;
     INSERT INTO nfrec.model_default AS d (name) VALUES (set_default.name)
         ON CONFLICT (only_row) DO UPDATE SET name = excluded.name;
+    PERFORM nfrec._dist_sync(set_default.name);
 END
 $$;
 COMMENT ON FUNCTION set_default(text) IS
@@ -426,6 +457,8 @@ BEGIN
             UPDATE nfrec.model_default SET name = next_default;
         END IF;
     END IF;
+    -- a model copied to Citus workers goes there too (58_distsync.sql)
+    PERFORM nfrec._dist_sync(drop_model.name);
 END
 $$;
 COMMENT ON FUNCTION drop_model(text) IS

@@ -92,7 +92,8 @@ cq 0 -o /dev/null -c "CALL nfrec.distribute_model('serve_none', 'public.subscrip
 check_same "recommend_for, batch, model without events" \
 	"SELECT s.user_id, r::text FROM public.subscriptions s, LATERAL nfrec.recommend_for(s.user_id, 5, 'serve_none') r WHERE s.user_id IN ($USERS) ORDER BY 1, r.rank" \
 	"SELECT s.user_id, r::text FROM local.subscriptions s, LATERAL nfrec.recommend_for(s.user_id, 5, 'serve_none') r WHERE s.user_id IN ($USERS) ORDER BY 1, r.rank"
-# a redeploy serves the old version on the workers until distributed again
+# a redeploy reaches the workers in the same call (62_sync.sh checks it
+# step by step); distribute_model again replaces their copy by the current version
 cq 0 -o /dev/null -c "SET client_min_messages = warning" -c "SELECT nfrec.deploy('serve_dist', nfrec.als_train(user_id, title_id, weight, '{\"verbose\": false, \"iterations\": 3, \"factors\": 8}'), 'public.ints') FROM local.interactions" \
 	-c "SELECT nfrec.deploy('serve_single', nfrec.als_train(user_id, title_id, weight, '{\"verbose\": false, \"iterations\": 3, \"factors\": 8}'), 'local.ints') FROM local.interactions" \
 	-c "CALL nfrec.distribute_model('serve_dist')" || notok "set-up: redeploy and distribute again"
