@@ -428,9 +428,9 @@ typedef struct PageScores
 	float	   *hi;				/* context), when known != NULL */
 	ServeModel *sm;
 	const float *x;
-	bool		context;
-	const TimestampTz *at;
-	const char *device;
+	const NfContextLift *cl;	/* the context's lifts, NULL: none */
+	int32	   *el;				/* RankRows' scratch: N rows, */
+	float	   *elhi;			/* N adjusted upper bounds */
 } PageScores;
 
 /* Score the listed rows exactly (scan_dot, then the context), once each. */
@@ -438,26 +438,20 @@ static void
 ScoreRows(PageScores *ps, const int32 *rows, int n)
 {
 	ServeModel *sm = ps->sm;
-	int32	   *todo = palloc(sizeof(int32) * Max(n, 1));
-	float	   *sc = palloc(sizeof(float) * Max(n, 1));
-	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
-	int			m = 0;
 
 	for (int j = 0; j < n; j++)
-		if (!ps->known[rows[j]])
-		{
-			todo[m] = rows[j];
-			ps->known[rows[j]] = 1;
-			sc[m] = scan_dot(sm->Y + (Size) rows[j] * sm->factors, ps->x, sm->factors);
-			ids[m++] = sm->item_ids[rows[j]];
-		}
-	if (ps->context && m > 0)
-		nf_context_adjust(ids, sc, m, ps->at, ps->device, 1.0);
-	for (int j = 0; j < m; j++)
-		ps->score[todo[j]] = sc[j];
-	pfree(todo);
-	pfree(sc);
-	pfree(ids);
+	{
+		int32		r = rows[j];
+		float		v;
+
+		if (ps->known[r])
+			continue;
+		ps->known[r] = 1;
+		v = scan_dot(sm->Y + (Size) r * sm->factors, ps->x, sm->factors);
+		if (ps->cl)
+			v = nf_context_apply1(ps->cl, sm->item_ids[r], v);
+		ps->score[r] = v;
+	}
 }
 
 /*
@@ -465,58 +459,88 @@ ScoreRows(PageScores *ps, const int32 *rows, int n)
  * per title (context.c), so it keeps each title's bounds in order; a row
  * whose adjusted upper bound is below the k-th best adjusted lower bound
  * of the eligible rows has k rows strictly above it and cannot be in the
- * top k, so only the others are scored and ranked.
+ * top k, so only the others are scored and ranked.  One pass adjusts the
+ * bounds and keeps the k best lower bounds in a min-heap; a second picks
+ * the rows whose upper bound reaches the heap's least.
  */
 static int
 RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		 const uint8 *onpage, int k, int32 *out)
 {
-	int32	   *el,
-			   *cand;
-	float	   *b;
-	int64	   *ids;
+	int32	   *el = ps->el;
+	float	   *elhi = ps->elhi;
+	const int64 *ids = ps->sm->item_ids;
+	const NfContextLift *cl = ps->cl;
+	float		heap[HP_MAX_PER_ROW];
 	int			m = 0,
-				nc = 0,
-				got;
+				nh = 0,
+				nc = 0;
 	float		L = -INFINITY;
 
 	if (ps->known == NULL)
 		return RankSubset(ps->score, subset, nsub, ex, onpage, k, out);
+	Assert(k <= HP_MAX_PER_ROW);
 
-	el = palloc(sizeof(int32) * Max(nsub, 1));
 	for (int j = 0; j < nsub; j++)
-		if (!ex[subset[j]] && !onpage[subset[j]])
-			el[m++] = subset[j];
-	/* lower bounds in b[0, m), upper in b[m, 2m), adjusted in one call */
-	b = palloc(sizeof(float) * Max(2 * m, 1));
-	ids = palloc(sizeof(int64) * Max(2 * m, 1));
-	for (int j = 0; j < m; j++)
 	{
-		b[j] = ps->lo[el[j]];
-		b[m + j] = ps->hi[el[j]];
-		ids[j] = ids[m + j] = ps->sm->item_ids[el[j]];
-	}
-	if (ps->context && m > 0)
-		nf_context_adjust(ids, b, 2 * m, ps->at, ps->device, 1.0);
-	if (m > k && k > 0)
-	{
-		int32	   *best = palloc(sizeof(int32) * k);
+		int32		r = subset[j];
+		float		lo,
+					hi;
 
-		if (topk_select(b, m, NULL, k, best) == k)
-			L = b[best[k - 1]];
-		pfree(best);
+		if (ex[r] || onpage[r])
+			continue;
+		lo = ps->lo[r];
+		hi = ps->hi[r];
+		if (cl)
+		{
+			lo = nf_context_apply1(cl, ids[r], lo);
+			hi = nf_context_apply1(cl, ids[r], hi);
+		}
+		el[m] = r;
+		elhi[m++] = hi;
+		if (k <= 0 || isnan(lo))
+			continue;
+		if (nh < k)
+		{
+			/* sift up in a min-heap */
+			int			i = nh++;
+
+			while (i > 0 && heap[(i - 1) / 2] > lo)
+			{
+				heap[i] = heap[(i - 1) / 2];
+				i = (i - 1) / 2;
+			}
+			heap[i] = lo;
+		}
+		else if (lo > heap[0])
+		{
+			/* replace the least and sift down */
+			int			i = 0;
+
+			for (;;)
+			{
+				int			c = 2 * i + 1;
+
+				if (c >= nh)
+					break;
+				if (c + 1 < nh && heap[c + 1] < heap[c])
+					c++;
+				if (heap[c] >= lo)
+					break;
+				heap[i] = heap[c];
+				i = c;
+			}
+			heap[i] = lo;
+		}
 	}
-	cand = palloc(sizeof(int32) * Max(m, 1));
+	/* the k-th best lower bound (as topk_select would find it) */
+	if (m > k && k > 0 && nh == k)
+		L = heap[0];
 	for (int j = 0; j < m; j++)
-		if (b[m + j] >= L)
-			cand[nc++] = el[j];
-	ScoreRows(ps, cand, nc);
-	got = RankSubset(ps->score, cand, nc, ex, onpage, k, out);
-	pfree(el);
-	pfree(b);
-	pfree(ids);
-	pfree(cand);
-	return got;
+		if (elhi[j] >= L)
+			el[nc++] = el[j];
+	ScoreRows(ps, el, nc);
+	return RankSubset(ps->score, el, nc, ex, onpage, k, out);
 }
 
 PG_FUNCTION_INFO_V1(homepage);
@@ -587,6 +611,7 @@ homepage(PG_FUNCTION_ARGS)
 		PageRow    *cand;
 		int			ncand = 0;
 		bool		context;
+		NfContextLift cl;
 		/* "because you watched": similar_titles' blend and support floor */
 		double		cooc_w = nf_model_neighbours(sm) ? nf_cooccurrence_weight() : 0.0;
 		bool		known_counts = false;
@@ -625,8 +650,7 @@ homepage(PG_FUNCTION_ARGS)
 		ps.known = NULL;
 		ps.sm = sm;
 		ps.x = x;
-		ps.at = &at;
-		ps.device = device;
+		ps.cl = NULL;
 		if (src != USER_COLD && sm->kind != NF_MODEL_EASE)
 		{
 			ScanCatalog *cat = nf_scan_catalog(sm);
@@ -640,6 +664,8 @@ homepage(PG_FUNCTION_ARGS)
 										  sm->scan_work, NULL);
 				ps.score = palloc(sizeof(float) * N);
 				ps.known = palloc0(N);
+				ps.el = palloc(sizeof(int32) * N);
+				ps.elhi = palloc(sizeof(float) * N);
 			}
 			else
 				npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);
@@ -663,10 +689,20 @@ homepage(PG_FUNCTION_ARGS)
 		 * that the other rows are cut from (doc/context.md).  No fit: no
 		 * change.
 		 */
-		context = nf_context_rerank_rows(sm->item_ids, pool, poolsc, npool, &at, device);
-		ps.context = context;
-		if (context && ps.known == NULL)
-			nf_context_adjust(sm->item_ids, ps.score, N, &at, device, 1.0);
+		context = npool > 0 && nf_context_resolve(&at, device, &cl);
+		if (context)
+		{
+			nf_context_rerank_lifted(&cl, sm->item_ids, pool, poolsc, npool);
+			ps.cl = &cl;
+			if (ps.known == NULL)
+				nf_context_apply(&cl, sm->item_ids, ps.score, N);
+		}
+		/* the pool's exact (adjusted) scores serve the rows too */
+		for (int j = 0; ps.known && j < npool; j++)
+		{
+			ps.score[pool[j]] = poolsc[j];
+			ps.known[pool[j]] = 1;
+		}
 
 		/* the genre mix of the user's taste */
 		if (tm)
@@ -881,13 +917,8 @@ homepage(PG_FUNCTION_ARGS)
 								(known_counts && sm->counts[pool[j]] < (float) NF_SIMILAR_MIN_SUPPORT);
 						}
 						if (context)
-						{
-							int64	   *pid = palloc(sizeof(int64) * Max(npool, 1));
-
 							for (int j = 0; j < npool; j++)
-								pid[j] = sm->item_ids[pool[j]];
-							nf_context_adjust(pid, cs, npool, &at, device, 1.0);
-						}
+								cs[j] = nf_context_apply1(&cl, sm->item_ids[pool[j]], cs[j]);
 						k = topk_select(cs, npool, skip, per_row, sel);
 						for (int j = 0; j < k; j++)
 						{
@@ -925,7 +956,7 @@ homepage(PG_FUNCTION_ARGS)
 							memcpy(trow, tl->rows, sizeof(int32) * nt);
 							memcpy(tsc, tl->scores, sizeof(float) * nt);
 							if (context)
-								nf_context_rerank_rows(sm->item_ids, trow, tsc, nt, &at, device);
+								nf_context_rerank_lifted(&cl, sm->item_ids, trow, tsc, nt);
 						}
 						for (int j = 0; j < nt && r->n < per_row; j++)
 						{
