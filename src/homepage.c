@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -429,8 +430,7 @@ typedef struct PageScores
 	ServeModel *sm;
 	const float *x;
 	const NfContextLift *cl;	/* the context's lifts, NULL: none */
-	int32	   *el;				/* RankRows' scratch: N rows, */
-	float	   *elhi;			/* N adjusted upper bounds */
+	int32	   *el;				/* RankRows' scratch: N rows */
 } PageScores;
 
 /* Score the listed rows exactly (scan_dot, then the context), once each. */
@@ -454,23 +454,84 @@ ScoreRows(PageScores *ps, const int32 *rows, int n)
 	}
 }
 
+/* Keep the k largest values seen in a min-heap of nh <= k floats. */
+static inline void
+HeapKeep(float *heap, int *nh, int k, float v)
+{
+	int			i;
+
+	if (*nh < k)
+	{
+		/* sift up */
+		i = (*nh)++;
+		while (i > 0 && heap[(i - 1) / 2] > v)
+		{
+			heap[i] = heap[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+		heap[i] = v;
+		return;
+	}
+	if (!(v > heap[0]))
+		return;
+	/* replace the least and sift down */
+	i = 0;
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= *nh)
+			break;
+		if (c + 1 < *nh && heap[c + 1] < heap[c])
+			c++;
+		if (heap[c] >= v)
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = v;
+}
+
+/*
+ * A positive bound s of title id adjusted as nf_context_apply1 does it
+ * (s x lift in double, rounded to float); s must be > 0.
+ */
+static inline float
+LiftPositive(const NfContextLift *cl, int64 id, float s)
+{
+	double		d = s;
+
+	if (cl == NULL)
+		return s;
+	if (cl->lift == NULL)
+		return nf_context_apply1_sparse(cl, id, s);
+	if ((uint64) id < (uint64) cl->dense_n)
+		d *= (double) cl->lift[id];
+	return (float) Min(d, (double) FLT_MAX);
+}
+
 /*
  * RankSubset over ps.  With bounds: the context lift is a positive factor
  * per title (context.c), so it keeps each title's bounds in order; a row
  * whose adjusted upper bound is below the k-th best adjusted lower bound
- * of the eligible rows has k rows strictly above it and cannot be in the
- * top k, so only the others are scored and ranked.  One pass adjusts the
- * bounds and keeps the k best lower bounds in a min-heap; a second picks
- * the rows whose upper bound reaches the heap's least.
+ * L of the eligible rows has k rows strictly above it and cannot be in
+ * the top k, so only the others are scored and ranked.
+ *
+ * L is found from the positive lower bounds alone when at least k are
+ * positive (a bound <= 0 stays <= 0 adjusted, so it is not above the k-th
+ * best positive one), and when L > 0 a row whose upper bound is <= 0
+ * cannot reach it; only otherwise is every bound adjusted.  The rows
+ * scored are exactly those whose adjusted upper bound reaches L.
  */
 static int
 RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		 const uint8 *onpage, int k, int32 *out)
 {
 	int32	   *el = ps->el;
-	float	   *elhi = ps->elhi;
 	const int64 *ids = ps->sm->item_ids;
 	const NfContextLift *cl = ps->cl;
+	const float *lo = ps->lo,
+			   *hi = ps->hi;
 	float		heap[HP_MAX_PER_ROW];
 	int			m = 0,
 				nh = 0,
@@ -481,64 +542,55 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		return RankSubset(ps->score, subset, nsub, ex, onpage, k, out);
 	Assert(k <= HP_MAX_PER_ROW);
 
+	/* the eligible rows, and the k best positive lower bounds */
 	for (int j = 0; j < nsub; j++)
 	{
 		int32		r = subset[j];
-		float		lo,
-					hi;
 
 		if (ex[r] || onpage[r])
 			continue;
-		lo = ps->lo[r];
-		hi = ps->hi[r];
-		if (cl)
-		{
-			lo = nf_context_apply1(cl, ids[r], lo);
-			hi = nf_context_apply1(cl, ids[r], hi);
-		}
-		el[m] = r;
-		elhi[m++] = hi;
-		if (k <= 0 || isnan(lo))
-			continue;
+		el[m++] = r;
+		if (k > 0 && lo[r] > 0.0f)
+			HeapKeep(heap, &nh, k, LiftPositive(cl, ids[r], lo[r]));
+	}
+	if (m > k && k > 0)
+	{
 		if (nh < k)
 		{
-			/* sift up in a min-heap */
-			int			i = nh++;
-
-			while (i > 0 && heap[(i - 1) / 2] > lo)
+			/* fewer than k positive: every lower bound */
+			nh = 0;
+			for (int j = 0; j < m; j++)
 			{
-				heap[i] = heap[(i - 1) / 2];
-				i = (i - 1) / 2;
+				float		v = cl ? nf_context_apply1(cl, ids[el[j]], lo[el[j]]) : lo[el[j]];
+
+				if (!isnan(v))
+					HeapKeep(heap, &nh, k, v);
 			}
-			heap[i] = lo;
 		}
-		else if (lo > heap[0])
+		if (nh == k)
+			L = heap[0];
+	}
+	if (L > 0.0f)
+	{
+		for (int j = 0; j < m; j++)
 		{
-			/* replace the least and sift down */
-			int			i = 0;
+			int32		r = el[j];
 
-			for (;;)
-			{
-				int			c = 2 * i + 1;
-
-				if (c >= nh)
-					break;
-				if (c + 1 < nh && heap[c + 1] < heap[c])
-					c++;
-				if (heap[c] >= lo)
-					break;
-				heap[i] = heap[c];
-				i = c;
-			}
-			heap[i] = lo;
+			if (hi[r] > 0.0f && LiftPositive(cl, ids[r], hi[r]) >= L)
+				el[nc++] = r;
 		}
 	}
-	/* the k-th best lower bound (as topk_select would find it) */
-	if (m > k && k > 0 && nh == k)
-		L = heap[0];
-	for (int j = 0; j < m; j++)
-		if (elhi[j] >= L)
-			el[nc++] = el[j];
+	else
+	{
+		for (int j = 0; j < m; j++)
+		{
+			int32		r = el[j];
+			float		h = cl ? nf_context_apply1(cl, ids[r], hi[r]) : hi[r];
+
+			if (h >= L)
+				el[nc++] = r;
+		}
+	}
 	ScoreRows(ps, el, nc);
 	return RankSubset(ps->score, el, nc, ex, onpage, k, out);
 }
@@ -665,7 +717,6 @@ homepage(PG_FUNCTION_ARGS)
 				ps.score = palloc(sizeof(float) * N);
 				ps.known = palloc0(N);
 				ps.el = palloc(sizeof(int32) * N);
-				ps.elhi = palloc(sizeof(float) * N);
 			}
 			else
 				npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);
