@@ -975,7 +975,9 @@ homepage(PG_FUNCTION_ARGS)
 						{
 							r->e[r->n].title_id = sm->item_ids[pool[sel[j]]];
 							r->e[r->n].score = cs[sel[j]];
-							r->e[r->n].reason = psprintf("similar to %s", TitleName(tm, sm, r->anchor));
+							/* one string for the row (entries only read it) */
+							r->e[r->n].reason = j > 0 ? r->e[0].reason :
+								psprintf("similar to %s", TitleName(tm, sm, r->anchor));
 							r->n++;
 						}
 					}
@@ -1059,7 +1061,8 @@ homepage(PG_FUNCTION_ARGS)
 					{
 						r->e[r->n].title_id = sm->item_ids[got[j]];
 						r->e[r->n].score = ps.score[got[j]];
-						r->e[r->n].reason = src == USER_COLD && ncatplays == 0 ?
+						r->e[r->n].reason = j > 0 ? r->e[0].reason :
+							src == USER_COLD && ncatplays == 0 ?
 							psprintf("popular in %s", tm->genre_names[r->genre]) :
 							psprintf("matches your taste for %s", tm->genre_names[r->genre]);
 						r->n++;
