@@ -70,9 +70,10 @@ typedef struct CtxCache
 	CtxCell    *cells;
 	int64		dense_n;		/* > 0: the cells have dense tables of this size */
 	MemoryContext cxt;
+	uint64		generation;		/* loads so far (NfContextLift.generation) */
 } CtxCache;
 
-static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL};
+static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL, 0};
 
 /* dense tables when the largest title_id is at most this many times the titles (+ 4096) */
 #define CTX_DENSE_FACTOR 4
@@ -123,6 +124,7 @@ CtxRefresh(void)
 			MemoryContextDelete(ctx_cache.cxt);
 		ctx_cache.cxt = NULL;
 		ctx_cache.loaded = false;
+		ctx_cache.generation++;
 		ctx_cache.ncells = 0;
 		ctx_cache.cells = NULL;
 		ctx_cache.dense_n = 0;
@@ -365,6 +367,7 @@ nf_context_resolve(const TimestampTz *at, const char *device, NfContextLift *cl)
 	if (cell == NULL)
 		return false;
 	cl->cell = cell;
+	cl->generation = ctx_cache.generation;
 	if (ctx_cache.dense_n > 0)
 	{
 		cl->dense_n = ctx_cache.dense_n;

@@ -29,6 +29,7 @@ struct CtxCell;
 typedef struct NfContextLift
 {
 	const struct CtxCell *cell;	/* NULL: no context */
+	uint64		generation;		/* of the cache load the cell belongs to */
 	int64		dense_n;		/* > 0: lift and inv are indexed by title id */
 	const float *lift;			/* exp(affinity), 1 for an unseen title */
 	const double *inv;			/* 1 / (double) lift */

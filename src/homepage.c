@@ -430,6 +430,7 @@ typedef struct PageScores
 	ServeModel *sm;
 	const float *x;
 	const NfContextLift *cl;	/* the context's lifts, NULL: none */
+	const float *rlift;			/* its dense lifts by row (RowLifts), or NULL */
 	int32	   *el;				/* RankRows' scratch: N rows */
 } PageScores;
 
@@ -493,20 +494,88 @@ HeapKeep(float *heap, int *nh, int k, float v)
 }
 
 /*
- * A positive bound s of title id adjusted as nf_context_apply1 does it
- * (s x lift in double, rounded to float); s must be > 0.
+ * The dense lifts of a context cell by model row instead of title id
+ * (rlift[r] = lift[item_ids[r]], 1 for an id out of the table), so that
+ * the rows' bounds are adjusted without reading item_ids: kept per
+ * backend for the last few (model, cell) pairs, keyed by the model's
+ * identity and the cell's cache load.
+ */
+#define HP_RLIFT_SLOTS 8
+
+typedef struct RowLift
+{
+	char	   *model;			/* NULL: slot unused */
+	int64		version;
+	TimestampTz deployed_at;
+	int			nitems;
+	uint64		generation;
+	const void *cell;
+	float	   *rlift;
+} RowLift;
+
+static RowLift rlift_cache[HP_RLIFT_SLOTS];
+static int	rlift_next = 0;
+static MemoryContext rlift_cxt = NULL;
+
+static const float *
+RowLifts(const ServeModel *sm, const NfContextLift *cl)
+{
+	RowLift    *s;
+
+	if (cl == NULL || cl->lift == NULL || sm->name == NULL)
+		return NULL;
+	for (int i = 0; i < HP_RLIFT_SLOTS; i++)
+	{
+		s = &rlift_cache[i];
+		if (s->model && s->generation == cl->generation && s->cell == (const void *) cl->cell &&
+			s->version == sm->version && s->deployed_at == sm->deployed_at &&
+			s->nitems == sm->nitems && strcmp(s->model, sm->name) == 0)
+			return s->rlift;
+	}
+	if (rlift_cxt == NULL)
+		rlift_cxt = AllocSetContextCreate(CacheMemoryContext, "nfrec homepage row lifts",
+										  ALLOCSET_DEFAULT_SIZES);
+	s = &rlift_cache[rlift_next];
+	rlift_next = (rlift_next + 1) % HP_RLIFT_SLOTS;
+	if (s->model)
+	{
+		pfree(s->model);
+		pfree(s->rlift);
+		s->model = NULL;
+	}
+	s->rlift = MemoryContextAlloc(rlift_cxt, sizeof(float) * Max(sm->nitems, 1));
+	for (int r = 0; r < sm->nitems; r++)
+	{
+		uint64		id = (uint64) sm->item_ids[r];
+
+		s->rlift[r] = id < (uint64) cl->dense_n ? cl->lift[id] : 1.0f;
+	}
+	s->version = sm->version;
+	s->deployed_at = sm->deployed_at;
+	s->nitems = sm->nitems;
+	s->generation = cl->generation;
+	s->cell = cl->cell;
+	s->model = MemoryContextStrdup(rlift_cxt, sm->name);
+	return s->rlift;
+}
+
+/*
+ * A positive bound s of row r (title id) adjusted as nf_context_apply1
+ * does it (s x lift in double, rounded to float); s must be > 0.
  */
 static inline float
-LiftPositive(const NfContextLift *cl, int64 id, float s)
+LiftPositive(const NfContextLift *cl, const float *rlift, const int64 *ids, int32 r, float s)
 {
 	double		d = s;
 
 	if (cl == NULL)
 		return s;
-	if (cl->lift == NULL)
-		return nf_context_apply1_sparse(cl, id, s);
-	if ((uint64) id < (uint64) cl->dense_n)
-		d *= (double) cl->lift[id];
+	if (rlift)
+		d *= (double) rlift[r];
+	else if (cl->lift == NULL)
+		return nf_context_apply1_sparse(cl, ids[r], s);
+	else if ((uint64) ids[r] < (uint64) cl->dense_n)
+		d *= (double) cl->lift[ids[r]];
 	return (float) Min(d, (double) FLT_MAX);
 }
 
@@ -530,6 +599,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 	int32	   *el = ps->el;
 	const int64 *ids = ps->sm->item_ids;
 	const NfContextLift *cl = ps->cl;
+	const float *rlift = ps->rlift;
 	const float *lo = ps->lo,
 			   *hi = ps->hi;
 	float		heap[HP_MAX_PER_ROW];
@@ -551,7 +621,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 			continue;
 		el[m++] = r;
 		if (k > 0 && lo[r] > 0.0f)
-			HeapKeep(heap, &nh, k, LiftPositive(cl, ids[r], lo[r]));
+			HeapKeep(heap, &nh, k, LiftPositive(cl, rlift, ids, r, lo[r]));
 	}
 	if (m > k && k > 0)
 	{
@@ -576,7 +646,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		{
 			int32		r = el[j];
 
-			if (hi[r] > 0.0f && LiftPositive(cl, ids[r], hi[r]) >= L)
+			if (hi[r] > 0.0f && LiftPositive(cl, rlift, ids, r, hi[r]) >= L)
 				el[nc++] = r;
 		}
 	}
@@ -703,6 +773,7 @@ homepage(PG_FUNCTION_ARGS)
 		ps.sm = sm;
 		ps.x = x;
 		ps.cl = NULL;
+		ps.rlift = NULL;
 		if (src != USER_COLD && sm->kind != NF_MODEL_EASE)
 		{
 			ScanCatalog *cat = nf_scan_catalog(sm);
@@ -745,6 +816,8 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			nf_context_rerank_lifted(&cl, sm->item_ids, pool, poolsc, npool);
 			ps.cl = &cl;
+			if (ps.known != NULL)
+				ps.rlift = RowLifts(sm, &cl);
 			if (ps.known == NULL)
 				nf_context_apply(&cl, sm->item_ids, ps.score, N);
 		}
