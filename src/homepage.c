@@ -2,9 +2,13 @@
  * homepage.c -- nfrec.homepage: a page of recommendation rows for one
  * user in one call (doc/serve.md, "The homepage").
  *
- * The catalog is scored once (one sgemv for a user with a vector, the
- * popularity shares for a cold-start user) and every row is cut from
- * that score vector: top picks (calibrated for genre diversity), one
+ * The catalog is scored once (for a user with a vector: one pass over the
+ * int8 copy bounds every title's score, the pool of the best titles is
+ * scored exactly, and each row scores exactly only the titles whose
+ * context-adjusted bound can reach it -- RankRows; for a cold-start user
+ * the popularity shares) and every row is cut from those scores, with
+ * the context (day part, device) resolved once per page: top picks
+ * (calibrated for genre diversity), one
  * "because you watched" row per anchor (cosine to the anchor among the
  * user's best-scored titles), trending in the user's country, new
  * releases and the user's strongest genres.  Continue Watching comes
