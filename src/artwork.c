@@ -11,7 +11,9 @@
  * segment's counts and rate = (segment's plays of that artwork over all
  * titles + 1) / (its impressions + 2), 0.5 without a prior row; the
  * Thompson draw is seeded by the first 60 bits of
- * md5('<seed>/<user_id>/<title_id>'), as pick_artwork does.
+ * md5('<seed>/<user_id>/<title_id>'), as pick_artwork does (computed by
+ * artwork_seed.c: the server's md5 through the cryptohash API cost more
+ * than the draws).
  *
  * Cache: artwork_stats and artwork_prior of the current fit, keyed by
  * artwork_fit.version (read on each call; table writes send no
@@ -30,7 +32,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
-#include "common/md5.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -41,6 +42,7 @@
 #include "utils/snapmgr.h"
 
 #include "artwork.h"
+#include "artwork_seed.h"
 #include "pgutil.h"
 #include "rng.h"
 #include "stats.h"
@@ -288,9 +290,6 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 		int			a0 = FindTitle(all, title_ids[i]),
 					na = 0,
 					s0 = FindTitle(seg, title_ids[i]);
-		char		hex[33];
-		char		key[3 * 21 + 3];	/* three int64 and two slashes */
-		const char *err;
 		NfRng		rng;
 
 		while (a0 + na < all->n && all->title[a0 + na] == title_ids[i])
@@ -321,12 +320,7 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			alpha[k] = 1 + ART_PRIOR_STRENGTH * rate + played;
 			beta[k] = 1 + ART_PRIOR_STRENGTH * (1 - rate) + missed;
 		}
-		snprintf(key, sizeof(key), INT64_FORMAT "/" INT64_FORMAT "/" INT64_FORMAT,
-				 seed, user_id, title_ids[i]);
-		if (!pg_md5_hash(key, strlen(key), hex, &err))
-			elog(ERROR, "could not compute md5: %s", err);
-		hex[15] = '\0';
-		nf_rng_seed(&rng, (uint64) strtoull(hex, NULL, 16));
+		nf_rng_seed(&rng, art_seed60(seed, user_id, title_ids[i]));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
 	}

@@ -70,9 +70,10 @@ typedef struct CtxCache
 	CtxCell    *cells;
 	int64		dense_n;		/* > 0: the cells have dense tables of this size */
 	MemoryContext cxt;
+	uint64		generation;		/* loads so far (NfContextLift.generation) */
 } CtxCache;
 
-static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL};
+static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL, 0};
 
 /* dense tables when the largest title_id is at most this many times the titles (+ 4096) */
 #define CTX_DENSE_FACTOR 4
@@ -123,6 +124,7 @@ CtxRefresh(void)
 			MemoryContextDelete(ctx_cache.cxt);
 		ctx_cache.cxt = NULL;
 		ctx_cache.loaded = false;
+		ctx_cache.generation++;
 		ctx_cache.ncells = 0;
 		ctx_cache.cells = NULL;
 		ctx_cache.dense_n = 0;
@@ -323,22 +325,15 @@ CmpRanked(const void *a, const void *b)
 	return x->pos - y->pos;
 }
 
-/*
- * C entry point for serving code (the homepage): multiply scores[i] of
- * titles ids[i] by exp(weight x affinity) for the context (at, device) in
- * place, as context_rerank does.  at NULL = no day part, device NULL = no
- * device.  Returns false (scores untouched) when there is no context, no
- * fit or no fitted cell.  The caller validates weight (0..100) and scores
- * (finite).
- */
+/* context.h */
 bool
-nf_context_adjust(const int64 *ids, float4 *scores, int n,
-				  const TimestampTz *at, const char *device, double weight)
+nf_context_resolve(const TimestampTz *at, const char *device, NfContextLift *cl)
 {
 	int			daypart = CTX_ANY_DAYPART;
 	const CtxCell *cell = NULL;
 
-	if ((at == NULL && device == NULL) || !(weight > 0) || n <= 0)
+	memset(cl, 0, sizeof(*cl));
+	if (at == NULL && device == NULL)
 		return false;
 	if (at != NULL)
 	{
@@ -371,8 +366,33 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 		cell = FindCell(CTX_ANY_DAYPART, device);
 	if (cell == NULL)
 		return false;
+	cl->cell = cell;
+	cl->generation = ctx_cache.generation;
+	if (ctx_cache.dense_n > 0)
+	{
+		cl->dense_n = ctx_cache.dense_n;
+		cl->lift = cell->dense_lift;
+		cl->inv = cell->dense_inv;
+	}
+	return true;
+}
 
-	if (ctx_cache.dense_n > 0 && weight == 1.0)
+/* context.h: the lift of a cell without dense tables, at weight 1 */
+float
+nf_context_apply1_sparse(const NfContextLift *cl, int64 id, float s)
+{
+	double		f = exp(Max(-69.0, Min(69.0, (double) Affinity(cl->cell, id))));
+	double		d = s;
+
+	d = d >= 0 ? d * f : d / f;
+	return (float4) Max(-FLT_MAX, Min(FLT_MAX, d));
+}
+
+/* context.h */
+void
+nf_context_apply(const NfContextLift *cl, const int64 *ids, float4 *scores, int n)
+{
+	if (cl->lift)
 	{
 		/*
 		 * The common case (the page re-ranks the whole catalog), without a
@@ -381,9 +401,9 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 		 * within 2^-47 of a halfway point between floats, and the two
 		 * double results differ by at most 2^-52 relatively).
 		 */
-		const float *lift = cell->dense_lift;
-		const double *inv = cell->dense_inv;
-		uint64		dn = (uint64) ctx_cache.dense_n;
+		const float *lift = cl->lift;
+		const double *inv = cl->inv;
+		uint64		dn = (uint64) cl->dense_n;
 
 		for (int i = 0; i < n; i++)
 		{
@@ -409,6 +429,32 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 			s *= f;
 			scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
 		}
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		scores[i] = nf_context_apply1_sparse(cl, ids[i], scores[i]);
+}
+
+/*
+ * C entry point for serving code: multiply scores[i] of titles ids[i] by
+ * exp(weight x affinity) for the context (at, device) in place, as
+ * context_rerank does.  at NULL = no day part, device NULL = no device.
+ * Returns false (scores untouched) when there is no context, no fit or no
+ * fitted cell.  The caller validates weight (0..100) and scores (finite).
+ */
+bool
+nf_context_adjust(const int64 *ids, float4 *scores, int n,
+				  const TimestampTz *at, const char *device, double weight)
+{
+	NfContextLift cl;
+
+	if ((at == NULL && device == NULL) || !(weight > 0) || n <= 0)
+		return false;
+	if (!nf_context_resolve(at, device, &cl))
+		return false;
+	if (weight == 1.0)
+	{
+		nf_context_apply(&cl, ids, scores, n);
 		return true;
 	}
 	for (int i = 0; i < n; i++)
@@ -416,18 +462,12 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 		int64		id = ids[i];
 		double		f;
 		double		s = scores[i];
+		double		a = (ctx_cache.dense_n > 0) ?
+			((id >= 0 && id < ctx_cache.dense_n) ? cl.cell->dense_aff[id] : 0) :
+			Affinity(cl.cell, id);
 
 		/* the factor is kept within 1e-30..1e30 so that no score overflows */
-		if (ctx_cache.dense_n > 0 && weight == 1.0)
-			f = (id >= 0 && id < ctx_cache.dense_n) ? cell->dense_lift[id] : 1.0;
-		else
-		{
-			double		a = (ctx_cache.dense_n > 0) ?
-				((id >= 0 && id < ctx_cache.dense_n) ? cell->dense_aff[id] : 0) :
-				Affinity(cell, id);
-
-			f = exp(Max(-69.0, Min(69.0, weight * a)));
-		}
+		f = exp(Max(-69.0, Min(69.0, weight * a)));
 		s = s >= 0 ? s * f : s / f;
 		scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
 	}
@@ -435,17 +475,17 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 }
 
 /* context.h */
-bool
-nf_context_rerank_rows(const int64 *item_ids, int32 *rows, float4 *scores, int n,
-					   const TimestampTz *at, const char *device)
+void
+nf_context_rerank_lifted(const NfContextLift *cl, const int64 *item_ids, int32 *rows,
+						 float4 *scores, int n)
 {
 	int64	   *ids;
 	float4	   *adj;
 	Ranked	   *r;
 	int32	   *rows0;
 
-	if ((at == NULL && device == NULL) || n <= 0)
-		return false;
+	if (n <= 0)
+		return;
 	ids = palloc(sizeof(int64) * n);
 	adj = palloc(sizeof(float4) * n);
 	for (int i = 0; i < n; i++)
@@ -453,12 +493,7 @@ nf_context_rerank_rows(const int64 *item_ids, int32 *rows, float4 *scores, int n
 		ids[i] = item_ids[rows[i]];
 		adj[i] = scores[i];
 	}
-	if (!nf_context_adjust(ids, adj, n, at, device, 1.0))
-	{
-		pfree(ids);
-		pfree(adj);
-		return false;
-	}
+	nf_context_apply(cl, ids, adj, n);
 	r = palloc(sizeof(Ranked) * n);
 	for (int i = 0; i < n; i++)
 	{
@@ -477,6 +512,20 @@ nf_context_rerank_rows(const int64 *item_ids, int32 *rows, float4 *scores, int n
 	pfree(adj);
 	pfree(r);
 	pfree(rows0);
+}
+
+/* context.h */
+bool
+nf_context_rerank_rows(const int64 *item_ids, int32 *rows, float4 *scores, int n,
+					   const TimestampTz *at, const char *device)
+{
+	NfContextLift cl;
+
+	if ((at == NULL && device == NULL) || n <= 0)
+		return false;
+	if (!nf_context_resolve(at, device, &cl))
+		return false;
+	nf_context_rerank_lifted(&cl, item_ids, rows, scores, n);
 	return true;
 }
 

@@ -7,10 +7,19 @@
 
 #include "diversity.h"
 
+/*
+ * A candidate with ng <= DIV_NG_MEMO genres adds, for each of its genres
+ * g, a KL change that depends only on (ng, g) within a step: it is
+ * computed once per step (memo, stamped with the step) instead of once
+ * per candidate -- the same expression, so the same bits.
+ */
+#define DIV_NG_MEMO 4
+
 Size
 div_work_bytes(int ncand, int ngenres)
 {
-	return (sizeof(double) * 2 + sizeof(int32)) * (Size) Max(ngenres, 1) + (Size) Max(ncand, 1);
+	return (sizeof(double) * (2 + DIV_NG_MEMO) + sizeof(int32) * (1 + DIV_NG_MEMO)) *
+		(Size) Max(ngenres, 1) + (Size) Max(ncand, 1);
 }
 
 double
@@ -45,8 +54,10 @@ div_calibrate(int ncand, const float *s, const int32 *gptr, const int32 *gid,
 {
 	double	   *qsum = (double *) work;
 	double	   *term = qsum + Max(ngenres, 1);	/* KL term at mass + 1 */
-	int32	   *count = (int32 *) (term + Max(ngenres, 1));
-	uint8	   *taken = (uint8 *) (count + Max(ngenres, 1));
+	double	   *memo = term + Max(ngenres, 1);	/* [ng - 1][g] */
+	int32	   *count = (int32 *) (memo + (Size) DIV_NG_MEMO * Max(ngenres, 1));
+	int32	   *stamp = count + Max(ngenres, 1);	/* [ng - 1][g]: step + 1 */
+	uint8	   *taken = (uint8 *) (stamp + (Size) DIV_NG_MEMO * Max(ngenres, 1));
 	double		qmass = 0.0,
 				ssum = 0.0;
 	int			got = 0;
@@ -54,6 +65,7 @@ div_calibrate(int ncand, const float *s, const int32 *gptr, const int32 *gid,
 	memset(qsum, 0, sizeof(double) * ngenres);
 	memset(taken, 0, ncand);
 	memset(count, 0, sizeof(int32) * ngenres);
+	memset(stamp, 0, sizeof(int32) * DIV_NG_MEMO * ngenres);
 	if (k > ncand)
 		k = ncand;
 	while (got < k)
@@ -108,13 +120,26 @@ retry:
 					for (int j = gptr[c]; j < gptr[c + 1]; j++)
 					{
 						int			g = gid[j];
-						double		q;
+						double		q,
+									d;
+						Size		at = (Size) (ng - 1) * ngenres + g;
 
 						if (p[g] <= 0.0)
 							continue;
+						if (ng <= DIV_NG_MEMO && stamp[at] == got + 1)
+						{
+							kl += memo[at];
+							continue;
+						}
 						q = (1.0 - DIV_ALPHA) * (qsum[g] + 1.0 / ng) / (qmass + 1.0) +
 							DIV_ALPHA * p[g];
-						kl += p[g] * log(p[g] / q) - term[g];
+						d = p[g] * log(p[g] / q) - term[g];
+						if (ng <= DIV_NG_MEMO)
+						{
+							memo[at] = d;
+							stamp[at] = got + 1;
+						}
+						kl += d;
 					}
 				}
 				obj = (1.0 - lambda) * (ssum + s[c]) - lambda * kl;

@@ -2,9 +2,13 @@
  * homepage.c -- nfrec.homepage: a page of recommendation rows for one
  * user in one call (doc/serve.md, "The homepage").
  *
- * The catalog is scored once (one sgemv for a user with a vector, the
- * popularity shares for a cold-start user) and every row is cut from
- * that score vector: top picks (calibrated for genre diversity), one
+ * The catalog is scored once (for a user with a vector: one pass over the
+ * int8 copy bounds every title's score, the pool of the best titles is
+ * scored exactly, and each row scores exactly only the titles whose
+ * context-adjusted bound can reach it -- RankRows; for a cold-start user
+ * the popularity shares) and every row is cut from those scores, with
+ * the context (day part, device) resolved once per page: top picks
+ * (calibrated for genre diversity), one
  * "because you watched" row per anchor (cosine to the anchor among the
  * user's best-scored titles), trending in the user's country, new
  * releases and the user's strongest genres.  Continue Watching comes
@@ -19,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -429,9 +434,9 @@ typedef struct PageScores
 	float	   *hi;				/* context), when known != NULL */
 	ServeModel *sm;
 	const float *x;
-	bool		context;
-	const TimestampTz *at;
-	const char *device;
+	const NfContextLift *cl;	/* the context's lifts, NULL: none */
+	const float *rlift;			/* its dense lifts by row (RowLifts), or NULL */
+	int32	   *el;				/* RankRows' scratch: N rows */
 } PageScores;
 
 /* Score the listed rows exactly (scan_dot, then the context), once each. */
@@ -439,85 +444,230 @@ static void
 ScoreRows(PageScores *ps, const int32 *rows, int n)
 {
 	ServeModel *sm = ps->sm;
-	int32	   *todo = palloc(sizeof(int32) * Max(n, 1));
-	float	   *sc = palloc(sizeof(float) * Max(n, 1));
-	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
-	int			m = 0;
 
 	for (int j = 0; j < n; j++)
-		if (!ps->known[rows[j]])
+	{
+		int32		r = rows[j];
+		float		v;
+
+		if (ps->known[r])
+			continue;
+		ps->known[r] = 1;
+		v = scan_dot(sm->Y + (Size) r * sm->factors, ps->x, sm->factors);
+		if (ps->cl)
+			v = nf_context_apply1(ps->cl, sm->item_ids[r], v);
+		ps->score[r] = v;
+	}
+}
+
+/* Keep the k largest values seen in a min-heap of nh <= k floats. */
+static inline void
+HeapKeep(float *heap, int *nh, int k, float v)
+{
+	int			i;
+
+	if (*nh < k)
+	{
+		/* sift up */
+		i = (*nh)++;
+		while (i > 0 && heap[(i - 1) / 2] > v)
 		{
-			todo[m] = rows[j];
-			ps->known[rows[j]] = 1;
-			sc[m] = scan_dot(sm->Y + (Size) rows[j] * sm->factors, ps->x, sm->factors);
-			ids[m++] = sm->item_ids[rows[j]];
+			heap[i] = heap[(i - 1) / 2];
+			i = (i - 1) / 2;
 		}
-	if (ps->context && m > 0)
-		nf_context_adjust(ids, sc, m, ps->at, ps->device, 1.0);
-	for (int j = 0; j < m; j++)
-		ps->score[todo[j]] = sc[j];
-	pfree(todo);
-	pfree(sc);
-	pfree(ids);
+		heap[i] = v;
+		return;
+	}
+	if (!(v > heap[0]))
+		return;
+	/* replace the least and sift down */
+	i = 0;
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= *nh)
+			break;
+		if (c + 1 < *nh && heap[c + 1] < heap[c])
+			c++;
+		if (heap[c] >= v)
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = v;
+}
+
+/*
+ * The dense lifts of a context cell by model row instead of title id
+ * (rlift[r] = lift[item_ids[r]], 1 for an id out of the table), so that
+ * the rows' bounds are adjusted without reading item_ids: kept per
+ * backend for the last few (model, cell) pairs, keyed by the model's
+ * identity and the cell's cache load.
+ */
+#define HP_RLIFT_SLOTS 8
+
+typedef struct RowLift
+{
+	char	   *model;			/* NULL: slot unused */
+	int64		version;
+	TimestampTz deployed_at;
+	int			nitems;
+	uint64		generation;
+	const void *cell;
+	float	   *rlift;
+} RowLift;
+
+static RowLift rlift_cache[HP_RLIFT_SLOTS];
+static int	rlift_next = 0;
+static MemoryContext rlift_cxt = NULL;
+
+static const float *
+RowLifts(const ServeModel *sm, const NfContextLift *cl)
+{
+	RowLift    *s;
+
+	if (cl == NULL || cl->lift == NULL || sm->name == NULL)
+		return NULL;
+	for (int i = 0; i < HP_RLIFT_SLOTS; i++)
+	{
+		s = &rlift_cache[i];
+		if (s->model && s->generation == cl->generation && s->cell == (const void *) cl->cell &&
+			s->version == sm->version && s->deployed_at == sm->deployed_at &&
+			s->nitems == sm->nitems && strcmp(s->model, sm->name) == 0)
+			return s->rlift;
+	}
+	if (rlift_cxt == NULL)
+		rlift_cxt = AllocSetContextCreate(CacheMemoryContext, "nfrec homepage row lifts",
+										  ALLOCSET_DEFAULT_SIZES);
+	s = &rlift_cache[rlift_next];
+	rlift_next = (rlift_next + 1) % HP_RLIFT_SLOTS;
+	if (s->model)
+	{
+		pfree(s->model);
+		pfree(s->rlift);
+		s->model = NULL;
+	}
+	s->rlift = MemoryContextAlloc(rlift_cxt, sizeof(float) * Max(sm->nitems, 1));
+	for (int r = 0; r < sm->nitems; r++)
+	{
+		uint64		id = (uint64) sm->item_ids[r];
+
+		s->rlift[r] = id < (uint64) cl->dense_n ? cl->lift[id] : 1.0f;
+	}
+	s->version = sm->version;
+	s->deployed_at = sm->deployed_at;
+	s->nitems = sm->nitems;
+	s->generation = cl->generation;
+	s->cell = cl->cell;
+	s->model = MemoryContextStrdup(rlift_cxt, sm->name);
+	return s->rlift;
+}
+
+/*
+ * A positive bound s of row r (title id) adjusted as nf_context_apply1
+ * does it (s x lift in double, rounded to float); s must be > 0.
+ */
+static inline float
+LiftPositive(const NfContextLift *cl, const float *rlift, const int64 *ids, int32 r, float s)
+{
+	double		d = s;
+
+	if (cl == NULL)
+		return s;
+	if (rlift)
+		d *= (double) rlift[r];
+	else if (cl->lift == NULL)
+		return nf_context_apply1_sparse(cl, ids[r], s);
+	else if ((uint64) ids[r] < (uint64) cl->dense_n)
+		d *= (double) cl->lift[ids[r]];
+	return (float) Min(d, (double) FLT_MAX);
 }
 
 /*
  * RankSubset over ps.  With bounds: the context lift is a positive factor
  * per title (context.c), so it keeps each title's bounds in order; a row
  * whose adjusted upper bound is below the k-th best adjusted lower bound
- * of the eligible rows has k rows strictly above it and cannot be in the
- * top k, so only the others are scored and ranked.
+ * L of the eligible rows has k rows strictly above it and cannot be in
+ * the top k, so only the others are scored and ranked.
+ *
+ * L is found from the positive lower bounds alone when at least k are
+ * positive (a bound <= 0 stays <= 0 adjusted, so it is not above the k-th
+ * best positive one), and when L > 0 a row whose upper bound is <= 0
+ * cannot reach it; only otherwise is every bound adjusted.  The rows
+ * scored are exactly those whose adjusted upper bound reaches L.
  */
 static int
 RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		 const uint8 *onpage, int k, int32 *out)
 {
-	int32	   *el,
-			   *cand;
-	float	   *b;
-	int64	   *ids;
+	int32	   *el = ps->el;
+	const int64 *ids = ps->sm->item_ids;
+	const NfContextLift *cl = ps->cl;
+	const float *rlift = ps->rlift;
+	const float *lo = ps->lo,
+			   *hi = ps->hi;
+	float		heap[HP_MAX_PER_ROW];
 	int			m = 0,
-				nc = 0,
-				got;
+				nh = 0,
+				nc = 0;
 	float		L = -INFINITY;
 
 	if (ps->known == NULL)
 		return RankSubset(ps->score, subset, nsub, ex, onpage, k, out);
+	Assert(k <= HP_MAX_PER_ROW);
 
-	el = palloc(sizeof(int32) * Max(nsub, 1));
+	/* the eligible rows, and the k best positive lower bounds */
 	for (int j = 0; j < nsub; j++)
-		if (!ex[subset[j]] && !onpage[subset[j]])
-			el[m++] = subset[j];
-	/* lower bounds in b[0, m), upper in b[m, 2m), adjusted in one call */
-	b = palloc(sizeof(float) * Max(2 * m, 1));
-	ids = palloc(sizeof(int64) * Max(2 * m, 1));
-	for (int j = 0; j < m; j++)
 	{
-		b[j] = ps->lo[el[j]];
-		b[m + j] = ps->hi[el[j]];
-		ids[j] = ids[m + j] = ps->sm->item_ids[el[j]];
+		int32		r = subset[j];
+
+		if (ex[r] || onpage[r])
+			continue;
+		el[m++] = r;
+		if (k > 0 && lo[r] > 0.0f)
+			HeapKeep(heap, &nh, k, LiftPositive(cl, rlift, ids, r, lo[r]));
 	}
-	if (ps->context && m > 0)
-		nf_context_adjust(ids, b, 2 * m, ps->at, ps->device, 1.0);
 	if (m > k && k > 0)
 	{
-		int32	   *best = palloc(sizeof(int32) * k);
+		if (nh < k)
+		{
+			/* fewer than k positive: every lower bound */
+			nh = 0;
+			for (int j = 0; j < m; j++)
+			{
+				float		v = cl ? nf_context_apply1(cl, ids[el[j]], lo[el[j]]) : lo[el[j]];
 
-		if (topk_select(b, m, NULL, k, best) == k)
-			L = b[best[k - 1]];
-		pfree(best);
+				if (!isnan(v))
+					HeapKeep(heap, &nh, k, v);
+			}
+		}
+		if (nh == k)
+			L = heap[0];
 	}
-	cand = palloc(sizeof(int32) * Max(m, 1));
-	for (int j = 0; j < m; j++)
-		if (b[m + j] >= L)
-			cand[nc++] = el[j];
-	ScoreRows(ps, cand, nc);
-	got = RankSubset(ps->score, cand, nc, ex, onpage, k, out);
-	pfree(el);
-	pfree(b);
-	pfree(ids);
-	pfree(cand);
-	return got;
+	if (L > 0.0f)
+	{
+		for (int j = 0; j < m; j++)
+		{
+			int32		r = el[j];
+
+			if (hi[r] > 0.0f && LiftPositive(cl, rlift, ids, r, hi[r]) >= L)
+				el[nc++] = r;
+		}
+	}
+	else
+	{
+		for (int j = 0; j < m; j++)
+		{
+			int32		r = el[j];
+			float		h = cl ? nf_context_apply1(cl, ids[r], hi[r]) : hi[r];
+
+			if (h >= L)
+				el[nc++] = r;
+		}
+	}
+	ScoreRows(ps, el, nc);
+	return RankSubset(ps->score, el, nc, ex, onpage, k, out);
 }
 
 PG_FUNCTION_INFO_V1(homepage);
@@ -588,6 +738,7 @@ homepage(PG_FUNCTION_ARGS)
 		PageRow    *cand;
 		int			ncand = 0;
 		bool		context;
+		NfContextLift cl;
 		/* "because you watched": similar_titles' blend and support floor */
 		double		cooc_w = nf_model_neighbours(sm) ? nf_cooccurrence_weight() : 0.0;
 		bool		known_counts = false;
@@ -628,8 +779,8 @@ homepage(PG_FUNCTION_ARGS)
 		ps.known = NULL;
 		ps.sm = sm;
 		ps.x = x;
-		ps.at = &at;
-		ps.device = device;
+		ps.cl = NULL;
+		ps.rlift = NULL;
 		if (src != USER_COLD && sm->kind != NF_MODEL_EASE)
 		{
 			ScanCatalog *cat = nf_scan_catalog(sm);
@@ -643,6 +794,7 @@ homepage(PG_FUNCTION_ARGS)
 										  sm->scan_work, NULL);
 				ps.score = palloc(sizeof(float) * N);
 				ps.known = palloc0(N);
+				ps.el = palloc(sizeof(int32) * N);
 			}
 			else
 				npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);
@@ -666,10 +818,22 @@ homepage(PG_FUNCTION_ARGS)
 		 * that the other rows are cut from (doc/context.md).  No fit: no
 		 * change.
 		 */
-		context = nf_context_rerank_rows(sm->item_ids, pool, poolsc, npool, &at, device);
-		ps.context = context;
-		if (context && ps.known == NULL)
-			nf_context_adjust(sm->item_ids, ps.score, N, &at, device, 1.0);
+		context = npool > 0 && nf_context_resolve(&at, device, &cl);
+		if (context)
+		{
+			nf_context_rerank_lifted(&cl, sm->item_ids, pool, poolsc, npool);
+			ps.cl = &cl;
+			if (ps.known != NULL)
+				ps.rlift = RowLifts(sm, &cl);
+			if (ps.known == NULL)
+				nf_context_apply(&cl, sm->item_ids, ps.score, N);
+		}
+		/* the pool's exact (adjusted) scores serve the rows too */
+		for (int j = 0; ps.known && j < npool; j++)
+		{
+			ps.score[pool[j]] = poolsc[j];
+			ps.known[pool[j]] = 1;
+		}
 
 		/* the genre mix of the user's taste */
 		if (tm)
@@ -884,19 +1048,16 @@ homepage(PG_FUNCTION_ARGS)
 								(known_counts && sm->counts[pool[j]] < (float) NF_SIMILAR_MIN_SUPPORT);
 						}
 						if (context)
-						{
-							int64	   *pid = palloc(sizeof(int64) * Max(npool, 1));
-
 							for (int j = 0; j < npool; j++)
-								pid[j] = sm->item_ids[pool[j]];
-							nf_context_adjust(pid, cs, npool, &at, device, 1.0);
-						}
+								cs[j] = nf_context_apply1(&cl, sm->item_ids[pool[j]], cs[j]);
 						k = topk_select(cs, npool, skip, per_row, sel);
 						for (int j = 0; j < k; j++)
 						{
 							r->e[r->n].title_id = sm->item_ids[pool[sel[j]]];
 							r->e[r->n].score = cs[sel[j]];
-							r->e[r->n].reason = psprintf("similar to %s", TitleName(tm, sm, r->anchor));
+							/* one string for the row (entries only read it) */
+							r->e[r->n].reason = j > 0 ? r->e[0].reason :
+								psprintf("similar to %s", TitleName(tm, sm, r->anchor));
 							r->n++;
 						}
 					}
@@ -928,7 +1089,7 @@ homepage(PG_FUNCTION_ARGS)
 							memcpy(trow, tl->rows, sizeof(int32) * nt);
 							memcpy(tsc, tl->scores, sizeof(float) * nt);
 							if (context)
-								nf_context_rerank_rows(sm->item_ids, trow, tsc, nt, &at, device);
+								nf_context_rerank_lifted(&cl, sm->item_ids, trow, tsc, nt);
 						}
 						for (int j = 0; j < nt && r->n < per_row; j++)
 						{
@@ -980,7 +1141,8 @@ homepage(PG_FUNCTION_ARGS)
 					{
 						r->e[r->n].title_id = sm->item_ids[got[j]];
 						r->e[r->n].score = ps.score[got[j]];
-						r->e[r->n].reason = src == USER_COLD && ncatplays == 0 ?
+						r->e[r->n].reason = j > 0 ? r->e[0].reason :
+							src == USER_COLD && ncatplays == 0 ?
 							psprintf("popular in %s", tm->genre_names[r->genre]) :
 							psprintf("matches your taste for %s", tm->genre_names[r->genre]);
 						r->n++;

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "als.h"
+#include "artwork_seed.h"
 #include "cooccur.h"
 #include "ease.h"
 #include "kmeans.h"
@@ -1772,6 +1773,61 @@ test_scan(void)
 			}
 }
 
+/* ------------------------------------------------------------------ */
+/* MD5 and the artwork seed (expected values: RFC 1321 and Python's     */
+/* hashlib)                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+test_artwork_seed(void)
+{
+	static const char *const in[] = {
+		"", "a", "abc", "message digest", "abcdefghijklmnopqrstuvwxyz",
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+		"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+	};
+	static const char *const want[] = {
+		"d41d8cd98f00b204e9800998ecf8427e", "0cc175b9c0f1b6a831c399e269772661",
+		"900150983cd24fb0d6963f7d28e17f72", "f96b697d7cb7938d525a2f31aaf161d0",
+		"c3fcd3d76192e4007dfb496cca67e13b", "d174ab98d277d9f5a5611c2c9f419d9f",
+		"57edf4a22be3c955ac49da2e2107b67a"
+	};
+	/* block boundaries: 55, 56 and 64 bytes of 'a' */
+	static const int alen[] = {55, 56, 64};
+	static const char *const awant[] = {
+		"ef1772b6dff9a122358552954ad0df65", "3b0c8ac703f828b04c6c197006d17218",
+		"014842d480b571495a4a0363793f7367"
+	};
+	char		buf[65];
+
+	for (int i = 0; i < (int) lengthof(in); i++)
+	{
+		uint8		d[16];
+		char		hex[33];
+
+		art_md5(in[i], strlen(in[i]), d);
+		for (int j = 0; j < 16; j++)
+			snprintf(hex + 2 * j, 3, "%02x", d[j]);
+		CHECK(strcmp(hex, want[i]) == 0, "md5(\"%s\") = %s, not %s\n", in[i], hex, want[i]);
+	}
+	memset(buf, 'a', sizeof(buf));
+	for (int i = 0; i < (int) lengthof(alen); i++)
+	{
+		uint8		d[16];
+		char		hex[33];
+
+		art_md5(buf, alen[i], d);
+		for (int j = 0; j < 16; j++)
+			snprintf(hex + 2 * j, 3, "%02x", d[j]);
+		CHECK(strcmp(hex, awant[i]) == 0, "md5 of %d x 'a' = %s, not %s\n", alen[i], hex, awant[i]);
+	}
+	/* the first 15 hex digits of md5('<seed>/<user>/<title>') */
+	CHECK(art_seed60(20260101, 42, 7) == UINT64CONST(0xb7acd6071d4404e), "seed of 20260101/42/7\n");
+	CHECK(art_seed60(0, PG_INT64_MIN, PG_INT64_MAX) == UINT64CONST(0x126ee943882a379),
+		  "seed of 0/-9223372036854775808/9223372036854775807\n");
+	CHECK(art_seed60(20261203, -1, 0) == UINT64CONST(0xd9e08864d79925), "seed of 20261203/-1/0\n");
+}
+
 int
 main(void)
 {
@@ -1788,6 +1844,7 @@ main(void)
 	test_metrics();
 	test_ease();
 	test_cooccur();
+	test_artwork_seed();
 	printf("kernels: %d passed, %d failed\n", npass, nfail);
 	return nfail == 0 ? 0 : 1;
 }
