@@ -367,8 +367,8 @@ nf_events_direct(Oid relid, int64 user_id, NfEventRow **rows)
 		pfree(out);
 		return -1;
 	}
-	elog(DEBUG1, "nfrec: events of user " INT64_FORMAT " read through index %u: " INT64_FORMAT " rows",
-		 user_id, e.indexid, n);
+	elog(DEBUG1, "nfrec: events of user " INT64_FORMAT " read through index \"%s\": " INT64_FORMAT " rows",
+		 user_id, get_rel_name(e.indexid), n);
 	*rows = out;
 	return n;
 }

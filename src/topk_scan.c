@@ -198,12 +198,21 @@ typedef struct ScanQuery
 	float		l1;				/* |x|_1 */
 	float		errx;			/* max_a |x_a - t r_a| */
 	float		marg;			/* rounding margin per unit of |y_i| */
+	float		ea;				/* the bound per unit of scale_i, per unit of sq1_i: */
+	float		eb;				/* see BOUNDS */
 } ScanQuery;
 
 /*
  * BOUNDS: row i's int8 score s = scale t (q.r) and its error bound
- *     e = (erry |x|_1 + sq1 errx)(1 + 1e-4) + marg |y_i| + 1e-30
- * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.  ru holds r + 64.
+ *     e = erry |x|_1 + sq1 errx + marg |y_i|
+ * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.  The pass reads two
+ * floats of each row for it, not four: rounding to the nearest q (|y_a /
+ * scale| <= 127 (1 + 2^-23), never clamped) errs by at most scale / 2, so
+ * erry <= E scale with E = 0.5 (1 + 1e-6), and |y_i| <= |y_i|_1 <= sq1 +
+ * f erry, so
+ *     e <= scale E (|x|_1 + f marg) + sq1 (errx + marg) = scale ea + sq1 eb,
+ * computed as (scale ea + sq1 eb)(1 + 1e-4) + 1e-30 (ea, eb rounded up).
+ * ru holds r + 64.
  */
 static inline void
 QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *lo, float *hi,
@@ -217,8 +226,7 @@ QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *l
 	for (int a = 0; a < c->fp; a++)
 		d += (int32) qi[a] * ((int32) ru[a] - SCAN_ROFF);
 	s = (float) d * (c->scale[i] * qy->t);
-	e = (c->erry[i] * qy->l1 + c->sq1[i] * qy->errx) * (1.0f + 1e-4f) +
-		(qy->marg * c->norms[i] + 1e-30f);
+	e = (c->scale[i] * qy->ea + c->sq1[i] * qy->eb) * (1.0f + 1e-4f) + 1e-30f;
 	lo[o] = s - e;
 	hi[o] = s + e;
 }
@@ -354,9 +362,8 @@ DotAllAvx2(const float *Y, int n, int f, const float *x, float *out)
 typedef struct QConsts
 {
 	__m256		t,
-				l1,
-				ex,
-				marg,
+				ea,
+				eb,
 				up,
 				tiny;
 } QConsts;
@@ -366,9 +373,8 @@ static inline void
 QConstsInit(const ScanQuery *qy, QConsts *k)
 {
 	k->t = _mm256_set1_ps(qy->t);
-	k->l1 = _mm256_set1_ps(qy->l1);
-	k->ex = _mm256_set1_ps(qy->errx);
-	k->marg = _mm256_set1_ps(qy->marg);
+	k->ea = _mm256_set1_ps(qy->ea);
+	k->eb = _mm256_set1_ps(qy->eb);
 	k->up = _mm256_set1_ps(1.0f + 1e-4f);
 	k->tiny = _mm256_set1_ps(1e-30f);
 }
@@ -399,7 +405,8 @@ QBlock8(const ScanCatalog *c, const uint8 *ru, const QConsts *k, int i, __m256 *
 	__m256i		t0,
 				t1,
 				dsum;
-	__m256		d;
+	__m256		d,
+				sc;
 
 	for (int b = 0; b < nb; b++)
 	{
@@ -431,11 +438,12 @@ QBlock8(const ScanCatalog *c, const uint8 *ru, const QConsts *k, int i, __m256 *
 	dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
 										_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
 	d = _mm256_cvtepi32_ps(dsum);
-	*sp = _mm256_mul_ps(d, _mm256_mul_ps(_mm256_loadu_ps(c->scale + i), k->t));
-	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(c->erry + i), k->l1),
-													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->ex)),
+	sc = _mm256_loadu_ps(c->scale + i);
+	*sp = _mm256_mul_ps(d, _mm256_mul_ps(sc, k->t));
+	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(sc, k->ea),
+													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->eb)),
 									  k->up),
-						_mm256_add_ps(_mm256_mul_ps(k->marg, _mm256_loadu_ps(c->norms + i)), k->tiny));
+						k->tiny);
 }
 
 /* Bounds of rows [i0, i1), eight at a time, to lo/hi[i - i0]. */
@@ -652,6 +660,8 @@ PrepareQuery(const ScanCatalog *c, const float *x, uint8 *ru, ScanQuery *qy)
 	qy->l1 = (float) l1 * (1.0f + 1e-6f);
 	qy->errx = (float) errx * (1.0f + 1e-6f);
 	qy->marg = (float) (2.0 * ((double) f / 8 + 8) * 5.9604645e-8 * sqrt(x2));
+	qy->ea = (float) (0.5 * (1.0 + 1e-6) * ((double) qy->l1 + (double) f * qy->marg)) * (1.0f + 1e-6f);
+	qy->eb = (float) ((double) qy->errx + (double) qy->marg) * (1.0f + 1e-6f);
 	return true;
 }
 
