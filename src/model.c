@@ -63,6 +63,7 @@
 #include "als.h"
 #include "context.h"
 #include "model.h"
+#include "model_events.h"
 #include "model_neighbours.h"
 #include "ease_serve.h"
 #include "pgutil.h"
@@ -781,20 +782,27 @@ nf_model_from_value(const AlsModelHeader *m)
 	return sm;
 }
 
-static int
-CmpRowW(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a,
-				y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 typedef struct RowW
 {
 	int32		row;
 	float		w;
 } RowW;
+
+/*
+ * By row, then weight: the duplicates of a title are summed in an order
+ * fixed by their values, so the sum does not depend on the order the rows
+ * were read in (a query plan's, or model_events.c's index order).
+ */
+static int
+CmpRowW(const void *a, const void *b)
+{
+	const RowW *x = a,
+			   *y = b;
+
+	if (x->row != y->row)
+		return (x->row > y->row) - (x->row < y->row);
+	return (x->w > y->w) - (x->w < y->w);
+}
 
 /* Sort events by row and sum duplicates (rows/w rewritten in place). */
 static void
@@ -1057,19 +1065,15 @@ GetEventsPlan(ServeModel *sm, Oid relid)
 	return ep->plan;
 }
 
-/*
- * The user's rows in the bound events relation (titles in the catalog
- * only), weights summed per title; NULL weights count as 0 (seen, no
- * preference), NULL titles are ignored.
- */
-static void
-CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
+/* The rows serving's query returns, in the form nf_events_direct gives. */
+static int64
+EventsByQuery(ServeModel *sm, Oid relid, int64 user_id, NfEventRow **rows)
 {
-	SPIPlanPtr	plan = GetEventsPlan(sm, LocalEventsShard(sm->events_relid, user_id));
+	SPIPlanPtr	plan = GetEventsPlan(sm, relid);
 	Datum		arg[1];
 	uint64		nrows;
+	NfEventRow *r;
 
-	ev->n = 0;
 	arg[0] = Int64GetDatum(user_id);
 	if (SPI_execute_plan(plan, arg, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the events relation of model \"%s\"", sm->name);
@@ -1078,20 +1082,47 @@ CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many events for user " INT64_FORMAT, user_id)));
-	ev->rows = palloc(sizeof(int32) * Max(nrows, 1));
-	ev->w = palloc(sizeof(float) * Max(nrows, 1));
+	r = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(NfEventRow) * Max(nrows, 1));
 	for (uint64 j = 0; j < nrows; j++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[j];
-		bool		tnull,
-					wnull;
-		int64		tid = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &tnull));
-		double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &wnull));
+
+		r[j].title_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &r[j].title_null));
+		r[j].weight = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &r[j].weight_null));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*rows = r;
+	return (int64) nrows;
+}
+
+/*
+ * The user's rows in the bound events relation (titles in the catalog
+ * only), weights summed per title; NULL weights count as 0 (seen, no
+ * preference), NULL titles are ignored.  Read through the user_id index
+ * without the executor when that gives the query's rows (model_events.c),
+ * else by the query.
+ */
+static void
+CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
+{
+	Oid			relid = LocalEventsShard(sm->events_relid, user_id);
+	NfEventRow *er;
+	int64		nrows = nf_events_direct(relid, user_id, &er);
+
+	if (nrows < 0)
+		nrows = EventsByQuery(sm, relid, user_id, &er);
+	ev->n = 0;
+	ev->rows = palloc(sizeof(int32) * Max(nrows, 1));
+	ev->w = palloc(sizeof(float) * Max(nrows, 1));
+	for (int64 j = 0; j < nrows; j++)
+	{
+		int64		tid = er[j].title_id;
+		double		w = er[j].weight;
 		int32		r;
 
-		if (tnull)
+		if (er[j].title_null)
 			continue;
-		if (wnull)
+		if (er[j].weight_null)
 			w = 0.0;
 		else if (!isfinite(w))
 			ereport(ERROR,
@@ -1110,7 +1141,7 @@ CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 		ev->rows[ev->n] = r;
 		ev->w[ev->n++] = (float) w;
 	}
-	SPI_freetuptable(SPI_tuptable);
+	pfree(er);
 	NormalizeEvents(ev);
 }
 

@@ -17,6 +17,7 @@
 #include "utils/guc.h"
 
 #include "model.h"				/* nf_model_init */
+#include "model_events.h"		/* nf_events_init */
 #include "model_neighbours.h"	/* nf_neighbours_init */
 #include "titlemeta.h"			/* nf_titlemeta_init */
 
@@ -42,6 +43,7 @@ _PG_init(void)
 {
 	openblas_set_num_threads(1);
 	nf_model_init();
+	nf_events_init();
 	nf_neighbours_init();
 	nf_titlemeta_init();
 #if PG_VERSION_NUM >= 150000

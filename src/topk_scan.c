@@ -50,6 +50,7 @@
 #define SCAN_RANGE_LO	1e-15
 #define SCAN_RANGE_HI	1e15
 
+
 static bool force_portable = false;
 
 void
@@ -197,15 +198,25 @@ typedef struct ScanQuery
 	float		l1;				/* |x|_1 */
 	float		errx;			/* max_a |x_a - t r_a| */
 	float		marg;			/* rounding margin per unit of |y_i| */
+	float		ea;				/* the bound per unit of scale_i, per unit of sq1_i: */
+	float		eb;				/* see BOUNDS */
 } ScanQuery;
 
 /*
  * BOUNDS: row i's int8 score s = scale t (q.r) and its error bound
- *     e = (erry |x|_1 + sq1 errx)(1 + 1e-4) + marg |y_i| + 1e-30
- * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.  ru holds r + 64.
+ *     e = erry |x|_1 + sq1 errx + marg |y_i|
+ * give lo = s - e <= scan_dot(y_i, x) <= hi = s + e.  The pass reads two
+ * floats of each row for it, not four: rounding to the nearest q (|y_a /
+ * scale| <= 127 (1 + 2^-23), never clamped) errs by at most scale / 2, so
+ * erry <= E scale with E = 0.5 (1 + 1e-6), and |y_i| <= |y_i|_1 <= sq1 +
+ * f erry, so
+ *     e <= scale E (|x|_1 + f marg) + sq1 (errx + marg) = scale ea + sq1 eb,
+ * computed as (scale ea + sq1 eb)(1 + 1e-4) + 1e-30 (ea, eb rounded up).
+ * ru holds r + 64.
  */
 static inline void
-QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *lo, float *hi)
+QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *lo, float *hi,
+	 int o)
 {
 	const int8 *qi = c->q + (Size) i * c->fp;
 	int32		d = 0;
@@ -215,10 +226,84 @@ QRow(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i, float *l
 	for (int a = 0; a < c->fp; a++)
 		d += (int32) qi[a] * ((int32) ru[a] - SCAN_ROFF);
 	s = (float) d * (c->scale[i] * qy->t);
-	e = (c->erry[i] * qy->l1 + c->sq1[i] * qy->errx) * (1.0f + 1e-4f) +
-		(qy->marg * c->norms[i] + 1e-30f);
-	lo[i] = s - e;
-	hi[i] = s + e;
+	e = (c->scale[i] * qy->ea + c->sq1[i] * qy->eb) * (1.0f + 1e-4f) + 1e-30f;
+	lo[o] = s - e;
+	hi[o] = s + e;
+}
+
+/*
+ * The one-pass top-k (TopkFused): a min-heap of the k best lower bounds of
+ * eligible rows seen so far, whose least, Lc, only grows and never exceeds
+ * the final L (the k-th best lower bound of all eligible rows).  A row is
+ * kept as a candidate when its upper bound reaches Lc when it is scanned.
+ */
+typedef struct TopkState
+{
+	const uint8 *skip;
+	int			k;
+	int			nlows;
+	int			ncand;
+	float		Lc;				/* lows[0] once the heap is full, else -inf */
+	float	   *lows;			/* the heap, k */
+	int32	   *cand;			/* candidates, ascending */
+	float	   *candhi;			/* their upper bounds */
+} TopkState;
+
+/* lows[0..len) is a min-heap; replace its least by v. */
+static inline void
+HeapReplaceMin(float *lows, int len, float v)
+{
+	int			j = 0;
+
+	for (;;)
+	{
+		int			l = 2 * j + 1,
+					m;
+
+		if (l >= len)
+			break;
+		m = (l + 1 < len && lows[l + 1] < lows[l]) ? l + 1 : l;
+		if (!(lows[m] < v))
+			break;
+		lows[j] = lows[m];
+		j = m;
+	}
+	lows[j] = v;
+}
+
+/* lows[0..len) is a min-heap; add v as lows[len]'s heir. */
+static inline void
+HeapPush(float *lows, int len, float v)
+{
+	int			j = len;
+
+	while (j > 0 && lows[(j - 1) / 2] > v)
+	{
+		lows[j] = lows[(j - 1) / 2];
+		j = (j - 1) / 2;
+	}
+	lows[j] = v;
+}
+
+/* Row i with bounds lo <= hi, in ascending row order. */
+static inline void
+TopkConsider(TopkState *st, int i, float lo, float hi)
+{
+	if (!(hi >= st->Lc) || (st->skip && st->skip[i]))
+		return;
+	st->cand[st->ncand] = i;
+	st->candhi[st->ncand++] = hi;
+	if (st->nlows < st->k)
+	{
+		HeapPush(st->lows, st->nlows++, lo);
+		if (st->nlows == st->k)
+			st->Lc = st->lows[0];
+	}
+	else if (lo > st->lows[0])
+	{
+		HeapReplaceMin(st->lows, st->k, lo);
+		st->Lc = st->lows[0];
+	}
 }
 
 #ifdef SCAN_HAVE_AVX2_KERNEL
@@ -273,87 +358,164 @@ DotAllAvx2(const float *Y, int n, int f, const float *x, float *out)
 		out[i] = scan_dot(Y + (Size) i * f, x, f);
 }
 
+/* What the AVX2 bound kernel needs of the query, broadcast. */
+typedef struct QConsts
+{
+	__m256		t,
+				ea,
+				eb,
+				up,
+				tiny;
+} QConsts;
+
+__attribute__((target("avx2")))
+static inline void
+QConstsInit(const ScanQuery *qy, QConsts *k)
+{
+	k->t = _mm256_set1_ps(qy->t);
+	k->ea = _mm256_set1_ps(qy->ea);
+	k->eb = _mm256_set1_ps(qy->eb);
+	k->up = _mm256_set1_ps(1.0f + 1e-4f);
+	k->tiny = _mm256_set1_ps(1e-30f);
+}
+
 /*
- * For every row: the int8 score d = q.r, eight rows at a time, and at
- * once its bounds lo/hi (see BOUNDS).  vpmaddubsw multiplies the
+ * Rows i .. i + 7: the int8 score d = q.r and its bounds s - e, s + e (see
+ * BOUNDS; the same float operations as QRow).  vpmaddubsw multiplies the
  * unsigned ru = r + 64 (0..127) by the signed q (|q| <= 127): a pair sums
  * to at most 2 x 127 x 127 < 2^15, so nothing saturates; vpmaddwd by ones
  * widens to int32, and q.r = q.ru - 64 sum(q).
  */
+__attribute__((target("avx2"), always_inline))
+static inline void
+QBlock8(const ScanCatalog *c, const uint8 *ru, const QConsts *k, int i, __m256 *sp, __m256 *ep)
+{
+	int			fp = c->fp,
+				nb = fp / 32;
+	const int8 *q0 = c->q + (Size) i * fp;
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256i		a0 = _mm256_setzero_si256(),
+				a1 = _mm256_setzero_si256(),
+				a2 = _mm256_setzero_si256(),
+				a3 = _mm256_setzero_si256(),
+				a4 = _mm256_setzero_si256(),
+				a5 = _mm256_setzero_si256(),
+				a6 = _mm256_setzero_si256(),
+				a7 = _mm256_setzero_si256();
+	__m256i		t0,
+				t1,
+				dsum;
+	__m256		d,
+				sc;
+
+	for (int b = 0; b < nb; b++)
+	{
+		__m256i		rv = _mm256_loadu_si256((const __m256i *) (ru + 32 * b));
+
+#define QROW(acc, r) \
+		acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(rv, \
+			_mm256_loadu_si256((const __m256i *) (q0 + (Size) (r) * fp + 32 * b))), ones))
+		QROW(a0, 0);
+		QROW(a1, 1);
+		QROW(a2, 2);
+		QROW(a3, 3);
+		QROW(a4, 4);
+		QROW(a5, 5);
+		QROW(a6, 6);
+		QROW(a7, 7);
+#undef QROW
+	}
+
+	/*
+	 * hadd tree: t0 = [rows 0-3 of the low 128 bits | rows 0-3 of the
+	 * high], t1 the same for rows 4-7; then add the halves
+	 */
+	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7));
+	dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+							_mm256_permute2x128_si256(t0, t1, 0x31));
+	/* q.r = q.ru - 64 sum(q) */
+	dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
+										_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
+	d = _mm256_cvtepi32_ps(dsum);
+	sc = _mm256_loadu_ps(c->scale + i);
+	*sp = _mm256_mul_ps(d, _mm256_mul_ps(sc, k->t));
+	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(sc, k->ea),
+													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->eb)),
+									  k->up),
+						k->tiny);
+}
+
+/* Bounds of rows [i0, i1), eight at a time, to lo/hi[i - i0]. */
 __attribute__((target("avx2")))
 static void
-QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
+QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
+		  float *lo, float *hi)
 {
-	int			n = c->n,
-				fp = c->fp,
-				nb = fp / 32;
-	const int8 *q = c->q;
-	const __m256i ones = _mm256_set1_epi16(1);
-	__m256		vt = _mm256_set1_ps(qy->t),
-				vl1 = _mm256_set1_ps(qy->l1),
-				vex = _mm256_set1_ps(qy->errx),
-				vmarg = _mm256_set1_ps(qy->marg),
-				vup = _mm256_set1_ps(1.0f + 1e-4f),
-				vtiny = _mm256_set1_ps(1e-30f);
-	int			i = 0;
+	QConsts		k;
+	int			i = i0;
 
-	for (; i + 8 <= n; i += 8)
+	QConstsInit(qy, &k);
+	for (; i + 8 <= i1; i += 8)
 	{
-		const int8 *q0 = q + (Size) i * fp;
-		__m256i		a0 = _mm256_setzero_si256(),
-					a1 = _mm256_setzero_si256(),
-					a2 = _mm256_setzero_si256(),
-					a3 = _mm256_setzero_si256(),
-					a4 = _mm256_setzero_si256(),
-					a5 = _mm256_setzero_si256(),
-					a6 = _mm256_setzero_si256(),
-					a7 = _mm256_setzero_si256();
-		__m256i		t0,
-					t1,
-					dsum;
-		__m256		d,
-					s,
+		__m256		s,
 					e;
 
-		for (int b = 0; b < nb; b++)
-		{
-			__m256i		rv = _mm256_loadu_si256((const __m256i *) (ru + 32 * b));
+		QBlock8(c, ru, &k, i, &s, &e);
+		_mm256_storeu_ps(lo + (i - i0), _mm256_sub_ps(s, e));
+		_mm256_storeu_ps(hi + (i - i0), _mm256_add_ps(s, e));
+	}
+	for (; i < i1; i++)
+		QRow(c, ru, qy, i, lo, hi, i - i0);
+}
 
-#define QROW(acc, k) \
-			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(rv, \
-				_mm256_loadu_si256((const __m256i *) (q0 + (Size) (k) * fp + 32 * b))), ones))
-			QROW(a0, 0);
-			QROW(a1, 1);
-			QROW(a2, 2);
-			QROW(a3, 3);
-			QROW(a4, 4);
-			QROW(a5, 5);
-			QROW(a6, 6);
-			QROW(a7, 7);
-#undef QROW
+/*
+ * TopkPass with the AVX2 kernel: a block of eight rows whose upper bounds
+ * are all below the running threshold costs no store and no branch per row.
+ */
+__attribute__((target("avx2")))
+static void
+TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st)
+{
+	QConsts		k;
+	int			n = c->n,
+				i = 0;
+
+	QConstsInit(qy, &k);
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256		s,
+					e,
+					h;
+		int			m;
+
+		QBlock8(c, ru, &k, i, &s, &e);
+		h = _mm256_add_ps(s, e);
+		m = _mm256_movemask_ps(_mm256_cmp_ps(h, _mm256_set1_ps(st->Lc), _CMP_GE_OQ));
+		if (m != 0)
+		{
+			float		lo8[8],
+						hi8[8];
+
+			_mm256_storeu_ps(lo8, _mm256_sub_ps(s, e));
+			_mm256_storeu_ps(hi8, h);
+			do
+			{
+				int			b = __builtin_ctz(m);
+
+				m &= m - 1;
+				TopkConsider(st, i + b, lo8[b], hi8[b]);
+			} while (m != 0);
 		}
-		/*
-		 * hadd tree: t0 = [rows 0-3 of the low 128 bits | rows 0-3 of the
-		 * high], t1 the same for rows 4-7; then add the halves
-		 */
-		t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-		t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7));
-		dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
-								_mm256_permute2x128_si256(t0, t1, 0x31));
-		/* q.r = q.ru - 64 sum(q) */
-		dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
-											_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
-		d = _mm256_cvtepi32_ps(dsum);
-		s = _mm256_mul_ps(d, _mm256_mul_ps(_mm256_loadu_ps(c->scale + i), vt));
-		e = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(c->erry + i), vl1),
-													  _mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), vex)),
-										vup),
-						  _mm256_add_ps(_mm256_mul_ps(vmarg, _mm256_loadu_ps(c->norms + i)), vtiny));
-		_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
-		_mm256_storeu_ps(hi + i, _mm256_add_ps(s, e));
 	}
 	for (; i < n; i++)
-		QRow(c, ru, qy, i, lo, hi);
+	{
+		float		lo1,
+					hi1;
+
+		QRow(c, ru, qy, i, &lo1, &hi1, 0);
+		TopkConsider(st, i, lo1, hi1);
+	}
 }
 #endif
 
@@ -371,18 +533,24 @@ scan_dot_all(const float *Y, int n, int f, const float *x, float *out)
 		out[i] = scan_dot(Y + (Size) i * f, x, f);
 }
 
+/*
+ * Bounds of rows [i0, i1) to lo/hi[0 .. i1 - i0).  The AVX2 kernel takes
+ * eight rows at a time and the rest one by one, in the same arithmetic:
+ * a row's bounds do not depend on the range it was scanned in.
+ */
 static void
-QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
+QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
+	  float *lo, float *hi)
 {
 #ifdef SCAN_HAVE_AVX2_KERNEL
 	if (UseAvx2())
 	{
-		QScanAvx2(c, ru, qy, lo, hi);
+		QScanAvx2(c, ru, qy, i0, i1, lo, hi);
 		return;
 	}
 #endif
-	for (int i = 0; i < c->n; i++)
-		QRow(c, ru, qy, i, lo, hi);
+	for (int i = i0; i < i1; i++)
+		QRow(c, ru, qy, i, lo, hi, i - i0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -492,6 +660,8 @@ PrepareQuery(const ScanCatalog *c, const float *x, uint8 *ru, ScanQuery *qy)
 	qy->l1 = (float) l1 * (1.0f + 1e-6f);
 	qy->errx = (float) errx * (1.0f + 1e-6f);
 	qy->marg = (float) (2.0 * ((double) f / 8 + 8) * 5.9604645e-8 * sqrt(x2));
+	qy->ea = (float) (0.5 * (1.0 + 1e-6) * ((double) qy->l1 + (double) f * qy->marg)) * (1.0f + 1e-6f);
+	qy->eb = (float) ((double) qy->errx + (double) qy->marg) * (1.0f + 1e-6f);
 	return true;
 }
 
@@ -504,7 +674,7 @@ scan_bounds(const ScanCatalog *c, const float *x, float *lo, float *hi, void *wo
 	CarveWork(c, work, &w);
 	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
 		return false;
-	QScan(c, w.ru, &qy, lo, hi);
+	QScan(c, w.ru, &qy, 0, c->n, lo, hi);
 	return true;
 }
 
@@ -569,6 +739,61 @@ scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo, const f
 	return TopkFromBounds(c, x, lo, hi, skip, Min(k, c->n), out, scores, &w, nexact);
 }
 
+
+/*
+ * scan_topk in one pass: no arrays of n bounds are written or read again.
+ * Every row whose upper bound reaches the final L reached the smaller Lc
+ * of its time, and so did every row among the k best lower bounds (lo <=
+ * hi); so at the end the heap's least is L, and the candidates with hi >=
+ * L are exactly the rows TopkFromBounds would score -- the same rows in
+ * the same ascending order, hence the same result.
+ */
+static int
+TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery *qy,
+		  const uint8 *skip, int k, int32 *out, float *scores, ScanWork *w, int *nexact)
+{
+	TopkState	st;
+	int			f = c->f,
+				nkeep = 0;
+
+	st.skip = skip;
+	st.k = k;
+	st.nlows = 0;
+	st.ncand = 0;
+	st.Lc = -INFINITY;
+	st.lows = w->candsc;		/* RankExact reuses it after */
+	st.cand = w->cand;
+	st.candhi = w->hi;
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+		TopkPassAvx2(c, ru, qy, &st);
+	else
+#endif
+		for (int i = 0; i < c->n; i++)
+		{
+			float		lo,
+						hi;
+
+			QRow(c, ru, qy, i, &lo, &hi, 0);
+			TopkConsider(&st, i, lo, hi);
+		}
+
+	/* the candidates whose upper bound reaches the final L */
+	for (int j = 0; j < st.ncand; j++)
+		if (st.candhi[j] >= st.Lc)
+		{
+			const char *row = (const char *) (c->Y + (Size) st.cand[j] * f);
+
+			/* start loading the row for RankExact (a few random rows of Y) */
+			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+				__builtin_prefetch(row + b);
+			w->cand[nkeep++] = st.cand[j];
+		}
+	if (nexact)
+		*nexact = nkeep;
+	return RankExact(c, x, w->cand, nkeep, k, out, scores, w);
+}
+
 int
 scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 		  int32 *out, float *scores, void *work, int *nexact)
@@ -597,6 +822,5 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 			*nexact = ncand;
 		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
 	}
-	QScan(c, w.ru, &qy, w.lo, w.hi);
-	return TopkFromBounds(c, x, w.lo, w.hi, skip, k, out, scores, &w, nexact);
+	return TopkFused(c, x, w.ru, &qy, skip, k, out, scores, &w, nexact);
 }
