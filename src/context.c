@@ -104,6 +104,49 @@ DaypartIndex(const char *s)
 	return -1;
 }
 
+typedef struct CtxPair
+{
+	int64		id;
+	float		aff;
+} CtxPair;
+
+static int
+CmpPair(const void *a, const void *b)
+{
+	int64		x = ((const CtxPair *) a)->id,
+				y = ((const CtxPair *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* sort a cell's (id, affinity) by id; an id given twice keeps one row */
+static void
+SortCell(CtxCell *c)
+{
+	CtxPair    *p;
+	int			m = 0;
+
+	if (c->n < 2)
+		return;
+	p = palloc(sizeof(CtxPair) * c->n);
+	for (int i = 0; i < c->n; i++)
+	{
+		p[i].id = c->ids[i];
+		p[i].aff = c->aff[i];
+	}
+	qsort(p, c->n, sizeof(CtxPair), CmpPair);
+	for (int i = 0; i < c->n; i++)
+	{
+		if (m > 0 && c->ids[m - 1] == p[i].id)
+			continue;
+		c->ids[m] = p[i].id;
+		c->aff[m] = p[i].aff;
+		m++;
+	}
+	c->n = m;
+	pfree(p);
+}
+
 /* (re)load the cache when the stored fit's version changed */
 static void
 CtxRefresh(void)
@@ -133,10 +176,16 @@ CtxRefresh(void)
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
+
+			/*
+			 * No ORDER BY: sorting a fit's rows by text (hundreds of
+			 * thousands on a large catalog) took most of a backend's first
+			 * context-aware call.  The rows are grouped into cells and each
+			 * cell's ids sorted here.
+			 */
 			rc = SPI_execute_plan(SavedPlan(&plan_load,
 											"SELECT day_part, device, title_id, affinity "
-											"FROM nfrec.context_affinity "
-											"ORDER BY day_part COLLATE \"C\", device COLLATE \"C\", title_id"),
+											"FROM nfrec.context_affinity"),
 								  NULL, NULL, true, 0);
 			if (rc != SPI_OK_SELECT)
 				elog(ERROR, "reading nfrec.context_affinity failed: %s", SPI_result_code_string(rc));
@@ -152,8 +201,11 @@ CtxRefresh(void)
 		{
 			TupleDesc	td = SPI_tuptable->tupdesc;
 			int			cap = 32;
+			int		   *cellof = palloc(sizeof(int) * nrows);	/* -1: row skipped */
+			int			last = -1;
 
 			cells = palloc0(sizeof(CtxCell) * cap);
+			/* pass 1: each row's cell, and the cells' sizes */
 			for (uint64 i = 0; i < nrows; i++)
 			{
 				HeapTuple	tup = SPI_tuptable->vals[i];
@@ -163,14 +215,17 @@ CtxRefresh(void)
 							n4;
 				Datum		dp = SPI_getbinval(tup, td, 1, &n1);
 				Datum		dv = SPI_getbinval(tup, td, 2, &n2);
-				int64		id = DatumGetInt64(SPI_getbinval(tup, td, 3, &n3));
-				float		a = DatumGetFloat4(SPI_getbinval(tup, td, 4, &n4));
 				int			dpi = CTX_ANY_DAYPART;
-				char	   *dvs = NULL;
-				CtxCell    *c;
+				const char *dvp = NULL;
+				int			dvlen = 0;
+				text	   *dvt = NULL;
+				int			k;
 
+				cellof[i] = -1;
 				if ((i & 0xFFF) == 0)
 					CHECK_FOR_INTERRUPTS();
+				(void) SPI_getbinval(tup, td, 3, &n3);
+				(void) SPI_getbinval(tup, td, 4, &n4);
 				if (n3 || n4)
 					continue;
 				if (!n1)
@@ -178,48 +233,77 @@ CtxRefresh(void)
 					char	   *s = TextDatumGetCString(dp);
 
 					dpi = DaypartIndex(s);
+					pfree(s);
 					if (dpi < 0)
 						continue;	/* not a day part of nfrec.day_part */
 				}
 				if (!n2)
-					dvs = TextDatumGetCString(dv);
-				c = ncells > 0 ? &cells[ncells - 1] : NULL;
-				if (c == NULL || c->daypart != dpi ||
-					(c->device == NULL) != (dvs == NULL) ||
-					(dvs != NULL && strcmp(c->device, dvs) != 0))
 				{
-					if (c != NULL)	/* trim the finished cell */
+					dvt = DatumGetTextPP(dv);
+					dvp = VARDATA_ANY(dvt);
+					dvlen = VARSIZE_ANY_EXHDR(dvt);
+				}
+				/* rows of one cell usually come together: try the last first */
+				k = -1;
+				for (int t = 0; t <= ncells; t++)
+				{
+					int			c = t == 0 ? last : t - 1;
+					CtxCell    *cc;
+
+					if (c < 0 || (t > 0 && c == last))
+						continue;
+					cc = &cells[c];
+					if (cc->daypart == dpi && (cc->device == NULL) == (dvp == NULL) &&
+						(dvp == NULL || ((int) strlen(cc->device) == dvlen &&
+										 memcmp(cc->device, dvp, dvlen) == 0)))
 					{
-						c->ids = repalloc(c->ids, sizeof(int64) * Max(c->n, 1));
-						c->aff = repalloc(c->aff, sizeof(float) * Max(c->n, 1));
+						k = c;
+						break;
 					}
+				}
+				if (k < 0)
+				{
 					if (ncells == cap)
 					{
 						cells = repalloc(cells, sizeof(CtxCell) * cap * 2);
 						memset(cells + cap, 0, sizeof(CtxCell) * cap);
 						cap *= 2;
 					}
-					c = &cells[ncells++];
-					c->daypart = dpi;
-					c->device = dvs;
-					/* room for the rest of the rows at most; trimmed below */
-					c->ids = palloc(sizeof(int64) * Min(nrows - i, (uint64) MaxAllocSize / sizeof(int64)));
-					c->aff = palloc(sizeof(float) * Min(nrows - i, (uint64) MaxAllocSize / sizeof(int64)));
-					c->n = 0;
+					k = ncells++;
+					cells[k].daypart = dpi;
+					cells[k].device = dvp ? pnstrdup(dvp, dvlen) : NULL;
 				}
-				if (c->n > 0 && c->ids[c->n - 1] == id)
+				if (dvt != NULL && (Pointer) dvt != DatumGetPointer(dv))
+					pfree(dvt);
+				last = k;
+				cellof[i] = k;
+				cells[k].n++;
+			}
+			/* pass 2: fill each cell, then sort it by title id */
+			for (int k = 0; k < ncells; k++)
+			{
+				cells[k].ids = palloc(sizeof(int64) * Max(cells[k].n, 1));
+				cells[k].aff = palloc(sizeof(float) * Max(cells[k].n, 1));
+				cells[k].n = 0;
+			}
+			for (uint64 i = 0; i < nrows; i++)
+			{
+				HeapTuple	tup = SPI_tuptable->vals[i];
+				CtxCell    *c;
+				bool		isnull;
+				float		a;
+
+				if (cellof[i] < 0)
 					continue;
-				c->ids[c->n] = id;
+				c = &cells[cellof[i]];
+				c->ids[c->n] = DatumGetInt64(SPI_getbinval(tup, td, 3, &isnull));
+				a = DatumGetFloat4(SPI_getbinval(tup, td, 4, &isnull));
 				c->aff[c->n] = isfinite(a) ? a : 0;
 				c->n++;
 			}
-			if (ncells > 0)
-			{
-				CtxCell    *c = &cells[ncells - 1];
-
-				c->ids = repalloc(c->ids, sizeof(int64) * Max(c->n, 1));
-				c->aff = repalloc(c->aff, sizeof(float) * Max(c->n, 1));
-			}
+			pfree(cellof);
+			for (int k = 0; k < ncells; k++)
+				SortCell(&cells[k]);
 
 			/*
 			 * Title ids are usually dense (1..titles): then one array per
