@@ -78,20 +78,6 @@ static struct
 static SPIPlanPtr plan_stats = NULL;
 static SPIPlanPtr plan_prior = NULL;
 
-static SPIPlanPtr
-Keep(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
-
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "could not prepare \"%s\"", sql);
-		*slot = p;
-	}
-	return *slot;
-}
-
 static ArtSeg *
 FindSeg(const char *name)
 {
@@ -117,7 +103,7 @@ Refresh(void)
 		return true;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec artwork", ALLOCSET_DEFAULT_SIZES);
-	if (SPI_execute_plan(Keep(&plan_stats,
+	if (SPI_execute_plan(nf_keep_plan(&plan_stats,
 							  "SELECT segment, title_id, artwork_id, shown, played FROM nfrec.artwork_stats"
 							  " ORDER BY segment COLLATE \"C\", title_id, artwork_id", 0, NULL),
 						 NULL, NULL, true, 0) != SPI_OK_SELECT)
@@ -192,7 +178,7 @@ Refresh(void)
 			}
 		}
 		MemoryContextSwitchTo(old);
-		if (SPI_execute_plan(Keep(&plan_prior,
+		if (SPI_execute_plan(nf_keep_plan(&plan_prior,
 								  "SELECT segment, artwork_id, shown, played FROM nfrec.artwork_prior"
 								  " ORDER BY segment COLLATE \"C\", artwork_id", 0, NULL),
 							 NULL, NULL, true, 0) != SPI_OK_SELECT)

@@ -80,21 +80,6 @@ static CtxCache ctx_cache = {false, -1, 0, NULL, 0, NULL, 0};
 #define CTX_DENSE_MAX (16 * 1024 * 1024)
 static SPIPlanPtr plan_load = NULL;
 
-static SPIPlanPtr
-SavedPlan(SPIPlanPtr *slot, const char *sql)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, 0, NULL);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*slot = p;
-	}
-	return *slot;
-}
-
 static int
 DaypartIndex(const char *s)
 {
@@ -183,9 +168,9 @@ CtxRefresh(void)
 			 * context-aware call.  The rows are grouped into cells and each
 			 * cell's ids sorted here.
 			 */
-			rc = SPI_execute_plan(SavedPlan(&plan_load,
+			rc = SPI_execute_plan(nf_keep_plan(&plan_load,
 											"SELECT day_part, device, title_id, affinity "
-											"FROM nfrec.context_affinity"),
+											"FROM nfrec.context_affinity", 0, NULL),
 								  NULL, NULL, true, 0);
 			if (rc != SPI_OK_SELECT)
 				elog(ERROR, "reading nfrec.context_affinity failed: %s", SPI_result_code_string(rc));

@@ -30,6 +30,7 @@
 #include "utils/lsyscache.h"
 
 #include "homepage_dist.h"
+#include "pgutil.h"
 
 static bool
 HaveCitus(void)
@@ -37,23 +38,6 @@ HaveCitus(void)
 	return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
 		OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) &&
 		OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE));
-}
-
-static SPIPlanPtr
-Keep(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(p) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*slot = p;
-	}
-	return *slot;
 }
 
 /* The first column of the first row of a kept plan's result (NULL: none). */
@@ -81,7 +65,7 @@ nf_hp_local_table(Oid relid, int64 user_id)
 		return relid;
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = Int64GetDatum(user_id);
-	if (!FirstValue(Keep(&plan,
+	if (!FirstValue(nf_keep_plan(&plan,
 						 "SELECT pg_catalog.to_regclass(pg_catalog.shard_name(p.logicalrelid,"
 						 " CASE WHEN p.partmethod OPERATOR(pg_catalog.=) 'h'"
 						 "  THEN pg_catalog.get_shard_id_for_distribution_column(p.logicalrelid, $2)"
@@ -114,7 +98,7 @@ nf_hp_copied_trending(Oid events_relid, TimestampTz window_end)
 		return false;
 	/* a Citus table, and this node a worker (group 0 is the coordinator) */
 	args[0] = ObjectIdGetDatum(events_relid);
-	if (!FirstValue(Keep(&plan_where,
+	if (!FirstValue(nf_keep_plan(&plan_where,
 						 "SELECT true FROM pg_catalog.pg_dist_partition p, pg_catalog.pg_dist_local_group g"
 						 " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
 						 "   AND g.groupid OPERATOR(pg_catalog.<>) 0",
@@ -127,7 +111,7 @@ nf_hp_copied_trending(Oid events_relid, TimestampTz window_end)
 	args[0] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(events_relid)),
 															 relname));
 	args[1] = TimestampTzGetDatum(window_end);
-	if (SPI_execute_plan(Keep(&plan_rows,
+	if (SPI_execute_plan(nf_keep_plan(&plan_rows,
 							  "SELECT t.country IS NULL, t.country, t.title_id, t.score"
 							  " FROM nfrec.dist_trending t"
 							  " WHERE t.events OPERATOR(pg_catalog.=) $1"

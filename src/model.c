@@ -151,14 +151,9 @@ RegistryUserEnd(const RegistryUser *saved)
 static SPIPlanPtr
 KeepPlan(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	p = NULL;
 
-	if (p == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(p) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return p;
+	return nf_keep_plan(&p, sql, nargs, argtypes);
 }
 
 /*

@@ -220,17 +220,13 @@ nf_neighbours_load(ServeModel *sm)
 	relid = get_relname_relid("model_store", get_namespace_oid("nfrec", false));
 	if (!OidIsValid(relid) || get_attnum(relid, "neighbour_rows") == InvalidAttrNumber)
 		return false;			/* look again next time */
-	if (plan_neighbours == NULL)
 	{
 		Oid			int8_arg[1] = {INT8OID};
-		SPIPlanPtr	p = SPI_prepare("SELECT neighbour_rows, neighbour_scores"
-									" FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
-									1, int8_arg);
 
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "could not prepare the neighbour query: %s",
-				 SPI_result_code_string(SPI_result));
-		plan_neighbours = p;
+		(void) nf_keep_plan(&plan_neighbours,
+							"SELECT neighbour_rows, neighbour_scores"
+							" FROM nfrec.model_store WHERE version OPERATOR(pg_catalog.=) $1",
+							1, int8_arg);
 	}
 	arg[0] = Int64GetDatum(sm->version);
 	if (SPI_execute_plan(plan_neighbours, arg, NULL, true, 1) != SPI_OK_SELECT)

@@ -11,6 +11,7 @@
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
 #include "utils/tuplestore.h"
+#include "executor/spi.h"
 
 /* ---- arguments ---------------------------------------------------------- */
 
@@ -120,5 +121,11 @@ extern int	nf_first_row_value(Oid relid, const char *col, Datum *value, bool *is
  * row; *version is -1 then and when it is NULL.
  */
 extern bool nf_fit_version(const char *relname, int64 *version);
+
+/*
+ * A plan prepared once per backend and kept (SPI_keepplan): *slot caches
+ * it; NULL there prepares sql now.  Call inside SPI_connect.
+ */
+extern SPIPlanPtr nf_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
 
 #endif
