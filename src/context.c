@@ -195,9 +195,7 @@ CtxRefresh(void)
 			{
 				HeapTuple	tup = SPI_tuptable->vals[i];
 				bool		n1,
-							n2,
-							n3,
-							n4;
+							n2;
 				Datum		dp = SPI_getbinval(tup, td, 1, &n1);
 				Datum		dv = SPI_getbinval(tup, td, 2, &n2);
 				int			dpi = CTX_ANY_DAYPART;
@@ -209,9 +207,7 @@ CtxRefresh(void)
 				cellof[i] = -1;
 				if ((i & 0xFFF) == 0)
 					CHECK_FOR_INTERRUPTS();
-				(void) SPI_getbinval(tup, td, 3, &n3);
-				(void) SPI_getbinval(tup, td, 4, &n4);
-				if (n3 || n4)
+				if (heap_attisnull(tup, 3, td) || heap_attisnull(tup, 4, td))
 					continue;
 				if (!n1)
 				{

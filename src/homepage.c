@@ -758,7 +758,7 @@ homepage(PG_FUNCTION_ARGS)
 			char	   *c;
 
 			/* on a Citus node: the user's shard when it is placed here */
-			nplays = ReadPlays(nf_hp_local_table(ve, user_id), sm, tm, user_id, at,
+			nplays = ReadPlays(nf_citus_local_table(ve, user_id, true), sm, tm, user_id, at,
 							   &plays, &c, &segment);
 			country = c;
 			catplays = repalloc(catplays, sizeof(int32) * Max(nplays, 1));

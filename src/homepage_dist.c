@@ -10,7 +10,7 @@
  *   - the user's plays come from the shard of viewing_events that holds
  *     the user, when it is placed on this node, and content_metadata (a
  *     reference table) from its placement on this node
- *     (nf_hp_local_table; the pattern of LocalEventsShard in model.c);
+ *     (nf_citus_local_table, which serving's events read uses too);
  *   - trending, which sums the plays of every user, cannot be computed on
  *     a shard: on a worker it is read from nfrec.dist_trending, the
  *     figures that nfrec.distribute_trending computed on the coordinator
@@ -55,16 +55,17 @@ FirstValue(SPIPlanPtr plan, Datum *args, Datum *value)
 }
 
 Oid
-nf_hp_local_table(Oid relid, int64 user_id)
+nf_citus_local_table(Oid relid, int64 user_id, bool reference)
 {
 	static SPIPlanPtr plan = NULL;
-	Datum		args[2];
+	Datum		args[3];
 	Datum		d;
 
 	if (!HaveCitus())
 		return relid;
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = Int64GetDatum(user_id);
+	args[2] = BoolGetDatum(reference);
 	if (!FirstValue(nf_keep_plan(&plan,
 						 "SELECT pg_catalog.to_regclass(pg_catalog.shard_name(p.logicalrelid,"
 						 " CASE WHEN p.partmethod OPERATOR(pg_catalog.=) 'h'"
@@ -73,11 +74,11 @@ nf_hp_local_table(Oid relid, int64 user_id)
 						 "         WHERE s.logicalrelid OPERATOR(pg_catalog.=) p.logicalrelid) END))::pg_catalog.oid"
 						 " FROM pg_catalog.pg_dist_partition p"
 						 " WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
-						 "   AND (p.repmodel OPERATOR(pg_catalog.=) 't'"
+						 "   AND ((p.repmodel OPERATOR(pg_catalog.=) 't' AND $3)"
 						 "        OR (p.partmethod OPERATOR(pg_catalog.=) 'h'"
 						 "            AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)"
 						 "                OPERATOR(pg_catalog.=) 'user_id'))",
-						 2, (Oid[]) {OIDOID, INT8OID}),
+						 3, (Oid[]) {OIDOID, INT8OID, BOOLOID}),
 					args, &d))
 		return relid;
 	return DatumGetObjectId(d);

@@ -10,13 +10,13 @@
 #include "datatype/timestamp.h"
 
 /*
- * The table of this node that holds the rows a homepage call reads from
- * relid: for a Citus table hash-distributed by user_id, the shard of
- * user_id when it is placed on this node; for a reference table, its
- * placement on this node.  Anything else (no Citus, a plain table, a
- * shard placed elsewhere): relid itself.
+ * The table of this node that holds the rows a call reads from relid: for
+ * a Citus table hash-distributed by user_id, the shard of user_id when it
+ * is placed on this node; with reference, for a reference table, its
+ * placement on this node.  Anything else (no Citus, a plain table, a shard
+ * placed elsewhere): relid itself.
  */
-extern Oid	nf_hp_local_table(Oid relid, int64 user_id);
+extern Oid	nf_citus_local_table(Oid relid, int64 user_id, bool reference);
 
 /*
  * On a Citus worker, when events_relid is a distributed table: run the

@@ -62,6 +62,7 @@
 
 #include "als.h"
 #include "context.h"
+#include "homepage_dist.h"
 #include "model.h"
 #include "model_events.h"
 #include "model_neighbours.h"
@@ -964,50 +965,6 @@ nf_user_training(ServeModel *sm, int64 user_id, float *x, UserEvents *ev,
 	}
 }
 
-/*
- * On a Citus node, the rows of one user in an events relation that is
- * hash-distributed by user_id are one shard.  When that shard is a table of
- * this node (a worker serving inside a pushed-down shard query or a
- * delegated call of a distributed function), read it directly: a query on
- * the distributed relation there would be a distributed query nested in one,
- * which Citus refuses ("cannot execute a distributed query from a query on a
- * shard").  Anywhere else (no Citus, a plain table or a view, a shard on
- * another node: the coordinator) the relation itself.  Only Citus' metadata
- * is read (pg_dist_partition, shard_name, get_shard_id_for_distribution_column).
- */
-static Oid
-LocalEventsShard(Oid relid, int64 user_id)
-{
-	static SPIPlanPtr plan = NULL;
-	Datum		args[2];
-	bool		isnull;
-	Datum		d;
-
-	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) ||
-		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
-		return relid;
-	if (plan == NULL)
-		plan = KeepPlan("SELECT pg_catalog.to_regclass(pg_catalog.shard_name(p.logicalrelid,"
-						" pg_catalog.get_shard_id_for_distribution_column(p.logicalrelid, $2)))::pg_catalog.oid"
-						" FROM pg_catalog.pg_dist_partition p"
-						" WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
-						" AND p.partmethod OPERATOR(pg_catalog.=) 'h'"
-						" AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) OPERATOR(pg_catalog.=) 'user_id'",
-						2, (Oid[]) {OIDOID, INT8OID});
-	args[0] = ObjectIdGetDatum(relid);
-	args[1] = Int64GetDatum(user_id);
-	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the Citus metadata of an events relation");
-	if (SPI_processed != 1)
-	{
-		SPI_freetuptable(SPI_tuptable);
-		return relid;
-	}
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	SPI_freetuptable(SPI_tuptable);
-	return isnull ? relid : DatumGetObjectId(d);
-}
-
 static SPIPlanPtr
 GetEventsPlan(ServeModel *sm, Oid relid)
 {
@@ -1095,12 +1052,16 @@ EventsByQuery(ServeModel *sm, Oid relid, int64 user_id, NfEventRow **rows)
  * only), weights summed per title; NULL weights count as 0 (seen, no
  * preference), NULL titles are ignored.  Read through the user_id index
  * without the executor when that gives the query's rows (model_events.c),
- * else by the query.
+ * else by the query.  On a Citus node the user's rows are one shard of an
+ * events relation hash-distributed by user_id; when that shard is a table of
+ * this node (a worker inside a pushed-down shard query or a delegated call)
+ * it is read directly, since a query on the distributed relation there would
+ * be a distributed query nested in one, which Citus refuses.
  */
 static void
 CurrentEvents(ServeModel *sm, int64 user_id, UserEvents *ev)
 {
-	Oid			relid = LocalEventsShard(sm->events_relid, user_id);
+	Oid			relid = nf_citus_local_table(sm->events_relid, user_id, false);
 	NfEventRow *er;
 	int64		nrows = nf_events_direct(relid, user_id, &er);
 

@@ -213,7 +213,7 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 	}
 	CheckSelect(relid);
 	/* on a Citus node: its placement of the reference table (homepage_dist.c) */
-	relid = nf_hp_local_table(relid, 0);
+	relid = nf_citus_local_table(relid, 0, true);
 	if (meta_cache && meta_cache->relid == relid && meta_cache->userid == GetUserId() &&
 		SameModel(sm, meta_cache->model_name, meta_cache->version, meta_cache->deployed_at) &&
 		Fresh(meta_cache->loaded_at))
