@@ -174,7 +174,7 @@ log_min_messages = warning
 lc_messages = 'C'
 citus.shard_count = $NFREC_CITUS_SHARDS
 CONF
-		su postgres -c "$(citus_server_env) $(nf_pgbin)/pg_ctl -D '$NFREC_CITUS_WORK/node$i' -l '$NFREC_CITUS_WORK/node$i.log' -w start" >/dev/null || return 1
+		nf_pg_start "$NFREC_CITUS_WORK/node$i" "$NFREC_CITUS_WORK/node$i.log" "$(citus_server_env)" || return 1
 	done
 	[ "${NFREC_KEEP:-0}" = 1 ] || trap citus_stop EXIT
 	for i in 0 1 2; do

@@ -65,6 +65,21 @@ nf_build_dir() {
 	fi
 }
 
+# Start a server: nf_pg_start DATADIR LOGFILE ENV.  The test ports lie in
+# the kernel's ephemeral range, so a client connection elsewhere can hold
+# one for a moment ("Address already in use"): wait and try again, as the
+# server's hint says, up to five times.
+nf_pg_start() {
+	local data=$1 log=$2 env=$3 try
+	for try in 1 2 3 4 5; do
+		su postgres -c "$env $(nf_pgbin)/pg_ctl -D '$data' -l '$log' -w start" >/dev/null && return 0
+		grep -q "Address already in use" "$log" 2>/dev/null || return 1
+		nf_log "port busy (try $try of 5), starting $data again in 3 s"
+		sleep 3
+	done
+	return 1
+}
+
 nf_build_install() {
 	local pgc="/usr/lib/postgresql/$NFREC_PGVER/bin/pg_config"
 	local dir flags=()
@@ -152,7 +167,7 @@ lc_messages = 'C'
 CONF
 	mkdir -p "$NFREC_WORK/asan"
 	chown postgres "$NFREC_WORK/asan"
-	su postgres -c "$(nf_server_env) $(nf_pgbin)/pg_ctl -D '$NFREC_WORK/data' -l '$NFREC_WORK/server.log' -w start" >/dev/null
+	nf_pg_start "$NFREC_WORK/data" "$NFREC_WORK/server.log" "$(nf_server_env)"
 	[ "${NFREC_KEEP:-0}" = 1 ] || trap nf_stop_cluster EXIT
 	export PGHOST=127.0.0.1 PGPORT=$NFREC_PORT PGUSER=postgres PGDATABASE=postgres
 	export NFREC_PGDATA="$NFREC_WORK/data" NFREC_PGBIN="$(nf_pgbin)"
