@@ -446,22 +446,87 @@ QBlock8(const ScanCatalog *c, const uint8 *ru, const QConsts *k, int i, __m256 *
 						k->tiny);
 }
 
+/*
+ * QBlock8 for rows padded to fp = 32 nb factors with nb a constant (the
+ * callers below are instantiated for nb = 1 .. 4, i.e. f <= 128): the
+ * query's nb vectors stay in registers, the offsets are constants and the
+ * first block starts the sums, so a block of eight rows is a straight run
+ * of loads, multiplies and adds.  Same integer sums, same float
+ * operations as QBlock8 and QRow.
+ */
+#define QB_MAXNB 4
+
+__attribute__((target("avx2"), always_inline))
+static inline void
+QBlock8N(const ScanCatalog *c, const __m256i *rv, const int nb, const QConsts *k, int i,
+		 __m256 *sp, __m256 *ep)
+{
+	const Size	fp = 32 * (Size) nb;
+	const int8 *q0 = c->q + (Size) i * fp;
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256i		a[8],
+				t0,
+				t1,
+				dsum;
+	__m256		d,
+				sc;
+
+	for (int r = 0; r < 8; r++)
+	{
+		const int8 *qr = q0 + r * fp;
+
+		a[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(rv[0],
+													  _mm256_loadu_si256((const __m256i *) qr)), ones);
+		for (int b = 1; b < nb; b++)
+			a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(_mm256_maddubs_epi16(rv[b],
+																				 _mm256_loadu_si256((const __m256i *) (qr + 32 * b))), ones));
+	}
+	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
+	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
+	dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+							_mm256_permute2x128_si256(t0, t1, 0x31));
+	dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
+										_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
+	d = _mm256_cvtepi32_ps(dsum);
+	sc = _mm256_loadu_ps(c->scale + i);
+	*sp = _mm256_mul_ps(d, _mm256_mul_ps(sc, k->t));
+	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(sc, k->ea),
+													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->eb)),
+									  k->up),
+						k->tiny);
+}
+
+/* the query's nb vectors (nb <= QB_MAXNB) */
+__attribute__((target("avx2"), always_inline))
+static inline void
+LoadQuery(const uint8 *ru, const int nb, __m256i *rv)
+{
+	for (int b = 0; b < nb; b++)
+		rv[b] = _mm256_loadu_si256((const __m256i *) (ru + 32 * b));
+}
+
 /* Bounds of rows [i0, i1), eight at a time, to lo/hi[i - i0]. */
-__attribute__((target("avx2")))
-static void
-QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
-		  float *lo, float *hi)
+__attribute__((target("avx2"), always_inline))
+static inline void
+QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
+		   float *lo, float *hi, const int nb)
 {
 	QConsts		k;
+	__m256i		rv[QB_MAXNB];
 	int			i = i0;
 
 	QConstsInit(qy, &k);
+	if (nb > 0)
+		LoadQuery(ru, nb, rv);
 	for (; i + 8 <= i1; i += 8)
 	{
 		__m256		s,
 					e;
 
-		QBlock8(c, ru, &k, i, &s, &e);
+		if (nb > 0)
+			QBlock8N(c, rv, nb, &k, i, &s, &e);
+		else
+			QBlock8(c, ru, &k, i, &s, &e);
 		_mm256_storeu_ps(lo + (i - i0), _mm256_sub_ps(s, e));
 		_mm256_storeu_ps(hi + (i - i0), _mm256_add_ps(s, e));
 	}
@@ -473,15 +538,20 @@ QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, in
  * TopkPass with the AVX2 kernel: a block of eight rows whose upper bounds
  * are all below the running threshold costs no store and no branch per row.
  */
-__attribute__((target("avx2")))
-static void
-TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st)
+__attribute__((target("avx2"), always_inline))
+static inline void
+TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
+			  const int nb)
 {
 	QConsts		k;
+	__m256i		rv[QB_MAXNB];
+	__m256		lc = _mm256_set1_ps(st->Lc);
 	int			n = c->n,
 				i = 0;
 
 	QConstsInit(qy, &k);
+	if (nb > 0)
+		LoadQuery(ru, nb, rv);
 	for (; i + 8 <= n; i += 8)
 	{
 		__m256		s,
@@ -489,10 +559,13 @@ TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSta
 					h;
 		int			m;
 
-		QBlock8(c, ru, &k, i, &s, &e);
+		if (nb > 0)
+			QBlock8N(c, rv, nb, &k, i, &s, &e);
+		else
+			QBlock8(c, ru, &k, i, &s, &e);
 		h = _mm256_add_ps(s, e);
-		m = _mm256_movemask_ps(_mm256_cmp_ps(h, _mm256_set1_ps(st->Lc), _CMP_GE_OQ));
-		if (m != 0)
+		m = _mm256_movemask_ps(_mm256_cmp_ps(h, lc, _CMP_GE_OQ));
+		if (__builtin_expect(m != 0, 0))
 		{
 			float		lo8[8],
 						hi8[8];
@@ -506,6 +579,7 @@ TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSta
 				m &= m - 1;
 				TopkConsider(st, i + b, lo8[b], hi8[b]);
 			} while (m != 0);
+			lc = _mm256_set1_ps(st->Lc);
 		}
 	}
 	for (; i < n; i++)
@@ -515,6 +589,66 @@ TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSta
 
 		QRow(c, ru, qy, i, &lo1, &hi1, 0);
 		TopkConsider(st, i, lo1, hi1);
+	}
+}
+
+/* one instance per padded width: nb = fp / 32 for f <= 128, 0 = any */
+#define SCAN_INSTANCES(X) X(0) X(1) X(2) X(3) X(4)
+#define SCAN_DEFINE(nb) \
+__attribute__((target("avx2"))) static void \
+QScanAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1, \
+			   float *lo, float *hi) \
+{ QScanAvx2N(c, ru, qy, i0, i1, lo, hi, nb); } \
+__attribute__((target("avx2"))) static void \
+TopkPassAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st) \
+{ TopkPassAvx2N(c, ru, qy, st, nb); }
+SCAN_INSTANCES(SCAN_DEFINE)
+#undef SCAN_DEFINE
+
+static void
+QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
+		  float *lo, float *hi)
+{
+	switch (c->fp / 32)
+	{
+		case 1:
+			QScanAvx2_1(c, ru, qy, i0, i1, lo, hi);
+			break;
+		case 2:
+			QScanAvx2_2(c, ru, qy, i0, i1, lo, hi);
+			break;
+		case 3:
+			QScanAvx2_3(c, ru, qy, i0, i1, lo, hi);
+			break;
+		case 4:
+			QScanAvx2_4(c, ru, qy, i0, i1, lo, hi);
+			break;
+		default:
+			QScanAvx2_0(c, ru, qy, i0, i1, lo, hi);
+			break;
+	}
+}
+
+static void
+TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st)
+{
+	switch (c->fp / 32)
+	{
+		case 1:
+			TopkPassAvx2_1(c, ru, qy, st);
+			break;
+		case 2:
+			TopkPassAvx2_2(c, ru, qy, st);
+			break;
+		case 3:
+			TopkPassAvx2_3(c, ru, qy, st);
+			break;
+		case 4:
+			TopkPassAvx2_4(c, ru, qy, st);
+			break;
+		default:
+			TopkPassAvx2_0(c, ru, qy, st);
+			break;
 	}
 }
 #endif
@@ -794,6 +928,50 @@ TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery
 	return RankExact(c, x, w->cand, nkeep, k, out, scores, w);
 }
 
+/*
+ * scan_topk scores the eligible rows alone when they are at most 1 /
+ * SCAN_FEW_DIV of the catalog: an exact score of a random row costs
+ * about as much as the pass over 16-32 rows.
+ */
+#define SCAN_FEW_DIV	32
+
+/*
+ * The eligible rows (skip[i] == 0), ascending, to rows[]; false as soon
+ * as there are more than limit (then *nrows is meaningless).  Eight flags
+ * of skipped rows are tested at once.
+ */
+static bool
+FewEligible(const uint8 *skip, int n, int limit, int32 *rows, int *nrows)
+{
+	int			got = 0,
+				i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		uint64		w;
+
+		memcpy(&w, skip + i, sizeof(w));
+		if (w == UINT64CONST(0x0101010101010101))
+			continue;			/* all eight skipped with the usual flag 1 */
+		for (int j = i; j < i + 8; j++)
+			if (!skip[j])
+			{
+				if (got == limit)
+					return false;
+				rows[got++] = j;
+			}
+	}
+	for (; i < n; i++)
+		if (!skip[i])
+		{
+			if (got == limit)
+				return false;
+			rows[got++] = i;
+		}
+	*nrows = got;
+	return true;
+}
+
 int
 scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 		  int32 *out, float *scores, void *work, int *nexact)
@@ -811,6 +989,20 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 	}
 	k = Min(k, n);
 	CarveWork(c, work, &w);
+
+	/*
+	 * Few eligible rows (a short candidates list): scoring them alone is
+	 * cheaper than the pass, which would also carry every eligible row
+	 * as a candidate while fewer than k are known.  Same rows, same order,
+	 * same scores as below.
+	 */
+	if (skip && FewEligible(skip, n, n / SCAN_FEW_DIV, w.cand, &ncand))
+	{
+		if (nexact)
+			*nexact = ncand;
+		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
+	}
+	ncand = 0;
 
 	/* few rows, a large k, or outside the safe range: every row exactly */
 	if (n < 64 || k * 4 > n || !PrepareQuery(c, x, w.ru, &qy))
