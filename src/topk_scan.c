@@ -380,6 +380,41 @@ QConstsInit(const ScanQuery *qy, QConsts *k)
 }
 
 /*
+ * Rows i .. i + 7 from their eight int32 accumulators a[r] (row r's lanes
+ * sum to q.ru): the int8 score d = q.r and its bounds s - e, s + e (see
+ * BOUNDS; the same float operations as QRow).
+ */
+__attribute__((target("avx2"), always_inline))
+static inline void
+QFinish8(const ScanCatalog *c, const QConsts *k, int i, const __m256i *a, __m256 *sp, __m256 *ep)
+{
+	__m256i		t0,
+				t1,
+				dsum;
+	__m256		d,
+				sc;
+
+	/*
+	 * hadd tree: t0 = [rows 0-3 of the low 128 bits | rows 0-3 of the
+	 * high], t1 the same for rows 4-7; then add the halves
+	 */
+	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
+	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
+	dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+							_mm256_permute2x128_si256(t0, t1, 0x31));
+	/* q.r = q.ru - 64 sum(q) */
+	dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
+										_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
+	d = _mm256_cvtepi32_ps(dsum);
+	sc = _mm256_loadu_ps(c->scale + i);
+	*sp = _mm256_mul_ps(d, _mm256_mul_ps(sc, k->t));
+	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(sc, k->ea),
+													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->eb)),
+									  k->up),
+						k->tiny);
+}
+
+/*
  * Rows i .. i + 7: the int8 score d = q.r and its bounds s - e, s + e (see
  * BOUNDS; the same float operations as QRow).  vpmaddubsw multiplies the
  * unsigned ru = r + 64 (0..127) by the signed q (|q| <= 127): a pair sums
@@ -402,11 +437,6 @@ QBlock8(const ScanCatalog *c, const uint8 *ru, const QConsts *k, int i, __m256 *
 				a5 = _mm256_setzero_si256(),
 				a6 = _mm256_setzero_si256(),
 				a7 = _mm256_setzero_si256();
-	__m256i		t0,
-				t1,
-				dsum;
-	__m256		d,
-				sc;
 
 	for (int b = 0; b < nb; b++)
 	{
@@ -426,24 +456,7 @@ QBlock8(const ScanCatalog *c, const uint8 *ru, const QConsts *k, int i, __m256 *
 #undef QROW
 	}
 
-	/*
-	 * hadd tree: t0 = [rows 0-3 of the low 128 bits | rows 0-3 of the
-	 * high], t1 the same for rows 4-7; then add the halves
-	 */
-	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7));
-	dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
-							_mm256_permute2x128_si256(t0, t1, 0x31));
-	/* q.r = q.ru - 64 sum(q) */
-	dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
-										_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
-	d = _mm256_cvtepi32_ps(dsum);
-	sc = _mm256_loadu_ps(c->scale + i);
-	*sp = _mm256_mul_ps(d, _mm256_mul_ps(sc, k->t));
-	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(sc, k->ea),
-													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->eb)),
-									  k->up),
-						k->tiny);
+	QFinish8(c, k, i, (const __m256i[8]) {a0, a1, a2, a3, a4, a5, a6, a7}, sp, ep);
 }
 
 /*
@@ -464,12 +477,7 @@ QBlock8N(const ScanCatalog *c, const __m256i *rv, const int nb, const QConsts *k
 	const Size	fp = 32 * (Size) nb;
 	const int8 *q0 = c->q + (Size) i * fp;
 	const __m256i ones = _mm256_set1_epi16(1);
-	__m256i		a[8],
-				t0,
-				t1,
-				dsum;
-	__m256		d,
-				sc;
+	__m256i		a[8];
 
 	for (int r = 0; r < 8; r++)
 	{
@@ -481,19 +489,7 @@ QBlock8N(const ScanCatalog *c, const __m256i *rv, const int nb, const QConsts *k
 			a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(_mm256_maddubs_epi16(rv[b],
 																				 _mm256_loadu_si256((const __m256i *) (qr + 32 * b))), ones));
 	}
-	t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
-	t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
-	dsum = _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
-							_mm256_permute2x128_si256(t0, t1, 0x31));
-	dsum = _mm256_sub_epi32(dsum, _mm256_slli_epi32(
-										_mm256_loadu_si256((const __m256i *) (c->qsum + i)), 6));
-	d = _mm256_cvtepi32_ps(dsum);
-	sc = _mm256_loadu_ps(c->scale + i);
-	*sp = _mm256_mul_ps(d, _mm256_mul_ps(sc, k->t));
-	*ep = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(sc, k->ea),
-													_mm256_mul_ps(_mm256_loadu_ps(c->sq1 + i), k->eb)),
-									  k->up),
-						k->tiny);
+	QFinish8(c, k, i, a, sp, ep);
 }
 
 /* the query's nb vectors (nb <= QB_MAXNB) */
@@ -592,7 +588,7 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 	}
 }
 
-/* one instance per padded width: nb = fp / 32 for f <= 128, 0 = any */
+/* one instance per padded width: nb = fp / 32 for f <= 128, 0 = any (by_nb below) */
 #define SCAN_INSTANCES(X) X(0) X(1) X(2) X(3) X(4)
 #define SCAN_DEFINE(nb) \
 __attribute__((target("avx2"))) static void \
@@ -605,51 +601,32 @@ TopkPassAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, To
 SCAN_INSTANCES(SCAN_DEFINE)
 #undef SCAN_DEFINE
 
+/* the instance for c's width: nb = fp / 32 up to QB_MAXNB, else 0 (any) */
+static inline int
+WidthInstance(const ScanCatalog *c)
+{
+	return c->fp / 32 <= QB_MAXNB ? c->fp / 32 : 0;
+}
+
 static void
 QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
 		  float *lo, float *hi)
 {
-	switch (c->fp / 32)
-	{
-		case 1:
-			QScanAvx2_1(c, ru, qy, i0, i1, lo, hi);
-			break;
-		case 2:
-			QScanAvx2_2(c, ru, qy, i0, i1, lo, hi);
-			break;
-		case 3:
-			QScanAvx2_3(c, ru, qy, i0, i1, lo, hi);
-			break;
-		case 4:
-			QScanAvx2_4(c, ru, qy, i0, i1, lo, hi);
-			break;
-		default:
-			QScanAvx2_0(c, ru, qy, i0, i1, lo, hi);
-			break;
-	}
+	static void (*const by_nb[]) (const ScanCatalog *, const uint8 *, const ScanQuery *,
+								  int, int, float *, float *) =
+	{QScanAvx2_0, QScanAvx2_1, QScanAvx2_2, QScanAvx2_3, QScanAvx2_4};
+
+	by_nb[WidthInstance(c)] (c, ru, qy, i0, i1, lo, hi);
 }
 
 static void
 TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st)
 {
-	switch (c->fp / 32)
-	{
-		case 1:
-			TopkPassAvx2_1(c, ru, qy, st);
-			break;
-		case 2:
-			TopkPassAvx2_2(c, ru, qy, st);
-			break;
-		case 3:
-			TopkPassAvx2_3(c, ru, qy, st);
-			break;
-		case 4:
-			TopkPassAvx2_4(c, ru, qy, st);
-			break;
-		default:
-			TopkPassAvx2_0(c, ru, qy, st);
-			break;
-	}
+	static void (*const by_nb[]) (const ScanCatalog *, const uint8 *, const ScanQuery *,
+								  TopkState *) =
+	{TopkPassAvx2_0, TopkPassAvx2_1, TopkPassAvx2_2, TopkPassAvx2_3, TopkPassAvx2_4};
+
+	by_nb[WidthInstance(c)] (c, ru, qy, st);
 }
 #endif
 
