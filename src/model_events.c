@@ -21,7 +21,7 @@
  *   the query.
  * - relation kind: a plain table (RELKIND_RELATION) of the heap access
  *   method without inheritance children (relhassubclass: the query would
- *   read the children too) that Citus does not distribute (CitusTable);
+ *   read the children too) that Citus does not distribute (nf_citus_table);
  *   views, partitioned and foreign tables, materialized views run the
  *   query.
  * - columns: user_id bigint; title_id bigint, integer or smallint;
@@ -146,42 +146,6 @@ UsableIndex(Relation idx, Oid relid, AttrNumber a_user, bool *wait)
 }
 
 /*
- * Is relid in Citus' pg_dist_partition (distributed, reference or Citus
- * local table)?  Its rows are wherever Citus keeps them -- on the
- * coordinator the table itself is an empty shell and Citus' planner
- * routes the query to the shards -- so only the query reads them.  (A
- * shard, a plain table on a worker, is read directly.)  Citus sends a
- * relcache invalidation of the table when its metadata changes, so the
- * answer is kept with the rest.
- */
-static bool
-CitusTable(Oid relid)
-{
-	Oid			dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
-	Relation	rel;
-	AttrNumber	att;
-	ScanKeyData key;
-	SysScanDesc scan;
-	bool		found;
-
-	if (!OidIsValid(dist))
-		return false;
-	rel = table_open(dist, AccessShareLock);
-	att = nf_attnum(rel, "logicalrelid");
-	if (att == InvalidAttrNumber)
-	{
-		table_close(rel, AccessShareLock);
-		return true;			/* an unknown layout: let the query decide */
-	}
-	ScanKeyInit(&key, att, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
-/*
  * Fill e for rel (opened, locked): columns, types and the index.  Returns
  * false when the answer may change without an invalidation (an index this
  * snapshot may not use yet): then e must not be kept.
@@ -207,7 +171,7 @@ DescribeRel(Relation rel, EventsRel *e)
 		e->why = "it has inheritance children";
 		return true;
 	}
-	if (CitusTable(e->relid))
+	if (nf_citus_table(e->relid))
 	{
 		e->why = "it is a Citus table";
 		return true;

@@ -5,9 +5,12 @@
 
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
@@ -17,6 +20,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -455,3 +459,40 @@ nf_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 	}
 	return *slot;
 }
+
+/*
+ * pgutil.h.  Is relid in Citus' pg_dist_partition (distributed, reference
+ * or Citus local table)?  Its rows are wherever Citus keeps them -- on the
+ * coordinator the table itself is an empty shell and Citus' planner
+ * routes the query to the shards -- so only a query reads them, and only
+ * SQL that Citus accepts.  A shard (a plain table on a worker) is not.
+ * Citus sends a relcache invalidation of the table when its metadata
+ * changes, so callers may keep the answer with other relcache-keyed state.
+ */
+bool
+nf_citus_table(Oid relid)
+{
+	Oid			dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	AttrNumber	att;
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	if (!OidIsValid(dist))
+		return false;
+	rel = table_open(dist, AccessShareLock);
+	att = nf_attnum(rel, "logicalrelid");
+	if (att == InvalidAttrNumber)
+	{
+		table_close(rel, AccessShareLock);
+		return true;			/* an unknown layout: let the query decide */
+	}
+	ScanKeyInit(&key, att, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+

@@ -105,6 +105,9 @@ extern char *nf_excerpt(const char *s, int len, int maxchars);
 /* The number of column col of rel (InvalidAttrNumber when it has none). */
 extern AttrNumber nf_attnum(Relation rel, const char *col);
 
+/* Is relid a Citus table (in pg_dist_partition)?  Read its rows by query only. */
+extern bool nf_citus_table(Oid relid);
+
 /*
  * Column col of the first row of relation relid, read in the active
  * snapshot without the executor and without a privilege check (*value a

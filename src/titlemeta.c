@@ -40,6 +40,7 @@
 #include "als.h"
 #include "diversity.h"
 #include "homepage_dist.h"
+#include "pgutil.h"
 #include "titlemeta.h"
 
 int			nf_metadata_cache_seconds = 60;
@@ -485,19 +486,28 @@ nf_trending(ServeModel *sm, Oid events_relid, TimestampTz at)
 	/*
 	 * Plays in the TRENDING_WINDOW_DAYS before the hour, each weighted
 	 * 2^(-age / half-life), per country and over all countries (the
-	 * arithmetic of nfrec.trending).  Two GROUP BYs under UNION ALL, not
-	 * GROUPING SETS, which Citus refuses over a distributed table.  On a
-	 * Citus worker, the figures copied there instead (homepage_dist.c).
+	 * arithmetic of nfrec.trending).  One scan with GROUPING SETS; over a
+	 * Citus table, which refuses GROUPING SETS, two GROUP BYs under UNION
+	 * ALL (two scans, the same sums).  On a Citus worker, the figures
+	 * copied there instead (homepage_dist.c).
 	 */
 	if (!nf_hp_copied_trending(events_relid, window_end))
 	{
-		plan = nf_relation_plan(events_relid, "trending",
-								"SELECT false, (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
-								" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY country, title_id"
-								" UNION ALL "
-								"SELECT true, NULL::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
-								" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY title_id",
-								3, argtypes);
+		if (nf_citus_table(events_relid))
+			plan = nf_relation_plan(events_relid, "trending",
+									"SELECT false, (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+									" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY country, title_id"
+									" UNION ALL "
+									"SELECT true, NULL::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+									" FROM %1$s WHERE " TRENDING_WHERE " GROUP BY title_id",
+									3, argtypes);
+		else
+			plan = nf_relation_plan(events_relid, "trending_sets",
+									"SELECT GROUPING(country) OPERATOR(pg_catalog.=) 1,"
+									" (country)::pg_catalog.text, (title_id)::pg_catalog.int8, " TRENDING_SUM
+									" FROM %1$s WHERE " TRENDING_WHERE
+									" GROUP BY GROUPING SETS ((country, title_id), (title_id))",
+									3, argtypes);
 		args[0] = TimestampTzGetDatum(window_end);
 		args[1] = Float8GetDatum(TRENDING_HALF_LIFE_DAYS * 86400.0);
 		args[2] = Int32GetDatum(TRENDING_WINDOW_DAYS);
