@@ -785,13 +785,17 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			ScanCatalog *cat = nf_scan_catalog(sm);
 
+			int			got;
+
 			ps.lo = palloc(sizeof(float) * N);
 			ps.hi = palloc(sizeof(float) * N);
-			if (scan_bounds(cat, x, ps.lo, ps.hi, sm->scan_work))
+			/* the bounds of every title and the pool exactly, in one pass */
+			got = scan_bounds_topk(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
+								   sm->scan_work, NULL);
+			if (got >= 0)
 			{
-				/* the pool exactly, every other score on demand (RankRows) */
-				npool = scan_topk_bounded(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
-										  sm->scan_work, NULL);
+				/* every other score on demand (RankRows) */
+				npool = got;
 				ps.score = palloc(sizeof(float) * N);
 				ps.known = palloc0(N);
 				ps.el = palloc(sizeof(int32) * N);

@@ -537,7 +537,7 @@ QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, i
 __attribute__((target("avx2"), always_inline))
 static inline void
 TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
-			  const int nb)
+			  float *lo, float *hi, const int nb)
 {
 	QConsts		k;
 	__m256i		rv[QB_MAXNB];
@@ -560,6 +560,12 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 		else
 			QBlock8(c, ru, &k, i, &s, &e);
 		h = _mm256_add_ps(s, e);
+		if (lo)
+		{
+			/* scan_bounds_topk: every row's bounds too, as QScanAvx2N */
+			_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
+			_mm256_storeu_ps(hi + i, h);
+		}
 		m = _mm256_movemask_ps(_mm256_cmp_ps(h, lc, _CMP_GE_OQ));
 		if (__builtin_expect(m != 0, 0))
 		{
@@ -584,6 +590,11 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 					hi1;
 
 		QRow(c, ru, qy, i, &lo1, &hi1, 0);
+		if (lo)
+		{
+			lo[i] = lo1;
+			hi[i] = hi1;
+		}
 		TopkConsider(st, i, lo1, hi1);
 	}
 }
@@ -597,7 +608,11 @@ QScanAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i
 { QScanAvx2N(c, ru, qy, i0, i1, lo, hi, nb); } \
 __attribute__((target("avx2"))) static void \
 TopkPassAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st) \
-{ TopkPassAvx2N(c, ru, qy, st, nb); }
+{ TopkPassAvx2N(c, ru, qy, st, NULL, NULL, nb); } \
+__attribute__((target("avx2"))) static void \
+BoundsTopkAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st, \
+					float *lo, float *hi) \
+{ TopkPassAvx2N(c, ru, qy, st, lo, hi, nb); }
 SCAN_INSTANCES(SCAN_DEFINE)
 #undef SCAN_DEFINE
 
@@ -627,6 +642,17 @@ TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSta
 	{TopkPassAvx2_0, TopkPassAvx2_1, TopkPassAvx2_2, TopkPassAvx2_3, TopkPassAvx2_4};
 
 	by_nb[WidthInstance(c)] (c, ru, qy, st);
+}
+
+static void
+BoundsTopkAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
+			   float *lo, float *hi)
+{
+	static void (*const by_nb[]) (const ScanCatalog *, const uint8 *, const ScanQuery *,
+								  TopkState *, float *, float *) =
+	{BoundsTopkAvx2_0, BoundsTopkAvx2_1, BoundsTopkAvx2_2, BoundsTopkAvx2_3, BoundsTopkAvx2_4};
+
+	by_nb[WidthInstance(c)] (c, ru, qy, st, lo, hi);
 }
 #endif
 
@@ -851,6 +877,43 @@ scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo, const f
 }
 
 
+/* An empty TopkState for k rows, skipping skip[i] != 0 (in w's scratch). */
+static void
+TopkStart(TopkState *st, const uint8 *skip, int k, ScanWork *w)
+{
+	st->skip = skip;
+	st->k = k;
+	st->nlows = 0;
+	st->ncand = 0;
+	st->Lc = -INFINITY;
+	st->lows = w->candsc;		/* RankExact reuses it after */
+	st->cand = w->cand;
+	st->candhi = w->hi;
+}
+
+/* The candidates whose upper bound reaches the final L, ranked exactly. */
+static int
+TopkFinish(const ScanCatalog *c, const float *x, const TopkState *st, int k, int32 *out,
+		   float *scores, ScanWork *w, int *nexact)
+{
+	int			f = c->f,
+				nkeep = 0;
+
+	for (int j = 0; j < st->ncand; j++)
+		if (st->candhi[j] >= st->Lc)
+		{
+			const char *row = (const char *) (c->Y + (Size) st->cand[j] * f);
+
+			/* start loading the row for RankExact (a few random rows of Y) */
+			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+				__builtin_prefetch(row + b);
+			w->cand[nkeep++] = st->cand[j];
+		}
+	if (nexact)
+		*nexact = nkeep;
+	return RankExact(c, x, w->cand, nkeep, k, out, scores, w);
+}
+
 /*
  * scan_topk in one pass: no arrays of n bounds are written or read again.
  * Every row whose upper bound reaches the final L reached the smaller Lc
@@ -864,17 +927,8 @@ TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery
 		  const uint8 *skip, int k, int32 *out, float *scores, ScanWork *w, int *nexact)
 {
 	TopkState	st;
-	int			f = c->f,
-				nkeep = 0;
 
-	st.skip = skip;
-	st.k = k;
-	st.nlows = 0;
-	st.ncand = 0;
-	st.Lc = -INFINITY;
-	st.lows = w->candsc;		/* RankExact reuses it after */
-	st.cand = w->cand;
-	st.candhi = w->hi;
+	TopkStart(&st, skip, k, w);
 #ifdef SCAN_HAVE_AVX2_KERNEL
 	if (UseAvx2())
 		TopkPassAvx2(c, ru, qy, &st);
@@ -888,21 +942,48 @@ TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery
 			QRow(c, ru, qy, i, &lo, &hi, 0);
 			TopkConsider(&st, i, lo, hi);
 		}
+	return TopkFinish(c, x, &st, k, out, scores, w, nexact);
+}
 
-	/* the candidates whose upper bound reaches the final L */
-	for (int j = 0; j < st.ncand; j++)
-		if (st.candhi[j] >= st.Lc)
-		{
-			const char *row = (const char *) (c->Y + (Size) st.cand[j] * f);
+/*
+ * scan_bounds followed by scan_topk_bounded, in one pass: the pass writes
+ * every row's bounds (the same QRow / QBlock8 arithmetic as QScan) while
+ * it keeps TopkFused's running heap, so the k best lower bounds are not
+ * selected again from the n bounds written.  TopkFused's argument makes
+ * its result TopkFromBounds' (same candidates, same order).
+ */
+int
+scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
+				 const uint8 *skip, int k, int32 *out, float *scores, void *work,
+				 int *nexact)
+{
+	ScanWork	w;
+	ScanQuery	qy;
+	TopkState	st;
 
-			/* start loading the row for RankExact (a few random rows of Y) */
-			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-				__builtin_prefetch(row + b);
-			w->cand[nkeep++] = st.cand[j];
-		}
 	if (nexact)
-		*nexact = nkeep;
-	return RankExact(c, x, w->cand, nkeep, k, out, scores, w);
+		*nexact = 0;
+	CarveWork(c, work, &w);
+	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
+		return -1;
+	if (k <= 0)
+	{
+		QScan(c, w.ru, &qy, 0, c->n, lo, hi);
+		return 0;
+	}
+	k = Min(k, c->n);
+	TopkStart(&st, skip, k, &w);
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+		BoundsTopkAvx2(c, w.ru, &qy, &st, lo, hi);
+	else
+#endif
+		for (int i = 0; i < c->n; i++)
+		{
+			QRow(c, w.ru, &qy, i, lo, hi, i);
+			TopkConsider(&st, i, lo[i], hi[i]);
+		}
+	return TopkFinish(c, x, &st, k, out, scores, &w, nexact);
 }
 
 /*

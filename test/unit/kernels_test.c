@@ -1730,6 +1730,46 @@ test_scan(void)
 							ok = rows[j] == ref[j] && memcmp(&sc[j], &all[ref[j]], sizeof(float)) == 0;
 						CHECK(ok, "scan_topk_bounded f=%d n=%d k=%d portable=%d", f, n, k, portable);
 					}
+					/*
+					 * scan_bounds_topk: the bounds bit for bit as scan_bounds
+					 * wrote them and the top k as topk_select over the exact
+					 * scores, for every mask (none, every 7th row, sparse)
+					 */
+					for (int i = 0; i < n; i++)
+						sparse[i] = (i % 97 != 3 && i != n - 1) ? (i % 5 == 0 ? 7 : 1) : 0;
+					for (int ki = 0; ki < lengthof(ks) + 1; ki++)
+						for (int useskip = 0; useskip <= 2; useskip++)
+						{
+							const uint8 *mask = useskip == 0 ? NULL : useskip == 1 ? skip : sparse;
+							int			k = ki < lengthof(ks) ? ks[ki] : 0,
+										nexact = -1,
+										gr,
+										gs;
+							float	   *lo2 = xmalloc(sizeof(float) * n),
+									   *hi2 = xmalloc(sizeof(float) * n);
+							bool		ok;
+
+							gr = k > 0 ? topk_select(all, n, mask, k, ref) : 0;
+							gs = scan_bounds_topk(&c, x, lo2, hi2, mask, k, rows, sc, work, &nexact);
+							if (!bounded)
+							{
+								CHECK(gs == -1, "scan_bounds_topk f=%d scale=%g: %d out of range",
+									  f, scales[si], gs);
+								free(lo2);
+								free(hi2);
+								continue;
+							}
+							ok = gs == gr && memcmp(lo, lo2, sizeof(float) * n) == 0 &&
+								memcmp(hi, hi2, sizeof(float) * n) == 0;
+							for (int j = 0; ok && j < gr; j++)
+								ok = rows[j] == ref[j] && memcmp(&sc[j], &all[ref[j]], sizeof(float)) == 0;
+							CHECK(ok, "scan_bounds_topk f=%d n=%d scale=%g k=%d skip=%d portable=%d: %d rows, expected %d",
+								  f, n, scales[si], k, useskip, portable, gs, gr);
+							CHECK(k == 0 ? nexact == 0 : nexact >= Min(k, gr) && nexact <= n,
+								  "scan_bounds_topk nexact %d", nexact);
+							free(lo2);
+							free(hi2);
+						}
 					free(lo);
 					free(hi);
 					/* a sparse mask too: few eligible rows are scored alone */
