@@ -27,6 +27,7 @@
  */
 #include "topk_scan.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -688,6 +689,88 @@ QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1
 #endif
 	for (int i = i0; i < i1; i++)
 		QRow(c, ru, qy, i, lo, hi, i - i0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Positive bounds times per-row factors                               */
+/* ------------------------------------------------------------------ */
+
+/* One row of scan_lift_bounds: v x f in double, capped at FLT_MAX. */
+static inline float
+LiftOne(float v, float f)
+{
+	double		d = (double) v * (double) f;
+
+	return v > 0.0f ? (float) Min(d, (double) FLT_MAX) : -INFINITY;
+}
+
+#ifdef SCAN_HAVE_AVX2_KERNEL
+/*
+ * Eight rows at a time: the product of two floats is exact in double, so
+ * rounding it to float (vcvtpd2ps, round to nearest) gives LiftOne's bits.
+ */
+__attribute__((target("avx2")))
+static void
+LiftBoundsAvx2(const float *lo, const float *hi, const float *lift, int n, float *lb)
+{
+	const __m256d cap = _mm256_set1_pd((double) FLT_MAX);
+	const __m256 ninf = _mm256_set1_ps(-INFINITY),
+				zero = _mm256_setzero_ps(),
+				one = _mm256_set1_ps(1.0f);
+	int			i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256		l = _mm256_loadu_ps(lo + i),
+					h = _mm256_loadu_ps(hi + i),
+					f = lift ? _mm256_loadu_ps(lift + i) : one;
+		__m256d		f0 = _mm256_cvtps_pd(_mm256_castps256_ps128(f)),
+					f1 = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+		__m128		l0 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_castps256_ps128(l)), f0), cap)),
+					l1 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_extractf128_ps(l, 1)), f1), cap)),
+					h0 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_castps256_ps128(h)), f0), cap)),
+					h1 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_extractf128_ps(h, 1)), f1), cap));
+		__m256		lv = _mm256_set_m128(l1, l0),
+					hv = _mm256_set_m128(h1, h0),
+					a,
+					b;
+
+		/* -inf where the bound is not > 0 */
+		lv = _mm256_blendv_ps(ninf, lv, _mm256_cmp_ps(l, zero, _CMP_GT_OQ));
+		hv = _mm256_blendv_ps(ninf, hv, _mm256_cmp_ps(h, zero, _CMP_GT_OQ));
+		/* interleave: rows 0,1 | 4,5 and 2,3 | 6,7, then by 128-bit halves */
+		a = _mm256_unpacklo_ps(lv, hv);
+		b = _mm256_unpackhi_ps(lv, hv);
+		_mm256_storeu_ps(lb + 2 * i, _mm256_permute2f128_ps(a, b, 0x20));
+		_mm256_storeu_ps(lb + 2 * i + 8, _mm256_permute2f128_ps(a, b, 0x31));
+	}
+	for (; i < n; i++)
+	{
+		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
+		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
+	}
+}
+#endif
+
+void
+scan_lift_bounds(const float *lo, const float *hi, const float *lift, int n, float *lb)
+{
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+	{
+		LiftBoundsAvx2(lo, hi, lift, n, lb);
+		return;
+	}
+#endif
+	for (int i = 0; i < n; i++)
+	{
+		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
+		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
+	}
 }
 
 /* ------------------------------------------------------------------ */
