@@ -437,6 +437,9 @@ typedef struct PageScores
 	const NfContextLift *cl;	/* the context's lifts, NULL: none */
 	const float *rlift;			/* its dense lifts by row (RowLifts), or NULL */
 	int32	   *el;				/* RankRows' scratch: N rows */
+	float	   *eh;				/* and N floats */
+	float	   *lb;				/* 2N, NULL until the first RankRows: each row's */
+	/* adjusted positive bounds, interleaved (PageBounds) */
 } PageScores;
 
 /* Score the listed rows exactly (scan_dot, then the context), once each. */
@@ -585,6 +588,41 @@ LiftPositive(const NfContextLift *cl, const float *rlift, const int64 *ids, int3
 }
 
 /*
+ * The adjusted positive bounds of every row for RankRows, lower and upper
+ * interleaved (one cache line serves both; the rows of a genre are spread
+ * over the catalog): lb[2r] = LiftPositive(lo[r]) when lo[r] > 0, else
+ * -inf, and lb[2r + 1] the same of hi[r].  LiftPositive of a positive
+ * bound is >= 0, so lb[2r] >= 0 exactly when lo[r] > 0, and for L > 0,
+ * lb[2r + 1] >= L exactly when hi[r] > 0 and LiftPositive(hi[r]) >= L.
+ * NULL (RankRows lifts as it goes) when the lifts are sparse: an exp()
+ * per title is dearer than the rows visit.
+ */
+static float *
+PageBounds(PageScores *ps)
+{
+	const NfContextLift *cl = ps->cl;
+	const float *rlift = ps->rlift;
+	const float *lo = ps->lo,
+			   *hi = ps->hi;
+	const int64 *ids = ps->sm->item_ids;
+	int			N = ps->sm->nitems;
+	float	   *lb;
+
+	if (cl && !rlift && !cl->lift)
+		return NULL;
+	lb = palloc(sizeof(float) * 2 * Max(N, 1));
+	if (rlift || !cl)
+		scan_lift_bounds(lo, hi, rlift, N, lb);	/* LiftPositive's arithmetic */
+	else
+		for (int r = 0; r < N; r++)
+		{
+			lb[2 * r] = lo[r] > 0.0f ? LiftPositive(cl, rlift, ids, r, lo[r]) : -INFINITY;
+			lb[2 * r + 1] = hi[r] > 0.0f ? LiftPositive(cl, rlift, ids, r, hi[r]) : -INFINITY;
+		}
+	return lb;
+}
+
+/*
  * RankSubset over ps.  With bounds: the context lift is a positive factor
  * per title (context.c), so it keeps each title's bounds in order; a row
  * whose adjusted upper bound is below the k-th best adjusted lower bound
@@ -613,21 +651,67 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 				nc = 0;
 	float		L = -INFINITY;
 
+	const float *lb;
+	float	   *eh = ps->eh;
+
 	if (ps->known == NULL)
 		return RankSubset(ps->score, subset, nsub, ex, onpage, k, out);
 	Assert(k <= HP_MAX_PER_ROW);
+	if (ps->lb == NULL)
+		ps->lb = PageBounds(ps);
+	lb = ps->lb;
 
-	/* the eligible rows, and the k best positive lower bounds */
-	for (int j = 0; j < nsub; j++)
+	/*
+	 * the eligible rows (with their adjusted positive upper bounds, so the
+	 * cut below reads them in order), and the k best positive lower bounds
+	 */
+	if (lb && k > 0)
 	{
-		int32		r = subset[j];
+		/*
+		 * lb[2r] is -inf or >= 0: while the heap fills, v > -1 is v >= 0;
+		 * once full, HeapKeep keeps only v > heap[0] (>= 0).  One test
+		 * per row that rarely passes.
+		 */
+		float		keep = -1.0f;
 
-		if (ex[r] || onpage[r])
-			continue;
-		el[m++] = r;
-		if (k > 0 && lo[r] > 0.0f)
-			HeapKeep(heap, &nh, k, LiftPositive(cl, rlift, ids, r, lo[r]));
+		for (int j = 0; j < nsub; j++)
+		{
+			int32		r = subset[j];
+			float		v = lb[2 * r];
+
+			if (ex[r] || onpage[r])
+				continue;
+			el[m] = r;
+			eh[m++] = lb[2 * r + 1];
+			if (v > keep)
+			{
+				HeapKeep(heap, &nh, k, v);
+				if (nh == k)
+					keep = heap[0];
+			}
+		}
 	}
+	else if (lb)
+		for (int j = 0; j < nsub; j++)
+		{
+			int32		r = subset[j];
+
+			if (ex[r] || onpage[r])
+				continue;
+			el[m] = r;
+			eh[m++] = lb[2 * r + 1];
+		}
+	else
+		for (int j = 0; j < nsub; j++)
+		{
+			int32		r = subset[j];
+
+			if (ex[r] || onpage[r])
+				continue;
+			el[m++] = r;
+			if (k > 0 && lo[r] > 0.0f)
+				HeapKeep(heap, &nh, k, LiftPositive(cl, rlift, ids, r, lo[r]));
+		}
 	if (m > k && k > 0)
 	{
 		if (nh < k)
@@ -645,7 +729,13 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		if (nh == k)
 			L = heap[0];
 	}
-	if (L > 0.0f)
+	if (L > 0.0f && lb)
+	{
+		for (int j = 0; j < m; j++)
+			if (eh[j] >= L)
+				el[nc++] = el[j];
+	}
+	else if (L > 0.0f)
 	{
 		for (int j = 0; j < m; j++)
 		{
@@ -785,16 +875,22 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			ScanCatalog *cat = nf_scan_catalog(sm);
 
+			int			got;
+
 			ps.lo = palloc(sizeof(float) * N);
 			ps.hi = palloc(sizeof(float) * N);
-			if (scan_bounds(cat, x, ps.lo, ps.hi, sm->scan_work))
+			/* the bounds of every title and the pool exactly, in one pass */
+			got = scan_bounds_topk(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
+								   sm->scan_work, NULL);
+			if (got >= 0)
 			{
-				/* the pool exactly, every other score on demand (RankRows) */
-				npool = scan_topk_bounded(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
-										  sm->scan_work, NULL);
+				/* every other score on demand (RankRows) */
+				npool = got;
 				ps.score = palloc(sizeof(float) * N);
 				ps.known = palloc0(N);
 				ps.el = palloc(sizeof(int32) * N);
+				ps.eh = palloc(sizeof(float) * N);
+				ps.lb = NULL;
 			}
 			else
 				npool = nf_rank_by_vector(sm, x, 0.0f, npool, pool, poolsc);

@@ -27,6 +27,7 @@
  */
 #include "topk_scan.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -537,7 +538,7 @@ QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, i
 __attribute__((target("avx2"), always_inline))
 static inline void
 TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
-			  const int nb)
+			  float *lo, float *hi, const int nb)
 {
 	QConsts		k;
 	__m256i		rv[QB_MAXNB];
@@ -560,6 +561,12 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 		else
 			QBlock8(c, ru, &k, i, &s, &e);
 		h = _mm256_add_ps(s, e);
+		if (lo)
+		{
+			/* scan_bounds_topk: every row's bounds too, as QScanAvx2N */
+			_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
+			_mm256_storeu_ps(hi + i, h);
+		}
 		m = _mm256_movemask_ps(_mm256_cmp_ps(h, lc, _CMP_GE_OQ));
 		if (__builtin_expect(m != 0, 0))
 		{
@@ -584,6 +591,11 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 					hi1;
 
 		QRow(c, ru, qy, i, &lo1, &hi1, 0);
+		if (lo)
+		{
+			lo[i] = lo1;
+			hi[i] = hi1;
+		}
 		TopkConsider(st, i, lo1, hi1);
 	}
 }
@@ -597,7 +609,11 @@ QScanAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i
 { QScanAvx2N(c, ru, qy, i0, i1, lo, hi, nb); } \
 __attribute__((target("avx2"))) static void \
 TopkPassAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st) \
-{ TopkPassAvx2N(c, ru, qy, st, nb); }
+{ TopkPassAvx2N(c, ru, qy, st, NULL, NULL, nb); } \
+__attribute__((target("avx2"))) static void \
+BoundsTopkAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st, \
+					float *lo, float *hi) \
+{ TopkPassAvx2N(c, ru, qy, st, lo, hi, nb); }
 SCAN_INSTANCES(SCAN_DEFINE)
 #undef SCAN_DEFINE
 
@@ -627,6 +643,17 @@ TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSta
 	{TopkPassAvx2_0, TopkPassAvx2_1, TopkPassAvx2_2, TopkPassAvx2_3, TopkPassAvx2_4};
 
 	by_nb[WidthInstance(c)] (c, ru, qy, st);
+}
+
+static void
+BoundsTopkAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
+			   float *lo, float *hi)
+{
+	static void (*const by_nb[]) (const ScanCatalog *, const uint8 *, const ScanQuery *,
+								  TopkState *, float *, float *) =
+	{BoundsTopkAvx2_0, BoundsTopkAvx2_1, BoundsTopkAvx2_2, BoundsTopkAvx2_3, BoundsTopkAvx2_4};
+
+	by_nb[WidthInstance(c)] (c, ru, qy, st, lo, hi);
 }
 #endif
 
@@ -662,6 +689,88 @@ QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1
 #endif
 	for (int i = i0; i < i1; i++)
 		QRow(c, ru, qy, i, lo, hi, i - i0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Positive bounds times per-row factors                               */
+/* ------------------------------------------------------------------ */
+
+/* One row of scan_lift_bounds: v x f in double, capped at FLT_MAX. */
+static inline float
+LiftOne(float v, float f)
+{
+	double		d = (double) v * (double) f;
+
+	return v > 0.0f ? (float) Min(d, (double) FLT_MAX) : -INFINITY;
+}
+
+#ifdef SCAN_HAVE_AVX2_KERNEL
+/*
+ * Eight rows at a time: the product of two floats is exact in double, so
+ * rounding it to float (vcvtpd2ps, round to nearest) gives LiftOne's bits.
+ */
+__attribute__((target("avx2")))
+static void
+LiftBoundsAvx2(const float *lo, const float *hi, const float *lift, int n, float *lb)
+{
+	const __m256d cap = _mm256_set1_pd((double) FLT_MAX);
+	const __m256 ninf = _mm256_set1_ps(-INFINITY),
+				zero = _mm256_setzero_ps(),
+				one = _mm256_set1_ps(1.0f);
+	int			i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256		l = _mm256_loadu_ps(lo + i),
+					h = _mm256_loadu_ps(hi + i),
+					f = lift ? _mm256_loadu_ps(lift + i) : one;
+		__m256d		f0 = _mm256_cvtps_pd(_mm256_castps256_ps128(f)),
+					f1 = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+		__m128		l0 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_castps256_ps128(l)), f0), cap)),
+					l1 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_extractf128_ps(l, 1)), f1), cap)),
+					h0 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_castps256_ps128(h)), f0), cap)),
+					h1 = _mm256_cvtpd_ps(_mm256_min_pd(_mm256_mul_pd(
+							_mm256_cvtps_pd(_mm256_extractf128_ps(h, 1)), f1), cap));
+		__m256		lv = _mm256_set_m128(l1, l0),
+					hv = _mm256_set_m128(h1, h0),
+					a,
+					b;
+
+		/* -inf where the bound is not > 0 */
+		lv = _mm256_blendv_ps(ninf, lv, _mm256_cmp_ps(l, zero, _CMP_GT_OQ));
+		hv = _mm256_blendv_ps(ninf, hv, _mm256_cmp_ps(h, zero, _CMP_GT_OQ));
+		/* interleave: rows 0,1 | 4,5 and 2,3 | 6,7, then by 128-bit halves */
+		a = _mm256_unpacklo_ps(lv, hv);
+		b = _mm256_unpackhi_ps(lv, hv);
+		_mm256_storeu_ps(lb + 2 * i, _mm256_permute2f128_ps(a, b, 0x20));
+		_mm256_storeu_ps(lb + 2 * i + 8, _mm256_permute2f128_ps(a, b, 0x31));
+	}
+	for (; i < n; i++)
+	{
+		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
+		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
+	}
+}
+#endif
+
+void
+scan_lift_bounds(const float *lo, const float *hi, const float *lift, int n, float *lb)
+{
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+	{
+		LiftBoundsAvx2(lo, hi, lift, n, lb);
+		return;
+	}
+#endif
+	for (int i = 0; i < n; i++)
+	{
+		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
+		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -851,6 +960,43 @@ scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo, const f
 }
 
 
+/* An empty TopkState for k rows, skipping skip[i] != 0 (in w's scratch). */
+static void
+TopkStart(TopkState *st, const uint8 *skip, int k, ScanWork *w)
+{
+	st->skip = skip;
+	st->k = k;
+	st->nlows = 0;
+	st->ncand = 0;
+	st->Lc = -INFINITY;
+	st->lows = w->candsc;		/* RankExact reuses it after */
+	st->cand = w->cand;
+	st->candhi = w->hi;
+}
+
+/* The candidates whose upper bound reaches the final L, ranked exactly. */
+static int
+TopkFinish(const ScanCatalog *c, const float *x, const TopkState *st, int k, int32 *out,
+		   float *scores, ScanWork *w, int *nexact)
+{
+	int			f = c->f,
+				nkeep = 0;
+
+	for (int j = 0; j < st->ncand; j++)
+		if (st->candhi[j] >= st->Lc)
+		{
+			const char *row = (const char *) (c->Y + (Size) st->cand[j] * f);
+
+			/* start loading the row for RankExact (a few random rows of Y) */
+			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+				__builtin_prefetch(row + b);
+			w->cand[nkeep++] = st->cand[j];
+		}
+	if (nexact)
+		*nexact = nkeep;
+	return RankExact(c, x, w->cand, nkeep, k, out, scores, w);
+}
+
 /*
  * scan_topk in one pass: no arrays of n bounds are written or read again.
  * Every row whose upper bound reaches the final L reached the smaller Lc
@@ -864,17 +1010,8 @@ TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery
 		  const uint8 *skip, int k, int32 *out, float *scores, ScanWork *w, int *nexact)
 {
 	TopkState	st;
-	int			f = c->f,
-				nkeep = 0;
 
-	st.skip = skip;
-	st.k = k;
-	st.nlows = 0;
-	st.ncand = 0;
-	st.Lc = -INFINITY;
-	st.lows = w->candsc;		/* RankExact reuses it after */
-	st.cand = w->cand;
-	st.candhi = w->hi;
+	TopkStart(&st, skip, k, w);
 #ifdef SCAN_HAVE_AVX2_KERNEL
 	if (UseAvx2())
 		TopkPassAvx2(c, ru, qy, &st);
@@ -888,21 +1025,48 @@ TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery
 			QRow(c, ru, qy, i, &lo, &hi, 0);
 			TopkConsider(&st, i, lo, hi);
 		}
+	return TopkFinish(c, x, &st, k, out, scores, w, nexact);
+}
 
-	/* the candidates whose upper bound reaches the final L */
-	for (int j = 0; j < st.ncand; j++)
-		if (st.candhi[j] >= st.Lc)
-		{
-			const char *row = (const char *) (c->Y + (Size) st.cand[j] * f);
+/*
+ * scan_bounds followed by scan_topk_bounded, in one pass: the pass writes
+ * every row's bounds (the same QRow / QBlock8 arithmetic as QScan) while
+ * it keeps TopkFused's running heap, so the k best lower bounds are not
+ * selected again from the n bounds written.  TopkFused's argument makes
+ * its result TopkFromBounds' (same candidates, same order).
+ */
+int
+scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
+				 const uint8 *skip, int k, int32 *out, float *scores, void *work,
+				 int *nexact)
+{
+	ScanWork	w;
+	ScanQuery	qy;
+	TopkState	st;
 
-			/* start loading the row for RankExact (a few random rows of Y) */
-			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-				__builtin_prefetch(row + b);
-			w->cand[nkeep++] = st.cand[j];
-		}
 	if (nexact)
-		*nexact = nkeep;
-	return RankExact(c, x, w->cand, nkeep, k, out, scores, w);
+		*nexact = 0;
+	CarveWork(c, work, &w);
+	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
+		return -1;
+	if (k <= 0)
+	{
+		QScan(c, w.ru, &qy, 0, c->n, lo, hi);
+		return 0;
+	}
+	k = Min(k, c->n);
+	TopkStart(&st, skip, k, &w);
+#ifdef SCAN_HAVE_AVX2_KERNEL
+	if (UseAvx2())
+		BoundsTopkAvx2(c, w.ru, &qy, &st, lo, hi);
+	else
+#endif
+		for (int i = 0; i < c->n; i++)
+		{
+			QRow(c, w.ru, &qy, i, lo, hi, i);
+			TopkConsider(&st, i, lo[i], hi[i]);
+		}
+	return TopkFinish(c, x, &st, k, out, scores, &w, nexact);
 }
 
 /*

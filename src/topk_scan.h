@@ -84,6 +84,26 @@ extern int	scan_topk_bounded(const ScanCatalog *c, const float *x, const float *
 							  const float *hi, const uint8 *skip, int k, int32 *out,
 							  float *scores, void *work, int *nexact);
 
+/*
+ * scan_bounds and scan_topk_bounded in one pass over the int8 copy: the
+ * bounds of every row to lo/hi (n floats each, not inside work) and the
+ * k best rows to out/scores, exactly as the two calls give them; returns
+ * how many rows, or -1 (nothing written) when scan_bounds would return
+ * false.
+ */
+extern int	scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
+							 const uint8 *skip, int k, int32 *out, float *scores,
+							 void *work, int *nexact);
+
+/*
+ * Positive bounds times positive per-row factors, lower and upper
+ * interleaved: lb[2i] = lo[i] x lift[i] in double, capped at FLT_MAX and
+ * rounded to float, when lo[i] > 0, else -inf; lb[2i + 1] the same of
+ * hi[i].  lift NULL: factors 1.  lb has room for 2n floats.
+ */
+extern void scan_lift_bounds(const float *lo, const float *hi, const float *lift, int n,
+							 float *lb);
+
 /* Testing: force the portable kernels (true) or allow AVX2 (false). */
 extern void scan_force_portable(bool portable);
 

@@ -30,6 +30,7 @@
  */
 #include "c.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1730,6 +1731,46 @@ test_scan(void)
 							ok = rows[j] == ref[j] && memcmp(&sc[j], &all[ref[j]], sizeof(float)) == 0;
 						CHECK(ok, "scan_topk_bounded f=%d n=%d k=%d portable=%d", f, n, k, portable);
 					}
+					/*
+					 * scan_bounds_topk: the bounds bit for bit as scan_bounds
+					 * wrote them and the top k as topk_select over the exact
+					 * scores, for every mask (none, every 7th row, sparse)
+					 */
+					for (int i = 0; i < n; i++)
+						sparse[i] = (i % 97 != 3 && i != n - 1) ? (i % 5 == 0 ? 7 : 1) : 0;
+					for (int ki = 0; ki < lengthof(ks) + 1; ki++)
+						for (int useskip = 0; useskip <= 2; useskip++)
+						{
+							const uint8 *mask = useskip == 0 ? NULL : useskip == 1 ? skip : sparse;
+							int			k = ki < lengthof(ks) ? ks[ki] : 0,
+										nexact = -1,
+										gr,
+										gs;
+							float	   *lo2 = xmalloc(sizeof(float) * n),
+									   *hi2 = xmalloc(sizeof(float) * n);
+							bool		ok;
+
+							gr = k > 0 ? topk_select(all, n, mask, k, ref) : 0;
+							gs = scan_bounds_topk(&c, x, lo2, hi2, mask, k, rows, sc, work, &nexact);
+							if (!bounded)
+							{
+								CHECK(gs == -1, "scan_bounds_topk f=%d scale=%g: %d out of range",
+									  f, scales[si], gs);
+								free(lo2);
+								free(hi2);
+								continue;
+							}
+							ok = gs == gr && memcmp(lo, lo2, sizeof(float) * n) == 0 &&
+								memcmp(hi, hi2, sizeof(float) * n) == 0;
+							for (int j = 0; ok && j < gr; j++)
+								ok = rows[j] == ref[j] && memcmp(&sc[j], &all[ref[j]], sizeof(float)) == 0;
+							CHECK(ok, "scan_bounds_topk f=%d n=%d scale=%g k=%d skip=%d portable=%d: %d rows, expected %d",
+								  f, n, scales[si], k, useskip, portable, gs, gr);
+							CHECK(k == 0 ? nexact == 0 : nexact >= Min(k, gr) && nexact <= n,
+								  "scan_bounds_topk nexact %d", nexact);
+							free(lo2);
+							free(hi2);
+						}
 					free(lo);
 					free(hi);
 					/* a sparse mask too: few eligible rows are scored alone */
@@ -1776,6 +1817,63 @@ test_scan(void)
 				free(sparse);
 				free(mem);
 				free(work);
+			}
+}
+
+/*
+ * scan_lift_bounds against the plain computation (the product in double,
+ * capped at FLT_MAX, rounded to float; -inf for a bound not > 0), written
+ * out here, for both kernels, sizes with and without a tail of fewer than
+ * eight rows, lifts and no lifts, bounds of both signs, zero, tiny and
+ * huge.
+ */
+static void
+test_scan_lift(void)
+{
+	const int	ns[] = {0, 1, 7, 8, 9, 16, 31, 1003};
+
+	for (int ni = 0; ni < lengthof(ns); ni++)
+		for (int withlift = 0; withlift <= 1; withlift++)
+			for (int portable = 0; portable <= 1; portable++)
+			{
+				int			n = ns[ni];
+				float	   *lo = xmalloc(sizeof(float) * (n + 1)),
+						   *hi = xmalloc(sizeof(float) * (n + 1)),
+						   *lift = xmalloc(sizeof(float) * (n + 1)),
+						   *lb = xmalloc(sizeof(float) * 2 * (n + 1));
+				bool		ok = true;
+
+				for (int i = 0; i < n; i++)
+				{
+					double		u = urand() - 0.45;
+
+					lo[i] = (float) (u * (i % 11 == 5 ? 1e38 : i % 13 == 7 ? 1e-38 : 3.0));
+					hi[i] = i % 9 == 4 ? lo[i] : lo[i] + (float) urand();
+					if (i % 17 == 3)
+						lo[i] = 0.0f;
+					lift[i] = (float) exp((urand() - 0.5) * (i % 5 == 1 ? 60.0 : 2.0));
+				}
+				scan_force_portable(portable);
+				scan_lift_bounds(lo, hi, withlift ? lift : NULL, n, lb);
+				for (int i = 0; ok && i < n; i++)
+				{
+					double		f = withlift ? (double) lift[i] : 1.0,
+								dl = (double) lo[i] * f,
+								dh = (double) hi[i] * f;
+					float		el = lo[i] > 0.0f ? (float) (dl < FLT_MAX ? dl : FLT_MAX) : -INFINITY,
+								eh = hi[i] > 0.0f ? (float) (dh < FLT_MAX ? dh : FLT_MAX) : -INFINITY;
+
+					ok = memcmp(&lb[2 * i], &el, sizeof(float)) == 0 &&
+						memcmp(&lb[2 * i + 1], &eh, sizeof(float)) == 0;
+					CHECK(ok, "scan_lift_bounds n=%d lift=%d portable=%d row %d: %g %g, expected %g %g",
+						  n, withlift, portable, i, lb[2 * i], lb[2 * i + 1], el, eh);
+				}
+				CHECK(ok, "scan_lift_bounds n=%d lift=%d portable=%d", n, withlift, portable);
+				scan_force_portable(false);
+				free(lo);
+				free(hi);
+				free(lift);
+				free(lb);
 			}
 }
 
@@ -1846,6 +1944,7 @@ main(void)
 	test_logreg();
 	test_vecmath();
 	test_scan();
+	test_scan_lift();
 	test_stats_math();
 	test_metrics();
 	test_ease();
