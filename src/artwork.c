@@ -61,6 +61,9 @@ typedef struct ArtSeg
 	int32	   *prior_art;
 	int64	   *prior_shown;
 	int64	   *prior_played;
+	/* per prior row: 1 + 20 x rate and 1 + 20 x (1 - rate), rate as pick_artwork */
+	double	   *prior_a0;
+	double	   *prior_b0;
 	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span - 1 */
 	int32	   *lb;
 	int64		lb_lo;
@@ -72,8 +75,11 @@ static struct
 	int64		version;		/* -1: not loaded */
 	int			nseg;
 	ArtSeg	   *seg;
+	int			maxarms;		/* most artworks of one title in segment '*' */
+	double	   *alpha;			/* maxarms each: the draw's parameters */
+	double	   *beta;
 	MemoryContext cxt;
-}			art_cache = {-1, 0, NULL, NULL};
+}			art_cache = {-1, 0, NULL, 0, NULL, NULL, NULL};
 
 static SPIPlanPtr plan_stats = NULL;
 static SPIPlanPtr plan_prior = NULL;
@@ -101,6 +107,7 @@ Refresh(void)
 		return false;
 	if (version == art_cache.version)
 		return true;
+	art_cache.version = -1;		/* until loaded: an error below reloads next time */
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec artwork", ALLOCSET_DEFAULT_SIZES);
 	if (SPI_execute_plan(nf_keep_plan(&plan_stats,
@@ -210,6 +217,30 @@ Refresh(void)
 			s->prior_played[s->nprior] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 4, &isnull));
 			s->nprior++;
 		}
+		/* the prior's terms of alpha and beta, and the widest title of '*' */
+		art_cache.maxarms = 1;
+		for (int k = 0; k < art_cache.nseg; k++)
+		{
+			ArtSeg	   *sg = &segs[k];
+
+			sg->prior_a0 = palloc(sizeof(double) * Max(sg->nprior, 1));
+			sg->prior_b0 = palloc(sizeof(double) * Max(sg->nprior, 1));
+			for (int p = 0; p < sg->nprior; p++)
+			{
+				double		rate = ((double) sg->prior_played[p] + 1) / ((double) sg->prior_shown[p] + 2);
+
+				sg->prior_a0[p] = 1 + ART_PRIOR_STRENGTH * rate;
+				sg->prior_b0[p] = 1 + ART_PRIOR_STRENGTH * (1 - rate);
+			}
+			if (strcmp(sg->name, "*") == 0)
+				for (int i = 0, run = 0; i < sg->n; i++)
+				{
+					run = (i > 0 && sg->title[i] == sg->title[i - 1]) ? run + 1 : 1;
+					art_cache.maxarms = Max(art_cache.maxarms, run);
+				}
+		}
+		art_cache.alpha = palloc(sizeof(double) * art_cache.maxarms);
+		art_cache.beta = palloc(sizeof(double) * art_cache.maxarms);
 		MemoryContextSwitchTo(old);
 	}
 	if (art_cache.cxt)
@@ -248,6 +279,27 @@ FindTitle(const ArtSeg *s, int64 title)
 	return lo;
 }
 
+/* index of artwork art among s's prior rows (sorted by artwork_id), or -1 */
+static int
+FindPrior(const ArtSeg *s, int32 art)
+{
+	int			lo = 0,
+				hi = s->nprior - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (s->prior_art[mid] == art)
+			return mid;
+		if (s->prior_art[mid] < art)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 /* artwork.h */
 bool
 nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const char *segname,
@@ -257,6 +309,7 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			   *seg;
 	double	   *alpha,
 			   *beta;
+	ArtSeedKey	key;
 
 	for (int i = 0; i < n; i++)
 		has[i] = false;
@@ -268,8 +321,9 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	seg = segname ? FindSeg(segname) : NULL;
 	if (seg == NULL || seg->nprior == 0)
 		seg = all;
-	alpha = palloc(sizeof(double) * Max(all->n, 1));
-	beta = palloc(sizeof(double) * Max(all->n, 1));
+	alpha = art_cache.alpha;
+	beta = art_cache.beta;
+	art_seed_prefix(&key, seed, user_id);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -282,12 +336,15 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			na++;
 		if (na == 0)
 			continue;			/* never shown: NULL */
+		Assert(na <= art_cache.maxarms);
 		for (int k = 0; k < na; k++)
 		{
 			int32		art = all->art[a0 + k];
 			double		played = 0,
 						missed = 0,
-						rate = 0.5;
+						a = 1 + ART_PRIOR_STRENGTH * 0.5,	/* no prior row: rate 0.5 */
+						b = 1 + ART_PRIOR_STRENGTH * (1 - 0.5);
+			int			p;
 
 			/* the segment's counts of this title and artwork (both sorted) */
 			while (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] < art)
@@ -297,16 +354,16 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 				played = (double) seg->played[s0];
 				missed = (double) (seg->shown[s0] - seg->played[s0]);
 			}
-			for (int p = 0; p < seg->nprior; p++)
-				if (seg->prior_art[p] == art)
-				{
-					rate = ((double) seg->prior_played[p] + 1) / ((double) seg->prior_shown[p] + 2);
-					break;
-				}
-			alpha[k] = 1 + ART_PRIOR_STRENGTH * rate + played;
-			beta[k] = 1 + ART_PRIOR_STRENGTH * (1 - rate) + missed;
+			if ((p = FindPrior(seg, art)) >= 0)
+			{
+				a = seg->prior_a0[p];
+				b = seg->prior_b0[p];
+			}
+			/* 1 + 20 x rate + played, summed left to right as before */
+			alpha[k] = a + played;
+			beta[k] = b + missed;
 		}
-		nf_rng_seed(&rng, art_seed60(seed, user_id, title_ids[i]));
+		nf_rng_seed(&rng, art_seed60_key(&key, title_ids[i]));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
 	}
