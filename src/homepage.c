@@ -197,7 +197,7 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
 			int			k = 0;
 
-			while (g && k < nseg && strcmp(segname[k], g) != 0)
+			while (g && k < nseg && segname[k] != g)	/* interned (titlemeta.h) */
 				k++;
 			if (g && k == nseg)
 				segname[nseg++] = (char *) g;
