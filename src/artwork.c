@@ -64,7 +64,15 @@ typedef struct ArtSeg
 	/* per prior row: 1 + 20 x rate and 1 + 20 x (1 - rate), rate as pick_artwork */
 	double	   *prior_a0;
 	double	   *prior_b0;
-	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span - 1 */
+
+	/*
+	 * (alpha, beta) of every row of segment '*' (title, artwork) for a user
+	 * of this segment, interleaved; NULL until a page of the segment needs
+	 * it (SegParams).  A title's arms are then one lookup and one cache
+	 * line, not the walk of both segments' rows and the prior per arm.
+	 */
+	double	   *ab;
+	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span */
 	int32	   *lb;
 	int64		lb_lo;
 	int64		lb_span;
@@ -175,8 +183,9 @@ Refresh(void)
 				continue;
 			sg->lb_lo = sg->title[0];
 			sg->lb_span = (int64) span;
-			sg->lb = palloc(sizeof(int32) * span);
-			for (uint64 t = 0, i = 0; t < span; t++)
+			sg->lb = palloc(sizeof(int32) * (span + 1));
+			/* one more entry (n): a title's rows are lb[t] .. lb[t + 1] - 1 */
+			for (uint64 t = 0, i = 0; t <= span; t++)
 			{
 				while (i < (uint64) sg->n &&
 					   (uint64) sg->title[i] - (uint64) sg->lb_lo < t)
@@ -300,13 +309,62 @@ FindPrior(const ArtSeg *s, int32 art)
 	return -1;
 }
 
+/*
+ * The (alpha, beta) of every row of all (segment '*') for segment seg, as
+ * nf_artwork_pick computed them per call before: the segment's counts of
+ * the (title, artwork) (both lists sorted by title, then artwork: one
+ * merge) and the prior term of the artwork.  Kept in the cache's context.
+ */
+static const double *
+SegParams(ArtSeg *seg, const ArtSeg *all)
+{
+	if (seg->ab == NULL)
+	{
+		double	   *ab = MemoryContextAlloc(art_cache.cxt, sizeof(double) * 2 * Max(all->n, 1));
+		int			s0 = 0;
+
+		for (int i = 0; i < all->n; i++)
+		{
+			int64		title = all->title[i];
+			int32		art = all->art[i];
+			double		played = 0,
+						missed = 0,
+						a = 1 + ART_PRIOR_STRENGTH * 0.5,	/* no prior row: rate 0.5 */
+						b = 1 + ART_PRIOR_STRENGTH * (1 - 0.5);
+			int			p;
+
+			while (s0 < seg->n && (seg->title[s0] < title ||
+								   (seg->title[s0] == title && seg->art[s0] < art)))
+				s0++;
+			if (s0 < seg->n && seg->title[s0] == title && seg->art[s0] == art)
+			{
+				played = (double) seg->played[s0];
+				missed = (double) (seg->shown[s0] - seg->played[s0]);
+			}
+			if ((p = FindPrior(seg, art)) >= 0)
+			{
+				a = seg->prior_a0[p];
+				b = seg->prior_b0[p];
+			}
+			/* 1 + 20 x rate + played, summed left to right as pick_artwork */
+			ab[2 * i] = a + played;
+			ab[2 * i + 1] = b + missed;
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		seg->ab = ab;
+	}
+	return seg->ab;
+}
+
 /* artwork.h */
 bool
 nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const char *segname,
 				int32 *artwork, bool *has)
 {
-	const ArtSeg *all,
+	ArtSeg	   *all,
 			   *seg;
+	const double *ab;
 	double	   *alpha,
 			   *beta;
 	ArtSeedKey	key;
@@ -321,49 +379,44 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	seg = segname ? FindSeg(segname) : NULL;
 	if (seg == NULL || seg->nprior == 0)
 		seg = all;
+	ab = SegParams(seg, all);
 	alpha = art_cache.alpha;
 	beta = art_cache.beta;
 	art_seed_prefix(&key, seed, user_id);
 
 	for (int i = 0; i < n; i++)
 	{
-		int			a0 = FindTitle(all, title_ids[i]),
-					na = 0,
-					s0 = FindTitle(seg, title_ids[i]);
+		int64		t = title_ids[i];
+		int			a0,
+					na = 0;
 		NfRng		rng;
 
-		while (a0 + na < all->n && all->title[a0 + na] == title_ids[i])
-			na++;
+		if (all->lb)
+		{
+			uint64		off = (uint64) t - (uint64) all->lb_lo;
+
+			a0 = 0;
+			if (t >= all->lb_lo && off < (uint64) all->lb_span)
+			{
+				a0 = all->lb[off];
+				na = all->lb[off + 1] - a0;
+			}
+		}
+		else
+		{
+			a0 = FindTitle(all, t);
+			while (a0 + na < all->n && all->title[a0 + na] == t)
+				na++;
+		}
 		if (na == 0)
 			continue;			/* never shown: NULL */
 		Assert(na <= art_cache.maxarms);
 		for (int k = 0; k < na; k++)
 		{
-			int32		art = all->art[a0 + k];
-			double		played = 0,
-						missed = 0,
-						a = 1 + ART_PRIOR_STRENGTH * 0.5,	/* no prior row: rate 0.5 */
-						b = 1 + ART_PRIOR_STRENGTH * (1 - 0.5);
-			int			p;
-
-			/* the segment's counts of this title and artwork (both sorted) */
-			while (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] < art)
-				s0++;
-			if (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] == art)
-			{
-				played = (double) seg->played[s0];
-				missed = (double) (seg->shown[s0] - seg->played[s0]);
-			}
-			if ((p = FindPrior(seg, art)) >= 0)
-			{
-				a = seg->prior_a0[p];
-				b = seg->prior_b0[p];
-			}
-			/* 1 + 20 x rate + played, summed left to right as before */
-			alpha[k] = a + played;
-			beta[k] = b + missed;
+			alpha[k] = ab[2 * (a0 + k)];
+			beta[k] = ab[2 * (a0 + k) + 1];
 		}
-		nf_rng_seed(&rng, art_seed60_key(&key, title_ids[i]));
+		nf_rng_seed(&rng, art_seed60_key(&key, t));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
 	}

@@ -551,12 +551,12 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 /*
  * The last re-ranks of long lists, input and output: the homepage
  * re-ranks the same trending list (500 titles, cached per backend) for
- * every page of a context, and the top-picks pool (different per user) in
- * between, hence two slots.  Keyed by the whole input (the cell, its load,
+ * every page of a context and country (a list per country), and the
+ * top-picks pool (different per user) in between, hence several slots.  Keyed by the whole input (the cell, its load,
  * and every row, id and score, compared bit for bit), so a hit returns
  * what the re-rank would compute.
  */
-#define RR_MEMO_SLOTS 2
+#define RR_MEMO_SLOTS 16
 #define RR_MEMO_MIN 200			/* shorter lists are re-ranked each time */
 
 typedef struct RrMemo
