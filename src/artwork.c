@@ -368,6 +368,8 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	double	   *alpha,
 			   *beta;
 	ArtSeedKey	key;
+	int32	   *first,
+			   *arms;
 
 	for (int i = 0; i < n; i++)
 		has[i] = false;
@@ -383,13 +385,19 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	alpha = art_cache.alpha;
 	beta = art_cache.beta;
 	art_seed_prefix(&key, seed, user_id);
+	first = palloc(sizeof(int32) * n);
+	arms = palloc(sizeof(int32) * n);
 
+	/*
+	 * Two passes: the titles' rows first, with their parameters and
+	 * artwork ids fetched ahead (the page's titles lie anywhere in the
+	 * arrays: a cache miss each, overlapped here), then the draws.
+	 */
 	for (int i = 0; i < n; i++)
 	{
 		int64		t = title_ids[i];
 		int			a0,
 					na = 0;
-		NfRng		rng;
 
 		if (all->lb)
 		{
@@ -408,6 +416,20 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			while (a0 + na < all->n && all->title[a0 + na] == t)
 				na++;
 		}
+		first[i] = a0;
+		arms[i] = na;
+		if (na > 0)
+		{
+			__builtin_prefetch(&ab[2 * a0]);
+			__builtin_prefetch(&all->art[a0]);
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		int			a0 = first[i],
+					na = arms[i];
+		NfRng		rng;
+
 		if (na == 0)
 			continue;			/* never shown: NULL */
 		Assert(na <= art_cache.maxarms);
@@ -416,9 +438,11 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 			alpha[k] = ab[2 * (a0 + k)];
 			beta[k] = ab[2 * (a0 + k) + 1];
 		}
-		nf_rng_seed(&rng, art_seed60_key(&key, t));
+		nf_rng_seed(&rng, art_seed60_key(&key, title_ids[i]));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
 	}
+	pfree(first);
+	pfree(arms);
 	return true;
 }
