@@ -557,7 +557,8 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
  * what the re-rank would compute.
  */
 #define RR_MEMO_SLOTS 16
-#define RR_MEMO_MIN 200			/* shorter lists are re-ranked each time */
+#define RR_MEMO_MIN 200			/* shorter lists are re-ranked each time, */
+#define RR_MEMO_MAX 4096		/* and longer ones (24 bytes a title a slot) */
 
 typedef struct RrMemo
 {
@@ -602,7 +603,7 @@ nf_context_rerank_lifted(const NfContextLift *cl, const int64 *item_ids, int32 *
 	ids = palloc(sizeof(int64) * n);
 	for (int i = 0; i < n; i++)
 		ids[i] = item_ids[rows[i]];
-	if (n >= RR_MEMO_MIN)
+	if (n >= RR_MEMO_MIN && n <= RR_MEMO_MAX)
 	{
 		for (int k = 0; k < RR_MEMO_SLOTS; k++)
 			if (RrMemoHit(&rr_memo[k], cl, ids, rows, scores, n))
