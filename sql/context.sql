@@ -274,6 +274,42 @@ SELECT * FROM nfrec.fit_artwork('art_imp', 'art_ev', 'no_such_table');
 SELECT * FROM nfrec.fit_artwork('art_meta', 'art_ev', 'art_meta');
 \set VERBOSITY default
 
+-- ---------------------------------------------------------------------
+-- recommend_for's context re-rank of a long list (200+ titles: the last
+-- such lists and their re-ranks are kept per backend, keyed by the cell
+-- and the whole list) equals context_rerank of the same model's plain
+-- ranking: on a first call, on a repeat (the kept answer), and for another
+-- device right after (the same list, another cell: no reuse)
+-- ---------------------------------------------------------------------
+CREATE TEMP TABLE saved_aff AS SELECT * FROM nfrec.context_affinity;
+CREATE TEMP TABLE saved_fit AS SELECT * FROM nfrec.context_fit;
+SELECT starts > 0 AS fitted FROM nfrec.fit_context('ctx_on.viewing_events');
+SELECT nfrec.deploy('ctx_long', (SELECT nfrec.als_train(user_id, title_id, weight,
+                                        '{"factors": 8, "iterations": 3, "seed": 1}') FROM ctx_on.interactions),
+                    'ctx_on.interactions') > 0 AS deployed;
+CREATE TEMP TABLE long_cases AS
+SELECT u, d, c FROM (VALUES (1), (2), (3)) v(u), (VALUES ('tv'), ('tablet')) w(d), generate_series(1, 2) c;
+WITH got AS (
+    SELECT u, d, c, (SELECT array_agg(title_id::text || ':' || score::text ORDER BY rank)
+                     FROM nfrec.recommend_for(u, 250, 'ctx_long', at => '2026-01-01 20:00+00', device => d)) AS a
+    FROM long_cases ORDER BY u, d, c),
+plain AS (
+    SELECT u, array_agg(title_id ORDER BY rank) AS ids, array_agg(score ORDER BY rank) AS sc
+    FROM (SELECT DISTINCT u FROM long_cases) x, nfrec.recommend_for(u, 300, 'ctx_long') GROUP BY u),
+want AS (
+    SELECT p.u, w.d, (SELECT array_agg(r.title_id::text || ':' || r.score::text ORDER BY r.rank)
+                      FROM nfrec.context_rerank(p.ids, p.sc, '2026-01-01 20:00+00', w.d, n => 250) r) AS a
+    FROM plain p, (VALUES ('tv'), ('tablet')) w(d))
+SELECT count(*) AS calls, min(cardinality(g.a)) AS shortest,
+       count(*) FILTER (WHERE g.a = w.a) AS as_context_rerank,
+       count(DISTINCT g.a) AS distinct_lists
+FROM got g JOIN want w USING (u, d);
+SELECT nfrec.drop_model('ctx_long');
+DELETE FROM nfrec.context_affinity;
+DELETE FROM nfrec.context_fit;
+INSERT INTO nfrec.context_affinity SELECT * FROM saved_aff;
+INSERT INTO nfrec.context_fit SELECT * FROM saved_fit;
+
 DROP SCHEMA ctx_on CASCADE;
 DROP SCHEMA ctx_off CASCADE;
 DROP TABLE ctx_ev, ctx_ev2, art_meta, art_ev, art_imp;

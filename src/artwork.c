@@ -17,7 +17,10 @@
  *
  * Cache: artwork_stats and artwork_prior of the current fit, keyed by
  * artwork_fit.version (read on each call; table writes send no
- * invalidation).  All reads are as the caller, in the statement's
+ * invalidation), and per segment, from its first page on, the (alpha,
+ * beta) of every (title, artwork) row of segment '*' (16 bytes a row and
+ * segment: 0.7 MB per segment for 15,000 titles x 3 artworks), so that a
+ * title's arms are a table lookup and one cache line.  All reads are as the caller, in the statement's
  * snapshot, like pick_artwork (the artwork tables are readable by PUBLIC).
  * The homepage passes the user's segment, counted from the plays it reads
  * from viewing_events anyway (with the caller's rights) and the genres[1]
@@ -61,7 +64,18 @@ typedef struct ArtSeg
 	int32	   *prior_art;
 	int64	   *prior_shown;
 	int64	   *prior_played;
-	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span - 1 */
+	/* per prior row: 1 + 20 x rate and 1 + 20 x (1 - rate), rate as pick_artwork */
+	double	   *prior_a0;
+	double	   *prior_b0;
+
+	/*
+	 * (alpha, beta) of every row of segment '*' (title, artwork) for a user
+	 * of this segment, interleaved; NULL until a page of the segment needs
+	 * it (SegParams).  A title's arms are then one lookup and one cache
+	 * line, not the walk of both segments' rows and the prior per arm.
+	 */
+	double	   *ab;
+	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span */
 	int32	   *lb;
 	int64		lb_lo;
 	int64		lb_span;
@@ -72,8 +86,11 @@ static struct
 	int64		version;		/* -1: not loaded */
 	int			nseg;
 	ArtSeg	   *seg;
+	int			maxarms;		/* most artworks of one title in segment '*' */
+	double	   *alpha;			/* maxarms each: the draw's parameters */
+	double	   *beta;
 	MemoryContext cxt;
-}			art_cache = {-1, 0, NULL, NULL};
+}			art_cache = {-1, 0, NULL, 0, NULL, NULL, NULL};
 
 static SPIPlanPtr plan_stats = NULL;
 static SPIPlanPtr plan_prior = NULL;
@@ -101,6 +118,7 @@ Refresh(void)
 		return false;
 	if (version == art_cache.version)
 		return true;
+	art_cache.version = -1;		/* until loaded: an error below reloads next time */
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "nfrec artwork", ALLOCSET_DEFAULT_SIZES);
 	if (SPI_execute_plan(nf_keep_plan(&plan_stats,
@@ -168,8 +186,9 @@ Refresh(void)
 				continue;
 			sg->lb_lo = sg->title[0];
 			sg->lb_span = (int64) span;
-			sg->lb = palloc(sizeof(int32) * span);
-			for (uint64 t = 0, i = 0; t < span; t++)
+			sg->lb = palloc(sizeof(int32) * (span + 1));
+			/* one more entry (n): a title's rows are lb[t] .. lb[t + 1] - 1 */
+			for (uint64 t = 0, i = 0; t <= span; t++)
 			{
 				while (i < (uint64) sg->n &&
 					   (uint64) sg->title[i] - (uint64) sg->lb_lo < t)
@@ -210,6 +229,30 @@ Refresh(void)
 			s->prior_played[s->nprior] = DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 4, &isnull));
 			s->nprior++;
 		}
+		/* the prior's terms of alpha and beta, and the widest title of '*' */
+		art_cache.maxarms = 1;
+		for (int k = 0; k < art_cache.nseg; k++)
+		{
+			ArtSeg	   *sg = &segs[k];
+
+			sg->prior_a0 = palloc(sizeof(double) * Max(sg->nprior, 1));
+			sg->prior_b0 = palloc(sizeof(double) * Max(sg->nprior, 1));
+			for (int p = 0; p < sg->nprior; p++)
+			{
+				double		rate = ((double) sg->prior_played[p] + 1) / ((double) sg->prior_shown[p] + 2);
+
+				sg->prior_a0[p] = 1 + ART_PRIOR_STRENGTH * rate;
+				sg->prior_b0[p] = 1 + ART_PRIOR_STRENGTH * (1 - rate);
+			}
+			if (strcmp(sg->name, "*") == 0)
+				for (int i = 0, run = 0; i < sg->n; i++)
+				{
+					run = (i > 0 && sg->title[i] == sg->title[i - 1]) ? run + 1 : 1;
+					art_cache.maxarms = Max(art_cache.maxarms, run);
+				}
+		}
+		art_cache.alpha = palloc(sizeof(double) * art_cache.maxarms);
+		art_cache.beta = palloc(sizeof(double) * art_cache.maxarms);
 		MemoryContextSwitchTo(old);
 	}
 	if (art_cache.cxt)
@@ -248,15 +291,88 @@ FindTitle(const ArtSeg *s, int64 title)
 	return lo;
 }
 
+/* index of artwork art among s's prior rows (sorted by artwork_id), or -1 */
+static int
+FindPrior(const ArtSeg *s, int32 art)
+{
+	int			lo = 0,
+				hi = s->nprior - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (s->prior_art[mid] == art)
+			return mid;
+		if (s->prior_art[mid] < art)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * The (alpha, beta) of every row of all (segment '*') for segment seg, as
+ * nf_artwork_pick computed them per call before: the segment's counts of
+ * the (title, artwork) (both lists sorted by title, then artwork: one
+ * merge) and the prior term of the artwork.  Kept in the cache's context.
+ */
+static const double *
+SegParams(ArtSeg *seg, const ArtSeg *all)
+{
+	if (seg->ab == NULL)
+	{
+		double	   *ab = MemoryContextAlloc(art_cache.cxt, sizeof(double) * 2 * Max(all->n, 1));
+		int			s0 = 0;
+
+		for (int i = 0; i < all->n; i++)
+		{
+			int64		title = all->title[i];
+			int32		art = all->art[i];
+			double		played = 0,
+						missed = 0,
+						a = 1 + ART_PRIOR_STRENGTH * 0.5,	/* no prior row: rate 0.5 */
+						b = 1 + ART_PRIOR_STRENGTH * (1 - 0.5);
+			int			p;
+
+			while (s0 < seg->n && (seg->title[s0] < title ||
+								   (seg->title[s0] == title && seg->art[s0] < art)))
+				s0++;
+			if (s0 < seg->n && seg->title[s0] == title && seg->art[s0] == art)
+			{
+				played = (double) seg->played[s0];
+				missed = (double) (seg->shown[s0] - seg->played[s0]);
+			}
+			if ((p = FindPrior(seg, art)) >= 0)
+			{
+				a = seg->prior_a0[p];
+				b = seg->prior_b0[p];
+			}
+			/* 1 + 20 x rate + played, summed left to right as pick_artwork */
+			ab[2 * i] = a + played;
+			ab[2 * i + 1] = b + missed;
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		seg->ab = ab;
+	}
+	return seg->ab;
+}
+
 /* artwork.h */
 bool
 nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const char *segname,
 				int32 *artwork, bool *has)
 {
-	const ArtSeg *all,
+	ArtSeg	   *all,
 			   *seg;
+	const double *ab;
 	double	   *alpha,
 			   *beta;
+	ArtSeedKey	key;
+	int32	   *first,
+			   *arms;
 
 	for (int i = 0; i < n; i++)
 		has[i] = false;
@@ -268,47 +384,68 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	seg = segname ? FindSeg(segname) : NULL;
 	if (seg == NULL || seg->nprior == 0)
 		seg = all;
-	alpha = palloc(sizeof(double) * Max(all->n, 1));
-	beta = palloc(sizeof(double) * Max(all->n, 1));
+	ab = SegParams(seg, all);
+	alpha = art_cache.alpha;
+	beta = art_cache.beta;
+	art_seed_prefix(&key, seed, user_id);
+	first = palloc(sizeof(int32) * n);
+	arms = palloc(sizeof(int32) * n);
 
+	/*
+	 * Two passes: the titles' rows first, with their parameters and
+	 * artwork ids fetched ahead (the page's titles lie anywhere in the
+	 * arrays: a cache miss each, overlapped here), then the draws.
+	 */
 	for (int i = 0; i < n; i++)
 	{
-		int			a0 = FindTitle(all, title_ids[i]),
-					na = 0,
-					s0 = FindTitle(seg, title_ids[i]);
+		int64		t = title_ids[i];
+		int			a0,
+					na = 0;
+
+		if (all->lb)
+		{
+			uint64		off = (uint64) t - (uint64) all->lb_lo;
+
+			a0 = 0;
+			if (t >= all->lb_lo && off < (uint64) all->lb_span)
+			{
+				a0 = all->lb[off];
+				na = all->lb[off + 1] - a0;
+			}
+		}
+		else
+		{
+			a0 = FindTitle(all, t);
+			while (a0 + na < all->n && all->title[a0 + na] == t)
+				na++;
+		}
+		first[i] = a0;
+		arms[i] = na;
+		if (na > 0)
+		{
+			__builtin_prefetch(&ab[2 * a0]);
+			__builtin_prefetch(&all->art[a0]);
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		int			a0 = first[i],
+					na = arms[i];
 		NfRng		rng;
 
-		while (a0 + na < all->n && all->title[a0 + na] == title_ids[i])
-			na++;
 		if (na == 0)
 			continue;			/* never shown: NULL */
+		Assert(na <= art_cache.maxarms);
 		for (int k = 0; k < na; k++)
 		{
-			int32		art = all->art[a0 + k];
-			double		played = 0,
-						missed = 0,
-						rate = 0.5;
-
-			/* the segment's counts of this title and artwork (both sorted) */
-			while (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] < art)
-				s0++;
-			if (s0 < seg->n && seg->title[s0] == title_ids[i] && seg->art[s0] == art)
-			{
-				played = (double) seg->played[s0];
-				missed = (double) (seg->shown[s0] - seg->played[s0]);
-			}
-			for (int p = 0; p < seg->nprior; p++)
-				if (seg->prior_art[p] == art)
-				{
-					rate = ((double) seg->prior_played[p] + 1) / ((double) seg->prior_shown[p] + 2);
-					break;
-				}
-			alpha[k] = 1 + ART_PRIOR_STRENGTH * rate + played;
-			beta[k] = 1 + ART_PRIOR_STRENGTH * (1 - rate) + missed;
+			alpha[k] = ab[2 * (a0 + k)];
+			beta[k] = ab[2 * (a0 + k) + 1];
 		}
-		nf_rng_seed(&rng, art_seed60(seed, user_id, title_ids[i]));
+		nf_rng_seed(&rng, art_seed60_key(&key, title_ids[i]));
 		artwork[i] = all->art[a0 + stats_thompson_pick(&rng, na, alpha, beta)];
 		has[i] = true;
 	}
+	pfree(first);
+	pfree(arms);
 	return true;
 }

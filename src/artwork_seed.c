@@ -9,23 +9,20 @@
 
 #include <string.h>
 
-static const uint32 md5_k[64] = {
-	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-	0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-	0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-	0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-	0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-	0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-	0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391
-};
-
-static const uint8 md5_r[64] = {
-	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-	5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-	4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21
-};
+/*
+ * The four rounds written out (RFC 1321's reference form): constant
+ * rotations and message indices, no table or branch per step.  The loop
+ * form this replaced cost a page of ~80 seeds 2-3 % of its time.
+ */
+#define MD5_F(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define MD5_G(x, y, z) (((x) & (z)) | ((y) & ~(z)))
+#define MD5_H(x, y, z) ((x) ^ (y) ^ (z))
+#define MD5_I(x, y, z) ((y) ^ ((x) | ~(z)))
+#define MD5_STEP(f, a, b, c, d, x, k, r) \
+	do { \
+		(a) += f((b), (c), (d)) + (x) + (uint32) (k); \
+		(a) = Rotl((a), (r)) + (b); \
+	} while (0)
 
 static inline uint32
 Rotl(uint32 x, int c)
@@ -46,37 +43,75 @@ Md5Block(uint32 h[4], const uint8 *blk)
 	for (int i = 0; i < 16; i++)
 		w[i] = (uint32) blk[4 * i] | ((uint32) blk[4 * i + 1] << 8) |
 			((uint32) blk[4 * i + 2] << 16) | ((uint32) blk[4 * i + 3] << 24);
-	for (int i = 0; i < 64; i++)
-	{
-		uint32		f;
-		int			g;
 
-		if (i < 16)
-		{
-			f = (b & c) | (~b & d);
-			g = i;
-		}
-		else if (i < 32)
-		{
-			f = (d & b) | (~d & c);
-			g = (5 * i + 1) & 15;
-		}
-		else if (i < 48)
-		{
-			f = b ^ c ^ d;
-			g = (3 * i + 5) & 15;
-		}
-		else
-		{
-			f = c ^ (b | ~d);
-			g = (7 * i) & 15;
-		}
-		f += a + md5_k[i] + w[g];
-		a = d;
-		d = c;
-		c = b;
-		b += Rotl(f, md5_r[i]);
-	}
+	MD5_STEP(MD5_F, a, b, c, d, w[0], 0xd76aa478, 7);
+	MD5_STEP(MD5_F, d, a, b, c, w[1], 0xe8c7b756, 12);
+	MD5_STEP(MD5_F, c, d, a, b, w[2], 0x242070db, 17);
+	MD5_STEP(MD5_F, b, c, d, a, w[3], 0xc1bdceee, 22);
+	MD5_STEP(MD5_F, a, b, c, d, w[4], 0xf57c0faf, 7);
+	MD5_STEP(MD5_F, d, a, b, c, w[5], 0x4787c62a, 12);
+	MD5_STEP(MD5_F, c, d, a, b, w[6], 0xa8304613, 17);
+	MD5_STEP(MD5_F, b, c, d, a, w[7], 0xfd469501, 22);
+	MD5_STEP(MD5_F, a, b, c, d, w[8], 0x698098d8, 7);
+	MD5_STEP(MD5_F, d, a, b, c, w[9], 0x8b44f7af, 12);
+	MD5_STEP(MD5_F, c, d, a, b, w[10], 0xffff5bb1, 17);
+	MD5_STEP(MD5_F, b, c, d, a, w[11], 0x895cd7be, 22);
+	MD5_STEP(MD5_F, a, b, c, d, w[12], 0x6b901122, 7);
+	MD5_STEP(MD5_F, d, a, b, c, w[13], 0xfd987193, 12);
+	MD5_STEP(MD5_F, c, d, a, b, w[14], 0xa679438e, 17);
+	MD5_STEP(MD5_F, b, c, d, a, w[15], 0x49b40821, 22);
+
+	MD5_STEP(MD5_G, a, b, c, d, w[1], 0xf61e2562, 5);
+	MD5_STEP(MD5_G, d, a, b, c, w[6], 0xc040b340, 9);
+	MD5_STEP(MD5_G, c, d, a, b, w[11], 0x265e5a51, 14);
+	MD5_STEP(MD5_G, b, c, d, a, w[0], 0xe9b6c7aa, 20);
+	MD5_STEP(MD5_G, a, b, c, d, w[5], 0xd62f105d, 5);
+	MD5_STEP(MD5_G, d, a, b, c, w[10], 0x02441453, 9);
+	MD5_STEP(MD5_G, c, d, a, b, w[15], 0xd8a1e681, 14);
+	MD5_STEP(MD5_G, b, c, d, a, w[4], 0xe7d3fbc8, 20);
+	MD5_STEP(MD5_G, a, b, c, d, w[9], 0x21e1cde6, 5);
+	MD5_STEP(MD5_G, d, a, b, c, w[14], 0xc33707d6, 9);
+	MD5_STEP(MD5_G, c, d, a, b, w[3], 0xf4d50d87, 14);
+	MD5_STEP(MD5_G, b, c, d, a, w[8], 0x455a14ed, 20);
+	MD5_STEP(MD5_G, a, b, c, d, w[13], 0xa9e3e905, 5);
+	MD5_STEP(MD5_G, d, a, b, c, w[2], 0xfcefa3f8, 9);
+	MD5_STEP(MD5_G, c, d, a, b, w[7], 0x676f02d9, 14);
+	MD5_STEP(MD5_G, b, c, d, a, w[12], 0x8d2a4c8a, 20);
+
+	MD5_STEP(MD5_H, a, b, c, d, w[5], 0xfffa3942, 4);
+	MD5_STEP(MD5_H, d, a, b, c, w[8], 0x8771f681, 11);
+	MD5_STEP(MD5_H, c, d, a, b, w[11], 0x6d9d6122, 16);
+	MD5_STEP(MD5_H, b, c, d, a, w[14], 0xfde5380c, 23);
+	MD5_STEP(MD5_H, a, b, c, d, w[1], 0xa4beea44, 4);
+	MD5_STEP(MD5_H, d, a, b, c, w[4], 0x4bdecfa9, 11);
+	MD5_STEP(MD5_H, c, d, a, b, w[7], 0xf6bb4b60, 16);
+	MD5_STEP(MD5_H, b, c, d, a, w[10], 0xbebfbc70, 23);
+	MD5_STEP(MD5_H, a, b, c, d, w[13], 0x289b7ec6, 4);
+	MD5_STEP(MD5_H, d, a, b, c, w[0], 0xeaa127fa, 11);
+	MD5_STEP(MD5_H, c, d, a, b, w[3], 0xd4ef3085, 16);
+	MD5_STEP(MD5_H, b, c, d, a, w[6], 0x04881d05, 23);
+	MD5_STEP(MD5_H, a, b, c, d, w[9], 0xd9d4d039, 4);
+	MD5_STEP(MD5_H, d, a, b, c, w[12], 0xe6db99e5, 11);
+	MD5_STEP(MD5_H, c, d, a, b, w[15], 0x1fa27cf8, 16);
+	MD5_STEP(MD5_H, b, c, d, a, w[2], 0xc4ac5665, 23);
+
+	MD5_STEP(MD5_I, a, b, c, d, w[0], 0xf4292244, 6);
+	MD5_STEP(MD5_I, d, a, b, c, w[7], 0x432aff97, 10);
+	MD5_STEP(MD5_I, c, d, a, b, w[14], 0xab9423a7, 15);
+	MD5_STEP(MD5_I, b, c, d, a, w[5], 0xfc93a039, 21);
+	MD5_STEP(MD5_I, a, b, c, d, w[12], 0x655b59c3, 6);
+	MD5_STEP(MD5_I, d, a, b, c, w[3], 0x8f0ccc92, 10);
+	MD5_STEP(MD5_I, c, d, a, b, w[10], 0xffeff47d, 15);
+	MD5_STEP(MD5_I, b, c, d, a, w[1], 0x85845dd1, 21);
+	MD5_STEP(MD5_I, a, b, c, d, w[8], 0x6fa87e4f, 6);
+	MD5_STEP(MD5_I, d, a, b, c, w[15], 0xfe2ce6e0, 10);
+	MD5_STEP(MD5_I, c, d, a, b, w[6], 0xa3014314, 15);
+	MD5_STEP(MD5_I, b, c, d, a, w[13], 0x4e0811a1, 21);
+	MD5_STEP(MD5_I, a, b, c, d, w[4], 0xf7537e82, 6);
+	MD5_STEP(MD5_I, d, a, b, c, w[11], 0xbd3af235, 10);
+	MD5_STEP(MD5_I, c, d, a, b, w[2], 0x2ad7d2bb, 15);
+	MD5_STEP(MD5_I, b, c, d, a, w[9], 0xeb86d391, 21);
+
 	h[0] += a;
 	h[1] += b;
 	h[2] += c;
@@ -135,13 +170,70 @@ PutInt64(char *p, int64 v)
 	return p;
 }
 
+/* the seed: the digest's first 15 hex digits (7.5 bytes) as a number */
+static inline uint64
+Seed60(const uint8 d[16])
+{
+	uint64		v = 0;
+
+	for (int i = 0; i < 7; i++)
+		v = (v << 8) | d[i];
+	return (v << 4) | (d[7] >> 4);
+}
+
+void
+art_seed_prefix(ArtSeedKey *key, int64 seed, int64 user_id)
+{
+	char	   *p = key->text;
+
+	p = PutInt64(p, seed);
+	*p++ = '/';
+	p = PutInt64(p, user_id);
+	*p++ = '/';
+	key->len = (int) (p - key->text);
+}
+
+uint64
+art_seed60_key(const ArtSeedKey *key, int64 title_id)
+{
+	uint8		blk[64];
+	uint8		d[16];
+	char	   *end;
+	size_t		len;
+
+	memcpy(blk, key->text, key->len);
+	end = PutInt64((char *) blk + key->len, title_id);
+	len = (size_t) (end - (char *) blk);
+	if (len >= 56)
+	{
+		/* two blocks: rare (ids of 16+ digits) */
+		art_md5(blk, len, d);
+		return Seed60(d);
+	}
+	else
+	{
+		/* one block: the key, 0x80, zeros, the length in bits */
+		uint32		h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+		uint64		bits = (uint64) len * 8;
+
+		blk[len] = 0x80;
+		memset(blk + len + 1, 0, 56 - (len + 1));
+		for (int i = 0; i < 8; i++)
+			blk[56 + i] = (uint8) (bits >> (8 * i));
+		Md5Block(h, blk);
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 4; j++)
+				d[4 * i + j] = (uint8) (h[i] >> (8 * j));
+		return Seed60(d);
+	}
+}
+
 uint64
 art_seed60(int64 seed, int64 user_id, int64 title_id)
 {
 	char		key[3 * 20 + 2];
 	char	   *p = key;
 	uint8		d[16];
-	uint64		v = 0;
 
 	p = PutInt64(p, seed);
 	*p++ = '/';
@@ -150,7 +242,5 @@ art_seed60(int64 seed, int64 user_id, int64 title_id)
 	p = PutInt64(p, title_id);
 	art_md5(key, (size_t) (p - key), d);
 	/* 15 hex digits: the first 7 bytes and the high half of the 8th */
-	for (int i = 0; i < 7; i++)
-		v = (v << 8) | d[i];
-	return (v << 4) | (d[7] >> 4);
+	return Seed60(d);
 }

@@ -22,4 +22,19 @@ extern void art_md5(const void *data, size_t len, uint8 digest[16]);
  */
 extern uint64 art_seed60(int64 seed, int64 user_id, int64 title_id);
 
+/*
+ * The same seed for many titles of one (seed, user_id): the key's prefix
+ * "<seed>/<user_id>/" formatted once (art_seed_prefix), then per title
+ * only its id is formatted and one block hashed (art_seed60_key).
+ * art_seed60_key(k, t) == art_seed60(seed, user_id, t).
+ */
+typedef struct ArtSeedKey
+{
+	char		text[2 * 21];	/* "<seed>/<user_id>/": at most 2 x (20 + 1) */
+	int			len;
+} ArtSeedKey;
+
+extern void art_seed_prefix(ArtSeedKey *key, int64 seed, int64 user_id);
+extern uint64 art_seed60_key(const ArtSeedKey *key, int64 title_id);
+
 #endif

@@ -539,6 +539,54 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 	return true;
 }
 
+/* CmpRanked inlined (a total order: positions differ, so any sort agrees) */
+#define ST_SORT SortRanked
+#define ST_ELEMENT_TYPE Ranked
+#define ST_COMPARE(a, b) CmpRanked(a, b)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * The last re-ranks of long lists, input and output: the homepage
+ * re-ranks the same trending list (500 titles, cached per backend) for
+ * every page of a context and country (a list per country), and the
+ * top-picks pool (different per user) in between, hence several slots.  Keyed by the whole input (the cell, its load,
+ * and every row, id and score, compared bit for bit), so a hit returns
+ * what the re-rank would compute.
+ */
+#define RR_MEMO_SLOTS 16
+#define RR_MEMO_MIN 200			/* shorter lists are re-ranked each time, */
+#define RR_MEMO_MAX 4096		/* and longer ones (24 bytes a title a slot) */
+
+typedef struct RrMemo
+{
+	const CtxCell *cell;		/* NULL: empty slot */
+	uint64		generation;
+	int			n;
+	uint64		used;			/* last hit or fill (rr_clock) */
+	int64	   *ids;
+	int32	   *rows_in;
+	float4	   *sc_in;
+	int32	   *rows_out;
+	float4	   *sc_out;
+	MemoryContext cxt;
+} RrMemo;
+
+static RrMemo rr_memo[RR_MEMO_SLOTS];
+static uint64 rr_clock = 0;
+
+static bool
+RrMemoHit(const RrMemo *m, const NfContextLift *cl, const int64 *ids, const int32 *rows,
+		  const float4 *scores, int n)
+{
+	return m->cell != NULL && m->cell == cl->cell && m->generation == cl->generation &&
+		m->n == n && memcmp(m->rows_in, rows, sizeof(int32) * n) == 0 &&
+		memcmp(m->sc_in, scores, sizeof(float4) * n) == 0 &&
+		memcmp(m->ids, ids, sizeof(int64) * n) == 0;
+}
+
 /* context.h */
 void
 nf_context_rerank_lifted(const NfContextLift *cl, const int64 *item_ids, int32 *rows,
@@ -548,16 +596,46 @@ nf_context_rerank_lifted(const NfContextLift *cl, const int64 *item_ids, int32 *
 	float4	   *adj;
 	Ranked	   *r;
 	int32	   *rows0;
+	RrMemo	   *memo = NULL;
 
 	if (n <= 0)
 		return;
 	ids = palloc(sizeof(int64) * n);
-	adj = palloc(sizeof(float4) * n);
 	for (int i = 0; i < n; i++)
-	{
 		ids[i] = item_ids[rows[i]];
-		adj[i] = scores[i];
+	if (n >= RR_MEMO_MIN && n <= RR_MEMO_MAX)
+	{
+		for (int k = 0; k < RR_MEMO_SLOTS; k++)
+			if (RrMemoHit(&rr_memo[k], cl, ids, rows, scores, n))
+			{
+				rr_memo[k].used = ++rr_clock;
+				memcpy(rows, rr_memo[k].rows_out, sizeof(int32) * n);
+				memcpy(scores, rr_memo[k].sc_out, sizeof(float4) * n);
+				pfree(ids);
+				return;
+			}
+		/* the least recently used slot takes this list */
+		memo = &rr_memo[0];
+		for (int k = 1; k < RR_MEMO_SLOTS; k++)
+			if (rr_memo[k].used < memo->used)
+				memo = &rr_memo[k];
+		memo->cell = NULL;		/* filled below, unless an error intervenes */
+		if (memo->cxt == NULL)
+			memo->cxt = AllocSetContextCreate(TopMemoryContext, "nfrec context re-rank memo",
+											  ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(memo->cxt);
+		memo->ids = MemoryContextAlloc(memo->cxt, sizeof(int64) * n);
+		memo->rows_in = MemoryContextAlloc(memo->cxt, sizeof(int32) * n);
+		memo->sc_in = MemoryContextAlloc(memo->cxt, sizeof(float4) * n);
+		memo->rows_out = MemoryContextAlloc(memo->cxt, sizeof(int32) * n);
+		memo->sc_out = MemoryContextAlloc(memo->cxt, sizeof(float4) * n);
+		memcpy(memo->ids, ids, sizeof(int64) * n);
+		memcpy(memo->rows_in, rows, sizeof(int32) * n);
+		memcpy(memo->sc_in, scores, sizeof(float4) * n);
 	}
+	adj = palloc(sizeof(float4) * n);
+	memcpy(adj, scores, sizeof(float4) * n);
 	nf_context_apply(cl, ids, adj, n);
 	r = palloc(sizeof(Ranked) * n);
 	for (int i = 0; i < n; i++)
@@ -565,13 +643,22 @@ nf_context_rerank_lifted(const NfContextLift *cl, const int64 *item_ids, int32 *
 		r[i].score = adj[i];
 		r[i].pos = i;
 	}
-	qsort(r, n, sizeof(Ranked), CmpRanked);
+	SortRanked(r, n);
 	rows0 = palloc(sizeof(int32) * n);
 	memcpy(rows0, rows, sizeof(int32) * n);
 	for (int i = 0; i < n; i++)
 	{
 		rows[i] = rows0[r[i].pos];
 		scores[i] = (float4) r[i].score;
+	}
+	if (memo)
+	{
+		memcpy(memo->rows_out, rows, sizeof(int32) * n);
+		memcpy(memo->sc_out, scores, sizeof(float4) * n);
+		memo->cell = cl->cell;
+		memo->generation = cl->generation;
+		memo->n = n;
+		memo->used = ++rr_clock;
 	}
 	pfree(ids);
 	pfree(adj);
@@ -693,7 +780,7 @@ context_rerank(PG_FUNCTION_ARGS)
 			}
 		}
 		else if (changed)
-			qsort(r, n, sizeof(Ranked), CmpRanked);
+			SortRanked(r, n);
 	}
 	if (limit >= 0 && limit < n)
 		n = limit;

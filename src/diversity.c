@@ -75,10 +75,10 @@ div_calibrate(int ncand, const float *s, const int32 *gptr, const int32 *gid,
 		bool		capped = max_per_genre > 0;
 		double		kl_same = 0.0,	/* a title without genres: mass unchanged */
 					kl_plus = 0.0;	/* sum of term[] */
+		bool		have_same = false;	/* kl_same computed (only when needed) */
 
 		if (lambda > 0.0)
 		{
-			kl_same = div_kl(ngenres, p, qsum, qmass);
 			for (int g = 0; g < ngenres; g++)
 			{
 				double		q;
@@ -113,7 +113,14 @@ retry:
 				double		kl;
 
 				if (ng == 0)
+				{
+					if (!have_same)
+					{
+						kl_same = div_kl(ngenres, p, qsum, qmass);
+						have_same = true;
+					}
 					kl = kl_same;
+				}
 				else
 				{
 					kl = kl_plus;

@@ -167,6 +167,15 @@ CmpStr(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* rows by their first genre (arg: first_genre, no NULLs among the rows) */
+static int
+CmpFirstGenre(const void *a, const void *b, void *arg)
+{
+	char	  **fg = (char **) arg;
+
+	return strcmp(fg[*(const int32 *) a], fg[*(const int32 *) b]);
+}
+
 static int
 CmpLaunch(const void *a, const void *b, void *arg)
 {
@@ -356,6 +365,26 @@ nf_title_meta(ServeModel *sm, bool missing_ok)
 		for (int i = 0; i < sm->nitems; i++)
 			for (int q = tm->gptr[i]; q < tm->gptr[i + 1]; q++)
 				tm->genre_rows[fill[tm->gid[q]]++] = i;
+	}
+	/*
+	 * genres[1] interned: equal strings share one pointer, so that the
+	 * homepage counts a user's plays per segment by pointer
+	 */
+	{
+		int32	   *ord = palloc(sizeof(int32) * Max(sm->nitems, 1));
+		int			nord = 0;
+
+		for (int i = 0; i < sm->nitems; i++)
+			if (tm->first_genre[i])
+				ord[nord++] = i;
+		qsort_arg(ord, nord, sizeof(int32), CmpFirstGenre, tm->first_genre);
+		for (int q = 1; q < nord; q++)
+			if (strcmp(tm->first_genre[ord[q]], tm->first_genre[ord[q - 1]]) == 0)
+			{
+				pfree(tm->first_genre[ord[q]]);
+				tm->first_genre[ord[q]] = tm->first_genre[ord[q - 1]];
+			}
+		pfree(ord);
 	}
 	/* rows by launch date */
 	tm->by_launch = palloc(sizeof(int32) * sm->nitems);

@@ -26,7 +26,8 @@ typedef struct TitleMeta
 	int			ngenres;
 	char	  **genre_names;	/* sorted */
 	char	  **titles;			/* NULL when unknown */
-	char	  **first_genre;	/* genres[1] as stored (NULL when NULL) */
+	char	  **first_genre;	/* genres[1] as stored (NULL when NULL); interned:
+								 * equal strings are one pointer */
 	int32	   *launch;			/* DateADT, or PG_INT32_MIN when unknown */
 	int32	   *genre_ptr;		/* ngenres + 1: rows of genre g are */
 	int32	   *genre_rows;		/* genre_rows[genre_ptr[g] .. genre_ptr[g+1]) */

@@ -1930,6 +1930,38 @@ test_artwork_seed(void)
 	CHECK(art_seed60(0, PG_INT64_MIN, PG_INT64_MAX) == UINT64CONST(0x126ee943882a379),
 		  "seed of 0/-9223372036854775808/9223372036854775807\n");
 	CHECK(art_seed60(20261203, -1, 0) == UINT64CONST(0xd9e08864d79925), "seed of 20261203/-1/0\n");
+
+	/*
+	 * The prefix form: hashlib.md5 of keys of 13, 55 (one block, the
+	 * longest), 56 (two blocks) and 62 bytes (the longest key), and
+	 * agreement with art_seed60 over ids of every length.
+	 */
+	{
+		ArtSeedKey	k;
+		static const int64 ids[] = {0, 7, -1, 9, 10, 99, 100, 123456, -123456, INT64CONST(1234567890123),
+			INT64CONST(12345678901234), PG_INT64_MAX, PG_INT64_MIN, PG_INT64_MIN + 1};
+		static const int64 seeds[] = {0, 20260101, -1, PG_INT64_MIN};
+		static const int64 users[] = {42, 1, -77, PG_INT64_MAX, PG_INT64_MIN};
+
+		art_seed_prefix(&k, 20260101, 42);
+		CHECK(art_seed60_key(&k, 7) == UINT64CONST(0xb7acd6071d4404e), "key seed of 20260101/42/7\n");
+		art_seed_prefix(&k, PG_INT64_MIN, PG_INT64_MIN);
+		CHECK(art_seed60_key(&k, INT64CONST(1234567890123)) == UINT64CONST(0xb067de9048ae171),
+			  "key seed of a 55-byte key\n");
+		CHECK(art_seed60_key(&k, INT64CONST(12345678901234)) == UINT64CONST(0xbba38387e2e7f1f),
+			  "key seed of a 56-byte key\n");
+		CHECK(art_seed60_key(&k, PG_INT64_MIN) == UINT64CONST(0x0fe78e8cd7586b4),
+			  "key seed of a 62-byte key\n");
+		for (int a = 0; a < (int) lengthof(seeds); a++)
+			for (int b = 0; b < (int) lengthof(users); b++)
+			{
+				art_seed_prefix(&k, seeds[a], users[b]);
+				for (int c = 0; c < (int) lengthof(ids); c++)
+					CHECK(art_seed60_key(&k, ids[c]) == art_seed60(seeds[a], users[b], ids[c]),
+						  "key seed of %lld/%lld/%lld\n", (long long) seeds[a], (long long) users[b],
+						  (long long) ids[c]);
+			}
+	}
 }
 
 int
