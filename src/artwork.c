@@ -20,8 +20,8 @@
  * invalidation), and per segment, from its first page on, the (alpha,
  * beta) of every (title, artwork) row of segment '*' (16 bytes a row and
  * segment: 0.7 MB per segment for 15,000 titles x 3 artworks), so that a
- * title's arms are a table lookup and one cache line.  All reads are as the caller, in the statement's
- * snapshot, like pick_artwork (the artwork tables are readable by PUBLIC).
+ * title's arms are a table lookup and one cache line.  All reads are as
+ * the caller, in the statement's snapshot, like pick_artwork (the artwork tables are readable by PUBLIC).
  * The homepage passes the user's segment, counted from the plays it reads
  * from viewing_events anyway (with the caller's rights) and the genres[1]
  * of its cached metadata, so the pick costs no query of its own; that
@@ -75,7 +75,10 @@ typedef struct ArtSeg
 	 * line, not the walk of both segments' rows and the prior per arm.
 	 */
 	double	   *ab;
-	/* FindTitle's answer for every title id lb_lo .. lb_lo + lb_span */
+	/*
+	 * segment '*' only: TitleRows' first row of every title id lb_lo ..
+	 * lb_lo + lb_span (the last entry n)
+	 */
 	int32	   *lb;
 	int64		lb_lo;
 	int64		lb_span;
@@ -173,13 +176,17 @@ Refresh(void)
 			if ((j & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}
-		/* title ids are dense in practice: look them up in a table */
+		/*
+		 * title ids are dense in practice: look them up in a table (in
+		 * segment '*', where the pick looks titles up; SegParams merges the
+		 * other segments' rows in order)
+		 */
 		for (int k = 0; k < nseg; k++)
 		{
 			ArtSeg	   *sg = &segs[k];
 			uint64		span;
 
-			if (sg->n == 0)
+			if (sg->n == 0 || strcmp(sg->name, "*") != 0)
 				continue;
 			span = (uint64) sg->title[sg->n - 1] - (uint64) sg->title[0] + 1;
 			if (span > (uint64) 4 * sg->n + 4096)
@@ -263,22 +270,27 @@ Refresh(void)
 	return true;
 }
 
-/* first index of title in s (rows sorted by title_id), or s->n */
+/*
+ * The rows of title in s (sorted by title_id): *first and how many (0 when
+ * none) -- from the lookup table when s has one, else by binary search.
+ */
 static int
-FindTitle(const ArtSeg *s, int64 title)
+TitleRows(const ArtSeg *s, int64 title, int *first)
 {
 	int			lo = 0,
-				hi = s->n;
+				hi = s->n,
+				n = 0;
 
 	if (s->lb)
 	{
-		if (title < s->lb_lo)
-			return 0;
-		if ((uint64) title - (uint64) s->lb_lo >= (uint64) s->lb_span)
-			return s->n;
-		return s->lb[(uint64) title - (uint64) s->lb_lo];
-	}
+		uint64		off = (uint64) title - (uint64) s->lb_lo;
 
+		*first = 0;
+		if (title < s->lb_lo || off >= (uint64) s->lb_span)
+			return 0;
+		*first = s->lb[off];
+		return s->lb[off + 1] - s->lb[off];
+	}
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
@@ -288,7 +300,10 @@ FindTitle(const ArtSeg *s, int64 title)
 		else
 			hi = mid;
 	}
-	return lo;
+	while (lo + n < s->n && s->title[lo + n] == title)
+		n++;
+	*first = lo;
+	return n;
 }
 
 /* index of artwork art among s's prior rows (sorted by artwork_id), or -1 */
@@ -398,33 +413,11 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	 */
 	for (int i = 0; i < n; i++)
 	{
-		int64		t = title_ids[i];
-		int			a0,
-					na = 0;
-
-		if (all->lb)
+		arms[i] = TitleRows(all, title_ids[i], &first[i]);
+		if (arms[i] > 0)
 		{
-			uint64		off = (uint64) t - (uint64) all->lb_lo;
-
-			a0 = 0;
-			if (t >= all->lb_lo && off < (uint64) all->lb_span)
-			{
-				a0 = all->lb[off];
-				na = all->lb[off + 1] - a0;
-			}
-		}
-		else
-		{
-			a0 = FindTitle(all, t);
-			while (a0 + na < all->n && all->title[a0 + na] == t)
-				na++;
-		}
-		first[i] = a0;
-		arms[i] = na;
-		if (na > 0)
-		{
-			__builtin_prefetch(&ab[2 * a0]);
-			__builtin_prefetch(&all->art[a0]);
+			__builtin_prefetch(&ab[2 * first[i]]);
+			__builtin_prefetch(&all->art[first[i]]);
 		}
 	}
 	for (int i = 0; i < n; i++)

@@ -196,51 +196,20 @@ art_seed_prefix(ArtSeedKey *key, int64 seed, int64 user_id)
 uint64
 art_seed60_key(const ArtSeedKey *key, int64 title_id)
 {
-	uint8		blk[64];
+	char		text[sizeof(key->text) + 20];
 	uint8		d[16];
-	char	   *end;
-	size_t		len;
 
-	memcpy(blk, key->text, key->len);
-	end = PutInt64((char *) blk + key->len, title_id);
-	len = (size_t) (end - (char *) blk);
-	if (len >= 56)
-	{
-		/* two blocks: rare (ids of 16+ digits) */
-		art_md5(blk, len, d);
-		return Seed60(d);
-	}
-	else
-	{
-		/* one block: the key, 0x80, zeros, the length in bits */
-		uint32		h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-		uint64		bits = (uint64) len * 8;
-
-		blk[len] = 0x80;
-		memset(blk + len + 1, 0, 56 - (len + 1));
-		for (int i = 0; i < 8; i++)
-			blk[56 + i] = (uint8) (bits >> (8 * i));
-		Md5Block(h, blk);
-		for (int i = 0; i < 2; i++)
-			for (int j = 0; j < 4; j++)
-				d[4 * i + j] = (uint8) (h[i] >> (8 * j));
-		return Seed60(d);
-	}
+	memcpy(text, key->text, key->len);
+	art_md5(text, (size_t) (PutInt64(text + key->len, title_id) - text), d);
+	/* 15 hex digits: the first 7 bytes and the high half of the 8th */
+	return Seed60(d);
 }
 
 uint64
 art_seed60(int64 seed, int64 user_id, int64 title_id)
 {
-	char		key[3 * 20 + 2];
-	char	   *p = key;
-	uint8		d[16];
+	ArtSeedKey	key;
 
-	p = PutInt64(p, seed);
-	*p++ = '/';
-	p = PutInt64(p, user_id);
-	*p++ = '/';
-	p = PutInt64(p, title_id);
-	art_md5(key, (size_t) (p - key), d);
-	/* 15 hex digits: the first 7 bytes and the high half of the 8th */
-	return Seed60(d);
+	art_seed_prefix(&key, seed, user_id);
+	return art_seed60_key(&key, title_id);
 }

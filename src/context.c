@@ -442,15 +442,25 @@ nf_context_resolve(const TimestampTz *at, const char *device, NfContextLift *cl)
 	return true;
 }
 
+/*
+ * A score s adjusted by exp(weight x affinity a), as context_rerank does:
+ * the factor kept within 1e-30..1e30 so that no score overflows, a
+ * negative score divided.
+ */
+static inline float4
+LiftByAffinity(double s, double weight, double a)
+{
+	double		f = exp(Max(-69.0, Min(69.0, weight * a)));
+
+	s = s >= 0 ? s * f : s / f;
+	return (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
+}
+
 /* context.h: the lift of a cell without dense tables, at weight 1 */
 float
 nf_context_apply1_sparse(const NfContextLift *cl, int64 id, float s)
 {
-	double		f = exp(Max(-69.0, Min(69.0, (double) Affinity(cl->cell, id))));
-	double		d = s;
-
-	d = d >= 0 ? d * f : d / f;
-	return (float4) Max(-FLT_MAX, Min(FLT_MAX, d));
+	return LiftByAffinity(s, 1.0, Affinity(cl->cell, id));
 }
 
 /* context.h */
@@ -525,16 +535,11 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
 	for (int i = 0; i < n; i++)
 	{
 		int64		id = ids[i];
-		double		f;
-		double		s = scores[i];
 		double		a = (ctx_cache.dense_n > 0) ?
 			((id >= 0 && id < ctx_cache.dense_n) ? cl.cell->dense_aff[id] : 0) :
 			Affinity(cl.cell, id);
 
-		/* the factor is kept within 1e-30..1e30 so that no score overflows */
-		f = exp(Max(-69.0, Min(69.0, weight * a)));
-		s = s >= 0 ? s * f : s / f;
-		scores[i] = (float4) Max(-FLT_MAX, Min(FLT_MAX, s));
+		scores[i] = LiftByAffinity(scores[i], weight, a);
 	}
 	return true;
 }
@@ -552,9 +557,10 @@ nf_context_adjust(const int64 *ids, float4 *scores, int n,
  * The last re-ranks of long lists, input and output: the homepage
  * re-ranks the same trending list (500 titles, cached per backend) for
  * every page of a context and country (a list per country), and the
- * top-picks pool (different per user) in between, hence several slots.  Keyed by the whole input (the cell, its load,
- * and every row, id and score, compared bit for bit), so a hit returns
- * what the re-rank would compute.
+ * top-picks pool (different per user) in between, hence several slots.
+ * Keyed by the whole input (the cell, its load, and every row, id and
+ * score, compared bit for bit), so a hit returns what the re-rank would
+ * compute.
  */
 #define RR_MEMO_SLOTS 16
 #define RR_MEMO_MIN 200			/* shorter lists are re-ranked each time, */

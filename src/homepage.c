@@ -482,44 +482,6 @@ ScoreRows(PageScores *ps, const int32 *rows, int n)
 	}
 }
 
-/* Keep the k largest values seen in a min-heap of nh <= k floats. */
-static inline void
-HeapKeep(float *heap, int *nh, int k, float v)
-{
-	int			i;
-
-	if (*nh < k)
-	{
-		/* sift up */
-		i = (*nh)++;
-		while (i > 0 && heap[(i - 1) / 2] > v)
-		{
-			heap[i] = heap[(i - 1) / 2];
-			i = (i - 1) / 2;
-		}
-		heap[i] = v;
-		return;
-	}
-	if (!(v > heap[0]))
-		return;
-	/* replace the least and sift down */
-	i = 0;
-	for (;;)
-	{
-		int			c = 2 * i + 1;
-
-		if (c >= *nh)
-			break;
-		if (c + 1 < *nh && heap[c + 1] < heap[c])
-			c++;
-		if (heap[c] >= v)
-			break;
-		heap[i] = heap[c];
-		i = c;
-	}
-	heap[i] = v;
-}
-
 /*
  * The dense lifts of a context cell by model row instead of title id
  * (rlift[r] = lift[item_ids[r]], 1 for an id out of the table), so that
@@ -688,7 +650,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 	{
 		/*
 		 * lb[2r] is -inf or >= 0: while the heap fills, v > -1 is v >= 0;
-		 * once full, HeapKeep keeps only v > heap[0] (>= 0).  One test
+		 * once full, topk_heap_keep keeps only v > heap[0] (>= 0).  One test
 		 * per row that rarely passes.
 		 */
 		float		keep = -1.0f;
@@ -704,7 +666,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 			eh[m++] = lb[2 * r + 1];
 			if (v > keep)
 			{
-				HeapKeep(heap, &nh, k, v);
+				topk_heap_keep(heap, &nh, k, v);
 				if (nh == k)
 					keep = heap[0];
 			}
@@ -729,7 +691,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 				continue;
 			el[m++] = r;
 			if (k > 0 && lo[r] > 0.0f)
-				HeapKeep(heap, &nh, k, LiftPositive(cl, rlift, ids, r, lo[r]));
+				topk_heap_keep(heap, &nh, k, LiftPositive(cl, rlift, ids, r, lo[r]));
 		}
 	if (m > k && k > 0)
 	{
@@ -742,7 +704,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 				float		v = cl ? nf_context_apply1(cl, ids[el[j]], lo[el[j]]) : lo[el[j]];
 
 				if (!isnan(v))
-					HeapKeep(heap, &nh, k, v);
+					topk_heap_keep(heap, &nh, k, v);
 			}
 		}
 		if (nh == k)

@@ -157,44 +157,8 @@ KthRunMax(const float *runmax, int nruns, int k)
 	int			len = 0;
 
 	for (int j = 0; j < nruns; j++)
-	{
-		float		v = runmax[j];
-		int			i;
-
-		if (!(v > -INFINITY))
-			continue;
-		if (len < k)
-		{
-			/* sift up in a min-heap */
-			i = len++;
-			while (i > 0 && heap[(i - 1) / 2] > v)
-			{
-				heap[i] = heap[(i - 1) / 2];
-				i = (i - 1) / 2;
-			}
-			heap[i] = v;
-		}
-		else if (v > heap[0])
-		{
-			/* replace the root and sift down */
-			i = 0;
-			for (;;)
-			{
-				int			l = 2 * i + 1,
-							c = l;
-
-				if (l >= len)
-					break;
-				if (l + 1 < len && heap[l + 1] < heap[l])
-					c = l + 1;
-				if (heap[c] >= v)
-					break;
-				heap[i] = heap[c];
-				i = c;
-			}
-			heap[i] = v;
-		}
-	}
+		if (runmax[j] > -INFINITY)
+			topk_heap_keep(heap, &len, k, runmax[j]);
 	return len < k ? -INFINITY : heap[0];
 }
 

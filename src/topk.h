@@ -34,4 +34,46 @@ extern int	topk_select(const float *scores, int n, const uint8 *skip,
 extern int	topk_select_bounded(const float *scores, int n, const uint8 *skip, int k,
 								int32 *out, float *runmax);
 
+/*
+ * Offer v to the k largest values kept so far in heap[0..*len), a min-heap
+ * (*len <= k): while it fills, v is added; once full, v replaces the
+ * least, heap[0], when it is larger.  Callers offer no NaN.
+ */
+static inline void
+topk_heap_keep(float *heap, int *len, int k, float v)
+{
+	int			i;
+
+	if (*len < k)
+	{
+		/* sift up */
+		i = (*len)++;
+		while (i > 0 && heap[(i - 1) / 2] > v)
+		{
+			heap[i] = heap[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+		heap[i] = v;
+		return;
+	}
+	if (!(v > heap[0]))
+		return;
+	/* replace the least and sift down */
+	i = 0;
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= *len)
+			break;
+		if (c + 1 < *len && heap[c + 1] < heap[c])
+			c++;
+		if (heap[c] >= v)
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = v;
+}
+
 #endif

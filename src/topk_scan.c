@@ -51,7 +51,6 @@
 #define SCAN_RANGE_LO	1e-15
 #define SCAN_RANGE_HI	1e15
 
-
 static bool force_portable = false;
 
 void
@@ -250,42 +249,6 @@ typedef struct TopkState
 	float	   *candhi;			/* their upper bounds */
 } TopkState;
 
-/* lows[0..len) is a min-heap; replace its least by v. */
-static inline void
-HeapReplaceMin(float *lows, int len, float v)
-{
-	int			j = 0;
-
-	for (;;)
-	{
-		int			l = 2 * j + 1,
-					m;
-
-		if (l >= len)
-			break;
-		m = (l + 1 < len && lows[l + 1] < lows[l]) ? l + 1 : l;
-		if (!(lows[m] < v))
-			break;
-		lows[j] = lows[m];
-		j = m;
-	}
-	lows[j] = v;
-}
-
-/* lows[0..len) is a min-heap; add v as lows[len]'s heir. */
-static inline void
-HeapPush(float *lows, int len, float v)
-{
-	int			j = len;
-
-	while (j > 0 && lows[(j - 1) / 2] > v)
-	{
-		lows[j] = lows[(j - 1) / 2];
-		j = (j - 1) / 2;
-	}
-	lows[j] = v;
-}
-
 /* Row i with bounds lo <= hi, in ascending row order. */
 static inline void
 TopkConsider(TopkState *st, int i, float lo, float hi)
@@ -294,17 +257,9 @@ TopkConsider(TopkState *st, int i, float lo, float hi)
 		return;
 	st->cand[st->ncand] = i;
 	st->candhi[st->ncand++] = hi;
-	if (st->nlows < st->k)
-	{
-		HeapPush(st->lows, st->nlows++, lo);
-		if (st->nlows == st->k)
-			st->Lc = st->lows[0];
-	}
-	else if (lo > st->lows[0])
-	{
-		HeapReplaceMin(st->lows, st->k, lo);
+	topk_heap_keep(st->lows, &st->nlows, st->k, lo);
+	if (st->nlows == st->k)
 		st->Lc = st->lows[0];
-	}
 }
 
 #ifdef SCAN_HAVE_AVX2_KERNEL
@@ -502,20 +457,20 @@ LoadQuery(const uint8 *ru, const int nb, __m256i *rv)
 		rv[b] = _mm256_loadu_si256((const __m256i *) (ru + 32 * b));
 }
 
-/* Bounds of rows [i0, i1), eight at a time, to lo/hi[i - i0]. */
+/* Bounds of every row, eight at a time, to lo/hi. */
 __attribute__((target("avx2"), always_inline))
 static inline void
-QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
-		   float *lo, float *hi, const int nb)
+QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi,
+		   const int nb)
 {
 	QConsts		k;
 	__m256i		rv[QB_MAXNB];
-	int			i = i0;
+	int			i = 0;
 
 	QConstsInit(qy, &k);
 	if (nb > 0)
 		LoadQuery(ru, nb, rv);
-	for (; i + 8 <= i1; i += 8)
+	for (; i + 8 <= c->n; i += 8)
 	{
 		__m256		s,
 					e;
@@ -524,11 +479,11 @@ QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, i
 			QBlock8N(c, rv, nb, &k, i, &s, &e);
 		else
 			QBlock8(c, ru, &k, i, &s, &e);
-		_mm256_storeu_ps(lo + (i - i0), _mm256_sub_ps(s, e));
-		_mm256_storeu_ps(hi + (i - i0), _mm256_add_ps(s, e));
+		_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
+		_mm256_storeu_ps(hi + i, _mm256_add_ps(s, e));
 	}
-	for (; i < i1; i++)
-		QRow(c, ru, qy, i, lo, hi, i - i0);
+	for (; i < c->n; i++)
+		QRow(c, ru, qy, i, lo, hi, i);
 }
 
 /*
@@ -604,9 +559,9 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 #define SCAN_INSTANCES(X) X(0) X(1) X(2) X(3) X(4)
 #define SCAN_DEFINE(nb) \
 __attribute__((target("avx2"))) static void \
-QScanAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1, \
+QScanAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, \
 			   float *lo, float *hi) \
-{ QScanAvx2N(c, ru, qy, i0, i1, lo, hi, nb); } \
+{ QScanAvx2N(c, ru, qy, lo, hi, nb); } \
 __attribute__((target("avx2"))) static void \
 TopkPassAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st) \
 { TopkPassAvx2N(c, ru, qy, st, NULL, NULL, nb); } \
@@ -625,14 +580,13 @@ WidthInstance(const ScanCatalog *c)
 }
 
 static void
-QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
-		  float *lo, float *hi)
+QScanAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
 {
 	static void (*const by_nb[]) (const ScanCatalog *, const uint8 *, const ScanQuery *,
-								  int, int, float *, float *) =
+								  float *, float *) =
 	{QScanAvx2_0, QScanAvx2_1, QScanAvx2_2, QScanAvx2_3, QScanAvx2_4};
 
-	by_nb[WidthInstance(c)] (c, ru, qy, i0, i1, lo, hi);
+	by_nb[WidthInstance(c)] (c, ru, qy, lo, hi);
 }
 
 static void
@@ -672,23 +626,21 @@ scan_dot_all(const float *Y, int n, int f, const float *x, float *out)
 }
 
 /*
- * Bounds of rows [i0, i1) to lo/hi[0 .. i1 - i0).  The AVX2 kernel takes
- * eight rows at a time and the rest one by one, in the same arithmetic:
- * a row's bounds do not depend on the range it was scanned in.
+ * Bounds of every row to lo/hi.  The AVX2 kernel takes eight rows at a
+ * time and the rest one by one, in the same arithmetic.
  */
 static void
-QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, int i0, int i1,
-	  float *lo, float *hi)
+QScan(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo, float *hi)
 {
 #ifdef SCAN_HAVE_AVX2_KERNEL
 	if (UseAvx2())
 	{
-		QScanAvx2(c, ru, qy, i0, i1, lo, hi);
+		QScanAvx2(c, ru, qy, lo, hi);
 		return;
 	}
 #endif
-	for (int i = i0; i < i1; i++)
-		QRow(c, ru, qy, i, lo, hi, i - i0);
+	for (int i = 0; i < c->n; i++)
+		QRow(c, ru, qy, i, lo, hi, i);
 }
 
 /* ------------------------------------------------------------------ */
@@ -894,7 +846,7 @@ scan_bounds(const ScanCatalog *c, const float *x, float *lo, float *hi, void *wo
 	CarveWork(c, work, &w);
 	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
 		return false;
-	QScan(c, w.ru, &qy, 0, c->n, lo, hi);
+	QScan(c, w.ru, &qy, lo, hi);
 	return true;
 }
 
@@ -958,7 +910,6 @@ scan_topk_bounded(const ScanCatalog *c, const float *x, const float *lo, const f
 	CarveWork(c, work, &w);
 	return TopkFromBounds(c, x, lo, hi, skip, Min(k, c->n), out, scores, &w, nexact);
 }
-
 
 /* An empty TopkState for k rows, skipping skip[i] != 0 (in w's scratch). */
 static void
@@ -1051,7 +1002,7 @@ scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
 		return -1;
 	if (k <= 0)
 	{
-		QScan(c, w.ru, &qy, 0, c->n, lo, hi);
+		QScan(c, w.ru, &qy, lo, hi);
 		return 0;
 	}
 	k = Min(k, c->n);
@@ -1143,7 +1094,6 @@ scan_topk(const ScanCatalog *c, const float *x, const uint8 *skip, int k,
 			*nexact = ncand;
 		return RankExact(c, x, w.cand, ncand, k, out, scores, &w);
 	}
-	ncand = 0;
 
 	/* few rows, a large k, or outside the safe range: every row exactly */
 	if (n < 64 || k * 4 > n || !PrepareQuery(c, x, w.ru, &qy))
