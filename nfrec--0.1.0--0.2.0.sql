@@ -8350,3 +8350,15 @@ END;
 $$;
 COMMENT ON PROCEDURE distribute_model(text, regclass, boolean) IS
     'Citus: copy the current version of a deployed model to the workers (title side to each, each user''s row to the worker of its shard in colocate_with, default the bound events relation, hash-distributed by user_id) and, unless route is false, make recommend_for, user_vector and homepage distributed functions routed by user_id (a bare call then runs on the worker of the user, whatever the model); copies homepage''s inputs too (the context and artwork fits, the current hour''s trending of a distributed viewing_events); LATERAL batches over tables colocated with it run on the shards either way, reading the workers'' local rows; from then on deploy, rollback, set_default and drop_model of the name bring the workers in step in the same transaction; rerun after adding a worker or moving shards';
+
+-- diversity: homepage's default 0.85 (the popularity-blended relevance and the
+-- first-genre cap of src/titlemeta.c, nf_calibrate_rows)
+CREATE OR REPLACE FUNCTION homepage(user_id bigint, rows int DEFAULT 8, per_row int DEFAULT 10,
+                         at timestamptz DEFAULT now(), device text DEFAULT NULL,
+                         model text DEFAULT NULL, diversity real DEFAULT 0.85)
+RETURNS TABLE(row_rank int, row_kind text, row_label text, anchor_title_id bigint,
+              rank int, title_id bigint, score real, reason text, artwork_id int)
+    AS 'MODULE_PATHNAME', 'homepage'
+    LANGUAGE C STABLE PARALLEL RESTRICTED COST 5000 ROWS 80;
+COMMENT ON FUNCTION homepage(bigint, int, int, timestamptz, text, text, real) IS
+    'a personalized page of up to rows rows of up to per_row titles: continue_watching (started, not finished: watch_pct below 90, last played within 28 days before at; always first), top_picks (genre-calibrated by diversity, at most half of the row from one first genre), because_you_watched (one row per anchor title), trending (in the user''s country when known), new_releases (launched in the 90 days up to at) and genre rows, ordered by the user''s engagement with each kind (doc/serve.md); no title twice, no finished title, started titles only in continue_watching; an unknown or NULL user gets a cold-start page; reads viewing_events and content_metadata on the search_path with the caller''s rights; at drives the continue-watching horizon and the trending and new-release windows; at and device (NULL = unknown) re-rank every row with the fitted context affinities as context_rerank does (scores are the adjusted ones; no fit: no change); titles added by deploy_cold_titles (options.cold_titles) and launched in the new-release window are kept for new_releases, with a reason that says they are new (launch_date from content_metadata); artwork_id is the Thompson pick of pick_artwork for the user''s segment, seeded by user_id and the date of at (NULL without an artwork fit)';

@@ -174,6 +174,18 @@ SELECT count(DISTINCT row_rank) AS rows, max(rank) AS per_row
 SELECT bool_and(ok) AS top_picks_in_score_order FROM (
   SELECT score >= lead(score) OVER (ORDER BY rank) OR lead(score) OVER (ORDER BY rank) IS NULL AS ok
     FROM nfrec.homepage(1, at => :at, model => 'hpg', diversity => 0) WHERE row_kind = 'top_picks') s;
+-- the default diversity: no first genre fills more than half of a top-picks
+-- row (5 of 10) in any page of the test, and without diversity some do
+SELECT max(n) FILTER (WHERE d = 'default') AS max_first_genre_default,
+       max(n) FILTER (WHERE d = 'off') AS max_first_genre_off
+  FROM (SELECT d, h.uid, m.genres[1], count(*) AS n
+          FROM (SELECT 'default' AS d, u AS uid, h.title_id, h.row_kind
+                  FROM generate_series(1, 300) u, LATERAL nfrec.homepage(u, at => :at, model => 'hpg') h
+                UNION ALL
+                SELECT 'off', u, h.title_id, h.row_kind
+                  FROM generate_series(1, 300) u, LATERAL nfrec.homepage(u, at => :at, model => 'hpg', diversity => 0) h) h
+          JOIN content_metadata m USING (title_id)
+         WHERE h.row_kind = 'top_picks' GROUP BY 1, 2, 3) s;
 
 -- a title with no metadata: it is still served, with a reason that needs
 -- none; the page keeps its rules

@@ -98,9 +98,54 @@ kl AS (
     FROM lists)
 SELECT l AS best_set, round(kl::numeric, 6) AS kl FROM kl ORDER BY kl, s DESC LIMIT 1;
 -- diversity 0.5 on user 3 (history 12 B, 13 A: p = {A: .5, B: .5}; every
--- unseen title scores 0.5): first an A title (10: KL 1.96 against 4.61
--- for a C title or 15 without genres), then the B title 11 (KL 0)
+-- unseen title scores 0.5, so the score order is title_id order).  The
+-- relevance is -(score rank + 1.5 popularity rank) / 8 over the 8 unseen
+-- titles; popularity = training events (10, 13, 19: 1; 12: 2), ties by
+-- score rank, so 10 ranks 1 and 1 (rel -0.3125), 11 ranks 2 and 3
+-- (-0.8125), 14 ranks 3 and 4 (-1.125).  First 10: 0.5 (-0.3125 - 1.958)
+-- against 0.5 (-0.8125 - 1.958) for 11 (an A or a B title has KL 1.958, a C
+-- title or 15 without genres 4.605); then 11, whose B makes q~ = p (KL 0):
+-- 0.5 (-0.3125 - 0.8125) = -0.5625, and the cap, (2 + 1) / 2 = 1 title per
+-- first genre, rules out 14 (A) anyway.
 SELECT * FROM nfrec.recommend_for(3, 2, 'rc', diversity => 0.5);
+-- The relevance and the cap alone (a diversity so small that KL, at most
+-- 4.61 here, cannot outweigh a gap of 0.5 / 9 in relevance), by plain SQL
+-- over the same rows for users 1 and 2, n = 1..9, with two genre layouts:
+-- the titles by -(score rank + 1.5 popularity rank), those whose first
+-- genre already has (n + 1) / 2 titles skipped while others are left, the
+-- skipped ones after them in the same order.
+CREATE VIEW rc_borda AS
+WITH cand AS (
+  SELECT r.user_id, r.title_id, r.score, row_number() OVER w AS srank,
+         count(*) OVER (PARTITION BY r.user_id) AS ncand,
+         (SELECT count(*) FROM (VALUES (10), (19), (12), (13), (12)) e(t) WHERE e.t = r.title_id) AS pop
+    FROM rc_ref r WINDOW w AS (PARTITION BY r.user_id ORDER BY r.score DESC, r.title_id)),
+rel AS (
+  SELECT c.*, -(c.srank + 1.5 * row_number() OVER (PARTITION BY c.user_id ORDER BY c.pop DESC, c.srank)) / c.ncand AS rel,
+         m.genres[1] AS genre
+    FROM cand c LEFT JOIN content_metadata m USING (title_id)),
+ordered AS (
+  SELECT r.*, n, row_number() OVER (PARTITION BY r.user_id, n, r.genre ORDER BY r.rel DESC, r.srank) AS in_genre
+    FROM rel r, generate_series(1, 9) n)
+SELECT user_id, n, (array_agg(title_id ORDER BY genre IS NOT NULL AND in_genre > (n + 1) / 2, rel DESC, srank))[1:n] AS want
+  FROM ordered GROUP BY user_id, n;
+SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, 'rc', diversity => 0.000001)) = b.want)
+       AS borda_and_cap_match, count(*) AS lists
+  FROM rc_borda b;
+-- the same with a first genre C on every title from 12 up, so the cap binds
+UPDATE content_metadata SET genres = '{C, A}' WHERE title_id >= 12;
+SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, 'rc', diversity => 0.000001)) = b.want)
+       AS borda_and_cap_match, count(*) AS lists,
+       count(*) FILTER (WHERE (SELECT count(*) FROM unnest(b.want) t JOIN content_metadata m ON m.title_id = t
+                                WHERE m.genres[1] = 'C') = (b.n + 1) / 2) AS lists_at_the_cap
+  FROM rc_borda b;
+-- for user 1 at n = 4: 12 and 13 (the two most popular C titles), 11 (B),
+-- then 15 (no genres): the C titles 14 and 19 come next by relevance but
+-- the cap of 2 rules them out (by score alone: 11, 12, 13, 14)
+SELECT * FROM nfrec.recommend_for(1, 4, 'rc', diversity => 0.000001);
+UPDATE content_metadata
+   SET genres = CASE WHEN title_id IN (13, 14) THEN '{A}' WHEN title_id = 12 THEN '{B}' ELSE '{C}' END::text[]
+ WHERE title_id >= 12;
 -- the metadata is read with the caller's rights
 CREATE ROLE regress_rc_app;
 SELECT nfrec.grant_serving('regress_rc_app');

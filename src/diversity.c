@@ -97,17 +97,11 @@ retry:
 		{
 			int			ng = gptr[c + 1] - gptr[c];
 			double		obj;
-			bool		full = false;
 
 			if (taken[c])
 				continue;
-			if (capped)
-			{
-				for (int j = gptr[c]; j < gptr[c + 1]; j++)
-					full |= count[gid[j]] >= max_per_genre;
-				if (full)
-					continue;
-			}
+			if (capped && ng > 0 && count[gid[gptr[c]]] >= max_per_genre)
+				continue;
 			if (lambda > 0.0)
 			{
 				double		kl;
@@ -167,8 +161,8 @@ retry:
 		if (best < 0)
 			break;
 		taken[best] = 1;
-		for (int j = gptr[best]; j < gptr[best + 1]; j++)
-			count[gid[j]]++;
+		if (gptr[best + 1] > gptr[best])
+			count[gid[gptr[best]]]++;
 		out[got++] = best;
 		ssum += s[best];
 		{

@@ -10,11 +10,11 @@
  * where p is the genre mix of the user's history, q(I) the genre mix of
  * the list (each title spreads weight 1 evenly over its genres), and
  * q~ = (1 - a) q + a p with a = 0.01 keeps the divergence finite.
- * With max_per_genre > 0 no genre gets more than that many titles of
- * the list while a candidate that keeps to it is left (a title counts
- * for each of its genres).  lambda = 0 and max_per_genre = 0 keep the
- * input order.  Ties go to the earlier candidate, so
- * with candidates in score order the result is deterministic.
+ * With max_per_genre > 0 no first genre (a title's gid[gptr[c]]) gets
+ * more than that many titles of the list while a candidate that keeps to
+ * it is left.  lambda = 0 and max_per_genre = 0 keep the input order.
+ * Ties go to the earlier candidate, so with candidates in score order the
+ * result is deterministic.
  */
 #ifndef NFREC_DIVERSITY_H
 #define NFREC_DIVERSITY_H
@@ -22,6 +22,9 @@
 #include "c.h"
 
 #define DIV_ALPHA	0.01
+
+/* weight of the popularity order in the Borda relevance (titlemeta.c) */
+#define DIV_POP_WEIGHT	1.5
 
 /*
  * ncand candidates with scores s[] and genres gid[gptr[c] .. gptr[c+1]) in

@@ -1093,7 +1093,7 @@ homepage(PG_FUNCTION_ARGS)
 							gs[ng++] = poolsc[j];
 						}
 					if (tm && diversity > 0.0)
-						ng = nf_calibrate_rows(tm, p, diversity, ng, got, gs, per_row);
+						ng = nf_calibrate_rows(tm, p, diversity, ng, got, gs, per_row, sm->counts);
 					for (int j = 0; j < Min(ng, per_row); j++)
 					{
 						int			g = tm ? FavouriteGenre(tm, p, got[j]) : -1;

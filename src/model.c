@@ -1491,7 +1491,7 @@ recommend_for(PG_FUNCTION_ARGS)
 			double	   *p = palloc(sizeof(double) * Max(tm->ngenres, 1));
 
 			nf_user_genre_mix(sm, tm, src, &used, p);
-			got = nf_calibrate_rows(tm, p, diversity, got, rows, scores, k);
+			got = nf_calibrate_rows(tm, p, diversity, got, rows, scores, k, sm->counts);
 		}
 		got = Min(got, k);
 		elog(DEBUG1, "nfrec: user " INT64_FORMAT " served by model \"%s\" version " INT64_FORMAT " (%s)",

@@ -425,15 +425,48 @@ nf_genre_mix(const TitleMeta *tm, const int32 *rows, const float *w, int n, doub
 			p[g] /= total;
 }
 
+/* candidate indexes by score desc, then by list position */
+static int
+CmpByScore(const void *a, const void *b, void *arg)
+{
+	const float *s = arg;
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	if (s[x] != s[y])
+		return s[x] > s[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* candidate indexes by popularity desc, then by score rank */
+typedef struct PopKey
+{
+	const float *pop;			/* per candidate */
+	const int32 *srank;
+} PopKey;
+
+static int
+CmpByPopularity(const void *a, const void *b, void *arg)
+{
+	const PopKey *key = arg;
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	if (key->pop[x] != key->pop[y])
+		return key->pop[x] > key->pop[y] ? -1 : 1;
+	return (key->srank[x] > key->srank[y]) - (key->srank[x] < key->srank[y]);
+}
+
 int
 nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
-				  int ncand, int32 *rows, float *scores, int k)
+				  int ncand, int32 *rows, float *scores, int k, const float *pop)
 {
 	int32	   *gptr = palloc(sizeof(int32) * (ncand + 1));
 	int32	   *gid;
 	int32	   *order = palloc(sizeof(int32) * Max(ncand, 1));
 	int32	   *r2 = palloc(sizeof(int32) * Max(ncand, 1));
 	float	   *s2 = palloc(sizeof(float) * Max(ncand, 1));
+	float	   *rel = scores;
 	int			m = 0,
 				got;
 
@@ -444,11 +477,42 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 	for (int c = 0; c < ncand; c++)
 		for (int q = tm->gptr[rows[c]]; q < tm->gptr[rows[c] + 1]; q++)
 			gid[m++] = tm->gid[q];
+	if (pop && ncand > 0)
+	{
+		/*
+		 * The relevance the divergence is traded against: the candidate's
+		 * places by score and by training popularity, summed with weight
+		 * DIV_POP_WEIGHT (a Borda count), -(srank + w prank) / ncand.  Where
+		 * a cap or the divergence pushes titles of the user's main genre
+		 * out, the titles that come in are the popular ones of the other
+		 * genres rather than the next scores, which ALS ranks low among a
+		 * user's off-genre titles (doc/serve.md, "Diversity").
+		 */
+		int32	   *ord = palloc(sizeof(int32) * ncand);
+		int32	   *srank = palloc(sizeof(int32) * ncand);
+		float	   *cpop = palloc(sizeof(float) * ncand);
+		PopKey		key = {cpop, srank};
+
+		rel = palloc(sizeof(float) * ncand);
+		for (int c = 0; c < ncand; c++)
+		{
+			ord[c] = c;
+			cpop[c] = pop[rows[c]];
+		}
+		qsort_arg(ord, ncand, sizeof(int32), CmpByScore, scores);
+		for (int j = 0; j < ncand; j++)
+			srank[ord[j]] = j + 1;
+		qsort_arg(ord, ncand, sizeof(int32), CmpByPopularity, &key);
+		for (int j = 0; j < ncand; j++)
+			rel[ord[j]] = (float) (-(srank[ord[j]] + DIV_POP_WEIGHT * (j + 1)) / ncand);
+	}
+
 	/*
-	 * No cap on titles per genre: on the demo a cap of k / 2 cost 22 % of
-	 * recall@10 (doc/serve.md, "Diversity").
+	 * At most half the list (rounded up) from one first genre: a list of
+	 * ten never has six titles of one genre while other genres have
+	 * candidates.
 	 */
-	got = div_calibrate(ncand, scores, gptr, gid, tm->ngenres, p, lambda, 0, k, order,
+	got = div_calibrate(ncand, rel, gptr, gid, tm->ngenres, p, lambda, (k + 1) / 2, k, order,
 						palloc(div_work_bytes(ncand, tm->ngenres)));
 	for (int j = 0; j < got; j++)
 	{

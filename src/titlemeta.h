@@ -48,12 +48,16 @@ extern void nf_genre_mix(const TitleMeta *tm, const int32 *rows, const float *w,
 						 int n, double *p);
 
 /*
- * Re-rank: the k best of the candidate rows (model rows, best first, with
- * their scores) by calibration to p with weight lambda (diversity.h);
- * rows and scores are rewritten in list order; returns the count.
+ * Re-rank: the k best of the candidate rows (model rows with their
+ * scores) by calibration to p with weight lambda (diversity.h), at most
+ * (k + 1) / 2 titles of one first genre; with pop (training popularity
+ * per model row) the relevance is the Borda count of the score and
+ * popularity orders, else the score.  rows and scores are rewritten in
+ * list order; returns the count.
  */
 extern int	nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
-							  int ncand, int32 *rows, float *scores, int k);
+							  int ncand, int32 *rows, float *scores, int k,
+							  const float *pop);
 
 /* Trending: per country, model rows by decayed recent plays. */
 typedef struct TrendList

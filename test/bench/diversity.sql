@@ -1,6 +1,7 @@
 -- Diversity report (doc/serve.md, "Diversity"): recall@10, intra-list
--- similarity, share of lists with 6+ titles of one genre and calibration
--- KL, with recommend_for's diversity knob at several settings.
+-- similarity, share of lists with 6+ titles of one genre (counting a
+-- title's first genre, genres[1], and counting each of its genres) and
+-- calibration KL, with recommend_for's diversity knob at several settings.
 -- Expects a demo (generate_demo) in the current schema, tables train/test
 -- split by nfrec.holdout and a model 'm' deployed from train bound to it.
 \set k 10
@@ -29,6 +30,11 @@ six AS (
   SELECT d, user_id, max(n) >= 6 AS six FROM (
     SELECT l.d, l.user_id, g.genre, count(*) AS n FROM lists l JOIN g USING (title_id) GROUP BY 1, 2, 3) s
   GROUP BY 1, 2),
+six1 AS (     -- the same by first genre: a title is from its genres[1]
+  SELECT d, user_id, max(n) >= 6 AS six1 FROM (
+    SELECT l.d, l.user_id, c.genres[1], count(*) AS n
+    FROM lists l JOIN content_metadata c USING (title_id) WHERE c.genres[1] <> '' GROUP BY 1, 2, 3) s
+  GROUP BY 1, 2),
 ils AS (   -- mean pairwise cosine of the titles' genre vectors: with unit vectors
            -- u_i and S = sum u_i, the pairwise sum is (|S|^2 - m) / 2
   SELECT d, user_id, (sum(s * s) - max(m)) / 2 / (max(n) * (max(n) - 1) / 2.0) AS ils FROM (
@@ -47,7 +53,9 @@ rec AS (
 SELECT rec.d AS diversity, count(*) AS users,
        round(avg(recall)::numeric, 4) AS recall_at_10,
        round(avg(ils.ils)::numeric, 3) AS intra_list_sim,
-       round(100 * avg(six.six::int)::numeric, 1) AS pct_6plus_one_genre,
+       round(100 * avg(coalesce(six1.six1, false)::int)::numeric, 1) AS pct_6plus_first_genre,
+       round(100 * avg(six.six::int)::numeric, 1) AS pct_6plus_any_genre,
        round(avg(kl.kl)::numeric, 3) AS calibration_kl
-FROM rec JOIN kl USING (d, user_id) JOIN six USING (d, user_id) LEFT JOIN ils USING (d, user_id)
+FROM rec JOIN kl USING (d, user_id) JOIN six USING (d, user_id) LEFT JOIN six1 USING (d, user_id)
+LEFT JOIN ils USING (d, user_id)
 GROUP BY 1 ORDER BY 1;

@@ -9,13 +9,17 @@
 # als_train model deployed from the training part, the top 200 of
 # recommend_for for every 4th user with held-out titles, exported with each
 # title's popularity, held-out flag and genres; then
-# test/bench/diversity_frontier.py re-ranks them greedily (calibration as
-# src/diversity.c, optionally a cap per genre and a relevance that blends
-# the score's rank with the popularity rank) and prints recall@10, the share
-# of lists with 6+ titles of one genre and the calibration KL per setting,
-# the first line (the plain ranking) being the reference of the relative
-# figures.  Needs python3 (standard library); skipped without it.
-# DIVERSITY_SETTINGS overrides the settings ("d,w,cap,rel" ...).
+# test/bench/diversity_frontier.py re-ranks the best DIVERSITY_POOL
+# (default 100, the server's pool for n = 10) of them greedily
+# (calibration as src/diversity.c, optionally a cap per genre or per first
+# genre, hard or soft, and a relevance that blends the score's rank with
+# the popularity rank) and prints recall@10, the shares of lists with 6+
+# titles of one first genre and of one genre (any of a title's), and the
+# calibration KL per setting, the first line (the plain ranking) being the
+# reference of the relative figures.  Needs python3 (standard library);
+# skipped without it.  DIVERSITY_SETTINGS overrides the settings
+# ("d,w,cap,rel[,mu[,first]]" ..., see the .py), DIVERSITY_SHAPES the
+# shapes (below).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 if ! command -v python3 >/dev/null; then
@@ -30,7 +34,7 @@ else
 	nf_start_cluster
 fi
 PSQL=("$NFREC_PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
-read -r -a settings <<<"${DIVERSITY_SETTINGS:-0,0,99,score 0.3,0,99,score 0,0,5,score 0.3,0,5,score 0,0.3,5,borda 0.6,0.6,5,borda 0.75,1,5,borda 0.8,1.5,5,borda}"
+read -r -a settings <<<"${DIVERSITY_SETTINGS:-0,0,99,score 0.3,0,99,score 1,0,99,score 0.3,0,5,score,,first 1,0,5,score,,first 0.85,1.5,5,borda,,first 0.85,1.5,5,borda 0.85,1.5,5,borda,0.1,first}"
 
 shape() {
 	local db=$1 args=$2 out="$NFREC_WORK/diversity-frontier/$1"
@@ -58,11 +62,17 @@ SQL
 	  FROM train t JOIN sample_users USING (user_id) JOIN g USING (title_id) WHERE t.weight > 0 GROUP BY 1, 2) TO STDOUT" >"$out/p.tsv"
 	"${PSQL[@]}" -At -d "$db" -c "COPY (SELECT user_id, count(*) FROM test JOIN sample_users USING (user_id) GROUP BY 1) TO STDOUT" >"$out/nrel.tsv"
 	echo "== $db: generate_demo($args), $(wc -l <"$out/nrel.tsv") users (every 4th with held-out titles); load $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "| d | w | cap | relevance | recall@10 | 6+ of one genre | calibration KL |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
-	DV="$out" python3 "$NFREC_ROOT/test/bench/diversity_frontier.py" 200 "${settings[@]}"
+	echo "| d | w | cap | relevance | recall@10 | 6+ of one first genre | 6+ of one genre (any) | calibration KL |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	DV="$out" python3 "$NFREC_ROOT/test/bench/diversity_frontier.py" "${DIVERSITY_POOL:-100}" "${settings[@]}"
 	"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
 }
 
-shape nfrec_bench_divf1 "users => 5000, titles => 1500"
-shape nfrec_bench_divf2 "users => 6000, titles => 3000, communities => 48"
+# DIVERSITY_SHAPES overrides the shapes ("generate_demo arguments;..."); the
+# exported pools stay in $NFREC_WORK/diversity-frontier/<database>.
+IFS=';' read -r -a shapes <<<"${DIVERSITY_SHAPES:-users => 5000, titles => 1500;users => 6000, titles => 3000, communities => 48}"
+i=0
+for args in "${shapes[@]}"; do
+	i=$((i + 1))
+	shape nfrec_bench_divf$i "$args"
+done

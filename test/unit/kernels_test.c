@@ -835,8 +835,7 @@ ref_calibrate(int nc, const float *s, const int32 *gptr, const int32 *gid, int n
 
 				if (taken[c])
 					continue;
-				for (int j = gptr[c]; j < gptr[c + 1]; j++)
-					full |= cap > 0 && cnt[gid[j]] >= cap;
+				full = cap > 0 && n > 0 && cnt[gid[gptr[c]]] >= cap;
 				if (full && pass == 0)
 					continue;
 				memcpy(t, q, sizeof(double) * ng);
@@ -854,10 +853,9 @@ ref_calibrate(int nc, const float *s, const int32 *gptr, const int32 *gid, int n
 		out[got++] = best;
 		ssum += s[best];
 		for (int j = gptr[best]; j < gptr[best + 1]; j++)
-		{
 			q[gid[j]] += 1.0 / (gptr[best + 1] - gptr[best]);
-			cnt[gid[j]]++;
-		}
+		if (gptr[best + 1] > gptr[best])
+			cnt[gid[gptr[best]]]++;	/* the cap counts first genres */
 		mass += gptr[best + 1] > gptr[best];
 	}
 	free(q);
