@@ -112,8 +112,9 @@ SELECT * FROM nfrec.recommend_for(3, 2, 'rc', diversity => 0.5);
 -- 4.61 here, cannot outweigh a gap of 0.5 / 9 in relevance), by plain SQL
 -- over the same rows for users 1 and 2, n = 1..9, with two genre layouts:
 -- the titles by -(score rank + 1.5 popularity rank), those whose first
--- genre already has (n + 1) / 2 titles skipped while others are left, the
--- skipped ones after them in the same order.
+-- genre already has ceil(nfrec.diversity_genre_share * n) titles (default
+-- 0.5: (n + 1) / 2) skipped while others are left, the skipped ones after
+-- them in the same order.
 CREATE VIEW rc_borda AS
 WITH cand AS (
   SELECT r.user_id, r.title_id, r.score, row_number() OVER w AS srank,
@@ -127,7 +128,9 @@ rel AS (
 ordered AS (
   SELECT r.*, n, row_number() OVER (PARTITION BY r.user_id, n, r.genre ORDER BY r.rel DESC, r.srank) AS in_genre
     FROM rel r, generate_series(1, 9) n)
-SELECT user_id, n, (array_agg(title_id ORDER BY genre IS NOT NULL AND in_genre > (n + 1) / 2, rel DESC, srank))[1:n] AS want
+SELECT user_id, n, (array_agg(title_id ORDER BY genre IS NOT NULL
+                                 AND in_genre > ceil(current_setting('nfrec.diversity_genre_share')::numeric * n),
+                                 rel DESC, srank))[1:n] AS want
   FROM ordered GROUP BY user_id, n;
 SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, 'rc', diversity => 0.000001)) = b.want)
        AS borda_and_cap_match, count(*) AS lists
@@ -143,6 +146,28 @@ SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, '
 -- then 15 (no genres): the C titles 14 and 19 come next by relevance but
 -- the cap of 2 rules them out (by score alone: 11, 12, 13, 14)
 SELECT * FROM nfrec.recommend_for(1, 4, 'rc', diversity => 0.000001);
+-- the cap follows nfrec.diversity_genre_share: 1 = none (14 is back),
+-- 0.25 = one C title in four (then 11, 15 and the next C title by
+-- fallback, none other being left)
+SET nfrec.diversity_genre_share = 1;
+SELECT * FROM nfrec.recommend_for(1, 4, 'rc', diversity => 0.000001);
+SET nfrec.diversity_genre_share = 0.25;
+SELECT * FROM nfrec.recommend_for(1, 4, 'rc', diversity => 0.000001);
+SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, 'rc', diversity => 0.000001)) = b.want)
+       AS borda_and_cap_match, count(*) AS lists
+  FROM rc_borda b WHERE b.n <= 4;
+-- 0.3 of n = 10 is 3 titles (0.3 * 10 is 3.0000000000000004 in floating
+-- point), so the first five are 12, 13, 11, 14, 15 with three C titles;
+-- a cap of 4 would put 19 fifth
+SET nfrec.diversity_genre_share = 0.3;
+SELECT count(*) FILTER (WHERE m.genres[1] = 'C') AS c_titles_in_first_5
+  FROM nfrec.recommend_for(1, 10, 'rc', diversity => 0.000001) r JOIN content_metadata m USING (title_id)
+ WHERE r.rank <= 5;
+\set VERBOSITY sqlstate
+SET nfrec.diversity_genre_share = 0;
+SET nfrec.diversity_genre_share = 1.5;
+\set VERBOSITY default
+RESET nfrec.diversity_genre_share;
 UPDATE content_metadata
    SET genres = CASE WHEN title_id IN (13, 14) THEN '{A}' WHEN title_id = 12 THEN '{B}' ELSE '{C}' END::text[]
  WHERE title_id >= 12;

@@ -44,6 +44,7 @@
 #include "titlemeta.h"
 
 int			nf_metadata_cache_seconds = 60;
+static double diversity_genre_share = 0.5;
 
 static MemoryContext meta_cxt = NULL;
 static TitleMeta *meta_cache = NULL;
@@ -59,6 +60,13 @@ nf_titlemeta_init(void)
 							60, 0, 86400,
 							PGC_USERSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	DefineCustomRealVariable("nfrec.diversity_genre_share",
+							 "Largest share of a diversified list that one first genre may fill.",
+							 "Rounded up to whole titles (0.5: 5 of 10); 1 sets no cap.",
+							 &diversity_genre_share,
+							 0.5, 0.01, 1.0,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 }
 
 static MemoryContext
@@ -468,6 +476,7 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 	float	   *s2 = palloc(sizeof(float) * Max(ncand, 1));
 	float	   *rel = scores;
 	int			m = 0,
+				cap,
 				got;
 
 	gptr[0] = 0;
@@ -508,11 +517,12 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 	}
 
 	/*
-	 * At most half the list (rounded up) from one first genre: a list of
-	 * ten never has six titles of one genre while other genres have
-	 * candidates.
+	 * At most nfrec.diversity_genre_share of the list (rounded up) from
+	 * one first genre: at 0.5 a list of ten never has six titles of one
+	 * genre while other genres have candidates.
 	 */
-	got = div_calibrate(ncand, rel, gptr, gid, tm->ngenres, p, lambda, (k + 1) / 2, k, order,
+	cap = (int) ceil(diversity_genre_share * k - 1e-9);
+	got = div_calibrate(ncand, rel, gptr, gid, tm->ngenres, p, lambda, cap < k ? cap : 0, k, order,
 						palloc(div_work_bytes(ncand, tm->ngenres)));
 	for (int j = 0; j < got; j++)
 	{
