@@ -111,7 +111,8 @@ SELECT * FROM nfrec.recommend_for(3, 2, 'rc', diversity => 0.5);
 -- The relevance and the cap alone (a diversity so small that KL, at most
 -- 4.61 here, cannot outweigh a gap of 0.5 / 9 in relevance), by plain SQL
 -- over the same rows for users 1 and 2, n = 1..9, with two genre layouts:
--- the titles by -(score rank + 1.5 popularity rank), those whose first
+-- the titles by -(score rank + w popularity rank) (w: the setting
+-- nfrec.diversity_popularity_weight, default 1.5), those whose first
 -- genre already has ceil(nfrec.diversity_genre_share * n) titles (default
 -- 0.5: (n + 1) / 2) skipped while others are left, the skipped ones after
 -- them in the same order.
@@ -122,7 +123,8 @@ WITH cand AS (
          (SELECT count(*) FROM (VALUES (10), (19), (12), (13), (12)) e(t) WHERE e.t = r.title_id) AS pop
     FROM rc_ref r WINDOW w AS (PARTITION BY r.user_id ORDER BY r.score DESC, r.title_id)),
 rel AS (
-  SELECT c.*, -(c.srank + 1.5 * row_number() OVER (PARTITION BY c.user_id ORDER BY c.pop DESC, c.srank)) / c.ncand AS rel,
+  SELECT c.*, -(c.srank + current_setting('nfrec.diversity_popularity_weight')::numeric
+                         * row_number() OVER (PARTITION BY c.user_id ORDER BY c.pop DESC, c.srank)) / c.ncand AS rel,
          m.genres[1] AS genre
     FROM cand c LEFT JOIN content_metadata m USING (title_id)),
 ordered AS (
@@ -163,11 +165,26 @@ SET nfrec.diversity_genre_share = 0.3;
 SELECT count(*) FILTER (WHERE m.genres[1] = 'C') AS c_titles_in_first_5
   FROM nfrec.recommend_for(1, 10, 'rc', diversity => 0.000001) r JOIN content_metadata m USING (title_id)
  WHERE r.rank <= 5;
+RESET nfrec.diversity_genre_share;
+-- nfrec.diversity_popularity_weight 0: the score order under the cap
+-- (11, 12, 13, then 15 where 14 would be a third C title); 4: more weight
+-- on popularity, still as the reference says
+SET nfrec.diversity_popularity_weight = 0;
+SELECT * FROM nfrec.recommend_for(1, 4, 'rc', diversity => 0.000001);
+SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, 'rc', diversity => 0.000001)) = b.want)
+       AS borda_and_cap_match, count(*) AS lists
+  FROM rc_borda b;
+SET nfrec.diversity_popularity_weight = 4;
+SELECT bool_and(ARRAY(SELECT title_id FROM nfrec.recommend_for(b.user_id, b.n, 'rc', diversity => 0.000001)) = b.want)
+       AS borda_and_cap_match, count(*) AS lists
+  FROM rc_borda b;
+RESET nfrec.diversity_popularity_weight;
 \set VERBOSITY sqlstate
 SET nfrec.diversity_genre_share = 0;
 SET nfrec.diversity_genre_share = 1.5;
+SET nfrec.diversity_popularity_weight = -1;
+SET nfrec.diversity_popularity_weight = 'NaN';
 \set VERBOSITY default
-RESET nfrec.diversity_genre_share;
 UPDATE content_metadata
    SET genres = CASE WHEN title_id IN (13, 14) THEN '{A}' WHEN title_id = 12 THEN '{B}' ELSE '{C}' END::text[]
  WHERE title_id >= 12;

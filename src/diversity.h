@@ -23,9 +23,6 @@
 
 #define DIV_ALPHA	0.01
 
-/* weight of the popularity order in the Borda relevance (titlemeta.c) */
-#define DIV_POP_WEIGHT	1.5
-
 /*
  * ncand candidates with scores s[] and genres gid[gptr[c] .. gptr[c+1]) in
  * [0, ngenres); p[ngenres] sums to 1 (or is all zero: then only the scores

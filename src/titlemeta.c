@@ -45,6 +45,7 @@
 
 int			nf_metadata_cache_seconds = 60;
 static double diversity_genre_share = 0.5;
+static double diversity_popularity_weight = 1.5;
 
 static MemoryContext meta_cxt = NULL;
 static TitleMeta *meta_cache = NULL;
@@ -65,6 +66,13 @@ nf_titlemeta_init(void)
 							 "Rounded up to whole titles (0.5: 5 of 10); 1 sets no cap.",
 							 &diversity_genre_share,
 							 0.5, 0.01, 1.0,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("nfrec.diversity_popularity_weight",
+							 "Weight of the popularity rank in the relevance a diversified list trades against calibration.",
+							 "0 ranks by score alone.",
+							 &diversity_popularity_weight,
+							 1.5, 0.0, 100.0,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 }
@@ -491,7 +499,8 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 		/*
 		 * The relevance the divergence is traded against: the candidate's
 		 * places by score and by training popularity, summed with weight
-		 * DIV_POP_WEIGHT (a Borda count), -(srank + w prank) / ncand.  Where
+		 * nfrec.diversity_popularity_weight (a Borda count), -(srank + w
+		 * prank) / ncand.  Where
 		 * a cap or the divergence pushes titles of the user's main genre
 		 * out, the titles that come in are the popular ones of the other
 		 * genres rather than the next scores, which ALS ranks low among a
@@ -513,7 +522,7 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 			srank[ord[j]] = j + 1;
 		qsort_arg(ord, ncand, sizeof(int32), CmpByPopularity, &key);
 		for (int j = 0; j < ncand; j++)
-			rel[ord[j]] = (float) (-(srank[ord[j]] + DIV_POP_WEIGHT * (j + 1)) / ncand);
+			rel[ord[j]] = (float) (-(srank[ord[j]] + diversity_popularity_weight * (j + 1)) / ncand);
 	}
 
 	/*

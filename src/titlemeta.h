@@ -51,10 +51,10 @@ extern void nf_genre_mix(const TitleMeta *tm, const int32 *rows, const float *w,
  * Re-rank: the k best of the candidate rows (model rows with their
  * scores) by calibration to p with weight lambda (diversity.h), at most
  * nfrec.diversity_genre_share of them (rounded up) of one first genre;
- * with pop (training popularity
- * per model row) the relevance is the Borda count of the score and
- * popularity orders, else the score.  rows and scores are rewritten in
- * list order; returns the count.
+ * with pop (training popularity per model row) the relevance is the Borda
+ * count of the score and popularity orders (the popularity weighted by
+ * nfrec.diversity_popularity_weight), else the score.  rows and scores
+ * are rewritten in list order; returns the count.
  */
 extern int	nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 							  int ncand, int32 *rows, float *scores, int k,
