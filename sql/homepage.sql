@@ -186,6 +186,15 @@ SELECT max(n) FILTER (WHERE d = 'default') AS max_first_genre_default,
                   FROM generate_series(1, 300) u, LATERAL nfrec.homepage(u, at => :at, model => 'hpg', diversity => 0) h) h
           JOIN content_metadata m USING (title_id)
          WHERE h.row_kind = 'top_picks' GROUP BY 1, 2, 3) s;
+-- nfrec.diversity_genre_share 0.3: 3 of 10 (0.3 * 10 is 3.0000000000000004
+-- in floating point; rounding that up would allow 4)
+SET nfrec.diversity_genre_share = 0.3;
+SELECT max(n) AS max_first_genre_at_0_3
+  FROM (SELECT h.uid, m.genres[1], count(*) AS n
+          FROM (SELECT u AS uid, h.title_id FROM generate_series(1, 300) u,
+                       LATERAL nfrec.homepage(u, at => :at, model => 'hpg') h WHERE h.row_kind = 'top_picks') h
+          JOIN content_metadata m USING (title_id) GROUP BY 1, 2) s;
+RESET nfrec.diversity_genre_share;
 
 -- a title with no metadata: it is still served, with a reason that needs
 -- none; the page keeps its rules

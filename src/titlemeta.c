@@ -533,6 +533,13 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 	cap = (int) ceil(diversity_genre_share * k - 1e-9);
 	got = div_calibrate(ncand, rel, gptr, gid, tm->ngenres, p, lambda, cap < k ? cap : 0, k, order,
 						palloc(div_work_bytes(ncand, tm->ngenres)));
+
+	/*
+	 * The calibration chooses the titles; they are listed by score (ties by
+	 * their place among the candidates), so the first title shown is the
+	 * best one chosen, not the one that fitted the genre mix first.
+	 */
+	qsort_arg(order, got, sizeof(int32), CmpByScore, scores);
 	for (int j = 0; j < got; j++)
 	{
 		r2[j] = rows[order[j]];

@@ -54,7 +54,7 @@ extern void nf_genre_mix(const TitleMeta *tm, const int32 *rows, const float *w,
  * with pop (training popularity per model row) the relevance is the Borda
  * count of the score and popularity orders (the popularity weighted by
  * nfrec.diversity_popularity_weight), else the score.  rows and scores
- * are rewritten in list order; returns the count.
+ * are rewritten with the chosen titles by score; returns the count.
  */
 extern int	nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 							  int ncand, int32 *rows, float *scores, int k,
