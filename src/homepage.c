@@ -42,6 +42,7 @@
 #include "context.h"
 #include "homepage_dist.h"
 #include "model.h"
+#include "model_events.h"
 #include "model_neighbours.h"
 #include "titlemeta.h"
 #include "topk.h"
@@ -160,9 +161,59 @@ CmpPlayTitle(const void *a, const void *b)
 #include "lib/sort_template.h"
 
 /*
+ * The plays of user_id in ve by the query, in the form nf_plays_direct
+ * gives them (model_events.h: the same rows and values).
+ */
+static int64
+PlaysByQuery(Oid ve, int64 user_id, NfPlayRow **rows)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
+	NfPlayRow  *r;
+	uint64		n;
+
+	plan = nf_relation_plan(ve, "homepage plays",
+							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
+							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text"
+							" FROM %s"
+							" WHERE user_id OPERATOR(pg_catalog.=) $1"
+							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
+							"   AND title_id IS NOT NULL",
+							1, argtypes);
+	args[0] = Int64GetDatum(user_id);
+	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
+	n = SPI_processed;
+	if (n > (uint64) MaxAllocSize / sizeof(NfPlayRow))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many plays for user " INT64_FORMAT, user_id)));
+	r = palloc(sizeof(NfPlayRow) * Max(n, 1));
+	for (uint64 j = 0; j < n; j++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[j];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		c;
+
+		r[j].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		r[j].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &r[j].pct_null));
+		r[j].started_at = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &r[j].started_null));
+		c = SPI_getbinval(tup, td, 4, &isnull);
+		r[j].country = isnull ? NULL : TextDatumGetCString(c);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*rows = r;
+	return (int64) n;
+}
+
+/*
  * The user's plays before at in viewing_events, one per title (max
  * watch_pct, first and last start), most recent first; *country gets the
- * country of the latest play that has one.
+ * country of the latest play that has one.  Read through the user_id
+ * index without the executor when that gives the query's rows
+ * (model_events.c), else by the query.
  */
 static int
 ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampTz at,
@@ -172,47 +223,35 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 	char	  **segname = NULL;
 	int64	   *segcount = NULL;
 	int			nseg = 0;
-
-	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
-	Datum		args[2];
-	SPIPlanPtr	plan;
+	NfPlayRow  *rows;
+	int64		nrows = nf_plays_direct(ve, user_id, &rows);
 	int			n = 0,
 				m = 0;
 	Play	   *p;
 	TimestampTz country_at = DT_NOBEGIN;
 
+	if (nrows < 0)
+		nrows = PlaysByQuery(ve, user_id, &rows);
+	if (nrows > (int64) (MaxAllocSize / sizeof(Play)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many plays for user " INT64_FORMAT, user_id)));
 	*country = NULL;
-	plan = nf_relation_plan(ve, "homepage plays, all",
-							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
-							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text,"
-							" started_at OPERATOR(pg_catalog.<) $2"
-							" FROM %s"
-							" WHERE user_id OPERATOR(pg_catalog.=) $1"
-							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-							"   AND title_id IS NOT NULL",
-							2, argtypes);
-	args[0] = Int64GetDatum(user_id);
-	args[1] = TimestampTzGetDatum(at);
-	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
-	p = palloc(sizeof(Play) * Max(SPI_processed, 1));
+	p = palloc(sizeof(Play) * Max(nrows, 1));
 	if (tm)
 	{
-		segname = palloc(sizeof(char *) * Max(SPI_processed, 1));
-		segcount = palloc0(sizeof(int64) * Max(SPI_processed, 1));
+		segname = palloc(sizeof(char *) * Max(nrows, 1));
+		segcount = palloc0(sizeof(int64) * Max(nrows, 1));
 	}
-	for (uint64 j = 0; j < SPI_processed; j++)
+	for (int64 j = 0; j < nrows; j++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[j];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		c;
-		bool		before;
+		const NfPlayRow *pr = &rows[j];
+		int32		r = nf_title_row(sm, pr->title_id);
 
-		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		p[n].title_id = pr->title_id;
+		p[n].row = r;
 		if (tm)
 		{
-			int32		r = nf_title_row(sm, p[n].title_id);
 			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
 			int			k = 0;
 
@@ -223,23 +262,20 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 			if (g)
 				segcount[k]++;
 		}
-		before = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
-		if (isnull || !before)
+		if (pr->started_null || !(pr->started_at < at))
 			continue;			/* no start, or at or after at: not a play of the page */
-		p[n].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
-		if (isnull || isnan(p[n].pct))
+		p[n].pct = pr->pct;
+		if (pr->pct_null || isnan(p[n].pct))
 			p[n].pct = 0.0;		/* no watch_pct: started, not finished */
-		p[n].first = p[n].last = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &isnull));
-		c = SPI_getbinval(tup, td, 4, &isnull);
-		if (!isnull && (*country == NULL || p[n].last > country_at))
+		p[n].first = p[n].last = pr->started_at;
+		if (pr->country && (*country == NULL || p[n].last > country_at))
 		{
-			*country = TextDatumGetCString(c);
+			*country = pr->country;
 			country_at = p[n].last;
 		}
 		p[n].country = NULL;
 		n++;
 	}
-	SPI_freetuptable(SPI_tuptable);
 	/* most plays, ties by name in "C" order, as pick_artwork */
 	{
 		int			best = -1;
@@ -263,8 +299,6 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 		else
 			p[m++] = p[j];
 	}
-	for (int j = 0; j < m; j++)
-		p[j].row = nf_title_row(sm, p[j].title_id);
 	SortPlaysRecent(p, m);
 	*out = p;
 	return m;
