@@ -1,5 +1,6 @@
 /*
- * topk.c -- top-k selection with a bounded min-heap.
+ * topk.c -- top-k selection with a bounded min-heap (or, for a large k of
+ * a short list, a sort: SelectBySort).
  *
  * The heap holds the k best rows seen so far with the worst of them at the
  * root, so a candidate is compared with one score and usually rejected
@@ -82,6 +83,89 @@ HeapSort(const float *scores, int32 *out, int len)
 	}
 }
 
+/*
+ * When k is a large share of a short list (the exact pass of a homepage's
+ * pool: the best 100 of about 200 candidates), nearly every row enters
+ * the heap and each sift is a chain of unpredictable branches: sorting
+ * the eligible rows by one 64-bit key, with merges that choose by
+ * conditional moves, costs less.  The key orders as Better does: the
+ * score's bits made monotone (-0 counted as +0, as == does), then the
+ * row reversed, so a larger key ranks first and no two keys are equal.
+ */
+#define TOPK_SORT_MIN_K 32
+#define TOPK_SORT_MAX_N 1024
+
+static inline uint64
+RankKey(float s, int32 row)
+{
+	uint32		u;
+
+	s = s + 0.0f;				/* -0 + 0 = +0 */
+	memcpy(&u, &s, sizeof(u));
+	u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+	return ((uint64) u << 32) | (uint64) (PG_UINT32_MAX - (uint32) row);
+}
+
+/* a[0..n) sorted by key, largest first; tmp has n entries.  Returns the buffer that holds it. */
+static uint64 *
+SortKeysDesc(uint64 *a, uint64 *tmp, int n)
+{
+	for (int w = 1; w < n; w *= 2)
+	{
+		for (int lo = 0; lo < n; lo += 2 * w)
+		{
+			int			mid = Min(lo + w, n),
+						hi = Min(lo + 2 * w, n),
+						i = lo,
+						j = mid,
+						o = lo;
+
+			while (i < mid && j < hi)
+			{
+				uint64		x = a[i],
+							y = a[j];
+				bool		t = x > y;
+
+				tmp[o++] = t ? x : y;
+				i += t;
+				j += !t;
+			}
+			while (i < mid)
+				tmp[o++] = a[i++];
+			while (j < hi)
+				tmp[o++] = a[j++];
+		}
+		{
+			uint64	   *t = a;
+
+			a = tmp;
+			tmp = t;
+		}
+	}
+	return a;
+}
+
+static int
+SelectBySort(const float *scores, int n, const uint8 *skip, int k, int32 *out)
+{
+	uint64		keys[TOPK_SORT_MAX_N],
+				tmp[TOPK_SORT_MAX_N];
+	const uint64 *sorted;
+	int			m = 0;
+
+	for (int r = 0; r < n; r++)
+	{
+		if ((skip && skip[r]) || isnan(scores[r]))
+			continue;
+		keys[m++] = RankKey(scores[r], r);
+	}
+	sorted = SortKeysDesc(keys, tmp, m);
+	k = Min(k, m);
+	for (int j = 0; j < k; j++)
+		out[j] = (int32) (PG_UINT32_MAX - (uint32) sorted[j]);
+	return k;
+}
+
 int
 topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 {
@@ -92,6 +176,8 @@ topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 		return 0;
 	if (k > n)
 		k = n;
+	if (k >= TOPK_SORT_MIN_K && n <= TOPK_SORT_MAX_N && n <= 4 * k)
+		return SelectBySort(scores, n, skip, k, out);
 
 	/* fill the heap with the first k eligible rows */
 	r = 0;
