@@ -771,6 +771,16 @@ CarveWork(const ScanCatalog *c, void *mem, ScanWork *w)
 	w->pick = (int32 *) p;
 }
 
+/* rows prefetched ahead of their exact dot (RankExact) */
+#define SCAN_AHEAD 8
+
+static inline void
+ScanPrefetchRow(const float *row, int f)
+{
+	for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+		__builtin_prefetch((const char *) row + b);
+}
+
 /* Rank the listed rows exactly; out/scores as scan_topk. */
 static int
 RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, int k,
@@ -779,7 +789,15 @@ RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, in
 	int			got;
 
 	for (int j = 0; j < nrows; j++)
+	{
+		/*
+		 * the row SCAN_AHEAD on starts loading now: the rows lie anywhere
+		 * in Y, a few cache misses each, overlapped with the dots before
+		 */
+		if (j + SCAN_AHEAD < nrows)
+			ScanPrefetchRow(c->Y + (Size) rows[j + SCAN_AHEAD] * c->f, c->f);
 		w->candsc[j] = scan_dot(c->Y + (Size) rows[j] * c->f, x, c->f);
+	}
 	/* rows ascend, so ties by position are ties by row */
 	got = topk_select(w->candsc, nrows, NULL, k, w->pick);
 	for (int j = 0; j < got; j++)
@@ -936,11 +954,9 @@ TopkFinish(const ScanCatalog *c, const float *x, const TopkState *st, int k, int
 	for (int j = 0; j < st->ncand; j++)
 		if (st->candhi[j] >= st->Lc)
 		{
-			const char *row = (const char *) (c->Y + (Size) st->cand[j] * f);
-
-			/* start loading the row for RankExact (a few random rows of Y) */
-			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-				__builtin_prefetch(row + b);
+			/* start loading RankExact's first rows (it prefetches the rest ahead) */
+			if (nkeep < SCAN_AHEAD)
+				ScanPrefetchRow(c->Y + (Size) st->cand[j] * f, f);
 			w->cand[nkeep++] = st->cand[j];
 		}
 	if (nexact)
