@@ -577,8 +577,19 @@ ScoreRows(PageScores *ps, const int32 *rows, int n)
 		float		v;
 
 		if (j + HP_SCORE_AHEAD < n && !ps->known[rows[j + HP_SCORE_AHEAD]])
+		{
 			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
 				__builtin_prefetch((const char *) (sm->Y + (Size) rows[j + HP_SCORE_AHEAD] * f) + b);
+			__builtin_prefetch(&sm->item_ids[rows[j + HP_SCORE_AHEAD]]);
+		}
+		/* and the context's lift of the title, once its id has arrived */
+		if (ps->cl && ps->cl->lift && j + HP_SCORE_AHEAD / 2 < n)
+		{
+			uint64		id = (uint64) sm->item_ids[rows[j + HP_SCORE_AHEAD / 2]];
+
+			if (id < (uint64) ps->cl->dense_n)
+				__builtin_prefetch(&ps->cl->lift[id]);
+		}
 		if (ps->known[r])
 			continue;
 		ps->known[r] = 1;
@@ -819,7 +830,23 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 	}
 	if (L > 0.0f && lb)
 	{
-		for (int j = 0; j < m; j++)
+		int			j = 0;
+
+		/* few rows reach L: eight bounds tested at once, a block skipped */
+		for (; j + 8 <= m; j += 8)
+		{
+			int			any = 0;
+
+#pragma omp simd reduction(|:any)
+			for (int e = 0; e < 8; e++)
+				any |= eh[j + e] >= L;
+			if (!any)
+				continue;
+			for (int e = j; e < j + 8; e++)
+				if (eh[e] >= L)
+					el[nc++] = el[e];
+		}
+		for (; j < m; j++)
 			if (eh[j] >= L)
 				el[nc++] = el[j];
 	}
