@@ -326,3 +326,139 @@ topk_select_bounded(const float *scores, int n, const uint8 *skip, int k, int32 
 	HeapSort(scores, out, len);
 	return len;
 }
+
+/*
+ * The k-th largest of the monotone keys a[0..m) (0 < k <= m), by radix
+ * selection: a count of the top 11 bits finds the bucket that holds it,
+ * the keys of that bucket are kept (a[] is overwritten) and the next 11,
+ * then the last 10 bits, decide within it.  No comparison branches.
+ */
+static uint32
+KthKey(uint32 *a, int m, int k)
+{
+	static const int shift[3] = {21, 10, 0};
+	static const uint32 width[3] = {2048, 2048, 1024};
+	uint32		prefix = 0;
+
+	for (int level = 0; level < 3; level++)
+	{
+		int32		count[2048];
+		int			sh = shift[level],
+					b,
+					above = 0,
+					n2 = 0;
+		uint32		mask = width[level] - 1;
+
+		memset(count, 0, sizeof(int32) * width[level]);
+		for (int j = 0; j < m; j++)
+			count[(a[j] >> sh) & mask]++;
+		for (b = (int) width[level] - 1; b > 0 && above + count[b] < k; b--)
+			above += count[b];
+		/* the keys of bucket b, the (k - above)-th largest among them */
+		for (int j = 0; j < m; j++)
+		{
+			uint32		key = a[j];
+
+			a[n2] = key;
+			n2 += ((key >> sh) & mask) == (uint32) b;
+		}
+		m = n2;
+		k -= above;
+		prefix |= (uint32) b << sh;
+	}
+	return prefix;
+}
+
+/* a float's monotone key (-0 as +0) and back */
+static inline uint32
+FloatKey(float s)
+{
+	uint32		u;
+
+	s = s + 0.0f;
+	memcpy(&u, &s, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+static inline float
+KeyFloat(uint32 u)
+{
+	float		s;
+
+	u = (u & 0x80000000u) ? (u & 0x7fffffffu) : ~u;
+	memcpy(&s, &u, sizeof(s));
+	return s;
+}
+
+float
+topk_kth_largest(const float *scores, int n, const uint8 *skip, int k, float *runmax,
+				 uint32 *keys)
+{
+	int			nruns = n / TOPK_RUN,
+				m = 0;
+	float		bound = -INFINITY;
+
+	if (k <= 0 || n <= 0 || k > n)
+		return -INFINITY;
+
+	/*
+	 * A lower bound first: the k-th largest run maximum (the k best runs
+	 * hold k distinct eligible rows at least that good), when enough runs
+	 * have an eligible row.
+	 */
+	if (nruns >= 2 * k)
+	{
+		for (int j = 0; j < nruns; j++)
+		{
+			const float *s = scores + (Size) j * TOPK_RUN;
+			float		mx = -INFINITY;
+
+#pragma omp simd reduction(max:mx)
+			for (int e = 0; e < TOPK_RUN; e++)
+				mx = s[e] > mx ? s[e] : mx;
+			if (skip)
+			{
+				const uint8 *sk = skip + (Size) j * TOPK_RUN;
+				uint64		w0,
+							w1;
+
+				memcpy(&w0, sk, 8);
+				memcpy(&w1, sk + 8, 8);
+				if (w0 | w1)
+				{
+					mx = -INFINITY;
+					for (int e = 0; e < TOPK_RUN; e++)
+						if (!sk[e] && s[e] > mx)
+							mx = s[e];
+				}
+			}
+			runmax[j] = mx;
+			if (mx > -INFINITY)
+				keys[m++] = FloatKey(mx);
+		}
+		if (m >= k)
+			bound = KeyFloat(KthKey(keys, m, k));
+		m = 0;
+	}
+
+	/* every eligible row that reaches the bound, then the exact k-th */
+	for (int j = 0; j <= nruns; j++)
+	{
+		int32		lo = j * TOPK_RUN,
+					hi = j < nruns ? lo + TOPK_RUN : n;
+
+		if (j < nruns && bound > -INFINITY && runmax[j] < bound)
+			continue;
+		for (int32 r = lo; r < hi; r++)
+		{
+			float		v = scores[r];
+
+			if ((skip && skip[r]) || isnan(v) || v < bound)
+				continue;
+			keys[m++] = FloatKey(v);
+		}
+	}
+	if (m < k)
+		return -INFINITY;
+	return KeyFloat(KthKey(keys, m, k));
+}

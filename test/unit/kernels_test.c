@@ -796,6 +796,16 @@ test_topk(void)
 				got = topk_select_bounded(s, n, useskip ? skip : NULL, k, out, runmax);
 				CHECK(got == Min(k, m) && memcmp(out, ref, sizeof(int32) * got) == 0,
 					  "topk_select_bounded n=%d k=%d skip=%d: %d rows, expected %d", n, k, useskip, got, Min(k, m));
+				/* the k-th largest alone: the reference's k-th score (+0 for -0), or -inf */
+				{
+					uint32	   *keys = xmalloc(sizeof(uint32) * Max(n, 1));
+					float		kth = topk_kth_largest(s, n, useskip ? skip : NULL, k, runmax, keys);
+					float		want = k >= 1 && k <= m ? s[ref[k - 1]] + 0.0f : -INFINITY;
+
+					CHECK(memcmp(&kth, &want, sizeof(float)) == 0,
+						  "topk_kth_largest n=%d k=%d skip=%d: %g, expected %g", n, k, useskip, kth, want);
+					free(keys);
+				}
 				free(runmax);
 				free(out);
 			}
