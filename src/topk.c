@@ -449,13 +449,13 @@ topk_kth_largest(const float *scores, int n, const uint8 *skip, int k, float *ru
 
 		if (j < nruns && bound > -INFINITY && runmax[j] < bound)
 			continue;
+		/* written always, kept when eligible (no branch per row) */
 		for (int32 r = lo; r < hi; r++)
 		{
 			float		v = scores[r];
 
-			if ((skip && skip[r]) || isnan(v) || v < bound)
-				continue;
-			keys[m++] = FloatKey(v);
+			keys[m] = FloatKey(v);
+			m += (skip == NULL || skip[r] == 0) & (v >= bound);	/* a NaN fails */
 		}
 	}
 	if (m < k)

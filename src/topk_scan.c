@@ -871,15 +871,16 @@ TopkFromBounds(const ScanCatalog *c, const float *x, const float *lo, const floa
 			if (m < L)
 				continue;
 		}
+		/* written always, kept when it qualifies (no branch per row) */
 		for (int i = j; i < end; i++)
-			if (hi[i] >= L && (!skip || !skip[i]))
-			{
-				/* start loading RankExact's first rows (it prefetches the rest ahead) */
-				if (ncand < SCAN_AHEAD)
-					ScanPrefetchRow(c->Y + (Size) i * f, f);
-				w->cand[ncand++] = i;
-			}
+		{
+			w->cand[ncand] = i;
+			ncand += (hi[i] >= L) & (skip == NULL || skip[i] == 0);
+		}
 	}
+	/* start loading RankExact's first rows (it prefetches the rest ahead) */
+	for (int j = 0; j < Min(ncand, SCAN_AHEAD); j++)
+		ScanPrefetchRow(c->Y + (Size) w->cand[j] * f, f);
 	if (nexact)
 		*nexact = ncand;
 	return RankExact(c, x, w->cand, ncand, k, out, scores, w);
