@@ -994,7 +994,7 @@ homepage(PG_FUNCTION_ARGS)
 
 			ps.lo = palloc(sizeof(float) * N);
 			ps.hi = palloc(sizeof(float) * N);
-			/* the bounds of every title and the pool exactly, in one pass */
+			/* the bounds of every title (one int8 pass) and the pool exactly */
 			got = scan_bounds_topk(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
 								   sm->scan_work, NULL);
 			if (got >= 0)
