@@ -36,6 +36,21 @@ SELECT u.user_id AS uid, h.*
 INSERT INTO pages SELECT 123456789, h.* FROM nfrec.homepage(123456789, at => :at, model => 'hpg') h;
 INSERT INTO pages SELECT 9001, h.* FROM nfrec.homepage(9001, at => :at, model => 'hpg') h;
 INSERT INTO pages SELECT -1, h.* FROM nfrec.homepage(NULL, at => :at, model => 'hpg') h;
+-- the plays read through viewing_events' user_id index (the default) and
+-- by the query give the same pages, row for row
+SET nfrec.events_direct = off;
+CREATE TABLE pages_query AS
+SELECT u.user_id AS uid, h.*
+  FROM (SELECT user_id FROM subscriptions ORDER BY user_id LIMIT 60) u,
+       nfrec.homepage(u.user_id, at => :at, model => 'hpg') h;
+INSERT INTO pages_query SELECT 9001, h.* FROM nfrec.homepage(9001, at => :at, model => 'hpg') h;
+RESET nfrec.events_direct;
+SELECT (SELECT count(*) FROM pages_query) AS page_rows,
+       (SELECT count(*) FROM (TABLE pages_query EXCEPT ALL
+                              SELECT * FROM pages WHERE uid NOT IN (123456789, -1)) d) AS only_by_query,
+       (SELECT count(*) FROM (SELECT * FROM pages WHERE uid NOT IN (123456789, -1) EXCEPT ALL
+                              TABLE pages_query) d) AS only_direct;
+DROP TABLE pages_query;
 -- the user's plays before at
 CREATE VIEW plays AS
 SELECT user_id, title_id, max(coalesce(watch_pct, 0)) AS pct, max(started_at) AS last

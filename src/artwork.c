@@ -409,8 +409,18 @@ nf_artwork_pick(int64 user_id, const int64 *title_ids, int n, int64 seed, const 
 	/*
 	 * Two passes: the titles' rows first, with their parameters and
 	 * artwork ids fetched ahead (the page's titles lie anywhere in the
-	 * arrays: a cache miss each, overlapped here), then the draws.
+	 * arrays: a cache miss each, overlapped here), then the draws.  The
+	 * lookup table's entries are fetched ahead of that pass too (a title's
+	 * parameters are found through its entry: two misses in a chain).
 	 */
+	if (all->lb)
+		for (int i = 0; i < n; i++)
+		{
+			uint64		off = (uint64) title_ids[i] - (uint64) all->lb_lo;
+
+			if (off < (uint64) all->lb_span)
+				__builtin_prefetch(&all->lb[off]);
+		}
 	for (int i = 0; i < n; i++)
 	{
 		arms[i] = TitleRows(all, title_ids[i], &first[i]);

@@ -42,6 +42,7 @@
 #include "context.h"
 #include "homepage_dist.h"
 #include "model.h"
+#include "model_events.h"
 #include "model_neighbours.h"
 #include "titlemeta.h"
 #include "topk.h"
@@ -160,9 +161,59 @@ CmpPlayTitle(const void *a, const void *b)
 #include "lib/sort_template.h"
 
 /*
+ * The plays of user_id in ve by the query, in the form nf_plays_direct
+ * gives them (model_events.h: the same rows and values).
+ */
+static int64
+PlaysByQuery(Oid ve, int64 user_id, NfPlayRow **rows)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
+	NfPlayRow  *r;
+	uint64		n;
+
+	plan = nf_relation_plan(ve, "homepage plays",
+							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
+							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text"
+							" FROM %s"
+							" WHERE user_id OPERATOR(pg_catalog.=) $1"
+							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
+							"   AND title_id IS NOT NULL",
+							1, argtypes);
+	args[0] = Int64GetDatum(user_id);
+	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
+	n = SPI_processed;
+	if (n > (uint64) MaxAllocSize / sizeof(NfPlayRow))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many plays for user " INT64_FORMAT, user_id)));
+	r = palloc(sizeof(NfPlayRow) * Max(n, 1));
+	for (uint64 j = 0; j < n; j++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[j];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		c;
+
+		r[j].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		r[j].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &r[j].pct_null));
+		r[j].started_at = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &r[j].started_null));
+		c = SPI_getbinval(tup, td, 4, &isnull);
+		r[j].country = isnull ? NULL : TextDatumGetCString(c);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*rows = r;
+	return (int64) n;
+}
+
+/*
  * The user's plays before at in viewing_events, one per title (max
  * watch_pct, first and last start), most recent first; *country gets the
- * country of the latest play that has one.
+ * country of the latest play that has one.  Read through the user_id
+ * index without the executor when that gives the query's rows
+ * (model_events.c), else by the query.
  */
 static int
 ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampTz at,
@@ -172,47 +223,35 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 	char	  **segname = NULL;
 	int64	   *segcount = NULL;
 	int			nseg = 0;
-
-	Oid			argtypes[2] = {INT8OID, TIMESTAMPTZOID};
-	Datum		args[2];
-	SPIPlanPtr	plan;
+	NfPlayRow  *rows;
+	int64		nrows = nf_plays_direct(ve, user_id, &rows);
 	int			n = 0,
 				m = 0;
 	Play	   *p;
 	TimestampTz country_at = DT_NOBEGIN;
 
+	if (nrows < 0)
+		nrows = PlaysByQuery(ve, user_id, &rows);
+	if (nrows > (int64) (MaxAllocSize / sizeof(Play)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many plays for user " INT64_FORMAT, user_id)));
 	*country = NULL;
-	plan = nf_relation_plan(ve, "homepage plays, all",
-							"SELECT (title_id)::pg_catalog.int8, (watch_pct)::pg_catalog.float8,"
-							" (started_at)::pg_catalog.timestamptz, (country)::pg_catalog.text,"
-							" started_at OPERATOR(pg_catalog.<) $2"
-							" FROM %s"
-							" WHERE user_id OPERATOR(pg_catalog.=) $1"
-							"   AND event_type OPERATOR(pg_catalog.=) 'play'::pg_catalog.text"
-							"   AND title_id IS NOT NULL",
-							2, argtypes);
-	args[0] = Int64GetDatum(user_id);
-	args[1] = TimestampTzGetDatum(at);
-	if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the plays of user " INT64_FORMAT, user_id);
-	p = palloc(sizeof(Play) * Max(SPI_processed, 1));
+	p = palloc(sizeof(Play) * Max(nrows, 1));
 	if (tm)
 	{
-		segname = palloc(sizeof(char *) * Max(SPI_processed, 1));
-		segcount = palloc0(sizeof(int64) * Max(SPI_processed, 1));
+		segname = palloc(sizeof(char *) * Max(nrows, 1));
+		segcount = palloc0(sizeof(int64) * Max(nrows, 1));
 	}
-	for (uint64 j = 0; j < SPI_processed; j++)
+	for (int64 j = 0; j < nrows; j++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[j];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		c;
-		bool		before;
+		const NfPlayRow *pr = &rows[j];
+		int32		r = nf_title_row(sm, pr->title_id);
 
-		p[n].title_id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		p[n].title_id = pr->title_id;
+		p[n].row = r;
 		if (tm)
 		{
-			int32		r = nf_title_row(sm, p[n].title_id);
 			const char *g = r >= 0 ? tm->first_genre[r] : NULL;
 			int			k = 0;
 
@@ -223,23 +262,20 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 			if (g)
 				segcount[k]++;
 		}
-		before = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
-		if (isnull || !before)
+		if (pr->started_null || !(pr->started_at < at))
 			continue;			/* no start, or at or after at: not a play of the page */
-		p[n].pct = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
-		if (isnull || isnan(p[n].pct))
+		p[n].pct = pr->pct;
+		if (pr->pct_null || isnan(p[n].pct))
 			p[n].pct = 0.0;		/* no watch_pct: started, not finished */
-		p[n].first = p[n].last = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &isnull));
-		c = SPI_getbinval(tup, td, 4, &isnull);
-		if (!isnull && (*country == NULL || p[n].last > country_at))
+		p[n].first = p[n].last = pr->started_at;
+		if (pr->country && (*country == NULL || p[n].last > country_at))
 		{
-			*country = TextDatumGetCString(c);
+			*country = pr->country;
 			country_at = p[n].last;
 		}
 		p[n].country = NULL;
 		n++;
 	}
-	SPI_freetuptable(SPI_tuptable);
 	/* most plays, ties by name in "C" order, as pick_artwork */
 	{
 		int			best = -1;
@@ -263,8 +299,6 @@ ReadPlays(Oid ve, ServeModel *sm, const TitleMeta *tm, int64 user_id, TimestampT
 		else
 			p[m++] = p[j];
 	}
-	for (int j = 0; j < m; j++)
-		p[j].row = nf_title_row(sm, p[j].title_id);
 	SortPlaysRecent(p, m);
 	*out = p;
 	return m;
@@ -306,6 +340,50 @@ Cosine(ServeModel *sm, int32 a, int32 b)
 	for (int f = 0; f < sm->factors; f++)
 		d += (double) ya[f] * yb[f];
 	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
+}
+
+/*
+ * Cosine(sm, a, b[t]) for t < n, to out[t]: four sums at a time, each
+ * the same sequence of double additions as Cosine's (so the same bits),
+ * but four independent chains instead of one waiting on its last add.
+ */
+static void
+CosineMany(ServeModel *sm, int32 a, const int32 *b, int n, float *out)
+{
+	const float *ya = sm->Y + (Size) a * sm->factors;
+	int			t = 0;
+
+	for (; t + 4 <= n; t += 4)
+	{
+		const float *y0 = sm->Y + (Size) b[t] * sm->factors,
+				   *y1 = sm->Y + (Size) b[t + 1] * sm->factors,
+				   *y2 = sm->Y + (Size) b[t + 2] * sm->factors,
+				   *y3 = sm->Y + (Size) b[t + 3] * sm->factors;
+		double		d0 = 0.0,
+					d1 = 0.0,
+					d2 = 0.0,
+					d3 = 0.0;
+
+		for (int f = 0; f < sm->factors; f++)
+		{
+			double		x = ya[f];
+
+			d0 += x * y0[f];
+			d1 += x * y1[f];
+			d2 += x * y2[f];
+			d3 += x * y3[f];
+		}
+		out[t] = (float) (d0 / ((double) sm->norms[a] * sm->norms[b[t]]));
+		out[t + 1] = (float) (d1 / ((double) sm->norms[a] * sm->norms[b[t + 1]]));
+		out[t + 2] = (float) (d2 / ((double) sm->norms[a] * sm->norms[b[t + 2]]));
+		out[t + 3] = (float) (d3 / ((double) sm->norms[a] * sm->norms[b[t + 3]]));
+	}
+	for (; t < n; t++)
+		out[t] = Cosine(sm, a, b[t]);
+	/* Cosine's answer for a zero vector */
+	for (t = 0; t < n; t++)
+		if (sm->norms[a] <= 0.0f || sm->norms[b[t]] <= 0.0f)
+			out[t] = 0.0f;
 }
 
 /* the rows launched in (at_date - HP_NEW_DAYS, at_date], latest first */
@@ -366,6 +444,22 @@ PickArtwork(int64 user_id, DateADT at_date, const char *segment, PageRow *page, 
 			page[r].e[j].artwork = art[k];
 			page[r].e[j].has_artwork = has[k];
 		}
+}
+
+/*
+ * The reason fmt with genre g's name (or other when g < 0), one string per
+ * genre for a row's entries (they only read it): *why starts NULL.
+ */
+static char *
+TasteReason(char ***why, const TitleMeta *tm, const char *fmt, const char *other, int g)
+{
+	if (g < 0)
+		return pstrdup(other);
+	if (*why == NULL)
+		*why = palloc0(sizeof(char *) * Max(tm->ngenres, 1));
+	if ((*why)[g] == NULL)
+		(*why)[g] = psprintf(fmt, tm->genre_names[g]);
+	return (*why)[g];
 }
 
 /*
@@ -461,21 +555,45 @@ typedef struct PageScores
 	/* adjusted positive bounds, interleaved (PageBounds) */
 } PageScores;
 
+/* rows of Y prefetched ahead of their exact dot (a few cache misses each) */
+#define HP_SCORE_AHEAD 8
+
 /* Score the listed rows exactly (scan_dot, then the context), once each. */
 static void
 ScoreRows(PageScores *ps, const int32 *rows, int n)
 {
 	ServeModel *sm = ps->sm;
 
+	int			f = sm->factors;
+
+	/* the first rows start loading now, each later one HP_SCORE_AHEAD ahead */
+	for (int j = 0; j < Min(n, HP_SCORE_AHEAD); j++)
+		if (!ps->known[rows[j]])
+			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+				__builtin_prefetch((const char *) (sm->Y + (Size) rows[j] * f) + b);
 	for (int j = 0; j < n; j++)
 	{
 		int32		r = rows[j];
 		float		v;
 
+		if (j + HP_SCORE_AHEAD < n && !ps->known[rows[j + HP_SCORE_AHEAD]])
+		{
+			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+				__builtin_prefetch((const char *) (sm->Y + (Size) rows[j + HP_SCORE_AHEAD] * f) + b);
+			__builtin_prefetch(&sm->item_ids[rows[j + HP_SCORE_AHEAD]]);
+		}
+		/* and the context's lift of the title, once its id has arrived */
+		if (ps->cl && ps->cl->lift && j + HP_SCORE_AHEAD / 2 < n)
+		{
+			uint64		id = (uint64) sm->item_ids[rows[j + HP_SCORE_AHEAD / 2]];
+
+			if (id < (uint64) ps->cl->dense_n)
+				__builtin_prefetch(&ps->cl->lift[id]);
+		}
 		if (ps->known[r])
 			continue;
 		ps->known[r] = 1;
-		v = scan_dot(sm->Y + (Size) r * sm->factors, ps->x, sm->factors);
+		v = scan_dot(sm->Y + (Size) r * f, ps->x, f);
 		if (ps->cl)
 			v = nf_context_apply1(ps->cl, sm->item_ids[r], v);
 		ps->score[r] = v;
@@ -712,7 +830,23 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 	}
 	if (L > 0.0f && lb)
 	{
-		for (int j = 0; j < m; j++)
+		int			j = 0;
+
+		/* few rows reach L: eight bounds tested at once, a block skipped */
+		for (; j + 8 <= m; j += 8)
+		{
+			int			any = 0;
+
+#pragma omp simd reduction(|:any)
+			for (int e = 0; e < 8; e++)
+				any |= eh[j + e] >= L;
+			if (!any)
+				continue;
+			for (int e = j; e < j + 8; e++)
+				if (eh[e] >= L)
+					el[nc++] = el[e];
+		}
+		for (; j < m; j++)
 			if (eh[j] >= L)
 				el[nc++] = el[j];
 	}
@@ -860,7 +994,7 @@ homepage(PG_FUNCTION_ARGS)
 
 			ps.lo = palloc(sizeof(float) * N);
 			ps.hi = palloc(sizeof(float) * N);
-			/* the bounds of every title and the pool exactly, in one pass */
+			/* the bounds of every title (one int8 pass) and the pool exactly */
 			got = scan_bounds_topk(cat, x, ps.lo, ps.hi, ex, npool, pool, poolsc,
 								   sm->scan_work, NULL);
 			if (got >= 0)
@@ -950,6 +1084,7 @@ homepage(PG_FUNCTION_ARGS)
 		{
 			PageRow    *r = &cand[ncand++];
 			int			nanchor = 0;
+			float	   *cosines = palloc(sizeof(float) * Max(ncatplays, 1));
 
 			r->kind = ROW_TOP;
 			r->engagement = 1.0;
@@ -962,10 +1097,11 @@ homepage(PG_FUNCTION_ARGS)
 
 				if (a < 0 || sm->norms[a] <= 0.0f || plays[j].pct < HP_FINISHED_PCT)
 					continue;
+				CosineMany(sm, a, catplays, ncatplays, cosines);
 				for (int t = 0; t < ncatplays; t++)
 					if (catplays[t] != a)
 					{
-						e += Max(0.0f, Cosine(sm, a, catplays[t]));
+						e += Max(0.0f, cosines[t]);
 						m++;
 					}
 				r = &cand[ncand++];
@@ -1078,6 +1214,7 @@ homepage(PG_FUNCTION_ARGS)
 			int32	   *got = palloc(sizeof(int32) * Max(npool, per_row));
 			float	   *gs = palloc(sizeof(float) * Max(npool, per_row));
 			int			ng = 0;
+			char	  **why = NULL; /* TasteReason's strings of this row */
 
 			if (r->kind != ROW_CW)
 				r->e = palloc0(sizeof(Entry) * per_row);
@@ -1100,9 +1237,8 @@ homepage(PG_FUNCTION_ARGS)
 
 						r->e[r->n].title_id = sm->item_ids[got[j]];
 						r->e[r->n].score = gs[j];
-						r->e[r->n].reason = g >= 0 ?
-							psprintf("matches your taste for %s", tm->genre_names[g]) :
-							pstrdup("top pick for you");
+						r->e[r->n].reason = TasteReason(&why, tm, "matches your taste for %s",
+														"top pick for you", g);
 						r->n++;
 					}
 					break;
@@ -1174,8 +1310,9 @@ homepage(PG_FUNCTION_ARGS)
 								continue;
 							r->e[r->n].title_id = sm->item_ids[trow[j]];
 							r->e[r->n].score = tsc[j];
-							r->e[r->n].reason = where ? psprintf("trending in %s", where) :
-								pstrdup("trending now");
+							/* one string for the row (entries only read it) */
+							r->e[r->n].reason = r->n > 0 ? r->e[0].reason :
+								where ? psprintf("trending in %s", where) : pstrdup("trending now");
 							onpage[trow[j]] = 1;	/* tl may repeat no row, but be safe */
 							r->n++;
 						}
@@ -1204,9 +1341,8 @@ homepage(PG_FUNCTION_ARGS)
 						if (sm->cold && sm->cold[got[j]])
 							r->e[r->n].reason = ColdReason(tm, sm, got[j], catplays, ncatplays, g);
 						else
-							r->e[r->n].reason = g >= 0 ?
-								psprintf("new: matches your taste for %s", tm->genre_names[g]) :
-								pstrdup("new release");
+							r->e[r->n].reason = TasteReason(&why, tm, "new: matches your taste for %s",
+															"new release", g);
 						r->n++;
 					}
 					break;
@@ -1249,14 +1385,21 @@ homepage(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	for (int r = 0; r < npage; r++)
+	{
+		/* a row's kind and label (and a reason its entries share) made text once */
+		Datum		kind = CStringGetTextDatum(kind_names[page[r].kind]),
+					label = CStringGetTextDatum(page[r].label),
+					reason = (Datum) 0;
+		const char *reason_of = NULL;
+
 		for (int j = 0; j < page[r].n; j++)
 		{
 			Datum		values[9];
 			bool		nulls[9] = {0};
 
 			values[0] = Int32GetDatum(r + 1);
-			values[1] = CStringGetTextDatum(kind_names[page[r].kind]);
-			values[2] = CStringGetTextDatum(page[r].label);
+			values[1] = kind;
+			values[2] = label;
 			if (page[r].kind == ROW_BYW)
 				values[3] = Int64GetDatum(sm->item_ids[page[r].anchor]);
 			else
@@ -1264,12 +1407,18 @@ homepage(PG_FUNCTION_ARGS)
 			values[4] = Int32GetDatum(j + 1);
 			values[5] = Int64GetDatum(page[r].e[j].title_id);
 			values[6] = Float4GetDatum(page[r].e[j].score);
-			values[7] = CStringGetTextDatum(page[r].e[j].reason);
+			if (reason_of == NULL || page[r].e[j].reason != reason_of)
+			{
+				reason_of = page[r].e[j].reason;
+				reason = CStringGetTextDatum(reason_of);
+			}
+			values[7] = reason;
 			if (page[r].e[j].has_artwork)
 				values[8] = Int32GetDatum(page[r].e[j].artwork);
 			else
 				nulls[8] = true;
 			tuplestore_putvalues(ts, tupdesc, values, nulls);
 		}
+	}
 	return (Datum) 0;
 }

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* One row of the bound events relation, as serving's query returns it. */
 typedef struct NfEventRow
 {
@@ -30,6 +32,30 @@ typedef struct NfEventRow
  * query, which reports what it reports.
  */
 extern int64 nf_events_direct(Oid relid, int64 user_id, NfEventRow **rows);
+
+/* One play of a user, as the homepage's query returns it (homepage.c). */
+typedef struct NfPlayRow
+{
+	int64		title_id;		/* (title_id)::int8, never NULL */
+	double		pct;			/* (watch_pct)::float8 */
+	TimestampTz started_at;		/* started_at */
+	char	   *country;		/* (country)::text as a C string; NULL: NULL */
+	bool		pct_null;
+	bool		started_null;
+} NfPlayRow;
+
+/*
+ * The same for the homepage's plays: the rows of relid, in the active
+ * snapshot, of
+ *     SELECT (title_id)::int8, (watch_pct)::float8, started_at, (country)::text
+ *       FROM relid
+ *      WHERE user_id = $1 AND event_type = 'play' AND title_id IS NOT NULL
+ * with the same conditions as above (SELECT on those six columns; and
+ * started_at timestamptz, country text or varchar, event_type text or
+ * varchar of a deterministic collation, so that the query's casts are
+ * exact and its comparison is one of bytes); -1 when they do not hold.
+ */
+extern int64 nf_plays_direct(Oid relid, int64 user_id, NfPlayRow **rows);
 
 /* Testing: the direct read disabled (nfrec.events_direct = off). */
 extern bool nf_events_direct_enabled;

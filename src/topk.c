@@ -1,5 +1,6 @@
 /*
- * topk.c -- top-k selection with a bounded min-heap.
+ * topk.c -- top-k selection with a bounded min-heap (or, for a large k of
+ * a short list, a sort: SelectBySort).
  *
  * The heap holds the k best rows seen so far with the worst of them at the
  * root, so a candidate is compared with one score and usually rejected
@@ -82,6 +83,89 @@ HeapSort(const float *scores, int32 *out, int len)
 	}
 }
 
+/*
+ * When k is a large share of a short list (the exact pass of a homepage's
+ * pool: the best 100 of about 200 candidates), nearly every row enters
+ * the heap and each sift is a chain of unpredictable branches: sorting
+ * the eligible rows by one 64-bit key, with merges that choose by
+ * conditional moves, costs less.  The key orders as Better does: the
+ * score's bits made monotone (-0 counted as +0, as == does), then the
+ * row reversed, so a larger key ranks first and no two keys are equal.
+ */
+#define TOPK_SORT_MIN_K 32
+#define TOPK_SORT_MAX_N 1024
+
+static inline uint64
+RankKey(float s, int32 row)
+{
+	uint32		u;
+
+	s = s + 0.0f;				/* -0 + 0 = +0 */
+	memcpy(&u, &s, sizeof(u));
+	u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+	return ((uint64) u << 32) | (uint64) (PG_UINT32_MAX - (uint32) row);
+}
+
+/* a[0..n) sorted by key, largest first; tmp has n entries.  Returns the buffer that holds it. */
+static uint64 *
+SortKeysDesc(uint64 *a, uint64 *tmp, int n)
+{
+	for (int w = 1; w < n; w *= 2)
+	{
+		for (int lo = 0; lo < n; lo += 2 * w)
+		{
+			int			mid = Min(lo + w, n),
+						hi = Min(lo + 2 * w, n),
+						i = lo,
+						j = mid,
+						o = lo;
+
+			while (i < mid && j < hi)
+			{
+				uint64		x = a[i],
+							y = a[j];
+				bool		t = x > y;
+
+				tmp[o++] = t ? x : y;
+				i += t;
+				j += !t;
+			}
+			while (i < mid)
+				tmp[o++] = a[i++];
+			while (j < hi)
+				tmp[o++] = a[j++];
+		}
+		{
+			uint64	   *t = a;
+
+			a = tmp;
+			tmp = t;
+		}
+	}
+	return a;
+}
+
+static int
+SelectBySort(const float *scores, int n, const uint8 *skip, int k, int32 *out)
+{
+	uint64		keys[TOPK_SORT_MAX_N],
+				tmp[TOPK_SORT_MAX_N];
+	const uint64 *sorted;
+	int			m = 0;
+
+	for (int r = 0; r < n; r++)
+	{
+		if ((skip && skip[r]) || isnan(scores[r]))
+			continue;
+		keys[m++] = RankKey(scores[r], r);
+	}
+	sorted = SortKeysDesc(keys, tmp, m);
+	k = Min(k, m);
+	for (int j = 0; j < k; j++)
+		out[j] = (int32) (PG_UINT32_MAX - (uint32) sorted[j]);
+	return k;
+}
+
 int
 topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 {
@@ -92,6 +176,8 @@ topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 		return 0;
 	if (k > n)
 		k = n;
+	if (k >= TOPK_SORT_MIN_K && n <= TOPK_SORT_MAX_N && n <= 4 * k)
+		return SelectBySort(scores, n, skip, k, out);
 
 	/* fill the heap with the first k eligible rows */
 	r = 0;
@@ -239,4 +325,140 @@ topk_select_bounded(const float *scores, int n, const uint8 *skip, int k, int32 
 	}
 	HeapSort(scores, out, len);
 	return len;
+}
+
+/*
+ * The k-th largest of the monotone keys a[0..m) (0 < k <= m), by radix
+ * selection: a count of the top 11 bits finds the bucket that holds it,
+ * the keys of that bucket are kept (a[] is overwritten) and the next 11,
+ * then the last 10 bits, decide within it.  No comparison branches.
+ */
+static uint32
+KthKey(uint32 *a, int m, int k)
+{
+	static const int shift[3] = {21, 10, 0};
+	static const uint32 width[3] = {2048, 2048, 1024};
+	uint32		prefix = 0;
+
+	for (int level = 0; level < 3; level++)
+	{
+		int32		count[2048];
+		int			sh = shift[level],
+					b,
+					above = 0,
+					n2 = 0;
+		uint32		mask = width[level] - 1;
+
+		memset(count, 0, sizeof(int32) * width[level]);
+		for (int j = 0; j < m; j++)
+			count[(a[j] >> sh) & mask]++;
+		for (b = (int) width[level] - 1; b > 0 && above + count[b] < k; b--)
+			above += count[b];
+		/* the keys of bucket b, the (k - above)-th largest among them */
+		for (int j = 0; j < m; j++)
+		{
+			uint32		key = a[j];
+
+			a[n2] = key;
+			n2 += ((key >> sh) & mask) == (uint32) b;
+		}
+		m = n2;
+		k -= above;
+		prefix |= (uint32) b << sh;
+	}
+	return prefix;
+}
+
+/* a float's monotone key (-0 as +0) and back */
+static inline uint32
+FloatKey(float s)
+{
+	uint32		u;
+
+	s = s + 0.0f;
+	memcpy(&u, &s, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+static inline float
+KeyFloat(uint32 u)
+{
+	float		s;
+
+	u = (u & 0x80000000u) ? (u & 0x7fffffffu) : ~u;
+	memcpy(&s, &u, sizeof(s));
+	return s;
+}
+
+float
+topk_kth_largest(const float *scores, int n, const uint8 *skip, int k, float *runmax,
+				 uint32 *keys)
+{
+	int			nruns = n / TOPK_RUN,
+				m = 0;
+	float		bound = -INFINITY;
+
+	if (k <= 0 || n <= 0 || k > n)
+		return -INFINITY;
+
+	/*
+	 * A lower bound first: the k-th largest run maximum (the k best runs
+	 * hold k distinct eligible rows at least that good), when enough runs
+	 * have an eligible row.
+	 */
+	if (nruns >= 2 * k)
+	{
+		for (int j = 0; j < nruns; j++)
+		{
+			const float *s = scores + (Size) j * TOPK_RUN;
+			float		mx = -INFINITY;
+
+#pragma omp simd reduction(max:mx)
+			for (int e = 0; e < TOPK_RUN; e++)
+				mx = s[e] > mx ? s[e] : mx;
+			if (skip)
+			{
+				const uint8 *sk = skip + (Size) j * TOPK_RUN;
+				uint64		w0,
+							w1;
+
+				memcpy(&w0, sk, 8);
+				memcpy(&w1, sk + 8, 8);
+				if (w0 | w1)
+				{
+					mx = -INFINITY;
+					for (int e = 0; e < TOPK_RUN; e++)
+						if (!sk[e] && s[e] > mx)
+							mx = s[e];
+				}
+			}
+			runmax[j] = mx;
+			if (mx > -INFINITY)
+				keys[m++] = FloatKey(mx);
+		}
+		if (m >= k)
+			bound = KeyFloat(KthKey(keys, m, k));
+		m = 0;
+	}
+
+	/* every eligible row that reaches the bound, then the exact k-th */
+	for (int j = 0; j <= nruns; j++)
+	{
+		int32		lo = j * TOPK_RUN,
+					hi = j < nruns ? lo + TOPK_RUN : n;
+
+		if (j < nruns && bound > -INFINITY && runmax[j] < bound)
+			continue;
+		/* written always, kept when eligible (no branch per row) */
+		for (int32 r = lo; r < hi; r++)
+		{
+			float		v = scores[r];
+
+			keys[m] = FloatKey(v);
+			m += (skip == NULL || skip[r] == 0) & (v >= bound);	/* a NaN fails */
+		}
+	}
+	if (m < k)
+		return -INFINITY;
+	return KeyFloat(KthKey(keys, m, k));
 }

@@ -35,6 +35,17 @@ extern int	topk_select_bounded(const float *scores, int n, const uint8 *skip, in
 								int32 *out, float *runmax);
 
 /*
+ * The k-th largest eligible score (skip == NULL or skip[row] == 0, not
+ * NaN) of scores[0..n): the score of the last row topk_select would
+ * return, -INFINITY when fewer than k rows are eligible (or k <= 0), found
+ * without ranking the rows (run maxima bound it, a radix selection on the
+ * rows that reach the bound decides).  Scratch: runmax n / 16 + 1 floats,
+ * keys n entries.  -0 and +0 are one value (either may be returned).
+ */
+extern float topk_kth_largest(const float *scores, int n, const uint8 *skip, int k,
+							  float *runmax, uint32 *keys);
+
+/*
  * Offer v to the k largest values kept so far in heap[0..*len), a min-heap
  * (*len <= k): while it fills, v is added; once full, v replaces the
  * least, heap[0], when it is larger.  Callers offer no NaN.

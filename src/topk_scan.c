@@ -493,7 +493,7 @@ QScanAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, float *lo
 __attribute__((target("avx2"), always_inline))
 static inline void
 TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
-			  float *lo, float *hi, const int nb)
+			  const int nb)
 {
 	QConsts		k;
 	__m256i		rv[QB_MAXNB];
@@ -516,12 +516,6 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 		else
 			QBlock8(c, ru, &k, i, &s, &e);
 		h = _mm256_add_ps(s, e);
-		if (lo)
-		{
-			/* scan_bounds_topk: every row's bounds too, as QScanAvx2N */
-			_mm256_storeu_ps(lo + i, _mm256_sub_ps(s, e));
-			_mm256_storeu_ps(hi + i, h);
-		}
 		m = _mm256_movemask_ps(_mm256_cmp_ps(h, lc, _CMP_GE_OQ));
 		if (__builtin_expect(m != 0, 0))
 		{
@@ -546,11 +540,6 @@ TopkPassAvx2N(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSt
 					hi1;
 
 		QRow(c, ru, qy, i, &lo1, &hi1, 0);
-		if (lo)
-		{
-			lo[i] = lo1;
-			hi[i] = hi1;
-		}
 		TopkConsider(st, i, lo1, hi1);
 	}
 }
@@ -564,11 +553,7 @@ QScanAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, \
 { QScanAvx2N(c, ru, qy, lo, hi, nb); } \
 __attribute__((target("avx2"))) static void \
 TopkPassAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st) \
-{ TopkPassAvx2N(c, ru, qy, st, NULL, NULL, nb); } \
-__attribute__((target("avx2"))) static void \
-BoundsTopkAvx2_##nb(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st, \
-					float *lo, float *hi) \
-{ TopkPassAvx2N(c, ru, qy, st, lo, hi, nb); }
+{ TopkPassAvx2N(c, ru, qy, st, nb); }
 SCAN_INSTANCES(SCAN_DEFINE)
 #undef SCAN_DEFINE
 
@@ -597,17 +582,6 @@ TopkPassAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkSta
 	{TopkPassAvx2_0, TopkPassAvx2_1, TopkPassAvx2_2, TopkPassAvx2_3, TopkPassAvx2_4};
 
 	by_nb[WidthInstance(c)] (c, ru, qy, st);
-}
-
-static void
-BoundsTopkAvx2(const ScanCatalog *c, const uint8 *ru, const ScanQuery *qy, TopkState *st,
-			   float *lo, float *hi)
-{
-	static void (*const by_nb[]) (const ScanCatalog *, const uint8 *, const ScanQuery *,
-								  TopkState *, float *, float *) =
-	{BoundsTopkAvx2_0, BoundsTopkAvx2_1, BoundsTopkAvx2_2, BoundsTopkAvx2_3, BoundsTopkAvx2_4};
-
-	by_nb[WidthInstance(c)] (c, ru, qy, st, lo, hi);
 }
 #endif
 
@@ -771,6 +745,16 @@ CarveWork(const ScanCatalog *c, void *mem, ScanWork *w)
 	w->pick = (int32 *) p;
 }
 
+/* rows prefetched ahead of their exact dot (RankExact) */
+#define SCAN_AHEAD 8
+
+static inline void
+ScanPrefetchRow(const float *row, int f)
+{
+	for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+		__builtin_prefetch((const char *) row + b);
+}
+
 /* Rank the listed rows exactly; out/scores as scan_topk. */
 static int
 RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, int k,
@@ -779,7 +763,15 @@ RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, in
 	int			got;
 
 	for (int j = 0; j < nrows; j++)
+	{
+		/*
+		 * the row SCAN_AHEAD on starts loading now: the rows lie anywhere
+		 * in Y, a few cache misses each, overlapped with the dots before
+		 */
+		if (j + SCAN_AHEAD < nrows)
+			ScanPrefetchRow(c->Y + (Size) rows[j + SCAN_AHEAD] * c->f, c->f);
 		w->candsc[j] = scan_dot(c->Y + (Size) rows[j] * c->f, x, c->f);
+	}
 	/* rows ascend, so ties by position are ties by row */
 	got = topk_select(w->candsc, nrows, NULL, k, w->pick);
 	for (int j = 0; j < got; j++)
@@ -857,13 +849,11 @@ TopkFromBounds(const ScanCatalog *c, const float *x, const float *lo, const floa
 {
 	int			n = c->n,
 				f = c->f,
-				got,
 				ncand = 0;
 	float		L;
 
 	/* the k-th best lower bound among eligible rows */
-	got = topk_select_bounded(lo, n, skip, k, w->pick, w->runmax);
-	L = got < k ? -INFINITY : lo[w->pick[k - 1]];
+	L = topk_kth_largest(lo, n, skip, k, w->runmax, (uint32 *) w->pick);
 
 	/* the rows whose upper bound reaches it, a run of 16 at a time */
 	for (int j = 0; j < n; j += 16)
@@ -881,17 +871,16 @@ TopkFromBounds(const ScanCatalog *c, const float *x, const float *lo, const floa
 			if (m < L)
 				continue;
 		}
+		/* written always, kept when it qualifies (no branch per row) */
 		for (int i = j; i < end; i++)
-			if (hi[i] >= L && (!skip || !skip[i]))
-			{
-				/* start loading the row for RankExact (a few random rows of Y) */
-				const char *row = (const char *) (c->Y + (Size) i * f);
-
-				for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-					__builtin_prefetch(row + b);
-				w->cand[ncand++] = i;
-			}
+		{
+			w->cand[ncand] = i;
+			ncand += (hi[i] >= L) & (skip == NULL || skip[i] == 0);
+		}
 	}
+	/* start loading RankExact's first rows (it prefetches the rest ahead) */
+	for (int j = 0; j < Min(ncand, SCAN_AHEAD); j++)
+		ScanPrefetchRow(c->Y + (Size) w->cand[j] * f, f);
 	if (nexact)
 		*nexact = ncand;
 	return RankExact(c, x, w->cand, ncand, k, out, scores, w);
@@ -936,11 +925,9 @@ TopkFinish(const ScanCatalog *c, const float *x, const TopkState *st, int k, int
 	for (int j = 0; j < st->ncand; j++)
 		if (st->candhi[j] >= st->Lc)
 		{
-			const char *row = (const char *) (c->Y + (Size) st->cand[j] * f);
-
-			/* start loading the row for RankExact (a few random rows of Y) */
-			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-				__builtin_prefetch(row + b);
+			/* start loading RankExact's first rows (it prefetches the rest ahead) */
+			if (nkeep < SCAN_AHEAD)
+				ScanPrefetchRow(c->Y + (Size) st->cand[j] * f, f);
 			w->cand[nkeep++] = st->cand[j];
 		}
 	if (nexact)
@@ -980,11 +967,13 @@ TopkFused(const ScanCatalog *c, const float *x, const uint8 *ru, const ScanQuery
 }
 
 /*
- * scan_bounds followed by scan_topk_bounded, in one pass: the pass writes
- * every row's bounds (the same QRow / QBlock8 arithmetic as QScan) while
- * it keeps TopkFused's running heap, so the k best lower bounds are not
- * selected again from the n bounds written.  TopkFused's argument makes
- * its result TopkFromBounds' (same candidates, same order).
+ * scan_bounds followed by scan_topk_bounded.  For a k of about a hundred
+ * (the homepage's pool) the one pass of TopkFused, which keeps a running
+ * heap of lower bounds, cost more than the pass itself: several hundred
+ * bounds enter the heap, each a chain of unpredictable branches.  The
+ * branch-free pass writes the bounds, and TopkFromBounds finds L without a
+ * heap (topk_kth_largest); TopkFused's argument makes their result the
+ * same (the same candidates, in the same order).
  */
 int
 scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
@@ -993,31 +982,16 @@ scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
 {
 	ScanWork	w;
 	ScanQuery	qy;
-	TopkState	st;
 
 	if (nexact)
 		*nexact = 0;
 	CarveWork(c, work, &w);
 	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
 		return -1;
+	QScan(c, w.ru, &qy, lo, hi);
 	if (k <= 0)
-	{
-		QScan(c, w.ru, &qy, lo, hi);
 		return 0;
-	}
-	k = Min(k, c->n);
-	TopkStart(&st, skip, k, &w);
-#ifdef SCAN_HAVE_AVX2_KERNEL
-	if (UseAvx2())
-		BoundsTopkAvx2(c, w.ru, &qy, &st, lo, hi);
-	else
-#endif
-		for (int i = 0; i < c->n; i++)
-		{
-			QRow(c, w.ru, &qy, i, lo, hi, i);
-			TopkConsider(&st, i, lo[i], hi[i]);
-		}
-	return TopkFinish(c, x, &st, k, out, scores, &w, nexact);
+	return TopkFromBounds(c, x, lo, hi, skip, Min(k, c->n), out, scores, &w, nexact);
 }
 
 /*

@@ -85,11 +85,10 @@ extern int	scan_topk_bounded(const ScanCatalog *c, const float *x, const float *
 							  float *scores, void *work, int *nexact);
 
 /*
- * scan_bounds and scan_topk_bounded in one pass over the int8 copy: the
- * bounds of every row to lo/hi (n floats each, not inside work) and the
- * k best rows to out/scores, exactly as the two calls give them; returns
- * how many rows, or -1 (nothing written) when scan_bounds would return
- * false.
+ * scan_bounds and scan_topk_bounded in one call: the bounds of every row
+ * to lo/hi (n floats each, not inside work) and the k best rows to
+ * out/scores, exactly as the two calls give them; returns how many rows,
+ * or -1 (nothing written) when scan_bounds would return false.
  */
 extern int	scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
 							 const uint8 *skip, int k, int32 *out, float *scores,

@@ -752,7 +752,8 @@ cmp_rank(const void *a, const void *b)
 static void
 test_topk(void)
 {
-	static const int ns[] = {0, 1, 2, 7, 64, 1000, 3000, 3000};
+	/* 64, 150, 400, 1000: the sort path of k >= 32 of n <= 4k too */
+	static const int ns[] = {0, 1, 2, 7, 64, 150, 400, 1000, 3000, 3000};
 
 	for (int ni = 0; ni < (int) lengthof(ns); ni++)
 	{
@@ -765,9 +766,13 @@ test_topk(void)
 		{
 			double		u = urand();
 
-			/* many ties, some NaN, some infinite; the last: distinct scores */
+			/*
+			 * many ties (-0 tying with +0), some NaN, some infinite; the
+			 * last: distinct scores
+			 */
 			s[i] = ni == (int) lengthof(ns) - 1 ? (float) urand() :
-				u < 0.05 ? NAN : u < 0.08 ? -INFINITY : u < 0.1 ? INFINITY : (float) (int) (urand() * 20);
+				u < 0.05 ? NAN : u < 0.08 ? -INFINITY : u < 0.1 ? INFINITY : u < 0.13 ? -0.0f :
+				(float) ((int) (urand() * 20) - 5);
 			skip[i] = urand() < 0.2;
 		}
 		for (int useskip = 0; useskip < 2; useskip++)
@@ -779,7 +784,7 @@ test_topk(void)
 					ref[m++] = i;
 			sort_scores = s;
 			qsort(ref, m, sizeof(int32), cmp_rank);
-			for (int k = 0; k <= n + 2; k += (k < 10 ? 1 : 97))
+			for (int k = 0; k <= n + 2; k += (k < 10 ? 1 : k < 64 ? 27 : 97))
 			{
 				int32	   *out = xmalloc(sizeof(int32) * Max(Min(k, n), 1));
 				float	   *runmax = xmalloc(sizeof(float) * (n / 16 + 1));
@@ -791,6 +796,16 @@ test_topk(void)
 				got = topk_select_bounded(s, n, useskip ? skip : NULL, k, out, runmax);
 				CHECK(got == Min(k, m) && memcmp(out, ref, sizeof(int32) * got) == 0,
 					  "topk_select_bounded n=%d k=%d skip=%d: %d rows, expected %d", n, k, useskip, got, Min(k, m));
+				/* the k-th largest alone: the reference's k-th score (+0 for -0), or -inf */
+				{
+					uint32	   *keys = xmalloc(sizeof(uint32) * Max(n, 1));
+					float		kth = topk_kth_largest(s, n, useskip ? skip : NULL, k, runmax, keys);
+					float		want = k >= 1 && k <= m ? s[ref[k - 1]] + 0.0f : -INFINITY;
+
+					CHECK(memcmp(&kth, &want, sizeof(float)) == 0,
+						  "topk_kth_largest n=%d k=%d skip=%d: %g, expected %g", n, k, useskip, kth, want);
+					free(keys);
+				}
 				free(runmax);
 				free(out);
 			}
