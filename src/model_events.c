@@ -403,64 +403,94 @@ OpenDirect(Oid relid, EventsKind kind, int64 user_id, EventsRel *e, Relation *re
 	return true;
 }
 
+/* one user's rows of an events relation through its user_id index */
+typedef struct DirectScan
+{
+	EventsRel	e;
+	Relation	rel,
+				idx;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} DirectScan;
+
+static bool
+DirectBegin(Oid relid, EventsKind kind, int64 user_id, DirectScan *ds)
+{
+	if (!OpenDirect(relid, kind, user_id, &ds->e, &ds->rel, &ds->idx))
+		return false;
+	ScanKeyInit(&ds->key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(user_id));
+	ds->slot = table_slot_create(ds->rel, NULL);
+	ds->scan = index_beginscan(ds->rel, ds->idx, GetActiveSnapshot(), 1, 0);
+	index_rescan(ds->scan, &ds->key, 1, NULL, 0);
+	return true;
+}
+
+static void
+DirectEnd(DirectScan *ds)
+{
+	index_endscan(ds->scan);
+	ExecDropSingleTupleTableSlot(ds->slot);
+	relation_close(ds->idx, NoLock);
+	relation_close(ds->rel, NoLock);
+}
+
+/*
+ * Room for row n in *out (*cap rows of width bytes), doubling it; false
+ * for a user with tens of millions of rows (then the query decides).
+ */
+static bool
+DirectRoom(void **out, int64 n, int64 *cap, Size width)
+{
+	if (n < *cap)
+		return true;
+	if ((Size) *cap * 2 * width > MaxAllocSize)
+		return false;
+	*cap *= 2;
+	*out = repalloc(*out, width * *cap);
+	return true;
+}
+
 /* model_events.h */
 int64
 nf_events_direct(Oid relid, int64 user_id, NfEventRow **rows)
 {
-	Relation	rel,
-				idx;
-	EventsRel	e;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	ScanKeyData key;
+	DirectScan	ds;
 	NfEventRow *out;
 	int64		n = 0,
 				cap = 64;
 
-	if (!OpenDirect(relid, EVENTS_WEIGHTS, user_id, &e, &rel, &idx))
+	if (!DirectBegin(relid, EVENTS_WEIGHTS, user_id, &ds))
 		return -1;
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(user_id));
-	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, idx, GetActiveSnapshot(), 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
 	out = palloc(sizeof(NfEventRow) * cap);
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (index_getnext_slot(ds.scan, ForwardScanDirection, ds.slot))
 	{
 		bool		isnull;
 		Datum		d;
 
 		CHECK_FOR_INTERRUPTS();
-		d = slot_getattr(slot, e.a_user, &isnull);
+		d = slot_getattr(ds.slot, ds.e.a_user, &isnull);
 		if (isnull || DatumGetInt64(d) != user_id)
 			continue;
-		if (n == cap)
+		if (!DirectRoom((void **) &out, n, &cap, sizeof(NfEventRow)))
 		{
-			if ((Size) cap * 2 * sizeof(NfEventRow) > MaxAllocSize)
-			{
-				/* a user with tens of millions of rows: the query decides */
-				n = -1;
-				break;
-			}
-			cap *= 2;
-			out = repalloc(out, sizeof(NfEventRow) * cap);
+			n = -1;
+			break;
 		}
-		d = slot_getattr(slot, e.a_title, &out[n].title_null);
-		out[n].title_id = out[n].title_null ? 0 : TitleValue(d, e.title_type);
-		d = slot_getattr(slot, e.a_weight, &out[n].weight_null);
-		out[n].weight = out[n].weight_null ? 0.0 : WeightValue(d, e.weight_type);
+		d = slot_getattr(ds.slot, ds.e.a_title, &out[n].title_null);
+		out[n].title_id = out[n].title_null ? 0 : TitleValue(d, ds.e.title_type);
+		d = slot_getattr(ds.slot, ds.e.a_weight, &out[n].weight_null);
+		out[n].weight = out[n].weight_null ? 0.0 : WeightValue(d, ds.e.weight_type);
 		n++;
 	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	relation_close(idx, NoLock);
-	relation_close(rel, NoLock);
+	DirectEnd(&ds);
 	if (n < 0)
 	{
 		pfree(out);
 		return -1;
 	}
 	elog(DEBUG1, "nfrec: events of user " INT64_FORMAT " read through index \"%s\": " INT64_FORMAT " rows",
-		 user_id, get_rel_name(e.indexid), n);
+		 user_id, get_rel_name(ds.e.indexid), n);
 	*rows = out;
 	return n;
 }
@@ -469,71 +499,54 @@ nf_events_direct(Oid relid, int64 user_id, NfEventRow **rows)
 int64
 nf_plays_direct(Oid relid, int64 user_id, NfPlayRow **rows)
 {
-	Relation	rel,
-				idx;
-	EventsRel	e;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	ScanKeyData key;
+	DirectScan	ds;
+	const EventsRel *e = &ds.e;
 	NfPlayRow  *out;
 	int64		n = 0,
 				cap = 64;
 
-	if (!OpenDirect(relid, EVENTS_PLAYS, user_id, &e, &rel, &idx))
+	if (!DirectBegin(relid, EVENTS_PLAYS, user_id, &ds))
 		return -1;
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(user_id));
-	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, idx, GetActiveSnapshot(), 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
 	out = palloc(sizeof(NfPlayRow) * cap);
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (index_getnext_slot(ds.scan, ForwardScanDirection, ds.slot))
 	{
 		Datum	   *v;
 		bool	   *nulls;
 		text	   *type;
 
 		CHECK_FOR_INTERRUPTS();
-		slot_getsomeattrs(slot, e.a_max);
-		v = slot->tts_values;
-		nulls = slot->tts_isnull;
-		if (nulls[e.a_user - 1] || DatumGetInt64(v[e.a_user - 1]) != user_id)
+		slot_getsomeattrs(ds.slot, e->a_max);
+		v = ds.slot->tts_values;
+		nulls = ds.slot->tts_isnull;
+		if (nulls[e->a_user - 1] || DatumGetInt64(v[e->a_user - 1]) != user_id)
 			continue;
 		/* WHERE event_type = 'play' AND title_id IS NOT NULL */
-		if (nulls[e.a_type - 1] || nulls[e.a_title - 1])
+		if (nulls[e->a_type - 1] || nulls[e->a_title - 1])
 			continue;
-		type = DatumGetTextPP(v[e.a_type - 1]);
+		type = DatumGetTextPP(v[e->a_type - 1]);
 		if (VARSIZE_ANY_EXHDR(type) != 4 || memcmp(VARDATA_ANY(type), "play", 4) != 0)
 			continue;
-		if (n == cap)
+		if (!DirectRoom((void **) &out, n, &cap, sizeof(NfPlayRow)))
 		{
-			if ((Size) cap * 2 * sizeof(NfPlayRow) > MaxAllocSize)
-			{
-				/* a user with tens of millions of rows: the query decides */
-				n = -1;
-				break;
-			}
-			cap *= 2;
-			out = repalloc(out, sizeof(NfPlayRow) * cap);
+			n = -1;
+			break;
 		}
-		out[n].title_id = TitleValue(v[e.a_title - 1], e.title_type);
-		out[n].pct_null = nulls[e.a_weight - 1];
-		out[n].pct = out[n].pct_null ? 0.0 : WeightValue(v[e.a_weight - 1], e.weight_type);
-		out[n].started_null = nulls[e.a_started - 1];
-		out[n].started_at = out[n].started_null ? 0 : DatumGetTimestampTz(v[e.a_started - 1]);
-		out[n].country = nulls[e.a_country - 1] ? NULL : TextDatumGetCString(v[e.a_country - 1]);
+		out[n].title_id = TitleValue(v[e->a_title - 1], e->title_type);
+		out[n].pct_null = nulls[e->a_weight - 1];
+		out[n].pct = out[n].pct_null ? 0.0 : WeightValue(v[e->a_weight - 1], e->weight_type);
+		out[n].started_null = nulls[e->a_started - 1];
+		out[n].started_at = out[n].started_null ? 0 : DatumGetTimestampTz(v[e->a_started - 1]);
+		out[n].country = nulls[e->a_country - 1] ? NULL : TextDatumGetCString(v[e->a_country - 1]);
 		n++;
 	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	relation_close(idx, NoLock);
-	relation_close(rel, NoLock);
+	DirectEnd(&ds);
 	if (n < 0)
 	{
 		pfree(out);
 		return -1;
 	}
 	elog(DEBUG1, "nfrec: plays of user " INT64_FORMAT " read through index \"%s\": " INT64_FORMAT " rows",
-		 user_id, get_rel_name(e.indexid), n);
+		 user_id, get_rel_name(e->indexid), n);
 	*rows = out;
 	return n;
 }

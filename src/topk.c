@@ -230,6 +230,37 @@ topk_select(const float *scores, int n, const uint8 *skip, int k, int32 *out)
 }
 
 /*
+ * The best eligible score of one run of TOPK_RUN rows (sk: its skip flags,
+ * or NULL): a vectorized max (a NaN never wins a comparison), redone row
+ * by row for a run that holds a skipped row.
+ */
+static inline float
+RunMax(const float *s, const uint8 *sk)
+{
+	float		m = -INFINITY;
+
+#pragma omp simd reduction(max:m)
+	for (int e = 0; e < TOPK_RUN; e++)
+		m = s[e] > m ? s[e] : m;
+	if (sk)
+	{
+		uint64		w0,
+					w1;
+
+		memcpy(&w0, sk, 8);
+		memcpy(&w1, sk + 8, 8);
+		if (w0 | w1)
+		{
+			m = -INFINITY;
+			for (int e = 0; e < TOPK_RUN; e++)
+				if (!sk[e] && s[e] > m)
+					m = s[e];
+		}
+	}
+	return m;
+}
+
+/*
  * A lower bound of the k-th best eligible score: the k-th largest of the
  * run maxima (each run's best eligible score).  The k best runs hold k
  * distinct eligible rows scoring at least that much, so no row below it
@@ -263,37 +294,9 @@ topk_select_bounded(const float *scores, int n, const uint8 *skip, int k, int32 
 	if (k > TOPK_BOUND_MAX_K || nruns < 2 * k)
 		return topk_select(scores, n, skip, k, out);
 
-	/*
-	 * pass 1: the best eligible score of each run: a vectorized max (a NaN
-	 * never wins a comparison), redone row by row for the few runs that
-	 * hold a skipped row
-	 */
+	/* pass 1: the best eligible score of each run */
 	for (int j = 0; j < nruns; j++)
-	{
-		const float *s = scores + (Size) j * TOPK_RUN;
-		float		m = -INFINITY;
-
-#pragma omp simd reduction(max:m)
-		for (int e = 0; e < TOPK_RUN; e++)
-			m = s[e] > m ? s[e] : m;
-		if (skip)
-		{
-			const uint8 *sk = skip + (Size) j * TOPK_RUN;
-			uint64		w0,
-						w1;
-
-			memcpy(&w0, sk, 8);
-			memcpy(&w1, sk + 8, 8);
-			if (w0 | w1)
-			{
-				m = -INFINITY;
-				for (int e = 0; e < TOPK_RUN; e++)
-					if (!sk[e] && s[e] > m)
-						m = s[e];
-			}
-		}
-		runmax[j] = m;
-	}
+		runmax[j] = RunMax(scores + (Size) j * TOPK_RUN, skip ? skip + (Size) j * TOPK_RUN : NULL);
 	bound = KthRunMax(runmax, nruns, k);
 
 	/* pass 2: the exact heap over the rows of runs that reach the bound */
@@ -410,28 +413,9 @@ topk_kth_largest(const float *scores, int n, const uint8 *skip, int k, float *ru
 	{
 		for (int j = 0; j < nruns; j++)
 		{
-			const float *s = scores + (Size) j * TOPK_RUN;
-			float		mx = -INFINITY;
+			float		mx = RunMax(scores + (Size) j * TOPK_RUN,
+								   skip ? skip + (Size) j * TOPK_RUN : NULL);
 
-#pragma omp simd reduction(max:mx)
-			for (int e = 0; e < TOPK_RUN; e++)
-				mx = s[e] > mx ? s[e] : mx;
-			if (skip)
-			{
-				const uint8 *sk = skip + (Size) j * TOPK_RUN;
-				uint64		w0,
-							w1;
-
-				memcpy(&w0, sk, 8);
-				memcpy(&w1, sk + 8, 8);
-				if (w0 | w1)
-				{
-					mx = -INFINITY;
-					for (int e = 0; e < TOPK_RUN; e++)
-						if (!sk[e] && s[e] > mx)
-							mx = s[e];
-				}
-			}
 			runmax[j] = mx;
 			if (mx > -INFINITY)
 				keys[m++] = FloatKey(mx);
