@@ -498,13 +498,13 @@ nf_calibrate_rows(const TitleMeta *tm, const double *p, double lambda,
 	{
 		/*
 		 * The relevance the divergence is traded against: the candidate's
-		 * places by score and by training popularity, summed with weight
-		 * nfrec.diversity_popularity_weight (a Borda count), -(srank + w
-		 * prank) / ncand.  Where
-		 * a cap or the divergence pushes titles of the user's main genre
-		 * out, the titles that come in are the popular ones of the other
-		 * genres rather than the next scores, which ALS ranks low among a
-		 * user's off-genre titles (doc/serve.md, "Diversity").
+		 * places by score and by training popularity, summed with weight w
+		 * = nfrec.diversity_popularity_weight (a Borda count), -(srank + w
+		 * prank) / ncand.  Where a cap or the divergence pushes titles of
+		 * the user's main genre out, the titles that come in are the
+		 * popular ones of the other genres rather than the next scores,
+		 * which ALS ranks low among a user's off-genre titles
+		 * (doc/serve.md, "Diversity").
 		 */
 		int32	   *ord = palloc(sizeof(int32) * ncand);
 		int32	   *srank = palloc(sizeof(int32) * ncand);
