@@ -569,8 +569,7 @@ ScoreRows(PageScores *ps, const int32 *rows, int n)
 	/* the first rows start loading now, each later one HP_SCORE_AHEAD ahead */
 	for (int j = 0; j < Min(n, HP_SCORE_AHEAD); j++)
 		if (!ps->known[rows[j]])
-			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-				__builtin_prefetch((const char *) (sm->Y + (Size) rows[j] * f) + b);
+			scan_prefetch_row(sm->Y + (Size) rows[j] * f, f);
 	for (int j = 0; j < n; j++)
 	{
 		int32		r = rows[j];
@@ -578,8 +577,7 @@ ScoreRows(PageScores *ps, const int32 *rows, int n)
 
 		if (j + HP_SCORE_AHEAD < n && !ps->known[rows[j + HP_SCORE_AHEAD]])
 		{
-			for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-				__builtin_prefetch((const char *) (sm->Y + (Size) rows[j + HP_SCORE_AHEAD] * f) + b);
+			scan_prefetch_row(sm->Y + (Size) rows[j + HP_SCORE_AHEAD] * f, f);
 			__builtin_prefetch(&sm->item_ids[rows[j + HP_SCORE_AHEAD]]);
 		}
 		/* and the context's lift of the title, once its id has arrived */
@@ -764,14 +762,14 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 	 * the eligible rows (with their adjusted positive upper bounds, so the
 	 * cut below reads them in order), and the k best positive lower bounds
 	 */
-	if (lb && k > 0)
+	if (lb)
 	{
 		/*
 		 * lb[2r] is -inf or >= 0: while the heap fills, v > -1 is v >= 0;
 		 * once full, topk_heap_keep keeps only v > heap[0] (>= 0).  One test
-		 * per row that rarely passes.
+		 * per row that rarely passes (never for k = 0).
 		 */
-		float		keep = -1.0f;
+		float		keep = k > 0 ? -1.0f : INFINITY;
 
 		for (int j = 0; j < nsub; j++)
 		{
@@ -790,16 +788,6 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 			}
 		}
 	}
-	else if (lb)
-		for (int j = 0; j < nsub; j++)
-		{
-			int32		r = subset[j];
-
-			if (ex[r] || onpage[r])
-				continue;
-			el[m] = r;
-			eh[m++] = lb[2 * r + 1];
-		}
 	else
 		for (int j = 0; j < nsub; j++)
 		{
@@ -1407,7 +1395,7 @@ homepage(PG_FUNCTION_ARGS)
 			values[4] = Int32GetDatum(j + 1);
 			values[5] = Int64GetDatum(page[r].e[j].title_id);
 			values[6] = Float4GetDatum(page[r].e[j].score);
-			if (reason_of == NULL || page[r].e[j].reason != reason_of)
+			if (page[r].e[j].reason != reason_of)
 			{
 				reason_of = page[r].e[j].reason;
 				reason = CStringGetTextDatum(reason_of);

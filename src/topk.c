@@ -95,15 +95,31 @@ HeapSort(const float *scores, int32 *out, int len)
 #define TOPK_SORT_MIN_K 32
 #define TOPK_SORT_MAX_N 1024
 
-static inline uint64
-RankKey(float s, int32 row)
+/* a float's monotone key (-0 as +0: -0 + 0 = +0) and back */
+static inline uint32
+FloatKey(float s)
 {
 	uint32		u;
 
-	s = s + 0.0f;				/* -0 + 0 = +0 */
+	s = s + 0.0f;
 	memcpy(&u, &s, sizeof(u));
-	u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-	return ((uint64) u << 32) | (uint64) (PG_UINT32_MAX - (uint32) row);
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+static inline float
+KeyFloat(uint32 u)
+{
+	float		s;
+
+	u = (u & 0x80000000u) ? (u & 0x7fffffffu) : ~u;
+	memcpy(&s, &u, sizeof(s));
+	return s;
+}
+
+static inline uint64
+RankKey(float s, int32 row)
+{
+	return ((uint64) FloatKey(s) << 32) | (uint64) (PG_UINT32_MAX - (uint32) row);
 }
 
 /* a[0..n) sorted by key, largest first; tmp has n entries.  Returns the buffer that holds it. */
@@ -370,27 +386,6 @@ KthKey(uint32 *a, int m, int k)
 		prefix |= (uint32) b << sh;
 	}
 	return prefix;
-}
-
-/* a float's monotone key (-0 as +0) and back */
-static inline uint32
-FloatKey(float s)
-{
-	uint32		u;
-
-	s = s + 0.0f;
-	memcpy(&u, &s, sizeof(u));
-	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
-static inline float
-KeyFloat(uint32 u)
-{
-	float		s;
-
-	u = (u & 0x80000000u) ? (u & 0x7fffffffu) : ~u;
-	memcpy(&s, &u, sizeof(s));
-	return s;
 }
 
 float

@@ -630,6 +630,17 @@ LiftOne(float v, float f)
 	return v > 0.0f ? (float) Min(d, (double) FLT_MAX) : -INFINITY;
 }
 
+/* rows [i0, n) of scan_lift_bounds, one by one */
+static void
+LiftRows(const float *lo, const float *hi, const float *lift, int i0, int n, float *lb)
+{
+	for (int i = i0; i < n; i++)
+	{
+		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
+		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
+	}
+}
+
 #ifdef SCAN_HAVE_AVX2_KERNEL
 /*
  * Eight rows at a time: the product of two floats is exact in double, so
@@ -674,11 +685,7 @@ LiftBoundsAvx2(const float *lo, const float *hi, const float *lift, int n, float
 		_mm256_storeu_ps(lb + 2 * i, _mm256_permute2f128_ps(a, b, 0x20));
 		_mm256_storeu_ps(lb + 2 * i + 8, _mm256_permute2f128_ps(a, b, 0x31));
 	}
-	for (; i < n; i++)
-	{
-		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
-		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
-	}
+	LiftRows(lo, hi, lift, i, n, lb);
 }
 #endif
 
@@ -692,11 +699,7 @@ scan_lift_bounds(const float *lo, const float *hi, const float *lift, int n, flo
 		return;
 	}
 #endif
-	for (int i = 0; i < n; i++)
-	{
-		lb[2 * i] = LiftOne(lo[i], lift ? lift[i] : 1.0f);
-		lb[2 * i + 1] = LiftOne(hi[i], lift ? lift[i] : 1.0f);
-	}
+	LiftRows(lo, hi, lift, 0, n, lb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -748,13 +751,6 @@ CarveWork(const ScanCatalog *c, void *mem, ScanWork *w)
 /* rows prefetched ahead of their exact dot (RankExact) */
 #define SCAN_AHEAD 8
 
-static inline void
-ScanPrefetchRow(const float *row, int f)
-{
-	for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
-		__builtin_prefetch((const char *) row + b);
-}
-
 /* Rank the listed rows exactly; out/scores as scan_topk. */
 static int
 RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, int k,
@@ -769,7 +765,7 @@ RankExact(const ScanCatalog *c, const float *x, const int32 *rows, int nrows, in
 		 * in Y, a few cache misses each, overlapped with the dots before
 		 */
 		if (j + SCAN_AHEAD < nrows)
-			ScanPrefetchRow(c->Y + (Size) rows[j + SCAN_AHEAD] * c->f, c->f);
+			scan_prefetch_row(c->Y + (Size) rows[j + SCAN_AHEAD] * c->f, c->f);
 		w->candsc[j] = scan_dot(c->Y + (Size) rows[j] * c->f, x, c->f);
 	}
 	/* rows ascend, so ties by position are ties by row */
@@ -880,7 +876,7 @@ TopkFromBounds(const ScanCatalog *c, const float *x, const float *lo, const floa
 	}
 	/* start loading RankExact's first rows (it prefetches the rest ahead) */
 	for (int j = 0; j < Min(ncand, SCAN_AHEAD); j++)
-		ScanPrefetchRow(c->Y + (Size) w->cand[j] * f, f);
+		scan_prefetch_row(c->Y + (Size) w->cand[j] * f, f);
 	if (nexact)
 		*nexact = ncand;
 	return RankExact(c, x, w->cand, ncand, k, out, scores, w);
@@ -927,7 +923,7 @@ TopkFinish(const ScanCatalog *c, const float *x, const TopkState *st, int k, int
 		{
 			/* start loading RankExact's first rows (it prefetches the rest ahead) */
 			if (nkeep < SCAN_AHEAD)
-				ScanPrefetchRow(c->Y + (Size) st->cand[j] * f, f);
+				scan_prefetch_row(c->Y + (Size) st->cand[j] * f, f);
 			w->cand[nkeep++] = st->cand[j];
 		}
 	if (nexact)
@@ -980,18 +976,13 @@ scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, float *hi,
 				 const uint8 *skip, int k, int32 *out, float *scores, void *work,
 				 int *nexact)
 {
-	ScanWork	w;
-	ScanQuery	qy;
-
-	if (nexact)
-		*nexact = 0;
-	CarveWork(c, work, &w);
-	if (c->n <= 0 || !PrepareQuery(c, x, w.ru, &qy))
+	if (!scan_bounds(c, x, lo, hi, work))
+	{
+		if (nexact)
+			*nexact = 0;
 		return -1;
-	QScan(c, w.ru, &qy, lo, hi);
-	if (k <= 0)
-		return 0;
-	return TopkFromBounds(c, x, lo, hi, skip, Min(k, c->n), out, scores, &w, nexact);
+	}
+	return scan_topk_bounded(c, x, lo, hi, skip, k, out, scores, work, nexact);
 }
 
 /*

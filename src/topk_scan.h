@@ -103,6 +103,14 @@ extern int	scan_bounds_topk(const ScanCatalog *c, const float *x, float *lo, flo
 extern void scan_lift_bounds(const float *lo, const float *hi, const float *lift, int n,
 							 float *lb);
 
+/* Start loading a row of f floats (an exact dot soon reads it). */
+static inline void
+scan_prefetch_row(const float *row, int f)
+{
+	for (Size b = 0; b < sizeof(float) * (Size) f; b += 64)
+		__builtin_prefetch((const char *) row + b);
+}
+
 /* Testing: force the portable kernels (true) or allow AVX2 (false). */
 extern void scan_force_portable(bool portable);
 

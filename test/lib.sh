@@ -173,6 +173,18 @@ CONF
 	export NFREC_PGDATA="$NFREC_WORK/data" NFREC_PGBIN="$(nf_pgbin)"
 }
 
+# The benchmarks' cluster: the running one when NFREC_PGBIN and the PG*
+# settings point at a live server (test/bench/run.sh started it, or a
+# reused bench cluster), else install, build and start a throwaway one.
+nf_bench_cluster() {
+	if [ -n "${NFREC_PGBIN:-}" ] && "$NFREC_PGBIN/pg_isready" -q 2>/dev/null; then
+		return 0
+	fi
+	nf_install_deps
+	nf_build_install
+	nf_start_cluster
+}
+
 # Restart the throwaway cluster (for restart-survival tests).
 nf_restart_cluster() {
 	su postgres -c "$(nf_server_env) $NFREC_PGBIN/pg_ctl -D '$NFREC_PGDATA' -l '$NFREC_WORK/server.log' -m fast -w restart" >/dev/null

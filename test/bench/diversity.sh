@@ -13,13 +13,7 @@
 # (default "users => 5000, titles => 1500").
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 read -r d1 d2 d3 <<<"${DIVERSITY_KNOBS:-0.5 0.85 1}"
-if [ -n "${NFREC_PGBIN:-}" ] && "$NFREC_PGBIN/pg_isready" -q 2>/dev/null; then
-	:
-else
-	nf_install_deps
-	nf_build_install
-	nf_start_cluster
-fi
+nf_bench_cluster
 PSQL=("$NFREC_PGBIN/psql" -X -v ON_ERROR_STOP=1)
 db=nfrec_bench_diversity
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null

@@ -26,13 +26,7 @@ if ! command -v python3 >/dev/null; then
 	echo "diversity_frontier: no python3, skipped"
 	exit 0
 fi
-if [ -n "${NFREC_PGBIN:-}" ] && "$NFREC_PGBIN/pg_isready" -q 2>/dev/null; then
-	:
-else
-	nf_install_deps
-	nf_build_install
-	nf_start_cluster
-fi
+nf_bench_cluster
 PSQL=("$NFREC_PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 read -r -a settings <<<"${DIVERSITY_SETTINGS:-0,0,99,score 0.3,0,99,score 1,0,99,score 0.3,0,5,score,,first 1,0,5,score,,first 0.85,1.5,5,borda,,first 0.85,1.5,5,borda 0.85,1.5,5,borda,0.1,first}"
 

@@ -27,13 +27,7 @@ TITLES=${BENCH_TITLES:-15000}
 FACTORS=${BENCH_FACTORS:-64}
 EVENTS=${BENCH_EVENTS:-40}
 
-if [ -n "${NFREC_PGBIN:-}" ] && "$NFREC_PGBIN/pg_isready" -q 2>/dev/null; then
-	:	# started by test/bench/run.sh: use its cluster
-else
-	nf_install_deps
-	nf_build_install
-	nf_start_cluster
-fi
+nf_bench_cluster
 PSQL=("$NFREC_PGBIN/psql" -X -At -v ON_ERROR_STOP=1)
 db=nfrec_bench_serve
 dir="$NFREC_WORK/bench-serve"
