@@ -1242,9 +1242,9 @@ homepage(PG_FUNCTION_ARGS)
 						 * and support floor (doc/serve.md, "Similar titles
 						 * and support"); no floor without per-title counts
 						 */
+						nf_similar_scores(sm, r->anchor, pool, npool, cooc_w, cs);
 						for (int j = 0; j < npool; j++)
 						{
-							cs[j] = nf_similar_score(sm, r->anchor, pool[j], cooc_w);
 							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor ||
 								(known_counts && sm->counts[pool[j]] < (float) NF_SIMILAR_MIN_SUPPORT);
 						}

@@ -296,27 +296,95 @@ FactorCosine(const ServeModel *sm, int32 a, int32 b)
 	return (float) (d > 1.0 ? 1.0 : (d < -1.0 ? -1.0 : d));
 }
 
-float
-nf_similar_score(ServeModel *sm, int32 a, int32 b, double w)
+/* model_neighbours.h */
+void
+nf_similar_scores(ServeModel *sm, int32 a, const int32 *b, int n, double w, float *out)
 {
-	float		c = FactorCosine(sm, a, b);
-	const int32 *r;
-	const float *s;
-	double		co = 0.0;
+	const float *ya = sm->Y + (Size) a * sm->factors;
+	double		na = sm->norms[a];
+	int			t = 0;
 
-	if (sm->nb_state != 2 || w <= 0.0)
-		return c;
-	r = sm->nb_rows + (Size) a * sm->nb_m;
-	s = sm->nb_scores + (Size) a * sm->nb_m;
-	if (s[0] <= 0.0f)
-		return c;				/* a shares no user with any title */
-	for (int j = 0; j < sm->nb_m && r[j] >= 0; j++)
-		if (r[j] == b)
+	/*
+	 * FactorCosine of four titles at a time: each sum the same sequence of
+	 * double additions as FactorCosine's (the same bits), four independent
+	 * chains instead of one waiting on its last add
+	 */
+	for (; t + 4 <= n; t += 4)
+	{
+		const float *y0 = sm->Y + (Size) b[t] * sm->factors,
+				   *y1 = sm->Y + (Size) b[t + 1] * sm->factors,
+				   *y2 = sm->Y + (Size) b[t + 2] * sm->factors,
+				   *y3 = sm->Y + (Size) b[t + 3] * sm->factors;
+		double		d[4] = {0.0, 0.0, 0.0, 0.0};
+
+		for (int f = 0; f < sm->factors; f++)
 		{
-			co = (double) s[j] / s[0];
-			break;
+			double		x = ya[f];
+
+			d[0] += x * y0[f];
+			d[1] += x * y1[f];
+			d[2] += x * y2[f];
+			d[3] += x * y3[f];
 		}
-	return (float) ((1.0 - w) * c + w * co);
+		for (int e = 0; e < 4; e++)
+		{
+			double		c = d[e] / (na * sm->norms[b[t + e]]);
+
+			out[t + e] = (float) (c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c));
+		}
+	}
+	for (; t < n; t++)
+		out[t] = FactorCosine(sm, a, b[t]);
+	for (t = 0; t < n; t++)
+		if (sm->norms[a] <= 0.0f || sm->norms[b[t]] <= 0.0f)
+			out[t] = 0.0f;		/* FactorCosine's answer for a zero vector */
+
+	if (sm->nb_state == 2 && w > 0.0 && sm->nb_scores[(Size) a * sm->nb_m] > 0.0f)
+	{
+		const int32 *r = sm->nb_rows + (Size) a * sm->nb_m;
+		const float *s = sm->nb_scores + (Size) a * sm->nb_m;
+		int			m = 0,
+					size = 16;
+		int32	   *key;
+		int32	   *at;
+
+		/*
+		 * a's list by row in an open-addressing table (its first place of a
+		 * row, as a scan of the list finds it), then one probe per title
+		 */
+		while (m < sm->nb_m && r[m] >= 0)
+			m++;
+		while (size < 2 * m)
+			size *= 2;
+		key = palloc(sizeof(int32) * size);
+		at = palloc(sizeof(int32) * size);
+		memset(key, -1, sizeof(int32) * size);
+		for (int j = 0; j < m; j++)
+		{
+			uint32		h = ((uint32) r[j] * 2654435761u) & (size - 1);
+
+			while (key[h] >= 0 && key[h] != r[j])
+				h = (h + 1) & (size - 1);
+			if (key[h] < 0)
+			{
+				key[h] = r[j];
+				at[h] = j;
+			}
+		}
+		for (t = 0; t < n; t++)
+		{
+			uint32		h = ((uint32) b[t] * 2654435761u) & (size - 1);
+			double		co = 0.0;
+
+			while (key[h] >= 0 && key[h] != b[t])
+				h = (h + 1) & (size - 1);
+			if (key[h] == b[t])
+				co = (double) s[at[h]] / s[0];
+			out[t] = (float) ((1.0 - w) * out[t] + w * co);
+		}
+		pfree(key);
+		pfree(at);
+	}
 }
 
 int

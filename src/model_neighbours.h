@@ -54,12 +54,14 @@ extern double nf_cooccurrence_weight(void);
 extern bool nf_neighbours_load(ServeModel *sm);
 
 /*
- * The blended similarity of title b to anchor a (both rows; neighbours
- * loaded): (1 - w) cos(y_a, y_b) + w s(a, b) / s_max(a), where s is the
- * stored co-occurrence score (0 for b outside a's list) and s_max(a) the
- * best of a's list.  With no neighbours (or w = 0): the cosine alone.
+ * The blended similarity of titles b[t] (t < n) to anchor a (all rows;
+ * neighbours loaded), to out[t]: (1 - w) cos(y_a, y_b) + w s(a, b) /
+ * s_max(a), where s is the stored co-occurrence score (0 for b outside a's
+ * list) and s_max(a) the best of a's list.  With no neighbours (or w = 0):
+ * the cosine alone.
  */
-extern float nf_similar_score(ServeModel *sm, int32 a, int32 b, double w);
+extern void nf_similar_scores(ServeModel *sm, int32 a, const int32 *b, int n, double w,
+							  float *out);
 
 /*
  * similar_titles' ranking of an ALS model: the k best titles by the

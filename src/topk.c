@@ -350,8 +350,12 @@ topk_select_bounded(const float *scores, int n, const uint8 *skip, int k, int32 
  * The k-th largest of the monotone keys a[0..m) (0 < k <= m), by radix
  * selection: a count of the top 11 bits finds the bucket that holds it,
  * the keys of that bucket are kept (a[] is overwritten) and the next 11,
- * then the last 10 bits, decide within it.  No comparison branches.
+ * then the last 10 bits, decide within it.  No comparison branches.  Once
+ * at most KTH_FEW keys are left (they share the bits decided so far), they
+ * are sorted instead: a count clears more buckets than that.
  */
+#define KTH_FEW 32
+
 static uint32
 KthKey(uint32 *a, int m, int k)
 {
@@ -368,6 +372,20 @@ KthKey(uint32 *a, int m, int k)
 					n2 = 0;
 		uint32		mask = width[level] - 1;
 
+		if (m <= KTH_FEW)
+		{
+			/* descending insertion sort: the k-th is a[k - 1] */
+			for (int j = 1; j < m; j++)
+			{
+				uint32		key = a[j];
+				int			i = j;
+
+				for (; i > 0 && a[i - 1] < key; i--)
+					a[i] = a[i - 1];
+				a[i] = key;
+			}
+			return a[k - 1];
+		}
 		memset(count, 0, sizeof(int32) * width[level]);
 		for (int j = 0; j < m; j++)
 			count[(a[j] >> sh) & mask]++;
