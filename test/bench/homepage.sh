@@ -26,7 +26,9 @@
 # homepage at most 3x recommend_for), the machine's load and the share of
 # CPU the hypervisor stole, then the median round of each ratio.  Last,
 # each script alone for BENCH_CPU_SECONDS (default 6; 0 skips): the
-# backend's CPU time per call.  The first homepage call of
+# backend's CPU time per call, with a fifth script, page (SELECT * of a
+# stored homepage answer, the same 9 columns and rows): the answer's own
+# cost, as floor is recommend_for's.  The first homepage call of
 # the backend loads content_metadata and trending (cached per backend).
 # BENCH_KEEP_DB=1 keeps the database; BENCH_REUSE_DB=1 then skips the set-up
 # (with NFREC_KEEP=1 and the same NFREC_PORT: the cluster stays up).
@@ -113,6 +115,14 @@ fi
                         FROM (SELECT row_rank, row_kind, count(*) n
                               FROM nfrec.homepage(11, at => '2026-01-01', model => 'bench') GROUP BY 1, 2) s"
 
+# a stored page of the homepage's shape (9 columns, ~80 rows): what
+# answering with such a page costs, whatever computes it (CPU phase below)
+"${PSQL[@]}" -d $db -c "DROP TABLE IF EXISTS bench_page" \
+	-c "CREATE TABLE bench_page AS SELECT * FROM nfrec.homepage(11, at => '2026-01-01', model => 'bench')" >/dev/null
+
+cat >"$dir/page.sql" <<S
+SELECT * FROM bench_page;
+S
 cat >"$dir/one.sql" <<S
 SELECT 1;
 S
@@ -189,7 +199,7 @@ fi
 CPU_SECONDS=${BENCH_CPU_SECONDS:-6}
 if [ "$CPU_SECONDS" -gt 0 ]; then
 	nf_log "CPU per call: each script alone, $CPU_SECONDS s"
-	for s in one rec home floor; do
+	for s in one floor rec page home; do
 		rm -f "$dir"/cpu_log.*
 		(cd "$dir" && "$NFREC_PGBIN/pgbench" -n -M prepared -c 1 -j 1 -T $((CPU_SECONDS + 3)) -f $s.sql \
 			--log --log-prefix="$dir/cpu_log" $db >/dev/null 2>&1) &
