@@ -342,50 +342,6 @@ Cosine(ServeModel *sm, int32 a, int32 b)
 	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
 }
 
-/*
- * Cosine(sm, a, b[t]) for t < n, to out[t]: four sums at a time, each
- * the same sequence of double additions as Cosine's (so the same bits),
- * but four independent chains instead of one waiting on its last add.
- */
-static void
-CosineMany(ServeModel *sm, int32 a, const int32 *b, int n, float *out)
-{
-	const float *ya = sm->Y + (Size) a * sm->factors;
-	int			t = 0;
-
-	for (; t + 4 <= n; t += 4)
-	{
-		const float *y0 = sm->Y + (Size) b[t] * sm->factors,
-				   *y1 = sm->Y + (Size) b[t + 1] * sm->factors,
-				   *y2 = sm->Y + (Size) b[t + 2] * sm->factors,
-				   *y3 = sm->Y + (Size) b[t + 3] * sm->factors;
-		double		d0 = 0.0,
-					d1 = 0.0,
-					d2 = 0.0,
-					d3 = 0.0;
-
-		for (int f = 0; f < sm->factors; f++)
-		{
-			double		x = ya[f];
-
-			d0 += x * y0[f];
-			d1 += x * y1[f];
-			d2 += x * y2[f];
-			d3 += x * y3[f];
-		}
-		out[t] = (float) (d0 / ((double) sm->norms[a] * sm->norms[b[t]]));
-		out[t + 1] = (float) (d1 / ((double) sm->norms[a] * sm->norms[b[t + 1]]));
-		out[t + 2] = (float) (d2 / ((double) sm->norms[a] * sm->norms[b[t + 2]]));
-		out[t + 3] = (float) (d3 / ((double) sm->norms[a] * sm->norms[b[t + 3]]));
-	}
-	for (; t < n; t++)
-		out[t] = Cosine(sm, a, b[t]);
-	/* Cosine's answer for a zero vector */
-	for (t = 0; t < n; t++)
-		if (sm->norms[a] <= 0.0f || sm->norms[b[t]] <= 0.0f)
-			out[t] = 0.0f;
-}
-
 /* the rows launched in (at_date - HP_NEW_DAYS, at_date], latest first */
 static int
 NewWindow(const TitleMeta *tm, DateADT at_date, int32 *sub)
@@ -1085,7 +1041,7 @@ homepage(PG_FUNCTION_ARGS)
 
 				if (a < 0 || sm->norms[a] <= 0.0f || plays[j].pct < HP_FINISHED_PCT)
 					continue;
-				CosineMany(sm, a, catplays, ncatplays, cosines);
+				nf_title_cosines(sm, a, catplays, ncatplays, cosines);
 				for (int t = 0; t < ncatplays; t++)
 					if (catplays[t] != a)
 					{

@@ -280,34 +280,18 @@ nf_neighbours_load(ServeModel *sm)
 	return sm->nb_state == 2;
 }
 
-/* cosine of two title rows' factors (0 when either is the zero vector) */
-static float
-FactorCosine(const ServeModel *sm, int32 a, int32 b)
-{
-	const float *ya = sm->Y + (Size) a * sm->factors,
-			   *yb = sm->Y + (Size) b * sm->factors;
-	double		d = 0.0;
-
-	if (sm->norms[a] <= 0.0f || sm->norms[b] <= 0.0f)
-		return 0.0f;
-	for (int f = 0; f < sm->factors; f++)
-		d += (double) ya[f] * yb[f];
-	d /= (double) sm->norms[a] * sm->norms[b];
-	return (float) (d > 1.0 ? 1.0 : (d < -1.0 ? -1.0 : d));
-}
-
 /* model_neighbours.h */
 void
-nf_similar_scores(ServeModel *sm, int32 a, const int32 *b, int n, double w, float *out)
+nf_title_cosines(const ServeModel *sm, int32 a, const int32 *b, int n, float *out)
 {
 	const float *ya = sm->Y + (Size) a * sm->factors;
 	double		na = sm->norms[a];
 	int			t = 0;
 
 	/*
-	 * FactorCosine of four titles at a time: each sum the same sequence of
-	 * double additions as FactorCosine's (the same bits), four independent
-	 * chains instead of one waiting on its last add
+	 * four titles at a time: each sum the same sequence of double additions
+	 * as the single loop below (the same bits), four independent chains
+	 * instead of one waiting on its last add
 	 */
 	for (; t + 4 <= n; t += 4)
 	{
@@ -327,17 +311,34 @@ nf_similar_scores(ServeModel *sm, int32 a, const int32 *b, int n, double w, floa
 			d[3] += x * y3[f];
 		}
 		for (int e = 0; e < 4; e++)
-		{
-			double		c = d[e] / (na * sm->norms[b[t + e]]);
-
-			out[t + e] = (float) (c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c));
-		}
+			out[t + e] = (float) (d[e] / (na * sm->norms[b[t + e]]));
 	}
 	for (; t < n; t++)
-		out[t] = FactorCosine(sm, a, b[t]);
+	{
+		const float *yb = sm->Y + (Size) b[t] * sm->factors;
+		double		d = 0.0;
+
+		for (int f = 0; f < sm->factors; f++)
+			d += (double) ya[f] * yb[f];
+		out[t] = (float) (d / (na * sm->norms[b[t]]));
+	}
 	for (t = 0; t < n; t++)
 		if (sm->norms[a] <= 0.0f || sm->norms[b[t]] <= 0.0f)
-			out[t] = 0.0f;		/* FactorCosine's answer for a zero vector */
+			out[t] = 0.0f;
+}
+
+/* model_neighbours.h */
+void
+nf_similar_scores(ServeModel *sm, int32 a, const int32 *b, int n, double w, float *out)
+{
+	/*
+	 * the cosine clamped to [-1, 1]: after the cast to float, which gives
+	 * the bits of clamping the double first (a double beyond 1 rounds to a
+	 * float >= 1, and 1 to 1)
+	 */
+	nf_title_cosines(sm, a, b, n, out);
+	for (int t = 0; t < n; t++)
+		out[t] = out[t] > 1.0f ? 1.0f : (out[t] < -1.0f ? -1.0f : out[t]);
 
 	if (sm->nb_state == 2 && w > 0.0 && sm->nb_scores[(Size) a * sm->nb_m] > 0.0f)
 	{
@@ -371,7 +372,7 @@ nf_similar_scores(ServeModel *sm, int32 a, const int32 *b, int n, double w, floa
 				at[h] = j;
 			}
 		}
-		for (t = 0; t < n; t++)
+		for (int t = 0; t < n; t++)
 		{
 			uint32		h = ((uint32) b[t] * 2654435761u) & (size - 1);
 			double		co = 0.0;

@@ -54,6 +54,14 @@ extern double nf_cooccurrence_weight(void);
 extern bool nf_neighbours_load(ServeModel *sm);
 
 /*
+ * The cosine of the factors of titles b[t] (t < n) with anchor a's, to
+ * out[t], 0 when either is the zero vector: the dot in double divided by
+ * the product of the norms, rounded to float.
+ */
+extern void nf_title_cosines(const ServeModel *sm, int32 a, const int32 *b, int n,
+							 float *out);
+
+/*
  * The blended similarity of titles b[t] (t < n) to anchor a (all rows;
  * neighbours loaded), to out[t]: (1 - w) cos(y_a, y_b) + w s(a, b) /
  * s_max(a), where s is the stored co-occurrence score (0 for b outside a's
