@@ -453,8 +453,8 @@ ColdReason(const TitleMeta *tm, ServeModel *sm, int32 row, const int32 *played,
  * lower row first, as topk_select).  out gets model rows.
  */
 static int
-RankSubset(const float *score, const int32 *subset, int nsub, const uint8 *ex,
-		   const uint8 *onpage, int k, int32 *out)
+RankSubset(const float *score, const int32 *subset, int nsub, const uint8 *taken,
+		   int k, int32 *out)
 {
 	int			got = 0;
 
@@ -465,7 +465,7 @@ RankSubset(const float *score, const int32 *subset, int nsub, const uint8 *ex,
 		float		v = score[r];
 		int			pos;
 
-		if (ex[r] || onpage[r] || isnan(v))
+		if (taken[r] || isnan(v))
 			continue;
 		if (got == k)
 		{
@@ -689,8 +689,8 @@ PageBounds(PageScores *ps)
  * scored are exactly those whose adjusted upper bound reaches L.
  */
 static int
-RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
-		 const uint8 *onpage, int k, int32 *out)
+RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *taken, int k,
+		 int32 *out)
 {
 	int32	   *el = ps->el;
 	const int64 *ids = ps->sm->item_ids;
@@ -708,7 +708,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 	float	   *eh = ps->eh;
 
 	if (ps->known == NULL)
-		return RankSubset(ps->score, subset, nsub, ex, onpage, k, out);
+		return RankSubset(ps->score, subset, nsub, taken, k, out);
 	Assert(k <= HP_MAX_PER_ROW);
 	if (ps->lb == NULL)
 		ps->lb = PageBounds(ps);
@@ -732,7 +732,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 			int32		r = subset[j];
 			float		v = lb[2 * r];
 
-			if (ex[r] || onpage[r])
+			if (taken[r])
 				continue;
 			el[m] = r;
 			eh[m++] = lb[2 * r + 1];
@@ -749,7 +749,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		{
 			int32		r = subset[j];
 
-			if (ex[r] || onpage[r])
+			if (taken[r])
 				continue;
 			el[m++] = r;
 			if (k > 0 && lo[r] > 0.0f)
@@ -816,7 +816,7 @@ RankRows(PageScores *ps, const int32 *subset, int nsub, const uint8 *ex,
 		}
 	}
 	ScoreRows(ps, el, nc);
-	return RankSubset(ps->score, el, nc, ex, onpage, k, out);
+	return RankSubset(ps->score, el, nc, taken, k, out);
 }
 
 PG_FUNCTION_INFO_V1(homepage);
@@ -876,7 +876,7 @@ homepage(PG_FUNCTION_ARGS)
 		int			nplays = 0;
 		const char *country = NULL;
 		uint8	   *ex,
-				   *onpage = palloc0(N);
+				   *taken;		/* seen (ex) or already on the page */
 		PageScores	ps;
 		int32	   *pool;
 		float	   *poolsc;
@@ -920,6 +920,9 @@ homepage(PG_FUNCTION_ARGS)
 				}
 			}
 		}
+		/* one flag a title for the rows to test (ex no longer changes) */
+		taken = palloc(N);
+		memcpy(taken, ex, N);
 
 		/* score the catalog once */
 		npool = Min(Max(HP_POOL, HP_POOL_PER_ROW * per_row), N);
@@ -1145,7 +1148,7 @@ homepage(PG_FUNCTION_ARGS)
 					reserved = palloc0(N);
 					for (int j = 0; j < nsub; j++)
 						if (sm->cold[sub[j]] && !ex[sub[j]])
-							reserved[sub[j]] = onpage[sub[j]] = 1;
+							reserved[sub[j]] = taken[sub[j]] = 1;
 				}
 		}
 
@@ -1168,7 +1171,7 @@ homepage(PG_FUNCTION_ARGS)
 					break;
 				case ROW_TOP:
 					for (int j = 0; j < npool; j++)
-						if (!ex[pool[j]] && !onpage[pool[j]])
+						if (!taken[pool[j]])
 						{
 							got[ng] = pool[j];
 							gs[ng++] = poolsc[j];
@@ -1201,7 +1204,7 @@ homepage(PG_FUNCTION_ARGS)
 						nf_similar_scores(sm, r->anchor, pool, npool, cooc_w, cs);
 						for (int j = 0; j < npool; j++)
 						{
-							skip[j] = ex[pool[j]] || onpage[pool[j]] || pool[j] == r->anchor ||
+							skip[j] = taken[pool[j]] || pool[j] == r->anchor ||
 								(known_counts && sm->counts[pool[j]] < (float) NF_SIMILAR_MIN_SUPPORT);
 						}
 						if (context)
@@ -1250,14 +1253,14 @@ homepage(PG_FUNCTION_ARGS)
 						}
 						for (int j = 0; j < nt && r->n < per_row; j++)
 						{
-							if (ex[trow[j]] || onpage[trow[j]])
+							if (taken[trow[j]])
 								continue;
 							r->e[r->n].title_id = sm->item_ids[trow[j]];
 							r->e[r->n].score = tsc[j];
 							/* one string for the row (entries only read it) */
 							r->e[r->n].reason = r->n > 0 ? r->e[0].reason :
 								where ? psprintf("trending in %s", where) : pstrdup("trending now");
-							onpage[trow[j]] = 1;	/* tl may repeat no row, but be safe */
+							taken[trow[j]] = 1;	/* tl may repeat no row, but be safe */
 							r->n++;
 						}
 					}
@@ -1270,11 +1273,11 @@ homepage(PG_FUNCTION_ARGS)
 						/* the cold titles kept for this row compete now */
 						for (int j = 0; reserved && j < nsub; j++)
 							if (reserved[sub[j]])
-								onpage[sub[j]] = 0;
-						ng = RankRows(&ps, sub, nsub, ex, onpage, per_row, got);
+								taken[sub[j]] = 0;
+						ng = RankRows(&ps, sub, nsub, taken, per_row, got);
 						for (int j = 0; reserved && j < nsub; j++)
 							if (reserved[sub[j]])
-								onpage[sub[j]] = 1;
+								taken[sub[j]] = 1;
 					}
 					for (int j = 0; j < ng; j++)
 					{
@@ -1293,7 +1296,7 @@ homepage(PG_FUNCTION_ARGS)
 				case ROW_GENRE:
 					ng = RankRows(&ps, tm->genre_rows + tm->genre_ptr[r->genre],
 									tm->genre_ptr[r->genre + 1] - tm->genre_ptr[r->genre],
-									ex, onpage, per_row, got);
+									taken, per_row, got);
 					for (int j = 0; j < ng; j++)
 					{
 						r->e[r->n].title_id = sm->item_ids[got[j]];
@@ -1314,7 +1317,7 @@ homepage(PG_FUNCTION_ARGS)
 				int32		row = nf_title_row(sm, r->e[j].title_id);
 
 				if (row >= 0)
-					onpage[row] = 1;
+					taken[row] = 1;
 			}
 			page[npage] = *r;
 			page[npage].label = MemoryContextStrdup(outer, r->label ? r->label : kind_names[r->kind]);
