@@ -211,6 +211,12 @@ if [ "$CPU_SECONDS" -gt 0 ]; then
 			sleep 0.1
 		done
 		sleep 1.5
+		if [ -z "$pid" ] || [ ! -r "/proc/$pid/schedstat" ]; then
+			# a server on another host, or a kernel without schedstat
+			wait $bench
+			echo "  $s: the backend's CPU time is not readable here (pid '${pid}')"
+			continue
+		fi
 		c0=$(cut -d' ' -f1 /proc/$pid/schedstat)
 		t0=$(date +%s.%N)
 		steal_start
