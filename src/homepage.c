@@ -328,20 +328,6 @@ FavouriteGenre(const TitleMeta *tm, const double *p, int32 row)
 	return best;
 }
 
-static float
-Cosine(ServeModel *sm, int32 a, int32 b)
-{
-	const float *ya = sm->Y + (Size) a * sm->factors,
-			   *yb = sm->Y + (Size) b * sm->factors;
-	double		d = 0.0;
-
-	if (sm->norms[a] <= 0.0f || sm->norms[b] <= 0.0f)
-		return 0.0f;
-	for (int f = 0; f < sm->factors; f++)
-		d += (double) ya[f] * yb[f];
-	return (float) (d / ((double) sm->norms[a] * sm->norms[b]));
-}
-
 /* the rows launched in (at_date - HP_NEW_DAYS, at_date], latest first */
 static int
 NewWindow(const TitleMeta *tm, DateADT at_date, int32 *sub)
@@ -430,10 +416,12 @@ ColdReason(const TitleMeta *tm, ServeModel *sm, int32 row, const int32 *played,
 {
 	int32		best = -1;
 	float		bc = 0.0f;
+	float	   *cosines = palloc(sizeof(float) * Max(nplayed, 1));
 
+	nf_title_cosines(sm, row, played, nplayed, cosines);
 	for (int t = 0; t < nplayed; t++)
 	{
-		float		c = Cosine(sm, row, played[t]);
+		float		c = cosines[t];
 
 		if (c > bc || (c == bc && best >= 0 && played[t] < best))
 		{

@@ -426,13 +426,26 @@ DirectBegin(Oid relid, EventsKind kind, int64 user_id, DirectScan *ds)
 	return true;
 }
 
-static void
-DirectEnd(DirectScan *ds)
+/*
+ * End the scan and hand over its n rows of *what* in out (n < 0: the
+ * direct read gave up, out is freed); returns n.
+ */
+static int64
+DirectEnd(DirectScan *ds, void *out, int64 n, void **rows, int64 user_id, const char *what)
 {
 	index_endscan(ds->scan);
 	ExecDropSingleTupleTableSlot(ds->slot);
 	relation_close(ds->idx, NoLock);
 	relation_close(ds->rel, NoLock);
+	if (n < 0)
+	{
+		pfree(out);
+		return -1;
+	}
+	elog(DEBUG1, "nfrec: %s of user " INT64_FORMAT " read through index \"%s\": " INT64_FORMAT " rows",
+		 what, user_id, get_rel_name(ds->e.indexid), n);
+	*rows = out;
+	return n;
 }
 
 /*
@@ -483,16 +496,7 @@ nf_events_direct(Oid relid, int64 user_id, NfEventRow **rows)
 		out[n].weight = out[n].weight_null ? 0.0 : WeightValue(d, ds.e.weight_type);
 		n++;
 	}
-	DirectEnd(&ds);
-	if (n < 0)
-	{
-		pfree(out);
-		return -1;
-	}
-	elog(DEBUG1, "nfrec: events of user " INT64_FORMAT " read through index \"%s\": " INT64_FORMAT " rows",
-		 user_id, get_rel_name(ds.e.indexid), n);
-	*rows = out;
-	return n;
+	return DirectEnd(&ds, out, n, (void **) rows, user_id, "events");
 }
 
 /* model_events.h */
@@ -539,14 +543,5 @@ nf_plays_direct(Oid relid, int64 user_id, NfPlayRow **rows)
 		out[n].country = nulls[e->a_country - 1] ? NULL : TextDatumGetCString(v[e->a_country - 1]);
 		n++;
 	}
-	DirectEnd(&ds);
-	if (n < 0)
-	{
-		pfree(out);
-		return -1;
-	}
-	elog(DEBUG1, "nfrec: plays of user " INT64_FORMAT " read through index \"%s\": " INT64_FORMAT " rows",
-		 user_id, get_rel_name(e->indexid), n);
-	*rows = out;
-	return n;
+	return DirectEnd(&ds, out, n, (void **) rows, user_id, "plays");
 }
