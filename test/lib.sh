@@ -42,9 +42,9 @@ nf_install_deps() {
 	if [ -n "$missing" ]; then
 		nf_log "installing:$missing"
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
+		apt-get -o DPkg::Lock::Timeout=600 update -qq
 		# shellcheck disable=SC2086
-		apt-get install -y -qq $missing >/dev/null
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq $missing >/dev/null
 	fi
 }
 
