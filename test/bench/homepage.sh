@@ -204,13 +204,15 @@ if [ "$CPU_SECONDS" -gt 0 ]; then
 		(cd "$dir" && "$NFREC_PGBIN/pgbench" -n -M prepared -c 1 -j 1 -T $((CPU_SECONDS + 3)) -f $s.sql \
 			--log --log-prefix="$dir/cpu_log" $db >/dev/null 2>&1) &
 		bench=$!
+		# the newest pgbench backend, once the previous run's has gone (a
+		# backend that is still exiting stays in pg_stat_activity briefly)
+		sleep 1.5
 		pid=
 		for _ in $(seq 1 50); do
-			pid=$("${PSQL[@]}" -d $db -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' AND datname = '$db'" | head -1)
-			[ -n "$pid" ] && break
+			pid=$("${PSQL[@]}" -d $db -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' AND datname = '$db' ORDER BY backend_start DESC LIMIT 1")
+			[ -n "$pid" ] && [ -r "/proc/$pid/schedstat" ] && break
 			sleep 0.1
 		done
-		sleep 1.5
 		if [ -z "$pid" ] || [ ! -r "/proc/$pid/schedstat" ]; then
 			# a server on another host, or a kernel without schedstat
 			wait $bench
