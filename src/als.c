@@ -20,9 +20,10 @@
  *    solves it.  Gram matrices and the loss are summed per fixed block
  *    (blocks depend only on the data), then reduced in block order: the
  *    model is the same for any number of threads.
- *  - Hot loops use GCC vector extensions (16 floats) and are compiled for
- *    AVX-512, AVX2+FMA and baseline x86-64, picked at run time
- *    (target_clones); kernels are specialised for kp = 16..128.
+ *  - Hot loops use GCC vector extensions (als_kern.h), compiled with
+ *    8-float vectors for AVX2+FMA and 16-float ones for AVX-512 and the
+ *    baseline, picked at run time (KernelSet), the same bits on each CPU
+ *    with FMA; kernels are specialised for kp = 16..128.
  */
 #include "c.h"
 
@@ -48,6 +49,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define ALS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define ALS_MULTI 1
 #else
 #define ALS_CLONES
 #endif
@@ -78,24 +80,24 @@ vld(const float *p)
 /* a macro, not a function: no 64-byte vector is ever passed by value */
 #define vst(p, v)	(*(v16u *) (p) = (v))
 
+/*
+ * A splat is written as a constructor of equal elements: one broadcast on
+ * every target, while "vector + scalar" of a 16-float vector on a target
+ * without 16-float registers was built element by element in memory.
+ */
 ALS_INLINE v16
 vbc(float s)
 {
-	return (v16) {0} + s;
+	return (v16) {s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
 }
 
-/* Sum of the 16 lanes, in every lane (butterfly: same value in each). */
-ALS_INLINE v16
-vsum_p(const v16 *vp)
-{
-	v16			v = *vp;
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v4 __attribute__((vector_size(16)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 
-	v = v + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-	v = v + __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-	v = v + __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-	v = v + __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-	return v;
-}
+/* the low and high 8 lanes of a 16-float vector (macros: see vst) */
+#define vlo8(v)		__builtin_shufflevector((v), (v), 0, 1, 2, 3, 4, 5, 6, 7)
+#define vhi8(v)		__builtin_shufflevector((v), (v), 8, 9, 10, 11, 12, 13, 14, 15)
 
 static double
 NowSeconds(void)
@@ -678,33 +680,6 @@ als_gram(int k, const float *Y, Size ldy, int64 n, double *G)
 /* Training kernels                                                    */
 /* ------------------------------------------------------------------ */
 
-/* out = G v for a symmetric kp x kp G (column form: broadcast v[l]). */
-ALS_INLINE void
-GemvSym(const int KB, const float *G, const float *v, v16 *out)
-{
-	const int	kp = 16 * KB;
-	v16			a[ALS_KB_MAX],
-				b[ALS_KB_MAX];
-
-	for (int j = 0; j < KB; j++)
-		a[j] = b[j] = (v16) {0};
-	for (int l = 0; l < kp; l += 2)
-	{
-		v16			s0 = vbc(v[l]),
-					s1 = vbc(v[l + 1]);
-		const float *g0 = G + (Size) l * kp;
-		const float *g1 = g0 + kp;
-
-		for (int j = 0; j < KB; j++)
-		{
-			a[j] += s0 * vld(g0 + 16 * j);
-			b[j] += s1 * vld(g1 + 16 * j);
-		}
-	}
-	for (int j = 0; j < KB; j++)
-		out[j] = a[j] + b[j];
-}
-
 /* Rows gathered ahead of use in the sparse loops (software prefetch). */
 #ifndef ALS_PREFETCH
 #define ALS_PREFETCH	8
@@ -719,276 +694,6 @@ PrefetchRow(const float *F, const int32 *idx, int64 e, int64 n, int kp)
 
 		for (int off = 0; off < kp * (int) sizeof(float); off += 64)
 			__builtin_prefetch(f + off);
-	}
-}
-
-/*
- * Sum of four dot-product vectors: lanes 4b..4b+3 of the result all hold
- * the lane sum of d_b.
- */
-ALS_INLINE v16
-Reduce4(const v16 *d)
-{
-	v16			d0 = d[0],
-				d1 = d[1],
-				d2 = d[2],
-				d3 = d[3];
-	v16			x,
-				y,
-				z;
-
-	x = __builtin_shufflevector(d0, d1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
-		__builtin_shufflevector(d0, d1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-	y = __builtin_shufflevector(d2, d3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
-		__builtin_shufflevector(d2, d3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-	z = __builtin_shufflevector(x, y, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
-		__builtin_shufflevector(x, y, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-	z = z + __builtin_shufflevector(z, z, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-	z = z + __builtin_shufflevector(z, z, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-	return z;
-}
-
-/*
- * out += sum_e (a_e + b_e (f_e . v)) f_e over the row's events, where
- * residual: a = c p, b = -(c - 1)   (the b - A v part of a residual)
- * else:     a = 0,   b = c - 1      (the sparse part of A v)
- * Four events at a time so that one shuffle tree reduces four dot products.
- */
-ALS_INLINE void
-SparseAcc(const int KB, const float *F, const int32 *idx, const float *wt,
-		  int64 n, float alpha, const v16 *v, bool residual, v16 *out)
-{
-	const int	kp = 16 * KB;
-	int64		e = 0;
-
-	for (int64 q = 0; q < Min(n, ALS_PREFETCH); q++)
-		PrefetchRow(F, idx, q, n, kp);
-	for (; e + 4 <= n; e += 4)
-	{
-		const float *f0 = F + (Size) idx[e] * kp;
-		const float *f1 = F + (Size) idx[e + 1] * kp;
-		const float *f2 = F + (Size) idx[e + 2] * kp;
-		const float *f3 = F + (Size) idx[e + 3] * kp;
-		v16			d[4] = {{0}, {0}, {0}, {0}};
-		v16			c,
-					c0,
-					c1,
-					c2,
-					c3;
-		float		a[4],
-					b[4];
-
-		for (int q = 0; q < 4; q++)
-			PrefetchRow(F, idx, e + ALS_PREFETCH + q, n, kp);
-		for (int j = 0; j < KB; j++)
-		{
-			d[0] += vld(f0 + 16 * j) * v[j];
-			d[1] += vld(f1 + 16 * j) * v[j];
-			d[2] += vld(f2 + 16 * j) * v[j];
-			d[3] += vld(f3 + 16 * j) * v[j];
-		}
-		for (int q = 0; q < 4; q++)
-		{
-			float		w = wt[e + q];
-
-			a[q] = residual ? als_conf_pref(w, alpha) : 0.0f;
-			b[q] = residual ? -als_conf_m1(w, alpha) : als_conf_m1(w, alpha);
-		}
-		c = (v16) {a[0], a[0], a[0], a[0], a[1], a[1], a[1], a[1],
-			a[2], a[2], a[2], a[2], a[3], a[3], a[3], a[3]} +
-			(v16) {b[0], b[0], b[0], b[0], b[1], b[1], b[1], b[1],
-			b[2], b[2], b[2], b[2], b[3], b[3], b[3], b[3]} * Reduce4(d);
-		c0 = __builtin_shufflevector(c, c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-		c1 = __builtin_shufflevector(c, c, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4);
-		c2 = __builtin_shufflevector(c, c, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8);
-		c3 = __builtin_shufflevector(c, c, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12);
-		for (int j = 0; j < KB; j++)
-			out[j] += (c0 * vld(f0 + 16 * j) + c1 * vld(f1 + 16 * j)) +
-				(c2 * vld(f2 + 16 * j) + c3 * vld(f3 + 16 * j));
-	}
-	for (; e < n; e++)
-	{
-		const float *f = F + (Size) idx[e] * kp;
-		float		w = wt[e];
-		v16			d = (v16) {0};
-		float		a = residual ? als_conf_pref(w, alpha) : 0.0f;
-		float		b = residual ? -als_conf_m1(w, alpha) : als_conf_m1(w, alpha);
-
-		for (int j = 0; j < KB; j++)
-			d += vld(f + 16 * j) * v[j];
-		d = vbc(a) + vbc(b) * vsum_p(&d);
-		for (int j = 0; j < KB; j++)
-			out[j] += d * vld(f + 16 * j);
-	}
-}
-
-/*
- * Conjugate-gradient update of one row x (kp floats) for the system
- * (G + lam I + sum_e cm1_e f_e f_e^T) x = sum_e cp_e f_e, starting from x.
- */
-ALS_INLINE void
-CgRow(const int KB, const float *G, const float *F, const int32 *idx,
-	  const float *wt, int64 n, float alpha, float lam, int steps, float *xrow)
-{
-	v16			x[ALS_KB_MAX],
-				r[ALS_KB_MAX],
-				p[ALS_KB_MAX],
-				ap[ALS_KB_MAX];
-	float		pbuf[16 * ALS_KB_MAX] __attribute__((aligned(64)));
-	v16			rs,
-				rsnew;
-
-	for (int j = 0; j < KB; j++)
-		x[j] = vld(xrow + 16 * j);
-
-	/* r = b - A x */
-	GemvSym(KB, G, xrow, r);
-	for (int j = 0; j < KB; j++)
-		r[j] = -(r[j] + lam * x[j]);
-	SparseAcc(KB, F, idx, wt, n, alpha, x, true, r);
-	rs = (v16) {0};
-	for (int j = 0; j < KB; j++)
-	{
-		p[j] = r[j];
-		rs += r[j] * r[j];
-	}
-	rs = vsum_p(&rs);
-
-	for (int it = 0; it < steps; it++)
-	{
-		v16			pap,
-					a;
-
-		if (rs[0] < 1e-20f)
-			break;
-		for (int j = 0; j < KB; j++)
-			vst(pbuf + 16 * j, p[j]);
-		GemvSym(KB, G, pbuf, ap);
-		for (int j = 0; j < KB; j++)
-			ap[j] += lam * p[j];
-		SparseAcc(KB, F, idx, wt, n, alpha, p, false, ap);
-		pap = (v16) {0};
-		for (int j = 0; j < KB; j++)
-			pap += p[j] * ap[j];
-		pap = vsum_p(&pap);
-		if (!(pap[0] > 0))
-			break;
-		a = rs / pap;
-		rsnew = (v16) {0};
-		for (int j = 0; j < KB; j++)
-		{
-			x[j] += a * p[j];
-			r[j] -= a * ap[j];
-			rsnew += r[j] * r[j];
-		}
-		rsnew = vsum_p(&rsnew);
-		if (rsnew[0] < 1e-20f)
-			break;
-		a = rsnew / rs;
-		for (int j = 0; j < KB; j++)
-			p[j] = r[j] + a * p[j];
-		rs = rsnew;
-	}
-	for (int j = 0; j < KB; j++)
-		vst(xrow + 16 * j, x[j]);
-}
-
-/*
- * Loss terms of one row y against the other side F (Gram G):
- *   y^T G y + lam |y|^2 + sum_e [c_e (p_e - s_e)^2 - s_e^2],  s_e = f_e . y
- * (the first term is the sum of s^2 over every column, observed or not).
- */
-ALS_INLINE double
-RowLoss(const int KB, const float *G, const float *F, const int32 *idx,
-		const float *wt, int64 n, float alpha, float lam, const float *yrow)
-{
-	const int	kp = 16 * KB;
-	v16			y[ALS_KB_MAX],
-				gy[ALS_KB_MAX],
-				q = (v16) {0},
-				nrm = (v16) {0};
-	double		sum = 0;
-
-	for (int j = 0; j < KB; j++)
-		y[j] = vld(yrow + 16 * j);
-	GemvSym(KB, G, yrow, gy);
-	for (int j = 0; j < KB; j++)
-	{
-		q += y[j] * gy[j];
-		nrm += y[j] * y[j];
-	}
-	q = vsum_p(&q);
-	nrm = vsum_p(&nrm);
-	sum = (double) q[0] + (double) lam * nrm[0];
-	for (int64 e = 0; e < n; e++)
-	{
-		const float *f = F + (Size) idx[e] * kp;
-		v16			d = (v16) {0};
-		double		s,
-					c,
-					pr;
-
-		for (int j = 0; j < KB; j++)
-			d += vld(f + 16 * j) * y[j];
-		d = vsum_p(&d);
-		s = d[0];
-		c = 1.0 + als_conf_m1(wt[e], alpha);
-		pr = wt[e] > 0 ? 1.0 : 0.0;
-		sum += c * (pr - s) * (pr - s) - s * s;
-	}
-	return sum;
-}
-
-/* P = sum of y y^T over rows [r0, r1) (full kp x kp, float, rank-4 steps). */
-ALS_INLINE void
-GramRows(const int KB, const float *Y, int64 r0, int64 r1, float *P)
-{
-	const int	kp = 16 * KB;
-	int64		r = r0;
-
-	memset(P, 0, sizeof(float) * kp * kp);
-	for (; r + 4 <= r1; r += 4)
-	{
-		const float *y0 = Y + (Size) r * kp;
-		const float *y1 = y0 + kp;
-		const float *y2 = y1 + kp;
-		const float *y3 = y2 + kp;
-		v16			c0[ALS_KB_MAX],
-					c1[ALS_KB_MAX],
-					c2[ALS_KB_MAX],
-					c3[ALS_KB_MAX];
-
-		for (int j = 0; j < KB; j++)
-		{
-			c0[j] = vld(y0 + 16 * j);
-			c1[j] = vld(y1 + 16 * j);
-			c2[j] = vld(y2 + 16 * j);
-			c3[j] = vld(y3 + 16 * j);
-		}
-		for (int l = 0; l < kp; l++)
-		{
-			v16			a0 = vbc(y0[l]),
-						a1 = vbc(y1[l]),
-						a2 = vbc(y2[l]),
-						a3 = vbc(y3[l]);
-			float	   *Pl = P + (Size) l * kp;
-
-			for (int j = 0; j < KB; j++)
-				vst(Pl + 16 * j, vld(Pl + 16 * j) + (a0 * c0[j] + a1 * c1[j]) + (a2 * c2[j] + a3 * c3[j]));
-		}
-	}
-	for (; r < r1; r++)
-	{
-		const float *y0 = Y + (Size) r * kp;
-
-		for (int l = 0; l < kp; l++)
-		{
-			v16			a0 = vbc(y0[l]);
-			float	   *Pl = P + (Size) l * kp;
-
-			for (int j = 0; j < KB; j++)
-				vst(Pl + 16 * j, vld(Pl + 16 * j) + a0 * vld(y0 + 16 * j));
-		}
 	}
 }
 
@@ -1145,73 +850,67 @@ als_init_row(int64 seed, int side, int64 id, int k, int kp, float *row)
 		default: { const int kb_ = (KB); CALL; } break; \
 	}
 
-ALS_CLONES
-static void
-GramTask(void *arg, int64 t, int tid)
+/*
+ * The kernels (als_kern.h) once per vector width.  On x86-64 with GCC:
+ * 16-float vectors for AVX-512 (x86-64-v4), 8-float ones for AVX2 + FMA
+ * (x86-64-v3), and the baseline; picked once by the CPU (KernelSet).  The
+ * widths compute the same bits (see als_kern.h).  Elsewhere, and under
+ * AddressSanitizer, the baseline alone.
+ */
+#define ALS_NL 16
+#define ALS_KSUF _def
+#include "als_kern.h"
+#undef ALS_NL
+#undef ALS_KSUF
+
+#ifdef ALS_MULTI
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4")
+#define ALS_NL 16
+#define ALS_KSUF _v4
+#include "als_kern.h"
+#undef ALS_NL
+#undef ALS_KSUF
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v3")
+#define ALS_NL 8
+#define ALS_KSUF _v3
+#include "als_kern.h"
+#undef ALS_NL
+#undef ALS_KSUF
+#pragma GCC pop_options
+#endif
+
+typedef struct AlsKernels
 {
-	Trainer    *tr = (Trainer *) arg;
-	Side	   *sd = &tr->side[tr->s];
-	int			kp = tr->kp;
-	int64		r0 = GramBlockStart(sd->n, sd->ngram, t),
-				r1 = GramBlockStart(sd->n, sd->ngram, t + 1);
-	float	   *P = tr->gram_part + (Size) t * kp * kp;
-	double		reg = 0;
+	AlsTaskFn	gram;
+	AlsTaskFn	solve;
+	void		(*gram_padded) (int kp, const float *F, int32 n, float *scratch, double *Gd);
+	void		(*cg_row) (const AlsRowSolver *rs, const int32 *idx, const float *wt,
+						   int64 n, float lam, float *row);
+} AlsKernels;
 
-	DISPATCH_KB(tr->KB, GramRows(kb_, sd->F, r0, r1, P));
-	for (int64 r = r0; r < r1; r++)
-	{
-		const float *row = sd->F + (Size) r * kp;
-		float		nrm = 0;
-
-		for (int j = 0; j < kp; j++)
-			nrm += row[j] * row[j];
-		reg += (double) RowLambda(tr, sd, r) * nrm;
-	}
-	sd->gram_reg[t] = reg;
-}
-
-ALS_CLONES
-static void
-SolveTask(void *arg, int64 t, int tid)
+static const AlsKernels *
+KernelSet(void)
 {
-	Trainer    *tr = (Trainer *) arg;
-	Side	   *sd = &tr->side[tr->s];
-	Side	   *od = &tr->side[1 - tr->s];
-	int			kp = tr->kp;
-	double		loss = 0;
-	double	   *work = tr->solve_work + (Size) tid * als_solve_work_doubles(tr->k);
+	static const AlsKernels def = {GramTask_def, SolveTask_def, GramPadded_def, CgRowAny_def};
+#ifdef ALS_MULTI
+	static const AlsKernels v4 = {GramTask_v4, SolveTask_v4, GramPadded_v4, CgRowAny_v4};
+	static const AlsKernels v3 = {GramTask_v3, SolveTask_v3, GramPadded_v3, CgRowAny_v3};
+	static const AlsKernels *volatile chosen = NULL;
 
-	for (int32 r = sd->chunk[t]; r < sd->chunk[t + 1]; r++)
+	if (chosen == NULL)
 	{
-		int64		b = sd->ptr[r];
-		int64		n = sd->ptr[r + 1] - b;
-		const int32 *idx = sd->idx + b;
-		const float *wt = sd->w + b;
-		float	   *row = sd->F + (Size) r * kp;
-		float		lam = RowLambda(tr, sd, r);
-
-		if (tr->mode != PASS_LOSS)
-		{
-			if (tr->p.solver == ALS_SOLVER_CHOLESKY)
-			{
-				if (als_solve_exact(tr->k, od->F, kp, od->Gd, kp, idx, wt, n,
-									tr->alpha, lam, row, work) != 0)
-				{
-					/* lambda > 0 keeps A positive definite; keep old row */
-				}
-			}
-			else
-			{
-				DISPATCH_KB(tr->KB, CgRow(kb_, od->G, od->F, idx, wt, n, tr->alpha, lam,
-										  tr->p.cg_steps, row));
-			}
-		}
-		if (tr->mode != PASS_SOLVE)
-		{
-			DISPATCH_KB(tr->KB, loss += RowLoss(kb_, od->G, od->F, idx, wt, n, tr->alpha, lam, row));
-		}
+		__builtin_cpu_init();
+		chosen = __builtin_cpu_supports("x86-64-v4") ? &v4 :
+			__builtin_cpu_supports("x86-64-v3") ? &v3 : &def;
 	}
-	sd->chunk_loss[t] = loss;
+	return chosen;
+#else
+	return &def;
+#endif
 }
 
 /* Gram of side s: partial sums per block, reduced in block order. */
@@ -1222,7 +921,7 @@ GramPass(Trainer *tr, int s, AlsPool *pool, const AlsHooks *hooks)
 	Size		kk = (Size) tr->kp * tr->kp;
 
 	tr->s = s;
-	PoolRun(pool, GramTask, tr, sd->ngram, hooks);
+	PoolRun(pool, KernelSet()->gram, tr, sd->ngram, hooks);
 	memset(sd->Gd, 0, sizeof(double) * kk);
 	for (int32 b = 0; b < sd->ngram; b++)
 	{
@@ -1243,7 +942,7 @@ SolvePass(Trainer *tr, int s, PassMode mode, AlsPool *pool, const AlsHooks *hook
 
 	tr->s = s;
 	tr->mode = mode;
-	PoolRun(pool, SolveTask, tr, sd->nchunks, hooks);
+	PoolRun(pool, KernelSet()->solve, tr, sd->nchunks, hooks);
 	if (mode != PASS_SOLVE)
 		for (int32 c = 0; c < sd->nchunks; c++)
 			loss += sd->chunk_loss[c];
@@ -1444,40 +1143,26 @@ als_gram_scratch_floats(int kp)
 	return (Size) kp * kp;
 }
 
-ALS_CLONES
 void
 als_gram_padded(int kp, const float *F, int32 n, float *scratch, float *G, double *Gd)
 {
 	Size		kk = (Size) kp * kp;
-	int32		nb = GramBlocks(n);
 
 	/* GramPass's blocks and order, on one thread: the same sums */
 	memset(Gd, 0, sizeof(double) * kk);
-	for (int32 b = 0; b < nb; b++)
-	{
-		int64		r0 = GramBlockStart(n, nb, b),
-					r1 = GramBlockStart(n, nb, b + 1);
-
-		DISPATCH_KB(kp / 16, GramRows(kb_, F, r0, r1, scratch));
-		for (Size i = 0; i < kk; i++)
-			Gd[i] += scratch[i];
-	}
+	KernelSet()->gram_padded(kp, F, n, scratch, Gd);
 	for (Size i = 0; i < kk; i++)
 		G[i] = (float) Gd[i];
 }
 
-ALS_CLONES
 int
 als_solve_row(const AlsRowSolver *rs, const int32 *idx, const float *wt,
 			  int64 n, float lam, float *row, double *work)
 {
-	int			KB = rs->kp / 16;
-
 	if (rs->solver == ALS_SOLVER_CHOLESKY)
 		return als_solve_exact(rs->k, rs->F, rs->kp, rs->Gd, rs->kp, idx, wt, n,
 							   rs->alpha, lam, row, work);
-	DISPATCH_KB(KB, CgRow(kb_, rs->G, rs->F, idx, wt, n, rs->alpha, lam,
-						  rs->cg_steps, row));
+	KernelSet()->cg_row(rs, idx, wt, n, lam, row);
 	return 0;
 }
 
