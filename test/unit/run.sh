@@ -10,7 +10,8 @@
 #
 # The kernels include only c.h-level PostgreSQL headers, so they build and
 # run outside the server.  Any sanitizer report aborts the run (non-zero
-# exit); the last line is "kernels: N passed, N failed".  termvec parsing is
+# exit); it prints "kernels: N passed, N failed", then "als widths: ..."
+# (the ALS kernels' two vector widths compared, without sanitizers).  termvec parsing is
 # not pure C (it uses palloc/ereport): the SQL suite under ASan covers it
 # (test/asan.sh).
 set -euo pipefail
@@ -43,3 +44,11 @@ gcc -fsanitize=address,undefined "$out"/*.o -L"$("$pgc" --pkglibdir)" -lpgport "
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$out/kernels_test"
+
+# The ALS kernels at 8 and 16 floats per vector give the same bits
+# (test/unit/als_width_test.c).  Built without sanitizers, which turn the
+# per-width variants off; "skipped" on a CPU without AVX2 + FMA.
+gcc -O2 -g -fopenmp-simd -Wall -Wno-unused-parameter -Wno-unused-function -Wno-psabi \
+	-I"$root/src" -I"$inc" "$root/test/unit/als_width_test.c" \
+	-L"$("$pgc" --pkglibdir)" -lpgport -lpthread -lm -o "$out/als_width_test"
+"$out/als_width_test"
