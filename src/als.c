@@ -563,6 +563,52 @@ als_transpose(int32 nusers, int32 nitems, const int64 *user_ptr,
 /* Exact one-row solve                                                 */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A += sum_q c_q y_q y_q^T (lower triangle) for ng <= 4 events, each
+ * element updated event after event in their order: the same operations
+ * as ng rank-1 updates, with the row of A loaded and stored once.
+ */
+ALS_INLINE void
+RankUpdate(int k, double *A, const double *yg, const double *c, int ng)
+{
+	for (int l = 0; l < k; l++)
+	{
+		double	   *Al = A + (Size) l * k;
+
+		if (ng == 4)
+		{
+			const double *y0 = yg,
+					   *y1 = yg + k,
+					   *y2 = yg + 2 * (Size) k,
+					   *y3 = yg + 3 * (Size) k;
+			double		s0 = c[0] * y0[l],
+						s1 = c[1] * y1[l],
+						s2 = c[2] * y2[l],
+						s3 = c[3] * y3[l];
+
+			for (int j = 0; j <= l; j++)
+			{
+				double		a = Al[j];
+
+				a += s0 * y0[j];
+				a += s1 * y1[j];
+				a += s2 * y2[j];
+				a += s3 * y3[j];
+				Al[j] = a;
+			}
+		}
+		else
+			for (int q = 0; q < ng; q++)
+			{
+				const double *y = yg + (Size) q * k;
+				double		s = c[q] * y[l];
+
+				for (int j = 0; j <= l; j++)
+					Al[j] += s * y[j];
+			}
+	}
+}
+
 ALS_CLONES
 int
 als_solve_exact(int k, const float *Y, Size ldy, const double *YtY, Size ldg,
@@ -571,7 +617,9 @@ als_solve_exact(int k, const float *Y, Size ldy, const double *YtY, Size ldg,
 {
 	double	   *A = work;
 	double	   *b = work + (Size) k * k;
-	double	   *yd = b + k;
+	double	   *yg = b + k;		/* 4 x k: the events waiting for RankUpdate */
+	double		cg[4];
+	int			ng = 0;
 
 	for (int l = 0; l < k; l++)
 	{
@@ -586,22 +634,26 @@ als_solve_exact(int k, const float *Y, Size ldy, const double *YtY, Size ldg,
 		double		w = weights[e];
 		double		cm1 = alpha * fabs(w);
 		double		cp = w > 0 ? 1.0 + alpha * w : 0.0;
+		double	   *yd = yg + (Size) ng * k;
 
 		for (int j = 0; j < k; j++)
 			yd[j] = y[j];
-		if (cm1 != 0)
-			for (int l = 0; l < k; l++)
-			{
-				double		s = cm1 * yd[l];
-				double	   *Al = A + (Size) l * k;
-
-				for (int j = 0; j <= l; j++)
-					Al[j] += s * yd[j];
-			}
 		if (cp != 0)
 			for (int j = 0; j < k; j++)
 				b[j] += cp * yd[j];
+		/* A and b are separate sums: A's updates may wait for three more */
+		if (cm1 != 0)
+		{
+			cg[ng++] = cm1;
+			if (ng == 4)
+			{
+				RankUpdate(k, A, yg, cg, 4);
+				ng = 0;
+			}
+		}
 	}
+	if (ng > 0)
+		RankUpdate(k, A, yg, cg, ng);
 
 	return als_solve_dense_chol(k, A, b, x);
 }

@@ -195,7 +195,7 @@ extern void als_train(const AlsData *d, const AlsParams *p, AlsPool *pool,
 static inline Size
 als_solve_work_doubles(int k)
 {
-	return (Size) k * k + 2 * (Size) k;
+	return (Size) k * k + 5 * (Size) k;
 }
 
 /*
