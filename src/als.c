@@ -71,15 +71,6 @@
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
 
-ALS_INLINE v16
-vld(const float *p)
-{
-	return *(const v16u *) p;
-}
-
-/* a macro, not a function: no 64-byte vector is ever passed by value */
-#define vst(p, v)	(*(v16u *) (p) = (v))
-
 /*
  * A splat is written as a constructor of equal elements: one broadcast on
  * every target, while "vector + scalar" of a 16-float vector on a target
@@ -95,7 +86,10 @@ typedef float v8 __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
 typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 
-/* the low and high 8 lanes of a 16-float vector (macros: see vst) */
+/*
+ * The low and high 8 lanes of a 16-float vector: macros, not functions,
+ * so no 64-byte vector is ever passed by value.
+ */
 #define vlo8(v)		__builtin_shufflevector((v), (v), 0, 1, 2, 3, 4, 5, 6, 7)
 #define vhi8(v)		__builtin_shufflevector((v), (v), 8, 9, 10, 11, 12, 13, 14, 15)
 
@@ -949,15 +943,15 @@ KernelSet(void)
 {
 	static const AlsKernels def = {GramTask_def, SolveTask_def, GramPadded_def, CgRowAny_def};
 #ifdef ALS_MULTI
-	static const AlsKernels v4 = {GramTask_v4, SolveTask_v4, GramPadded_v4, CgRowAny_v4};
-	static const AlsKernels v3 = {GramTask_v3, SolveTask_v3, GramPadded_v3, CgRowAny_v3};
-	static const AlsKernels *volatile chosen = NULL;
+	static const AlsKernels avx512 = {GramTask_v4, SolveTask_v4, GramPadded_v4, CgRowAny_v4};
+	static const AlsKernels avx2 = {GramTask_v3, SolveTask_v3, GramPadded_v3, CgRowAny_v3};
+	static const AlsKernels *chosen = NULL;	/* the backend thread's only */
 
 	if (chosen == NULL)
 	{
 		__builtin_cpu_init();
-		chosen = __builtin_cpu_supports("x86-64-v4") ? &v4 :
-			__builtin_cpu_supports("x86-64-v3") ? &v3 : &def;
+		chosen = __builtin_cpu_supports("x86-64-v4") ? &avx512 :
+			__builtin_cpu_supports("x86-64-v3") ? &avx2 : &def;
 	}
 	return chosen;
 #else
